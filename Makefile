@@ -1,0 +1,59 @@
+# Éprouvette — commandes du projet. `make` seul affiche l'aide.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# Environnement : l'environnement conda actif s'il y en a un (créé depuis environment.yml),
+# sinon un .venv créé ici avec pip à partir de pyproject.toml (+ verrou des versions).
+ifdef CONDA_PREFIX
+ifneq ($(CONDA_DEFAULT_ENV),base)
+PYTHON := $(CONDA_PREFIX)/bin/python
+ENV_STAMP := .cache/env-conda.stamp
+endif
+endif
+PYTHON ?= .venv/bin/python
+ENV_STAMP ?= .venv/.installe
+PYTHON_SYSTEME ?= python3
+
+.PHONY: help rapports test test-rapide lab nettoyer environnement pdf bench navigateur
+
+help: ## Affiche cette aide
+	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+environnement: $(ENV_STAMP) ## Crée ou met à jour l'environnement Python du projet
+
+.venv/.installe: pyproject.toml requirements-verrou.txt
+	@command -v $(PYTHON_SYSTEME) >/dev/null || { echo "Python 3.11 ou plus récent est nécessaire ($(PYTHON_SYSTEME) introuvable)." >&2; exit 1; }
+	@$(PYTHON_SYSTEME) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { echo "Python 3.11 ou plus récent est nécessaire." >&2; exit 1; }
+	@echo "Création de l'environnement .venv (quelques minutes la première fois)…"
+	@test -x .venv/bin/python || $(PYTHON_SYSTEME) -m venv .venv
+	@.venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements-verrou.txt -e '.[dev]'
+	@touch $@
+
+.cache/env-conda.stamp: pyproject.toml environment.yml
+	@mkdir -p .cache
+	@$(PYTHON) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+rapports: $(ENV_STAMP) ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
+	@$(PYTHON) -m eprouvette.rapports
+
+test: $(ENV_STAMP) ## Lance toute la suite de tests (y compris les tests longs et le navigateur)
+	@$(PYTHON) -m pytest
+
+test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
+	@$(PYTHON) -m pytest -m "not lent"
+
+lab: $(ENV_STAMP) ## Ouvre JupyterLab sur notebooks/ avec le noyau du projet
+	@$(PYTHON) -m ipykernel install --sys-prefix --name eprouvette --display-name "Python (Éprouvette)" >/dev/null
+	@$(PYTHON) -m jupyter lab --notebook-dir=notebooks
+
+navigateur: ## Installe Chromium (paquet Debian) pour les tests dans le navigateur et les PDF
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Installez Chromium : sudo apt-get install chromium" >&2; exit 1; fi; }
+
+nettoyer: ## Supprime les fichiers produits (rapports, caches) ; ne touche jamais à donnees/
+	rm -rf rapports .cache .pytest_cache .hypothesis
+	find lib tests outils -name __pycache__ -type d -prune -exec rm -rf {} +

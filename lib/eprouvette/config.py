@@ -1,0 +1,34 @@
+"""Chemins et constantes du projet, en un seul endroit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Racine du dépôt (le dossier qui contient Makefile, donnees/, notebooks/…).
+RACINE = Path(os.environ.get("EPROUVETTE_RACINE", Path(__file__).resolve().parents[2]))
+
+#: Données d'entrée : jamais écrites par une construction.
+DONNEES = RACINE / "donnees"
+PILOTES = Path(os.environ.get("EPROUVETTE_PILOTES", DONNEES / "pilotes"))
+SCHEMAS = DONNEES / "schemas"
+PARAMETRES = DONNEES / "parametres"
+REFERENTIEL = DONNEES / "referentiel"
+
+NOTEBOOKS = RACINE / "notebooks"
+#: Sorties : rapports HTML, résultats JSON, carnets exécutés, journaux.
+RAPPORTS = Path(os.environ.get("EPROUVETTE_RAPPORTS", RACINE / "rapports"))
+
+#: Niveau de confiance des intervalles, partout dans le projet.
+NIVEAU_CONFIANCE = 0.95
+
+#: Domaines connus et carnet (notebook) qui les analyse.
+DOMAINES = {
+    "energie": "energie.ipynb",
+    "eau": "eau.ipynb",
+    "mobilite": "mobilite.ipynb",
+    "dechets": "dechets.ipynb",
+}
+
+#: Fuseau horaire des données françaises.
+FUSEAU = "Europe/Paris"

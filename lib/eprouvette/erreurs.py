@@ -1,0 +1,70 @@
+"""Erreurs de données lisibles par un analyste : fichier, ligne, colonne, ce qui était attendu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config
+
+
+def chemin_lisible(chemin: str | Path) -> str:
+    """Chemin relatif à la racine du projet quand c'est possible (plus court dans les messages)."""
+    p = Path(chemin)
+    try:
+        return str(p.resolve().relative_to(config.RACINE.resolve()))
+    except ValueError:
+        return str(p)
+
+
+@dataclass(eq=False)
+class ErreurDonnees(Exception):
+    """Une donnée d'entrée ne respecte pas le standard.
+
+    Le message est en français et nomme le fichier, l'endroit (ligne, colonne ou champ),
+    ce qui a été trouvé, ce qui était attendu et, si possible, comment corriger.
+    """
+
+    fichier: str | Path
+    message: str
+    ligne: int | None = None
+    colonne: str | None = None
+    champ: str | None = None
+    attendu: str | None = None
+    conseil: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def lieu(self) -> str:
+        morceaux = [chemin_lisible(self.fichier)]
+        if self.ligne is not None:
+            morceaux.append(f"ligne {self.ligne}")
+        if self.colonne is not None:
+            morceaux.append(f"colonne « {self.colonne} »")
+        if self.champ is not None:
+            morceaux.append(f"champ « {self.champ} »")
+        return ", ".join(morceaux)
+
+    def __str__(self) -> str:
+        texte = f"{self.lieu()} : {self.message}"
+        if self.attendu:
+            texte += f" Attendu : {self.attendu}."
+        if self.conseil:
+            texte += f" {self.conseil}"
+        return texte
+
+
+class ErreursDonnees(Exception):
+    """Plusieurs erreurs trouvées dans un même pilote (on les montre toutes d'un coup)."""
+
+    def __init__(self, erreurs: list[ErreurDonnees]):
+        self.erreurs = list(erreurs)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if len(self.erreurs) == 1:
+            return str(self.erreurs[0])
+        lignes = [f"{len(self.erreurs)} erreurs dans les données :"]
+        lignes += [f"- {e}" for e in self.erreurs]
+        return "\n".join(lignes)
