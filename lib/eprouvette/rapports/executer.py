@@ -1,0 +1,369 @@
+"""Le lanceur de `make rapports` : un rapport par pilote, puis la page d'accueil.
+
+Pour chaque dossier de ``donnees/pilotes/`` :
+
+1. ``pilote.yaml`` est validé (le domaine choisit le carnet : ``notebooks/<domaine>.ipynb``) ;
+2. le carnet est exécuté par l'API de papermill avec le paramètre ``dossier_pilote`` ;
+3. si une cellule échoue, rien n'est converti : le pilote reçoit une entrée d'erreur (message en
+   français) dans ``rapports/index.html`` et un journal dans ``rapports/journaux/`` ;
+4. sinon le carnet exécuté est gardé pour l'audit (``rapports/carnets/<id>.ipynb``), converti en
+   HTML sans code (``rapports/<id>.html``) et ses résultats lisibles par une machine sont écrits
+   dans ``rapports/<id>.json``.
+
+Chaque sortie est écrite dans un fichier temporaire puis renommée : une construction interrompue
+laisse le rapport précédent intact. Rien n'est jamais écrit sous ``donnees/``.
+Les pilotes sont construits en parallèle (un processus par cœur). Un rapport n'est reconstruit
+que si son pilote, son carnet ou la bibliothèque ont changé (voir :mod:`eprouvette.rapports.etat`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+import multiprocessing
+
+from .. import config
+from . import MIME_RESULTATS
+from . import etat as etat_mod
+
+#: Paramètres qu'un carnet de domaine accepte.
+PARAMETRES_CARNET = ("dossier_pilote",)
+NOYAU = "python3"
+
+
+@dataclass
+class Tache:
+    identifiant: str
+    dossier: Path
+    empreinte: str
+
+
+def lister_dossiers_pilotes(racine: Path) -> list[Path]:
+    """Tous les sous-dossiers (non cachés) de ``racine`` : chacun est un pilote."""
+    if not racine.exists():
+        return []
+    return sorted(p for p in racine.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def carnet_du_pilote(dossier: Path) -> Path | None:
+    """Le carnet du domaine déclaré dans pilote.yaml, sans valider le reste (lecture rapide)."""
+    import yaml
+
+    try:
+        brut = yaml.safe_load((dossier / "pilote.yaml").read_text(encoding="utf-8"))
+        domaine = brut.get("domaine") if isinstance(brut, dict) else None
+    except Exception:
+        return None
+    nom = config.DOMAINES.get(domaine) if isinstance(domaine, str) else None
+    return config.NOTEBOOKS / nom if nom else None
+
+
+# --------------------------------------------------------------------------------------------
+# Construction d'un rapport (dans un processus de travail)
+# --------------------------------------------------------------------------------------------
+
+
+class EchecPilote(Exception):
+    """Un pilote ne peut pas être construit ; le message est pour l'analyste, en français."""
+
+
+def _journal(identifiant: str) -> Path:
+    return config.RAPPORTS / "journaux" / f"{identifiant}.log"
+
+
+def _extraire_resultats(nb) -> dict | None:
+    """Retire du carnet les sorties de résultats (invisibles dans le rapport) et renvoie la dernière."""
+    resultats = None
+    for cellule in nb.cells:
+        if cellule.get("cell_type") != "code":
+            continue
+        gardees = []
+        for sortie in cellule.get("outputs", []):
+            donnees = sortie.get("data", {}) if isinstance(sortie, dict) else {}
+            if MIME_RESULTATS in donnees:
+                valeur = donnees[MIME_RESULTATS]
+                resultats = json.loads(valeur) if isinstance(valeur, str) else dict(valeur)
+                continue
+            gardees.append(sortie)
+        cellule["outputs"] = gardees
+    return resultats
+
+
+def _message_execution(erreur) -> str:
+    ename = getattr(erreur, "ename", type(erreur).__name__)
+    evalue = getattr(erreur, "evalue", str(erreur))
+    if ename in ("ErreurDonnees", "ErreursDonnees", "EchecPilote"):
+        return evalue
+    cellule = getattr(erreur, "exec_count", None)
+    lieu = f" (cellule {cellule})" if cellule is not None else ""
+    return (
+        f"Le carnet s'est arrêté sur une erreur inattendue{lieu} : {ename} : {evalue}. "
+        "Le détail technique est dans le journal du pilote."
+    )
+
+
+def construire_rapport(dossier: str, empreinte: str) -> dict:
+    """Construit le rapport d'un pilote. Ne lève pas : renvoie un état (réussite ou échec)."""
+    dossier_p = Path(dossier)
+    identifiant = dossier_p.name
+    debut = time.perf_counter()
+    journal = [f"{datetime.now().isoformat(timespec='seconds')} construction de {identifiant}"]
+    etat = {
+        "identifiant": identifiant,
+        "empreinte": empreinte,
+        "date": datetime.now().isoformat(timespec="seconds"),
+    }
+    tmp = config.RAPPORTS / ".tmp" / f"{identifiant}-{os.getpid()}"
+    try:
+        from ..erreurs import ErreurDonnees, ErreursDonnees
+        from ..pilote import charger_pilote
+
+        try:
+            pilote = charger_pilote(dossier_p)
+        except (ErreurDonnees, ErreursDonnees) as e:
+            raise EchecPilote(str(e)) from None
+        etat.update(titre=pilote.titre, domaine=pilote.domaine)
+        carnet = config.NOTEBOOKS / config.DOMAINES[pilote.domaine]
+        if not carnet.exists():
+            raise EchecPilote(
+                f"Le domaine « {pilote.domaine} » n'a pas "
+                f"encore de carnet d'analyse ({carnet.relative_to(config.RACINE)} est absent)."
+            )
+
+        import nbformat
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        parametres = {"dossier_pilote": str(dossier_p.resolve())}
+        attendus = set(pm.inspect_notebook(str(carnet)).keys())
+        inconnus = sorted(set(parametres) - attendus)
+        if inconnus:
+            raise EchecPilote(
+                f"{carnet.relative_to(config.RACINE)} : paramètre(s) inconnu(s) {', '.join(inconnus)} ; "
+                f"le carnet accepte : {', '.join(sorted(attendus)) or 'aucun paramètre'}."
+            )
+
+        tmp.mkdir(parents=True, exist_ok=True)
+        sortie_carnet = tmp / f"{identifiant}.ipynb"
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(carnet),
+                str(sortie_carnet),
+                parameters=parametres,
+                kernel_name=NOYAU,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(config.NOTEBOOKS),
+                shutdown_kernel="immediate",
+            )
+        except PapermillExecutionError as e:
+            journal.append("".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
+            raise EchecPilote(_message_execution(e)) from None
+        journal.append(f"exécution du carnet : {time.perf_counter() - t0:.2f} s")
+
+        nb = nbformat.read(str(sortie_carnet), as_version=4)
+        resultats = _extraire_resultats(nb)
+        if resultats is None:
+            raise EchecPilote(
+                f"{carnet.relative_to(config.RACINE)} n'a pas publié de résultats "
+                "(appel à eprouvette.rapports.publier_resultats manquant)."
+            )
+        nb.metadata["title"] = pilote.titre
+
+        from .html import convertir_en_html
+
+        t0 = time.perf_counter()
+        page = convertir_en_html(nb, pilote.titre)
+        journal.append(f"conversion HTML : {time.perf_counter() - t0:.2f} s")
+
+        resultats.setdefault("identifiant", identifiant)
+        resultats["rapport"] = f"{identifiant}.html"
+        etat_mod.ecrire_atomique(
+            config.RAPPORTS / "carnets" / f"{identifiant}.ipynb", nbformat.writes(nb)
+        )
+        etat_mod.ecrire_atomique(
+            config.RAPPORTS / f"{identifiant}.json",
+            json.dumps(resultats, ensure_ascii=False, indent=2, default=str),
+        )
+        etat_mod.ecrire_atomique(config.RAPPORTS / f"{identifiant}.html", page)
+        etat.update(statut="reussi", resultats=resultats, taille_html=len(page.encode("utf-8")))
+    except EchecPilote as e:
+        etat.update(statut="echec", message=str(e))
+        journal.append(f"ÉCHEC : {e}")
+        _retirer_sorties(identifiant)
+    except Exception as e:  # une erreur du code, pas des données : on la consigne en entier
+        etat.update(
+            statut="echec",
+            message=(
+                f"Erreur interne pendant la construction ({type(e).__name__} : {e}). "
+                "Le détail technique est dans le journal du pilote."
+            ),
+        )
+        journal.append(traceback.format_exc())
+        _retirer_sorties(identifiant)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    etat["duree_s"] = round(time.perf_counter() - debut, 2)
+    journal.append(f"durée totale : {etat['duree_s']} s")
+    etat_mod.ecrire_atomique(_journal(identifiant), "\n".join(journal) + "\n")
+    etat_mod.ecrire_etat(identifiant, etat)
+    return etat
+
+
+def _nettoyer_ansi(texte: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", texte)
+
+
+def _retirer_sorties(identifiant: str) -> None:
+    """Un pilote en échec n'a plus de rapport : on ne laisse pas circuler des chiffres périmés."""
+    for chemin in (
+        config.RAPPORTS / f"{identifiant}.html",
+        config.RAPPORTS / f"{identifiant}.json",
+        config.RAPPORTS / "carnets" / f"{identifiant}.ipynb",
+    ):
+        chemin.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Le lot
+# --------------------------------------------------------------------------------------------
+
+
+def _a_jour(tache: Tache) -> dict | None:
+    ancien = etat_mod.lire_etat(tache.identifiant)
+    if not ancien or ancien.get("empreinte") != tache.empreinte:
+        return None
+    if ancien.get("statut") == "reussi":
+        if not (config.RAPPORTS / f"{tache.identifiant}.html").exists():
+            return None
+        if not (config.RAPPORTS / f"{tache.identifiant}.json").exists():
+            return None
+    return ancien
+
+
+def _nettoyer_orphelins(identifiants: set[str]) -> bool:
+    """Retire les sorties des pilotes qui n'existent plus dans donnees/pilotes/."""
+    change = False
+    dossier_etat = config.RAPPORTS / ".etat"
+    if dossier_etat.exists():
+        for f in dossier_etat.glob("*.json"):
+            if f.stem not in identifiants:
+                _retirer_sorties(f.stem)
+                (config.RAPPORTS / "journaux" / f"{f.stem}.log").unlink(missing_ok=True)
+                f.unlink()
+                change = True
+    return change
+
+
+def nombre_travailleurs(n_taches: int) -> int:
+    try:
+        coeurs = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - hors Linux
+        coeurs = os.cpu_count() or 1
+    return max(1, min(coeurs, n_taches))
+
+
+def construire_tout(
+    pilotes: Path | None = None,
+    forcer: bool = False,
+    travailleurs: int | None = None,
+    selection: list[str] | None = None,
+    sortie=sys.stdout,
+) -> int:
+    """Construit tous les rapports qui en ont besoin, puis l'index. Renvoie le code de sortie."""
+    racine = Path(pilotes) if pilotes else config.PILOTES
+    dossiers = lister_dossiers_pilotes(racine)
+    if selection:
+        dossiers = [d for d in dossiers if d.name in selection]
+    config.RAPPORTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(config.RAPPORTS / ".tmp", ignore_errors=True)
+
+    biblio = etat_mod.empreinte_bibliotheque()
+    taches, etats = [], {}
+    for d in dossiers:
+        t = Tache(d.name, d, etat_mod.empreinte_pilote(d, carnet_du_pilote(d), biblio))
+        ancien = None if forcer else _a_jour(t)
+        if ancien is not None:
+            etats[t.identifiant] = ancien
+        else:
+            taches.append(t)
+
+    change = _nettoyer_orphelins({d.name for d in lister_dossiers_pilotes(racine)}) if not selection else False
+    if not dossiers:
+        print(f"Aucun pilote dans {racine}.", file=sortie)
+
+    if taches:
+        n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
+        print(
+            f"{len(taches)} rapport(s) à construire sur {len(dossiers)} pilote(s), {n} processus…",
+            file=sortie,
+            flush=True,
+        )
+        debut = time.perf_counter()
+        if n == 1:
+            for i, t in enumerate(taches, 1):
+                etats[t.identifiant] = construire_rapport(str(t.dossier), t.empreinte)
+                _afficher(i, len(taches), etats[t.identifiant], sortie)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+                futurs = {pool.submit(construire_rapport, str(t.dossier), t.empreinte): t for t in taches}
+                for i, f in enumerate(as_completed(futurs), 1):
+                    t = futurs[f]
+                    try:
+                        etats[t.identifiant] = f.result()
+                    except Exception as e:  # le processus lui-même est mort
+                        etats[t.identifiant] = {
+                            "identifiant": t.identifiant,
+                            "statut": "echec",
+                            "empreinte": "",
+                            "message": f"Le processus de construction s'est arrêté ({type(e).__name__} : {e}).",
+                        }
+                    _afficher(i, len(taches), etats[t.identifiant], sortie)
+        print(f"Terminé en {time.perf_counter() - debut:.1f} s.", file=sortie)
+        change = True
+    elif dossiers:
+        print("Tous les rapports sont à jour : rien à reconstruire.", file=sortie)
+
+    index = config.RAPPORTS / "index.html"
+    if change or not index.exists():
+        from .index import ecrire_index
+
+        tous = {d.name: etats.get(d.name) or etat_mod.lire_etat(d.name) for d in lister_dossiers_pilotes(racine)}
+        ecrire_index([e for e in tous.values() if e])
+
+    echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
+    if echecs:
+        print(f"\n{len(echecs)} pilote(s) en échec :", file=sortie)
+        for e in echecs:
+            print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
+            print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)
+        return 1
+    return 0
+
+
+def _chemin_court(chemin: Path) -> str:
+    try:
+        return str(chemin.resolve().relative_to(config.RACINE.resolve()))
+    except ValueError:
+        return str(chemin)
+
+
+def _afficher(i: int, n: int, etat: dict, sortie) -> None:
+    if etat.get("statut") == "reussi":
+        verdict = (etat.get("resultats") or {}).get("verdict_libelle") or (etat.get("resultats") or {}).get("verdict", "")
+        texte = f"rapport construit ({verdict})" if verdict else "rapport construit"
+    else:
+        texte = "ÉCHEC — " + etat.get("message", "").splitlines()[0][:200]
+    print(f"[{i}/{n}] {etat['identifiant']} : {texte} ({etat.get('duree_s', 0):.1f} s)", file=sortie, flush=True)

@@ -1,0 +1,247 @@
+"""Le verdict d'un pilote, tiré d'une grille et non d'une impression.
+
+Quatre verdicts : « généraliser », « étendre l'expérimentation », « ajuster puis réévaluer »,
+« ne pas généraliser ». Les critères (effet établi, puissance, efficience, robustesse,
+transférabilité) sont évalués sur le résultat de la méthode et sur l'économie ; leurs seuils
+vivent dans ``donnees/parametres/recommandation.yaml`` (versionné). Les règles, dans l'ordre :
+
+1. effet établi dans le sens contraire à l'objectif -> ne pas généraliser ;
+2. effet non établi et expérimentation sans la puissance de voir un effet matériel
+   -> étendre l'expérimentation (trop courte ou trop bruitée pour conclure) ;
+3. effet non établi alors qu'un effet matériel aurait été vu -> ne pas généraliser ;
+4. effet établi mais trop faible pour être matériel -> ajuster puis réévaluer ;
+5. effet établi et matériel mais hypothèses en échec (robustesse) -> étendre l'expérimentation ;
+6. effet établi et matériel mais coûts non couverts (efficience) -> ajuster puis réévaluer ;
+7. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation ;
+8. sinon -> généraliser.
+
+Un pilote trop court ou trop bruité pour conclure n'obtient donc jamais « généraliser ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import config
+from .erreurs import ErreurDonnees
+from .methodes.base import ResultatImpact
+
+VERDICTS = {
+    "generaliser": "Généraliser",
+    "etendre": "Étendre l'expérimentation",
+    "ajuster": "Ajuster puis réévaluer",
+    "ne_pas_generaliser": "Ne pas généraliser",
+}
+
+_SEUILS_ATTENDUS = {
+    "effet_relatif_materiel",
+    "effet_minimal_detectable_relatif_max",
+    "part_duree_vie_retour_max",
+    "verifications_attention_max",
+}
+
+
+@dataclass
+class Grille:
+    version: int
+    seuils: dict[str, float]
+    source: str
+
+
+def charger_grille(chemin: Path | None = None) -> Grille:
+    """Lit la grille versionnée des seuils ; message en français si elle est incomplète."""
+    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
+    try:
+        brut = yaml.safe_load(chemin.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ErreurDonnees(chemin, "le fichier de la grille de recommandation est introuvable.") from None
+    except yaml.YAMLError as e:
+        marque = getattr(e, "problem_mark", None)
+        raise ErreurDonnees(
+            chemin, "YAML mal formé.", ligne=(marque.line + 1) if marque else None
+        ) from None
+    seuils = (brut or {}).get("seuils") or {}
+    manquants = sorted(_SEUILS_ATTENDUS - set(seuils))
+    if manquants:
+        raise ErreurDonnees(
+            chemin,
+            f"seuil(s) manquant(s) : {', '.join(manquants)}.",
+            champ="seuils",
+            attendu="un nombre pour chacun des seuils de la grille",
+        )
+    for nom in _SEUILS_ATTENDUS:
+        if not isinstance(seuils[nom], (int, float)) or seuils[nom] < 0:
+            raise ErreurDonnees(chemin, f"le seuil « {nom} » vaut {seuils[nom]!r}.", champ=f"seuils.{nom}",
+                                attendu="un nombre positif ou nul")
+    return Grille(version=int(brut.get("version", 0)), seuils={k: float(seuils[k]) for k in _SEUILS_ATTENDUS},
+                  source=str(chemin))
+
+
+@dataclass
+class Critere:
+    nom: str
+    libelle: str
+    #: True = tenu, False = non tenu, None = non évalué
+    tenu: bool | None
+    explication: str
+
+
+@dataclass
+class Recommandation:
+    verdict: str
+    libelle: str
+    raison: str
+    certitude: str
+    criteres: list[Critere] = field(default_factory=list)
+    version_grille: int = 0
+
+    def en_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "verdict_libelle": self.libelle,
+            "raison_verdict": self.raison,
+            "certitude": self.certitude,
+            "version_grille": self.version_grille,
+            "criteres": [c.__dict__ for c in self.criteres],
+        }
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def recommander(
+    resultat: ResultatImpact,
+    sens_souhaite: str,
+    temps_retour_ans: float | None = None,
+    duree_vie_ans: float | None = None,
+    transferable: bool | None = None,
+    explication_transferabilite: str | None = None,
+    grille: Grille | None = None,
+) -> Recommandation:
+    """Applique la grille au résultat d'une méthode.
+
+    ``sens_souhaite`` : « baisse » ou « hausse » (ce que le pilote cherche à obtenir).
+    ``temps_retour_ans`` : temps de retour sur investissement (None = jamais, ou non calculé si
+    ``duree_vie_ans`` est aussi None). ``transferable`` : None si non évalué (ne bloque pas).
+    """
+    if sens_souhaite not in ("baisse", "hausse"):
+        raise ValueError(f"sens souhaité inconnu : {sens_souhaite!r}")
+    g = grille or charger_grille()
+    s = g.seuils
+    signe = -1.0 if sens_souhaite == "baisse" else 1.0
+
+    favorable = resultat.significatif and signe * resultat.effet > 0
+    nuisible = resultat.significatif and signe * resultat.effet < 0
+    rel = resultat.effet_relatif
+    materiel = rel is not None and abs(rel) >= s["effet_relatif_materiel"]
+
+    # Puissance : effet minimal détectable relatif au contrefactuel.
+    mde_rel = None
+    if resultat.effet_minimal_detectable is not None and rel not in (None, -1.0) and resultat.effet != 0:
+        # contrefactuel total = effet / effet_relatif
+        total_cf = abs(resultat.effet / rel) if rel else None
+        if total_cf:
+            mde_rel = resultat.effet_minimal_detectable / total_cf
+    puissant = mde_rel is not None and mde_rel <= s["effet_minimal_detectable_relatif_max"]
+
+    n_echec = sum(v.statut == "echec" for v in resultat.verifications)
+    n_attention = sum(v.statut == "attention" for v in resultat.verifications)
+    robuste = n_echec == 0 and n_attention <= s["verifications_attention_max"]
+
+    if duree_vie_ans is None:
+        efficient = None
+        expl_eff = "L'efficience n'a pas été évaluée (coûts ou durée de vie manquants)."
+    elif temps_retour_ans is None:
+        efficient = False
+        expl_eff = "Les économies ne couvrent pas les coûts : l'investissement n'est jamais remboursé."
+    else:
+        limite = s["part_duree_vie_retour_max"] * duree_vie_ans
+        efficient = temps_retour_ans <= limite
+        expl_eff = (
+            f"Temps de retour de {temps_retour_ans:.1f} ans".replace(".", ",")
+            + (" ≤ " if efficient else " > ")
+            + f"{limite:.0f} ans (durée de vie de l'équipement)."
+        )
+
+    criteres = [
+        Critere(
+            "effet_etabli",
+            "Effet établi dans le sens souhaité",
+            favorable,
+            "L'intervalle de confiance à 95 % exclut zéro, du bon côté."
+            if favorable
+            else (
+                "L'effet établi va dans le sens contraire à l'objectif."
+                if nuisible
+                else "L'intervalle de confiance à 95 % contient zéro : l'effet n'est pas établi."
+            ),
+        ),
+        Critere(
+            "effet_materiel",
+            f"Effet d'au moins {_pct(s['effet_relatif_materiel'])}",
+            materiel if rel is not None else None,
+            (f"Effet relatif estimé : {_pct(rel)}." if rel is not None else "Effet relatif non calculable."),
+        ),
+        Critere(
+            "puissance",
+            "Expérimentation assez longue pour voir un effet matériel",
+            puissant if mde_rel is not None else None,
+            (
+                f"Effet minimal détectable : {_pct(mde_rel)} (seuil {_pct(s['effet_minimal_detectable_relatif_max'])})."
+                if mde_rel is not None
+                else "Effet minimal détectable non calculé."
+            ),
+        ),
+        Critere(
+            "robustesse",
+            "Hypothèses de la méthode vérifiées",
+            robuste,
+            f"{n_echec} vérification(s) en échec, {n_attention} à surveiller "
+            f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec).",
+        ),
+        Critere("efficience", "Économies qui couvrent les coûts", efficient, expl_eff),
+        Critere(
+            "transferabilite",
+            "Territoires comparables pour essaimer",
+            transferable,
+            explication_transferabilite or "La transférabilité n'a pas encore été évaluée.",
+        ),
+    ]
+
+    if nuisible:
+        verdict, raison = "ne_pas_generaliser", "L'effet mesuré va dans le sens contraire à l'objectif."
+        certitude = "L'effet contraire à l'objectif est établi."
+    elif not favorable and not puissant:
+        verdict = "etendre"
+        raison = "L'expérimentation est trop courte ou trop bruitée pour conclure."
+        certitude = "L'expérimentation est trop courte pour conclure."
+    elif not favorable:
+        verdict = "ne_pas_generaliser"
+        raison = "Aucun effet notable n'a été mis en évidence, alors que l'expérimentation pouvait en voir un."
+        certitude = "Aucun effet notable : l'expérimentation était assez longue pour le voir."
+    elif not materiel:
+        verdict = "ajuster"
+        raison = "L'effet est établi mais trop faible pour justifier une généralisation en l'état."
+        certitude = "L'effet est établi, mais il est faible."
+    elif not robuste:
+        verdict = "etendre"
+        raison = "L'effet paraît réel mais des hypothèses de la méthode ne sont pas vérifiées."
+        certitude = "L'effet est probable, mais des vérifications ont échoué."
+    elif efficient is False:
+        verdict = "ajuster"
+        raison = "L'effet est établi mais les économies ne couvrent pas les coûts."
+        certitude = "L'effet est établi."
+    elif transferable is False:
+        verdict = "etendre"
+        raison = "L'effet est établi mais peu de territoires comparables permettent de généraliser."
+        certitude = "L'effet est établi."
+    else:
+        verdict = "generaliser"
+        raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
+        raison += " et il couvre ses coûts." if efficient else "."
+        certitude = "L'effet est établi."
+    return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version)
