@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement pdf bench navigateur
+.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
@@ -39,7 +39,7 @@ environnement: $(ENV_STAMP) ## Crée ou met à jour l'environnement Python du pr
 rapports: $(ENV_STAMP) ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
 	@$(PYTHON) -m eprouvette.rapports
 
-test: $(ENV_STAMP) ## Lance toute la suite de tests (y compris les tests longs et le navigateur)
+test: $(ENV_STAMP) navigateur-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur)
 	@$(PYTHON) -m pytest
 
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
@@ -53,6 +53,10 @@ navigateur: ## Installe Chromium (paquet Debian) pour les tests dans le navigate
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Installez Chromium : sudo apt-get install chromium" >&2; exit 1; fi; }
+
+navigateur-si-possible:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || $(MAKE) --no-print-directory navigateur || true
+	@command -v chromium >/dev/null || echo "Attention : Chromium absent (sudo make navigateur) ; les tests dans le navigateur seront sautés." >&2
 
 nettoyer: ## Supprime les fichiers produits (rapports, caches) ; ne touche jamais à donnees/
 	rm -rf rapports .cache .pytest_cache .hypothesis
