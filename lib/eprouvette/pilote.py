@@ -1,0 +1,658 @@
+"""Le pilote : `pilote.yaml` chargé, validé contre le standard et rendu sous forme d'objets simples.
+
+Le standard est décrit dans `donnees/README.md` et, pour les machines, dans
+`donnees/schemas/pilote.schema.json` (JSON Schema 2020-12). Toute erreur est rapportée en
+français avec le fichier, la ligne et le champ concernés.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from . import config
+from .erreurs import ErreurDonnees, ErreursDonnees
+
+NOM_FICHIER = "pilote.yaml"
+
+# --------------------------------------------------------------------------------------------
+# Objets du pilote
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Porteur:
+    """Collectivité qui porte l'expérimentation."""
+
+    nom: str
+    type: str
+    codes_insee: tuple[str, ...]
+    siren: str | None = None
+
+
+@dataclass(frozen=True)
+class Periode:
+    """Intervalle de dates, bornes incluses."""
+
+    debut: dt.date
+    fin: dt.date
+
+    @property
+    def jours(self) -> int:
+        """Nombre de jours de la période, bornes incluses."""
+        return (self.fin - self.debut).days + 1
+
+    def contient(self, jour: dt.date) -> bool:
+        """Vrai si le jour tombe dans la période (bornes incluses)."""
+        if isinstance(jour, dt.datetime):
+            jour = jour.date()
+        return self.debut <= jour <= self.fin
+
+
+@dataclass(frozen=True)
+class Site:
+    """Un lieu mesuré : bâtiment, secteur de réseau, ligne, point de collecte…"""
+
+    identifiant: str
+    nom: str
+    role: str
+    code_insee: str
+    surface_m2: float | None = None
+    description: str | None = None
+
+    @property
+    def experimental(self) -> bool:
+        """Vrai si le site reçoit la technologie expérimentée."""
+        return self.role == "experimental"
+
+    @property
+    def temoin(self) -> bool:
+        """Vrai si le site sert de comparaison."""
+        return self.role == "temoin"
+
+
+@dataclass(frozen=True)
+class Indicateur:
+    """Une grandeur mesurée ; `principal` est vrai pour exactement un indicateur du pilote."""
+
+    identifiant: str
+    libelle: str
+    unite: str
+    sens_souhaite: str
+    principal: bool = False
+    vecteur_energetique: str | None = None
+    type_mesure: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Cofinancement:
+    """Un financeur autre que le FEDER et son apport."""
+
+    financeur: str
+    montant_eur: float
+
+
+@dataclass(frozen=True)
+class Couts:
+    """Coûts de l'expérimentation, en euros."""
+
+    investissement_eur: float
+    fonctionnement_annuel_eur: float
+    duree_vie_ans: float
+    sources: str | None = None
+
+
+@dataclass(frozen=True)
+class Financement:
+    """Plan de financement : FEDER et cofinancements, tels que déclarés (aucun contrôle de cohérence)."""
+
+    feder_eur: float
+    cofinancements: tuple[Cofinancement, ...] = ()
+
+    @property
+    def total_eur(self) -> float:
+        """FEDER + cofinancements."""
+        return float(self.feder_eur + sum(c.montant_eur for c in self.cofinancements))
+
+
+@dataclass
+class Pilote:
+    """Un pilote « tube à essai » chargé depuis `donnees/pilotes/<identifiant>/pilote.yaml`."""
+
+    dossier: Path
+    brut: dict
+    identifiant: str
+    titre: str
+    domaine: str
+    type_pilote: str
+    technologie: str
+    contexte: str
+    porteur: Porteur
+    periodes: dict[str, Periode]
+    sites: tuple[Site, ...]
+    indicateurs: tuple[Indicateur, ...]
+    fichiers_mesures: tuple[Path, ...]
+    fichier_meteo: Path | None
+    couts: Couts
+    financement: Financement
+    conditions_de_succes: tuple[str, ...] = ()
+    contact: str | None = None
+    notes: str | None = None
+    lignes: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def fichier(self) -> Path:
+        """Chemin du fichier pilote.yaml."""
+        return self.dossier / NOM_FICHIER
+
+    @property
+    def periode_reference(self) -> Periode:
+        """Période avant l'expérimentation."""
+        return self.periodes["reference"]
+
+    @property
+    def periode_experimentation(self) -> Periode:
+        """Période pendant laquelle la technologie fonctionne."""
+        return self.periodes["experimentation"]
+
+    @property
+    def sites_experimentaux(self) -> tuple[Site, ...]:
+        """Sites qui reçoivent la technologie."""
+        return tuple(s for s in self.sites if s.experimental)
+
+    @property
+    def sites_temoins(self) -> tuple[Site, ...]:
+        """Sites de comparaison."""
+        return tuple(s for s in self.sites if s.temoin)
+
+    @property
+    def indicateur_principal(self) -> Indicateur:
+        """L'indicateur sur lequel porte la recommandation."""
+        return next(i for i in self.indicateurs if i.principal)
+
+    def site(self, identifiant: str) -> Site:
+        """Le site qui porte cet identifiant (KeyError sinon)."""
+        for s in self.sites:
+            if s.identifiant == identifiant:
+                return s
+        raise KeyError(identifiant)
+
+    def indicateur(self, identifiant: str) -> Indicateur:
+        """L'indicateur qui porte cet identifiant (KeyError sinon)."""
+        for i in self.indicateurs:
+            if i.identifiant == identifiant:
+                return i
+        raise KeyError(identifiant)
+
+    def ligne(self, chemin: str) -> int | None:
+        """Ligne de pilote.yaml où se trouve un champ (chemin pointé, ex. « sites.0.nom »)."""
+        return self.lignes.get(chemin)
+
+
+# --------------------------------------------------------------------------------------------
+# Lecture du YAML avec les numéros de ligne
+# --------------------------------------------------------------------------------------------
+
+
+class _Chargeur(yaml.SafeLoader):
+    """SafeLoader qui garde une date impossible (2023-02-30) sous forme de texte.
+
+    Sans cela PyYAML lève une ValueError sans numéro de ligne ; ici la date invalide est
+    signalée par la validation du schéma, avec sa ligne.
+    """
+
+
+def _horodatage(chargeur: yaml.SafeLoader, noeud: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(chargeur, noeud)
+    except ValueError:
+        return chargeur.construct_scalar(noeud)
+
+
+_Chargeur.add_constructor("tag:yaml.org,2002:timestamp", _horodatage)
+
+
+def _relever_lignes(noeud: yaml.Node, chemin: tuple = (), lignes: dict | None = None,
+                    doublons: list | None = None) -> tuple[dict, list]:
+    """Ligne (1 = première) de chaque valeur et de chaque clé du document YAML.
+
+    Clés du dictionnaire : tuples de chemin ; une clé de mapping est notée
+    chemin + (nom, "<cle>"). Les clés écrites deux fois sont relevées dans `doublons`.
+    """
+    if lignes is None:
+        lignes, doublons = {}, []
+    lignes[chemin] = noeud.start_mark.line + 1
+    if isinstance(noeud, yaml.MappingNode):
+        vues: set = set()
+        for cle, valeur in noeud.value:
+            nom = cle.value
+            if nom in vues:
+                doublons.append((chemin + (nom,), cle.start_mark.line + 1))
+            vues.add(nom)
+            lignes[chemin + (nom, "<cle>")] = cle.start_mark.line + 1
+            _relever_lignes(valeur, chemin + (nom,), lignes, doublons)
+    elif isinstance(noeud, yaml.SequenceNode):
+        for i, valeur in enumerate(noeud.value):
+            _relever_lignes(valeur, chemin + (i,), lignes, doublons)
+    return lignes, doublons
+
+
+def _ligne_de(lignes: dict, chemin: tuple) -> int | None:
+    """Ligne du chemin, ou de son ancêtre le plus proche qui existe dans le fichier."""
+    chemin = tuple(chemin)
+    while chemin:
+        if chemin in lignes:
+            return lignes[chemin]
+        chemin = chemin[:-1]
+    return lignes.get((), 1)
+
+
+def _nom_champ(chemin) -> str:
+    """Chemin lisible : sites[0].code_insee."""
+    texte = ""
+    for morceau in chemin:
+        if isinstance(morceau, int):
+            texte += f"[{morceau}]"
+        else:
+            texte += ("." if texte else "") + str(morceau)
+    return texte or "(racine)"
+
+
+def _pour_validation(valeur: Any) -> Any:
+    """Copie du YAML où les dates deviennent du texte ISO (le schéma les décrit comme du texte)."""
+    if isinstance(valeur, dict):
+        return {k: _pour_validation(v) for k, v in valeur.items()}
+    if isinstance(valeur, list):
+        return [_pour_validation(v) for v in valeur]
+    if isinstance(valeur, (dt.date, dt.datetime)):
+        return valeur.isoformat()
+    return valeur
+
+
+# --------------------------------------------------------------------------------------------
+# Traduction des erreurs jsonschema
+# --------------------------------------------------------------------------------------------
+
+_MOTIFS = {
+    "^[a-z0-9]+(-[a-z0-9]+)*$": "des minuscules sans accent, des chiffres et des tirets, par exemple « gtb-ecoles »",
+    "^(?:[0-9]{2}|2A|2B)[0-9]{3}$": "un code INSEE de commune à 5 caractères entre guillemets, par exemple \"59350\" (2A ou 2B pour la Corse)",
+    "^[0-9]{9}$": "un numéro SIREN de 9 chiffres entre guillemets, par exemple \"200093201\"",
+    "^[a-z][a-z0-9]*(_[a-z0-9]+)*$": "des minuscules sans accent, des chiffres et des tirets bas, par exemple « consommation_chauffage »",
+}
+
+_TYPES = {
+    "string": "du texte",
+    "number": "un nombre",
+    "integer": "un nombre entier",
+    "boolean": "vrai ou faux (true / false)",
+    "array": "une liste (lignes commençant par « - »)",
+    "object": "un groupe de champs (lignes indentées « nom: valeur »)",
+    "null": "une valeur vide",
+}
+
+
+def _decrire_type(valeur: Any) -> str:
+    if isinstance(valeur, bool):
+        return "vrai/faux"
+    if isinstance(valeur, int):
+        return "un nombre entier"
+    if isinstance(valeur, float):
+        return "un nombre"
+    if isinstance(valeur, str):
+        return "du texte"
+    if isinstance(valeur, list):
+        return "une liste"
+    if isinstance(valeur, dict):
+        return "un groupe de champs"
+    if valeur is None:
+        return "une valeur vide"
+    return type(valeur).__name__
+
+
+def _montrer(valeur: Any) -> str:
+    if isinstance(valeur, (dict, list)):
+        return _decrire_type(valeur)
+    if isinstance(valeur, bool):
+        return "true" if valeur else "false"
+    if valeur is None:
+        return "(vide)"
+    return f"« {valeur} »"
+
+
+def _nombre(x: Any) -> str:
+    return str(x).replace(".", ",")
+
+
+def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
+    """Une erreur jsonschema -> une ou plusieurs ErreurDonnees en français."""
+    chemin = tuple(erreur.absolute_path)
+    champ = _nom_champ(chemin)
+    ligne = _ligne_de(lignes, chemin)
+    valeur = erreur.instance
+    regle = erreur.validator
+    attendu_regle = erreur.validator_value
+
+    if regle == "additionalProperties":
+        connus = sorted((erreur.schema.get("properties") or {}).keys())
+        inconnus = [k for k in valeur if k not in connus] if isinstance(valeur, dict) else []
+        resultat = []
+        for nom in inconnus:
+            proches = difflib.get_close_matches(str(nom), connus, n=1, cutoff=0.6)
+            conseil = f"Vouliez-vous écrire « {proches[0]} » ?" if proches else None
+            resultat.append(ErreurDonnees(
+                fichier, f"champ « {nom} » inconnu du standard.",
+                ligne=_ligne_de(lignes, chemin + (nom, "<cle>")),
+                champ=_nom_champ(chemin + (nom,)),
+                attendu="un des champs " + ", ".join(connus),
+                conseil=conseil,
+            ))
+        return resultat
+    if regle == "required":
+        manquants = [k for k in attendu_regle if isinstance(valeur, dict) and k not in valeur]
+        return [ErreurDonnees(
+            fichier, f"champ obligatoire « {nom} » absent.",
+            ligne=ligne, champ=_nom_champ(chemin + (nom,)),
+            conseil="Voir donnees/README.md pour la liste des champs obligatoires.",
+        ) for nom in manquants]
+    if regle == "enum":
+        return [ErreurDonnees(
+            fichier, f"valeur {_montrer(valeur)} non reconnue.", ligne=ligne, champ=champ,
+            attendu="une des valeurs " + ", ".join(str(v) for v in attendu_regle),
+        )]
+    if regle == "type":
+        conseil = None
+        if attendu_regle == "string" and isinstance(valeur, (int, float)) and not isinstance(valeur, bool):
+            conseil = (f"Écrivez la valeur entre guillemets : \"{valeur}\" (sans guillemets, YAML la lit "
+                       "comme un nombre et peut perdre un zéro initial).")
+        types = attendu_regle if isinstance(attendu_regle, list) else [attendu_regle]
+        trouve = (f"{_decrire_type(valeur)} à cet endroit." if isinstance(valeur, (dict, list))
+                  else f"valeur {_montrer(valeur)} lue comme {_decrire_type(valeur)}.")
+        return [ErreurDonnees(
+            fichier, trouve,
+            ligne=ligne, champ=champ, attendu=" ou ".join(_TYPES.get(t, t) for t in types),
+            conseil=conseil,
+        )]
+    if regle == "pattern":
+        return [ErreurDonnees(
+            fichier, f"valeur {_montrer(valeur)} mal écrite.", ligne=ligne, champ=champ,
+            attendu=_MOTIFS.get(attendu_regle, f"un texte qui suit le motif {attendu_regle}"),
+        )]
+    if regle in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        signe = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[regle]
+        return [ErreurDonnees(
+            fichier, f"valeur {_montrer(_nombre(valeur))} hors des bornes.", ligne=ligne, champ=champ,
+            attendu=f"un nombre {signe} {_nombre(attendu_regle)}",
+        )]
+    if regle == "minItems":
+        return [ErreurDonnees(
+            fichier, "liste vide ou trop courte.", ligne=ligne, champ=champ,
+            attendu=f"au moins {attendu_regle} élément" + ("s" if attendu_regle > 1 else ""),
+        )]
+    if regle == "minLength":
+        return [ErreurDonnees(fichier, "texte vide.", ligne=ligne, champ=champ, attendu="un texte non vide")]
+    if regle == "format":
+        if attendu_regle == "date":
+            return [ErreurDonnees(
+                fichier, f"{_montrer(valeur)} n'est pas une date valide.", ligne=ligne, champ=champ,
+                attendu="une date au format AAAA-MM-JJ, par exemple 2023-09-01",
+            )]
+        return [ErreurDonnees(fichier, f"valeur {_montrer(valeur)} au format invalide.",
+                              ligne=ligne, champ=champ, attendu=f"le format {attendu_regle}")]
+    # Règle non prévue : on garde le message technique, mais avec le lieu.
+    return [ErreurDonnees(fichier, f"valeur non conforme au standard ({erreur.message}).",
+                          ligne=ligne, champ=champ)]
+
+
+@lru_cache(maxsize=1)
+def _validateur() -> Draft202012Validator:
+    schema = json.loads((config.SCHEMAS / "pilote.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+# --------------------------------------------------------------------------------------------
+# Contrôles que le schéma ne peut pas exprimer
+# --------------------------------------------------------------------------------------------
+
+
+def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
+    erreurs: list[ErreurDonnees] = []
+
+    def err(message, chemin, **kw):
+        erreurs.append(ErreurDonnees(fichier, message, ligne=_ligne_de(lignes, chemin),
+                                     champ=_nom_champ(chemin), **kw))
+
+    ident = donnees.get("identifiant")
+    if isinstance(ident, str) and ident != dossier.name:
+        err(f"l'identifiant « {ident} » diffère du nom du dossier « {dossier.name} ».", ("identifiant",),
+            conseil="Renommez le dossier ou corrigez l'identifiant : les deux doivent être identiques.")
+
+    periodes = donnees.get("periodes")
+    bornes = {}
+    if isinstance(periodes, dict):
+        for nom in ("reference", "experimentation"):
+            p = periodes.get(nom)
+            if isinstance(p, dict) and isinstance(p.get("debut"), dt.date) and isinstance(p.get("fin"), dt.date) \
+                    and not isinstance(p.get("debut"), dt.datetime) and not isinstance(p.get("fin"), dt.datetime):
+                bornes[nom] = (p["debut"], p["fin"])
+                if p["debut"] > p["fin"]:
+                    err(f"la période commence le {p['debut'].isoformat()} mais finit avant, le "
+                        f"{p['fin'].isoformat()}.", ("periodes", nom, "debut"),
+                        attendu="un début antérieur ou égal à la fin")
+        if len(bornes) == 2 and bornes["reference"][1] >= bornes["experimentation"][0]:
+            err(f"la période de référence finit le {bornes['reference'][1].isoformat()}, pas avant le début "
+                f"de l'expérimentation ({bornes['experimentation'][0].isoformat()}).",
+                ("periodes", "reference", "fin"),
+                attendu="une période de référence qui se termine avant le début de l'expérimentation")
+
+    sites = donnees.get("sites")
+    if isinstance(sites, list):
+        vus: dict[str, int] = {}
+        for i, s in enumerate(sites):
+            if isinstance(s, dict) and isinstance(s.get("identifiant"), str):
+                if s["identifiant"] in vus:
+                    err(f"site « {s['identifiant']} » déclaré deux fois (déjà en sites[{vus[s['identifiant']]}]).",
+                        ("sites", i, "identifiant"), attendu="des identifiants de site uniques")
+                vus.setdefault(s["identifiant"], i)
+        roles = [s.get("role") for s in sites if isinstance(s, dict)]
+        if roles and all(isinstance(r, str) for r in roles) and "experimental" not in roles:
+            err("aucun site n'a le rôle « experimental ».", ("sites",),
+                attendu="au moins un site expérimental")
+
+    indicateurs = donnees.get("indicateurs")
+    if isinstance(indicateurs, list):
+        vus = {}
+        principaux = []
+        for i, ind in enumerate(indicateurs):
+            if not isinstance(ind, dict):
+                continue
+            if isinstance(ind.get("identifiant"), str):
+                if ind["identifiant"] in vus:
+                    err(f"indicateur « {ind['identifiant']} » déclaré deux fois.",
+                        ("indicateurs", i, "identifiant"), attendu="des identifiants d'indicateur uniques")
+                vus.setdefault(ind["identifiant"], i)
+            if ind.get("principal") is True:
+                principaux.append(i)
+        if len(principaux) > 1:
+            err(f"{len(principaux)} indicateurs sont marqués « principal: true ».",
+                ("indicateurs", principaux[1], "principal"),
+                attendu="un seul indicateur principal (ou aucun : le premier est alors principal)")
+
+    fichiers = donnees.get("fichiers")
+    if isinstance(fichiers, dict):
+        a_verifier = []
+        if isinstance(fichiers.get("mesures"), list):
+            a_verifier += [(("fichiers", "mesures", i), f) for i, f in enumerate(fichiers["mesures"])]
+        if "meteo" in fichiers:
+            a_verifier.append((("fichiers", "meteo"), fichiers["meteo"]))
+        racine = dossier.resolve()
+        for chemin, nom in a_verifier:
+            if not isinstance(nom, str) or not nom:
+                continue
+            cible = (dossier / nom).resolve()
+            if racine not in cible.parents:
+                err(f"le fichier « {nom} » est hors du dossier du pilote.", chemin,
+                    attendu="un nom de fichier relatif au dossier du pilote")
+            elif not cible.is_file():
+                err(f"fichier « {nom} » introuvable dans le dossier du pilote.", chemin,
+                    conseil=f"Fichiers présents : {', '.join(sorted(p.name for p in dossier.iterdir() if p.is_file()))}.")
+    return erreurs
+
+
+# --------------------------------------------------------------------------------------------
+# Chargement
+# --------------------------------------------------------------------------------------------
+
+
+def _periode(p: dict) -> Periode:
+    return Periode(debut=p["debut"], fin=p["fin"])
+
+
+def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
+    p = donnees["porteur"]
+    indicateurs_bruts = donnees["indicateurs"]
+    aucun_principal = not any(i.get("principal") is True for i in indicateurs_bruts)
+    indicateurs = tuple(
+        Indicateur(
+            identifiant=i["identifiant"], libelle=i["libelle"], unite=i["unite"],
+            sens_souhaite=i["sens_souhaite"],
+            principal=(i.get("principal") is True) or (aucun_principal and k == 0),
+            vecteur_energetique=i.get("vecteur_energetique"), type_mesure=i.get("type_mesure"),
+            description=i.get("description"),
+        )
+        for k, i in enumerate(indicateurs_bruts)
+    )
+    sites = tuple(
+        Site(identifiant=s["identifiant"], nom=s["nom"], role=s["role"], code_insee=s["code_insee"],
+             surface_m2=float(s["surface_m2"]) if "surface_m2" in s else None,
+             description=s.get("description"))
+        for s in donnees["sites"]
+    )
+    c = donnees["couts"]
+    f = donnees["financement"]
+    meteo = donnees["fichiers"].get("meteo")
+    lignes_texte = {".".join(str(m) for m in k): v for k, v in lignes.items() if "<cle>" not in k}
+    return Pilote(
+        dossier=dossier,
+        brut=donnees,
+        identifiant=donnees["identifiant"],
+        titre=donnees["titre"],
+        domaine=donnees["domaine"],
+        type_pilote=donnees["type_pilote"],
+        technologie=donnees["technologie"],
+        contexte=donnees["contexte"],
+        porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
+        periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},
+        sites=sites,
+        indicateurs=indicateurs,
+        fichiers_mesures=tuple(dossier / m for m in donnees["fichiers"]["mesures"]),
+        fichier_meteo=(dossier / meteo) if meteo else None,
+        couts=Couts(investissement_eur=float(c["investissement_eur"]),
+                    fonctionnement_annuel_eur=float(c["fonctionnement_annuel_eur"]),
+                    duree_vie_ans=float(c["duree_vie_ans"]), sources=c.get("sources")),
+        financement=Financement(
+            feder_eur=float(f["feder_eur"]),
+            cofinancements=tuple(Cofinancement(x["financeur"], float(x["montant_eur"]))
+                                 for x in f.get("cofinancements", []))),
+        conditions_de_succes=tuple(donnees.get("conditions_de_succes", [])),
+        contact=donnees.get("contact"),
+        notes=donnees.get("notes"),
+        lignes=lignes_texte,
+    )
+
+
+def charger_pilote(dossier: str | Path) -> Pilote:
+    """Charge et valide `<dossier>/pilote.yaml`.
+
+    Lève `ErreurDonnees` si le fichier manque ou si le YAML est mal formé (avec ligne et colonne),
+    et `ErreursDonnees` avec toutes les infractions au standard (champ, ligne, attendu) sinon.
+    Les fichiers de mesures déclarés doivent exister ; leur contenu est lu par
+    `eprouvette.lecture.charger_mesures`.
+    """
+    dossier = Path(dossier)
+    fichier = dossier / NOM_FICHIER
+    if not dossier.is_dir():
+        raise ErreurDonnees(dossier, "dossier du pilote introuvable.",
+                            conseil=f"Les pilotes se rangent dans {config.PILOTES}/<identifiant>/.")
+    if not fichier.is_file():
+        raise ErreurDonnees(fichier, "fichier pilote.yaml introuvable dans le dossier du pilote.",
+                            conseil="Chaque pilote décrit son expérimentation dans un fichier pilote.yaml "
+                                    "(voir l'exemple complet dans donnees/README.md).")
+    try:
+        texte = fichier.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 (octet illisible en position {e.start}).",
+                            conseil="Enregistrez pilote.yaml en UTF-8.") from None
+    try:
+        donnees = yaml.load(texte, Loader=_Chargeur)  # noqa: S506 (SafeLoader)
+        racine = yaml.compose(texte, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        marque = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        probleme = getattr(e, "problem", None) or str(e)
+        contexte = getattr(e, "context", None)
+        detail = _traduire_yaml(probleme, contexte)
+        raise ErreurDonnees(
+            fichier, f"YAML mal formé{' (colonne ' + str(marque.column + 1) + ')' if marque else ''} : {detail}",
+            ligne=(marque.line + 1) if marque else None,
+            conseil="Vérifiez l'indentation (espaces, pas de tabulations), les « : » après chaque nom de "
+                    "champ et les guillemets.",
+        ) from None
+    if not isinstance(donnees, dict):
+        raise ErreurDonnees(fichier, "le fichier est vide ou ne contient pas une liste de champs « nom: valeur ».",
+                            ligne=1, conseil="Partez de l'exemple complet de donnees/README.md.")
+
+    lignes, doublons = _relever_lignes(racine)
+    erreurs = [ErreurDonnees(fichier, f"champ « {chemin[-1]} » écrit deux fois ; seule la dernière valeur "
+                                      "serait retenue.", ligne=ligne, champ=_nom_champ(chemin))
+               for chemin, ligne in doublons]
+    validateur = _validateur()
+    for e in sorted(validateur.iter_errors(_pour_validation(donnees)),
+                    key=lambda e: _ligne_de(lignes, tuple(e.absolute_path)) or 0):
+        erreurs += _traduire(e, fichier, lignes)
+    erreurs += _verifications(donnees, dossier, fichier, lignes)
+    # « domain » au lieu de « domaine » : l'erreur « champ inconnu » (avec sa suggestion) suffit,
+    # inutile d'ajouter « champ obligatoire domaine absent » pour la même faute de frappe.
+    suggeres = {(e.champ.rpartition(".")[0], e.conseil) for e in erreurs if e.conseil and "Vouliez-vous" in e.conseil}
+    erreurs = [e for e in erreurs if not (
+        e.message.startswith("champ obligatoire")
+        and (e.champ.rpartition(".")[0], f"Vouliez-vous écrire « {e.champ.rpartition('.')[2]} » ?") in suggeres)]
+    if erreurs:
+        erreurs.sort(key=lambda e: e.ligne or 0)
+        raise ErreursDonnees(erreurs)
+    return _construire(donnees, dossier, lignes)
+
+
+_YAML_PROBLEMES = {
+    "mapping values are not allowed here": "un « : » inattendu (valeur contenant « : » sans guillemets, "
+                                           "ou indentation incorrecte)",
+    "found character '\\t' that cannot start any token": "tabulation trouvée ; YAML n'accepte que des espaces",
+    "could not find expected ':'": "« : » attendu après le nom du champ",
+    "did not find expected key": "nom de champ attendu (indentation incorrecte ?)",
+    "did not find expected '-' indicator": "élément de liste « - » attendu (indentation incorrecte ?)",
+    "found unexpected end of stream": "fin de fichier inattendue (guillemet non fermé ?)",
+    "found undefined alias": "alias YAML inconnu (« * » en début de valeur ? mettez la valeur entre guillemets)",
+}
+
+
+def _traduire_yaml(probleme: str, contexte: str | None) -> str:
+    for anglais, francais in _YAML_PROBLEMES.items():
+        if anglais in probleme:
+            return francais + "."
+    texte = probleme + (f" ({contexte})" if contexte else "")
+    return f"erreur de syntaxe : {texte}."
+
+
+def lister_pilotes(racine: str | Path | None = None) -> list[Path]:
+    """Dossiers de pilotes (ceux qui contiennent un pilote.yaml), triés par nom."""
+    racine = Path(racine) if racine is not None else config.PILOTES
+    if not racine.is_dir():
+        return []
+    return sorted(p for p in racine.iterdir() if p.is_dir() and (p / NOM_FICHIER).is_file())
