@@ -15,7 +15,7 @@ SCHEMAS = DONNEES / "schemas"
 PARAMETRES = DONNEES / "parametres"
 REFERENTIEL = DONNEES / "referentiel"
 
-NOTEBOOKS = RACINE / "notebooks"
+NOTEBOOKS = Path(os.environ.get("EPROUVETTE_NOTEBOOKS", RACINE / "notebooks"))
 #: Sorties : rapports HTML, résultats JSON, carnets exécutés, journaux.
 RAPPORTS = Path(os.environ.get("EPROUVETTE_RAPPORTS", RACINE / "rapports"))
 

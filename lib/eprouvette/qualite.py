@@ -1,0 +1,131 @@
+"""Qualité des mesures : couverture, trous, valeurs aberrantes, paliers suspects.
+
+Rien n'est retiré en silence : chaque anomalie est comptée et montrée dans la section
+« Les données et leur qualité » du rapport ; le niveau de qualité alimente le critère de
+robustesse de la recommandation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .methodes.base import Verification
+
+#: Au-delà de cette part de jours manquants sur une série, la qualité est « à surveiller ».
+PART_MANQUANTE_ATTENTION = 0.05
+#: Au-delà de cette part, elle est insuffisante (règle de suffisance CalTRACK : 10 %).
+PART_MANQUANTE_ECHEC = 0.10
+#: Un palier suspect : au moins ce nombre de jours consécutifs à la même valeur non nulle.
+PALIER_JOURS = 7
+#: Valeur aberrante : écart à la médiane glissante de plus de ce nombre d'écarts absolus médians.
+SEUIL_ABERRANT = 8.0
+
+
+@dataclass
+class BilanQualite:
+    """Bilan de qualité d'un jeu de mesures journalières."""
+
+    tableau: pd.DataFrame  # une ligne par (site, indicateur)
+    verifications: list[Verification] = field(default_factory=list)
+    niveau: str = "bonne"  # bonne | moyenne | insuffisante
+
+    @property
+    def phrase(self) -> str:
+        return {
+            "bonne": "Les données sont complètes et sans anomalie notable.",
+            "moyenne": "Les données présentent quelques trous ou anomalies, signalés ci-dessous ; ils ne remettent pas en cause l'analyse.",
+            "insuffisante": "Les données présentent trop de trous ou d'anomalies : les résultats sont à lire avec prudence.",
+        }[self.niveau]
+
+
+def _plus_long_palier(valeurs: np.ndarray) -> int:
+    """Longueur de la plus longue suite de valeurs identiques non nulles."""
+    if len(valeurs) == 0:
+        return 0
+    meilleur, courant = 1, 1
+    for a, b in zip(valeurs[:-1], valeurs[1:]):
+        if b == a and b != 0 and not np.isnan(b):
+            courant += 1
+            meilleur = max(meilleur, courant)
+        else:
+            courant = 1
+    return meilleur
+
+
+def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, str] | None = None) -> BilanQualite:
+    """Bilan par site et indicateur sur la période [debut, fin] (mesures journalières au format long)."""
+    debut, fin = pd.Timestamp(debut), pd.Timestamp(fin)
+    jours_attendus = (fin - debut).days + 1
+    lignes = []
+    for (site, indicateur), groupe in mesures.groupby(["site", "indicateur"], sort=True):
+        serie = groupe.set_index(groupe["date"].dt.normalize())["valeur"].sort_index()
+        serie = serie[(serie.index >= debut) & (serie.index <= fin)]
+        serie = serie.groupby(level=0).sum(min_count=1)
+        complete = serie.reindex(pd.date_range(debut, fin, freq="D"))
+        manquants = int(complete.isna().sum())
+        v = complete.to_numpy(dtype=float)
+        med = pd.Series(v).rolling(15, center=True, min_periods=5).median()
+        mad = (pd.Series(v) - med).abs().rolling(15, center=True, min_periods=5).median()
+        echelle = mad.replace(0, np.nan).fillna(np.nanmedian(np.abs(v - np.nanmedian(v))) or 1.0)
+        aberrants = int(((pd.Series(v) - med).abs() > SEUIL_ABERRANT * 1.4826 * echelle).sum())
+        lignes.append(
+            {
+                "site": (sites_libelles or {}).get(site, site),
+                "indicateur": indicateur,
+                "jours_attendus": jours_attendus,
+                "jours_mesures": jours_attendus - manquants,
+                "jours_manquants": manquants,
+                "part_manquante": manquants / jours_attendus if jours_attendus else 0.0,
+                "valeurs_negatives": int((serie < 0).sum()),
+                "valeurs_aberrantes": aberrants,
+                "plus_long_palier_jours": _plus_long_palier(v),
+            }
+        )
+    tableau = pd.DataFrame(lignes)
+    verifs: list[Verification] = []
+    if tableau.empty:
+        verifs.append(Verification("couverture", "echec", "Aucune mesure sur la période étudiée."))
+        return BilanQualite(tableau, verifs, "insuffisante")
+
+    pire = float(tableau["part_manquante"].max())
+    statut = "reussie" if pire <= PART_MANQUANTE_ATTENTION else ("attention" if pire <= PART_MANQUANTE_ECHEC else "echec")
+    pct = f"{100 * pire:.1f}".replace(".", ",")
+    verifs.append(
+        Verification(
+            "couverture",
+            statut,
+            f"Au plus {pct} % de jours manquants sur une série (seuils : 5 % à surveiller, 10 % insuffisant).",
+            pire,
+        )
+    )
+    n_ab = int(tableau["valeurs_aberrantes"].sum())
+    verifs.append(
+        Verification(
+            "valeurs_aberrantes",
+            "reussie" if n_ab == 0 else "attention",
+            "Aucune valeur aberrante détectée."
+            if n_ab == 0
+            else f"{n_ab} valeur(s) très éloignée(s) de leurs voisines, gardée(s) dans l'analyse et signalée(s).",
+            float(n_ab),
+        )
+    )
+    palier = int(tableau["plus_long_palier_jours"].max())
+    verifs.append(
+        Verification(
+            "paliers",
+            "reussie" if palier < PALIER_JOURS else "attention",
+            "Aucun capteur bloqué sur une valeur."
+            if palier < PALIER_JOURS
+            else f"Une série reste {palier} jours de suite sur la même valeur : capteur peut-être bloqué.",
+            float(palier),
+        )
+    )
+    n_neg = int(tableau["valeurs_negatives"].sum())
+    if n_neg:
+        verifs.append(Verification("valeurs_negatives", "attention", f"{n_neg} valeur(s) négative(s).", float(n_neg)))
+    statuts = {v.statut for v in verifs}
+    niveau = "insuffisante" if "echec" in statuts else ("moyenne" if "attention" in statuts else "bonne")
+    return BilanQualite(tableau, verifs, niveau)
