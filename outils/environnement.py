@@ -15,6 +15,8 @@ RACINE = Path(__file__).resolve().parents[1]
 
 #: Noms conda-forge des paquets dont le nom diffère de PyPI.
 NOMS_CONDA = {"pyyaml": "pyyaml", "charset-normalizer": "charset-normalizer"}
+#: Paquets absents de conda-forge (ou publiés ailleurs) : installés par pip dans l'environnement conda.
+PIP_SEULEMENT = {"vacances-scolaires-france", "playwright"}
 
 
 def dependances() -> list[tuple[str, str]]:
@@ -44,8 +46,13 @@ def contenu() -> str:
         "  - pip",
     ]
     for nom, version in dependances():
-        lignes.append(f"  - {NOMS_CONDA.get(nom, nom)}=={version}")
-    lignes += ["  - pip:", "      - --no-deps", "      - -e ."]
+        if nom not in PIP_SEULEMENT:
+            lignes.append(f"  - {NOMS_CONDA.get(nom, nom)}=={version}")
+    lignes.append("  - pip:")
+    for nom, version in dependances():
+        if nom in PIP_SEULEMENT:
+            lignes.append(f"      - {nom}=={version}")
+    lignes.append("      - -e . --no-deps")
     return "\n".join(lignes) + "\n"
 
 
