@@ -1,0 +1,567 @@
+"""Lecture des fichiers de mesures et de météo, tels que les administrations françaises les exportent.
+
+- encodage détecté : UTF-8 (avec ou sans BOM), UTF-16 avec BOM, sinon Windows-1252 et voisins
+  (charset-normalizer) ;
+- séparateur détecté sur la ligne d'en-tête : « ; », « , » ou tabulation ;
+- décimale virgule ou point détectée sur les colonnes numériques, séparateur de milliers
+  (espace, espace insécable, point) toléré ;
+- validation par frictionless contre le Table Schema publié dans `donnees/schemas/`, puis
+  traduction des erreurs en français : fichier, ligne du fichier (en-tête = ligne 1), colonne,
+  valeur trouvée, ce qui était attendu.
+
+Seul ce module touche aux fichiers bruts ; il rend des DataFrame propres.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import csv
+import io
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+
+#: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
+MAX_ERREURS = 50
+
+SEPARATEURS = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
+ESPACES_MILLIERS = (" ", "\u00a0", "\u202f")
+
+ATTENDU_DATE = ("une date au format AAAA-MM-JJ ou JJ/MM/AAAA, ou un horodatage AAAA-MM-JJTHH:MM[:SS], "
+                "AAAA-MM-JJ HH:MM[:SS] ou JJ/MM/AAAA HH:MM[:SS]")
+ATTENDU_JOUR = "une date au format AAAA-MM-JJ ou JJ/MM/AAAA"
+
+# Formes de date acceptées (après remplacement du « T » par une espace) et leur format strptime.
+_FORMES_DATE = [
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"), "%Y-%m-%d %H:%M"),
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"), "%Y-%m-%d %H:%M:%S"),
+    (re.compile(r"\d{2}/\d{2}/\d{4}"), "%d/%m/%Y"),
+    (re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"), "%d/%m/%Y %H:%M"),
+    (re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}"), "%d/%m/%Y %H:%M:%S"),
+]
+
+
+@dataclass(frozen=True)
+class Dialecte:
+    """Ce qui a été détecté dans un fichier texte."""
+
+    encodage: str
+    separateur: str
+    decimale: str = "."
+    milliers: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Schémas
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _schema_fichier(chemin: str) -> str:
+    return Path(chemin).read_text(encoding="utf-8")
+
+
+def _descripteur(schema: str | Path | dict) -> dict:
+    """Descripteur Table Schema (copie modifiable) : dict, chemin, ou nom court (« mesures », « meteo »)."""
+    if isinstance(schema, dict):
+        return copy.deepcopy(schema)
+    chemin = Path(schema)
+    if not chemin.suffix and not chemin.exists():
+        chemin = config.SCHEMAS / f"{schema}.schema.json"
+    return json.loads(_schema_fichier(str(chemin)))
+
+
+def _champ_obligatoire(champ: dict) -> bool:
+    """Une colonne peut manquer dans le fichier seulement si le schéma ne la rend pas obligatoire."""
+    return bool(champ.get("constraints", {}).get("required", False))
+
+
+# --------------------------------------------------------------------------------------------
+# Détection du dialecte
+# --------------------------------------------------------------------------------------------
+
+
+def _decoder(octets: bytes, fichier: Path) -> tuple[str, str]:
+    """Texte et encodage : UTF-8 (± BOM), UTF-16 avec BOM, sinon encodage d'Europe de l'Ouest détecté."""
+    if octets.startswith(codecs.BOM_UTF8):
+        return octets[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    if octets.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return octets.decode("utf-16"), "utf-16"
+    try:
+        return octets.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    meilleur = from_bytes(octets, cp_isolation=["cp1252", "iso8859_15", "latin_1"]).best()
+    encodage = meilleur.encoding if meilleur is not None else "cp1252"
+    try:
+        return octets.decode(encodage), encodage
+    except UnicodeDecodeError:
+        raise ErreurDonnees(
+            fichier, "encodage des caractères non reconnu.",
+            attendu="un fichier texte en UTF-8 ou Windows-1252",
+            conseil="Réenregistrez le fichier en « CSV UTF-8 » depuis le tableur.",
+        ) from None
+
+
+def _detecter_separateur(entete: str, fichier: Path) -> str:
+    comptes = {sep: entete.count(sep) for sep in SEPARATEURS}
+    separateur = max(comptes, key=lambda s: (comptes[s], s == ";"))
+    if comptes[separateur] == 0:
+        raise ErreurDonnees(
+            fichier, f"séparateur de colonnes introuvable dans l'en-tête « {entete[:80]} ».", ligne=1,
+            attendu="des colonnes séparées par « ; », « , » ou une tabulation",
+        )
+    return separateur
+
+
+def _detecter_decimale(valeurs: list[str]) -> tuple[str, str | None]:
+    """Décimale et séparateur de milliers d'après les cellules des colonnes numériques.
+
+    Virgule présente -> décimale virgule (les points éventuels sont des milliers), sauf si une même
+    cellule porte « , » puis « . » (1,234.5 : décimale point). Espaces dans un nombre -> milliers.
+    """
+    avec_virgule = [v for v in valeurs if "," in v]
+    avec_point = [v for v in valeurs if "." in v]
+    decimale, milliers = ".", None
+    if avec_virgule:
+        decimale = ","
+        mixtes = [v for v in avec_virgule if "." in v]
+        if mixtes and all(v.rfind(".") > v.rfind(",") for v in mixtes):
+            decimale, milliers = ".", ","
+        elif avec_point:
+            milliers = "."
+    if milliers is None:
+        for espace in ESPACES_MILLIERS:
+            if any(espace in v.strip() for v in valeurs):
+                milliers = espace
+                break
+    return decimale, milliers
+
+
+# --------------------------------------------------------------------------------------------
+# Lecture brute (CSV / XLSX) -> lignes de cellules + numéros de ligne
+# --------------------------------------------------------------------------------------------
+
+
+def _lignes_csv(texte: str, separateur: str) -> tuple[list[list[str]], list[int]]:
+    """Enregistrements du CSV et ligne physique où chacun commence (1 = en-tête)."""
+    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=separateur)
+    enregistrements, debuts = [], []
+    fin_precedente = 0
+    for enregistrement in lecteur:
+        enregistrements.append(enregistrement)
+        debuts.append(fin_precedente + 1)
+        fin_precedente = lecteur.line_num
+    return enregistrements, debuts
+
+
+def _lire_xlsx(chemin: Path) -> tuple[list[list[str]], list[int]]:
+    """Première feuille d'un classeur Excel -> cellules texte (dates en AAAA-MM-JJ, nombres avec point)."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    try:
+        classeur = load_workbook(chemin, read_only=True, data_only=True)
+    except Exception as e:  # fichier corrompu, pas un vrai xlsx…
+        raise ErreurDonnees(chemin, f"classeur Excel illisible ({type(e).__name__}).",
+                            conseil="Ouvrez-le dans un tableur et réenregistrez-le en .xlsx ou en CSV.") from None
+    feuille = classeur.worksheets[0]
+    lignes, numeros = [], []
+
+    def texte(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.strftime("%Y-%m-%dT%H:%M:%S")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, bool):
+            return str(v)
+        if isinstance(v, float):
+            return repr(v)
+        return str(v).strip() if isinstance(v, str) else str(v)
+
+    for numero, ligne in enumerate(feuille.iter_rows(values_only=True), start=1):
+        lignes.append([texte(v) for v in ligne])
+        numeros.append(numero)
+    classeur.close()
+    # Les feuilles Excel gardent souvent des lignes et colonnes vides en bout de tableau.
+    while lignes and not any(lignes[-1]):
+        lignes.pop()
+        numeros.pop()
+    if lignes:
+        largeur = max((i + 1 for i, v in enumerate(lignes[0]) if v), default=0)
+        lignes = [ligne[:largeur] if not any(ligne[largeur:]) else ligne for ligne in lignes]
+    return lignes, numeros
+
+
+# --------------------------------------------------------------------------------------------
+# Traduction des erreurs frictionless
+# --------------------------------------------------------------------------------------------
+
+
+def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
+    if champ.get("name") == "date" or "pattern" in champ.get("constraints", {}):
+        motif = champ.get("constraints", {}).get("pattern", "")
+        return ATTENDU_JOUR if ":" not in motif else ATTENDU_DATE
+    type_ = champ.get("type", "string")
+    if type_ == "number":
+        exemple = "812,4" if dialecte.decimale == "," else "812.4"
+        return f"un nombre écrit avec la décimale « {dialecte.decimale} » comme dans le reste du fichier, par exemple {exemple}"
+    if type_ == "integer":
+        return "un nombre entier"
+    return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
+
+
+def _nombre_fr(x: Any) -> str:
+    return str(x).replace(".", ",")
+
+
+def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
+                           dialecte: Dialecte) -> ErreurDonnees | None:
+    """Une erreur frictionless -> ErreurDonnees en français (None si l'erreur est redondante)."""
+    type_ = erreur.type
+    numero = getattr(erreur, "row_number", None)
+    ligne = debuts[numero - 1] if numero and numero - 1 < len(debuts) else numero
+    nom = getattr(erreur, "field_name", None) or None
+    cellule = getattr(erreur, "cell", None)
+    note = getattr(erreur, "note", "") or ""
+    champ = champs.get(nom, {}) if nom else {}
+    colonnes = ", ".join(champs)
+
+    if type_ == "missing-label":
+        return ErreurDonnees(fichier, f"colonne « {nom} » absente de l'en-tête.", ligne=1, colonne=nom,
+                             attendu=f"les colonnes {colonnes}")
+    if type_ in ("extra-label", "duplicate-label", "incorrect-label", "blank-label"):
+        return ErreurDonnees(fichier, f"en-tête incorrect ({type_}) : « {getattr(erreur, 'label', '')} ».",
+                             ligne=1, attendu=f"les colonnes {colonnes}")
+    if type_ == "blank-row":
+        return ErreurDonnees(fichier, "ligne vide au milieu des données.", ligne=ligne,
+                             conseil="Supprimez-la (une mesure absente s'omet, sans ligne vide).")
+    if type_ == "primary-key":
+        if "None" in note:  # ligne vide : déjà signalée comme telle
+            return None
+        m = re.search(r"row at position (\d+)", note)
+        autre = debuts[int(m.group(1)) - 1] if m and int(m.group(1)) - 1 < len(debuts) else None
+        noms_cles = list(getattr(erreur, "_cles", ())) or list(champs)
+        cles = noms_cles[0] if len(noms_cles) == 1 else ", ".join(noms_cles[:-1]) + " et " + noms_cles[-1]
+        return ErreurDonnees(
+            fichier, "ligne en double : " + (f"même {cles} qu'à la ligne {autre}." if autre else f"même {cles} qu'une ligne précédente."),
+            ligne=ligne, conseil=f"Gardez une seule ligne par {cles} : corrigez la source ou retirez le doublon.",
+        )
+    if type_ == "extra-cell":
+        return ErreurDonnees(fichier, f"cellule en trop « {cellule} » : la ligne a plus de colonnes que l'en-tête.",
+                             ligne=ligne, attendu=f"{len(champs)} colonnes séparées par {SEPARATEURS.get(dialecte.separateur, dialecte.separateur)}",
+                             conseil="Une virgule décimale dans un fichier séparé par des virgules doit être entre guillemets."
+                             if dialecte.separateur == "," else None)
+    if type_ == "missing-cell":
+        return ErreurDonnees(fichier, "cellule manquante : la ligne a moins de colonnes que l'en-tête.",
+                             ligne=ligne, colonne=nom,
+                             attendu=f"{len(champs)} colonnes séparées par {SEPARATEURS.get(dialecte.separateur, dialecte.separateur)}")
+    if type_ == "type-error":
+        return ErreurDonnees(fichier, f"valeur « {cellule} » illisible.", ligne=ligne, colonne=nom,
+                             attendu=_attendu_champ(champ, dialecte))
+    if type_ == "constraint-error":
+        if '"required"' in note:
+            if cellule in (None, "None"):  # cellule manquante : signalée par missing-cell
+                return None
+            return ErreurDonnees(fichier, "valeur manquante.", ligne=ligne, colonne=nom,
+                                 attendu=_attendu_champ(champ, dialecte) + " (colonne obligatoire)")
+        if '"pattern"' in note:
+            return ErreurDonnees(fichier, f"valeur « {cellule} » mal écrite.", ligne=ligne, colonne=nom,
+                                 attendu=_attendu_champ(champ, dialecte))
+        m = re.search(r'constraint "(\w+)" is "([^"]*)"', note)
+        if m and m.group(1) in ("minimum", "maximum"):
+            signe = "≥" if m.group(1) == "minimum" else "≤"
+            return ErreurDonnees(fichier, f"valeur « {cellule} » hors des bornes.", ligne=ligne, colonne=nom,
+                                 attendu=f"une valeur {signe} {_nombre_fr(m.group(2))}")
+        return ErreurDonnees(fichier, f"valeur « {cellule} » non conforme ({note}).", ligne=ligne, colonne=nom)
+    if type_ in ("source-error", "encoding-error", "format-error", "scheme-error"):
+        return ErreurDonnees(fichier, f"fichier illisible ({erreur.message}).")
+    return ErreurDonnees(fichier, f"non conforme au schéma ({type_} : {erreur.message}).", ligne=ligne, colonne=nom)
+
+
+def _limiter(erreurs: list[ErreurDonnees], fichier: Path) -> list[ErreurDonnees]:
+    if len(erreurs) <= MAX_ERREURS:
+        return erreurs
+    reste = len(erreurs) - MAX_ERREURS
+    return erreurs[:MAX_ERREURS] + [ErreurDonnees(
+        fichier, f"… et {reste} autre{'s' if reste > 1 else ''} erreur{'s' if reste > 1 else ''} non détaillée{'s' if reste > 1 else ''}.")]
+
+
+# --------------------------------------------------------------------------------------------
+# Conversion des colonnes
+# --------------------------------------------------------------------------------------------
+
+
+def lire_dates(valeurs: pd.Series) -> pd.Series:
+    """Dates et horodatages des formes acceptées par le standard -> datetime64 (NaT si illisible).
+
+    Formes : AAAA-MM-JJ, JJ/MM/AAAA, AAAA-MM-JJTHH:MM[:SS], AAAA-MM-JJ HH:MM[:SS],
+    JJ/MM/AAAA HH:MM[:SS]. Heures locales, sans fuseau. Une date impossible (30 février) donne NaT.
+    """
+    textes = valeurs.astype("str").str.strip().str.replace("T", " ", n=1, regex=False)
+    resultat = pd.Series(pd.NaT, index=valeurs.index, dtype="datetime64[ns]")
+    for motif, fmt in _FORMES_DATE:
+        masque = textes.str.fullmatch(motif.pattern).fillna(False).to_numpy(dtype=bool)
+        if masque.any():
+            resultat[masque] = pd.to_datetime(textes[masque], format=fmt, errors="coerce").astype("datetime64[ns]")
+    return resultat
+
+
+def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
+    textes = valeurs.astype("str").str.strip()
+    if dialecte.milliers:
+        textes = textes.str.replace(dialecte.milliers, "", regex=False)
+    if dialecte.decimale != ".":
+        textes = textes.str.replace(dialecte.decimale, ".", regex=False)
+    return pd.to_numeric(textes.replace("", np.nan), errors="coerce").astype("float64")
+
+
+# --------------------------------------------------------------------------------------------
+# API publique
+# --------------------------------------------------------------------------------------------
+
+
+def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
+    """Lit un CSV (ou un .xlsx) et le valide contre un Table Schema.
+
+    `schema` : descripteur (dict), chemin d'un fichier .json, ou nom court « mesures » / « meteo »
+    (fichiers de `donnees/schemas/`). Encodage, séparateur et décimale sont détectés ; le
+    contrôle est fait par frictionless. Rend un DataFrame dont l'index (nommé « ligne ») est le
+    numéro de ligne dans le fichier (en-tête = 1) ; les colonnes « number » sont en float64, la
+    colonne « date » en datetime64, les autres en texte. Le dialecte détecté est dans
+    `df.attrs["dialecte"]`. Lève `ErreurDonnees` (fichier illisible) ou `ErreursDonnees` (toutes
+    les cellules fautives, avec ligne, colonne, valeur et attendu).
+    """
+    from frictionless import Detector, Resource, Schema, formats
+
+    chemin = Path(chemin)
+    descripteur = _descripteur(schema)
+    if not chemin.is_file():
+        raise ErreurDonnees(chemin, "fichier introuvable.",
+                            conseil="Vérifiez le nom déclaré dans « fichiers » de pilote.yaml.")
+    suffixe = chemin.suffix.lower()
+    if suffixe in (".csv", ".txt", ".tsv"):
+        octets = chemin.read_bytes()
+        texte, encodage = _decoder(octets, chemin)
+        texte = texte.rstrip("\r\n") + "\n"
+        if not texte.strip():
+            raise ErreurDonnees(chemin, "fichier vide.", attendu="une ligne d'en-tête puis une ligne par mesure")
+        separateur = _detecter_separateur(texte.split("\n", 1)[0], chemin)
+        lignes, debuts = _lignes_csv(texte, separateur)
+        # Lignes finales faites seulement de séparateurs (« ;;; », fréquent à l'export d'un tableur).
+        while len(lignes) > 1 and not any(c.strip() for c in lignes[-1]):
+            lignes.pop()
+            debuts.pop()
+    elif suffixe == ".xlsx":
+        lignes, debuts = _lire_xlsx(chemin)
+        encodage, separateur = "xlsx", ";"
+        if not lignes:
+            raise ErreurDonnees(chemin, "classeur vide.", attendu="une ligne d'en-tête puis une ligne par mesure")
+    else:
+        raise ErreurDonnees(chemin, f"format « {chemin.suffix or 'sans extension'} » non pris en charge.",
+                            attendu="un fichier .csv (ou .txt, .tsv) ou .xlsx",
+                            conseil="Exportez les données en CSV depuis le tableur ou le logiciel de supervision.")
+
+    # En-tête : espaces et majuscules tolérés ; colonnes inconnues ou en double refusées.
+    entete = [c.strip().lower() for c in lignes[0]]
+    noms = [f["name"] for f in descripteur["fields"]]
+    erreurs: list[ErreurDonnees] = []
+    for i, nom in enumerate(entete):
+        if nom not in noms:
+            erreurs.append(ErreurDonnees(
+                chemin, f"colonne « {lignes[0][i]} » inconnue du standard." if nom else f"colonne n° {i + 1} sans nom.",
+                ligne=debuts[0], colonne=lignes[0][i] or None, attendu=f"les colonnes {', '.join(noms)}"))
+        elif entete.index(nom) != i:
+            erreurs.append(ErreurDonnees(chemin, f"colonne « {nom} » présente deux fois.", ligne=debuts[0],
+                                         colonne=nom, attendu="une seule colonne de ce nom"))
+    if erreurs:
+        raise ErreursDonnees(erreurs)
+    lignes[0] = entete
+
+    # Colonnes facultatives absentes : retirées de la copie du schéma.
+    descripteur["fields"] = [f for f in descripteur["fields"] if f["name"] in entete or _champ_obligatoire(f)]
+    champs = {f["name"]: f for f in descripteur["fields"]}
+    nombres = [f["name"] for f in descripteur["fields"] if f.get("type") in ("number", "integer")]
+
+    positions = {nom: entete.index(nom) for nom in nombres if nom in entete}
+    echantillon = [ligne[i] for ligne in lignes[1:] for i in positions.values() if i < len(ligne) and ligne[i]]
+    decimale, milliers = _detecter_decimale(echantillon) if suffixe != ".xlsx" else (".", None)
+    dialecte = Dialecte(encodage=encodage, separateur=separateur, decimale=decimale, milliers=milliers)
+    for f in descripteur["fields"]:
+        if f.get("type") == "number":
+            f["decimalChar"] = decimale
+            if milliers:
+                f["groupChar"] = milliers
+            else:
+                f.pop("groupChar", None)
+            f.pop("example", None)  # l'exemple est écrit avec un point ; il ne doit pas gêner la copie
+
+    # Validation par frictionless, sur un CSV normalisé (UTF-8, séparateur détecté, en-tête nettoyé).
+    tampon = io.StringIO()
+    csv.writer(tampon, delimiter=separateur, lineterminator="\n").writerows(lignes)
+    ressource = Resource(
+        tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
+        control=formats.CsvControl(delimiter=separateur),
+        schema=Schema.from_descriptor(descripteur),
+        detector=Detector(schema_sync=True),
+    )
+    rapport = ressource.validate(limit_errors=10 * MAX_ERREURS)
+    cles = tuple(descripteur.get("primaryKey", ()))
+    for tache in rapport.tasks:
+        for e in tache.errors:
+            e._cles = cles
+            traduite = _traduire_frictionless(e, chemin, debuts, champs, dialecte)
+            if traduite is not None:
+                erreurs.append(traduite)
+    if not rapport.valid and not erreurs:
+        erreurs.append(ErreurDonnees(chemin, "fichier non conforme au schéma : " + "; ".join(
+            e.message for t in rapport.tasks for e in t.errors)[:500]))
+
+    if erreurs:
+        raise ErreursDonnees(_limiter(erreurs, chemin))
+
+    # Tableau typé.
+    largeur = len(entete)
+    corps = [ligne + [""] * (largeur - len(ligne)) if len(ligne) < largeur else ligne[:largeur] for ligne in lignes[1:]]
+    df = pd.DataFrame(corps, columns=entete, dtype="str")
+    df.index = pd.Index(debuts[1:], name="ligne")
+    for f in descripteur["fields"]:
+        nom = f["name"]
+        if nom not in df.columns:
+            df[nom] = ""
+        if nom == "date":
+            dates = lire_dates(df[nom])
+            # La forme est validée par frictionless ; reste le calendrier (30 février, 25:00).
+            for ligne, valeur in df.loc[dates.isna() & df[nom].ne(""), nom].head(MAX_ERREURS).items():
+                erreurs.append(ErreurDonnees(
+                    chemin, f"« {valeur} » n'est pas une date du calendrier.", ligne=int(ligne), colonne=nom,
+                    attendu=_attendu_champ(f, dialecte)))
+            df[nom] = dates
+        elif f.get("type") in ("number", "integer"):
+            df[nom] = _vers_nombres(df[nom], dialecte)
+        else:
+            df[nom] = df[nom].str.strip()
+    if erreurs:
+        raise ErreursDonnees(_limiter(erreurs, chemin))
+    df = df[[f["name"] for f in descripteur["fields"]]]
+    df.attrs["dialecte"] = asdict(dialecte)
+    df.attrs["fichier"] = chemin_lisible(chemin)
+    return df
+
+
+def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier: Path, quoi: str) -> list[ErreurDonnees]:
+    erreurs = []
+    inconnus = df.loc[~df[colonne].isin(connus), colonne]
+    for valeur, groupe in inconnus.groupby(inconnus, sort=False):
+        n = len(groupe)
+        proches = __import__("difflib").get_close_matches(str(valeur), connus, n=1, cutoff=0.6)
+        erreurs.append(ErreurDonnees(
+            fichier, f"{quoi} « {valeur} » non déclaré dans pilote.yaml"
+                     + (f" ({n} lignes, la première est signalée)." if n > 1 else "."),
+            ligne=int(groupe.index[0]), colonne=colonne,
+            attendu=f"un des identifiants déclarés : {', '.join(connus)}",
+            conseil=f"Vouliez-vous écrire « {proches[0]} » ?" if proches else
+            "Ajoutez-le à pilote.yaml ou corrigez le fichier.",
+        ))
+    return erreurs
+
+
+def charger_mesures(pilote) -> pd.DataFrame:
+    """Toutes les mesures d'un pilote, contrôlées contre son pilote.yaml.
+
+    Colonnes : `date` (datetime64, heure locale sans fuseau ; minuit pour les données
+    journalières), `site` (texte), `indicateur` (texte), `valeur` (float64) ; trié par site,
+    indicateur et date. Lève `ErreursDonnees` pour un site ou un indicateur non déclaré et pour
+    une mesure en double (même date, site et indicateur, y compris d'un fichier à l'autre), en
+    nommant fichier et ligne.
+    """
+    sites = [s.identifiant for s in pilote.sites]
+    indicateurs = [i.identifiant for i in pilote.indicateurs]
+    morceaux, erreurs = [], []
+    for fichier in pilote.fichiers_mesures:
+        try:
+            df = lire_tableau(fichier, "mesures")
+        except ErreursDonnees as e:
+            erreurs += e.erreurs
+            continue
+        except ErreurDonnees as e:
+            erreurs.append(e)
+            continue
+        erreurs += _resume_inconnus(df, "site", sites, fichier, "site")
+        erreurs += _resume_inconnus(df, "indicateur", indicateurs, fichier, "indicateur")
+        morceaux.append(df.assign(_fichier=str(fichier), _ligne=df.index.to_numpy()).reset_index(drop=True))
+    if morceaux:
+        tout = pd.concat(morceaux, ignore_index=True)
+        doublons = tout.duplicated(["date", "site", "indicateur"], keep=False)
+        if doublons.any():
+            vus: dict = {}
+            for rang in tout.index[doublons]:
+                cle = (tout.at[rang, "date"], tout.at[rang, "site"], tout.at[rang, "indicateur"])
+                if cle in vus:
+                    premier = vus[cle]
+                    ailleurs = "" if premier[0] == tout.at[rang, "_fichier"] else f" de {chemin_lisible(premier[0])}"
+                    erreurs.append(ErreurDonnees(
+                        tout.at[rang, "_fichier"],
+                        f"ligne en double : même date ({tout.at[rang, 'date']:%Y-%m-%d %H:%M}), site et indicateur "
+                        f"qu'à la ligne {premier[1]}{ailleurs}.".replace(" 00:00)", ")"),
+                        ligne=int(tout.at[rang, "_ligne"]),
+                        conseil="Gardez une seule mesure par date, site et indicateur."))
+                else:
+                    vus[cle] = (tout.at[rang, "_fichier"], int(tout.at[rang, "_ligne"]))
+    if erreurs:
+        erreurs.sort(key=lambda e: (str(e.fichier), e.ligne or 0))
+        raise ErreursDonnees(_limiter(erreurs, Path(pilote.dossier)))
+    if not morceaux:
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "site": pd.Series(dtype="str"),
+                             "indicateur": pd.Series(dtype="str"), "valeur": pd.Series(dtype="float64")})
+    tout = tout.drop(columns=["_fichier", "_ligne"])
+    tout = tout.sort_values(["site", "indicateur", "date"], kind="stable").reset_index(drop=True)
+    tout.attrs = {}
+    return tout
+
+
+def charger_meteo(pilote) -> pd.DataFrame | None:
+    """Températures journalières du pilote (None si pilote.yaml n'en déclare pas).
+
+    Colonnes : `date` (datetime64), `temperature_min`, `temperature_max`, `temperature_moyenne`
+    (°C, float64) ; la moyenne absente ou vide vaut (min + max) / 2. Vérifie que min <= max.
+    """
+    if pilote.fichier_meteo is None:
+        return None
+    fichier = Path(pilote.fichier_meteo)
+    df = lire_tableau(fichier, "meteo")
+    erreurs = [
+        ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "
+                               f"maximale ({_nombre_fr(r.temperature_max)} °C).", ligne=int(ligne),
+                      colonne="temperature_min", attendu="temperature_min ≤ temperature_max")
+        for ligne, r in df[df["temperature_min"] > df["temperature_max"]].iterrows()
+    ]
+    doublons = df["date"].duplicated()
+    erreurs += [ErreurDonnees(fichier, f"date {d:%Y-%m-%d} en double (écrite sous deux formes).", ligne=int(ligne),
+                              colonne="date") for ligne, d in df.loc[doublons, "date"].items()]
+    if erreurs:
+        raise ErreursDonnees(_limiter(erreurs, fichier))
+    moyenne = (df["temperature_min"] + df["temperature_max"]) / 2
+    if "temperature_moyenne" in df.columns:
+        df["temperature_moyenne"] = df["temperature_moyenne"].fillna(moyenne).astype("float64")
+    else:
+        df["temperature_moyenne"] = moyenne.astype("float64")
+    df = df.sort_values("date").reset_index(drop=True)
+    df.attrs = {}
+    return df[["date", "temperature_min", "temperature_max", "temperature_moyenne"]]
