@@ -1,0 +1,332 @@
+"""Blocs HTML des rapports : « L'essentiel », graphiques avec leurs données, tableaux, vérifications.
+
+Chaque fonction renvoie un :class:`Bloc` : une chaîne HTML (utilisable telle quelle,
+``display(HTML(bloc))`` fonctionne) qui sait aussi s'afficher seule dans un carnet
+(``display(bloc)`` ou en dernière ligne d'une cellule). Tout texte reçu est échappé avec
+:func:`html.escape` : un pilote nommé ``<script>…`` s'affiche comme du texte.
+
+Le style (classes ``ep-…``) vit dans la feuille de style du gabarit nbconvert
+(``rapports/templates/eprouvette/static/rapport.css``), pas dans chaque bloc.
+
+Graphiques dans JupyterLab et dans le HTML
+------------------------------------------
+:func:`graphique` renvoie un :class:`BlocGraphique`. Affiché dans un carnet, il produit
+**trois sorties** : l'en-tête (``<h3>``) en HTML ; la figure avec deux types MIME — le type
+plotly, que JupyterLab rend interactif, et ``text/html`` (la même sortie que le moteur de
+rendu ``rapport``), que nbconvert garde et que plotly.js, inséré une fois par le gabarit,
+anime dans le rapport ; enfin la phrase de lecture et le tableau des données dans
+``<details>``. Converti en chaîne (``str(bloc)``), c'est le bloc HTML complet, d'un seul
+tenant, utile hors d'un carnet ; il suppose lui aussi plotly.js déjà présent dans la page.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from ..methodes.base import Verification
+from . import figures, textes
+
+
+def _e(texte: object) -> str:
+    return html.escape("" if texte is None else str(texte), quote=True)
+
+
+class Bloc(str):
+    """Un fragment HTML du rapport, affichable directement dans un carnet."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+# --------------------------------------------------------------------------------------------
+# L'essentiel
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    cle: str
+    libelle: str
+    icone: str
+    explication: str
+
+
+VERDICTS = {
+    "generaliser": Verdict("generaliser", "Généraliser", "✓",
+                           "l'effet est établi, le coût est justifié et la solution est transposable"),
+    "etendre": Verdict("etendre", "Étendre l'expérimentation", "↻",
+                       "les données ne suffisent pas encore pour conclure"),
+    "ajuster": Verdict("ajuster", "Ajuster puis réévaluer", "⚙",
+                       "un effet apparaît mais le dispositif doit être corrigé avant de décider"),
+    "ne_pas_generaliser": Verdict("ne_pas_generaliser", "Ne pas généraliser", "✕",
+                                  "l'effet n'est pas démontré ou ne justifie pas son coût"),
+}
+
+
+def _cle(texte: str) -> str:
+    t = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode().lower()
+    return "".join(c if c.isalnum() else "_" for c in t).strip("_")
+
+
+_ALIAS_VERDICTS = {
+    **{k: k for k in VERDICTS},
+    **{_cle(v.libelle): k for k, v in VERDICTS.items()},
+    "etendre_l_experimentation": "etendre",
+    "ajuster_puis_reevaluer": "ajuster",
+}
+
+
+def verdict_connu(verdict: str) -> Verdict:
+    """Le verdict à partir de sa clé (``"etendre"``) ou de son libellé (« Étendre l'expérimentation »)."""
+    cle = _ALIAS_VERDICTS.get(_cle(str(verdict)))
+    if cle is None:
+        raise ValueError(
+            f"verdict inconnu : {verdict!r} ; attendu l'un de : "
+            + ", ".join(f"« {v.libelle} »" for v in VERDICTS.values())
+        )
+    return VERDICTS[cle]
+
+
+def badge_verdict(verdict: str) -> Bloc:
+    """Le verdict en badge : icône + libellé en toutes lettres (la couleur n'est qu'un appui)."""
+    v = verdict_connu(verdict)
+    return Bloc(
+        f'<p class="ep-verdict ep-verdict--{v.cle}"><span class="ep-verdict__etiquette">'
+        f'Recommandation</span> <span class="ep-verdict__icone" aria-hidden="true">{v.icone}</span> '
+        f'<strong class="ep-verdict__libelle">{_e(v.libelle)}</strong></p>'
+    )
+
+
+def essentiel(
+    titre: str,
+    lieu: str,
+    ce_qui_a_ete_teste: str,
+    verdict: str,
+    raison_verdict: str,
+    chiffres_cles: Sequence[tuple[str, str, str | None]],
+    certitude_phrase: str,
+) -> Bloc:
+    """Le cadre « L'essentiel » en tête de rapport : ce qui a été testé, où, le verdict et pourquoi.
+
+    ``chiffres_cles`` : liste de ``(libellé, valeur déjà mise en forme, précision)``, par ex.
+    ``("Économie d'énergie", "−12,3 %", "entre −18 % et −6 %")`` ; la précision peut être vide.
+    """
+    chiffres = []
+    for item in chiffres_cles:
+        if len(item) == 2:
+            libelle, valeur, precision = *item, None
+        else:
+            libelle, valeur, precision = item
+        chiffres.append(
+            '<div class="ep-chiffre">'
+            f"<dt>{_e(libelle)}</dt>"
+            f'<dd class="ep-chiffre__valeur">{_e(valeur)}</dd>'
+            + (f'<dd class="ep-chiffre__precision">{_e(precision)}</dd>' if precision else "")
+            + "</div>"
+        )
+    return Bloc(
+        '<section class="ep-essentiel" aria-labelledby="l-essentiel">'
+        '<h2 id="l-essentiel">L\'essentiel</h2>'
+        f'<p class="ep-essentiel__titre"><strong>{_e(titre)}</strong>'
+        f' <span class="ep-essentiel__lieu">— {_e(lieu)}</span></p>'
+        f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé :</span> '
+        f"{_e(ce_qui_a_ete_teste)}</p>"
+        f"{badge_verdict(verdict)}"
+        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi :</span> {_e(raison_verdict)}</p>'
+        + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
+        + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude :</span> '
+        f"{_e(certitude_phrase)}</p>"
+        "</section>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Tableaux
+# --------------------------------------------------------------------------------------------
+
+def _decimales_auto(serie: pd.Series) -> int:
+    valeurs = pd.to_numeric(serie, errors="coerce").dropna()
+    valeurs = valeurs[np.isfinite(valeurs)]
+    if valeurs.empty or (valeurs == valeurs.round()).all():
+        return 0
+    return 1 if valeurs.abs().max() >= 100 else 2
+
+
+def _cellule(valeur: object, decimales: int) -> tuple[str, bool]:
+    """Texte d'une cellule et vrai si elle est numérique (alignée à droite)."""
+    if valeur is None or (not isinstance(valeur, str) and pd.api.types.is_scalar(valeur) and pd.isna(valeur)):
+        return textes.NON_DISPONIBLE, False
+    if isinstance(valeur, (bool, np.bool_)):
+        return ("oui" if valeur else "non"), False
+    if isinstance(valeur, (pd.Timestamp, datetime)):
+        ts = pd.Timestamp(valeur)
+        if ts == ts.normalize():
+            return textes.date_courte(ts), False
+        return f"{textes.date_courte(ts)} {ts:%H:%M}", False
+    if isinstance(valeur, date):
+        return textes.date_courte(valeur), False
+    if isinstance(valeur, (int, float, np.integer, np.floating)):
+        return textes.nombre(float(valeur), decimales), True
+    return str(valeur), False
+
+
+def tableau(
+    df: pd.DataFrame,
+    legende: str,
+    *,
+    decimales: dict[str, int] | int | None = None,
+    index: bool = False,
+    formats: dict[str, callable] | None = None,
+    colonnes: dict[str, str] | None = None,
+) -> Bloc:
+    """Un vrai tableau de données : ``<caption>``, en-têtes ``<th scope="col">``, nombres à la française.
+
+    ``decimales`` : un entier pour toutes les colonnes, ou un dictionnaire par colonne ;
+    par défaut 0 si les valeurs sont entières, 1 au-delà de 100, 2 sinon.
+    ``formats`` : une fonction de mise en forme par colonne (ex. ``textes.euros``).
+    ``index=True`` affiche l'index en première colonne (en-têtes de ligne ``<th scope="row">``).
+    ``colonnes`` : intitulés lisibles des colonnes (ex. ``{"observe": "Mesuré (MWh)"}``) ;
+    ``decimales`` et ``formats`` se réfèrent aux noms d'origine.
+    """
+    d = df.reset_index() if index else df
+    formats = formats or {}
+    intitules = colonnes or {}
+    colonnes = list(d.columns)
+    if isinstance(decimales, int):
+        dec = {c: decimales for c in colonnes}
+    else:
+        dec = {c: (decimales or {}).get(c, _decimales_auto(d[c])) for c in colonnes}
+    entetes = "".join(f'<th scope="col">{_e(intitules.get(c, c))}</th>' for c in colonnes)
+    lignes = []
+    for ligne in d.itertuples(index=False, name=None):
+        cellules = []
+        for j, (col, val) in enumerate(zip(colonnes, ligne)):
+            if col in formats and not (pd.api.types.is_scalar(val) and pd.isna(val)):
+                texte, num = str(formats[col](val)), isinstance(val, (int, float, np.number))
+            else:
+                texte, num = _cellule(val, dec[col])
+            classe = ' class="ep-num"' if num else ""
+            if index and j == 0:
+                cellules.append(f'<th scope="row"{classe}>{_e(texte)}</th>')
+            else:
+                cellules.append(f"<td{classe}>{_e(texte)}</td>")
+        lignes.append("<tr>" + "".join(cellules) + "</tr>")
+    return Bloc(
+        '<div class="ep-tableau"><table>'
+        f"<caption>{_e(legende)}</caption>"
+        f"<thead><tr>{entetes}</tr></thead>"
+        f"<tbody>{''.join(lignes)}</tbody>"
+        "</table></div>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Graphiques
+# --------------------------------------------------------------------------------------------
+
+_compteur = itertools.count(1)
+
+
+class BlocGraphique(Bloc):
+    """Un graphique du rapport : titre, figure, phrase de lecture, tableau des données.
+
+    Voir la documentation du module pour son affichage dans JupyterLab et dans le HTML.
+    """
+
+    entete: str
+    figure_html: str
+    pied: str
+    paquet_figure: dict
+
+    def __new__(cls, entete: str, figure_html: str, pied: str, paquet_figure: dict):
+        objet = super().__new__(cls, entete + figure_html + pied)
+        objet.entete = entete
+        objet.figure_html = figure_html
+        objet.pied = pied
+        objet.paquet_figure = paquet_figure
+        return objet
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(self.entete))
+        display(self.paquet_figure, raw=True)
+        display(HTML(self.pied))
+
+
+def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
+              legende_tableau: str | None = None, **options_tableau) -> BlocGraphique:
+    """Un graphique accessible : ``<h3>`` titre, figure plotly, phrase de lecture, données.
+
+    ``lecture`` : une phrase qui dit ce que montre le graphique (elle sert aussi d'alternative
+    textuelle à la figure). ``tableau_donnees`` : les valeurs du graphique, montrées dans
+    « Voir les données du graphique » (``<details>``). Le titre du graphique est porté par
+    le ``<h3>`` ; il est retiré de la figure affichée pour ne pas être répété.
+    """
+    n = next(_compteur)
+    ident = f"graphique-{n}"
+    fig_affichee = fig.__class__(fig)
+    fig_affichee.update_layout(title=dict(text=""), margin=dict(t=40))
+    entete = (
+        f'<div class="ep-graphique__entete"><h3 id="{ident}">{_e(titre)}</h3></div>'
+    )
+    alternative = _e(f"{titre}. {lecture} Les valeurs sont dans le tableau qui suit.")
+    figure_html = (
+        f'<div class="ep-graphique__figure" role="img" aria-label="{alternative}">'
+        f"{figures.html_figure(fig_affichee)}</div>"
+    )
+    paquet = figures.paquet_mime(fig_affichee)
+    paquet["text/html"] = figure_html
+    pied = (
+        '<div class="ep-graphique__pied">'
+        f'<p class="ep-lecture"><span class="ep-intitule">Lecture :</span> {_e(lecture)}</p>'
+        "<details class=\"ep-donnees\"><summary>Voir les données du graphique</summary>"
+        f"{tableau(tableau_donnees, legende_tableau or f'Données du graphique « {titre} »', **options_tableau)}"
+        "</details></div>"
+    )
+    return BlocGraphique(entete, figure_html, pied, paquet)
+
+
+# --------------------------------------------------------------------------------------------
+# Vérifications et avertissements
+# --------------------------------------------------------------------------------------------
+
+STATUTS = {
+    "reussie": ("✓", "Vérifiée"),
+    "attention": ("!", "À surveiller"),
+    "echec": ("✕", "Non vérifiée"),
+}
+
+
+def verifications(liste: Iterable[Verification], titre: str | None = None) -> Bloc:
+    """Liste des hypothèses vérifiées : statut en toutes lettres + icône, jamais la couleur seule."""
+    items = []
+    for v in liste:
+        icone, mot = STATUTS[v.statut]
+        items.append(
+            f'<li class="ep-verif ep-verif--{v.statut}">'
+            f'<span class="ep-verif__statut"><span aria-hidden="true" class="ep-verif__icone">{icone}</span> '
+            f"{mot}</span> "
+            f'<span class="ep-verif__nom">{_e(v.nom)}</span>'
+            f'<span class="ep-verif__phrase">{_e(v.phrase)}</span></li>'
+        )
+    if not items:
+        items.append('<li class="ep-verif">Aucune vérification n\'a pu être faite.</li>')
+    entete = f'<p class="ep-intitule">{_e(titre)}</p>' if titre else ""
+    return Bloc(f'<div class="ep-verifications">{entete}<ul>{"".join(items)}</ul></div>')
+
+
+def avertissement(texte: str, titre: str = "Attention") -> Bloc:
+    """Un encadré d'avertissement (limite des données, prudence de lecture)."""
+    return Bloc(
+        '<div class="ep-avertissement" role="note">'
+        f'<p><span aria-hidden="true" class="ep-avertissement__icone">⚠</span> '
+        f"<strong>{_e(titre)} :</strong> {_e(texte)}</p></div>"
+    )

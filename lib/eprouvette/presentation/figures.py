@@ -1,0 +1,381 @@
+"""Graphiques plotly au style de la maison, visibles dans JupyterLab *et* dans le rapport HTML.
+
+Rendu
+-----
+Dans un noyau, plotly (6 et plus) n'affiche les figures qu'avec le type MIME
+``application/vnd.plotly.v1+json`` : nbconvert ne sait pas le traduire et les figures
+disparaissent du HTML. Ce module enregistre donc, à l'import (une seule fois), un moteur de
+rendu ``rapport`` qui ajoute à chaque figure une version ``text/html`` **sans** plotly.js
+(le gabarit nbconvert ``eprouvette`` l'insère une seule fois en tête de page, hors ligne).
+:func:`activer_rendu_rapport` choisit ``plotly_mimetype+rapport`` : la figure reste
+interactive dans JupyterLab (type MIME plotly) et présente dans le HTML (``text/html``).
+
+Style
+-----
+Le gabarit plotly ``eprouvette`` : polices du système, palette dont chaque couleur contraste
+à au moins 3:1 avec le blanc (critère RGAA 3.3), séparateurs décimaux français
+(``separators``), noms de mois en français (locale ``fr`` de plotly.js, déclarée par le
+gabarit nbconvert grâce à :func:`script_locale_fr`), barre d'outils réduite au seul
+téléchargement de l'image. La couleur ne porte jamais seule le sens : chaque série a aussi
+son style de trait (plein, tirets, pointillés), ses marqueurs et son nom en légende.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
+
+from . import textes
+
+NOM_RENDU = "rapport"
+NOM_GABARIT = "eprouvette"
+RENDU_PAR_DEFAUT = "plotly_mimetype+" + NOM_RENDU
+
+#: Polices du système, sans téléchargement.
+POLICES = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", '
+    '"Helvetica Neue", Arial, sans-serif'
+)
+ENCRE = "#1f2933"  # texte : 14,7:1 sur blanc
+GRILLE = "#e3e7ec"  # grille discrète (décor, pas une information)
+AXE = "#5e6b7d"  # 5,4:1
+
+#: Palette : chaque couleur contraste à >= 3:1 avec le blanc (vérifié par les tests) et
+#: reste distinguable par les daltoniens (dérivée d'Okabe-Ito, tons foncés).
+PALETTE = (
+    "#0072b2",  # bleu
+    "#d55e00",  # vermillon
+    "#009e73",  # vert bleuté
+    "#a23b72",  # prune
+    "#8a6d00",  # ocre
+    "#5e6b7d",  # ardoise
+    "#7b3f98",  # violet
+)
+COULEUR_OBSERVE = "#1d3557"  # bleu nuit : 12,4:1
+COULEUR_CONTREFACTUEL = "#d55e00"
+#: Remplissage de l'intervalle : décor, ses bornes sont tracées en trait fin de couleur pleine.
+REMPLISSAGE_INTERVALLE = "rgba(213, 94, 0, 0.14)"
+COULEUR_EXPERIMENTAL = "#0072b2"
+COULEUR_TEMOIN = "#5e6b7d"
+#: Styles de trait et de marqueur, pour que la couleur ne soit jamais seule à distinguer.
+TRAITS = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLES = ("circle", "square", "diamond", "triangle-up", "x", "cross")
+MOTIFS = ("", "/", ".", "x", "\\", "+")
+
+#: Configuration plotly.js des figures du rapport.
+CONFIG = {
+    "displaylogo": False,
+    "modeBarButtons": [["toImage"]],
+    "responsive": True,
+    "locale": "fr",
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "graphique-eprouvette"},
+}
+
+
+def _gabarit() -> go.layout.Template:
+    base = copy.deepcopy(pio.templates["plotly_white"])
+    axe = dict(
+        gridcolor=GRILLE,
+        zerolinecolor=AXE,
+        linecolor=AXE,
+        showline=True,
+        ticks="outside",
+        tickcolor=AXE,
+        title=dict(standoff=8),
+        automargin=True,
+    )
+    base.layout.update(
+        font=dict(family=POLICES, size=14, color=ENCRE),
+        title=dict(font=dict(size=17, color=ENCRE), x=0, xanchor="left", xref="paper"),
+        colorway=list(PALETTE),
+        separators=",\u202f",
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        xaxis=axe,
+        yaxis=dict(axe, ticks="", showline=False, separatethousands=True),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                    title=dict(text=""), bgcolor="rgba(255,255,255,0)"),
+        hoverlabel=dict(font=dict(family=POLICES, size=13), bgcolor="#ffffff",
+                        bordercolor=AXE),
+        margin=dict(l=64, r=24, t=56, b=48),
+        height=420,
+        hovermode="x unified",
+    )
+    return base
+
+
+def html_figure(fig: go.Figure | dict, config: dict | None = None) -> str:
+    """La figure en HTML, sans plotly.js ni MathJax (le gabarit du rapport les fournit)."""
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        config={**CONFIG, **(config or {})},
+        validate=False,
+    )
+
+
+class RenduRapport(MimetypeRenderer):
+    """Moteur de rendu plotly ``rapport`` : la figure en ``text/html`` sans plotly.js."""
+
+    def __init__(self, config: dict | None = None):
+        self.config = dict(config) if config else {}
+
+    def to_mimebundle(self, fig_dict):
+        return {"text/html": html_figure(fig_dict, self.config)}
+
+
+def _enregistrer() -> None:
+    """Enregistre le moteur et le gabarit plotly ; sans effet s'ils existent déjà."""
+    if NOM_RENDU not in pio.renderers:
+        pio.renderers[NOM_RENDU] = RenduRapport()
+    if NOM_GABARIT not in pio.templates:
+        pio.templates[NOM_GABARIT] = _gabarit()
+
+
+_enregistrer()
+
+
+def activer_rendu_rapport() -> None:
+    """Rend les figures à la fois interactives dans JupyterLab et présentes dans le HTML.
+
+    À appeler en tête de chaque carnet de rapport. Choisit ``plotly_mimetype+rapport`` et le
+    gabarit ``eprouvette`` par défaut. Peut être appelée plusieurs fois.
+    """
+    _enregistrer()
+    pio.renderers["plotly_mimetype"].config = dict(CONFIG)
+    pio.renderers.default = RENDU_PAR_DEFAUT
+    pio.templates.default = NOM_GABARIT
+
+
+def paquet_mime(fig: go.Figure) -> dict:
+    """Le paquet MIME d'une figure : type plotly (JupyterLab) + ``text/html`` (rapport)."""
+    fig_dict = fig.to_dict()
+    paquet = PlotlyRenderer(config=CONFIG).to_mimebundle(copy.deepcopy(fig_dict))
+    paquet.update(RenduRapport().to_mimebundle(fig_dict))
+    return paquet
+
+
+def script_locale_fr() -> str:
+    """JavaScript qui déclare la locale ``fr`` à plotly.js (mois, jours, séparateurs).
+
+    Le gabarit nbconvert l'insère juste après plotly.js, avant toute figure.
+    """
+    locale = {
+        "moduleType": "locale",
+        "name": "fr",
+        "dictionary": {
+            "Download plot as a png": "Télécharger le graphique en PNG",
+            "Download plot": "Télécharger le graphique",
+            "Autoscale": "Échelle automatique",
+            "Reset axes": "Réinitialiser les axes",
+            "Zoom in": "Zoom avant",
+            "Zoom out": "Zoom arrière",
+            "Double-click to zoom back out": "Double-cliquer pour revenir au zoom initial",
+            "Click to enter Plot title": "Cliquer pour saisir le titre",
+            "Taking snapshot - this may take a few seconds": "Capture en cours…",
+            "Snapshot succeeded": "Capture réussie",
+        },
+        "format": {
+            "days": [j.capitalize() for j in (textes.JOURS[6],) + textes.JOURS[:6]],
+            "shortDays": [j.capitalize() for j in (textes.JOURS_COURTS[6],) + textes.JOURS_COURTS[:6]],
+            "months": list(textes.MOIS),
+            "shortMonths": list(textes.MOIS_COURTS),
+            "date": "%d/%m/%Y",
+            "decimal": ",",
+            "thousands": "\u202f",
+            "grouping": [3],
+            "currency": ["", "\u00a0€"],
+            "year": "%Y",
+            "month": "%b %Y",
+            "dayMonth": "%-d %b",
+            "dayMonthYear": "%-d %b %Y",
+        },
+    }
+    return (
+        "if (window.Plotly) { Plotly.register("
+        + json.dumps(locale, ensure_ascii=False)
+        + "); }"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Graphiques des carnets
+# --------------------------------------------------------------------------------------------
+
+def _format_valeur(unite: str | None, decimales: int) -> str:
+    u = f"\u00a0{unite}" if unite else ""
+    return f"%{{y:,.{decimales}f}}{u}"
+
+
+def _marquer_debut(fig: go.Figure, debut) -> None:
+    """Trait vertical et étiquette « Début de l'expérimentation »."""
+    if debut is None:
+        return
+    x = pd.Timestamp(debut)
+    fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                  line=dict(color=ENCRE, width=1.5, dash="dot"))
+    fig.add_annotation(x=x, xref="x", yref="paper", y=1, yanchor="top", xanchor="left", xshift=4,
+                       text="Début de l'expérimentation", showarrow=False,
+                       bgcolor="rgba(255,255,255,0.85)", font=dict(size=12, color=ENCRE))
+
+
+def _verifier_colonnes(df: pd.DataFrame, colonnes: Sequence[str], quoi: str) -> None:
+    manquantes = [c for c in colonnes if c not in df.columns]
+    if manquantes:
+        raise ValueError(
+            f"{quoi} : colonne(s) manquante(s) {', '.join(manquantes)} ; "
+            f"colonnes présentes : {', '.join(map(str, df.columns))}"
+        )
+
+
+def figure_serie_contrefactuelle(
+    df: pd.DataFrame,
+    titre: str,
+    unite: str,
+    *,
+    debut_experimentation=None,
+    libelle_observe: str = "Mesuré",
+    libelle_contrefactuel: str = "Estimé sans l'expérimentation",
+    decimales: int = 0,
+) -> go.Figure:
+    """Série mesurée face à son contrefactuel (ce qui se serait passé sans l'expérimentation).
+
+    ``df`` a les colonnes ``date``, ``observe``, ``contrefactuel`` et, si elles existent,
+    ``contrefactuel_bas`` / ``contrefactuel_haut`` (intervalle à 95 %, tracé en bande).
+    Mesuré : trait plein bleu nuit avec marqueurs ronds ; contrefactuel : tirets vermillon.
+    """
+    _verifier_colonnes(df, ["date", "observe", "contrefactuel"], "figure_serie_contrefactuelle")
+    d = df.sort_values("date")
+    x = pd.to_datetime(d["date"])
+    fig = go.Figure()
+    if {"contrefactuel_bas", "contrefactuel_haut"} <= set(d.columns):
+        niveau = textes.pourcentage(0.95, 0)
+        bord = dict(color=COULEUR_CONTREFACTUEL, width=0.8, dash="dot")
+        fig.add_trace(go.Scatter(
+            x=x, y=d["contrefactuel_haut"], mode="lines", line=bord, name=f"Intervalle à {niveau}",
+            legendgroup="intervalle", showlegend=False,
+            hovertemplate="borne haute : " + _format_valeur(unite, decimales) + "<extra></extra>",
+        ))
+        fig.add_trace(go.Scatter(
+            x=x, y=d["contrefactuel_bas"], mode="lines", line=bord, fill="tonexty",
+            fillcolor=REMPLISSAGE_INTERVALLE, name=f"Intervalle à {niveau} de l'estimation",
+            legendgroup="intervalle",
+            hovertemplate="borne basse : " + _format_valeur(unite, decimales) + "<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(
+        x=x, y=d["contrefactuel"], mode="lines", name=libelle_contrefactuel,
+        line=dict(color=COULEUR_CONTREFACTUEL, width=2.5, dash="dash"),
+        hovertemplate=libelle_contrefactuel + " : " + _format_valeur(unite, decimales) + "<extra></extra>",
+    ))
+    peu_de_points = len(d) <= 60
+    fig.add_trace(go.Scatter(
+        x=x, y=d["observe"], mode="lines+markers" if peu_de_points else "lines",
+        name=libelle_observe, line=dict(color=COULEUR_OBSERVE, width=2.5),
+        marker=dict(symbol="circle", size=6),
+        hovertemplate=libelle_observe + " : " + _format_valeur(unite, decimales) + "<extra></extra>",
+    ))
+    _marquer_debut(fig, debut_experimentation)
+    fig.update_layout(template=NOM_GABARIT, title=dict(text=titre),
+                      yaxis=dict(title=dict(text=unite)),
+                      xaxis=dict(hoverformat="%-d %B %Y"))
+    return fig
+
+
+def figure_groupes(
+    df_long: pd.DataFrame,
+    titre: str,
+    unite: str,
+    *,
+    x: str = "date",
+    y: str = "valeur",
+    groupe: str = "groupe",
+    debut_experimentation=None,
+    frequence: str | None = None,
+    agregat: str = "mean",
+    decimales: int = 0,
+) -> go.Figure:
+    """Séries des sites expérimentaux et témoins (une ligne par groupe).
+
+    ``df_long`` : une ligne par (date, groupe) avec les colonnes ``x``, ``y`` et ``groupe``.
+    ``frequence`` (ex. ``"MS"`` pour des mois) agrège d'abord avec ``agregat`` (``"mean"`` ou
+    ``"sum"``). Chaque groupe a sa couleur, son style de trait et son marqueur.
+    """
+    _verifier_colonnes(df_long, [x, y, groupe], "figure_groupes")
+    d = df_long[[x, y, groupe]].copy()
+    d[x] = pd.to_datetime(d[x])
+    if frequence:
+        d = (d.groupby([groupe, pd.Grouper(key=x, freq=frequence)])[y].agg(agregat)
+             .reset_index())
+    fig = go.Figure()
+    groupes = list(dict.fromkeys(d[groupe]))
+    for i, nom in enumerate(groupes):
+        g = d[d[groupe] == nom].sort_values(x)
+        couleur = _couleur_groupe(str(nom), i)
+        fig.add_trace(go.Scatter(
+            x=g[x], y=g[y], name=str(nom), mode="lines+markers" if len(g) <= 60 else "lines",
+            line=dict(color=couleur, width=2.5, dash=TRAITS[i % len(TRAITS)]),
+            marker=dict(symbol=SYMBOLES[i % len(SYMBOLES)], size=6),
+            hovertemplate=f"{nom} : " + _format_valeur(unite, decimales) + "<extra></extra>",
+        ))
+    _marquer_debut(fig, debut_experimentation)
+    fig.update_layout(template=NOM_GABARIT, title=dict(text=titre),
+                      yaxis=dict(title=dict(text=unite)),
+                      xaxis=dict(hoverformat="%B %Y" if frequence else "%-d %B %Y"))
+    return fig
+
+
+def _couleur_groupe(nom: str, rang: int) -> str:
+    n = nom.lower()
+    if n.startswith("exp"):
+        return COULEUR_EXPERIMENTAL
+    if n.startswith(("tém", "tem")):
+        return COULEUR_TEMOIN
+    return PALETTE[rang % len(PALETTE)]
+
+
+def figure_barres(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    titre: str,
+    unite: str | None = None,
+    *,
+    groupe: str | None = None,
+    horizontal: bool = False,
+    decimales: int = 0,
+) -> go.Figure:
+    """Diagramme en barres, chaque barre portant sa valeur écrite à la française.
+
+    Avec ``groupe``, barres groupées : chaque groupe a sa couleur *et* son motif de hachures.
+    """
+    _verifier_colonnes(df, [x, y] + ([groupe] if groupe else []), "figure_barres")
+    fig = go.Figure()
+    series = [(None, df)] if groupe is None else [(g, df[df[groupe] == g]) for g in dict.fromkeys(df[groupe])]
+    for i, (nom, d) in enumerate(series):
+        etiquettes = [textes.nombre(v, decimales) for v in d[y]]
+        cat, val = (d[y], d[x]) if horizontal else (d[x], d[y])
+        fig.add_trace(go.Bar(
+            x=cat, y=val, orientation="h" if horizontal else "v",
+            name=str(nom) if nom is not None else y,
+            showlegend=nom is not None,
+            marker=dict(color=PALETTE[i % len(PALETTE)],
+                        pattern=dict(shape=MOTIFS[i % len(MOTIFS)], fillmode="overlay",
+                                     fgcolor="#ffffff", solidity=0.25)),
+            text=etiquettes, textposition="outside", cliponaxis=False,
+            hovertemplate=("%{y}" if horizontal else "%{x}") + " : %{text}"
+            + (f"\u00a0{unite}" if unite else "") + "<extra></extra>",
+        ))
+    axe_valeurs = dict(title=dict(text=unite or ""))
+    fig.update_layout(template=NOM_GABARIT, title=dict(text=titre), barmode="group",
+                      hovermode="closest",
+                      **({"xaxis": axe_valeurs, "yaxis": dict(autorange="reversed")} if horizontal
+                         else {"yaxis": axe_valeurs}))
+    return fig

@@ -1,0 +1,135 @@
+"""Conversion d'un carnet exécuté en rapport HTML autonome (gabarit nbconvert ``eprouvette``).
+
+Le rapport est un seul fichier, lisible hors ligne (ouvert depuis un courriel, sans réseau) :
+plotly.js y est inséré une fois, aucune ressource n'est chargée depuis Internet. Un carnet
+dont une cellule a échoué n'est jamais converti (la trace d'erreur finirait dans le rapport).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import date
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+import eprouvette
+from eprouvette.presentation import figures, textes
+
+#: Dossier des gabarits nbconvert du projet.
+DOSSIER_GABARITS = Path(__file__).resolve().parent / "templates"
+NOM_GABARIT = "eprouvette"
+#: Étiquettes de cellules retirées du rapport (paramètres papermill, cellules techniques).
+ETIQUETTES_RETIREES = frozenset({"parameters", "injected-parameters", "masquer", "remove_cell"})
+
+
+class CarnetEnErreur(RuntimeError):
+    """Le carnet contient une cellule en erreur : il ne doit pas devenir un rapport."""
+
+
+def chemin_plotly_js() -> Path:
+    """Le fichier ``plotly.min.js`` du paquet plotly installé (jamais un CDN)."""
+    import plotly
+
+    chemin = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    if not chemin.is_file():
+        raise FileNotFoundError(f"plotly.min.js introuvable dans le paquet plotly ({chemin})")
+    return chemin
+
+
+_PLOTLY_JS: str | None = None
+
+
+def _plotly_js() -> str:
+    global _PLOTLY_JS
+    if _PLOTLY_JS is None:
+        texte = chemin_plotly_js().read_text(encoding="utf-8")
+        # Dans un <script> en ligne, « </script » fermerait la balise avant la fin.
+        _PLOTLY_JS = re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
+    return _PLOTLY_JS
+
+
+class PreparationRapport(Preprocessor):
+    """Préprocesseur du gabarit ``eprouvette`` (déclaré dans son conf.json).
+
+    Fournit plotly.js et la locale française au gabarit, et retire les flux texte
+    (``print``, avertissements sur stderr) qui n'ont rien à faire dans un rapport.
+    """
+
+    def preprocess(self, nb, resources):
+        resources = resources if resources is not None else {}
+        infos = resources.setdefault("eprouvette", {})
+        infos.setdefault("plotly_js", _plotly_js())
+        infos.setdefault("locale_plotly_js", figures.script_locale_fr())
+        infos.setdefault("version", eprouvette.__version__)
+        infos.setdefault("date", textes.date_longue(date.today()))
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+        return cell, resources
+
+
+def erreurs_du_carnet(nb: nbformat.NotebookNode) -> list[str]:
+    """Description en français de chaque cellule en erreur (liste vide si tout a réussi)."""
+    erreurs = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for sortie in cell.get("outputs", []) or []:
+            if sortie.get("output_type") == "error":
+                erreurs.append(
+                    f"cellule {i + 1} : {sortie.get('ename', 'Erreur')} — {sortie.get('evalue', '')}"
+                )
+    papermill = nb.get("metadata", {}).get("papermill", {})
+    if papermill.get("exception") and not erreurs:
+        erreurs.append("papermill signale une exception pendant l'exécution du carnet")
+    return erreurs
+
+
+def exportateur() -> HTMLExporter:
+    """L'exportateur HTML réglé pour les rapports (sans code, sans invites, en français)."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = set(ETIQUETTES_RETIREES)
+    config.TagRemovePreprocessor.enabled = True
+    return HTMLExporter(
+        config=config,
+        template_name=NOM_GABARIT,
+        extra_template_basedirs=[str(DOSSIER_GABARITS)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        language_code="fr",
+    )
+
+
+def convertir_en_html(nb: nbformat.NotebookNode, titre: str, date_rapport: date | None = None) -> str:
+    """Convertit un carnet **exécuté** en page HTML autonome, titrée ``titre``.
+
+    Lève :class:`CarnetEnErreur` si une cellule est en erreur : un carnet en échec ne
+    devient jamais un rapport. ``date_rapport`` (par défaut aujourd'hui) figure en pied de page.
+    Le carnet reçu n'est pas modifié.
+    """
+    erreurs = erreurs_du_carnet(nb)
+    if erreurs:
+        raise CarnetEnErreur(
+            f"le carnet « {titre} » n'a pas été converti en rapport car son exécution a échoué : "
+            + " ; ".join(erreurs)
+        )
+    if not str(titre).strip():
+        raise ValueError("le titre du rapport est vide")
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = str(titre)
+    resources = {"eprouvette": {"date": textes.date_longue(date_rapport or date.today())}}
+    corps, _ = exportateur().from_notebook_node(nb, resources=resources)
+    # nbconvert rend chaque sortie focalisable (tabindex="0") : sans code à faire défiler,
+    # ce ne sont que des arrêts inutiles pour qui navigue au clavier.
+    corps = re.sub(r'(<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*?) tabindex="0"', r"\1", corps)
+    if corps.count("plotly.js v") != 1 and 'class="plotly-graph-div"' in corps:
+        raise RuntimeError("plotly.js devrait figurer exactement une fois dans le rapport")
+    return corps

@@ -1,0 +1,177 @@
+"""Vérifier un rapport HTML dans un vrai navigateur (Chromium sans interface, via Playwright).
+
+Module d'aide pour les tests (il ne contient pas de test). Chromium est celui du paquet
+Debian (/usr/bin/chromium) : pas de ``playwright install``. Le rapport est ouvert comme un
+fichier local (``file://``), comme quand il arrive par courriel.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("EPROUVETTE_CHROMIUM", "/usr/bin/chromium"))
+
+ARGUMENTS_CHROMIUM = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Schémas d'adresse permis : tout le reste est une requête réseau, interdite dans un rapport.
+SCHEMAS_LOCAUX = ("file:", "data:", "blob:", "about:")
+
+_JS_ETAT = """
+() => {
+  const graphiques = Array.from(document.querySelectorAll('.js-plotly-plot')).map((gd) => ({
+    id: gd.id,
+    a_svg: gd.querySelector('.main-svg') !== null,
+    types: (gd._fullData || []).map((t) => t.type),
+    textes_axe_x: Array.from(gd.querySelectorAll('.xtick text')).map((t) => t.textContent),
+  }));
+  const titres = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6')).map((h) => ({
+    niveau: Number(h.tagName.substring(1)), texte: h.textContent.trim(),
+  }));
+  return {
+    graphiques,
+    titres,
+    langue: document.documentElement.lang,
+    titre: document.title,
+    plotly_charge: typeof window.Plotly !== 'undefined',
+    plotly_version: window.Plotly ? window.Plotly.version : null,
+    nb_details: document.querySelectorAll('details').length,
+  };
+}
+"""
+
+
+def chromium_disponible() -> bool:
+    return CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+def exiger_chromium() -> None:
+    """Saute le test si Chromium manque ; le fait échouer si la variable CI est définie."""
+    if chromium_disponible():
+        return
+    message = (
+        f"Chromium introuvable ({CHROMIUM}) : installez-le avec `make navigateur` "
+        "(paquet Debian chromium) pour les tests dans le navigateur"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def niveaux_sautes(titres: list[dict]) -> list[str]:
+    """Les titres qui sautent un niveau (h2 suivi d'un h4…) ; le premier doit être un h1."""
+    problemes = []
+    precedent = 0
+    for t in titres:
+        if t["niveau"] > precedent + 1:
+            problemes.append(f"h{t['niveau']} « {t['texte']} » après h{precedent or '—'}")
+        precedent = t["niveau"]
+    return problemes
+
+
+def verifier_page(
+    chemin_html: str | Path,
+    types_traces_attendus: list[list[str]] | None = None,
+    capture: str | Path | None = None,
+    largeur: int = 1280,
+    hauteur: int = 900,
+    delai_ms: int = 30_000,
+) -> dict:
+    """Ouvre ``chemin_html`` dans Chromium et rapporte ce qui s'y passe.
+
+    Renvoie un dictionnaire :
+    ``erreurs_console`` / ``erreurs_page`` (listes de messages), ``requetes`` (toutes les
+    adresses demandées), ``requetes_reseau`` (celles qui ne sont ni file:, ni data:, ni blob:),
+    ``graphiques`` (par graphique : ``a_svg``, ``types`` lus dans ``gd._fullData``,
+    ``textes_axe_x``), ``titres`` (niveau, texte), ``niveaux_sautes``, ``langue``, ``titre``,
+    ``plotly_charge``, ``problemes`` (liste en français de tout ce qui ne va pas : vide si la
+    page est saine).
+
+    ``types_traces_attendus`` : pour chaque graphique, dans l'ordre de la page, la liste des
+    types de traces attendus (``[["scatter", "scatter"], ["bar"]]``). ``capture`` : chemin
+    d'une image PNG du premier écran.
+    """
+    from playwright.sync_api import sync_playwright
+
+    chemin = Path(chemin_html).resolve()
+    if not chemin.is_file():
+        raise FileNotFoundError(f"page introuvable : {chemin}")
+    erreurs_console: list[str] = []
+    erreurs_page: list[str] = []
+    requetes: list[str] = []
+    profil = tempfile.mkdtemp(prefix="eprouvette-chromium-")
+    try:
+        with sync_playwright() as p:
+            contexte = p.chromium.launch_persistent_context(
+                profil,
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=ARGUMENTS_CHROMIUM,
+                viewport={"width": largeur, "height": hauteur},
+                locale="fr-FR",
+            )
+            try:
+                page = contexte.pages[0] if contexte.pages else contexte.new_page()
+                page.on("console", lambda m: erreurs_console.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: erreurs_page.append(str(e)))
+                page.on("request", lambda r: requetes.append(r.url))
+                page.goto(chemin.as_uri(), wait_until="load", timeout=delai_ms)
+                # Attendre que chaque graphique soit dessiné (plotly.js est synchrone ici,
+                # mais le rendu responsive se termine après l'événement load).
+                page.wait_for_function(
+                    "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+                    ".every((gd) => gd.querySelector('.main-svg') !== null)",
+                    timeout=delai_ms,
+                )
+                page.wait_for_timeout(200)
+                etat = page.evaluate(_JS_ETAT)
+                if capture is not None:
+                    Path(capture).parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(capture), full_page=False)
+            finally:
+                contexte.close()
+    finally:
+        shutil.rmtree(profil, ignore_errors=True)
+
+    reseau = [u for u in requetes if not u.startswith(SCHEMAS_LOCAUX)]
+    problemes: list[str] = []
+    problemes += [f"erreur dans la console : {m}" for m in erreurs_console]
+    problemes += [f"erreur JavaScript : {m}" for m in erreurs_page]
+    problemes += [f"requête réseau : {u}" for u in reseau]
+    graphiques = etat["graphiques"]
+    nb_plotly = len(graphiques)
+    for i, g in enumerate(graphiques, start=1):
+        if not g["a_svg"]:
+            problemes.append(f"graphique {i} non dessiné (pas de .main-svg)")
+    if types_traces_attendus is not None:
+        if len(types_traces_attendus) != nb_plotly:
+            problemes.append(
+                f"{nb_plotly} graphique(s) dans la page, {len(types_traces_attendus)} attendu(s)"
+            )
+        for i, (g, attendus) in enumerate(zip(graphiques, types_traces_attendus), start=1):
+            if list(g["types"]) != list(attendus):
+                problemes.append(f"graphique {i} : traces {g['types']} au lieu de {list(attendus)}")
+    sautes = niveaux_sautes(etat["titres"])
+    problemes += [f"niveau de titre sauté : {s}" for s in sautes]
+    return {
+        **etat,
+        "erreurs_console": erreurs_console,
+        "erreurs_page": erreurs_page,
+        "requetes": requetes,
+        "requetes_reseau": reseau,
+        "niveaux_sautes": sautes,
+        "problemes": problemes,
+    }
