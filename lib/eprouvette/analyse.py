@@ -1,0 +1,163 @@
+"""L'analyse complète d'un pilote, du dossier de données au verdict, en un appel.
+
+Les carnets restent minces : ils appellent :func:`analyser_pilote`, puis affichent les morceaux
+de l'objet :class:`Analyse` (résultat de la méthode, qualité, économie, recommandation) avec du
+texte en français. Le lanceur de rapports récupère :meth:`Analyse.resultats_json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import economie as eco
+from .lecture import charger_mesures, charger_meteo
+from .methodes.base import ResultatImpact
+from .pilote import Pilote, charger_pilote
+from .qualite import BilanQualite, bilan_qualite
+from .recommandation import Recommandation, recommander
+
+
+@dataclass
+class Analyse:
+    pilote: Pilote
+    mesures: pd.DataFrame
+    meteo: pd.DataFrame | None
+    qualite: BilanQualite
+    resultat: ResultatImpact
+    economie: eco.ResultatEconomique | None
+    monte_carlo: eco.ResultatMonteCarlo | None
+    economie_annuelle: eco.EconomieAnnuelle | None
+    recommandation: Recommandation
+    notes_economie: list[str] = field(default_factory=list)
+
+    @property
+    def indicateur(self):
+        return self.pilote.indicateur_principal
+
+    def resultats_json(self) -> dict[str, Any]:
+        """Résultats lisibles par une machine (écrits dans rapports/<id>.json par le lanceur)."""
+        p, r = self.pilote, self.resultat
+        d: dict[str, Any] = {
+            "identifiant": p.identifiant,
+            "titre": p.titre,
+            "domaine": p.domaine,
+            "type_pilote": p.type_pilote,
+            "porteur": p.porteur.nom,
+            "codes_insee": list(p.porteur.codes_insee),
+            "periode_reference": [str(p.periode_reference.debut), str(p.periode_reference.fin)],
+            "periode_experimentation": [str(p.periode_experimentation.debut), str(p.periode_experimentation.fin)],
+            "methode": r.methode,
+            "libelle_methode": r.libelle_methode,
+            "indicateur": r.indicateur,
+            "unite": r.unite,
+            "effet": r.effet,
+            "ic_bas": r.ic_bas,
+            "ic_haut": r.ic_haut,
+            "effet_relatif": r.effet_relatif,
+            "ic_relatif_bas": r.ic_relatif_bas,
+            "ic_relatif_haut": r.ic_relatif_haut,
+            "p_valeur": r.p_valeur,
+            "significatif": r.significatif,
+            "effet_minimal_detectable": r.effet_minimal_detectable,
+            "niveau_confiance": 0.95,
+            "verifications": [v.__dict__ for v in r.verifications],
+            "qualite_donnees": self.qualite.niveau,
+            "cout_investissement_eur": p.couts.investissement_eur,
+            "feder_eur": p.financement.feder_eur,
+        }
+        d.update(self.recommandation.en_dict())
+        if self.economie is not None:
+            e = self.economie
+            d["economie"] = {
+                "van_eur": e.van,
+                "van_socio_eur": e.van_socio,
+                "van_collectivite_eur": e.van_collectivite,
+                "delai_retour_actualise_ans": e.delai_retour_actualise,
+                "cout_par_unite": e.cout_par_unite,
+                "unite_cout": e.unite_cout,
+                "economie_annuelle_eur": e.economie_annuelle_eur,
+                "tco2e_evitees_an": e.tco2e_evitees_an,
+            }
+            if self.monte_carlo is not None:
+                d["economie"]["monte_carlo"] = self.monte_carlo.en_dict() if hasattr(self.monte_carlo, "en_dict") else None
+        return d
+
+
+def _evaluer_energie(pilote: Pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+    from .methodes.reference_energetique import evaluer_energie
+
+    ind = pilote.indicateur_principal
+    return evaluer_energie(
+        mesures[mesures["indicateur"] == ind.identifiant],
+        meteo,
+        sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
+        sites_temoins=[s.identifiant for s in pilote.sites_temoins],
+        indicateur=ind.identifiant,
+        periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
+        periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
+    )
+
+
+def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str]):
+    """VAN, temps de retour, Monte-Carlo : seulement si l'effet a une unité que l'on sait valoriser."""
+    val = eco.charger_valorisation()
+    ind = pilote.indicateur_principal
+    jours = pilote.periode_experimentation.jours
+    facteur_annuel = 365.25 / jours
+    signe = -1.0 if ind.sens_souhaite == "baisse" else 1.0
+    if pilote.domaine == "energie" and ind.unite == "kWh" and ind.vecteur_energetique in val.prix_energie:
+        prix = val.prix_energie[ind.vecteur_energetique]
+        tco2e = val.facteur_emission_t(ind.vecteur_energetique) if ind.vecteur_energetique in val.facteurs_emission else 0.0
+        annuelle = eco.EconomieAnnuelle.depuis_impact(
+            resultat,
+            facteur_annuel=facteur_annuel,
+            prix_unitaire=prix.valeur,
+            tco2e_par_unite=tco2e,
+            signe=signe,
+            plage_prix=prix.plage(),
+        )
+    else:
+        notes.append(
+            f"L'indicateur « {ind.libelle} » ({ind.unite}) n'a pas de prix dans les paramètres de "
+            "valorisation : l'économie n'est pas chiffrée en euros."
+        )
+        return None, None, None
+    couts = eco.Couts.depuis_pilote(pilote.brut)
+    resultat_eco = eco.evaluer(couts, annuelle, val)
+    mc = eco.simuler(couts, annuelle, val)
+    return resultat_eco, mc, annuelle
+
+
+def analyser_pilote(dossier: str | Path) -> Analyse:
+    """Charge, vérifie et évalue un pilote ; lève ErreurDonnees / ErreursDonnees si les données sont fautives."""
+    pilote = charger_pilote(Path(dossier))
+    mesures = charger_mesures(pilote)
+    meteo = charger_meteo(pilote)
+    ind = pilote.indicateur_principal
+    qualite = bilan_qualite(
+        mesures[mesures["indicateur"] == ind.identifiant],
+        pilote.periode_reference.debut,
+        pilote.periode_experimentation.fin,
+        {s.identifiant: s.nom for s in pilote.sites},
+    )
+    if pilote.domaine == "energie":
+        resultat = _evaluer_energie(pilote, mesures, meteo)
+    else:  # pragma: no cover - les autres domaines arrivent avec leurs carnets
+        raise NotImplementedError(f"domaine {pilote.domaine} : pas encore d'analyse")
+    resultat.verifications = list(resultat.verifications) + [
+        v for v in qualite.verifications if v.statut != "reussie"
+    ]
+
+    notes: list[str] = []
+    resultat_eco, mc, annuelle = _economie(pilote, resultat, notes)
+    reco = recommander(
+        resultat,
+        ind.sens_souhaite,
+        temps_retour_ans=resultat_eco.delai_retour_actualise if resultat_eco else None,
+        duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
+    )
+    return Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes)

@@ -1,0 +1,356 @@
+"""Les sections d'un rapport de pilote, construites à partir d'une :class:`~eprouvette.analyse.Analyse`.
+
+Le carnet appelle ces fonctions et les affiche ; il garde pour lui les titres et la prose fixe.
+Chaque fonction renvoie un bloc HTML (ou une liste de blocs) déjà en français et échappé.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+import subprocess
+from datetime import datetime
+from importlib import metadata
+
+import pandas as pd
+
+from .. import config
+from ..methodes.base import ResultatImpact
+from . import blocs, figures
+from . import textes as t
+
+_SENS_EFFET = {"baisse": "baisse", "hausse": "hausse"}
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _lieu(a) -> str:
+    p = a.pilote
+    communes = []
+    try:
+        from ..referentiel import commune
+
+        for code in p.porteur.codes_insee:
+            try:
+                c = commune(code)
+                communes.append(f"{c['nom']} ({c['code_departement']})" if isinstance(c, dict) else str(code))
+            except Exception:
+                communes.append(str(code))
+    except Exception:
+        communes = list(p.porteur.codes_insee)
+    return f"{p.porteur.nom} — {', '.join(communes)}" if communes else p.porteur.nom
+
+
+def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None) -> str:
+    """« La consommation a baissé de 12,3 % (entre 8,1 % et 16,2 %) … » en français clair."""
+    u = unite_lisible or r.unite
+    if r.effet_relatif is not None and r.ic_relatif_bas is not None:
+        sens = "baissé" if r.effet_relatif < 0 else "augmenté"
+        bas, haut = sorted([abs(r.ic_relatif_bas), abs(r.ic_relatif_haut)])
+        if r.significatif:
+            return (
+                f"L'indicateur a {sens} de {t.pourcentage(abs(r.effet_relatif))} par rapport à ce qu'il "
+                f"aurait été sans l'expérimentation (intervalle de confiance à 95 % : "
+                f"{t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)})."
+            )
+        return (
+            f"L'écart estimé est de {t.pourcentage_signe(r.effet_relatif)}, mais l'intervalle de confiance "
+            f"à 95 % va de {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)} : "
+            "il contient zéro, l'effet n'est donc pas établi."
+        )
+    return (
+        f"Effet estimé : {t.nombre_signe(r.effet)} {u} (intervalle de confiance à 95 % : "
+        f"{t.intervalle(r.ic_bas, r.ic_haut, u)})."
+    )
+
+
+def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
+    r, p = a.resultat, a.pilote
+    chiffres = []
+    if r.effet_relatif is not None:
+        chiffres.append(
+            (
+                "Effet mesuré",
+                t.pourcentage_signe(r.effet_relatif),
+                f"IC 95 % : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
+                if r.ic_relatif_bas is not None
+                else None,
+            )
+        )
+    if a.economie_annuelle is not None:
+        ea = a.economie_annuelle
+        unite = ea.unite
+        q, b, h = ea.quantite, ea.ic_bas, ea.ic_haut
+        if unite == "kWh":
+            q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
+        chiffres.append(
+            ("Économie par an", f"{t.nombre(q)} {unite}", f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None)
+        )
+    cout = f"dont FEDER {t.euros(p.financement.feder_eur)}" if p.financement.feder_eur else None
+    chiffres.append(("Investissement", t.euros(p.couts.investissement_eur), cout))
+    if a.economie is not None:
+        e = a.economie
+        retour = (
+            f"{t.nombre(e.delai_retour_actualise, 1)} ans"
+            if e.delai_retour_actualise is not None
+            else "jamais"
+        )
+        chiffres.append(("Temps de retour", retour, f"durée de vie : {t.nombre(p.couts.duree_vie_ans)} ans"))
+        if e.tco2e_evitees_an:
+            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} tCO₂e/an", None))
+    return chiffres
+
+
+def essentiel(a) -> blocs.Bloc:
+    """Le cadre « L'essentiel » (premier écran du rapport)."""
+    p, reco = a.pilote, a.recommandation
+    teste = (
+        f"{p.technologie} Sur {len(p.sites_experimentaux)} site(s) expérimental(aux)"
+        + (f" comparé(s) à {len(p.sites_temoins)} site(s) témoin(s)" if p.sites_temoins else "")
+        + f", {t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin)}. "
+        + phrase_effet(a.resultat)
+    )
+    return blocs.essentiel(
+        titre=p.titre,
+        lieu=_lieu(a),
+        ce_qui_a_ete_teste=teste,
+        verdict=reco.verdict,
+        raison_verdict=reco.raison,
+        chiffres_cles=chiffres_cles(a),
+        certitude_phrase=reco.certitude,
+    )
+
+
+def contexte(a) -> list:
+    p = a.pilote
+    sites = pd.DataFrame(
+        [
+            {
+                "Site": s.nom,
+                "Rôle": "expérimental" if s.role == "experimental" else "témoin",
+                "Commune (INSEE)": s.code_insee,
+                "Surface (m²)": s.surface_m2,
+            }
+            for s in p.sites
+        ]
+    )
+    texte = (
+        f'<p>{_e(p.contexte)}</p><p><strong>Porteur :</strong> {_e(p.porteur.nom)}. '
+        f"<strong>Période de référence :</strong> {_e(t.periode(p.periode_reference.debut, p.periode_reference.fin))}. "
+        f"<strong>Expérimentation :</strong> {_e(t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin))}.</p>"
+    )
+    return [blocs.Bloc(texte), blocs.tableau(sites, "Les sites suivis", decimales=0)]
+
+
+def donnees(a) -> list:
+    p, q = a.pilote, a.qualite
+    ind = p.indicateur_principal
+    roles = {s.identifiant: ("Sites expérimentaux" if s.role == "experimental" else "Sites témoins") for s in p.sites}
+    m = a.mesures[a.mesures["indicateur"] == ind.identifiant].copy()
+    m["groupe"] = m["site"].map(roles)
+    mensuel = (
+        m.groupby(["groupe", pd.Grouper(key="date", freq="MS")])["valeur"].sum().reset_index()
+    )
+    fig = figures.figure_groupes(
+        mensuel, f"{ind.libelle} par mois", ind.unite, debut_experimentation=p.periode_experimentation.debut
+    )
+    table = mensuel.pivot(index="date", columns="groupe", values="valeur").reset_index()
+    table["date"] = table["date"].map(t.mois_annee)
+    table = table.rename(columns={"date": "Mois"})
+    n_sites = len(p.sites)
+    resume = (
+        f"{t.nombre(len(a.mesures))} mesures journalières sur {n_sites} site(s), "
+        f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
+    )
+    qual = q.tableau.rename(
+        columns={
+            "site": "Site",
+            "indicateur": "Indicateur",
+            "jours_attendus": "Jours attendus",
+            "jours_mesures": "Jours mesurés",
+            "jours_manquants": "Jours manquants",
+            "part_manquante": "Part manquante",
+            "valeurs_negatives": "Valeurs négatives",
+            "valeurs_aberrantes": "Valeurs aberrantes",
+            "plus_long_palier_jours": "Plus long palier (jours)",
+        }
+    )
+    return [
+        blocs.Bloc(f"<p>{_e(resume)}</p>"),
+        blocs.graphique(
+            fig,
+            f"{ind.libelle} des sites expérimentaux et témoins, par mois",
+            "Chaque courbe additionne la consommation mensuelle d'un groupe de sites ; le trait vertical "
+            "marque le début de l'expérimentation.",
+            table,
+        ),
+        blocs.tableau(qual, "Qualité des mesures par site", formats={"Part manquante": t.pourcentage}),
+    ]
+
+
+def resultats(a) -> list:
+    r, p = a.resultat, a.pilote
+    sortie = [blocs.Bloc(f"<p>{_e(r.resume)}</p><p>{_e(phrase_effet(r))}</p>")]
+    cf = r.contrefactuel
+    if cf is not None and len(cf):
+        d = cf.copy()
+        d["date"] = pd.to_datetime(d["date"])
+        colonnes = [c for c in ("observe", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut") if c in d.columns]
+        mensuel = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes].sum(min_count=1).reset_index()
+        fig = figures.figure_serie_contrefactuelle(
+            mensuel, "Mesuré et estimé sans l'expérimentation", r.unite,
+            debut_experimentation=p.periode_experimentation.debut,
+        )
+        table = mensuel.copy()
+        table["date"] = table["date"].map(t.mois_annee)
+        table = table.rename(
+            columns={
+                "date": "Mois",
+                "observe": f"Mesuré ({r.unite})",
+                "contrefactuel": f"Estimé sans l'expérimentation ({r.unite})",
+                "contrefactuel_bas": "Borne basse (95 %)",
+                "contrefactuel_haut": "Borne haute (95 %)",
+            }
+        )
+        sortie.append(
+            blocs.graphique(
+                fig,
+                "Consommation mesurée et consommation estimée sans l'expérimentation, par mois",
+                "L'écart entre la courbe mesurée et la courbe estimée est l'effet de l'expérimentation ; "
+                "la bande donne l'incertitude de l'estimation.",
+                table,
+            )
+        )
+    return sortie
+
+
+def robustesse(a) -> list:
+    r = a.resultat
+    sortie = [blocs.verifications(r.verifications)]
+    if r.effet_minimal_detectable is not None:
+        sortie.append(
+            blocs.Bloc(
+                f"<p>Avec ces données, le plus petit effet que l'évaluation pouvait détecter de façon fiable "
+                f"(effet minimal détectable, 80 % de puissance) est de {_e(t.nombre(r.effet_minimal_detectable))} "
+                f"{_e(r.unite)}.</p>"
+            )
+        )
+    return sortie
+
+
+def economie(a) -> list:
+    if a.economie is None:
+        return [blocs.avertissement(" ".join(a.notes_economie) or "Économie non évaluée.", "Non chiffré")]
+    e = a.economie
+    tab = e.tableau()
+    sortie = [
+        blocs.tableau(
+            tab,
+            "Bilan économique (valeurs centrales)",
+            formats={"Valeur": lambda v: v if isinstance(v, str) else t.nombre(v, 1 if abs(v) < 100 else 0)},
+        )
+    ]
+    mc = a.monte_carlo
+    if mc is not None:
+        d = mc.en_dict() if hasattr(mc, "en_dict") else {}
+        van = d.get("van") or {}
+        proba = d.get("probabilite_van_positive")
+        if van and proba is not None:
+            sortie.append(
+                blocs.Bloc(
+                    f"<p>En tenant compte de l'incertitude de l'effet mesuré et des coûts, la valeur actuelle nette "
+                    f"est comprise entre {_e(t.euros(van.get('bas')))} et {_e(t.euros(van.get('haut')))} "
+                    f"(intervalle à 95 %) ; la probabilité qu'elle soit positive est de {_e(t.pourcentage(proba, 0))}.</p>"
+                )
+            )
+    sortie.append(blocs.Bloc("<ul>" + "".join(f"<li>{_e(h)}</li>" for h in e.hypotheses) + "</ul>"))
+    return sortie
+
+
+def recommandation(a) -> list:
+    reco, p = a.recommandation, a.pilote
+    lignes = pd.DataFrame(
+        [
+            {
+                "Critère": c.libelle,
+                "Tenu ?": "oui" if c.tenu else ("non" if c.tenu is False else "non évalué"),
+                "Pourquoi": c.explication,
+            }
+            for c in reco.criteres
+        ]
+    )
+    sortie = [
+        blocs.badge_verdict(reco.verdict),
+        blocs.Bloc(f"<p>{_e(reco.raison)}</p>"),
+        blocs.tableau(lignes, f"Les critères de la grille de recommandation (version {reco.version_grille})"),
+    ]
+    if p.conditions_de_succes:
+        sortie.append(
+            blocs.Bloc(
+                "<p>Conditions de succès déclarées par le porteur :</p><ul>"
+                + "".join(f"<li>{_e(c)}</li>" for c in p.conditions_de_succes)
+                + "</ul>"
+            )
+        )
+    return sortie
+
+
+def limites(a) -> blocs.Bloc:
+    r = a.resultat
+    items = list(r.limites) + list(a.notes_economie)
+    return blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
+
+
+def annexe(a) -> list:
+    sortie = []
+    for cle, valeur in a.resultat.details.items():
+        if isinstance(valeur, pd.DataFrame) and len(valeur) and len(valeur) <= 200:
+            sortie.append(blocs.tableau(valeur, f"Annexe : {cle.replace('_', ' ')}"))
+    simples = {k: v for k, v in a.resultat.details.items() if isinstance(v, (int, float, str, bool))}
+    if simples:
+        df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [str(v) for v in simples.values()]})
+        sortie.append(blocs.tableau(df, "Annexe : paramètres du modèle"))
+    return sortie
+
+
+def _commit() -> str:
+    try:
+        sortie = subprocess.run(
+            ["git", "-C", str(config.RACINE), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=5,
+        )
+        sha = sortie.stdout.strip()
+        etat = subprocess.run(
+            ["git", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+        return (sha + (" (modifié localement)" if etat else "")) if sha else "inconnue"
+    except Exception:
+        return "inconnue"
+
+
+def provenance(a, parametres: dict | None = None) -> blocs.Bloc:
+    """Pied de page de traçabilité : date, version, paramètres, empreinte de chaque fichier d'entrée."""
+    from ..rapports.etat import empreintes_fichiers
+
+    maintenant = datetime.now()
+    versions = []
+    for paquet in ("eprouvette", "pandas", "numpy", "statsmodels", "scipy", "plotly", "papermill", "nbconvert"):
+        try:
+            versions.append(f"{paquet} {metadata.version(paquet)}")
+        except metadata.PackageNotFoundError:
+            pass
+    fichiers = empreintes_fichiers(a.pilote.dossier)
+    lignes = "".join(f"<li><code>{_e(n)}</code> : <code>{_e(h[:16])}</code></li>" for n, h in fichiers.items())
+    params = ", ".join(f"{k} = {v}" for k, v in (parametres or {}).items())
+    return blocs.Bloc(
+        '<footer class="ep-provenance"><h2>Traçabilité</h2>'
+        f"<p>Rapport produit le {_e(t.date_longue(maintenant.date()))} à {maintenant:%H:%M} par Éprouvette "
+        f"(version du code : {_e(_commit())}), Python {_e(platform.python_version())}.</p>"
+        f"<p>Bibliothèques : {_e(', '.join(versions))}.</p>"
+        + (f"<p>Paramètres : {_e(params)}.</p>" if params else "")
+        + f"<p>Empreintes SHA-256 (16 premiers caractères) des fichiers d'entrée :</p><ul>{lignes}</ul>"
+        "</footer>"
+    )

@@ -1,0 +1,57 @@
+"""Le projet lui-même : environnement, carnets propres, commandes documentées."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import papermill as pm
+
+from eprouvette import config
+
+RACINE = config.RACINE
+
+
+def test_environment_yml_suit_pyproject():
+    r = subprocess.run([sys.executable, str(RACINE / "outils" / "environnement.py"), "--verifier"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_dependances_epinglees_et_verrouillees():
+    import tomllib
+
+    projet = tomllib.loads((RACINE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    verrou = (RACINE / "requirements-verrou.txt").read_text(encoding="utf-8").lower().replace("_", "-")
+    for dep in projet["dependencies"] + projet["optional-dependencies"]["dev"]:
+        assert "==" in dep, dep
+        assert dep.lower().replace("_", "-") in verrou, f"{dep} absent du verrou"
+
+
+def test_carnets_sans_sorties_et_parametres():
+    carnets = sorted(config.NOTEBOOKS.glob("*.ipynb"))
+    assert carnets, "aucun carnet"
+    for chemin in carnets:
+        nb = nbformat.read(chemin, as_version=4)
+        for cellule in nb.cells:
+            if cellule.cell_type == "code":
+                assert not cellule.outputs and cellule.execution_count is None, f"{chemin.name} a des sorties"
+        premieres = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in premieres[0].metadata.get("tags", []), f"{chemin.name} : 1re cellule non « parameters »"
+        params = pm.inspect_notebook(str(chemin))
+        assert "dossier_pilote" in params
+
+
+def test_makefile_aide_par_defaut():
+    r = subprocess.run(["make", "-s", "-C", str(RACINE)], capture_output=True, text=True)
+    assert r.returncode == 0
+    for cible in ("rapports", "test", "lab", "nettoyer"):
+        assert f"make {cible}" in r.stdout
+
+
+def test_readme_et_ci():
+    readme = (RACINE / "README.md").read_text(encoding="utf-8")
+    assert "make rapports" in readme and "make test" in readme
+    assert "make test" in (RACINE / ".ci" / "run").read_text(encoding="utf-8")
