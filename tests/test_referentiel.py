@@ -114,3 +114,54 @@ def test_doublon_signale_avec_ligne(tmp_path):
     with pytest.raises(ErreurDonnees) as e:
         referentiel.charger_communes(f)
     assert e.value.ligne == 3
+
+
+def test_script_de_construction_hors_ligne(tmp_path):
+    """Le script filtre la région 32 et les communes actuelles, joint l'EPCI, trie et décrit."""
+    import importlib.util
+    import io
+    import tarfile
+
+    spec = importlib.util.spec_from_file_location(
+        "construire_referentiel", config.RACINE / "outils" / "construire_referentiel.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    communes = [
+        {"code": "80021", "nom": "Amiens", "departement": "80", "region": "32",
+         "type": "commune-actuelle", "arrondissement": "802", "siren": "218000214",
+         "codesPostaux": ["80090", "80000"], "population": 133000},
+        {"code": "02001", "nom": "Abbécourt", "departement": "02", "region": "32",
+         "type": "commune-actuelle", "arrondissement": "022", "siren": "210200010",
+         "codesPostaux": ["02300"], "population": 518},
+        {"code": "02999", "nom": "Déléguée", "departement": "02", "region": "32",
+         "type": "commune-deleguee", "population": 10},
+        {"code": "75056", "nom": "Paris", "departement": "75", "region": "11",
+         "type": "commune-actuelle", "population": 2_100_000},
+    ]
+    epcis = [{"code": "248000531", "nom": "CA Amiens Métropole", "type": "CA",
+              "membres": [{"code": "80021"}]},
+             {"code": "200071785", "nom": "CA Chauny Tergnier La Fère", "type": "CA",
+              "membres": [{"code": "02001"}]}]
+    archive = tmp_path / "etalab-decoupage-administratif-6.0.0.tgz"
+    with tarfile.open(archive, "w:gz") as tgz:
+        for nom, contenu in [("package/package.json", {"version": "6.0.0"}),
+                             ("package/data/communes.json", communes),
+                             ("package/data/epci.json", epcis)]:
+            octets = json.dumps(contenu).encode("utf-8")
+            info = tarfile.TarInfo(nom)
+            info.size = len(octets)
+            tgz.addfile(info, io.BytesIO(octets))
+
+    sortie = tmp_path / "ref"
+    assert module.main(["--archive", str(archive), "--destination", str(sortie)]) == 0
+    df = referentiel.charger_communes(sortie / "communes-hauts-de-france.csv")
+    assert list(df["code_insee"]) == ["02001", "80021"]
+    assert df.loc[1, "nom_epci"] == "CA Amiens Métropole"
+    assert df.loc[1, "codes_postaux"] == "80000 80090"
+    meta = json.loads((sortie / "metadonnees.json").read_text(encoding="utf-8"))
+    assert meta["nombre_lignes"] == 2 and meta["population_totale"] == 133_518
+    import hashlib
+
+    assert meta["sha256_archive"] == hashlib.sha256(archive.read_bytes()).hexdigest()

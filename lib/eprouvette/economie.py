@@ -110,6 +110,13 @@ class Valorisation:
             )
         f = self.facteurs_emission[energie].valeur / 1000.0
         if base == "PCS" and energie == "gaz_naturel":
+            if "rapport_pcs_pci_gaz" not in self.autres:
+                raise ErreurDonnees(
+                    self.chemin,
+                    "rapport PCS/PCI du gaz absent : impossible de convertir des kWh PCS.",
+                    champ="rapport_pcs_pci_gaz",
+                    attendu="un bloc « rapport_pcs_pci_gaz » (valeur usuelle 1,11)",
+                )
             f /= self.autres["rapport_pcs_pci_gaz"].valeur
         return f
 
