@@ -1,0 +1,339 @@
+"""Mise en forme française, style plotly et blocs HTML des rapports."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from eprouvette.methodes.base import Verification
+from eprouvette.presentation import blocs, figures, textes
+
+FINE = "\u202f"
+INSEC = "\u00a0"
+MOINS = "\u2212"
+CSS = (Path(figures.__file__).resolve().parents[1] / "rapports" / "templates" / "eprouvette"
+       / "static" / "rapport.css")
+
+
+# ------------------------------------------------------------------------------ textes
+
+@pytest.mark.parametrize(
+    ("valeur", "decimales", "attendu"),
+    [
+        (1234.5, 1, f"1{FINE}234,5"),
+        (1234567, 0, f"1{FINE}234{FINE}567"),
+        (-1234.56, 2, f"{MOINS}1{FINE}234,56"),
+        (999.96, 1, f"1{FINE}000,0"),
+        (0.5, 0, "0"),  # arrondi au pair, comme Python
+        (-0.04, 1, "0,0"),  # zéro arrondi : pas de signe
+        (12, 0, "12"),
+        (None, 0, "n.d."),
+        (float("nan"), 1, "n.d."),
+    ],
+)
+def test_nombre(valeur, decimales, attendu):
+    assert textes.nombre(valeur, decimales) == attendu
+
+
+def test_nombre_refuse_le_texte():
+    with pytest.raises(TypeError):
+        textes.nombre("12")
+
+
+def test_nombres_signes():
+    assert textes.nombre_signe(1200) == f"+1{FINE}200"
+    assert textes.nombre_signe(-350) == f"{MOINS}350"
+    assert textes.nombre_signe(0.2) == "0"
+
+
+def test_pourcentages():
+    assert textes.pourcentage(0.123) == f"12,3{INSEC}%"
+    assert textes.pourcentage(1.5, 0) == f"150{INSEC}%"
+    assert textes.pourcentage_signe(-0.123) == f"{MOINS}12,3{INSEC}%"
+    assert textes.pourcentage_signe(0.045) == f"+4,5{INSEC}%"
+    assert "-" not in textes.pourcentage_signe(-0.5)  # jamais le trait d'union
+
+
+@pytest.mark.parametrize(
+    ("montant", "echelle", "attendu"),
+    [
+        (1_234_567, "auto", f"1,2{INSEC}M€"),
+        (3_000_000, "auto", f"3{INSEC}M€"),
+        (999_999, "auto", f"1{INSEC}M€"),
+        (85_000, "auto", f"85{FINE}000{INSEC}€"),
+        (-45_300.4, "auto", f"{MOINS}45{FINE}300{INSEC}€"),
+        (12.5, "auto", f"12,50{INSEC}€"),
+        (40, "auto", f"40{INSEC}€"),
+        (12_500, "k", f"12,5{INSEC}k€"),
+        (12_000, "k", f"12{INSEC}k€"),
+        (250_000, "M", f"0,2{INSEC}M€"),
+    ],
+)
+def test_euros(montant, echelle, attendu):
+    assert textes.euros(montant, echelle) == attendu
+
+
+def test_euros_echelle_inconnue():
+    with pytest.raises(ValueError, match="échelle inconnue"):
+        textes.euros(10, "milliards")
+
+
+def test_dates():
+    assert textes.date_longue(date(2025, 3, 12)) == "12 mars 2025"
+    assert textes.date_longue(pd.Timestamp("2024-09-01 08:30")) == "1er septembre 2024"
+    assert textes.date_longue("2025-08-31") == "31 août 2025"
+    assert textes.mois_annee(datetime(2025, 2, 3)) == "février 2025"
+    assert textes.date_courte(date(2025, 3, 2)) == "02/03/2025"
+    assert textes.periode(date(2024, 9, 1), date(2025, 8, 31)) == (
+        "du 1er septembre 2024 au 31 août 2025"
+    )
+    with pytest.raises(ValueError, match="à l'envers"):
+        textes.periode(date(2025, 1, 2), date(2025, 1, 1))
+
+
+def test_intervalles():
+    assert textes.intervalle(1200, 3400, "kWh") == f"entre 1{FINE}200 et 3{FINE}400{INSEC}kWh"
+    assert textes.intervalle(3400, 1200) == f"entre 1{FINE}200 et 3{FINE}400"
+    assert textes.intervalle_pourcentage(-0.03, -0.12) == (
+        f"entre {MOINS}12,0{INSEC}% et {MOINS}3,0{INSEC}%"
+    )
+    phrase = textes.effet_avec_intervalle(-1250, -2100, -400, "kWh")
+    assert phrase.startswith(f"{MOINS}1{FINE}250{INSEC}kWh (intervalle de confiance à 95{INSEC}%")
+    assert phrase.endswith(f"entre {MOINS}2{FINE}100 et {MOINS}400{INSEC}kWh)")
+
+
+@pytest.mark.parametrize(
+    ("p", "morceau"),
+    [
+        (0.0004, f"moins d'une fois sur 1{FINE}000 (p < 0,001)"),
+        (0.004, f"environ 4 fois sur 1{FINE}000 (p = 0,004)"),
+        (0.03, "environ 3 fois sur 100 (p = 0,03)"),
+        (0.42, "environ 42 fois sur 100 (p = 0,42)"),
+        (1.0, "presque à chaque fois (p = 1,00)"),
+    ],
+)
+def test_p_valeur_en_mots(p, morceau):
+    phrase = textes.p_valeur(p)
+    assert phrase.startswith("si l'expérimentation n'avait eu aucun effet")
+    assert phrase.endswith(morceau)
+
+
+def test_p_valeur_hors_bornes():
+    with pytest.raises(ValueError, match="entre 0 et 1"):
+        textes.p_valeur(1.2)
+
+
+# ------------------------------------------------------------------------------ contrastes
+
+def luminance(couleur: str) -> float:
+    h = couleur.lstrip("#")
+    canaux = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in canaux]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contraste(a: str, b: str = "#ffffff") -> float:
+    """Rapport de contraste WCAG 2.x entre deux couleurs #rrggbb."""
+    l1, l2 = sorted((luminance(a), luminance(b)), reverse=True)
+    return (l1 + 0.05) / (l2 + 0.05)
+
+
+def test_formule_de_contraste():
+    assert contraste("#000000") == pytest.approx(21.0)
+    assert contraste("#767676") == pytest.approx(4.54, abs=0.01)
+
+
+def test_palette_contraste_3_pour_1_sur_blanc():
+    gabarit = pio.templates[figures.NOM_GABARIT]
+    couleurs = list(gabarit.layout.colorway) + [
+        figures.COULEUR_OBSERVE, figures.COULEUR_CONTREFACTUEL, figures.COULEUR_EXPERIMENTAL,
+        figures.COULEUR_TEMOIN, figures.AXE, figures.ENCRE,
+    ]
+    faibles = {c: round(contraste(c), 2) for c in couleurs if contraste(c) < 3}
+    assert not faibles, f"couleurs sous 3:1 sur blanc : {faibles}"
+    assert contraste(figures.ENCRE) >= 4.5  # texte des graphiques
+
+
+def _variables_css() -> dict[str, str]:
+    return dict(re.findall(r"--(ep-[a-z-]+):\s*(#[0-9a-fA-F]{6})", CSS.read_text(encoding="utf-8")))
+
+
+def test_css_contraste_du_texte():
+    v = _variables_css()
+    for nom in ("ep-encre", "ep-encre-douce", "ep-nuit", "ep-lien", "ep-accent"):
+        assert contraste(v[nom]) >= 4.5, nom
+    for teinte in ("vert", "bleu", "ocre", "rouge"):  # badges et statuts sur leur fond
+        assert contraste(v[f"ep-{teinte}"], v[f"ep-{teinte}-fond"]) >= 4.5, teinte
+        assert contraste("#ffffff", v[f"ep-{teinte}"]) >= 4.5, teinte  # icône blanche
+    assert contraste("#ffffff", v["ep-nuit"]) >= 4.5  # bandeau
+
+
+def test_css_sans_ressource_distante():
+    texte = CSS.read_text(encoding="utf-8")
+    assert "@import" not in texte and "url(" not in texte and "http" not in texte
+    assert "@media print" in texte and "size: A4" in texte
+
+
+# ------------------------------------------------------------------------------ plotly
+
+def test_moteur_de_rendu_enregistre_et_idempotent():
+    assert figures.NOM_RENDU in pio.renderers
+    moteur = pio.renderers[figures.NOM_RENDU]
+    figures._enregistrer()
+    figures.activer_rendu_rapport()
+    figures.activer_rendu_rapport()
+    assert pio.renderers[figures.NOM_RENDU] is moteur
+    assert isinstance(moteur, figures.MimetypeRenderer)
+    assert pio.renderers.default == "plotly_mimetype+rapport"
+    assert pio.templates.default == figures.NOM_GABARIT
+    paquet = moteur.to_mimebundle(go.Figure(go.Bar(x=["a"], y=[1])).to_dict())
+    assert list(paquet) == ["text/html"]
+    html = paquet["text/html"]
+    assert 'class="plotly-graph-div"' in html
+    assert "Plotly.newPlot" in html
+    assert "<html" not in html and "plotly.js v" not in html and "MathJax" not in html
+    assert '"displaylogo": false' in html and '"locale": "fr"' in html
+    assert '"modeBarButtons": [["toImage"]]' in html
+
+
+def test_paquet_mime_pour_jupyterlab_et_le_html():
+    paquet = figures.paquet_mime(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+    assert set(paquet) == {"application/vnd.plotly.v1+json", "text/html"}
+    assert paquet["application/vnd.plotly.v1+json"]["config"]["displaylogo"] is False
+
+
+def test_gabarit_plotly_francais():
+    gabarit = pio.templates[figures.NOM_GABARIT]
+    assert gabarit.layout.separators == f",{FINE}"
+    assert "system-ui" in gabarit.layout.font.family
+    script = figures.script_locale_fr()
+    assert '"name": "fr"' in script and '"janv."' in script and '"décembre"' in script
+
+
+def _df_contrefactuel(n=24):
+    dates = pd.date_range("2024-01-01", periods=n, freq="MS")
+    base = pd.Series(range(n), dtype=float) * 10 + 1000
+    return pd.DataFrame({"date": dates, "observe": base - 50, "contrefactuel": base,
+                         "contrefactuel_bas": base - 80, "contrefactuel_haut": base + 80})
+
+
+def test_figure_serie_contrefactuelle():
+    fig = figures.figure_serie_contrefactuelle(_df_contrefactuel(), "Conso", "MWh",
+                                               debut_experimentation="2025-01-01")
+    noms = [t.name for t in fig.data]
+    assert "Mesuré" in noms and "Estimé sans l'expérimentation" in noms
+    traits = {t.name: t.line.dash for t in fig.data}
+    # La couleur n'est pas seule : mesuré en trait plein, contrefactuel en tirets.
+    assert traits["Mesuré"] in (None, "solid") and traits["Estimé sans l'expérimentation"] == "dash"
+    assert any(t.fill == "tonexty" for t in fig.data)  # bande de l'intervalle
+    assert any("Début de l'expérimentation" in a.text for a in fig.layout.annotations)
+    with pytest.raises(ValueError, match="contrefactuel"):
+        figures.figure_serie_contrefactuelle(pd.DataFrame({"date": [], "observe": []}), "x", "y")
+
+
+def test_figure_groupes_styles_distincts():
+    df = pd.DataFrame({
+        "date": list(pd.date_range("2025-01-01", periods=59, freq="D")) * 2,  # janvier, février
+        "valeur": list(range(59)) + list(range(59, 118)),
+        "groupe": ["expérimental"] * 59 + ["témoin"] * 59,
+    })
+    fig = figures.figure_groupes(df, "Débit", "m³", frequence="MS")
+    assert [t.name for t in fig.data] == ["expérimental", "témoin"]
+    assert fig.data[0].line.dash != fig.data[1].line.dash
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
+    assert list(fig.data[0].y) == [15.0, 44.5]  # moyennes mensuelles de 0..30 et de 31..58
+
+
+def test_figure_barres_valeurs_ecrites():
+    df = pd.DataFrame({"site": ["A", "B"], "gain": [1200.5, -250.0], "an": ["2024", "2024"]})
+    fig = figures.figure_barres(df, "site", "gain", "Gain", "kWh")
+    assert list(fig.data[0].text) == [f"1{FINE}200", f"{MOINS}250"]
+    fig2 = figures.figure_barres(pd.concat([df, df.assign(an="2025")]), "site", "gain", "Gain",
+                                 groupe="an")
+    assert fig2.data[0].marker.pattern.shape != fig2.data[1].marker.pattern.shape
+
+
+# ------------------------------------------------------------------------------ blocs
+
+PIEGE = "<script>alert(1)</script>"
+
+
+def test_essentiel_echappe_et_dit_le_verdict_en_mots():
+    bloc = blocs.essentiel(PIEGE, "Lille & Roubaix", "Capteurs", "Étendre l'expérimentation",
+                           "Trop court", [("Économie", "−8 %", "entre −17 % et +1 %"), ("Coût", "12 k€")],
+                           "Moyenne")
+    assert PIEGE not in bloc
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in bloc
+    assert "Lille &amp; Roubaix" in bloc
+    assert "<h2" in bloc and "L'essentiel" in bloc
+    assert "Étendre l&#x27;expérimentation" in bloc or "Étendre l'expérimentation" in bloc
+    assert bloc._repr_html_() == str(bloc)
+    assert bloc.count("<dt>") == 2
+
+
+@pytest.mark.parametrize(
+    ("entree", "libelle"),
+    [("generaliser", "Généraliser"), ("Généraliser", "Généraliser"),
+     ("etendre", "Étendre l'expérimentation"), ("ajuster puis réévaluer", "Ajuster puis réévaluer"),
+     ("ne_pas_generaliser", "Ne pas généraliser"), ("Ne pas généraliser", "Ne pas généraliser")],
+)
+def test_verdicts(entree, libelle):
+    assert blocs.verdict_connu(entree).libelle == libelle
+    assert blocs.html.escape(libelle) in blocs.badge_verdict(entree)
+
+
+def test_verdict_inconnu():
+    with pytest.raises(ValueError, match="verdict inconnu"):
+        blocs.verdict_connu("peut-être")
+
+
+def test_tableau_accessible_et_francais():
+    df = pd.DataFrame({"site": ["A", PIEGE], "kWh": [1234.5, 99.25], "n": [3, 4],
+                       "jour": pd.to_datetime(["2025-03-12", None])})
+    t = blocs.tableau(df, "Consommations", colonnes={"kWh": "Énergie (kWh)"})
+    assert "<caption>Consommations</caption>" in t
+    assert t.count('<th scope="col">') == 4 and "Énergie (kWh)" in t
+    assert f'<td class="ep-num">1{FINE}234,5</td>' in t
+    assert '<td class="ep-num">3</td>' in t
+    assert "<td>12/03/2025</td>" in t and "<td>n.d.</td>" in t
+    assert PIEGE not in t
+    t2 = blocs.tableau(df.set_index("site"), "Par site", index=True)
+    assert '<th scope="row">A</th>' in t2
+
+
+def test_verifications_statut_en_mots():
+    v = blocs.verifications([
+        Verification("Tendances parallèles", "reussie", "Ok."),
+        Verification("Placebo", "echec", PIEGE),
+        Verification("Durée", "attention", "Une saison."),
+    ])
+    assert "Vérifiée" in v and "Non vérifiée" in v and "À surveiller" in v
+    assert PIEGE not in v
+    assert 'aria-hidden="true"' in v
+
+
+def test_avertissement():
+    a = blocs.avertissement(PIEGE)
+    assert 'role="note"' in a and PIEGE not in a
+
+
+def test_graphique_bloc_complet_et_trois_sorties():
+    df = _df_contrefactuel(6)
+    fig = figures.figure_serie_contrefactuelle(df, "Conso", "MWh")
+    g = blocs.graphique(fig, f"Titre {PIEGE}", "La courbe baisse.", df)
+    assert PIEGE not in g
+    assert "<h3" in g and "plotly-graph-div" in g
+    assert "<details" in g and "<summary>Voir les données du graphique</summary>" in g
+    assert g.count("<tr>") == 7  # en-tête + 6 lignes
+    assert 'role="img"' in g and "aria-label=" in g
+    assert str(g) == g.entete + g.figure_html + g.pied
+    assert set(g.paquet_figure) == {"application/vnd.plotly.v1+json", "text/html"}
+    # Le titre est porté par le <h3>, pas répété dans la figure affichée ; la figure d'origine
+    # n'est pas modifiée.
+    assert fig.layout.title.text == "Conso"
