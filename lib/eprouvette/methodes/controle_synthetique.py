@@ -1,0 +1,182 @@
+"""Contrôle synthétique : un site expérimenté face à plusieurs sites candidats.
+
+Le « site synthétique » est une moyenne pondérée des témoins (poids positifs, de somme 1)
+qui reproduit au mieux la série du site expérimenté avant le début (Abadie, Diamond et
+Hainmueller, 2010). L'effet est l'écart cumulé après le début ; sa significativité vient des
+placebos « dans l'espace » : chaque témoin tour à tour traité comme s'il avait été expérimenté.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from .. import config
+from .base import ResultatImpact, Verification
+from .serie_interrompue import _fr, _phrase_resume
+
+METHODE = "controle_synthetique"
+LIBELLE = "Contrôle synthétique"
+
+
+def poids_synthetiques(y_traite: np.ndarray, Y_temoins: np.ndarray) -> np.ndarray:
+    """Poids w ≥ 0, Σw = 1 minimisant ‖y_traite − Y_temoins w‖² sur la période d'avant (SLSQP)."""
+    y = np.asarray(y_traite, float)
+    Y = np.asarray(Y_temoins, float)
+    j = Y.shape[1]
+    echelle = max(float(np.abs(y).max()), 1.0)
+    y, Y = y / echelle, Y / echelle
+    G, b = Y.T @ Y, Y.T @ y
+    sol = minimize(
+        lambda w: float(w @ G @ w - 2 * b @ w),
+        np.full(j, 1.0 / j),
+        jac=lambda w: 2 * (G @ w - b),
+        bounds=[(0.0, 1.0)] * j,
+        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(j)}],
+        method="SLSQP",
+        options={"ftol": 1e-12, "maxiter": 500},
+    )
+    w = np.clip(sol.x, 0, None)
+    return w / w.sum()
+
+
+def _ajuster(y: np.ndarray, Y: np.ndarray, avant: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    w = poids_synthetiques(y[avant], Y[avant])
+    synth = Y @ w
+    ecart = y - synth
+    rmspe_avant = float(np.sqrt(np.mean(ecart[avant] ** 2)))
+    rmspe_apres = float(np.sqrt(np.mean(ecart[~avant] ** 2)))
+    return w, synth, rmspe_avant, rmspe_apres
+
+
+def controle_synthetique(
+    donnees: pd.DataFrame,
+    traite: str,
+    debut,
+    *,
+    temoins: list[str] | None = None,
+    indicateur: str | None = None,
+    unite: str = "",
+    niveau: float = config.NIVEAU_CONFIANCE,
+) -> ResultatImpact:
+    """Contrôle synthétique sur des données au format large (index = périodes triées, une colonne par site).
+
+    ``debut`` : première période de l'expérimentation (comparée à l'index). Renvoie l'effet cumulé
+    Σ (expérimenté − synthétique) après le début. La p-valeur est le rang du rapport
+    RMSPE après / RMSPE avant du site expérimenté parmi ceux des placebos (chaque témoin traité
+    à son tour) ; l'intervalle vient de la dispersion des écarts cumulés des placebos (sa couverture
+    est au plus J/(J+1) avec J témoins).
+    """
+    if traite not in donnees.columns:
+        raise ValueError(f"Site expérimenté « {traite} » absent des colonnes.")
+    df = donnees.sort_index()
+    temoins = [c for c in (temoins or df.columns) if c != traite]
+    if len(temoins) < 2:
+        raise ValueError("Il faut au moins deux sites témoins candidats pour un contrôle synthétique.")
+    if df[[traite, *temoins]].isna().any().any():
+        raise ValueError("Valeurs manquantes dans le panel : le contrôle synthétique demande des séries complètes.")
+    avant = (df.index < debut) if not isinstance(debut, (int, np.integer)) or not isinstance(df.index, pd.RangeIndex) else (np.arange(len(df)) < debut)
+    avant = np.asarray(avant)
+    n_avant, n_apres = int(avant.sum()), int((~avant).sum())
+    if n_avant < 3 or n_apres < 1:
+        raise ValueError(f"Trop peu de périodes ({n_avant} avant, {n_apres} après) pour un contrôle synthétique.")
+    y = df[traite].to_numpy(float)
+    Y = df[temoins].to_numpy(float)
+    w, synth, r_av, r_ap = _ajuster(y, Y, avant)
+    ecart = y - synth
+    effet = float(ecart[~avant].sum())
+    ratio = r_ap / r_av if r_av > 0 else np.inf
+    # Placebos dans l'espace
+    lignes = []
+    for j, nom in enumerate(temoins):
+        autres = [k for k in range(len(temoins)) if k != j]
+        wj, sj, ra, rp = _ajuster(Y[:, j], Y[:, autres], avant)
+        lignes.append(
+            {
+                "site": nom,
+                "rmspe_avant": ra,
+                "rmspe_apres": rp,
+                "rapport": rp / ra if ra > 0 else np.inf,
+                "effet_cumule": float((Y[~avant, j] - sj[~avant]).sum()),
+            }
+        )
+    placebos = pd.DataFrame(lignes)
+    J = len(temoins)
+    p = float((1 + np.sum(placebos["rapport"].to_numpy() >= ratio)) / (J + 1))
+    abs_pl = np.sort(np.abs(placebos["effet_cumule"].to_numpy()))
+    rang = min(J - 1, int(math.ceil(niveau * (J + 1))) - 1)
+    q = float(abs_pl[rang])
+    bas, haut = effet - q, effet + q
+    elargi = False
+    if p > 1 - niveau and (bas > 0 or haut < 0):
+        # Le test par placebos ne conclut pas : l'intervalle ne doit pas laisser croire le contraire.
+        bas, haut, elargi = min(bas, 0.0), max(haut, 0.0), True
+    total_synth = float(synth[~avant].sum())
+    rel = effet / total_synth if total_synth > 0 else None
+    verifs = []
+    sd_avant = float(np.std(y[avant]))
+    qualite = r_av / sd_avant if sd_avant > 0 else 0.0
+    if qualite <= 0.5:
+        verifs.append(Verification("ajustement_avant", "reussie",
+            f"Le site synthétique suit bien le site expérimenté avant le début (RMSPE = {_fr(r_av, 2)}, "
+            f"{_pct_simple(qualite)} de l'écart-type de la série).", r_av))
+    else:
+        verifs.append(Verification("ajustement_avant", "echec" if qualite > 1 else "attention",
+            f"Le site synthétique suit mal le site expérimenté avant le début (RMSPE = {_fr(r_av, 2)}, "
+            f"{_pct_simple(qualite)} de l'écart-type de la série) : le contrefactuel est peu crédible.", r_av))
+    if J < 19:
+        verifs.append(Verification("nombre_placebos", "attention",
+            f"Seulement {J} témoins : la plus petite p-valeur possible est {_fr(1 / (J + 1), 3)} et "
+            f"l'intervalle ne couvre qu'au plus {_fr(100 * J / (J + 1), 0)} % ; il en faudrait au moins 19 pour 95 %.", float(J)))
+    else:
+        verifs.append(Verification("nombre_placebos", "reussie", f"{J} témoins servent de placebos.", float(J)))
+    if np.max(w) > 0.8:
+        verifs.append(Verification("concentration_poids", "attention",
+            f"Le site synthétique repose presque entièrement sur un seul témoin ({temoins[int(np.argmax(w))]}, "
+            f"poids {_fr(float(np.max(w)), 2)}).", float(np.max(w))))
+    indicateur = indicateur or traite
+    contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
+                           "periode": np.where(avant, "avant", "apres")})
+    return ResultatImpact(
+        methode=METHODE,
+        libelle_methode=LIBELLE,
+        indicateur=indicateur,
+        unite=unite,
+        effet=effet,
+        ic_bas=bas,
+        ic_haut=haut,
+        p_valeur=p,
+        effet_relatif=rel,
+        ic_relatif_bas=bas / total_synth if rel is not None else None,
+        ic_relatif_haut=haut / total_synth if rel is not None else None,
+        contrefactuel=contre,
+        verifications=verifs,
+        resume=_phrase_resume(indicateur, unite, effet, bas, haut, rel,
+                              f"Sur les {n_apres} périodes suivant le début, en cumul")
+        + f" Comparaison aux {J} témoins traités comme de faux sites expérimentés : p = {_fr(p, 3)}"
+        + (" (l'intervalle a été étendu jusqu'à zéro car ce test ne conclut pas)." if elargi else "."),
+        justification="Un seul site expérimenté et plusieurs sites candidats : on construit un « site "
+        "synthétique », mélange des témoins qui reproduit au mieux le site expérimenté avant le début.",
+        limites=[
+            "Suppose que le mélange de témoins qui imitait le site avant le début l'aurait encore imité ensuite.",
+            "L'inférence repose sur les placebos : avec peu de témoins, elle est grossière.",
+            "Un choc propre au site expérimenté au même moment serait confondu avec l'effet.",
+        ],
+        details={
+            "poids": pd.DataFrame({"site": temoins, "poids": w}).sort_values("poids", ascending=False).reset_index(drop=True),
+            "rmspe_avant": r_av,
+            "rmspe_apres": r_ap,
+            "rapport_rmspe": ratio,
+            "placebos": placebos,
+            "n_avant": n_avant,
+            "n_apres": n_apres,
+            "intervalle_elargi_a_zero": elargi,
+        },
+    )
+
+
+def _pct_simple(x: float) -> str:
+    return f"{_fr(100 * x, 0)} %"
