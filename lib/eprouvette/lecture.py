@@ -348,7 +348,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     `df.attrs["dialecte"]`. Lève `ErreurDonnees` (fichier illisible) ou `ErreursDonnees` (toutes
     les cellules fautives, avec ligne, colonne, valeur et attendu).
     """
-    from frictionless import Detector, Resource, Schema, formats
+    from frictionless import Resource, Schema, formats
 
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
@@ -418,8 +418,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     ressource = Resource(
         tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
         control=formats.CsvControl(delimiter=separateur),
-        schema=Schema.from_descriptor(descripteur),
-        detector=Detector(schema_sync=True),
+        # Colonnes associées par leur nom, dans n'importe quel ordre (Table Schema v2 « fieldsMatch »).
+        schema=Schema.from_descriptor({**descripteur, "fieldsMatch": "equal"}),
     )
     rapport = ressource.validate(limit_errors=10 * MAX_ERREURS)
     cles = tuple(descripteur.get("primaryKey", ()))
