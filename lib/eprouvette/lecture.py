@@ -15,6 +15,7 @@ Seul ce module touche aux fichiers bruts ; il rend des DataFrame propres.
 from __future__ import annotations
 
 import codecs
+import difflib
 import copy
 import csv
 import io
@@ -470,7 +471,7 @@ def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier:
     inconnus = df.loc[~df[colonne].isin(connus), colonne]
     for valeur, groupe in inconnus.groupby(inconnus, sort=False):
         n = len(groupe)
-        proches = __import__("difflib").get_close_matches(str(valeur), connus, n=1, cutoff=0.6)
+        proches = difflib.get_close_matches(str(valeur), connus, n=1, cutoff=0.6)
         erreurs.append(ErreurDonnees(
             fichier, f"{quoi} « {valeur} » non déclaré dans pilote.yaml"
                      + (f" ({n} lignes, la première est signalée)." if n > 1 else "."),
