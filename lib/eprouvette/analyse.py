@@ -111,7 +111,13 @@ def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str]):
     signe = -1.0 if ind.sens_souhaite == "baisse" else 1.0
     if pilote.domaine == "energie" and ind.unite == "kWh" and ind.vecteur_energetique in val.prix_energie:
         prix = val.prix_energie[ind.vecteur_energetique]
-        tco2e = val.facteur_emission_t(ind.vecteur_energetique) if ind.vecteur_energetique in val.facteurs_emission else 0.0
+        # Les compteurs de gaz et les factures sont en kWh PCS : le facteur d'émission (en PCI) est converti.
+        base = "PCS" if ind.vecteur_energetique == "gaz_naturel" else "PCI"
+        tco2e = (
+            val.facteur_emission_t(ind.vecteur_energetique, base=base)
+            if ind.vecteur_energetique in val.facteurs_emission
+            else 0.0
+        )
         annuelle = eco.EconomieAnnuelle.depuis_impact(
             resultat,
             facteur_annuel=facteur_annuel,

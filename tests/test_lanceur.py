@@ -1,0 +1,165 @@
+"""Le lanceur de `make rapports`, de bout en bout, sur une copie des pilotes d'exemple.
+
+Un pilote sain et trois pilotes fautifs (colonne manquante, date illisible, domaine inconnu) :
+les rapports sains sont construits, chaque faute donne un message en français qui nomme le
+fichier et l'endroit, la commande se termine en erreur ; un second passage ne refait rien ;
+un pilote modifié est seul reconstruit ; rien n'est écrit dans le dossier des pilotes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eprouvette import config
+
+pytestmark = pytest.mark.lent
+
+EXEMPLE = "energie-gtb-ecoles-saint-quentin"
+
+
+def _empreinte_dossier(dossier: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(dossier)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(dossier.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _copier_pilote(source: Path, cible: Path) -> Path:
+    shutil.copytree(source, cible)
+    yaml_path = cible / "pilote.yaml"
+    texte = yaml_path.read_text(encoding="utf-8")
+    texte = re.sub(r"(?m)^identifiant:.*$", f"identifiant: {cible.name}", texte)
+    yaml_path.write_text(texte, encoding="utf-8")
+    return cible
+
+
+def _lancer(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "eprouvette.rapports", *args],
+        capture_output=True, text=True, env=env, cwd=config.RACINE, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def lot(tmp_path_factory):
+    source = config.DONNEES / "pilotes" / EXEMPLE
+    if not source.exists():
+        pytest.fail(f"pilote d'exemple absent : {source}")
+    base = tmp_path_factory.mktemp("lot")
+    pilotes = base / "pilotes"
+    pilotes.mkdir()
+    _copier_pilote(source, pilotes / EXEMPLE)
+
+    # 1. Colonne « valeur » renommée : colonne manquante.
+    d = _copier_pilote(source, pilotes / "energie-colonne-manquante")
+    m = d / "mesures.csv"
+    lignes = m.read_text(encoding="utf-8").splitlines(keepends=True)
+    lignes[0] = lignes[0].replace("valeur", "valeurs")
+    m.write_text("".join(lignes), encoding="utf-8")
+
+    # 2. Une date impossible à la ligne 6 du fichier.
+    d = _copier_pilote(source, pilotes / "energie-date-illisible")
+    m = d / "mesures.csv"
+    lignes = m.read_text(encoding="utf-8").splitlines(keepends=True)
+    champs = lignes[5].split(";")
+    champs[0] = "31/02/2023"
+    lignes[5] = ";".join(champs)
+    m.write_text("".join(lignes), encoding="utf-8")
+
+    # 3. Domaine inconnu.
+    d = _copier_pilote(source, pilotes / "domaine-inconnu")
+    y = d / "pilote.yaml"
+    y.write_text(re.sub(r"(?m)^domaine:.*$", "domaine: transport", y.read_text(encoding="utf-8")), encoding="utf-8")
+
+    rapports = base / "rapports"
+    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
+    avant = _empreinte_dossier(pilotes)
+    premier = _lancer(env)
+    return {"pilotes": pilotes, "rapports": rapports, "env": env, "avant": avant, "premier": premier}
+
+
+def test_code_de_sortie_et_resume(lot):
+    r = lot["premier"]
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "3 pilote(s) en échec" in r.stdout
+    assert "Traceback" not in r.stdout
+
+
+def test_messages_en_francais_nommant_fichier_et_endroit(lot):
+    sortie = lot["premier"].stdout
+    ligne = lambda ident: next(l for l in sortie.splitlines() if l.startswith(f"- {ident} :"))  # noqa: E731
+    manque = ligne("energie-colonne-manquante")
+    assert "mesures.csv" in manque and "valeur" in manque
+    date = ligne("energie-date-illisible")
+    assert "mesures.csv" in date and "ligne 6" in date and "date" in date
+    dom = ligne("domaine-inconnu")
+    assert "pilote.yaml" in dom and "transport" in dom and "ligne" in dom
+    assert "energie" in dom  # ce qui était attendu
+
+
+def test_rapport_sain_construit(lot):
+    rapports = lot["rapports"]
+    html = (rapports / f"{EXEMPLE}.html").read_text(encoding="utf-8")
+    resultats = json.loads((rapports / f"{EXEMPLE}.json").read_text(encoding="utf-8"))
+    for cle in ("identifiant", "domaine", "methode", "effet", "unite", "effet_relatif", "ic_bas", "ic_haut",
+                "p_valeur", "verdict"):
+        assert cle in resultats, cle
+    assert resultats["identifiant"] == EXEMPLE
+    assert resultats["verdict"] in ("generaliser", "etendre", "ajuster", "ne_pas_generaliser")
+    assert (rapports / "carnets" / f"{EXEMPLE}.ipynb").exists()
+    # Le rapport lui-même
+    assert re.search(r'<html[^>]*lang="fr"', html)
+    titre = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert resultats["titre"] in titre
+    assert not re.search(r'<script[^>]+src=["\']https?:', html)
+    assert not re.search(r'<link[^>]+href=["\']https?:', html)
+    assert "Traceback" not in html and "jp-InputArea" not in html and "dossier_pilote =" not in html
+    assert html.count("js-plotly-plot") + html.count("plotly-graph-div") >= 2
+    essentiel = html.find("L'essentiel") if "L'essentiel" in html else html.find("L&#x27;essentiel")
+    contexte = html.find("Le contexte")
+    assert 0 < essentiel < contexte
+
+
+def test_index_liste_tout(lot):
+    index = (lot["rapports"] / "index.html").read_text(encoding="utf-8")
+    assert f'href="{EXEMPLE}.html"' in index
+    for ident in ("energie-colonne-manquante", "energie-date-illisible", "domaine-inconnu"):
+        assert ident in index
+    assert index.count("Échec de construction") == 3
+    for absent in ("energie-colonne-manquante", "energie-date-illisible", "domaine-inconnu"):
+        assert not (lot["rapports"] / f"{absent}.html").exists()
+
+
+def test_donnees_intactes(lot):
+    assert _empreinte_dossier(lot["pilotes"]) == lot["avant"]
+
+
+def test_second_passage_ne_refait_rien_puis_incremental(lot):
+    rapports = lot["rapports"]
+    cibles = [rapports / f"{EXEMPLE}.html", rapports / f"{EXEMPLE}.json", rapports / "index.html"]
+    dates = [p.stat().st_mtime_ns for p in cibles]
+    r = _lancer(lot["env"])
+    assert "rien à reconstruire" in r.stdout
+    assert r.returncode == 1  # les pilotes fautifs le sont toujours
+    assert [p.stat().st_mtime_ns for p in cibles] == dates
+
+    # On corrige un pilote fautif : lui seul est reconstruit (avec l'index).
+    source = lot["pilotes"] / EXEMPLE / "pilote.yaml"
+    y = lot["pilotes"] / "domaine-inconnu" / "pilote.yaml"
+    y.write_text(re.sub(r"(?m)^identifiant:.*$", "identifiant: domaine-inconnu", source.read_text(encoding="utf-8")),
+                 encoding="utf-8")
+    r = _lancer(lot["env"])
+    assert "1 rapport(s) à construire" in r.stdout, r.stdout
+    assert (rapports / "domaine-inconnu.html").exists()
+    assert [p.stat().st_mtime_ns for p in cibles[:2]] == dates[:2]
+    assert r.returncode == 1 and "2 pilote(s) en échec" in r.stdout
