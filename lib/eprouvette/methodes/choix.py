@@ -1,0 +1,99 @@
+"""Choix du plan d'évaluation à partir de ce que contiennent les données.
+
+Le plan suit les données : sites témoins et période d'avant → doubles différences (ou contrôle
+synthétique quand un seul site expérimenté fait face à de nombreux candidats) ; consommation
+d'énergie dépendant de la météo → référence énergétique par degrés-jours (IPMVP option C) ;
+seulement la série du site expérimenté → série temporelle interrompue, avec un modèle de
+comptage pour des comptages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ChoixMethode:
+    """Le plan retenu, pourquoi, et ce qu'il ne peut pas montrer."""
+
+    identifiant: str  # serie_interrompue | doubles_differences | controle_synthetique | reference_energetique | aucune
+    libelle: str
+    explication: str
+    ne_peut_pas_montrer: list[str] = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # ex. {"famille": "quasi_poisson"}
+
+
+def choisir_methode(
+    *,
+    a_periode_avant: bool,
+    n_temoins: int = 0,
+    n_experimentes: int = 1,
+    energie_meteo: bool = False,
+    comptage: bool = False,
+    n_periodes_avant: int | None = None,
+) -> ChoixMethode:
+    """Choisit le plan d'évaluation.
+
+    a_periode_avant : des mesures existent avant le début de l'expérimentation.
+    n_temoins : nombre de sites témoins (non expérimentés) suivis sur la même période.
+    n_experimentes : nombre de sites expérimentés.
+    energie_meteo : indicateur de consommation d'énergie qui dépend de la météo (chauffage, froid).
+    comptage : l'indicateur est un comptage (événements, passages, incidents).
+    n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte).
+    """
+    if not a_periode_avant:
+        return ChoixMethode(
+            "aucune",
+            "Pas d'évaluation d'impact possible",
+            "Sans mesure d'avant le début, on ne peut pas savoir ce qui se serait passé sans "
+            "l'expérimentation : il faut d'abord constituer une période de référence.",
+            ["L'effet de l'expérimentation, quel qu'il soit."],
+        )
+    court = n_periodes_avant is not None and n_periodes_avant < 12
+    avert = (f" Attention : seulement {n_periodes_avant} périodes avant le début, la référence sera fragile."
+             if court else "")
+    if energie_meteo:
+        return ChoixMethode(
+            "reference_energetique",
+            "Référence énergétique ajustée à la météo (IPMVP option C)",
+            "La consommation dépend de la météo : on modélise la consommation d'avant en fonction des "
+            "degrés-jours, puis on compare la consommation mesurée à ce que ce modèle prévoit pour la météo "
+            "réellement observée." + avert,
+            ["Un autre changement dans le bâtiment au même moment (occupation, horaires, travaux) serait "
+             "compté comme une économie.",
+             "Les économies ne valent que dans la plage de températures observée avant le début."],
+        )
+    if n_temoins >= 1:
+        if n_experimentes == 1 and n_temoins >= 5:
+            return ChoixMethode(
+                "controle_synthetique",
+                "Contrôle synthétique",
+                f"Un seul site expérimenté et {n_temoins} sites candidats : on construit un mélange de témoins qui "
+                "reproduit le site avant le début, et les témoins servent de placebos." + avert,
+                ["Un choc propre au site expérimenté au même moment.",
+                 "Une inférence précise tant qu'il y a moins de 19 témoins (p-valeur au mieux 1/(J+1))."],
+            )
+        peu = n_temoins + n_experimentes < 30
+        return ChoixMethode(
+            "doubles_differences",
+            "Doubles différences avec sites témoins",
+            f"{n_experimentes} site(s) expérimenté(s) et {n_temoins} témoin(s) suivis avant et pendant : on compare "
+            "leurs évolutions, ce qui retire les chocs communs (météo, saison, conjoncture)."
+            + (" Avec moins de 30 sites, l'incertitude est calculée par bootstrap sauvage par grappes." if peu else "")
+            + avert,
+            ["Que les sites auraient évolué en parallèle sans l'expérimentation (testable en partie seulement).",
+             "Un événement qui ne toucherait que les sites expérimentés au même moment."],
+            {"bootstrap": "auto"},
+        )
+    famille = "quasi_poisson" if comptage else "gaussienne"
+    return ChoixMethode(
+        "serie_interrompue",
+        "Série temporelle interrompue" + (" (modèle de comptage quasi-Poisson)" if comptage else ""),
+        "Seule la série du site expérimenté est disponible : on prolonge sa tendance et sa saisonnalité "
+        "d'avant le début pour estimer ce qui se serait passé sans l'expérimentation."
+        + (" L'indicateur étant un comptage, on utilise un modèle de Poisson avec surdispersion." if comptage else "")
+        + avert,
+        ["Tout autre changement survenu au même moment (sans témoin, il est confondu avec l'effet).",
+         "Ce qui se serait passé si la tendance d'avant avait changé d'elle-même."],
+        {"famille": famille},
+    )
