@@ -1,0 +1,209 @@
+"""Du carnet exécuté au rapport HTML : gabarit nbconvert ``eprouvette`` et ``convertir_en_html``.
+
+Le carnet de test est construit ici, exécuté une fois par session (nbclient, noyau python3)
+et partagé avec tests/test_navigateur_gabarit.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from eprouvette.rapports import html as rapports_html
+
+TITRE = "Pilotage du chauffage & des écoles <Douai>"
+PIEGE = "<script>alert(1)</script>"
+
+CELLULES = [
+    ("code", "seuil = 0.05", ["parameters"]),
+    ("code", """\
+import sys
+import numpy as np
+import pandas as pd
+from IPython.display import display
+from eprouvette.methodes.base import Verification
+from eprouvette.presentation import blocs, figures, textes
+figures.activer_rendu_rapport()
+print("BRUIT-STDOUT")
+print("BRUIT-STDERR", file=sys.stderr)""", []),
+    ("markdown", "# Pilotage du chauffage de quatre écoles\n\nNote d'évaluation.", []),
+    ("code", f"""\
+display(blocs.essentiel(
+    titre="Pilote {PIEGE}",
+    lieu="Douai (Nord)",
+    ce_qui_a_ete_teste="Une régulation pièce par pièce dans 4 écoles.",
+    verdict="ajuster",
+    raison_verdict="Un effet apparaît mais il reste incertain.",
+    chiffres_cles=[("Économie d'énergie", textes.pourcentage_signe(-0.083), "entre −17,2 % et +0,9 %"),
+                   ("Économie annuelle", textes.euros(12_500, "k"), None)],
+    certitude_phrase="Moyenne : une seule saison de chauffage."))""", []),
+    ("markdown", "## Ce que montrent les mesures", []),
+    ("code", """\
+dates = pd.date_range("2024-01-01", periods=24, freq="MS")
+cf = 1000 + 300 * np.cos(np.arange(24) * 2 * np.pi / 12)
+df = pd.DataFrame({"date": dates, "observe": cf * np.where(np.arange(24) >= 12, 0.9, 1.0),
+                   "contrefactuel": cf, "contrefactuel_bas": cf - 80, "contrefactuel_haut": cf + 80})
+fig = figures.figure_serie_contrefactuelle(df, "Consommation", "MWh", debut_experimentation="2025-01-01")
+blocs.graphique(fig, "Consommation mesurée et estimée", "La consommation baisse après janvier 2025.", df)""", []),
+    ("code", """\
+barres = pd.DataFrame({"site": ["École A", "École B"], "gain": [1200.0, 3400.0]})
+blocs.graphique(figures.figure_barres(barres, "site", "gain", "Gain par site", "kWh"),
+                "Gain par site", "L'école B gagne le plus.", barres)""", []),
+    ("code", "import plotly.express as px\npx.histogram(x=[1, 2, 2, 3, 3, 3]).show()", []),
+    ("markdown", "## Les hypothèses vérifiées", []),
+    ("code", """\
+display(blocs.verifications([Verification("Tendances parallèles", "reussie", "Identiques avant."),
+                             Verification("Durée", "attention", "Une seule saison.")]))
+display(blocs.avertissement("Douze jours manquent à l'école C."))""", []),
+]
+
+#: Types de traces attendus pour chaque graphique de la page, dans l'ordre.
+TRACES_ATTENDUES = [["scatter"] * 4, ["bar"], ["histogram"]]
+
+
+def carnet_de_test() -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for genre, source, etiquettes in CELLULES:
+        fabrique = new_code_cell if genre == "code" else new_markdown_cell
+        nb.cells.append(fabrique(source, metadata={"tags": etiquettes} if etiquettes else {}))
+    return nb
+
+
+@functools.lru_cache(maxsize=1)
+def carnet_execute() -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    nb = carnet_de_test()
+    NotebookClient(nb, kernel_name="python3", timeout=120, shutdown_kernel="immediate").execute()
+    return nb
+
+
+@functools.lru_cache(maxsize=1)
+def rapport_de_test() -> str:
+    return rapports_html.convertir_en_html(copy.deepcopy(carnet_execute()), TITRE)
+
+
+@pytest.fixture(scope="module")
+def rapport() -> str:
+    return rapport_de_test()
+
+
+def _sans_plotly_js(page: str) -> str:
+    debut = page.index("plotly.js v")
+    fin = page.index("</script>", debut)
+    return page[:debut] + page[fin:]
+
+
+# ------------------------------------------------------------------------------ le carnet
+
+@pytest.mark.lent
+def test_le_moteur_rapport_met_un_div_plotly_dans_le_carnet_execute():
+    nb = carnet_execute()
+    sorties_figure = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    assert len(sorties_figure) == 3  # deux graphique() et un fig.show()
+    for o in sorties_figure:
+        assert 'class="plotly-graph-div"' in o["data"]["text/html"]
+    # Le carnet exécuté ne stocke jamais plotly.js (5 Mo) : le gabarit l'ajoute une fois.
+    assert len(nbformat.writes(nb)) < 500_000
+    assert "plotly.js v" not in nbformat.writes(nb)
+
+
+# ------------------------------------------------------------------------------ le rapport
+
+@pytest.mark.lent
+def test_page_francaise_titree(rapport):
+    assert '<html lang="fr">' in rapport
+    assert "<title>Pilotage du chauffage &amp; des écoles &lt;Douai&gt;</title>" in rapport
+
+
+@pytest.mark.lent
+def test_plotly_js_une_seule_fois_avant_les_figures(rapport):
+    import plotly
+
+    debut_fichier = rapports_html.chemin_plotly_js().read_text(encoding="utf-8")[:200]
+    assert rapport.count(debut_fichier) == 1
+    assert rapport.count("plotly.js v" + plotly.__version__.split(".")[0]) <= 1
+    assert rapport.index(debut_fichier) < rapport.index("Plotly.newPlot")
+    assert rapport.index('Plotly.register({"moduleType": "locale", "name": "fr"') < rapport.index(
+        "Plotly.newPlot")
+
+
+@pytest.mark.lent
+def test_aucune_ressource_distante(rapport):
+    page = _sans_plotly_js(rapport)
+    assert not re.search(r"<script[^>]+src=", page), "script externe"
+    assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", page), "feuille externe"
+    assert not re.search(r"<(img|iframe)[^>]+src=[\"']?(https?:)?//", page)
+    for morceau in ("require.js", "mathjax", "mermaid", "cdn.", "jsdelivr", "unpkg"):
+        assert morceau not in page.lower(), morceau
+
+
+@pytest.mark.lent
+def test_ni_code_ni_invite_ni_flux(rapport):
+    page = _sans_plotly_js(rapport)
+    for morceau in ("activer_rendu_rapport", "import numpy", "seuil = 0.05", "In&nbsp;[", "Out[",
+                    "BRUIT-STDOUT", "BRUIT-STDERR", "jp-InputArea-editor", "highlight"):
+        assert morceau not in page, morceau
+    assert "Traceback" not in page
+
+
+@pytest.mark.lent
+def test_structure_du_rapport(rapport):
+    page = _sans_plotly_js(rapport)
+    titres = re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", page, flags=re.S)
+    textes = [re.sub("<[^>]+>", "", t).strip() for _, t in titres]
+    assert textes[0] == "Pilotage du chauffage de quatre écoles"
+    assert textes[1] == "L'essentiel"  # avant toutes les autres sections
+    assert textes.index("L'essentiel") < textes.index("Ce que montrent les mesures")
+    niveaux = [int(n) for n, _ in titres]
+    assert all(b <= a + 1 for a, b in zip([0] + niveaux, niveaux)), niveaux
+    assert page.count("<summary>Voir les données du graphique</summary>") == 2
+    assert page.count("<caption>") == 2
+    assert 'href="#contenu"' in page and 'id="contenu"' in page  # lien d'évitement
+    assert "@media print" in page
+
+
+@pytest.mark.lent
+def test_texte_echappe(rapport):
+    assert PIEGE not in rapport
+    assert "Pilote &lt;script&gt;alert(1)&lt;/script&gt;" in rapport
+
+
+# ------------------------------------------------------------------------------ refus
+
+def _carnet_en_erreur() -> nbformat.NotebookNode:
+    nb = new_notebook()
+    cellule = new_code_cell("1 / 0")
+    cellule.outputs = [new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                  traceback=["Traceback…"])]
+    nb.cells = [new_markdown_cell("# Titre"), cellule]
+    return nb
+
+
+def test_refuse_un_carnet_en_erreur():
+    with pytest.raises(rapports_html.CarnetEnErreur, match=r"cellule 2 : ZeroDivisionError"):
+        rapports_html.convertir_en_html(_carnet_en_erreur(), "Essai")
+
+
+def test_refuse_un_carnet_signale_en_echec_par_papermill():
+    nb = new_notebook(cells=[new_markdown_cell("# Titre")])
+    nb.metadata["papermill"] = {"exception": True}
+    with pytest.raises(rapports_html.CarnetEnErreur, match="papermill"):
+        rapports_html.convertir_en_html(nb, "Essai")
+
+
+def test_carnet_sans_code_converti_et_non_modifie():
+    nb = new_notebook(cells=[new_markdown_cell("# Un titre\n\nDu texte.")])
+    avant = nbformat.writes(nb)
+    page = rapports_html.convertir_en_html(nb, "Sans code")
+    assert nbformat.writes(nb) == avant
+    assert "<title>Sans code</title>" in page and "<h1" in page
