@@ -1,0 +1,77 @@
+"""Contrôle synthétique et placebos."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eprouvette.methodes.controle_synthetique import controle_synthetique, poids_synthetiques
+from eprouvette.methodes.doubles_differences import effets_fixes_bidirectionnels
+from eprouvette.methodes.placebo import placebo_spatial, placebo_temporel
+from eprouvette.methodes.serie_interrompue import serie_interrompue
+from eprouvette.methodes._simulation import simuler_controle_synthetique, simuler_panel, simuler_serie
+
+
+def test_poids_convexes():
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(30, 6))
+    w_vrai = np.array([0.5, 0.3, 0.2, 0, 0, 0])
+    w = poids_synthetiques(Y @ w_vrai, Y)
+    assert np.all(w >= 0) and w.sum() == pytest.approx(1)
+    assert np.allclose(w, w_vrai, atol=1e-4)
+
+
+def test_retrouve_effet_plante():
+    p = simuler_controle_synthetique(n_temoins=20, effet=-5.0, graine=3)
+    r = controle_synthetique(p.donnees, p.traite, p.debut, unite="MWh")
+    assert r.ic_bas < p.effet_cumule < r.ic_haut
+    assert abs(r.effet - p.effet_cumule) < 0.25 * abs(p.effet_cumule)
+    assert r.p_valeur == pytest.approx(1 / 21)
+    assert r.significatif
+    assert r.details["rmspe_avant"] < 1.0
+    assert len(r.details["placebos"]) == 20
+
+
+@pytest.mark.lent
+def test_p_valeur_placebo_uniforme_sous_nulle():
+    ps = []
+    for g in range(40):
+        p = simuler_controle_synthetique(n_temoins=9, effet=0.0, graine=100 + g)
+        ps.append(controle_synthetique(p.donnees, p.traite, p.debut).p_valeur)
+    ps = np.array(ps)
+    # Sous l'hypothèse nulle, p prend les valeurs 0,1 ; 0,2 ; … ; 1 à peu près uniformément.
+    assert 0.35 < ps.mean() < 0.65
+    assert np.mean(ps <= 0.1) <= 0.2
+    from scipy import stats
+    assert stats.kstest(ps, "uniform").pvalue > 0.01
+
+
+def test_peu_de_temoins_intervalle_coherent():
+    p = simuler_controle_synthetique(n_temoins=5, effet=-2.0, graine=8)
+    r = controle_synthetique(p.donnees, p.traite, p.debut)
+    assert {v.nom: v.statut for v in r.verifications}["nombre_placebos"] == "attention"
+    # p-valeur au mieux 1/6 > 5 % : l'intervalle ne doit pas exclure zéro.
+    assert r.p_valeur >= 1 / 6 and not r.significatif
+
+
+def test_placebo_temporel_serie():
+    s = simuler_serie(48, 12, rho=0.3, effet_niveau=-6, graine=2)
+    tab, v = placebo_temporel(lambda d, deb: serie_interrompue(d, deb), s.donnees, s.debut,
+                              [s.donnees.date[24], s.donnees.date[30]])
+    assert len(tab) == 2 and v.nom == "placebo_temporel"
+    assert v.statut in ("reussie", "echec")
+    assert (tab["significatif"].sum() == 0) == (v.statut == "reussie")
+
+
+def test_placebo_spatial_doubles_differences():
+    p = simuler_panel(n_sites=12, n_traites=1, effet=4.0, sigma=1.0, graine=6)
+    df = p.donnees
+
+    def estimer(d, site):
+        d = d.assign(actif=((d.site == site) & (d.periode >= p.debut)).astype(int))
+        return effets_fixes_bidirectionnels(d, bootstrap=False, tendances_prealables=False)
+
+    temoins = sorted(set(df.site) - {"S00"})
+    tab, v = placebo_spatial(estimer, df, "S00", temoins)
+    assert len(tab) == 12 and not tab.placebo.iloc[0]
+    assert v.statut == "reussie"
+    assert abs(tab.effet.iloc[0] - 4.0) < 1.5
