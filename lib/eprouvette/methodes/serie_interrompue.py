@@ -346,7 +346,7 @@ def correction_petits_echantillons_ar1(
 
     La variance estimée ``g = σ² h(ρ)`` est incertaine à la fois par σ² (khi-deux à n − k ddl)
     et par ρ (variance tirée de la courbure de la vraisemblance restreinte) :
-    ``ddl = 2 g² / Var(g)``, avec ``Var(g) ≈ 2 g² / (n − k) + σ⁴ h'(ρ)² Var(ρ)``.
+    ``ddl = 2 g² / Var(g)``, avec ``Var(g) ≈ 2 g² / (n − k) + (dg/dρ)² Var(ρ)`` (dérivée le long du profil).
     Sans cette correction, l'intervalle est trop étroit sur une série courte.
     Renvoie aussi la variance supplémentaire de ``c'β`` due à l'estimation de ρ
     (Kackar-Harville, 1984), à ajouter à ``c'Vc``.
@@ -372,8 +372,9 @@ def correction_petits_echantillons_ar1(
     var_rho = 1 / courbure if courbure > 0 else (1 - rho**2) / n
     s2 = s2_marg(rho)
     g = s2 * h(rho)
-    dh = (h(rho + pas) - h(rho - pas)) / (2 * pas)
-    var_g = 2 * g**2 / (n - k) + (s2 * dh) ** 2 * var_rho
+    # Dérivée totale de g le long du profil : σ² estimé bouge avec ρ̂.
+    dg = (s2_marg(rho + pas) * h(rho + pas) - s2_marg(rho - pas) * h(rho - pas)) / (2 * pas)
+    var_g = 2 * g**2 / (n - k) + dg**2 * var_rho
     # Terme de Kackar-Harville : Var(∂(c'β̂)/∂ρ) × Var(ρ̂), sous Cov(y) = σ² R(ρ).
     def operateur(r: float) -> np.ndarray:
         Xs = prais_winsten(X, r)
