@@ -1,0 +1,337 @@
+"""Énergie des bâtiments publics : degrés-jours, fichiers Météo-France, calendrier d'occupation.
+
+Ce module dit ce que signifient les grandeurs du domaine énergie ; il ne fait pas d'estimation
+d'impact (voir :mod:`eprouvette.methodes.reference_energetique`).
+
+Degrés-jours unifiés (DJU)
+--------------------------
+- méthode « simple » (Météo-France) : ``DJU = max(0, base - (TN + TX) / 2)`` ;
+- méthode « costic » (professionnels du chauffage), pour une base S :
+  si S > TX : ``S - (TN + TX) / 2`` ; si S <= TN : 0 ;
+  sinon ``(S - TN) × (0,08 + 0,42 × (S - TN) / (TX - TN))``.
+Les degrés-jours de refroidissement (DJC) suivent la même idée en miroir.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..erreurs import ErreurDonnees
+
+__all__ = [
+    "dju",
+    "djc",
+    "lire_meteo_france",
+    "jours_feries",
+    "vacances_zone_b",
+    "calendrier_ecoles",
+    "VACANCES_ZONE_B",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Degrés-jours
+# --------------------------------------------------------------------------------------------
+
+def _serie(x, nom: str) -> pd.Series:
+    if isinstance(x, pd.Series):
+        return x.astype("float64")
+    return pd.Series(np.asarray(x, dtype="float64"), name=nom)
+
+
+def dju(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
+    """Degrés-jours unifiés de chauffage, jour par jour.
+
+    Paramètres
+    ----------
+    tn, tx : températures minimale et maximale du jour (°C), séries pandas ou tableaux.
+    base : température de base en °C (18 °C par convention française).
+    methode : « simple » (Météo-France, ``max(0, base - (TN + TX) / 2)``) ou « costic ».
+
+    Une température manquante donne un DJU manquant (NaN).
+    """
+    tn = _serie(tn, "tn")
+    tx = _serie(tx, "tx")
+    if len(tn) != len(tx):
+        raise ValueError("tn et tx doivent avoir la même longueur.")
+    idx = tn.index
+    tn_v = tn.to_numpy()
+    tx_v = tx.to_numpy()
+    moy = (tn_v + tx_v) / 2.0
+    if methode == "simple":
+        val = np.maximum(0.0, base - moy)
+    elif methode == "costic":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ecart = tx_v - tn_v
+            milieu = (base - tn_v) * (0.08 + 0.42 * (base - tn_v) / ecart)
+        val = np.where(base > tx_v, base - moy, np.where(base <= tn_v, 0.0, milieu))
+    else:
+        raise ValueError(f"méthode de DJU inconnue : {methode!r} (attendu « simple » ou « costic »).")
+    val = np.where(np.isnan(tn_v) | np.isnan(tx_v), np.nan, val)
+    return pd.Series(val, index=idx, name="dju")
+
+
+def djc(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
+    """Degrés-jours de refroidissement (climatisation), jour par jour.
+
+    - « simple » : ``max(0, (TN + TX) / 2 - base)`` ;
+    - « costic » : si base < TN : ``(TN + TX) / 2 - base`` ; si base >= TX : 0 ;
+      sinon ``(TX - base) × (0,08 + 0,42 × (TX - base) / (TX - TN))``.
+    """
+    tn = _serie(tn, "tn")
+    tx = _serie(tx, "tx")
+    if len(tn) != len(tx):
+        raise ValueError("tn et tx doivent avoir la même longueur.")
+    idx = tn.index
+    tn_v = tn.to_numpy()
+    tx_v = tx.to_numpy()
+    moy = (tn_v + tx_v) / 2.0
+    if methode == "simple":
+        val = np.maximum(0.0, moy - base)
+    elif methode == "costic":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            milieu = (tx_v - base) * (0.08 + 0.42 * (tx_v - base) / (tx_v - tn_v))
+        val = np.where(base < tn_v, moy - base, np.where(base >= tx_v, 0.0, milieu))
+    else:
+        raise ValueError(f"méthode de DJC inconnue : {methode!r} (attendu « simple » ou « costic »).")
+    val = np.where(np.isnan(tn_v) | np.isnan(tx_v), np.nan, val)
+    return pd.Series(val, index=idx, name="djc")
+
+
+# --------------------------------------------------------------------------------------------
+# Fichiers quotidiens Météo-France
+# --------------------------------------------------------------------------------------------
+
+#: Colonnes de température lues dans les fichiers Météo-France et leur nom dans Éprouvette.
+_COLONNES_MF = {"TN": "temperature_min", "TX": "temperature_max", "TM": "temperature_moyenne",
+                "TNTXM": "tntxm"}
+#: Code qualité « douteuse » des fichiers Météo-France (9 filtrée, 0 protégée, 1 validée, 2 douteuse).
+CODE_DOUTEUX = "2"
+
+
+def lire_meteo_france(chemin: str | Path, poste: str | None = None) -> pd.DataFrame:
+    """Lit un fichier quotidien de Météo-France (``Q_<dep>_..._RR-T-Vent.csv.gz``).
+
+    Format attendu : gzip (ou texte brut), séparateur « ; », ligne d'en-tête, décimale point,
+    cellule vide = valeur manquante ; colonnes lues par leur nom : NUM_POSTE (8 chiffres),
+    AAAAMMJJ, TN, TX et, si présentes, TM et TNTXM, chacune suivie de sa colonne de qualité
+    (QTN, QTX, QTM, QTNTXM). Les valeurs de qualité 2 (douteuses) sont écartées.
+
+    Paramètres
+    ----------
+    chemin : fichier ``.csv.gz`` ou ``.csv``.
+    poste : numéro du poste à garder (NUM_POSTE). Obligatoire si le fichier contient plusieurs
+        postes (les fichiers départementaux en contiennent des dizaines).
+
+    Renvoie
+    -------
+    DataFrame trié par date avec ``date`` (datetime64), ``temperature_min``, ``temperature_max``,
+    ``temperature_moyenne`` (TM si disponible, sinon TNTXM, sinon (TN + TX) / 2).
+    ``df.attrs["valeurs_douteuses_ecartees"]`` donne, par colonne, le nombre de valeurs écartées
+    pour qualité douteuse ; ``df.attrs["poste"]`` et ``df.attrs["nom_poste"]`` le poste lu.
+    """
+    chemin = Path(chemin)
+    if not chemin.exists():
+        raise ErreurDonnees(chemin, "fichier introuvable.",
+                            conseil="Vérifiez le chemin du fichier Météo-France.")
+    try:
+        brut = chemin.read_bytes()
+        if brut[:2] == b"\x1f\x8b":
+            brut = gzip.decompress(brut)
+    except (OSError, EOFError) as exc:
+        raise ErreurDonnees(chemin, f"fichier gzip illisible ({exc}).",
+                            attendu="un fichier .csv.gz de Météo-France") from exc
+    try:
+        texte = brut.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        texte = brut.decode("cp1252")
+    try:
+        df = pd.read_csv(io.StringIO(texte), sep=";", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ErreurDonnees(chemin, f"le fichier ne se lit pas comme un CSV « ; » ({exc}).",
+                            attendu="un CSV séparé par des points-virgules, avec une ligne d'en-tête") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    for obligatoire in ("NUM_POSTE", "AAAAMMJJ", "TN", "TX"):
+        if obligatoire not in df.columns:
+            raise ErreurDonnees(chemin, f"colonne « {obligatoire} » absente.", ligne=1,
+                                attendu="les colonnes NUM_POSTE, AAAAMMJJ, TN, TX (et QTN, QTX) "
+                                        "des fichiers quotidiens Météo-France",
+                                conseil="Téléchargez le fichier « RR-T-Vent » des données quotidiennes.")
+    df["NUM_POSTE"] = df["NUM_POSTE"].str.strip()
+    postes = sorted(df["NUM_POSTE"].unique())
+    if poste is None:
+        if len(postes) > 1:
+            apercu = ", ".join(postes[:10]) + (" …" if len(postes) > 10 else "")
+            raise ErreurDonnees(chemin, f"le fichier contient {len(postes)} postes ({apercu}).",
+                                colonne="NUM_POSTE",
+                                attendu="un seul poste, ou le paramètre poste=…",
+                                conseil="Indiquez le numéro du poste le plus proche du pilote.")
+        poste_choisi = postes[0] if postes else None
+    else:
+        poste_choisi = str(poste).strip()
+        if poste_choisi not in postes:
+            raise ErreurDonnees(chemin, f"le poste « {poste_choisi} » n'est pas dans le fichier.",
+                                colonne="NUM_POSTE",
+                                attendu="un des postes : " + ", ".join(postes[:10]))
+    lignes_fichier = df.index.to_numpy() + 2  # ligne 1 = en-tête
+    garde = (df["NUM_POSTE"] == poste_choisi).to_numpy()
+    df = df.loc[garde].reset_index(drop=True)
+    lignes_fichier = lignes_fichier[garde]
+    if df.empty:
+        raise ErreurDonnees(chemin, "aucune ligne de données.", attendu="au moins un jour de mesures")
+
+    dates = pd.to_datetime(df["AAAAMMJJ"].str.strip(), format="%Y%m%d", errors="coerce")
+    if dates.isna().any():
+        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise ErreurDonnees(chemin, f"date illisible « {df['AAAAMMJJ'].iloc[i]} ».",
+                            ligne=int(lignes_fichier[i]), colonne="AAAAMMJJ", attendu="AAAAMMJJ, par exemple 20240131")
+    if dates.duplicated().any():
+        i = int(np.flatnonzero(dates.duplicated().to_numpy())[0])
+        raise ErreurDonnees(chemin, f"date en double {dates.iloc[i]:%d/%m/%Y} pour le poste {poste_choisi}.",
+                            ligne=int(lignes_fichier[i]), colonne="AAAAMMJJ", attendu="une ligne par jour")
+
+    sortie = pd.DataFrame({"date": dates.astype("datetime64[ns]")})
+    ecartees: dict[str, int] = {}
+    for col_mf, nom in _COLONNES_MF.items():
+        if col_mf not in df.columns:
+            sortie[nom] = np.nan
+            continue
+        brut_col = df[col_mf].str.strip()
+        valeurs = pd.to_numeric(brut_col.replace("", np.nan), errors="coerce")
+        illisible = valeurs.isna() & brut_col.ne("")
+        if illisible.any():
+            i = int(np.flatnonzero(illisible.to_numpy())[0])
+            raise ErreurDonnees(chemin, f"valeur « {brut_col.iloc[i]} » illisible.",
+                                ligne=int(lignes_fichier[i]), colonne=col_mf,
+                                attendu="un nombre avec un point décimal, ou une cellule vide")
+        q = "Q" + col_mf
+        if q in df.columns:
+            douteuse = df[q].str.strip().eq(CODE_DOUTEUX) & valeurs.notna()
+            ecartees[col_mf] = int(douteuse.sum())
+            valeurs = valeurs.mask(douteuse)
+        sortie[nom] = valeurs.astype("float64").to_numpy()
+
+    moyenne = sortie["temperature_moyenne"].fillna(sortie["tntxm"])
+    moyenne = moyenne.fillna((sortie["temperature_min"] + sortie["temperature_max"]) / 2.0)
+    sortie["temperature_moyenne"] = moyenne
+    sortie = sortie.drop(columns="tntxm").sort_values("date").reset_index(drop=True)
+    sortie.attrs["valeurs_douteuses_ecartees"] = ecartees
+    sortie.attrs["poste"] = poste_choisi
+    if "NOM_USUEL" in df.columns:
+        sortie.attrs["nom_poste"] = str(df["NOM_USUEL"].iloc[0]).strip()
+    return sortie
+
+
+# --------------------------------------------------------------------------------------------
+# Calendrier : jours fériés et vacances scolaires (zone B, Hauts-de-France)
+# --------------------------------------------------------------------------------------------
+
+#: Vacances scolaires de la zone B (académies d'Amiens et de Lille), du premier au dernier jour
+#: sans classe inclus (samedi de départ au dimanche précédant la reprise).
+#: Source : calendriers scolaires officiels du ministère de l'Éducation nationale
+#: (education.gouv.fr), années scolaires 2022-2023 à 2024-2025, recopiés à la main (à confirmer avec le paquet
+#: ``vacances-scolaires-france`` dès qu'il est installé). Le pont de l'Ascension est compté.
+VACANCES_ZONE_B: list[tuple[str, str, str]] = [
+    ("Vacances de la Toussaint 2022", "2022-10-22", "2022-11-06"),
+    ("Vacances de Noël 2022", "2022-12-17", "2023-01-02"),
+    ("Vacances d'hiver 2023", "2023-02-11", "2023-02-26"),
+    ("Vacances de printemps 2023", "2023-04-15", "2023-05-01"),
+    ("Pont de l'Ascension 2023", "2023-05-18", "2023-05-21"),
+    ("Vacances d'été 2023", "2023-07-08", "2023-09-03"),
+    ("Vacances de la Toussaint 2023", "2023-10-21", "2023-11-05"),
+    ("Vacances de Noël 2023", "2023-12-23", "2024-01-07"),
+    ("Vacances d'hiver 2024", "2024-02-24", "2024-03-10"),
+    ("Vacances de printemps 2024", "2024-04-20", "2024-05-05"),
+    ("Pont de l'Ascension 2024", "2024-05-09", "2024-05-12"),
+    ("Vacances d'été 2024", "2024-07-06", "2024-09-01"),
+    ("Vacances de la Toussaint 2024", "2024-10-19", "2024-11-03"),
+    ("Vacances de Noël 2024", "2024-12-21", "2025-01-05"),
+    ("Vacances d'hiver 2025", "2025-02-08", "2025-02-23"),
+    ("Vacances de printemps 2025", "2025-04-05", "2025-04-21"),
+    ("Pont de l'Ascension 2025", "2025-05-29", "2025-06-01"),
+    ("Vacances d'été 2025", "2025-07-05", "2025-08-31"),
+]
+_COUVERTURE_ZONE_B = (date(2022, 9, 1), date(2025, 8, 31))
+
+
+def _paques(annee: int) -> date:
+    """Dimanche de Pâques (calendrier grégorien, algorithme de Meeus / Jones / Butcher)."""
+    a = annee % 19
+    b, c = divmod(annee, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    mois = (h + l_ - 7 * m + 114) // 31
+    jour = (h + l_ - 7 * m + 114) % 31 + 1
+    return date(annee, mois, jour)
+
+
+def jours_feries(annee: int) -> dict[date, str]:
+    """Jours fériés légaux en métropole (hors Alsace-Moselle) pour une année."""
+    p = _paques(annee)
+    return {
+        date(annee, 1, 1): "Jour de l'an",
+        p + timedelta(days=1): "Lundi de Pâques",
+        date(annee, 5, 1): "Fête du travail",
+        date(annee, 5, 8): "Victoire 1945",
+        p + timedelta(days=39): "Ascension",
+        p + timedelta(days=50): "Lundi de Pentecôte",
+        date(annee, 7, 14): "Fête nationale",
+        date(annee, 8, 15): "Assomption",
+        date(annee, 11, 1): "Toussaint",
+        date(annee, 11, 11): "Armistice 1918",
+        date(annee, 12, 25): "Noël",
+    }
+
+
+def vacances_zone_b(dates) -> pd.Series:
+    """Vrai pour les jours de vacances scolaires en zone B (voir :data:`VACANCES_ZONE_B`).
+
+    Lève une ErreurDonnees si une date sort de la période couverte par la table recopiée.
+    """
+    d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
+    debut, fin = (pd.Timestamp(x) for x in _COUVERTURE_ZONE_B)
+    if len(d) and (d.min() < debut or d.max() > fin):
+        raise ErreurDonnees(
+            "eprouvette/domaines/energie.py", "dates hors de la table des vacances de la zone B.",
+            champ="VACANCES_ZONE_B",
+            attendu=f"des dates entre le {debut:%d/%m/%Y} et le {fin:%d/%m/%Y}",
+            conseil="Fournissez un calendrier d'occupation (colonnes date, inoccupe) ou complétez la table.")
+    res = np.zeros(len(d), dtype=bool)
+    for _, a, b in VACANCES_ZONE_B:
+        res |= (d >= pd.Timestamp(a)) & (d <= pd.Timestamp(b))
+    return pd.Series(res, index=d, name="vacances")
+
+
+def calendrier_ecoles(debut, fin) -> pd.DataFrame:
+    """Calendrier d'occupation d'une école de la zone B, jour par jour.
+
+    Colonnes : ``date``, ``inoccupe`` (samedi, dimanche, jour férié ou vacances scolaires),
+    ``motif`` (« week-end », « férié », « vacances » ou « »). Le mercredi est compté occupé
+    (accueil de loisirs fréquent dans les écoles) : à adapter si le bâtiment est fermé.
+    """
+    return _calendrier_ecoles(pd.Timestamp(debut), pd.Timestamp(fin)).copy()
+
+
+@lru_cache(maxsize=16)
+def _calendrier_ecoles(debut: pd.Timestamp, fin: pd.Timestamp) -> pd.DataFrame:
+    jours = pd.date_range(pd.Timestamp(debut), pd.Timestamp(fin), freq="D")
+    vac = vacances_zone_b(jours).to_numpy()
+    feries = set()
+    for an in range(jours.min().year, jours.max().year + 1):
+        feries |= set(jours_feries(an))
+    ferie = np.array([j.date() in feries for j in jours])
+    weekend = jours.day_of_week.to_numpy() >= 5
+    motif = np.where(weekend, "week-end", np.where(ferie, "férié", np.where(vac, "vacances", "")))
+    return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie | vac, "motif": motif})

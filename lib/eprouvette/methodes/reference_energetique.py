@@ -1,0 +1,1088 @@
+"""Référence énergétique ajustée au climat (IPMVP option C), données journalières.
+
+Principe
+--------
+On apprend, sur la période de référence, comment la consommation journalière dépend de la
+température (degrés-jours de chauffage et de refroidissement) et de l'occupation (week-ends,
+vacances scolaires…), puis on prédit ce qu'aurait été la consommation pendant l'expérimentation
+avec la météo réellement observée. L'effet est « mesuré moins prédit » : une économie est un effet
+négatif.
+
+Modèle (dans l'esprit de CalTRACK, méthode journalière)
+-------------------------------------------------------
+Candidats : constante seule ; chauffage (HDD) ; refroidissement (CDD) ; chauffage et
+refroidissement. ``HDD = max(0, Tc - Tmoy)``, ``CDD = max(0, Tmoy - Tf)`` ; les températures
+d'équilibre Tc (10 à 22 °C par pas de 0,5) et Tf (18 à 28 °C) sont cherchées sur une grille, ou
+fixées (par exemple DJU base 18). Un candidat n'est retenu que si ses pentes sont positives et
+significatives (p < 0,1) ; on garde le meilleur R² ajusté. Les colonnes d'occupation (booléennes
+ou catégorielles) ajoutent un décalage de la constante et, s'il y a du chauffage, de la pente.
+
+Incertitude
+-----------
+L'estimateur de l'effet est linéaire dans les consommations : ``effet = w'y``, où ``w`` vaut 1 les
+jours d'expérimentation et ``-X_ref (X_ref'X_ref)^-1 s`` les jours de référence (``s`` = somme des
+variables explicatives pendant l'expérimentation). Sa variance est ``w' Γ w``, où Γ est la
+covariance d'un bruit stationnaire autocorrélé. Γ est estimée sur les résidus de la période de
+référence par un modèle autorégressif AR(p) (Yule-Walker, ordre p <= 14 choisi par AIC) : ses
+autocovariances reproduisent celles des résidus jusqu'au retard p et se prolongent par la
+récurrence AR au-delà. Cette variance contient donc à la fois le bruit de la période
+d'expérimentation (variance de long terme, autocorrélation comprise) et l'incertitude des
+paramètres du modèle de référence (elle aussi gonflée par l'autocorrélation). Les intervalles
+utilisent une loi de Student à ``n' - p`` degrés de liberté, ``n' = n γ(0) / V_LT`` étant le nombre
+effectif de jours indépendants. C'est l'équivalent, pour un bruit AR(p) quelconque, de la
+correction ``n' = n (1 - ρ) / (1 + ρ)`` de l'incertitude des économies de l'ASHRAE Guideline 14.
+
+Sites témoins
+-------------
+Les consommations sont sommées par jour dans chaque groupe (expérimental, témoin) ; un jour
+manque pour le groupe dès qu'un de ses sites manque. Le même modèle (même forme, mêmes
+températures d'équilibre, choisis sur le groupe expérimental) est ajusté aux deux groupes.
+L'effet net retire de l'écart du groupe expérimental la dérive du groupe témoin, ramenée à sa
+taille : ``effet_net = Σ(yE - ŷE) - k Σ(yT - ŷT)`` avec ``k = ΣŷE / ΣŷT`` sur l'expérimentation
+(la dérive commune est supposée proportionnelle à la consommation). Comme les deux modèles ont la
+même matrice, ``effet_net = w'(yE - k yT)`` : sa variance se calcule comme ci-dessus sur la série
+journalière des résidus nets ``rE - k rT`` de la référence, ce qui tient compte des chocs communs
+(météo non expliquée, consignes) et des deux incertitudes de paramètres. ``k`` est traité comme
+connu (son incertitude est d'ordre 2).
+
+Statistiques ASHRAE Guideline 14 (sur la période de référence)
+--------------------------------------------------------------
+``CV(RMSE) = 100 × sqrt(Σ(y - ŷ)² / (n - p)) / ȳ`` et ``NMBE = 100 × Σ(y - ŷ) / ((n - p) × ȳ)``,
+avec p le nombre de paramètres du modèle journalier, n le nombre de jours (journalier) ou de
+mois (mensuel, sommes mensuelles des jours mesurés). Seuils mensuels : CV(RMSE) <= 15 %,
+|NMBE| <= 5 %. Remarque : avec une constante, le NMBE d'un ajustement par moindres carrés est nul
+par construction sur la période d'ajustement ; le placebo dans le temps (ajustement sur le début
+de la référence, prédiction de la fin) donne un NMBE hors échantillon, plus parlant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import signal, stats
+
+from .. import config
+from ..domaines.energie import dju as _dju
+from ..erreurs import ErreurDonnees
+from .base import ResultatImpact, Verification
+
+__all__ = [
+    "GRILLE_CHAUFFAGE",
+    "GRILLE_REFROIDISSEMENT",
+    "SpecificationModele",
+    "statistiques_ashrae",
+    "reference_energetique",
+    "evaluer_energie",
+    "parametres_depuis_pilote",
+]
+
+GRILLE_CHAUFFAGE = np.round(np.arange(10.0, 22.0001, 0.5), 1)
+GRILLE_REFROIDISSEMENT = np.round(np.arange(18.0, 28.0001, 0.5), 1)
+#: Seuils de l'ASHRAE Guideline 14 pour un modèle mensuel.
+SEUIL_CVRMSE_MENSUEL = 15.0
+SEUIL_NMBE_MENSUEL = 5.0
+#: Suffisance des données (CalTRACK) : 365 jours de référence, au plus 10 % de jours manquants.
+JOURS_REFERENCE_MIN = 365
+PART_MANQUANTE_MAX = 0.10
+#: Seuil de significativité des pentes d'un candidat (CalTRACK).
+P_PENTE_MAX = 0.10
+ORDRE_AR_MAX = 14
+#: Multiplicateur de l'effet minimal détectable : z(0,975) + z(0,80).
+FACTEUR_EMD = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
+
+_FORMES = {
+    "constante": "constante seule (consommation indépendante de la météo)",
+    "chauffage": "chauffage (degrés-jours de chauffage)",
+    "refroidissement": "refroidissement (degrés-jours de refroidissement)",
+    "chauffage_refroidissement": "chauffage et refroidissement",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Modèle
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpecificationModele:
+    """Forme du modèle de référence et températures d'équilibre retenues."""
+
+    forme: str
+    t_chauffage: float | None = None
+    t_refroidissement: float | None = None
+    occupation: tuple[str, ...] = ()
+
+    def libelle(self) -> str:
+        texte = _FORMES[self.forme]
+        morceaux = []
+        if self.t_chauffage is not None:
+            morceaux.append(f"équilibre chauffage {_fr(self.t_chauffage, 1)} °C")
+        if self.t_refroidissement is not None:
+            morceaux.append(f"équilibre refroidissement {_fr(self.t_refroidissement, 1)} °C")
+        if self.occupation:
+            morceaux.append("occupation : " + ", ".join(self.occupation))
+        return texte + (" ; " + " ; ".join(morceaux) if morceaux else "")
+
+
+@dataclass
+class _Donnees:
+    """Séries journalières alignées sur un calendrier complet."""
+
+    dates: pd.DatetimeIndex
+    tmoy: np.ndarray
+    tn: np.ndarray
+    tx: np.ndarray
+    occupation: dict[str, np.ndarray]  # nom de colonne indicatrice -> 0/1
+    ref: np.ndarray  # masque période de référence
+    exp: np.ndarray  # masque période d'expérimentation
+    methode_dju: str = "moyenne"
+
+
+def _degres_jours_chauffage(d: _Donnees, t: float) -> np.ndarray:
+    if d.methode_dju == "costic":
+        return _dju(d.tn, d.tx, base=t, methode="costic").to_numpy()
+    return np.maximum(0.0, t - d.tmoy)
+
+
+def _matrice(spec: SpecificationModele, d: _Donnees) -> tuple[np.ndarray, list[str]]:
+    colonnes = [np.ones(len(d.dates))]
+    noms = ["constante"]
+    for nom, ind in d.occupation.items():
+        colonnes.append(ind)
+        noms.append(nom)
+    if spec.t_chauffage is not None:
+        hdd = _degres_jours_chauffage(d, spec.t_chauffage)
+        colonnes.append(hdd)
+        noms.append("degres_jours_chauffage")
+        for nom, ind in d.occupation.items():
+            colonnes.append(hdd * ind)
+            noms.append(f"degres_jours_chauffage:{nom}")
+    if spec.t_refroidissement is not None:
+        colonnes.append(np.maximum(0.0, d.tmoy - spec.t_refroidissement))
+        noms.append("degres_jours_refroidissement")
+    return np.column_stack(colonnes), noms
+
+
+def _ols(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    n, p = X.shape
+    beta, _, rang, _ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    sse = float(resid @ resid)
+    sst = float(((y - y.mean()) ** 2).sum())
+    ddl = max(n - p, 1)
+    r2 = 1.0 - sse / sst if sst > 0 else 0.0
+    r2_aj = 1.0 - (sse / ddl) / (sst / (n - 1)) if sst > 0 else 0.0
+    try:
+        xtx_inv = np.linalg.inv(X.T @ X)
+        se = np.sqrt(np.maximum(np.diag(xtx_inv) * sse / ddl, 0.0))
+    except np.linalg.LinAlgError:
+        se = np.full(p, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tval = beta / se
+    pval = 2.0 * stats.t.sf(np.abs(tval), ddl)
+    return {"beta": beta, "se": se, "p": pval, "r2": r2, "r2_ajuste": r2_aj, "rang": rang,
+            "sse": sse, "n": n, "k": p}
+
+
+def _candidats(t_ch: Sequence[float] | None, t_fr: Sequence[float] | None, occupation):
+    yield SpecificationModele("constante", occupation=occupation)
+    for tc in t_ch or ():
+        yield SpecificationModele("chauffage", t_chauffage=float(tc), occupation=occupation)
+    for tf in t_fr or ():
+        yield SpecificationModele("refroidissement", t_refroidissement=float(tf), occupation=occupation)
+    for tc in t_ch or ():
+        for tf in t_fr or ():
+            if tf >= tc:
+                yield SpecificationModele("chauffage_refroidissement", t_chauffage=float(tc),
+                                          t_refroidissement=float(tf), occupation=occupation)
+
+
+def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple[SpecificationModele, dict, list]:
+    """Choix du modèle sur la période de référence : pentes > 0 et p < 0,1, meilleur R² ajusté."""
+    masque = d.ref & ~np.isnan(y)
+    yb = y[masque]
+    meilleur = None
+    essais = []
+    for spec in _candidats(t_ch, t_fr, occupation):
+        X, noms = _matrice(spec, d)
+        Xb = X[masque]
+        if np.linalg.matrix_rank(Xb) < Xb.shape[1]:
+            continue
+        fit = _ols(Xb, yb)
+        valide = True
+        for nom in ("degres_jours_chauffage", "degres_jours_refroidissement"):
+            if nom in noms:
+                j = noms.index(nom)
+                if not (fit["beta"][j] > 0 and fit["p"][j] < P_PENTE_MAX):
+                    valide = False
+        essais.append({"forme": spec.forme, "t_chauffage": spec.t_chauffage,
+                       "t_refroidissement": spec.t_refroidissement, "r2_ajuste": fit["r2_ajuste"],
+                       "valide": valide})
+        if valide and (meilleur is None or fit["r2_ajuste"] > meilleur[1]["r2_ajuste"] + 1e-12):
+            meilleur = (spec, fit, noms)
+    if meilleur is None:  # ne devrait pas arriver : la constante seule est toujours valide
+        raise ErreurDonnees("mesures", "aucun modèle de référence ne peut être ajusté.",
+                            conseil="Vérifiez que la période de référence contient des mesures.")
+    return meilleur[0], meilleur[1], essais
+
+
+# --------------------------------------------------------------------------------------------
+# Bruit autocorrélé : AR(p) de Yule-Walker et variance d'une forme linéaire
+# --------------------------------------------------------------------------------------------
+
+def _autocovariances(e: np.ndarray, kmax: int) -> np.ndarray:
+    """Autocovariances empiriques (division par n) d'une série à trous (NaN = manquant)."""
+    obs = ~np.isnan(e)
+    n = int(obs.sum())
+    z = np.where(obs, e - np.nanmean(e), 0.0)
+    N = len(z)
+    return np.array([float(z[: N - k] @ z[k:]) / n for k in range(kmax + 1)])
+
+
+def _levinson(r: np.ndarray, pmax: int) -> list[tuple[np.ndarray, float]]:
+    """Coefficients AR et variance d'innovation pour les ordres 0..pmax (Levinson-Durbin)."""
+    res = [(np.zeros(0), float(r[0]))]
+    phi = np.zeros(0)
+    v = float(r[0])
+    for p in range(1, pmax + 1):
+        if v <= 0:
+            break
+        kappa = (r[p] - phi @ r[1:p][::-1]) / v if p > 1 else r[1] / v
+        phi = np.concatenate([phi - kappa * phi[::-1], [kappa]])
+        v = v * (1.0 - kappa**2)
+        res.append((phi.copy(), float(v)))
+    return res
+
+
+@dataclass
+class _ModeleBruit:
+    gamma: np.ndarray  # autocovariances γ(0..N-1)
+    ordre: int
+    phi: np.ndarray
+    rho1: float
+    variance_long_terme: float
+    n_effectif: float
+    blancheur_p: float  # p-valeur de Ljung-Box sur les innovations (retard 14)
+
+
+def _modele_bruit(residus: np.ndarray, n_params: int, N: int) -> _ModeleBruit:
+    obs = ~np.isnan(residus)
+    n = int(obs.sum())
+    pmax = int(max(0, min(ORDRE_AR_MAX, n // 10)))
+    r = _autocovariances(residus, pmax + 1)
+    if r[0] <= 0:
+        gamma = np.zeros(N)
+        return _ModeleBruit(gamma, 0, np.zeros(0), 0.0, 0.0, float(n), 1.0)
+    ordres = _levinson(r, pmax)
+    aic = [n * math.log(v) + 2 * p for p, (_, v) in enumerate(ordres) if v > 0]
+    p = int(np.argmin(aic))
+    phi = ordres[p][0]
+    gamma = np.zeros(N)
+    gamma[: min(p + 1, N)] = r[: min(p + 1, N)]
+    if p > 0 and N > p + 1:
+        # Au-delà du retard p, les autocovariances suivent la récurrence AR (Yule-Walker).
+        a = np.concatenate([[1.0], -phi])
+        zi = signal.lfiltic([1.0], a, y=gamma[p:0:-1])
+        gamma[p + 1:] = signal.lfilter([1.0], a, np.zeros(N - p - 1), zi=zi)[0]
+        gamma[np.abs(gamma) < 1e-12 * abs(r[0])] = 0.0
+    # Correction des degrés de liberté des résidus (n - k paramètres estimés).
+    gamma *= n / max(n - n_params, 1)
+    vlt = float(gamma[0] + 2.0 * gamma[1:].sum())
+    vlt = max(vlt, 1e-12 * gamma[0])
+    n_eff = n * gamma[0] / vlt
+    # Blancheur des innovations : Ljung-Box sur les résidus filtrés par l'AR(p).
+    z = np.where(obs, residus - np.nanmean(residus), np.nan)
+    innov = z.copy()
+    for j, c in enumerate(phi, start=1):
+        innov[j:] = innov[j:] - c * z[:-j]
+    innov[:p] = np.nan
+    blancheur_p = _ljung_box(innov, 14, p)
+    return _ModeleBruit(gamma, p, phi, float(r[1] / r[0]) if len(r) > 1 else 0.0, vlt, float(n_eff),
+                        blancheur_p)
+
+
+def _ljung_box(e: np.ndarray, h: int, p_ar: int) -> float:
+    obs = ~np.isnan(e)
+    n = int(obs.sum())
+    if n <= h + 5:
+        return 1.0
+    r = _autocovariances(e, h)
+    if r[0] <= 0:
+        return 1.0
+    rho = r[1:] / r[0]
+    q = n * (n + 2) * float(np.sum(rho**2 / (n - np.arange(1, h + 1))))
+    return float(stats.chi2.sf(q, max(h - p_ar, 1)))
+
+
+def _variance_forme(w: np.ndarray, gamma: np.ndarray) -> float:
+    """Variance de w'ε pour un bruit stationnaire d'autocovariances gamma."""
+    c = signal.fftconvolve(w, w[::-1], mode="full")[len(w) - 1:]
+    return float(max(c[0] * gamma[0] + 2.0 * (c[1:] @ gamma[1: len(c)]), 0.0))
+
+
+def _forme_quadratique(Z: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Z' Γ Z pour Γ de Toeplitz d'autocovariances gamma (lignes nulles = jours exclus)."""
+    non_nuls = np.flatnonzero(np.abs(gamma) > 1e-12 * abs(gamma[0])) if gamma[0] else np.array([0])
+    kmax = int(min(non_nuls.max() if len(non_nuls) else 0, len(Z) - 1))
+    M = gamma[0] * (Z.T @ Z)
+    for k in range(1, kmax + 1):
+        C = Z[:-k].T @ Z[k:]
+        M += gamma[k] * (C + C.T)
+    return M
+
+
+@dataclass
+class _Estimation:
+    effet: float
+    erreur_type: float
+    ddl: float
+    predit: np.ndarray
+    beta: np.ndarray
+    cov_beta: np.ndarray | None
+    bruit: _ModeleBruit
+    masque_ref: np.ndarray
+    masque_exp: np.ndarray
+    somme_observee: float
+    somme_predite: float
+    fit: dict = field(default_factory=dict)
+    sigma: np.ndarray | None = None  # échelle relative du bruit, jour par jour
+
+    @property
+    def quantile(self) -> float:
+        return float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, self.ddl))
+
+    @property
+    def p_valeur(self) -> float:
+        if self.erreur_type <= 0:
+            return 0.0 if self.effet != 0 else 1.0
+        return float(2.0 * stats.t.sf(abs(self.effet / self.erreur_type), self.ddl))
+
+
+def _echelle_bruit(residus: np.ndarray, niveau: np.ndarray, masque: np.ndarray) -> np.ndarray:
+    """Écart type relatif du bruit selon le niveau de consommation : |r| ≈ c0 + c1 × niveau.
+
+    La variabilité journalière d'une consommation d'énergie croît avec son niveau (un jour
+    d'hiver varie plus qu'un jour d'été) ; on modélise donc ε_t = σ_t η_t, η stationnaire.
+    """
+    a = np.abs(residus[masque])
+    moyenne = float(a.mean()) if len(a) else 0.0
+    if moyenne <= 0:
+        return np.ones(len(niveau))
+    A = np.column_stack([np.ones(masque.sum()), niveau[masque]])
+    c, *_ = np.linalg.lstsq(A, a, rcond=None)
+    sigma = c[0] + c[1] * niveau
+    return np.maximum(sigma, 0.2 * moyenne) / moyenne
+
+
+def _estimer(y: np.ndarray, X: np.ndarray, ref: np.ndarray, exp: np.ndarray,
+             bandes: bool = True, niveau: np.ndarray | None = None) -> _Estimation:
+    """Ajuste sur ``ref``, prédit sur ``exp`` ; effet = Σ(observé - prédit) et son erreur type.
+
+    ``niveau`` : série qui règle l'hétéroscédasticité du bruit (par défaut la prédiction).
+    """
+    obs = ~np.isnan(y)
+    mr = ref & obs
+    me = exp & obs
+    Xb, yb = X[mr], y[mr]
+    fit = _ols(Xb, yb)
+    beta = fit["beta"]
+    predit = X @ beta
+    residus = np.where(mr, y - predit, np.nan)
+    sigma = _echelle_bruit(residus, predit if niveau is None else niveau, mr)
+    eta = residus / sigma
+    # La série des résidus réduits de référence, sur le calendrier de la référence seulement.
+    i_ref = np.flatnonzero(ref)
+    premier, dernier = i_ref.min(), i_ref.max()
+    bruit = _modele_bruit(eta[premier: dernier + 1], X.shape[1], len(y))
+    xtx_inv = np.linalg.pinv(Xb.T @ Xb)
+    s = X[me].sum(axis=0)
+    w = np.zeros(len(y))
+    w[me] = 1.0
+    w[mr] = -(Xb @ (xtx_inv @ s))
+    var = _variance_forme(w * sigma, bruit.gamma)
+    effet = float(np.sum(y[me] - predit[me]))
+    cov_beta = None
+    if bandes:
+        Z = np.where(mr[:, None], X * sigma[:, None], 0.0)
+        cov_beta = xtx_inv @ _forme_quadratique(Z, bruit.gamma) @ xtx_inv
+    ddl = max(bruit.n_effectif - X.shape[1], 3.0)
+    return _Estimation(effet, math.sqrt(var), ddl, predit, beta, cov_beta, bruit, mr, me,
+                       float(np.sum(y[me])), float(np.sum(predit[me])), fit, sigma)
+
+
+# --------------------------------------------------------------------------------------------
+# Statistiques ASHRAE Guideline 14
+# --------------------------------------------------------------------------------------------
+
+def statistiques_ashrae(observe, predit, n_parametres: int) -> dict[str, float]:
+    """CV(RMSE) et NMBE de l'ASHRAE Guideline 14, en %.
+
+    ``CV(RMSE) = 100 × sqrt(Σ(y - ŷ)² / (n - p)) / ȳ`` ;
+    ``NMBE = 100 × Σ(y - ŷ) / ((n - p) × ȳ)`` ; p = nombre de paramètres du modèle.
+    """
+    y = np.asarray(observe, dtype=float)
+    yh = np.asarray(predit, dtype=float)
+    garde = ~(np.isnan(y) | np.isnan(yh))
+    y, yh = y[garde], yh[garde]
+    n = len(y)
+    ddl = n - n_parametres
+    moyenne = float(y.mean()) if n else float("nan")
+    if ddl <= 0 or moyenne == 0:
+        return {"cv_rmse": float("nan"), "nmbe": float("nan"), "n": n, "p": n_parametres}
+    r = y - yh
+    return {
+        "cv_rmse": 100.0 * math.sqrt(float(r @ r) / ddl) / moyenne,
+        "nmbe": 100.0 * float(r.sum()) / (ddl * moyenne),
+        "n": n,
+        "p": n_parametres,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Préparation des données
+# --------------------------------------------------------------------------------------------
+
+def _date(x) -> pd.Timestamp:
+    return pd.Timestamp(x).normalize()
+
+
+def _periodes(periode_reference, periode_experimentation):
+    r0, r1 = (_date(x) for x in periode_reference)
+    e0, e1 = (_date(x) for x in periode_experimentation)
+    if r1 < r0 or e1 < e0:
+        raise ErreurDonnees("pilote.yaml", "une période se termine avant de commencer.", champ="periodes")
+    if e0 <= r1:
+        raise ErreurDonnees("pilote.yaml", "la période d'expérimentation commence avant la fin de la "
+                            "période de référence.", champ="periodes",
+                            attendu="une expérimentation qui suit la référence")
+    return r0, r1, e0, e1
+
+
+def _preparer(meteo: pd.DataFrame, calendrier: pd.DataFrame | None, r0, r1, e0, e1,
+              colonnes_occupation: Sequence[str] | None, methode_dju: str) -> _Donnees:
+    dates = pd.date_range(r0, e1, freq="D")
+    if meteo is None or "date" not in meteo.columns:
+        raise ErreurDonnees("meteo", "la météo journalière est absente ou n'a pas de colonne « date ».",
+                            attendu="colonnes date, temperature_min, temperature_max")
+    m = meteo.copy()
+    m["date"] = pd.to_datetime(m["date"]).dt.normalize()
+    if m["date"].duplicated().any():
+        j = m.loc[m["date"].duplicated(), "date"].iloc[0]
+        raise ErreurDonnees("meteo", f"date en double : {j:%d/%m/%Y}.", colonne="date",
+                            attendu="une ligne par jour")
+    m = m.set_index("date").reindex(dates)
+    for c in ("temperature_min", "temperature_max"):
+        if c not in m.columns:
+            raise ErreurDonnees("meteo", f"colonne « {c} » absente.", colonne=c,
+                                attendu="colonnes date, temperature_min, temperature_max")
+    tn = m["temperature_min"].astype(float).to_numpy()
+    tx = m["temperature_max"].astype(float).to_numpy()
+    if "temperature_moyenne" in m.columns:
+        tmoy = m["temperature_moyenne"].astype(float).to_numpy()
+        tmoy = np.where(np.isnan(tmoy), (tn + tx) / 2.0, tmoy)
+    else:
+        tmoy = (tn + tx) / 2.0
+    occupation: dict[str, np.ndarray] = {}
+    if calendrier is not None:
+        cal = calendrier.copy()
+        cal["date"] = pd.to_datetime(cal["date"]).dt.normalize()
+        cal = cal.drop_duplicates("date").set_index("date").reindex(dates)
+        cols = list(colonnes_occupation) if colonnes_occupation is not None else (
+            ["inoccupe"] if "inoccupe" in cal.columns else [])
+        for c in cols:
+            if c not in cal.columns:
+                raise ErreurDonnees("calendrier d'occupation", f"colonne « {c} » absente.", colonne=c)
+            manque = cal[c].isna()
+            if manque.any():
+                j = dates[np.flatnonzero(manque.to_numpy())[0]]
+                raise ErreurDonnees("calendrier d'occupation",
+                                    f"le calendrier ne couvre pas le {j:%d/%m/%Y}.", colonne=c,
+                                    attendu="une ligne par jour sur les deux périodes")
+            serie = cal[c]
+            if serie.dtype == bool or set(pd.unique(serie)) <= {True, False, 0, 1}:
+                occupation[c] = serie.astype(bool).to_numpy().astype(float)
+            else:
+                niveaux = sorted(pd.unique(serie.astype(str)))
+                for niv in niveaux[1:]:
+                    occupation[f"{c}={niv}"] = (serie.astype(str) == niv).to_numpy().astype(float)
+    ref = np.asarray((dates >= r0) & (dates <= r1))
+    exp = np.asarray((dates >= e0) & (dates <= e1))
+    return _Donnees(dates, tmoy, tn, tx, occupation, ref, exp, methode_dju)
+
+
+def _grilles(temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement):
+    if temperature_base_chauffage is None:
+        t_ch = list(GRILLE_CHAUFFAGE)
+    elif temperature_base_chauffage is False:
+        t_ch = []
+    else:
+        t_ch = [float(temperature_base_chauffage)]
+    if temperature_base_refroidissement is not None:
+        t_fr = [float(temperature_base_refroidissement)]
+    elif rechercher_refroidissement:
+        t_fr = list(GRILLE_REFROIDISSEMENT)
+    else:
+        t_fr = []
+    return t_ch, t_fr
+
+
+# --------------------------------------------------------------------------------------------
+# Mise en forme française
+# --------------------------------------------------------------------------------------------
+
+def _fr(x: float, decimales: int = 0) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n.d."
+    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    return texte.replace("-", "−")
+
+
+def _energie(x: float, unite: str) -> str:
+    if unite == "kWh" and abs(x) >= 10_000:
+        return f"{_fr(x / 1000, 0)} MWh"
+    if unite == "kWh" and abs(x) >= 1_000:
+        return f"{_fr(x / 1000, 1)} MWh"
+    return f"{_fr(x, 0)} {unite}"
+
+
+def _pct(x: float | None, decimales: int = 1) -> str:
+    return "n.d." if x is None else f"{_fr(100 * x, decimales)} %"
+
+
+# --------------------------------------------------------------------------------------------
+# Vérifications
+# --------------------------------------------------------------------------------------------
+
+def _verif_suffisance(y: np.ndarray, masque: np.ndarray, nom_periode: str, exiger_an: bool) -> Verification:
+    jours = int(masque.sum())
+    mesures = int((masque & ~np.isnan(y)).sum())
+    part = 1 - mesures / jours if jours else 1.0
+    phrase = (f"Période {nom_periode} : {mesures} jours mesurés sur {jours} "
+              f"({_pct(part)} de jours manquants).")
+    statut = "reussie"
+    if part > 0.25 or mesures < 30:
+        statut = "echec"
+    elif part > PART_MANQUANTE_MAX:
+        statut = "attention"
+    if exiger_an and jours < JOURS_REFERENCE_MIN:
+        statut = "attention" if statut == "reussie" else statut
+        phrase += (f" La référence couvre moins d'un an ({jours} jours) : toutes les saisons ne sont "
+                   "pas représentées (CalTRACK recommande 365 jours).")
+    elif statut == "reussie":
+        phrase += " Suffisant selon CalTRACK (au plus 10 % de jours manquants)."
+    else:
+        phrase += " Au-delà de 10 % de jours manquants, l'estimation est fragile (CalTRACK)."
+    return Verification(f"Suffisance des données ({nom_periode})", statut, phrase, valeur=float(part))
+
+
+def _stats_ashrae_reference(y: np.ndarray, predit: np.ndarray, masque: np.ndarray, dates, k: int):
+    quotidien = statistiques_ashrae(y[masque], predit[masque], k)
+    df = pd.DataFrame({"y": y[masque], "p": predit[masque]}, index=dates[masque])
+    mensuel_df = df.groupby(df.index.to_period("M")).sum()
+    mensuel = statistiques_ashrae(mensuel_df["y"], mensuel_df["p"], k)
+    return quotidien, mensuel
+
+
+def _verifs_ashrae(quotidien: dict, mensuel: dict) -> list[Verification]:
+    cv, nm = mensuel["cv_rmse"], mensuel["nmbe"]
+    v = []
+    if math.isnan(cv):
+        v.append(Verification("Ajustement mensuel (ASHRAE 14, CV(RMSE))", "attention",
+                              "Trop peu de mois pour calculer le CV(RMSE) mensuel.", None))
+    else:
+        ok = cv <= SEUIL_CVRMSE_MENSUEL
+        v.append(Verification(
+            "Ajustement mensuel (ASHRAE 14, CV(RMSE))", "reussie" if ok else "echec",
+            f"CV(RMSE) mensuel du modèle de référence : {_fr(cv, 1)} % "
+            f"({'sous le' if ok else 'au-dessus du'} seuil de 15 % de l'ASHRAE Guideline 14, "
+            f"{mensuel['n']} mois).", float(cv)))
+    if not math.isnan(nm):
+        ok = abs(nm) <= SEUIL_NMBE_MENSUEL
+        v.append(Verification(
+            "Biais mensuel (ASHRAE 14, NMBE)", "reussie" if ok else "echec",
+            f"NMBE mensuel : {_fr(nm, 2)} % (seuil ±5 %). Nul par construction sur la période "
+            "d'ajustement ; voir le placebo pour un biais hors échantillon.", float(nm)))
+    cvq = quotidien["cv_rmse"]
+    if not math.isnan(cvq):
+        v.append(Verification(
+            "Ajustement journalier (CV(RMSE))", "reussie" if cvq <= 30 else "attention",
+            f"CV(RMSE) journalier : {_fr(cvq, 1)} % (indicatif ; l'ASHRAE fixe 30 % pour un modèle "
+            "horaire, aucun seuil pour un modèle journalier).", float(cvq)))
+    return v
+
+
+def _verif_autocorrelation(bruit: _ModeleBruit) -> Verification:
+    phrase = (f"Les résidus de la référence sont autocorrélés (corrélation d'un jour au suivant : "
+              f"{_fr(bruit.rho1, 2)}) ; l'incertitude en tient compte par un modèle AR({bruit.ordre}), "
+              f"soit l'équivalent de {_fr(bruit.n_effectif, 0)} jours indépendants.")
+    if bruit.blancheur_p < 0.01:
+        return Verification("Autocorrélation des résidus", "attention",
+                            phrase + " Il reste une structure que ce modèle ne capte pas "
+                            f"(Ljung-Box p = {_fr(bruit.blancheur_p, 3)}) : l'intervalle peut être un peu "
+                            "trop étroit.", float(bruit.rho1))
+    return Verification("Autocorrélation des résidus", "reussie", phrase, float(bruit.rho1))
+
+
+def _verif_placebo(y, X, d: _Donnees, unite: str, y_echelle=None, niveau=None) -> tuple[Verification, dict]:
+    """Placebo dans le temps ; ``y_echelle`` : série dont la somme sert de dénominateur relatif."""
+    i_ref = np.flatnonzero(d.ref & ~np.isnan(y))
+    if len(i_ref) < 120:
+        return (Verification("Placebo dans le temps", "attention",
+                             "Référence trop courte pour un placebo dans le temps.", None), {})
+    debut = i_ref[0]
+    jours_ref = int(d.ref.sum())
+    if jours_ref >= 540:
+        coupe = debut + 365
+    else:
+        coupe = debut + int(round(jours_ref * 2 / 3))
+    avant = d.ref & (np.arange(len(y)) < coupe)
+    apres = d.ref & (np.arange(len(y)) >= coupe)
+    est = _estimer(y, X, avant, apres, bandes=False, niveau=niveau)
+    lo = est.effet - est.quantile * est.erreur_type
+    hi = est.effet + est.quantile * est.erreur_type
+    if y_echelle is None:
+        denominateur = est.somme_predite
+    else:
+        denominateur = float(np.nansum(np.where(est.masque_exp, y_echelle, np.nan)))
+    rel = est.effet / denominateur if denominateur else float("nan")
+    nb_apres = int(apres.sum())
+    infos = {"effet": est.effet, "ic_bas": lo, "ic_haut": hi, "effet_relatif": rel,
+             "p_valeur": est.p_valeur, "jours_ajustement": int(avant.sum()), "jours_test": nb_apres}
+    phrase = (f"Modèle ajusté sur les {int(avant.sum())} premiers jours de la référence, appliqué aux "
+              f"{nb_apres} derniers, où rien n'a changé : écart {_energie(est.effet, unite)} "
+              f"({_pct(rel)}), intervalle à 95 % [{_energie(lo, unite)} ; {_energie(hi, unite)}].")
+    if lo <= 0 <= hi:
+        return Verification("Placebo dans le temps", "reussie",
+                            phrase + " Aucun effet fictif détecté.", float(rel)), infos
+    return Verification("Placebo dans le temps", "echec",
+                        phrase + " Un effet apparaît là où il ne devrait pas : la consommation a "
+                        "dérivé pendant la référence (travaux, usage, consignes) et le modèle ne "
+                        "l'explique pas.", float(rel)), infos
+
+
+def _verif_extrapolation(d: _Donnees, y: np.ndarray) -> Verification:
+    tr = d.tmoy[d.ref & ~np.isnan(y)]
+    te = d.tmoy[d.exp & ~np.isnan(y)]
+    if len(tr) == 0 or len(te) == 0:
+        return Verification("Domaine de température", "attention", "Températures insuffisantes.", None)
+    hors = float(np.mean((te < tr.min()) | (te > tr.max())))
+    phrase = (f"Températures moyennes de la référence : {_fr(tr.min(), 1)} à {_fr(tr.max(), 1)} °C ; "
+              f"{_pct(hors)} des jours d'expérimentation en sortent.")
+    return Verification("Domaine de température", "reussie" if hors <= 0.05 else "attention",
+                        phrase + (" Le modèle n'extrapole pas." if hors <= 0.05 else
+                                  " Le modèle extrapole hors de ce qu'il a appris."), hors)
+
+
+def _verif_incertitude_ashrae(effet: float, se: float) -> Verification:
+    z68 = float(stats.norm.ppf(0.84))
+    ratio = z68 * se / abs(effet) if effet else float("inf")
+    ok = ratio < 0.5
+    return Verification(
+        "Incertitude des économies (ASHRAE 14)", "reussie" if ok else "attention",
+        f"À 68 % de confiance, l'incertitude vaut {_pct(ratio, 0) if math.isfinite(ratio) else 'plus de 100 %'} "
+        f"de l'écart mesuré ({'sous' if ok else 'au-dessus de'} la limite de 50 % de l'ASHRAE Guideline 14).",
+        float(ratio) if math.isfinite(ratio) else None)
+
+
+def _verif_forme(spec: SpecificationModele) -> Verification:
+    if spec.forme == "constante":
+        return Verification("Sensibilité au climat", "attention",
+                            "Aucune pente de chauffage ou de refroidissement significative : la "
+                            "consommation ne suit pas la météo, la normalisation climatique n'apporte rien "
+                            "et l'évaluation revient à comparer des moyennes.", None)
+    return Verification("Sensibilité au climat", "reussie",
+                        f"Modèle retenu : {spec.libelle()}.", None)
+
+
+def _tableau_coefficients(noms, est: _Estimation) -> pd.DataFrame:
+    se_hac = np.sqrt(np.diag(est.cov_beta)) if est.cov_beta is not None else np.full(len(noms), np.nan)
+    return pd.DataFrame({
+        "variable": noms,
+        "coefficient": est.beta,
+        "erreur_type_ols": est.fit["se"],
+        "p_valeur_ols": est.fit["p"],
+        "erreur_type_autocorrelation": se_hac,
+    })
+
+
+def _contrefactuel(d: _Donnees, y, cf, X, est: _Estimation) -> pd.DataFrame:
+    var_param = np.einsum("ij,jk,ik->i", X, est.cov_beta, X) if est.cov_beta is not None else 0.0
+    sigma = est.sigma if est.sigma is not None else 1.0
+    demi = est.quantile * np.sqrt(np.maximum(var_param + sigma**2 * est.bruit.gamma[0], 0.0))
+    garde = d.ref | d.exp
+    df = pd.DataFrame({
+        "date": d.dates,
+        "observe": y,
+        "contrefactuel": cf,
+        "contrefactuel_bas": cf - demi,
+        "contrefactuel_haut": cf + demi,
+        "periode": np.where(d.ref, "reference", np.where(d.exp, "experimentation", "")),
+    })
+    return df.loc[garde].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# API publique
+# --------------------------------------------------------------------------------------------
+
+def reference_energetique(
+    consommation: pd.Series | pd.DataFrame,
+    meteo: pd.DataFrame,
+    periode_reference: tuple,
+    periode_experimentation: tuple,
+    *,
+    calendrier: pd.DataFrame | None = None,
+    colonnes_occupation: Sequence[str] | None = None,
+    indicateur: str = "consommation",
+    unite: str = "kWh",
+    temperature_base_chauffage: float | None = None,
+    temperature_base_refroidissement: float | None = None,
+    rechercher_refroidissement: bool = True,
+    methode_dju: str = "moyenne",
+    libelle_sites: str = "le bâtiment",
+) -> ResultatImpact:
+    """Économies d'énergie à climat égal (IPMVP option C), sans site témoin.
+
+    Paramètres
+    ----------
+    consommation : série journalière indexée par date, ou DataFrame (date, valeur).
+    meteo : DataFrame date, temperature_min, temperature_max (temperature_moyenne facultative).
+    periode_reference, periode_experimentation : (début, fin), bornes incluses.
+    calendrier : DataFrame date + colonnes d'occupation (par exemple ``inoccupe``), facultatif ;
+        voir :func:`eprouvette.domaines.energie.calendrier_ecoles`.
+    colonnes_occupation : colonnes du calendrier à utiliser (défaut : ``inoccupe`` si présente).
+    temperature_base_chauffage : None = recherche de 10 à 22 °C ; un nombre = fixée (18 pour les
+        DJU classiques) ; False = pas de terme de chauffage.
+    temperature_base_refroidissement, rechercher_refroidissement : idem pour le refroidissement.
+    methode_dju : « moyenne » (``max(0, T - Tmoy)``) ou « costic » (DJU COSTIC à partir de TN, TX).
+
+    Renvoie un :class:`ResultatImpact` (effet = mesuré - contrefactuel, négatif si économie).
+    """
+    serie = _en_serie(consommation)
+    return _evaluer({"experimental": serie}, None, meteo, periode_reference, periode_experimentation,
+                    calendrier=calendrier, colonnes_occupation=colonnes_occupation,
+                    indicateur=indicateur, unite=unite,
+                    temperature_base_chauffage=temperature_base_chauffage,
+                    temperature_base_refroidissement=temperature_base_refroidissement,
+                    rechercher_refroidissement=rechercher_refroidissement, methode_dju=methode_dju,
+                    libelle_exp=libelle_sites, libelle_tem="", n_sites=(1, 0))
+
+
+def _en_serie(consommation) -> pd.Series:
+    if isinstance(consommation, pd.DataFrame):
+        if not {"date", "valeur"} <= set(consommation.columns):
+            raise ErreurDonnees("mesures", "colonnes « date » et « valeur » attendues.",
+                                attendu="un DataFrame date, valeur ou une série indexée par date")
+        s = consommation.groupby(pd.to_datetime(consommation["date"]).dt.normalize())["valeur"].sum(min_count=1)
+    else:
+        s = consommation.copy()
+        s.index = pd.to_datetime(s.index).normalize()
+        s = s.groupby(level=0).sum(min_count=1)
+    return s.astype(float)
+
+
+def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str) -> tuple[pd.Series, dict]:
+    """Somme journalière d'un groupe de sites ; un jour manque si un site manque.
+
+    Les mesures infra-journalières sont sommées par jour ; un jour qui a moins de la moitié de ses
+    pas de temps habituels est manquant (CalTRACK), sinon sa somme est ramenée au jour complet.
+    """
+    m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)].copy()
+    presents = set(m["site"].unique())
+    absents = [s for s in sites if s not in presents]
+    if absents:
+        raise ErreurDonnees("mesures", f"aucune mesure de « {indicateur} » pour le(s) site(s) "
+                            + ", ".join(absents) + ".", colonne="site",
+                            attendu="des mesures pour chaque site déclaré dans pilote.yaml")
+    m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
+    m = m.dropna(subset=["valeur"])
+    agg = m.groupby(["site", "jour"])["valeur"].agg(["sum", "count"])
+    par_site = {}
+    for site in sites:
+        a = agg.loc[site]
+        attendu = a["count"].mode().iloc[0]
+        valeur = a["sum"] * attendu / a["count"]
+        valeur[a["count"] < 0.5 * attendu] = np.nan
+        par_site[site] = valeur
+    tableau = pd.DataFrame(par_site)
+    total = tableau.sum(axis=1, min_count=len(sites))
+    total[tableau.isna().any(axis=1)] = np.nan
+    return total, {s: int(tableau[s].notna().sum()) for s in sites}
+
+
+def evaluer_energie(
+    mesures: pd.DataFrame,
+    meteo: pd.DataFrame,
+    sites_experimentaux: Sequence[str],
+    sites_temoins: Sequence[str],
+    indicateur: str,
+    periode_reference: tuple,
+    periode_experimentation: tuple,
+    calendrier: pd.DataFrame | None = None,
+    *,
+    unite: str = "kWh",
+    colonnes_occupation: Sequence[str] | None = None,
+    temperature_base_chauffage: float | None = None,
+    temperature_base_refroidissement: float | None = None,
+    rechercher_refroidissement: bool = True,
+    methode_dju: str = "moyenne",
+) -> ResultatImpact:
+    """Effet d'une expérimentation énergie, à climat égal, corrigé par les sites témoins.
+
+    Paramètres
+    ----------
+    mesures : format long, colonnes ``date`` (datetime64), ``site``, ``indicateur``, ``valeur``.
+    meteo : ``date``, ``temperature_min``, ``temperature_max`` (``temperature_moyenne`` facultative).
+    sites_experimentaux, sites_temoins : identifiants des sites (rôles de pilote.yaml) ; la liste
+        des témoins peut être vide (on revient alors à la seule référence ajustée au climat).
+    indicateur : identifiant de l'indicateur à évaluer (par exemple ``consommation_chauffage``).
+    periode_reference, periode_experimentation : (début, fin), bornes incluses.
+    calendrier : occupation journalière (``date``, ``inoccupe``…), facultatif.
+    Les autres options sont celles de :func:`reference_energetique`.
+
+    Les consommations sont sommées par jour dans chaque groupe ; l'effet principal est l'effet net
+    (groupe expérimental moins dérive des témoins ramenée à sa taille), voir l'en-tête du module.
+    """
+    if not sites_experimentaux:
+        raise ErreurDonnees("pilote.yaml", "aucun site expérimental.", champ="sites",
+                            attendu="au moins un site de rôle « experimental »")
+    manquantes = {"date", "site", "indicateur", "valeur"} - set(mesures.columns)
+    if manquantes:
+        raise ErreurDonnees("mesures", "colonnes absentes : " + ", ".join(sorted(manquantes)) + ".",
+                            attendu="date, site, indicateur, valeur")
+    y_e, comptes_e = _somme_groupe(mesures, list(sites_experimentaux), indicateur)
+    series = {"experimental": y_e}
+    y_t = None
+    if sites_temoins:
+        y_t, comptes_t = _somme_groupe(mesures, list(sites_temoins), indicateur)
+    n = len(sites_experimentaux)
+    nt = len(sites_temoins or [])
+    libelle_e = f"les {n} sites équipés" if n > 1 else "le site équipé"
+    libelle_t = f"les {nt} sites témoins" if nt > 1 else "le site témoin"
+    return _evaluer(series, y_t, meteo, periode_reference, periode_experimentation,
+                    calendrier=calendrier, colonnes_occupation=colonnes_occupation,
+                    indicateur=indicateur, unite=unite,
+                    temperature_base_chauffage=temperature_base_chauffage,
+                    temperature_base_refroidissement=temperature_base_refroidissement,
+                    rechercher_refroidissement=rechercher_refroidissement, methode_dju=methode_dju,
+                    libelle_exp=libelle_e, libelle_tem=libelle_t, n_sites=(n, nt))
+
+
+def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, periode_reference,
+             periode_experimentation, *, calendrier, colonnes_occupation, indicateur, unite,
+             temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement,
+             methode_dju, libelle_exp, libelle_tem, n_sites) -> ResultatImpact:
+    r0, r1, e0, e1 = _periodes(periode_reference, periode_experimentation)
+    d = _preparer(meteo, calendrier, r0, r1, e0, e1, colonnes_occupation, methode_dju)
+    occupation = tuple(d.occupation)
+    y_e = np.array(series["experimental"].reindex(d.dates), dtype=float)
+    sans_meteo = np.isnan(d.tmoy) | (np.isnan(d.tn) & (methode_dju == "costic"))
+    jours_sans_meteo = int(((d.ref | d.exp) & sans_meteo & ~np.isnan(y_e)).sum())
+    y_e[sans_meteo] = np.nan
+    avec_temoins = y_t_serie is not None
+    if avec_temoins:
+        y_t = np.array(y_t_serie.reindex(d.dates), dtype=float)
+        y_t[sans_meteo] = np.nan
+        commun = np.isnan(y_e) | np.isnan(y_t)
+        y_e[commun] = np.nan
+        y_t[commun] = np.nan
+    if int((d.ref & ~np.isnan(y_e)).sum()) < 30 or int((d.exp & ~np.isnan(y_e)).sum()) < 1:
+        raise ErreurDonnees("mesures", "trop peu de jours mesurés (avec météo) dans les périodes "
+                            "du pilote pour évaluer l'effet.",
+                            attendu="au moins 30 jours de référence et des jours d'expérimentation")
+    t_ch, t_fr = _grilles(temperature_base_chauffage, temperature_base_refroidissement,
+                          rechercher_refroidissement)
+    spec, _, essais = _choisir_modele(y_e, d, t_ch, t_fr, occupation)
+    X, noms = _matrice(spec, d)
+
+    est_e = _estimer(y_e, X, d.ref, d.exp)
+    k_params = X.shape[1]
+    q_ash, m_ash = _stats_ashrae_reference(y_e, est_e.predit, est_e.masque_ref, d.dates, k_params)
+
+    details: dict[str, Any] = {
+        "modele": spec.libelle(),
+        "forme": spec.forme,
+        "temperature_equilibre_chauffage": spec.t_chauffage,
+        "temperature_equilibre_refroidissement": spec.t_refroidissement,
+        "occupation": list(occupation),
+        "coefficients": _tableau_coefficients(noms, est_e),
+        "r2_ajuste": est_e.fit["r2_ajuste"],
+        "ashrae_journalier": q_ash,
+        "ashrae_mensuel": m_ash,
+        "ordre_ar": est_e.bruit.ordre,
+        "autocorrelation_lag1": est_e.bruit.rho1,
+        "jours_reference": int(est_e.masque_ref.sum()),
+        "jours_experimentation": int(est_e.masque_exp.sum()),
+        "jours_sans_meteo": jours_sans_meteo,
+        "candidats": pd.DataFrame(essais),
+        "choix_agregation": "somme journalière par groupe ; jour manquant si un site manque",
+        "effet_groupe_experimental": est_e.effet,
+        "erreur_type_groupe_experimental": est_e.erreur_type,
+    }
+
+    verifs = [
+        _verif_suffisance(y_e, d.ref, "de référence", exiger_an=True),
+        _verif_suffisance(y_e, d.exp, "d'expérimentation", exiger_an=False),
+        _verif_forme(spec),
+        *_verifs_ashrae(q_ash, m_ash),
+        _verif_extrapolation(d, y_e),
+    ]
+
+    if avec_temoins:
+        est_t = _estimer(y_t, X, d.ref, d.exp, bandes=False)
+        k = est_e.somme_predite / est_t.somme_predite if est_t.somme_predite else float("nan")
+        if not math.isfinite(k) or k <= 0:
+            raise ErreurDonnees("mesures", "la consommation prédite des témoins est nulle ou négative.",
+                                conseil="Vérifiez les mesures des sites témoins.")
+        dnet = y_e - k * y_t
+        est = _estimer(dnet, X, d.ref, d.exp, niveau=est_e.predit)
+        # Contrefactuel du groupe expérimental : prédiction + dérive des témoins ramenée à sa taille.
+        cf = np.where(d.exp, est_e.predit + k * (y_t - est_t.predit), est_e.predit)
+        derive_t = est_t.effet / est_t.somme_predite
+        details.update({
+            "effet_groupe_temoin": est_t.effet,
+            "erreur_type_groupe_temoin": est_t.erreur_type,
+            "derive_relative_temoins": derive_t,
+            "facteur_echelle_temoins": k,
+            "coefficients_temoins": pd.DataFrame({"variable": noms, "coefficient": est_t.beta}),
+            "effet_sans_temoins": est_e.effet,
+            "ic_sans_temoins": (est_e.effet - est_e.quantile * est_e.erreur_type,
+                                est_e.effet + est_e.quantile * est_e.erreur_type),
+            "ordre_ar_net": est.bruit.ordre,
+        })
+        y_placebo = dnet
+    else:
+        est = est_e
+        cf = est_e.predit
+        y_placebo = y_e
+
+    effet = est.effet
+    se = est.erreur_type
+    q = est.quantile
+    lo, hi = effet - q * se, effet + q * se
+    total_cf = float(np.nansum(np.where(est.masque_exp, cf, np.nan)))
+    rel = effet / total_cf if total_cf > 0 else None
+    rel_lo = lo / total_cf if total_cf > 0 else None
+    rel_hi = hi / total_cf if total_cf > 0 else None
+    details.update({"total_observe": float(np.nansum(y_e[est.masque_exp])),
+                    "total_contrefactuel": total_cf,
+                    "degres_liberte": est.ddl,
+                    "n_effectif": est.bruit.n_effectif})
+
+    verifs.append(_verif_autocorrelation(est.bruit))
+    v_placebo, infos_placebo = _verif_placebo(y_placebo, X, d, unite, y_e if avec_temoins else None,
+                                                 est_e.predit if avec_temoins else None)
+    verifs.append(v_placebo)
+    details["placebo"] = infos_placebo
+    verifs.append(_verif_incertitude_ashrae(effet, se))
+    if avec_temoins:
+        verifs.append(Verification(
+            "Dérive des sites témoins", "reussie",
+            f"À climat égal, {libelle_tem} ont consommé {_pct(details['derive_relative_temoins'])} par "
+            "rapport à leur propre référence ; cette dérive commune est retirée de l'effet.",
+            float(details["derive_relative_temoins"])))
+
+    contrefactuel = _contrefactuel(d, y_e, cf, X, est)
+    emd = FACTEUR_EMD * se
+
+    resume = _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, libelle_exp, libelle_tem,
+                     avec_temoins, lo > 0 or hi < 0, est.masque_exp.sum())
+    if avec_temoins:
+        libelle = "Référence ajustée au climat (IPMVP option C) corrigée par des sites témoins"
+        methode = "reference_energetique_temoins"
+        justification = (
+            "La consommation de chauffage dépend d'abord de la météo et de l'occupation : un modèle "
+            "appris sur la période de référence prédit ce qu'auraient consommé les bâtiments équipés "
+            "avec la météo réelle de l'expérimentation (IPMVP option C, modèle journalier en degrés-jours "
+            "dans l'esprit de CalTRACK). Les sites témoins, non équipés, mesurent ce qui a changé pour "
+            "tous pendant la même période (consignes, prix de l'énergie, usage) ; leur dérive est retirée.")
+        limites = [
+            "Les sites témoins doivent réagir comme les sites équipés aux changements communs ; une "
+            "différence d'usage propre à un groupe pendant l'expérimentation serait attribuée à la technologie.",
+            "La dérive des témoins est supposée proportionnelle à la consommation prédite.",
+            "Les modifications non routinières (travaux, extension, changement d'usage) doivent être "
+            "déclarées : elles ne sont pas corrigées automatiquement.",
+        ]
+    else:
+        libelle = "Référence ajustée au climat (IPMVP option C)"
+        methode = "reference_energetique"
+        justification = (
+            "La consommation de chauffage dépend d'abord de la météo et de l'occupation : un modèle "
+            "appris sur la période de référence prédit ce qu'aurait été la consommation avec la météo "
+            "réelle de l'expérimentation (IPMVP option C, modèle journalier en degrés-jours dans "
+            "l'esprit de CalTRACK). Aucun site témoin n'est disponible.")
+        limites = [
+            "Sans site témoin, tout changement commun survenu pendant l'expérimentation (consignes de "
+            "sobriété, prix de l'énergie, occupation, horaires) est attribué à la technologie : "
+            "l'effet peut être surestimé ou sous-estimé d'autant.",
+            "Les modifications non routinières (travaux, extension, changement d'usage) doivent être "
+            "déclarées : elles ne sont pas corrigées automatiquement.",
+        ]
+    limites.append("L'incertitude suppose un bruit stationnaire : même variabilité et même "
+                   "autocorrélation pendant l'expérimentation que pendant la référence.")
+    if spec.forme == "constante":
+        limites.append("Aucune dépendance à la température n'a été trouvée : la comparaison n'est "
+                       "pas corrigée du climat.")
+
+    return ResultatImpact(
+        methode=methode,
+        libelle_methode=libelle,
+        indicateur=indicateur,
+        unite=unite,
+        effet=effet,
+        ic_bas=lo,
+        ic_haut=hi,
+        p_valeur=est.p_valeur,
+        effet_relatif=rel,
+        ic_relatif_bas=rel_lo,
+        ic_relatif_haut=rel_hi,
+        erreur_type=se,
+        effet_minimal_detectable=emd,
+        contrefactuel=contrefactuel,
+        verifications=verifs,
+        resume=resume,
+        justification=justification,
+        limites=limites,
+        details=details,
+    )
+
+
+def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, signif, jours) -> str:
+    sens = "moins" if effet < 0 else "plus"
+    cadre = (f", compte tenu de l'évolution des consommations dans {lib_t}" if temoins else "")
+    debut = (f"Sur les {int(jours)} jours de l'expérimentation, à météo égale{cadre}, {lib_e} "
+             f"ont consommé {_energie(abs(effet), unite)} de {sens} que prévu sans la technologie")
+    if rel is not None:
+        debut += f" ({_pct(rel)})"
+    ic = f"intervalle de confiance à 95 % : de {_pct(rel_lo)} à {_pct(rel_hi)}" if rel is not None else \
+        f"intervalle de confiance à 95 % : de {_energie(lo, unite)} à {_energie(hi, unite)}"
+    if signif:
+        return debut + f" ; {ic}. Cet écart ne s'explique pas par le hasard des mesures."
+    return (debut + f" ; {ic}. L'intervalle contient zéro : on ne peut pas distinguer cet écart "
+            "du hasard des mesures.")
+
+
+def parametres_depuis_pilote(fiche: Mapping[str, Any]) -> dict[str, Any]:
+    """Arguments de :func:`evaluer_energie` tirés d'une fiche pilote.yaml (dictionnaire).
+
+    Renvoie sites_experimentaux, sites_temoins, indicateur (le principal, à défaut le premier),
+    unite, periode_reference, periode_experimentation.
+    """
+    sites = fiche.get("sites", [])
+    indicateurs = fiche.get("indicateurs", [])
+    if not indicateurs:
+        raise ErreurDonnees("pilote.yaml", "aucun indicateur déclaré.", champ="indicateurs")
+    principal = next((i for i in indicateurs if i.get("principal")), indicateurs[0])
+    per = fiche["periodes"]
+    return {
+        "sites_experimentaux": [s["identifiant"] for s in sites if s.get("role") == "experimental"],
+        "sites_temoins": [s["identifiant"] for s in sites if s.get("role") == "temoin"],
+        "indicateur": principal["identifiant"],
+        "unite": principal.get("unite", "kWh"),
+        "periode_reference": (per["reference"]["debut"], per["reference"]["fin"]),
+        "periode_experimentation": (per["experimentation"]["debut"], per["experimentation"]["fin"]),
+    }
