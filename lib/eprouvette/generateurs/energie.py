@@ -90,7 +90,7 @@ _NOMS_TEM = ["École fictive des Charmes", "École fictive des Bouleaux", "Écol
 
 
 def _meteo(rng: np.random.Generator, dates: pd.DatetimeIndex, p: ParametresEnergie) -> pd.DataFrame:
-    jour = dates.dayofyear.to_numpy()
+    jour = dates.day_of_year.to_numpy()
     saison = -np.cos(2 * np.pi * (jour - 15) / 365.25)  # -1 mi-janvier, +1 mi-juillet
     tmoy = p.temperature_moyenne + p.amplitude_saisonniere * saison
     tmoy = tmoy + ar1(rng, len(dates), p.rho_meteo, p.ecart_type_meteo)

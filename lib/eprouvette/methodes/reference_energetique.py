@@ -14,7 +14,8 @@ Candidats : constante seule ; chauffage (HDD) ; refroidissement (CDD) ; chauffag
 refroidissement. ``HDD = max(0, Tc - Tmoy)``, ``CDD = max(0, Tmoy - Tf)`` ; les températures
 d'équilibre Tc (10 à 22 °C par pas de 0,5) et Tf (18 à 28 °C) sont cherchées sur une grille, ou
 fixées (par exemple DJU base 18). Un candidat n'est retenu que si ses pentes sont positives et
-significatives (p < 0,1) ; on garde le meilleur R² ajusté. Les colonnes d'occupation (booléennes
+significatives (p < 0,1, erreur type corrigée de l'autocorrélation d'ordre 1 des résidus) ; on
+garde le meilleur R² ajusté. Les colonnes d'occupation (booléennes
 ou catégorielles) ajoutent un décalage de la constante et, s'il y a du chauffage, de la pente.
 
 Incertitude
@@ -213,11 +214,20 @@ def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple
         if np.linalg.matrix_rank(Xb) < Xb.shape[1]:
             continue
         fit = _ols(Xb, yb)
+        # p-valeurs des pentes corrigées de l'autocorrélation des résidus (approximation AR(1) :
+        # erreur type × sqrt((1 + ρ) / (1 - ρ))), sinon des pentes fortuites passent le seuil.
+        r = np.full(len(y), np.nan)
+        r[masque] = yb - Xb @ fit["beta"]
+        paires = ~np.isnan(r[1:]) & ~np.isnan(r[:-1])
+        rho = float(np.corrcoef(r[1:][paires], r[:-1][paires])[0, 1]) if paires.sum() > 10 else 0.0
+        gonflement = math.sqrt((1 + rho) / (1 - rho)) if 0 < rho < 0.99 else 1.0
         valide = True
         for nom in ("degres_jours_chauffage", "degres_jours_refroidissement"):
             if nom in noms:
                 j = noms.index(nom)
-                if not (fit["beta"][j] > 0 and fit["p"][j] < P_PENTE_MAX):
+                t_corrige = fit["beta"][j] / (fit["se"][j] * gonflement)
+                p_corrigee = 2.0 * stats.t.sf(abs(t_corrige), max(fit["n"] - fit["k"], 1))
+                if not (fit["beta"][j] > 0 and p_corrigee < P_PENTE_MAX):
                     valide = False
         essais.append({"forme": spec.forme, "t_chauffage": spec.t_chauffage,
                        "t_refroidissement": spec.t_refroidissement, "r2_ajuste": fit["r2_ajuste"],
