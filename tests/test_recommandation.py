@@ -28,7 +28,7 @@ def resultat(rel=-0.10, demi_largeur_rel=0.03, mde_rel=0.03, verifs=(), total_cf
 
 
 def test_cas_nominal_generaliser():
-    r = recommander(resultat(), "baisse", temps_retour_ans=4, duree_vie_ans=10, grille=GRILLE)
+    r = recommander(resultat(), "baisse", van_socio_eur=1000.0, temps_retour_ans=4, duree_vie_ans=10, grille=GRILLE)
     assert r.verdict == "generaliser"
     assert r.libelle == "Généraliser"
     assert {c.nom for c in r.criteres} == {
@@ -36,21 +36,21 @@ def test_cas_nominal_generaliser():
 
 
 def test_effet_nuisible_ne_pas_generaliser():
-    r = recommander(resultat(rel=+0.08), "baisse", 4, 10, grille=GRILLE)
+    r = recommander(resultat(rel=+0.08), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == "ne_pas_generaliser"
     assert "contraire" in r.raison
 
 
 def test_sens_hausse():
-    assert recommander(resultat(rel=+0.10), "hausse", 4, 10, grille=GRILLE).verdict == "generaliser"
-    assert recommander(resultat(rel=-0.10), "hausse", 4, 10, grille=GRILLE).verdict == "ne_pas_generaliser"
+    assert recommander(resultat(rel=+0.10), "hausse", 1000.0, grille=GRILLE).verdict == "generaliser"
+    assert recommander(resultat(rel=-0.10), "hausse", 1000.0, grille=GRILLE).verdict == "ne_pas_generaliser"
 
 
 @pytest.mark.parametrize("mde, attendu", [(MDE * 1.01, "etendre"), (MDE * 0.99, "ne_pas_generaliser")])
 def test_effet_non_etabli_selon_la_puissance(mde, attendu):
     """Intervalle qui contient zéro : trop court pour conclure si l'effet minimal détectable dépasse le
     seuil, sinon « pas d'effet » (l'expérimentation l'aurait vu)."""
-    r = recommander(resultat(rel=-0.01, demi_largeur_rel=0.02, mde_rel=mde), "baisse", 4, 10, grille=GRILLE)
+    r = recommander(resultat(rel=-0.01, demi_largeur_rel=0.02, mde_rel=mde), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == attendu
     if attendu == "etendre":
         assert r.certitude == "L'expérimentation est trop courte pour conclure."
@@ -59,20 +59,27 @@ def test_effet_non_etabli_selon_la_puissance(mde, attendu):
 def test_jamais_generaliser_sur_du_bruit():
     """Un effet estimé important mais dont l'intervalle contient zéro n'est jamais « généraliser »."""
     for mde in (0.01, 0.2):
-        r = recommander(resultat(rel=-0.30, demi_largeur_rel=0.35, mde_rel=mde), "baisse", 1, 10, grille=GRILLE)
+        r = recommander(resultat(rel=-0.30, demi_largeur_rel=0.35, mde_rel=mde), "baisse", 1000.0, grille=GRILLE)
         assert r.verdict != "generaliser"
 
 
 @pytest.mark.parametrize("rel, attendu", [(-(MAT * 1.01), "generaliser"), (-(MAT * 0.99), "ajuster")])
 def test_seuil_de_materialite(rel, attendu):
-    r = recommander(resultat(rel=rel, demi_largeur_rel=0.005, mde_rel=0.01), "baisse", 4, 10, grille=GRILLE)
+    r = recommander(resultat(rel=rel, demi_largeur_rel=0.005, mde_rel=0.01), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == attendu
 
 
-@pytest.mark.parametrize("retour, attendu", [(9.9, "generaliser"), (10.1, "ajuster"), (None, "ajuster")])
-def test_seuil_d_efficience(retour, attendu):
-    r = recommander(resultat(), "baisse", temps_retour_ans=retour, duree_vie_ans=10, grille=GRILLE)
+SEUIL_VAN = GRILLE.seuils["van_socio_economique_min_eur"]
+
+
+@pytest.mark.parametrize("van, attendu", [(SEUIL_VAN + 1, "generaliser"), (SEUIL_VAN, "generaliser"),
+                                          (SEUIL_VAN - 1, "ajuster")])
+def test_seuil_d_efficience(van, attendu):
+    r = recommander(resultat(), "baisse", van_socio_eur=van, temps_retour_ans=None, duree_vie_ans=10, grille=GRILLE)
     assert r.verdict == attendu
+    eff = next(c for c in r.criteres if c.nom == "efficience")
+    assert eff.tenu is (attendu == "generaliser")
+    assert "pas remboursé" in eff.explication
 
 
 def test_efficience_non_evaluee_ne_bloque_pas():
@@ -84,16 +91,16 @@ def test_efficience_non_evaluee_ne_bloque_pas():
 def test_seuil_de_robustesse():
     n = int(GRILLE.seuils["verifications_attention_max"])
     attention = [Verification(f"v{i}", "attention", "à surveiller") for i in range(n)]
-    assert recommander(resultat(verifs=attention), "baisse", 4, 10, grille=GRILLE).verdict == "generaliser"
+    assert recommander(resultat(verifs=attention), "baisse", 1000.0, grille=GRILLE).verdict == "generaliser"
     plus = attention + [Verification("vx", "attention", "à surveiller")]
-    assert recommander(resultat(verifs=plus), "baisse", 4, 10, grille=GRILLE).verdict == "etendre"
+    assert recommander(resultat(verifs=plus), "baisse", 1000.0, grille=GRILLE).verdict == "etendre"
     echec = [Verification("v", "echec", "non vérifiée")]
-    assert recommander(resultat(verifs=echec), "baisse", 4, 10, grille=GRILLE).verdict == "etendre"
+    assert recommander(resultat(verifs=echec), "baisse", 1000.0, grille=GRILLE).verdict == "etendre"
 
 
 def test_transferabilite():
-    assert recommander(resultat(), "baisse", 4, 10, transferable=False, grille=GRILLE).verdict == "etendre"
-    assert recommander(resultat(), "baisse", 4, 10, transferable=True, grille=GRILLE).verdict == "generaliser"
+    assert recommander(resultat(), "baisse", 1000.0, transferable=False, grille=GRILLE).verdict == "etendre"
+    assert recommander(resultat(), "baisse", 1000.0, transferable=True, grille=GRILLE).verdict == "generaliser"
 
 
 def test_grille_incomplete(tmp_path):

@@ -83,7 +83,15 @@ class Analyse:
                 "tco2e_evitees_an": e.tco2e_evitees_an,
             }
             if self.monte_carlo is not None:
-                d["economie"]["monte_carlo"] = self.monte_carlo.en_dict() if hasattr(self.monte_carlo, "en_dict") else None
+                mc = self.monte_carlo
+                d["economie"]["monte_carlo"] = {
+                    "tirages": mc.tirages,
+                    "graine": mc.graine,
+                    "van_ic95_eur": [mc.van.bas, mc.van.haut],
+                    "van_socio_ic95_eur": [mc.van_socio.bas, mc.van_socio.haut],
+                    "probabilite_van_positive": mc.probabilite_van_positive,
+                    "probabilite_van_socio_positive": mc.van_socio.probabilite_positive,
+                }
         return d
 
 
@@ -163,6 +171,7 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
     reco = recommander(
         resultat,
         ind.sens_souhaite,
+        van_socio_eur=resultat_eco.van_socio if resultat_eco else None,
         temps_retour_ans=resultat_eco.delai_retour_actualise if resultat_eco else None,
         duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
     )

@@ -440,12 +440,13 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
     if isinstance(periodes, dict):
         for nom in ("reference", "experimentation"):
             p = periodes.get(nom)
-            if isinstance(p, dict) and isinstance(p.get("debut"), dt.date) and isinstance(p.get("fin"), dt.date) \
-                    and not isinstance(p.get("debut"), dt.datetime) and not isinstance(p.get("fin"), dt.datetime):
-                bornes[nom] = (p["debut"], p["fin"])
-                if p["debut"] > p["fin"]:
-                    err(f"la période commence le {p['debut'].isoformat()} mais finit avant, le "
-                        f"{p['fin'].isoformat()}.", ("periodes", nom, "debut"),
+            debut = _en_date(p.get("debut")) if isinstance(p, dict) else None
+            fin = _en_date(p.get("fin")) if isinstance(p, dict) else None
+            if debut is not None and fin is not None:
+                bornes[nom] = (debut, fin)
+                if debut > fin:
+                    err(f"la période commence le {debut.isoformat()} mais finit avant, le "
+                        f"{fin.isoformat()}.", ("periodes", nom, "debut"),
                         attendu="un début antérieur ou égal à la fin")
         if len(bornes) == 2 and bornes["reference"][1] >= bornes["experimentation"][0]:
             err(f"la période de référence finit le {bornes['reference'][1].isoformat()}, pas avant le début "
@@ -512,8 +513,22 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
 # --------------------------------------------------------------------------------------------
 
 
+def _en_date(valeur) -> dt.date | None:
+    """Une date YAML (non citée : objet date ; citée : texte AAAA-MM-JJ) en objet date, sinon None."""
+    if isinstance(valeur, dt.datetime):
+        return None
+    if isinstance(valeur, dt.date):
+        return valeur
+    if isinstance(valeur, str):
+        try:
+            return dt.date.fromisoformat(valeur.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _periode(p: dict) -> Periode:
-    return Periode(debut=p["debut"], fin=p["fin"])
+    return Periode(debut=_en_date(p["debut"]), fin=_en_date(p["fin"]))
 
 
 def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:

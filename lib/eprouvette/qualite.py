@@ -20,8 +20,10 @@ PART_MANQUANTE_ATTENTION = 0.05
 PART_MANQUANTE_ECHEC = 0.10
 #: Un palier suspect : au moins ce nombre de jours consécutifs à la même valeur non nulle.
 PALIER_JOURS = 7
-#: Valeur aberrante : écart à la médiane glissante de plus de ce nombre d'écarts absolus médians.
-SEUIL_ABERRANT = 8.0
+#: Valeur aberrante : au-delà des barrières de Tukey élargies, Q1 - k x IQR et Q3 + k x IQR, sur
+#: toute la série du site. Le coefficient est large (3 est l'usage pour « extrême ») parce que les
+#: séries de bâtiments publics alternent normalement jours occupés et inoccupés, été et hiver.
+SEUIL_ABERRANT = 5.0
 
 
 @dataclass
@@ -55,6 +57,17 @@ def _plus_long_palier(valeurs: np.ndarray) -> int:
     return meilleur
 
 
+def _nombre_aberrants(v: np.ndarray) -> int:
+    x = v[~np.isnan(v)]
+    if len(x) < 10:
+        return 0
+    q1, q3 = np.percentile(x, [25, 75])
+    iqr = q3 - q1
+    if iqr <= 0:
+        return 0
+    return int(((x < q1 - SEUIL_ABERRANT * iqr) | (x > q3 + SEUIL_ABERRANT * iqr)).sum())
+
+
 def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, str] | None = None) -> BilanQualite:
     """Bilan par site et indicateur sur la période [debut, fin] (mesures journalières au format long)."""
     debut, fin = pd.Timestamp(debut), pd.Timestamp(fin)
@@ -67,10 +80,7 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
         complete = serie.reindex(pd.date_range(debut, fin, freq="D"))
         manquants = int(complete.isna().sum())
         v = complete.to_numpy(dtype=float)
-        med = pd.Series(v).rolling(15, center=True, min_periods=5).median()
-        mad = (pd.Series(v) - med).abs().rolling(15, center=True, min_periods=5).median()
-        echelle = mad.replace(0, np.nan).fillna(np.nanmedian(np.abs(v - np.nanmedian(v))) or 1.0)
-        aberrants = int(((pd.Series(v) - med).abs() > SEUIL_ABERRANT * 1.4826 * echelle).sum())
+        aberrants = _nombre_aberrants(v)
         lignes.append(
             {
                 "site": (sites_libelles or {}).get(site, site),

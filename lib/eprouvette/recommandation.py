@@ -11,7 +11,8 @@ vivent dans ``donnees/parametres/recommandation.yaml`` (versionné). Les règles
 3. effet non établi alors qu'un effet matériel aurait été vu -> ne pas généraliser ;
 4. effet établi mais trop faible pour être matériel -> ajuster puis réévaluer ;
 5. effet établi et matériel mais hypothèses en échec (robustesse) -> étendre l'expérimentation ;
-6. effet établi et matériel mais coûts non couverts (efficience) -> ajuster puis réévaluer ;
+6. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
+   carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster puis réévaluer ;
 7. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation ;
 8. sinon -> généraliser.
 
@@ -39,7 +40,7 @@ VERDICTS = {
 _SEUILS_ATTENDUS = {
     "effet_relatif_materiel",
     "effet_minimal_detectable_relatif_max",
-    "part_duree_vie_retour_max",
+    "van_socio_economique_min_eur",
     "verifications_attention_max",
 }
 
@@ -73,7 +74,7 @@ def charger_grille(chemin: Path | None = None) -> Grille:
             attendu="un nombre pour chacun des seuils de la grille",
         )
     for nom in _SEUILS_ATTENDUS:
-        if not isinstance(seuils[nom], (int, float)) or seuils[nom] < 0:
+        if not isinstance(seuils[nom], (int, float)) or (seuils[nom] < 0 and not nom.startswith("van_")):
             raise ErreurDonnees(chemin, f"le seuil « {nom} » vaut {seuils[nom]!r}.", champ=f"seuils.{nom}",
                                 attendu="un nombre positif ou nul")
     return Grille(version=int(brut.get("version", 0)), seuils={k: float(seuils[k]) for k in _SEUILS_ATTENDUS},
@@ -109,6 +110,12 @@ class Recommandation:
         }
 
 
+def _euros(x: float) -> str:
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:.1f}".replace(".", ",").replace("-", "−") + "\u00a0M€"
+    return f"{x:,.0f}".replace(",", "\u202f").replace("-", "−") + "\u00a0€"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}".replace(".", ",") + "\u00a0%"
 
@@ -116,6 +123,7 @@ def _pct(x: float) -> str:
 def recommander(
     resultat: ResultatImpact,
     sens_souhaite: str,
+    van_socio_eur: float | None = None,
     temps_retour_ans: float | None = None,
     duree_vie_ans: float | None = None,
     transferable: bool | None = None,
@@ -125,8 +133,10 @@ def recommander(
     """Applique la grille au résultat d'une méthode.
 
     ``sens_souhaite`` : « baisse » ou « hausse » (ce que le pilote cherche à obtenir).
-    ``temps_retour_ans`` : temps de retour sur investissement (None = jamais, ou non calculé si
-    ``duree_vie_ans`` est aussi None). ``transferable`` : None si non évalué (ne bloque pas).
+    ``van_socio_eur`` : valeur actuelle nette socio-économique (avec la valeur carbone), qui décide
+    de l'efficience ; None si l'économie n'a pas été chiffrée (critère non évalué, ne bloque pas).
+    ``temps_retour_ans`` / ``duree_vie_ans`` : affichés dans l'explication (None = jamais remboursé).
+    ``transferable`` : None si non évalué (ne bloque pas).
     """
     if sens_souhaite not in ("baisse", "hausse"):
         raise ValueError(f"sens souhaité inconnu : {sens_souhaite!r}")
@@ -152,20 +162,25 @@ def recommander(
     n_attention = sum(v.statut == "attention" for v in resultat.verifications)
     robuste = n_echec == 0 and n_attention <= s["verifications_attention_max"]
 
-    if duree_vie_ans is None:
+    if van_socio_eur is None:
         efficient = None
-        expl_eff = "L'efficience n'a pas été évaluée (coûts ou durée de vie manquants)."
-    elif temps_retour_ans is None:
-        efficient = False
-        expl_eff = "Les économies ne couvrent pas les coûts : l'investissement n'est jamais remboursé."
+        expl_eff = "L'efficience n'a pas été évaluée (économie non chiffrée en euros)."
     else:
-        limite = s["part_duree_vie_retour_max"] * duree_vie_ans
-        efficient = temps_retour_ans <= limite
+        seuil_van = s["van_socio_economique_min_eur"]
+        efficient = van_socio_eur >= seuil_van
         expl_eff = (
-            f"Temps de retour de {temps_retour_ans:.1f} ans".replace(".", ",")
-            + (" ≤ " if efficient else " > ")
-            + f"{limite:.0f} ans (durée de vie de l'équipement)."
+            f"VAN socio-économique (avec la valeur carbone) de {_euros(van_socio_eur)}"
+            + (" ≥ " if efficient else " < ")
+            + f"{_euros(seuil_van)}."
         )
+        if duree_vie_ans is not None:
+            if temps_retour_ans is None:
+                expl_eff += " Sans la valeur carbone, l'investissement n'est pas remboursé sur la durée de vie."
+            else:
+                expl_eff += (
+                    f" Temps de retour financier : {temps_retour_ans:.1f} ans".replace(".", ",")
+                    + f" pour une durée de vie de {duree_vie_ans:.0f} ans."
+                )
 
     criteres = [
         Critere(
@@ -203,7 +218,7 @@ def recommander(
             f"{n_echec} vérification(s) en échec, {n_attention} à surveiller "
             f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec).",
         ),
-        Critere("efficience", "Économies qui couvrent les coûts", efficient, expl_eff),
+        Critere("efficience", "Bilan socio-économique positif", efficient, expl_eff),
         Critere(
             "transferabilite",
             "Territoires comparables pour essaimer",
@@ -233,7 +248,7 @@ def recommander(
         certitude = "L'effet est probable, mais des vérifications ont échoué."
     elif efficient is False:
         verdict = "ajuster"
-        raison = "L'effet est établi mais les économies ne couvrent pas les coûts."
+        raison = "L'effet est établi mais ses bénéfices, valeur carbone comprise, ne couvrent pas ses coûts."
         certitude = "L'effet est établi."
     elif transferable is False:
         verdict = "etendre"
@@ -242,6 +257,6 @@ def recommander(
     else:
         verdict = "generaliser"
         raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
-        raison += " et il couvre ses coûts." if efficient else "."
+        raison += " et ses bénéfices couvrent ses coûts." if efficient else "."
         certitude = "L'effet est établi."
     return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version)

@@ -134,9 +134,13 @@ def essentiel(
     return Bloc(
         '<section class="ep-essentiel" aria-labelledby="l-essentiel">'
         '<h2 id="l-essentiel">L\'essentiel</h2>'
-        f'<p class="ep-essentiel__titre"><strong>{_e(titre)}</strong>'
-        f' <span class="ep-essentiel__lieu">— {_e(lieu)}</span></p>'
-        f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé :</span> '
+        + (
+            f'<p class="ep-essentiel__titre"><strong>{_e(titre)}</strong>'
+            f' <span class="ep-essentiel__lieu">— {_e(lieu)}</span></p>'
+            if titre
+            else f'<p class="ep-essentiel__titre"><span class="ep-essentiel__lieu">{_e(lieu)}</span></p>'
+        )
+        + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé :</span> '
         f"{_e(ce_qui_a_ete_teste)}</p>"
         f"{badge_verdict(verdict)}"
         f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi :</span> {_e(raison_verdict)}</p>'

@@ -43,30 +43,37 @@ def _lieu(a) -> str:
     return f"{p.porteur.nom} — {', '.join(communes)}" if communes else p.porteur.nom
 
 
-def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None) -> str:
+def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None, indicateur: str | None = None) -> str:
     """« La consommation a baissé de 12,3 % (entre 8,1 % et 16,2 %) … » en français clair."""
     u = unite_lisible or r.unite
+    sujet = f"La {indicateur[0].lower()}{indicateur[1:]}" if indicateur and indicateur.lower().startswith("consommation") else (
+        f"L'indicateur « {indicateur} »" if indicateur else "L'indicateur")
     if r.effet_relatif is not None and r.ic_relatif_bas is not None:
         sens = "baissé" if r.effet_relatif < 0 else "augmenté"
         bas, haut = sorted([abs(r.ic_relatif_bas), abs(r.ic_relatif_haut)])
         if r.significatif:
             return (
-                f"L'indicateur a {sens} de {t.pourcentage(abs(r.effet_relatif))} par rapport à ce qu'il "
-                f"aurait été sans l'expérimentation (intervalle de confiance à 95 % : "
+                f"{sujet} a {sens} de {t.pourcentage(abs(r.effet_relatif))} par rapport à la situation estimée "
+                f"sans l'expérimentation (intervalle de confiance à 95\u00a0% : "
                 f"{t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)})."
             )
         return (
             f"L'écart estimé est de {t.pourcentage_signe(r.effet_relatif)}, mais l'intervalle de confiance "
-            f"à 95 % va de {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)} : "
+            f"à 95\u00a0% va de {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)} : "
             "il contient zéro, l'effet n'est donc pas établi."
         )
     return (
-        f"Effet estimé : {t.nombre_signe(r.effet)} {u} (intervalle de confiance à 95 % : "
+        f"Effet estimé : {t.nombre_signe(r.effet)} {u} (intervalle de confiance à 95\u00a0% : "
         f"{t.intervalle(r.ic_bas, r.ic_haut, u)})."
     )
 
 
+def _pluriel(n: int, singulier: str, pluriel: str) -> str:
+    return f"{n} {singulier if n == 1 else pluriel}"
+
+
 def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
+    """Les quatre à cinq chiffres du premier écran : effet, économie, coût, bilan, CO₂."""
     r, p = a.resultat, a.pilote
     chiffres = []
     if r.effet_relatif is not None:
@@ -74,7 +81,7 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             (
                 "Effet mesuré",
                 t.pourcentage_signe(r.effet_relatif),
-                f"IC 95 % : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
+                f"IC 95\u00a0% : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
                 if r.ic_relatif_bas is not None
                 else None,
             )
@@ -86,34 +93,40 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
         chiffres.append(
-            ("Économie par an", f"{t.nombre(q)} {unite}", f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None)
+            ("Économie par an", f"{t.nombre(q)} {unite}",
+             f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None)
         )
     cout = f"dont FEDER {t.euros(p.financement.feder_eur)}" if p.financement.feder_eur else None
     chiffres.append(("Investissement", t.euros(p.couts.investissement_eur), cout))
     if a.economie is not None:
         e = a.economie
         retour = (
-            f"{t.nombre(e.delai_retour_actualise, 1)} ans"
-            if e.delai_retour_actualise is not None
-            else "jamais"
+            f"retour financier en {t.nombre(e.delai_retour_simple, 1)} ans"
+            if e.delai_retour_simple is not None
+            else "sans valeur carbone, jamais remboursé"
         )
-        chiffres.append(("Temps de retour", retour, f"durée de vie : {t.nombre(p.couts.duree_vie_ans)} ans"))
+        chiffres.append(
+            (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros(e.van_socio),
+             f"valeur carbone comprise ; {retour}")
+        )
         if e.tco2e_evitees_an:
-            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} tCO₂e/an", None))
+            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} t/an", "tonnes équivalent CO₂"))
     return chiffres
 
 
 def essentiel(a) -> blocs.Bloc:
-    """Le cadre « L'essentiel » (premier écran du rapport)."""
+    """Le cadre « L'essentiel » (premier écran du rapport ; le titre est le h1 de la page)."""
     p, reco = a.pilote, a.recommandation
+    exp, tem = len(p.sites_experimentaux), len(p.sites_temoins)
     teste = (
-        f"{p.technologie} Sur {len(p.sites_experimentaux)} site(s) expérimental(aux)"
-        + (f" comparé(s) à {len(p.sites_temoins)} site(s) témoin(s)" if p.sites_temoins else "")
+        f"{p.technologie.rstrip('.')}. "
+        + f"Mis en place sur {_pluriel(exp, 'site', 'sites')}"
+        + (f", comparé{'s' if exp > 1 else ''} à {_pluriel(tem, 'site témoin', 'sites témoins')}" if tem else "")
         + f", {t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin)}. "
-        + phrase_effet(a.resultat)
+        + phrase_effet(a.resultat, indicateur=p.indicateur_principal.libelle)
     )
     return blocs.essentiel(
-        titre=p.titre,
+        titre="",
         lieu=_lieu(a),
         ce_qui_a_ete_teste=teste,
         verdict=reco.verdict,
@@ -210,8 +223,8 @@ def resultats(a) -> list:
                 "date": "Mois",
                 "observe": f"Mesuré ({r.unite})",
                 "contrefactuel": f"Estimé sans l'expérimentation ({r.unite})",
-                "contrefactuel_bas": "Borne basse (95 %)",
-                "contrefactuel_haut": "Borne haute (95 %)",
+                "contrefactuel_bas": "Borne basse (95\u00a0%)",
+                "contrefactuel_haut": "Borne haute (95\u00a0%)",
             }
         )
         sortie.append(
@@ -233,7 +246,7 @@ def robustesse(a) -> list:
         sortie.append(
             blocs.Bloc(
                 f"<p>Avec ces données, le plus petit effet que l'évaluation pouvait détecter de façon fiable "
-                f"(effet minimal détectable, 80 % de puissance) est de {_e(t.nombre(r.effet_minimal_detectable))} "
+                f"(effet minimal détectable, 80\u00a0% de puissance) est de {_e(t.nombre(r.effet_minimal_detectable))} "
                 f"{_e(r.unite)}.</p>"
             )
         )
@@ -254,17 +267,19 @@ def economie(a) -> list:
     ]
     mc = a.monte_carlo
     if mc is not None:
-        d = mc.en_dict() if hasattr(mc, "en_dict") else {}
-        van = d.get("van") or {}
-        proba = d.get("probabilite_van_positive")
-        if van and proba is not None:
-            sortie.append(
-                blocs.Bloc(
-                    f"<p>En tenant compte de l'incertitude de l'effet mesuré et des coûts, la valeur actuelle nette "
-                    f"est comprise entre {_e(t.euros(van.get('bas')))} et {_e(t.euros(van.get('haut')))} "
-                    f"(intervalle à 95 %) ; la probabilité qu'elle soit positive est de {_e(t.pourcentage(proba, 0))}.</p>"
-                )
+        sortie.append(
+            blocs.Bloc(
+                "<p>En tenant compte de l'incertitude de l'effet mesuré, des prix et des coûts "
+                f"({_e(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique est comprise "
+                f"entre {_e(t.euros(mc.van_socio.bas))} et {_e(t.euros(mc.van_socio.haut))} (intervalle à 95\u00a0%) ; "
+                f"la probabilité qu'elle soit positive est de {_e(t.pourcentage(mc.van_socio.probabilite_positive, 0))}. "
+                f"Sans la valeur carbone, la VAN financière est comprise entre {_e(t.euros(mc.van.bas))} et "
+                f"{_e(t.euros(mc.van.haut))} (probabilité d'être positive : "
+                f"{_e(t.pourcentage(mc.probabilite_van_positive, 0))}).</p>"
             )
+        )
+        sortie.append(blocs.tableau(mc.tableau(), "Incertitude du bilan économique (Monte-Carlo)",
+                                    formats={"Probabilité > 0": t.pourcentage}))
     sortie.append(blocs.Bloc("<ul>" + "".join(f"<li>{_e(h)}</li>" for h in e.hypotheses) + "</ul>"))
     return sortie
 

@@ -336,6 +336,7 @@ def construire_tout(
     elif dossiers:
         print("Tous les rapports sont à jour : rien à reconstruire.", file=sortie)
 
+    shutil.rmtree(config.RAPPORTS / ".tmp", ignore_errors=True)
     index = config.RAPPORTS / "index.html"
     if change or not index.exists():
         from .index import ecrire_index
