@@ -123,7 +123,12 @@ def test_rapport_sain_construit(lot):
     assert resultats["titre"] in titre
     assert not re.search(r'<script[^>]+src=["\']https?:', html)
     assert not re.search(r'<link[^>]+href=["\']https?:', html)
-    assert "Traceback" not in html and "jp-InputArea" not in html and "dossier_pilote =" not in html
+    visible = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    assert "Traceback" not in visible and "Error" not in visible
+    # Aucune cellule de code : ni éditeur, ni code coloré, ni invite « In [ ] ».
+    assert "jp-CodeMirrorEditor" not in visible and 'class="highlight' not in visible
+    assert "dossier_pilote =" not in visible and "analyser_pilote(" not in visible
+    assert not re.search(r"In&nbsp;\[|In \[\d", visible)
     assert html.count("js-plotly-plot") + html.count("plotly-graph-div") >= 2
     essentiel = html.find("L'essentiel") if "L'essentiel" in html else html.find("L&#x27;essentiel")
     contexte = html.find("Le contexte")
