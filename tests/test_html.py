@@ -31,7 +31,7 @@ from eprouvette.presentation import blocs, figures, textes
 figures.activer_rendu_rapport()
 print("BRUIT-STDOUT")
 print("BRUIT-STDERR", file=sys.stderr)""", []),
-    ("markdown", "# Pilotage du chauffage de quatre écoles\n\nNote d'évaluation.", []),
+    ("markdown", "Note d'évaluation (le titre h1 vient du gabarit, tiré de metadata.title).", []),
     ("code", f"""\
 display(blocs.essentiel(
     titre="Pilote {PIEGE}",
@@ -161,7 +161,8 @@ def test_structure_du_rapport(rapport):
     page = _sans_plotly_js(rapport)
     titres = re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", page, flags=re.S)
     textes = [re.sub("<[^>]+>", "", t).strip() for _, t in titres]
-    assert textes[0] == "Pilotage du chauffage de quatre écoles"
+    assert textes[0] == "Pilotage du chauffage &amp; des écoles &lt;Douai&gt;"  # h1 du gabarit, échappé
+    assert titres[0][0] == "1"
     assert textes[1] == "L'essentiel"  # avant toutes les autres sections
     assert textes.index("L'essentiel") < textes.index("Ce que montrent les mesures")
     niveaux = [int(n) for n, _ in titres]
