@@ -119,5 +119,9 @@ def test_calendrier_ecoles_zone_b():
     assert cal.loc["2025-02-10", "motif"] == "vacances"  # hiver zone B
     assert not cal.loc["2025-03-03", "inoccupe"]  # hiver zone A, pas B
     assert cal.loc["2024-11-11", "motif"] == "férié"
-    with pytest.raises(ErreurDonnees):
-        calendrier_ecoles("2019-01-01", "2019-12-31")
+    # Pont de l'Ascension 2025 (vendredi 30 mai), déduit de la date de l'Ascension.
+    assert cal.loc["2025-05-30", "inoccupe"] and cal.loc["2025-05-29", "motif"] == "férié"
+    # Dates officielles au-delà de celles du paquet : message clair plutôt qu'un calendrier faux.
+    with pytest.raises(ErreurDonnees) as e:
+        calendrier_ecoles("2031-01-01", "2031-12-31")
+    assert "vacances-scolaires-france" in str(e.value)

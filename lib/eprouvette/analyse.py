@@ -95,6 +95,25 @@ class Analyse:
         return d
 
 
+def calendrier_occupation(pilote: Pilote) -> pd.DataFrame | None:
+    """Occupation jour par jour (colonnes date, inoccupe, motif) selon ``occupation`` de pilote.yaml."""
+    from .domaines.energie import calendrier_ecoles, jours_feries
+
+    debut, fin = pilote.periode_reference.debut, pilote.periode_experimentation.fin
+    if pilote.occupation == "ecole_zone_b":
+        return calendrier_ecoles(debut, fin)
+    if pilote.occupation == "bureaux":
+        jours = pd.date_range(debut, fin, freq="D")
+        feries = set()
+        for an in range(debut.year, fin.year + 1):
+            feries |= set(jours_feries(an))
+        weekend = jours.day_of_week >= 5
+        ferie = pd.Index([j.date() in feries for j in jours])
+        motif = ["week-end" if w else ("férié" if f else "") for w, f in zip(weekend, ferie)]
+        return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie.to_numpy(), "motif": motif})
+    return None
+
+
 def _evaluer_energie(pilote: Pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from .methodes.reference_energetique import evaluer_energie
 
@@ -107,6 +126,8 @@ def _evaluer_energie(pilote: Pilote, mesures: pd.DataFrame, meteo: pd.DataFrame 
         indicateur=ind.identifiant,
         periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
         periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
+        calendrier=calendrier_occupation(pilote),
+        unite=ind.unite,
     )
 
 

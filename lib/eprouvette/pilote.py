@@ -147,6 +147,8 @@ class Pilote:
     conditions_de_succes: tuple[str, ...] = ()
     contact: str | None = None
     notes: str | None = None
+    #: Calendrier d'occupation des bâtiments : ecole_zone_b, bureaux ou continue (défaut).
+    occupation: str = "continue"
     lignes: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -564,6 +566,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         type_pilote=donnees["type_pilote"],
         technologie=donnees["technologie"],
         contexte=donnees["contexte"],
+        occupation=donnees.get("occupation", "continue"),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},
         sites=sites,

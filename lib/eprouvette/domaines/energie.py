@@ -32,7 +32,7 @@ __all__ = [
     "jours_feries",
     "vacances_zone_b",
     "calendrier_ecoles",
-    "VACANCES_ZONE_B",
+    "ZONE_SCOLAIRE",
 ]
 
 
@@ -233,84 +233,59 @@ def lire_meteo_france(chemin: str | Path, poste: str | None = None) -> pd.DataFr
 # Calendrier : jours fériés et vacances scolaires (zone B, Hauts-de-France)
 # --------------------------------------------------------------------------------------------
 
-#: Vacances scolaires de la zone B (académies d'Amiens et de Lille), du premier au dernier jour
-#: sans classe inclus (samedi de départ au dimanche précédant la reprise).
-#: Source : calendriers scolaires officiels du ministère de l'Éducation nationale
-#: (education.gouv.fr), années scolaires 2022-2023 à 2024-2025, recopiés à la main (à confirmer avec le paquet
-#: ``vacances-scolaires-france`` dès qu'il est installé). Le pont de l'Ascension est compté.
-VACANCES_ZONE_B: list[tuple[str, str, str]] = [
-    ("Vacances de la Toussaint 2022", "2022-10-22", "2022-11-06"),
-    ("Vacances de Noël 2022", "2022-12-17", "2023-01-02"),
-    ("Vacances d'hiver 2023", "2023-02-11", "2023-02-26"),
-    ("Vacances de printemps 2023", "2023-04-15", "2023-05-01"),
-    ("Pont de l'Ascension 2023", "2023-05-18", "2023-05-21"),
-    ("Vacances d'été 2023", "2023-07-08", "2023-09-03"),
-    ("Vacances de la Toussaint 2023", "2023-10-21", "2023-11-05"),
-    ("Vacances de Noël 2023", "2023-12-23", "2024-01-07"),
-    ("Vacances d'hiver 2024", "2024-02-24", "2024-03-10"),
-    ("Vacances de printemps 2024", "2024-04-20", "2024-05-05"),
-    ("Pont de l'Ascension 2024", "2024-05-09", "2024-05-12"),
-    ("Vacances d'été 2024", "2024-07-06", "2024-09-01"),
-    ("Vacances de la Toussaint 2024", "2024-10-19", "2024-11-03"),
-    ("Vacances de Noël 2024", "2024-12-21", "2025-01-05"),
-    ("Vacances d'hiver 2025", "2025-02-08", "2025-02-23"),
-    ("Vacances de printemps 2025", "2025-04-05", "2025-04-21"),
-    ("Pont de l'Ascension 2025", "2025-05-29", "2025-06-01"),
-    ("Vacances d'été 2025", "2025-07-05", "2025-08-31"),
-]
-_COUVERTURE_ZONE_B = (date(2022, 9, 1), date(2025, 8, 31))
+#: Les dates viennent de paquets maintenus, pas d'une table recopiée à la main :
+#: - vacances scolaires : ``vacances-scolaires-france`` (dates officielles publiées par le ministère
+#:   de l'Éducation nationale sur data.education.gouv.fr, embarquées dans le paquet, 1990 à mi-2028) ;
+#: - jours fériés : ``holidays`` (règles du calendrier légal français, métropole).
+#: Le pont de l'Ascension (vendredi suivant le jeudi de l'Ascension, classes vaquées au niveau national
+#: depuis l'arrêté du calendrier scolaire 2019-2020) n'est pas dans le premier paquet : il est déduit
+#: de la date de l'Ascension donnée par le second.
+ZONE_SCOLAIRE = "B"  # académies d'Amiens et de Lille (Hauts-de-France)
 
 
-def _paques(annee: int) -> date:
-    """Dimanche de Pâques (calendrier grégorien, algorithme de Meeus / Jones / Butcher)."""
-    a = annee % 19
-    b, c = divmod(annee, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    mois = (h + l_ - 7 * m + 114) // 31
-    jour = (h + l_ - 7 * m + 114) % 31 + 1
-    return date(annee, mois, jour)
+@lru_cache(maxsize=1)
+def _vacances_officielles():
+    from vacances_scolaires_france import SchoolHolidayDates
+
+    return SchoolHolidayDates()
 
 
 def jours_feries(annee: int) -> dict[date, str]:
-    """Jours fériés légaux en métropole (hors Alsace-Moselle) pour une année."""
-    p = _paques(annee)
-    return {
-        date(annee, 1, 1): "Jour de l'an",
-        p + timedelta(days=1): "Lundi de Pâques",
-        date(annee, 5, 1): "Fête du travail",
-        date(annee, 5, 8): "Victoire 1945",
-        p + timedelta(days=39): "Ascension",
-        p + timedelta(days=50): "Lundi de Pentecôte",
-        date(annee, 7, 14): "Fête nationale",
-        date(annee, 8, 15): "Assomption",
-        date(annee, 11, 1): "Toussaint",
-        date(annee, 11, 11): "Armistice 1918",
-        date(annee, 12, 25): "Noël",
-    }
+    """Jours fériés légaux en métropole (hors Alsace-Moselle) pour une année (paquet ``holidays``)."""
+    import holidays
+
+    return dict(holidays.France(years=annee, language="fr"))
+
+
+def _ponts_ascension(annees) -> set[date]:
+    ponts = set()
+    for an in annees:
+        for jour, nom in jours_feries(an).items():
+            if nom == "Ascension":
+                ponts.add(jour + timedelta(days=1))
+    return ponts
 
 
 def vacances_zone_b(dates) -> pd.Series:
-    """Vrai pour les jours de vacances scolaires en zone B (voir :data:`VACANCES_ZONE_B`).
+    """Vrai pour les jours de vacances scolaires en zone B (dates officielles), pont de l'Ascension compris.
 
-    Lève une ErreurDonnees si une date sort de la période couverte par la table recopiée.
+    Lève une ErreurDonnees si une date sort des années couvertes par les dates officielles.
     """
+    from vacances_scolaires_france import UnsupportedYearException
+
     d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
-    debut, fin = (pd.Timestamp(x) for x in _COUVERTURE_ZONE_B)
-    if len(d) and (d.min() < debut or d.max() > fin):
+    officiel = _vacances_officielles()
+    ponts = _ponts_ascension(range(d.min().year, d.max().year + 1)) if len(d) else set()
+    try:
+        res = np.array(
+            [officiel.is_holiday_for_zone(j.date(), ZONE_SCOLAIRE) or j.date() in ponts for j in d], dtype=bool
+        )
+    except UnsupportedYearException as e:
         raise ErreurDonnees(
-            "eprouvette/domaines/energie.py", "dates hors de la table des vacances de la zone B.",
-            champ="VACANCES_ZONE_B",
-            attendu=f"des dates entre le {debut:%d/%m/%Y} et le {fin:%d/%m/%Y}",
-            conseil="Fournissez un calendrier d'occupation (colonnes date, inoccupe) ou complétez la table.")
-    res = np.zeros(len(d), dtype=bool)
-    for _, a, b in VACANCES_ZONE_B:
-        res |= (d >= pd.Timestamp(a)) & (d <= pd.Timestamp(b))
+            "calendrier scolaire", f"pas de dates officielles de vacances pour ces dates ({e}).",
+            attendu="des dates couvertes par le paquet vacances-scolaires-france (1990 à mi-2028)",
+            conseil="Fournissez un calendrier d'occupation (colonnes date, inoccupe) ou mettez le paquet à jour.",
+        ) from None
     return pd.Series(res, index=d, name="vacances")
 
 

@@ -239,6 +239,7 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
             "leur chauffage fonctionne souvent à plein régime les soirs, week-ends et vacances. La "
             "ville équipe quatre écoles et en suit trois autres, non équipées, comme témoins. Une "
             "consigne municipale de sobriété s'applique à toutes les écoles à partir de novembre 2024."),
+        "occupation": "ecole_zone_b",
         "porteur": {"nom": "Ville de Saint-Quentin", "type": "commune", "codes_insee": ["02691"]},
         "periodes": {
             "reference": {"debut": p.reference[0], "fin": p.reference[1]},
