@@ -205,7 +205,7 @@ def donnees(a) -> list:
 
 def resultats(a) -> list:
     r, p = a.resultat, a.pilote
-    sortie = [blocs.Bloc(f"<p>{_e(r.resume)}</p><p>{_e(phrase_effet(r))}</p>")]
+    sortie = [blocs.Bloc(f"<p>{_e(r.resume or phrase_effet(r))}</p>")]
     cf = r.contrefactuel
     if cf is not None and len(cf):
         d = cf.copy()
