@@ -16,6 +16,7 @@ import pandas as pd
 from . import economie as eco
 from .lecture import charger_mesures, charger_meteo
 from .methodes.base import ResultatImpact
+from .methodes.choix import ChoixMethode, choisir_methode
 from .pilote import Pilote, charger_pilote
 from .qualite import BilanQualite, bilan_qualite
 from .recommandation import Recommandation, recommander
@@ -33,6 +34,8 @@ class Analyse:
     economie_annuelle: eco.EconomieAnnuelle | None
     recommandation: Recommandation
     notes_economie: list[str] = field(default_factory=list)
+    #: Le plan choisi d'après les données, son explication et ce qu'il ne peut pas montrer.
+    choix: ChoixMethode | None = None
 
     @property
     def indicateur(self):
@@ -179,6 +182,13 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         pilote.periode_experimentation.fin,
         {s.identifiant: s.nom for s in pilote.sites},
     )
+    choix = choisir_methode(
+        a_periode_avant=pilote.periode_reference.jours > 0,
+        n_temoins=len(pilote.sites_temoins),
+        n_experimentes=len(pilote.sites_experimentaux),
+        energie_meteo=pilote.domaine == "energie" and meteo is not None,
+        comptage=ind.type_mesure == "comptage",
+    )
     if pilote.domaine == "energie":
         resultat = _evaluer_energie(pilote, mesures, meteo)
     else:  # pragma: no cover - les autres domaines arrivent avec leurs carnets
@@ -196,4 +206,4 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         temps_retour_ans=resultat_eco.delai_retour_actualise if resultat_eco else None,
         duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
     )
-    return Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes)
+    return Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes, choix)

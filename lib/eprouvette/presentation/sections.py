@@ -314,7 +314,10 @@ def recommandation(a) -> list:
 
 def limites(a) -> blocs.Bloc:
     r = a.resultat
-    items = list(r.limites) + list(a.notes_economie)
+    items = list(r.limites)
+    if a.choix is not None:
+        items += [x for x in a.choix.ne_peut_pas_montrer if x not in items]
+    items += list(a.notes_economie)
     return blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
 
 

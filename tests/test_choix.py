@@ -1,0 +1,26 @@
+"""Le choix du plan d'évaluation suit les données (docs/methodes.md)."""
+
+from eprouvette.methodes.choix import choisir_methode
+
+
+def test_sans_periode_avant_pas_d_evaluation():
+    c = choisir_methode(a_periode_avant=False, n_temoins=3)
+    assert c.identifiant == "aucune" and c.ne_peut_pas_montrer
+
+
+def test_energie_dependante_de_la_meteo():
+    assert choisir_methode(a_periode_avant=True, n_temoins=3, energie_meteo=True).identifiant == "reference_energetique"
+
+
+def test_temoins_doubles_differences_ou_controle_synthetique():
+    dd = choisir_methode(a_periode_avant=True, n_temoins=3, n_experimentes=4)
+    assert dd.identifiant == "doubles_differences" and "bootstrap" in dd.explication
+    cs = choisir_methode(a_periode_avant=True, n_temoins=8, n_experimentes=1)
+    assert cs.identifiant == "controle_synthetique"
+
+
+def test_serie_seule_et_comptage():
+    c = choisir_methode(a_periode_avant=True, n_temoins=0, comptage=True, n_periodes_avant=6)
+    assert c.identifiant == "serie_interrompue" and c.options["famille"] == "quasi_poisson"
+    assert "seulement 6 périodes" in c.explication
+    assert choisir_methode(a_periode_avant=True).options["famille"] == "gaussienne"
