@@ -168,3 +168,27 @@ def test_second_passage_ne_refait_rien_puis_incremental(lot):
     assert (rapports / "domaine-inconnu.html").exists()
     assert [p.stat().st_mtime_ns for p in cibles[:2]] == dates[:2]
     assert r.returncode == 1 and "2 pilote(s) en échec" in r.stdout
+
+
+@pytest.mark.navigateur
+def test_rapport_dans_chromium(lot):
+    """Le vrai rapport, ouvert dans Chromium : aucune erreur, aucune requête réseau, chaque graphique
+    dessiné avec ses types de traces, titres dans l'ordre ; la capture du premier écran est écrite à côté."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_chromium, verifier_page
+
+    exiger_chromium()
+    html = lot["rapports"] / f"{EXEMPLE}.html"
+    capture = lot["rapports"] / f"{EXEMPLE}.png"
+    r = verifier_page(html, capture=capture)
+    assert r["problemes"] == [], r["problemes"]
+    assert r["erreurs_console"] == [] and r["erreurs_page"] == [] and r["requetes_reseau"] == []
+    assert r["langue"] == "fr" and r["titre"]
+    assert len(r["graphiques"]) >= 2
+    for g in r["graphiques"]:
+        assert g["a_svg"] and set(g["types"]) == {"scatter"}, g
+    assert [t["niveau"] for t in r["titres"]][:2] == [1, 2] and r["titres"][1]["texte"] == "L'essentiel"
+    assert capture.stat().st_size > 10_000
+    print(f"taille du rapport {EXEMPLE} : {html.stat().st_size / 1e6:.2f} Mo")
