@@ -164,6 +164,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 request_save_on_cell_execute=False,
                 cwd=str(config.NOTEBOOKS),
                 shutdown_kernel="immediate",
+                # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except PapermillExecutionError as e:
             journal.append("".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
