@@ -156,7 +156,7 @@ def test_sites_absents_et_colonnes():
         evaluer_energie(pg.mesures.drop(columns="valeur"), pg.meteo, **args)
 
 
-def _simuler(effet: float, graines: range):
+def _simuler(effet: float, graines: range, erreurs: list | None = None):
     couverts = significatifs = 0
     for g in graines:
         pg = generer_pilote_energie(g, ParametresEnergie(effet_chauffage=effet))
@@ -168,6 +168,8 @@ def _simuler(effet: float, graines: range):
         jours = cf.loc[(cf["periode"] == "experimentation") & cf["observe"].notna(), "date"]
         vrai = pg.effet_vrai_journalier.reindex(jours).sum()
         couverts += res.ic_bas <= vrai <= res.ic_haut
+        if erreurs is not None:
+            erreurs.append(res.effet - vrai)
         significatifs += res.significatif
     return couverts / len(graines), significatifs / len(graines)
 
@@ -175,8 +177,14 @@ def _simuler(effet: float, graines: range):
 @pytest.mark.lent
 def test_simulation_couverture_et_faux_positifs():
     """Bruit autocorrélé multiplicatif, choc commun, témoins : l'intervalle à 95 % est calibré."""
-    couverture, puissance = _simuler(-0.12, range(10_000, 10_200))
+    erreurs: list[float] = []
+    couverture, puissance = _simuler(-0.12, range(10_000, 10_200), erreurs)
     assert 0.92 <= couverture <= 0.98, couverture
     assert puissance >= 0.9
+    # Sans biais à l'incertitude près : l'erreur moyenne est à moins de 3 erreurs-types de zéro.
+    import numpy as np
+
+    e = np.asarray(erreurs)
+    assert abs(e.mean()) <= 3 * e.std(ddof=1) / np.sqrt(len(e)), (e.mean(), e.std(ddof=1))
     _, faux_positifs = _simuler(0.0, range(20_000, 20_200))
     assert faux_positifs <= 0.06, faux_positifs
