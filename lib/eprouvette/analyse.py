@@ -36,6 +36,8 @@ class Analyse:
     notes_economie: list[str] = field(default_factory=list)
     #: Le plan choisi d'après les données, son explication et ce qu'il ne peut pas montrer.
     choix: ChoixMethode | None = None
+    #: Indicateurs communs du FEDER (RCO / RCR) que le pilote nourrit, avec leurs valeurs.
+    indicateurs_feder: list = field(default_factory=list)
 
     @property
     def indicateur(self):
@@ -73,6 +75,7 @@ class Analyse:
             "feder_eur": p.financement.feder_eur,
         }
         d.update(self.recommandation.en_dict())
+        d["indicateurs_feder"] = [i.en_dict() for i in self.indicateurs_feder]
         if self.economie is not None:
             e = self.economie
             d["economie"] = {
@@ -98,76 +101,38 @@ class Analyse:
         return d
 
 
-def calendrier_occupation(pilote: Pilote) -> pd.DataFrame | None:
-    """Occupation jour par jour (colonnes date, inoccupe, motif) selon ``occupation`` de pilote.yaml."""
-    from .domaines.energie import calendrier_ecoles, jours_feries
+def module_domaine(domaine: str):
+    """Le module d'analyse d'un domaine : ``eprouvette.domaines.<domaine>_pilote``.
 
-    debut, fin = pilote.periode_reference.debut, pilote.periode_experimentation.fin
-    if pilote.occupation == "ecole_zone_b":
-        return calendrier_ecoles(debut, fin)
-    if pilote.occupation == "bureaux":
-        jours = pd.date_range(debut, fin, freq="D")
-        feries = set()
-        for an in range(debut.year, fin.year + 1):
-            feries |= set(jours_feries(an))
-        weekend = jours.day_of_week >= 5
-        ferie = pd.Index([j.date() in feries for j in jours])
-        motif = ["week-end" if w else ("férié" if f else "") for w, f in zip(weekend, ferie)]
-        return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie.to_numpy(), "motif": motif})
-    return None
+    Il expose :
+    - ``evaluer_pilote(pilote, mesures, meteo) -> ResultatImpact`` ;
+    - ``economie_annuelle(pilote, resultat, valorisation) -> EconomieAnnuelle | None`` (None : l'effet
+      n'a pas de prix connu ; l'économie n'est alors pas chiffrée et le critère d'efficience n'est pas évalué) ;
+    - ``indicateurs_feder(analyse) -> list[IndicateurFeder]`` (indicateurs communs du FEDER nourris par le pilote).
+    """
+    import importlib
 
-
-def _evaluer_energie(pilote: Pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
-    from .methodes.reference_energetique import evaluer_energie
-
-    ind = pilote.indicateur_principal
-    return evaluer_energie(
-        mesures[mesures["indicateur"] == ind.identifiant],
-        meteo,
-        sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
-        sites_temoins=[s.identifiant for s in pilote.sites_temoins],
-        indicateur=ind.identifiant,
-        periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
-        periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
-        calendrier=calendrier_occupation(pilote),
-        unite=ind.unite,
-    )
+    try:
+        return importlib.import_module(f"eprouvette.domaines.{domaine}_pilote")
+    except ModuleNotFoundError as e:
+        if e.name != f"eprouvette.domaines.{domaine}_pilote":
+            raise
+        raise NotImplementedError(f"le domaine « {domaine} » n'a pas encore de module d'analyse") from None
 
 
-def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str]):
+def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str], domaine_mod):
     """VAN, temps de retour, Monte-Carlo : seulement si l'effet a une unité que l'on sait valoriser."""
     val = eco.charger_valorisation()
-    ind = pilote.indicateur_principal
-    jours = pilote.periode_experimentation.jours
-    facteur_annuel = 365.25 / jours
-    signe = -1.0 if ind.sens_souhaite == "baisse" else 1.0
-    if pilote.domaine == "energie" and ind.unite == "kWh" and ind.vecteur_energetique in val.prix_energie:
-        prix = val.prix_energie[ind.vecteur_energetique]
-        # Les compteurs de gaz et les factures sont en kWh PCS : le facteur d'émission (en PCI) est converti.
-        base = "PCS" if ind.vecteur_energetique == "gaz_naturel" else "PCI"
-        tco2e = (
-            val.facteur_emission_t(ind.vecteur_energetique, base=base)
-            if ind.vecteur_energetique in val.facteurs_emission
-            else 0.0
-        )
-        annuelle = eco.EconomieAnnuelle.depuis_impact(
-            resultat,
-            facteur_annuel=facteur_annuel,
-            prix_unitaire=prix.valeur,
-            tco2e_par_unite=tco2e,
-            signe=signe,
-            plage_prix=prix.plage(),
-        )
-    else:
+    annuelle = domaine_mod.economie_annuelle(pilote, resultat, val)
+    if annuelle is None:
+        ind = pilote.indicateur_principal
         notes.append(
             f"L'indicateur « {ind.libelle} » ({ind.unite}) n'a pas de prix dans les paramètres de "
             "valorisation : l'économie n'est pas chiffrée en euros."
         )
         return None, None, None
     couts = eco.Couts.depuis_pilote(pilote.brut)
-    resultat_eco = eco.evaluer(couts, annuelle, val)
-    mc = eco.simuler(couts, annuelle, val)
-    return resultat_eco, mc, annuelle
+    return eco.evaluer(couts, annuelle, val), eco.simuler(couts, annuelle, val), annuelle
 
 
 def analyser_pilote(dossier: str | Path) -> Analyse:
@@ -189,16 +154,14 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         energie_meteo=pilote.domaine == "energie" and meteo is not None,
         comptage=ind.type_mesure == "comptage",
     )
-    if pilote.domaine == "energie":
-        resultat = _evaluer_energie(pilote, mesures, meteo)
-    else:  # pragma: no cover - les autres domaines arrivent avec leurs carnets
-        raise NotImplementedError(f"domaine {pilote.domaine} : pas encore d'analyse")
+    domaine_mod = module_domaine(pilote.domaine)
+    resultat = domaine_mod.evaluer_pilote(pilote, mesures, meteo)
     resultat.verifications = list(resultat.verifications) + [
         v for v in qualite.verifications if v.statut != "reussie"
     ]
 
     notes: list[str] = []
-    resultat_eco, mc, annuelle = _economie(pilote, resultat, notes)
+    resultat_eco, mc, annuelle = _economie(pilote, resultat, notes, domaine_mod)
     reco = recommander(
         resultat,
         ind.sens_souhaite,
@@ -206,4 +169,6 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         temps_retour_ans=resultat_eco.delai_retour_actualise if resultat_eco else None,
         duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
     )
-    return Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes, choix)
+    analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes, choix)
+    analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
+    return analyse

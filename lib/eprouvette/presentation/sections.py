@@ -372,3 +372,28 @@ def provenance(a, parametres: dict | None = None) -> blocs.Bloc:
         + f"<p>Empreintes SHA-256 (16 premiers caractères) des fichiers d'entrée :</p><ul>{lignes}</ul>"
         "</footer>"
     )
+
+
+def indicateurs_feder(a) -> list:
+    """Les indicateurs communs du FEDER (RCO / RCR) que le pilote nourrit, avec leurs valeurs."""
+    if not a.indicateurs_feder:
+        return [blocs.Bloc("<p>Ce pilote ne nourrit aucun indicateur commun du FEDER mesurable ici.</p>")]
+    df = pd.DataFrame(
+        [
+            {
+                "Code": i.code,
+                "Indicateur": i.libelle,
+                "Valeur": i.valeur,
+                "Unité": i.unite,
+                "Comment elle est obtenue": i.note,
+            }
+            for i in a.indicateurs_feder
+        ]
+    )
+    return [
+        blocs.tableau(
+            df,
+            "Indicateurs communs du FEDER 2021-2027 (règlement (UE) 2021/1058, annexe I)",
+            formats={"Valeur": lambda v: t.nombre(v, 1 if abs(v) < 100 else 0)},
+        )
+    ]
