@@ -1,35 +1,48 @@
 """Régénère les pilotes d'exemple simulés dans donnees/pilotes/ (commande de développeur).
 
-    .venv/bin/python outils/generer_exemples.py
+    .venv/bin/python outils/generer_exemples.py            # tous les exemples
+    .venv/bin/python outils/generer_exemples.py ID [ID…]   # certains seulement
 
 Jamais lancée par une construction (les données d'entrée sont en lecture seule pour `make`).
-Pour une graine donnée, les fichiers produits sont identiques à l'octet près ; un test vérifie
-que les exemples versionnés correspondent au générateur.
+Chaque module de ``eprouvette.generateurs`` qui expose ``EXEMPLES`` (liste de couples
+``(identifiant, fonction qui écrit le pilote dans un dossier)``) est pris en compte. Pour une
+graine donnée, les fichiers produits sont identiques à l'octet près ; un test vérifie que les
+exemples versionnés correspondent aux générateurs.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE / "lib"))
 
-from eprouvette.generateurs.energie import ParametresEnergie, ecrire_pilote, generer_pilote_energie  # noqa: E402
 
-#: Pilotes d'exemple : (dossier, générateur, graine, paramètres).
-EXEMPLES = [
-    ("energie-gtb-ecoles-saint-quentin", generer_pilote_energie, 2024, ParametresEnergie()),
-]
+def exemples() -> dict:
+    """Identifiant -> fonction d'écriture, pour tous les générateurs."""
+    import eprouvette.generateurs as paquet
+
+    tous = {}
+    for info in sorted(pkgutil.iter_modules(paquet.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"eprouvette.generateurs.{info.name}")
+        for identifiant, ecrire in getattr(module, "EXEMPLES", []):
+            if identifiant in tous:
+                raise SystemExit(f"exemple « {identifiant} » déclaré deux fois")
+            tous[identifiant] = ecrire
+    return tous
 
 
-def main(destination: Path | None = None) -> None:
+def main(destination: Path | None = None, selection: list[str] | None = None) -> None:
     dossier_pilotes = destination or (RACINE / "donnees" / "pilotes")
-    for nom, generateur, graine, parametres in EXEMPLES:
-        pilote = generateur(graine, parametres)
-        ecrire_pilote(pilote, dossier_pilotes / nom)
+    for nom, ecrire in exemples().items():
+        if selection and nom not in selection:
+            continue
+        ecrire(dossier_pilotes / nom)
         print(f"{nom} : écrit dans {dossier_pilotes / nom}")
 
 
 if __name__ == "__main__":
-    main()
+    main(selection=sys.argv[1:] or None)

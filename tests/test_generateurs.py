@@ -18,15 +18,22 @@ EXEMPLE = config.PILOTES / "energie-gtb-ecoles-saint-quentin"
 FICHIERS = ["pilote.yaml", "mesures.csv", "meteo.csv", "verite.yaml"]
 
 
-def test_exemple_regenere_a_l_identique(tmp_path):
+def test_exemples_regeneres_a_l_identique(tmp_path):
+    """Chaque pilote d'exemple versionné est exactement ce que produit son générateur."""
     sys.path.insert(0, str(config.RACINE / "outils"))
     try:
         import generer_exemples
     finally:
         sys.path.pop(0)
     generer_exemples.main(tmp_path)
-    for f in FICHIERS:
-        assert (tmp_path / EXEMPLE.name / f).read_bytes() == (EXEMPLE / f).read_bytes(), f
+    generes = sorted(p.name for p in tmp_path.iterdir())
+    verses = sorted(p.parent.name for p in config.PILOTES.glob("*/verite.yaml"))
+    assert generes == verses
+    for nom in generes:
+        fichiers = sorted(f.name for f in (tmp_path / nom).iterdir())
+        assert fichiers == sorted(f.name for f in (config.PILOTES / nom).iterdir()), nom
+        for f in fichiers:
+            assert (tmp_path / nom / f).read_bytes() == (config.PILOTES / nom / f).read_bytes(), f"{nom}/{f}"
 
 
 def test_graine_reproductible_et_distincte(tmp_path):

@@ -45,6 +45,9 @@ class ParametresEnergie:
     """Paramètres du pilote simulé (tous documentés dans verite.yaml)."""
 
     identifiant: str = "energie-gtb-ecoles-saint-quentin"
+    #: Commune du porteur (nom, code INSEE) : une commune réelle des Hauts-de-France.
+    commune: str = "Saint-Quentin"
+    code_insee: str = "02691"
     reference: tuple[str, str] = ("2022-09-01", "2024-08-31")
     experimentation: tuple[str, str] = ("2024-09-01", "2025-08-31")
     n_experimentaux: int = 4
@@ -157,7 +160,7 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
             cf_vrai += attendu_sans
         lignes.append(pd.DataFrame({"date": dates[~manque], "site": ident, "indicateur": INDICATEUR,
                                     "valeur": np.round(valeur[~manque], 1)}))
-        sites.append({"identifiant": ident, "nom": nom, "role": role, "code_insee": "02691",
+        sites.append({"identifiant": ident, "nom": nom, "role": role, "code_insee": p.code_insee,
                       "surface_m2": surface,
                       "description": "Bâtiment fictif (données simulées), chauffage au gaz naturel."})
         params_sites.append({"site": ident, "role": role, "surface_m2": surface,
@@ -215,6 +218,16 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
     )
 
 
+_NOMBRES = {1: "une", 2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six"}
+_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+         "novembre", "décembre"]
+
+
+def _mois_fr(iso: str) -> str:
+    annee, mois = int(iso[:4]), int(iso[5:7])
+    return f"{_MOIS[mois - 1]} {annee}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:+.0f} %".replace("-", "−")
 
@@ -225,7 +238,7 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
     feder = round(0.6 * investissement, 0)
     return {
         "identifiant": p.identifiant,
-        "titre": f"Gestion technique du bâtiment connectée dans {n} écoles de Saint-Quentin",
+        "titre": f"Gestion technique du bâtiment connectée dans {n} écoles de {p.commune}",
         "domaine": "energie",
         "type_pilote": "gtb-ecoles",
         "technologie": (
@@ -237,10 +250,11 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
             "Pilote simulé (données fictives) pour tester la chaîne d'évaluation. Les écoles "
             "représentent une part importante de la consommation de gaz des bâtiments communaux ; "
             "leur chauffage fonctionne souvent à plein régime les soirs, week-ends et vacances. La "
-            "ville équipe quatre écoles et en suit trois autres, non équipées, comme témoins. Une "
-            "consigne municipale de sobriété s'applique à toutes les écoles à partir de novembre 2024."),
+            f"ville équipe {_NOMBRES.get(n, n)} écoles et en suit {_NOMBRES.get(p.n_temoins, p.n_temoins)} "
+            "autres, non équipées, comme témoins. Une "
+            f"consigne municipale de sobriété s'applique à toutes les écoles à partir de {_mois_fr(p.debut_choc_commun)}."),
         "occupation": "ecole_zone_b",
-        "porteur": {"nom": "Ville de Saint-Quentin", "type": "commune", "codes_insee": ["02691"]},
+        "porteur": {"nom": f"Ville de {p.commune}", "type": "commune", "codes_insee": [p.code_insee]},
         "periodes": {
             "reference": {"debut": p.reference[0], "fin": p.reference[1]},
             "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
@@ -265,7 +279,7 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
         },
         "financement": {
             "feder_eur": feder,
-            "cofinancements": [{"financeur": "Ville de Saint-Quentin (autofinancement)",
+            "cofinancements": [{"financeur": f"Ville de {p.commune} (autofinancement)",
                                 "montant_eur": investissement - feder}],
         },
         "conditions_de_succes": [
@@ -291,3 +305,40 @@ def ecrire_pilote(pilote: PiloteGenere, dossier: str | Path) -> Path:
     ecrire_yaml(pilote.verite, dossier / "verite.yaml",
                 entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
     return dossier
+
+
+def _exemple(graine: int, parametres: ParametresEnergie):
+    def ecrire(dossier):
+        return ecrire_pilote(generer_pilote_energie(graine, parametres), dossier)
+
+    return ecrire
+
+
+#: Pilotes d'exemple du domaine énergie (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
+#: - Saint-Quentin : effet net clair (−12 % du chauffage), deux ans de référence, un an d'expérimentation,
+#:   trois témoins -> « généraliser ».
+#: - Beauvais : expérimentation de deux mois d'hiver seulement, deux écoles et deux témoins, bruit fort :
+#:   l'effet vrai (−8 % du chauffage) ne peut pas être établi -> « étendre l'expérimentation ».
+EXEMPLES = [
+    ("energie-gtb-ecoles-saint-quentin", _exemple(2024, ParametresEnergie())),
+    (
+        "energie-gtb-ecoles-beauvais",
+        _exemple(
+            60057,
+            ParametresEnergie(
+                identifiant="energie-gtb-ecoles-beauvais",
+                commune="Beauvais",
+                code_insee="60057",
+                reference=("2023-01-02", "2024-12-31"),
+                experimentation=("2025-01-06", "2025-02-28"),
+                n_experimentaux=2,
+                n_temoins=2,
+                effet_chauffage=-0.08,
+                choc_commun=0.0,
+                debut_choc_commun="2025-01-06",
+                ecart_type_site=0.18,
+                ecart_type_commun=0.08,
+            ),
+        ),
+    ),
+]
