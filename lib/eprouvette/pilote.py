@@ -149,6 +149,8 @@ class Pilote:
     notes: str | None = None
     #: Calendrier d'occupation des bâtiments : ecole_zone_b, bureaux ou continue (défaut).
     occupation: str = "continue"
+    #: Caractéristiques propres au domaine (linéaire de réseau, conteneurs…), vérifiées par le domaine.
+    caracteristiques: dict = field(default_factory=dict)
     lignes: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -567,6 +569,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         technologie=donnees["technologie"],
         contexte=donnees["contexte"],
         occupation=donnees.get("occupation", "continue"),
+        caracteristiques=dict(donnees.get("caracteristiques") or {}),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},
         sites=sites,
