@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible
+.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
@@ -49,13 +49,16 @@ lab: $(ENV_STAMP) ## Ouvre JupyterLab sur notebooks/ avec le noyau du projet
 	@$(PYTHON) -m ipykernel install --sys-prefix --name eprouvette --display-name "Python (Éprouvette)" >/dev/null
 	@$(PYTHON) -m jupyter lab --notebook-dir=notebooks
 
-navigateur: ## Installe Chromium (paquet Debian) pour les tests dans le navigateur et les PDF
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Installez Chromium : sudo apt-get install chromium" >&2; exit 1; fi; }
+pdf: rapports navigateur ## Imprime chaque rapport en PDF A4 (rapports/<id>.pdf) avec Chromium
+	@$(PYTHON) -m eprouvette.rapports.pdf
+
+navigateur: ## Installe Chromium et poppler-utils (paquets Debian) pour les tests dans le navigateur et les PDF
+	@{ command -v chromium && command -v pdftotext; } >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "Installez Chromium et poppler-utils : sudo apt-get install chromium poppler-utils" >&2; exit 1; fi; }
 
 navigateur-si-possible:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || $(MAKE) --no-print-directory navigateur || true
+	@{ command -v chromium && command -v pdftotext; } >/dev/null || [ "$$(id -u)" != 0 ] || $(MAKE) --no-print-directory navigateur || true
 	@command -v chromium >/dev/null || echo "Attention : Chromium absent (sudo make navigateur) ; les tests dans le navigateur seront sautés." >&2
 
 nettoyer: ## Supprime les fichiers produits (rapports, caches) ; ne touche jamais à donnees/

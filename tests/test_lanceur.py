@@ -192,3 +192,35 @@ def test_rapport_dans_chromium(lot):
     assert [t["niveau"] for t in r["titres"]][:2] == [1, 2] and r["titres"][1]["texte"] == "L'essentiel"
     assert capture.stat().st_size > 10_000
     print(f"taille du rapport {EXEMPLE} : {html.stat().st_size / 1e6:.2f} Mo")
+
+
+@pytest.mark.navigateur
+def test_pdf_premiere_page_porte_le_verdict(lot):
+    """`make pdf` : un PDF A4 par rapport ; sa première page porte le verdict et les chiffres clés."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_chromium
+
+    exiger_chromium()
+    if not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext absent (paquet Debian poppler-utils : make navigateur)")
+        pytest.skip("pdftotext absent (paquet Debian poppler-utils : make navigateur)")
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports.pdf"], capture_output=True, text=True,
+                       env=lot["env"], cwd=config.RACINE, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pdf = lot["rapports"] / f"{EXEMPLE}.pdf"
+    texte = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    resultats = json.loads((lot["rapports"] / f"{EXEMPLE}.json").read_text(encoding="utf-8"))
+    assert "L'ESSENTIEL" in texte.upper()
+    assert resultats["verdict_libelle"] in texte
+    for libelle in ("Effet mesuré", "Investissement"):
+        assert libelle in texte
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89" in pages or "A4" in pages  # A4
+    # Second passage : PDF à jour, rien à refaire.
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports.pdf"], capture_output=True, text=True,
+                       env=lot["env"], cwd=config.RACINE, timeout=120)
+    assert "à jour" in r.stdout
