@@ -324,6 +324,47 @@ def lire_dates(valeurs: pd.Series) -> pd.Series:
     return resultat
 
 
+def localiser_heure_legale(dates: pd.Series, groupes: pd.DataFrame | list[pd.Series] | None = None,
+                           fuseau: str = config.FUSEAU) -> pd.Series:
+    """Horodatages locaux sans fuseau (heure légale française) -> datetime64[ns, Europe/Paris].
+
+    Changement d'heure d'octobre : l'heure répétée (02:00 à 02:59) figure deux fois dans le
+    fichier ; dans l'ordre du fichier et pour chaque série (`groupes` : site et indicateur), la
+    première occurrence d'un horodatage est en heure d'été (CEST, UTC+2), la seconde en heure
+    d'hiver (CET, UTC+1) : aucune mesure perdue ni comptée deux fois. Une troisième occurrence
+    reste à l'heure d'hiver et sera donc signalée comme doublon.
+    Changement d'heure de mars : l'heure sautée (02:00 à 02:59) n'existe pas ; un horodatage qui
+    y tombe donne NaT (l'appelant le signale comme une erreur).
+    """
+    naives = pd.to_datetime(dates).astype("datetime64[ns]")
+    rang = _rang_heure_repetee(naives, groupes, fuseau)
+    return naives.dt.tz_localize(fuseau, ambiguous=(rang <= 0).to_numpy(), nonexistent="NaT")
+
+
+def _rang_heure_repetee(naives: pd.Series, groupes, fuseau: str = config.FUSEAU) -> pd.Series:
+    """Pour chaque horodatage de l'heure répétée d'octobre : 0 à sa première occurrence dans sa
+    série (ordre du fichier), 1 à la deuxième… ; -1 pour les autres horodatages."""
+    inexistantes = naives.notna() & naives.dt.tz_localize(fuseau, ambiguous=True, nonexistent="NaT").isna()
+    ambigues = naives.notna() & naives.dt.tz_localize(fuseau, ambiguous="NaT", nonexistent="NaT").isna() & ~inexistantes
+    rang = pd.Series(-1, index=naives.index)
+    if ambigues.any():
+        if groupes is None:
+            cles = []
+        elif isinstance(groupes, pd.DataFrame):
+            cles = [groupes[c] for c in groupes.columns]
+        else:
+            cles = list(groupes)
+        cles = [pd.Series(np.asarray(c, dtype=object), index=naives.index) for c in cles] + [naives]
+        cadre = pd.DataFrame({i: c for i, c in enumerate(cles)})
+        rang[ambigues] = cadre[ambigues.to_numpy()].groupby(list(range(len(cles))), sort=False, dropna=False).cumcount()
+    return rang
+
+
+def est_horodatage(valeurs: pd.Series) -> bool:
+    """Vrai si au moins une valeur porte une heure (données infra-journalières)."""
+    return bool(valeurs.astype("str").str.contains(":", regex=False).any())
+
+
 def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
     textes = valeurs.astype("str").str.strip()
     if dialecte.milliers:
@@ -424,13 +465,27 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     )
     rapport = ressource.validate(limit_errors=10 * MAX_ERREURS)
     cles = tuple(descripteur.get("primaryKey", ()))
+    # Heure répétée d'octobre : la deuxième écriture d'un même horodatage (heure d'hiver) n'est pas
+    # un doublon. Numéros de ligne frictionless (en-tête = 1) de ces deuxièmes occurrences.
+    secondes = set()
+    if "date" in entete and "date" in cles:
+        brutes = pd.Series([l[entete.index("date")] if entete.index("date") < len(l) else "" for l in lignes[1:]])
+        if est_horodatage(brutes):
+            groupes = [pd.Series([l[entete.index(c)].strip() if entete.index(c) < len(l) else "" for l in lignes[1:]])
+                       for c in cles if c != "date" and c in entete]
+            rang = _rang_heure_repetee(lire_dates(brutes), groupes)
+            secondes = {i + 2 for i in np.flatnonzero(rang.to_numpy() == 1)}
+    ignorees = 0
     for tache in rapport.tasks:
         for e in tache.errors:
+            if e.type == "primary-key" and getattr(e, "row_number", None) in secondes:
+                ignorees += 1
+                continue
             e._cles = cles
             traduite = _traduire_frictionless(e, chemin, debuts, champs, dialecte)
             if traduite is not None:
                 erreurs.append(traduite)
-    if not rapport.valid and not erreurs:
+    if not rapport.valid and not erreurs and ignorees < sum(len(t.errors) for t in rapport.tasks):
         erreurs.append(ErreurDonnees(chemin, "fichier non conforme au schéma : " + "; ".join(
             e.message for t in rapport.tasks for e in t.errors)[:500]))
 
@@ -453,6 +508,20 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
                 erreurs.append(ErreurDonnees(
                     chemin, f"« {valeur} » n'est pas une date du calendrier.", ligne=int(ligne), colonne=nom,
                     attendu=_attendu_champ(f, dialecte)))
+            if est_horodatage(df[nom]):
+                # Heure légale française : heure d'été / d'hiver résolue, heure sautée de mars refusée.
+                groupes = [df[c].str.strip() for c in cles if c != "date" and c in df.columns]
+                locales = localiser_heure_legale(dates, groupes)
+                for ligne, valeur in df.loc[dates.notna() & locales.isna(), nom].head(MAX_ERREURS).items():
+                    jour = dates.loc[ligne]
+                    erreurs.append(ErreurDonnees(
+                        chemin, f"l'horodatage « {valeur} » n'existe pas en heure légale française : le "
+                                f"{jour.day} mars {jour.year}, les horloges passent directement de 02:00 à 03:00.",
+                        ligne=int(ligne), colonne=nom,
+                        attendu="un horodatage en heure légale française, hors de l'heure sautée (02:00 à 02:59)",
+                        conseil="Vérifiez que l'export est bien en heure légale et non en heure d'hiver fixe ou en UTC ; "
+                                "sinon corrigez ou retirez cette ligne."))
+                dates = locales
             df[nom] = dates
         elif f.get("type") in ("number", "integer"):
             df[nom] = _vers_nombres(df[nom], dialecte)
@@ -483,14 +552,27 @@ def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier:
     return erreurs
 
 
+def _date_lisible(date: pd.Timestamp) -> str:
+    """2023-01-02 pour un jour ; 2024-10-27 02:15 (heure d'été) pour un horodatage de l'heure répétée."""
+    if date.tzinfo is None:
+        return f"{date:%Y-%m-%d %H:%M}".replace(" 00:00", "")
+    texte = f"{date:%Y-%m-%d %H:%M}"
+    if date.tz_localize(None).tz_localize(config.FUSEAU, ambiguous="NaT", nonexistent="NaT") is pd.NaT:
+        texte += " (heure d'été)" if date.dst() else " (heure d'hiver)"
+    return texte
+
+
 def charger_mesures(pilote) -> pd.DataFrame:
     """Toutes les mesures d'un pilote, contrôlées contre son pilote.yaml.
 
-    Colonnes : `date` (datetime64, heure locale sans fuseau ; minuit pour les données
-    journalières), `site` (texte), `indicateur` (texte), `valeur` (float64) ; trié par site,
-    indicateur et date. Lève `ErreursDonnees` pour un site ou un indicateur non déclaré et pour
-    une mesure en double (même date, site et indicateur, y compris d'un fichier à l'autre), en
-    nommant fichier et ligne.
+    Colonnes : `date`, `site` (texte), `indicateur` (texte), `valeur` (float64) ; trié par site,
+    indicateur et date. Données journalières : `date` en datetime64[ns] sans fuseau (minuit).
+    Données infra-journalières (un horodatage au moins porte une heure) : `date` en
+    datetime64[ns, Europe/Paris] ; l'heure répétée d'octobre est lue dans l'ordre du fichier
+    (première occurrence en heure d'été, seconde en heure d'hiver) et un horodatage dans l'heure
+    sautée de mars est une erreur. Lève `ErreursDonnees` pour un site ou un indicateur non
+    déclaré et pour une mesure en double (même instant, site et indicateur, y compris d'un
+    fichier à l'autre), en nommant fichier et ligne.
     """
     sites = [s.identifiant for s in pilote.sites]
     indicateurs = [i.identifiant for i in pilote.indicateurs]
@@ -507,6 +589,11 @@ def charger_mesures(pilote) -> pd.DataFrame:
         erreurs += _resume_inconnus(df, "site", sites, fichier, "site")
         erreurs += _resume_inconnus(df, "indicateur", indicateurs, fichier, "indicateur")
         morceaux.append(df.assign(_fichier=str(fichier), _ligne=df.index.to_numpy()).reset_index(drop=True))
+    if any(isinstance(m["date"].dtype, pd.DatetimeTZDtype) for m in morceaux):
+        # Un pilote qui mêle fichiers journaliers et infra-journaliers : tout en heure légale.
+        morceaux = [m if isinstance(m["date"].dtype, pd.DatetimeTZDtype)
+                    else m.assign(date=m["date"].dt.tz_localize(config.FUSEAU, ambiguous=True, nonexistent="shift_forward"))
+                    for m in morceaux]
     if morceaux:
         tout = pd.concat(morceaux, ignore_index=True)
         doublons = tout.duplicated(["date", "site", "indicateur"], keep=False)
@@ -519,8 +606,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
                     ailleurs = "" if premier[0] == tout.at[rang, "_fichier"] else f" de {chemin_lisible(premier[0])}"
                     erreurs.append(ErreurDonnees(
                         tout.at[rang, "_fichier"],
-                        f"ligne en double : même date ({tout.at[rang, 'date']:%Y-%m-%d %H:%M}), site et indicateur "
-                        f"qu'à la ligne {premier[1]}{ailleurs}.".replace(" 00:00)", ")"),
+                        f"ligne en double : même date ({_date_lisible(tout.at[rang, 'date'])}), site et indicateur "
+                        f"qu'à la ligne {premier[1]}{ailleurs}.",
                         ligne=int(tout.at[rang, "_ligne"]),
                         conseil="Gardez une seule mesure par date, site et indicateur."))
                 else:
@@ -542,6 +629,8 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
 
     Colonnes : `date` (datetime64), `temperature_min`, `temperature_max`, `temperature_moyenne`
     (°C, float64) ; la moyenne absente ou vide vaut (min + max) / 2. Vérifie que min <= max.
+    Les colonnes facultatives déclarées dans meteo.schema.json (par exemple des précipitations)
+    suivent, quand le fichier les donne.
     """
     if pilote.fichier_meteo is None:
         return None
@@ -565,4 +654,6 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
         df["temperature_moyenne"] = moyenne.astype("float64")
     df = df.sort_values("date").reset_index(drop=True)
     df.attrs = {}
-    return df[["date", "temperature_min", "temperature_max", "temperature_moyenne"]]
+    # Colonnes facultatives du schéma (précipitations…) gardées quand le fichier les donne.
+    base = ["date", "temperature_min", "temperature_max", "temperature_moyenne"]
+    return df[base + [c for c in df.columns if c not in base]]
