@@ -191,7 +191,9 @@ def test_rapport_dans_chromium(lot):
         assert g["a_svg"] and set(g["types"]) == {"scatter"}, g
     assert [t["niveau"] for t in r["titres"]][:2] == [1, 2] and r["titres"][1]["texte"] == "L'essentiel"
     assert capture.stat().st_size > 10_000
-    print(f"taille du rapport {EXEMPLE} : {html.stat().st_size / 1e6:.2f} Mo")
+    from conftest import consigner_taille
+
+    consigner_taille(EXEMPLE, html.stat().st_size, (lot["rapports"] / "carnets" / f"{EXEMPLE}.ipynb").stat().st_size)
 
 
 @pytest.mark.navigateur
