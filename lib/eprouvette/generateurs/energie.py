@@ -45,6 +45,10 @@ class ParametresEnergie:
     """Paramètres du pilote simulé (tous documentés dans verite.yaml)."""
 
     identifiant: str = "energie-gtb-ecoles-saint-quentin"
+    #: Verdict que l'évaluation doit rendre, et pourquoi (écrit dans verite.yaml, vérifié par les tests).
+    verdict_attendu: str = "generaliser"
+    raison_attendue: str = ("effet net clair (−12 % du chauffage) sur un an d'expérimentation, trois témoins "
+                            "qui retirent la consigne de sobriété commune, bilan socio-économique positif")
     #: Commune du porteur (nom, code INSEE) : une commune réelle des Hauts-de-France.
     commune: str = "Saint-Quentin"
     code_insee: str = "02691"
@@ -179,6 +183,8 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
         "version_generateur": VERSION_GENERATEUR,
         "graine": int(graine),
         "avertissement": "Données simulées : ce pilote n'existe pas, les écoles sont fictives.",
+        "verdict_attendu": p.verdict_attendu,
+        "raison_attendue": p.raison_attendue,
         "effet_vrai": {
             "description": (f"{_pct(p.effet_chauffage)} de la consommation de chauffage des écoles "
                             "équipées pendant l'expérimentation (charge de base inchangée)."),
@@ -338,6 +344,9 @@ EXEMPLES = [
                 debut_choc_commun="2025-01-06",
                 ecart_type_site=0.18,
                 ecart_type_commun=0.08,
+                verdict_attendu="etendre",
+                raison_attendue=("deux mois d'expérimentation seulement, deux écoles équipées et un bruit fort : "
+                                 "l'effet vrai (−8 % du chauffage) est plus petit que l'effet minimal détectable"),
             ),
         ),
     ),
