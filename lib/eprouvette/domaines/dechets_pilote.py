@@ -1,0 +1,192 @@
+"""Analyse d'un pilote du domaine déchets (collecte des PAV pilotée par sondes) : ce que ``analyse.py`` appelle.
+
+Méthode : doubles différences sur le panel conteneur × semaine des levées, effets fixes conteneur
+et semaine, erreurs regroupées par conteneur, bootstrap sauvage par grappes sous 30 conteneurs
+(:func:`eprouvette.methodes.doubles_differences.effets_fixes_bidirectionnels`). Sans conteneur
+témoin : série temporelle interrompue sur la moyenne hebdomadaire des levées par conteneur
+expérimental. Les levées évitées sont valorisées au coût d'une levée (``dechets.yaml``) et
+converties en km, gazole et CO2e (facteur du gazole de ``valorisation.yaml``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..feder import IndicateurFeder
+from ..methodes.base import ResultatImpact, Verification
+from .dechets import (
+    charger_parametres_dechets,
+    levees_par_semaine,
+    lire_caracteristiques,
+    tco2e_par_levee,
+)
+
+UNITE_EFFET = "levées par conteneur et par semaine"
+SEMAINES_PAR_AN = 365.25 / 7
+#: Au-delà de cette part de semaines incomplètes (jours sans transmission), une vérification est « à surveiller ».
+PART_SEMAINES_INCOMPLETES_MAX = 0.05
+PUISSANCE = 0.80
+
+
+def indicateur_taux(pilote):
+    """L'indicateur du taux de remplissage à la levée (identifiant commençant par « taux_remplissage »), ou None."""
+    for i in pilote.indicateurs:
+        if i.identifiant.startswith("taux_remplissage"):
+            return i
+    return None
+
+
+def panel_levees(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
+    """Panel conteneur × semaine des levées de l'indicateur principal (voir :func:`levees_par_semaine`)."""
+    return levees_par_semaine(
+        mesures, pilote.indicateur_principal.identifiant,
+        [s.identifiant for s in pilote.sites_experimentaux], [s.identifiant for s in pilote.sites_temoins],
+        pilote.periode_reference, pilote.periode_experimentation,
+    )
+
+
+def _verifier(pilote) -> None:
+    from ..erreurs import ErreurDonnees
+
+    ind = pilote.indicateur_principal
+    if ind.type_mesure not in (None, "comptage"):
+        raise ErreurDonnees(
+            pilote.fichier, f"l'indicateur principal « {ind.identifiant} » d'un pilote déchets doit compter des levées.",
+            champ="indicateurs.type_mesure", attendu="« comptage » (nombre de levées par conteneur et par jour)",
+        )
+    lire_caracteristiques(pilote)  # erreurs en français dès le début, avant tout calcul
+
+
+def _mde(se: float, ddl: int) -> float:
+    """Effet minimal détectable (80 % de puissance, test bilatéral à 5 %) : (t_0,975 + t_0,80) × erreur type."""
+    return float((stats.t.ppf(0.975, ddl) + stats.t.ppf(PUISSANCE, ddl)) * se)
+
+
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+    from ..methodes.doubles_differences import effets_fixes_bidirectionnels
+
+    _verifier(pilote)
+    ind = pilote.indicateur_principal
+    panel = panel_levees(pilote, mesures)
+    complet = panel[panel["complete"]].copy()
+    part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
+    n_exp = len(pilote.sites_experimentaux)
+    if len(pilote.sites_temoins) == 0:
+        r = _serie_interrompue(pilote, complet)
+    else:
+        r = effets_fixes_bidirectionnels(
+            complet, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
+            colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
+        )
+        r.effet_minimal_detectable = _mde(r.erreur_type, int(r.details.get("ddl", 30)))
+        r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
+        r.libelle_methode = "Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)"
+        r.justification = (
+            f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
+            "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
+            "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
+            "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
+            "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
+            "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes."
+        )
+    # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
+    exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
+    n_cs = len(exp_pendant)
+    e_cs, b_cs, h_cs = r.details["effet_par_conteneur_semaine"]
+    r.details["levees_observees_experimentation"] = float(exp_pendant["levees"].sum())
+    r.details["levees_evitees_experimentation"] = -e_cs * n_cs
+    r.details["conteneurs_semaines_experimentation"] = n_cs
+    r.details["part_semaines_incompletes"] = part_incompletes
+    statut = "reussie" if part_incompletes <= PART_SEMAINES_INCOMPLETES_MAX else "attention"
+    r.verifications = list(r.verifications) + [Verification(
+        "semaines_completes", statut,
+        f"{_pct(part_incompletes)} des semaines conteneur ont au moins un jour sans transmission et sont "
+        "écartées (leurs levées seraient sous-comptées)"
+        + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5 %, vérifier la transmission des sondes."),
+        part_incompletes,
+    )]
+    if r.effet_relatif is not None and r.significatif:
+        r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "
+                     f"environ {_fr(-e_cs * n_cs, 0)} levées évitées.")
+    return r
+
+
+def _serie_interrompue(pilote, complet: pd.DataFrame) -> ResultatImpact:
+    """Sans témoin : série interrompue sur la moyenne hebdomadaire des levées par conteneur expérimental."""
+    from ..methodes.puissance import diagnostic_duree_resultat
+    from ..methodes.serie_interrompue import serie_interrompue
+
+    exp = complet[complet["traite"] == 1]
+    s = exp.groupby("semaine", as_index=False)["levees"].mean().sort_values("semaine")
+    debut = pd.Timestamp(pilote.periode_experimentation.debut)
+    r = serie_interrompue(s, debut, colonne_valeur="levees", colonne_date="semaine",
+                          indicateur=pilote.indicateur_principal.libelle.lower(),
+                          unite="levées par conteneur (cumul sur l'expérimentation)", famille="gaussienne",
+                          saisonnalite="fourier", periode=365.25 / 7, harmoniques=2, changement_pente=False)
+    n_apres = int(r.details["n_apres"])
+    ref = float(s.loc[s["semaine"] < debut, "levees"].mean())
+    diagnostic_duree_resultat(r, seuil=0.05 * ref)
+    r.details["effet_par_conteneur_semaine"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
+    r.limites = list(r.limites) + [
+        "Sans conteneur témoin, un changement survenu au même moment (nouvelles consignes de tri, "
+        "changement de prestataire, fermeture d'une déchèterie voisine) serait confondu avec l'effet."
+    ]
+    return r
+
+
+def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
+    """Levées évitées par an, valorisées au coût d'une levée ; CO2e du gazole non brûlé."""
+    from ..economie import EconomieAnnuelle
+
+    params = charger_parametres_dechets()
+    carac = lire_caracteristiques(pilote)
+    e, b, h = resultat.details["effet_par_conteneur_semaine"]
+    facteur = len(pilote.sites_experimentaux) * SEMAINES_PAR_AN
+    # Levées évitées (positif = économie) : opposé de l'effet.
+    q, bas, haut = -e * facteur, -h * facteur, -b * facteur
+    tco2e = tco2e_par_levee(carac.km_par_levee, params.consommation_gazole.valeur,
+                            valorisation.facteurs_emission["gazole"].valeur)
+    return EconomieAnnuelle(
+        quantite=q, unite="levées", prix_unitaire=params.cout_levee.valeur, ic_bas=min(bas, haut),
+        ic_haut=max(bas, haut), tco2e_par_unite=tco2e, plage_prix=params.cout_levee.plage(),
+        libelle="Levées évitées par an",
+    )
+
+
+def indicateurs_feder(analyse) -> list[IndicateurFeder]:
+    p = analyse.pilote
+    carac = lire_caracteristiques(p)
+    flux = f" ({carac.flux})" if carac.flux else ""
+    tonnage = (f" Tonnage collecté séparément sur les conteneurs suivis : {_fr(carac.tonnage_collecte_t_an, 0)} t/an "
+               "(déclaré dans pilote.yaml), inchangé par le pilote."
+               if carac.tonnage_collecte_t_an else "")
+    sortie = [
+        IndicateurFeder(
+            "RCO14", 1.0,
+            f"Le porteur ({p.porteur.nom}) est soutenu pour un service numérique de supervision de la collecte "
+            "(sondes et plateforme) ; à confirmer avec l'autorité de gestion que ce service relève bien de RCO14."),
+        IndicateurFeder(
+            "RCR103", None,
+            f"Non renseigné : le pilote ne change pas les déchets collectés séparément{flux}. Les sondes changent "
+            "le moment des levées, pas ce que les habitants déposent ; aucun gain de tonnage ne lui est attribuable."
+            + tonnage),
+    ]
+    ea = analyse.economie_annuelle
+    if ea is not None:
+        sortie.append(IndicateurFeder(
+            "RCR29", ea.tco2e_par_an,
+            "Émissions du camion de collecte évitées par an : levées évitées × "
+            "km par levée × consommation du camion × facteur d'émission du gazole (ADEME)."))
+    return sortie
+
+
+def _fr(x: float, decimales: int = 1) -> str:
+    return f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",").replace("-", "−")
+
+
+def _pct(x: float) -> str:
+    return _fr(100 * x, 1) + "\u00a0%"
