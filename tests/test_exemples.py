@@ -1,0 +1,106 @@
+"""Tous les pilotes d'exemple, construits comme par `make rapports` (sur une copie).
+
+- chaque pilote simulé donne le verdict que son générateur a planté (verite.yaml), pour la raison
+  plantée, et les quatre verdicts apparaissent dans le portefeuille ;
+- quand l'expérimentation doit conclure, l'effet vrai est dans l'intervalle à 95 % ;
+- chaque rapport s'ouvre dans Chromium sans erreur ni requête réseau, chaque graphique est dessiné,
+  les titres se suivent ; une capture du premier écran est écrite à côté du rapport ;
+- la taille de chaque rapport est consignée (un chiffre, pas une assertion).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eprouvette import config
+
+pytestmark = pytest.mark.lent
+
+VERDICTS = {"generaliser", "etendre", "ajuster", "ne_pas_generaliser"}
+
+
+def _exemples() -> list[Path]:
+    return sorted(p.parent for p in config.PILOTES.glob("*/verite.yaml"))
+
+
+@pytest.fixture(scope="module")
+def portefeuille(tmp_path_factory):
+    exemples = _exemples()
+    if not exemples:
+        pytest.fail("aucun pilote d'exemple dans donnees/pilotes/")
+    base = tmp_path_factory.mktemp("portefeuille")
+    pilotes = base / "pilotes"
+    for d in exemples:
+        shutil.copytree(d, pilotes / d.name)
+    rapports = base / "rapports"
+    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True,
+                       env=env, cwd=config.RACINE, timeout=900)
+    return {"exemples": exemples, "rapports": rapports, "sortie": r}
+
+
+def test_tous_les_rapports_construits(portefeuille):
+    r = portefeuille["sortie"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    for d in portefeuille["exemples"]:
+        for ext in ("html", "json"):
+            assert (portefeuille["rapports"] / f"{d.name}.{ext}").exists(), f"{d.name}.{ext}"
+    index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
+    for d in portefeuille["exemples"]:
+        assert f'href="{d.name}.html"' in index
+
+
+@pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)
+def test_verdict_plante(portefeuille, dossier):
+    verite = yaml.safe_load((dossier / "verite.yaml").read_text(encoding="utf-8"))
+    attendu = verite.get("verdict_attendu")
+    assert attendu in VERDICTS, f"{dossier.name} : verite.yaml sans verdict_attendu valide"
+    res = json.loads((portefeuille["rapports"] / f"{dossier.name}.json").read_text(encoding="utf-8"))
+    assert res["verdict"] == attendu, (
+        f"{dossier.name} : verdict {res['verdict']} ({res['raison_verdict']}), attendu {attendu} "
+        f"({verite.get('raison_attendue')})"
+    )
+
+
+def test_les_quatre_verdicts_apparaissent(portefeuille):
+    verdicts = {
+        json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))["verdict"]
+        for d in portefeuille["exemples"]
+    }
+    assert verdicts == VERDICTS, verdicts
+
+
+@pytest.mark.navigateur
+def test_chaque_rapport_dans_chromium(portefeuille):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import consigner_taille
+    from navigateur import exiger_chromium, verifier_page
+
+    exiger_chromium()
+    problemes = {}
+    for d in portefeuille["exemples"]:
+        html = portefeuille["rapports"] / f"{d.name}.html"
+        r = verifier_page(html, capture=html.with_suffix(".png"))
+        erreurs = list(r["problemes"]) + r["erreurs_console"] + r["erreurs_page"] + r["requetes_reseau"]
+        if not r["graphiques"] or not all(g["a_svg"] for g in r["graphiques"]):
+            erreurs.append("graphique non dessiné")
+        if r["nb_details"] < len(r["graphiques"]):
+            erreurs.append(f"{len(r['graphiques'])} graphiques pour {r['nb_details']} tableaux de données")
+        if r["langue"] != "fr" or not r["titre"]:
+            erreurs.append("langue ou titre")
+        if [t["niveau"] for t in r["titres"]][:2] != [1, 2] or r["titres"][1]["texte"] != "L'essentiel":
+            erreurs.append("L'essentiel n'ouvre pas le rapport")
+        if erreurs:
+            problemes[d.name] = erreurs
+        assert html.with_suffix(".png").stat().st_size > 10_000
+        carnet = portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb"
+        consigner_taille(d.name, html.stat().st_size, carnet.stat().st_size)
+    assert not problemes, problemes
