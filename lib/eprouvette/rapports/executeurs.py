@@ -1,0 +1,172 @@
+"""Où les rapports sont construits : un pool de processus local, ou une grappe Dask existante.
+
+Le lanceur (:mod:`eprouvette.rapports.executer`) soumet ``construire_rapport(dossier, empreinte)``
+à un objet qui a l'interface ``concurrent.futures.Executor`` (``submit``, ``map``, ``shutdown``,
+gestionnaire de contexte). Ce module fabrique cet objet :
+
+- :func:`executeur_local` : un pool de processus démarrés par *spawn* (pas de *fork* : papermill,
+  zmq et les fils d'exécution ne le supportent pas), un processus par cœur disponible ;
+- :func:`executeur_dask` : une grappe ``dask.distributed`` déjà lancée (adresse de son
+  ordonnanceur, par exemple ``tcp://10.0.0.5:8786``), pour un organisme qui évalue des milliers de
+  pilotes. Les variables d'environnement d'Éprouvette (``EPROUVETTE_PILOTES``,
+  ``EPROUVETTE_RAPPORTS``…) sont transmises explicitement à chaque tâche, car les travailleurs
+  Dask ne partagent pas l'environnement du poste qui soumet ; les chemins doivent désigner un
+  disque commun (NFS, etc.).
+- :func:`creer_executeur` : l'un ou l'autre selon qu'une adresse Dask est donnée.
+
+Dask est facultatif : sans le paquet ``distributed``, seule la construction locale est possible
+et :func:`executeur_dask` lève une erreur en français qui dit quoi installer.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+#: Variables d'environnement qui fixent les chemins d'Éprouvette (voir eprouvette.config).
+VARIABLES_EPROUVETTE = (
+    "EPROUVETTE_RACINE",
+    "EPROUVETTE_PILOTES",
+    "EPROUVETTE_RAPPORTS",
+    "EPROUVETTE_NOTEBOOKS",
+)
+
+
+class ErreurExecuteur(RuntimeError):
+    """L'exécuteur demandé ne peut pas être créé (message en français, pour l'analyste)."""
+
+
+def nombre_coeurs() -> int:
+    """Nombre de cœurs utilisables par ce processus (affinité comprise)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - hors Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def environnement_eprouvette(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Les variables ``EPROUVETTE_*`` de ``env`` (par défaut : de ce processus)."""
+    source = os.environ if env is None else env
+    return {k: str(v) for k, v in source.items() if k in VARIABLES_EPROUVETTE}
+
+
+def appliquer_environnement(env: Mapping[str, str]) -> None:
+    """Installe ``env`` dans ce processus et recalcule les chemins de :mod:`eprouvette.config`.
+
+    ``eprouvette.config`` lit l'environnement à l'import ; un travailleur Dask qui a déjà importé
+    la bibliothèque pour un autre lot doit donc voir ses chemins recalculés. Le noyau Jupyter que
+    papermill démarre hérite de ``os.environ`` et lira les mêmes chemins.
+    """
+    from pathlib import Path
+
+    from .. import config
+
+    for cle, valeur in env.items():
+        os.environ[cle] = str(valeur)
+    racine = Path(os.environ.get("EPROUVETTE_RACINE", Path(config.__file__).resolve().parents[2]))
+    config.RACINE = racine
+    config.DONNEES = racine / "donnees"
+    config.PILOTES = Path(os.environ.get("EPROUVETTE_PILOTES", config.DONNEES / "pilotes"))
+    config.SCHEMAS = config.DONNEES / "schemas"
+    config.PARAMETRES = config.DONNEES / "parametres"
+    config.REFERENTIEL = config.DONNEES / "referentiel"
+    config.NOTEBOOKS = Path(os.environ.get("EPROUVETTE_NOTEBOOKS", racine / "notebooks"))
+    config.RAPPORTS = Path(os.environ.get("EPROUVETTE_RAPPORTS", racine / "rapports"))
+
+
+class AvecEnvironnement:
+    """Appelable sérialisable : installe l'environnement puis appelle ``fonction``.
+
+    Une classe (et non une fermeture) pour que pickle et cloudpickle la transportent telle quelle.
+    """
+
+    def __init__(self, fonction: Callable[..., Any], env: Mapping[str, str]):
+        self.fonction = fonction
+        self.env = dict(env)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.env:
+            appliquer_environnement(self.env)
+        return self.fonction(*args, **kwargs)
+
+    def __repr__(self) -> str:  # lisible dans le tableau de bord Dask
+        return f"AvecEnvironnement({getattr(self.fonction, '__name__', self.fonction)!r})"
+
+
+def executeur_local(n: int | None = None) -> cf.ProcessPoolExecutor:
+    """Pool de ``n`` processus *spawn* (par défaut : un par cœur disponible, au moins 1)."""
+    taille = nombre_coeurs() if n is None else max(1, int(n))
+    return cf.ProcessPoolExecutor(max_workers=taille, mp_context=multiprocessing.get_context("spawn"))
+
+
+class ExecuteurDask(cf.Executor):
+    """Interface ``concurrent.futures.Executor`` au-dessus d'un client ``dask.distributed``.
+
+    - chaque soumission est *impure* (``pure=False``) : deux constructions du même pilote ne sont
+      jamais confondues par le cache de Dask ;
+    - l'environnement ``env`` est installé dans le travailleur avant chaque tâche ;
+    - ``shutdown`` attend (ou annule) les tâches, puis ferme le client s'il a été créé ici.
+    """
+
+    def __init__(self, client, env: Mapping[str, str] | None = None, fermer_client: bool = True):
+        self.client = client
+        self.env = dict(env or {})
+        self._interne = client.get_executor(pure=False)
+        self._fermer_client = fermer_client
+        self._ferme = False
+
+    @property
+    def nombre_travailleurs(self) -> int:
+        """Nombre de fils d'exécution de la grappe (travailleurs × fils)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+        return self._interne.submit(AvecEnvironnement(fn, self.env), *args, **kwargs)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        return self._interne.map(AvecEnvironnement(fn, self.env), *iterables, timeout=timeout)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._ferme:
+            return
+        self._ferme = True
+        self._interne.shutdown(wait=wait and not cancel_futures)
+        if self._fermer_client:
+            self.client.close()
+
+
+def executeur_dask(adresse: str, env: Mapping[str, str] | None = None, *, timeout: float = 30) -> ExecuteurDask:
+    """Exécuteur sur la grappe Dask dont l'ordonnanceur écoute à ``adresse``.
+
+    ``env`` : variables à installer dans les travailleurs avant chaque tâche ; par défaut les
+    variables ``EPROUVETTE_*`` de ce processus (les travailleurs ne les connaissent pas).
+    Conseil : lancez les travailleurs avec ``--nthreads 1`` (un rapport à la fois par processus ;
+    le noyau Jupyter de chaque rapport est déjà un processus à part).
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ErreurExecuteur(
+            "La construction sur une grappe Dask demande le paquet « distributed » "
+            "(pip install 'distributed'), absent de cet environnement. "
+            "Sans adresse Dask, les rapports sont construits sur ce poste."
+        ) from None
+    try:
+        client = Client(adresse, timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        raise ErreurExecuteur(
+            f"Impossible de joindre l'ordonnanceur Dask à l'adresse « {adresse} » ({type(e).__name__} : {e}). "
+            "Vérifiez l'adresse (par exemple tcp://machine:8786) et que la grappe est lancée."
+        ) from None
+    return ExecuteurDask(client, environnement_eprouvette() if env is None else env)
+
+
+def creer_executeur(adresse_dask: str | None, n: int | None = None,
+                    env: Mapping[str, str] | None = None) -> cf.Executor:
+    """L'exécuteur du lanceur : la grappe Dask si une adresse est donnée, sinon un pool local de ``n`` processus."""
+    if adresse_dask:
+        return executeur_dask(adresse_dask, env)
+    return executeur_local(n)

@@ -1,0 +1,112 @@
+"""Exécuteurs du lanceur : pool local et grappe Dask (``dask.distributed.LocalCluster``).
+
+Le test Dask construit un vrai rapport dans un processus travailleur de Dask, sur une copie du
+pilote d'exemple, avec des chemins transmis explicitement (le travailleur ne les connaît pas).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import logging
+import operator
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eprouvette import config
+from eprouvette.rapports import executeurs
+
+EXEMPLE = "energie-gtb-ecoles-saint-quentin"
+
+
+def test_executeur_local_processus_spawn():
+    with executeurs.creer_executeur(None, 2) as ex:
+        assert isinstance(ex, cf.ProcessPoolExecutor)
+        assert ex._mp_context.get_start_method() == "spawn"
+        assert ex.submit(operator.mul, 6, 7).result(timeout=60) == 42
+        pids = set(ex.map(_pid, range(4)))
+        assert os.getpid() not in pids
+
+
+def _pid(_):
+    return os.getpid()
+
+
+def test_executeur_local_taille_par_defaut():
+    ex = executeurs.executeur_local()
+    try:
+        assert ex._max_workers == executeurs.nombre_coeurs() >= 1
+    finally:
+        ex.shutdown()
+
+
+def test_dask_absent_ou_injoignable_message_francais():
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        with pytest.raises(executeurs.ErreurExecuteur, match="distributed"):
+            executeurs.executeur_dask("tcp://127.0.0.1:1")
+        return
+    with pytest.raises(executeurs.ErreurExecuteur, match="Impossible de joindre l'ordonnanceur Dask"):
+        executeurs.executeur_dask("tcp://127.0.0.1:9", timeout=2)
+
+
+@pytest.fixture(scope="module")
+def grappe():
+    distributed = pytest.importorskip(
+        "distributed", reason="paquet « distributed » absent : tests de la grappe Dask sautés"
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def test_dask_fonction_triviale_dans_un_autre_processus(grappe, tmp_path):
+    env = {"EPROUVETTE_RAPPORTS": str(tmp_path / "r"), "EPROUVETTE_PILOTES": str(tmp_path / "p")}
+    with executeurs.creer_executeur(grappe.scheduler_address, 4, env=env) as ex:
+        assert isinstance(ex, cf.Executor)
+        f = ex.submit(operator.mul, 6, 7)
+        assert isinstance(f, cf.Future)
+        assert f.result(timeout=60) == 42
+        # Deux soumissions identiques sont deux tâches (pure=False) et tournent ailleurs qu'ici.
+        pids = [ex.submit(_pid, 0) for _ in range(2)]
+        assert all(p.result(timeout=60) != os.getpid() for p in cf.as_completed(pids))
+        # L'environnement transmis est bien celui vu par le travailleur, config comprise.
+        vu = ex.submit(executeurs.environnement_eprouvette).result(timeout=60)
+        assert vu["EPROUVETTE_RAPPORTS"] == env["EPROUVETTE_RAPPORTS"]
+        assert vu["EPROUVETTE_PILOTES"] == env["EPROUVETTE_PILOTES"]
+        assert list(ex.map(operator.add, [1, 2], [10, 20])) == [11, 22]
+        # Une exception du travailleur remonte telle quelle.
+        with pytest.raises(ZeroDivisionError):
+            ex.submit(operator.truediv, 1, 0).result(timeout=60)
+
+
+@pytest.mark.lent
+def test_dask_construit_un_vrai_rapport(grappe, tmp_path):
+    source = config.DONNEES / "pilotes" / EXEMPLE
+    if not source.exists():
+        pytest.skip(f"pilote d'exemple absent : {source}")
+    pilotes, rapports = tmp_path / "pilotes", tmp_path / "rapports"
+    dossier = shutil.copytree(source, pilotes / EXEMPLE)
+    env = {"EPROUVETTE_PILOTES": str(pilotes), "EPROUVETTE_RAPPORTS": str(rapports)}
+    from eprouvette.rapports.executer import construire_rapport
+
+    with executeurs.executeur_dask(grappe.scheduler_address, env) as ex:
+        etat = ex.submit(construire_rapport, str(dossier), "empreinte-test").result(timeout=300)
+    assert etat["statut"] == "reussi", etat.get("message")
+    assert etat["identifiant"] == EXEMPLE
+    page = (rapports / f"{EXEMPLE}.html").read_text(encoding="utf-8")
+    assert "<html" in page and "Saint-Quentin" in page
+    resultats = json.loads((rapports / f"{EXEMPLE}.json").read_text(encoding="utf-8"))
+    assert resultats["identifiant"] == EXEMPLE
+    assert (rapports / "carnets" / f"{EXEMPLE}.ipynb").exists()
+    assert json.loads((rapports / ".etat" / f"{EXEMPLE}.json").read_text())["empreinte"] == "empreinte-test"
+    # Rien n'a été écrit dans les rapports du dépôt.
+    assert not (config.RAPPORTS / ".etat" / "empreinte-test").exists()
