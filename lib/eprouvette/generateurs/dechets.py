@@ -286,7 +286,7 @@ def _fiche(p: ParametresDechets, sites: list[dict], graine: int) -> dict[str, An
         },
         "sites": sites,
         "indicateurs": [
-            {"identifiant": INDICATEUR_LEVEES, "libelle": "Levées de conteneurs", "unite": "levées",
+            {"identifiant": INDICATEUR_LEVEES, "libelle": "Levées de conteneurs", "unite": "nombre",
              "sens_souhaite": "baisse", "principal": True, "type_mesure": "comptage",
              "description": "Nombre de vidages du conteneur dans la journée (journal de bord du camion-grue)."},
             {"identifiant": INDICATEUR_TAUX, "libelle": "Taux de remplissage à la levée", "unite": "%",

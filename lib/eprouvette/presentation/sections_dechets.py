@@ -1,0 +1,181 @@
+"""Sections du rapport propres au domaine déchets (collecte des PAV pilotée par sondes).
+
+Chaque fonction prend une :class:`~eprouvette.analyse.Analyse` d'un pilote déchets et renvoie une
+liste de blocs (graphiques accessibles avec titre h3, phrase de lecture et tableau de données ;
+tableaux à la française). Les sections communes (essentiel, économie, recommandation…) viennent
+de :mod:`eprouvette.presentation.sections`.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from ..domaines import dechets as d
+from ..domaines.dechets_pilote import SEMAINES_PAR_AN, indicateur_taux, panel_levees
+from . import blocs, figures
+from . import textes as t
+
+GROUPES = {1: "Conteneurs expérimentaux", 0: "Conteneurs témoins"}
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def levees_hebdomadaires(a) -> pd.DataFrame:
+    """Levées moyennes par conteneur et par semaine, par groupe (semaines complètes seulement)."""
+    panel = panel_levees(a.pilote, a.mesures)
+    panel = panel[panel["complete"]]
+    g = panel.groupby(["traite", "semaine"], as_index=False).agg(levees=("levees", "mean"), conteneurs=("site", "nunique"))
+    g["groupe"] = g["traite"].map(GROUPES)
+    return g[["semaine", "groupe", "levees", "conteneurs"]].sort_values(["semaine", "groupe"]).reset_index(drop=True)
+
+
+def donnees(a) -> list:
+    """Ce que contiennent les mesures, et leur qualité (levées journalières de chaque conteneur)."""
+    p, q = a.pilote, a.qualite
+    ind = p.indicateur_principal
+    m = a.mesures[a.mesures["indicateur"] == ind.identifiant]
+    texte = (
+        f"{t.nombre(len(m))} relevés journaliers des levées de {len(p.sites)} conteneurs "
+        f"({len(p.sites_experimentaux)} expérimentaux, {len(p.sites_temoins)} témoins), "
+        f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
+    )
+    qual = q.tableau.rename(columns={
+        "site": "Conteneur", "indicateur": "Indicateur", "jours_attendus": "Jours attendus",
+        "jours_mesures": "Jours mesurés", "jours_manquants": "Jours manquants", "part_manquante": "Part manquante",
+        "valeurs_negatives": "Valeurs négatives", "valeurs_aberrantes": "Valeurs aberrantes",
+        "plus_long_palier_jours": "Plus long palier (jours)",
+    })
+    return [blocs.Bloc(f"<p>{_e(texte)}</p>"),
+            blocs.tableau(qual, "Qualité des relevés de levées par conteneur", formats={"Part manquante": t.pourcentage})]
+
+
+def graphique_levees(a) -> list:
+    """Graphique des levées par conteneur et par semaine, expérimentaux contre témoins, avec son tableau."""
+    p = a.pilote
+    g = levees_hebdomadaires(a)
+    fig = figures.figure_groupes(
+        g.rename(columns={"semaine": "date", "levees": "valeur"}),
+        "Levées par conteneur et par semaine", "levées par conteneur",
+        debut_experimentation=p.periode_experimentation.debut, decimales=2,
+    )
+    table = g.pivot(index="semaine", columns="groupe", values="levees").reset_index()
+    table["semaine"] = table["semaine"].map(lambda x: f"semaine du {t.date_courte(x)}")
+    table = table.rename(columns={"semaine": "Semaine"})
+    moy = g.assign(apres=g["semaine"] >= pd.Timestamp(p.periode_experimentation.debut)).groupby(["groupe", "apres"])["levees"].mean()
+    def val(grp, ap):
+        return moy.get((grp, ap), float("nan"))
+    lecture = (
+        "Chaque courbe donne le nombre moyen de levées d'un conteneur dans la semaine ; le trait vertical marque "
+        f"le passage à la collecte à la demande. Avant : {t.nombre(val(GROUPES[1], False), 2)} levée par conteneur "
+        f"et par semaine pour les expérimentaux, {t.nombre(val(GROUPES[0], False), 2)} pour les témoins ; pendant : "
+        f"{t.nombre(val(GROUPES[1], True), 2)} et {t.nombre(val(GROUPES[0], True), 2)}."
+    )
+    return [blocs.graphique(fig, "Levées par conteneur et par semaine : conteneurs expérimentaux et témoins",
+                            lecture, table, decimales=2)]
+
+
+def resultats(a) -> list:
+    """La phrase de résultat et le graphique « mesuré / estimé sans l'expérimentation » par semaine."""
+    r, p = a.resultat, a.pilote
+    sortie = [blocs.Bloc(f"<p>{_e(r.resume)}</p>")]
+    cf = r.contrefactuel
+    if cf is not None and len(cf) and pd.api.types.is_datetime64_any_dtype(pd.to_datetime(cf["date"], errors="coerce")):
+        c = cf.copy()
+        c["date"] = pd.to_datetime(c["date"])
+        c = c[c["date"] >= pd.Timestamp(p.periode_experimentation.debut)]
+        if len(c):
+            unite = "levées par conteneur"
+            fig = figures.figure_serie_contrefactuelle(
+                c[["date", "observe", "contrefactuel"]], "Levées mesurées et estimées sans la collecte à la demande", unite,
+                libelle_contrefactuel="Estimé sans collecte à la demande", decimales=2)
+            table = c[["date", "observe", "contrefactuel"]].copy()
+            table["date"] = table["date"].map(lambda x: f"semaine du {t.date_courte(x)}")
+            table = table.rename(columns={"date": "Semaine", "observe": "Mesuré (levées par conteneur)",
+                                          "contrefactuel": "Estimé sans collecte à la demande"})
+            sortie.append(blocs.graphique(
+                fig, "Conteneurs expérimentaux : levées mesurées et estimées sans la collecte à la demande",
+                "L'écart entre les deux courbes est l'effet estimé de la collecte à la demande, semaine par semaine, "
+                "pendant l'expérimentation (l'estimation sans collecte à la demande suit l'évolution des témoins).",
+                table, decimales=2))
+    return sortie
+
+
+def taux_remplissage(a) -> list:
+    """Tableau du taux de remplissage à la levée, avant / pendant, expérimentaux / témoins."""
+    p = a.pilote
+    ind = indicateur_taux(p)
+    if ind is None:
+        return [blocs.avertissement("Le pilote ne déclare pas d'indicateur « taux_remplissage » : le taux de "
+                                    "remplissage à la levée n'est pas suivi.", "Non mesuré")]
+    tab = d.taux_remplissage_avant_apres(
+        a.mesures, ind.identifiant, [s.identifiant for s in p.sites_experimentaux],
+        [s.identifiant for s in p.sites_temoins], p.periode_reference, p.periode_experimentation)
+    m = tab.set_index(["groupe", "periode"])["taux_moyen"]
+    ecart = None
+    if len(p.sites_temoins):
+        ecart = ((m[("Conteneurs expérimentaux", "pendant")] - m[("Conteneurs expérimentaux", "avant")])
+                 - (m[("Conteneurs témoins", "pendant")] - m[("Conteneurs témoins", "avant")]))
+    aff = tab.rename(columns={"groupe": "Groupe", "periode": "Période", "levees": "Levées relevées",
+                              "taux_moyen": "Taux moyen à la levée (%)", "taux_median": "Taux médian (%)",
+                              "part_debordement": "Part des levées à 100 % (plein)"})
+    aff["Période"] = aff["Période"].map({"avant": "avant (référence)", "pendant": "pendant l'expérimentation"})
+    texte = ("Le taux de remplissage à la levée dit si l'on vide des conteneurs à moitié vides (taux bas) ou trop "
+             "tard (100 % : conteneur plein, dépôts laissés au sol).")
+    if ecart is not None:
+        texte += (f" Par rapport à l'évolution des témoins, le taux moyen à la levée des conteneurs expérimentaux a "
+                  f"changé de {t.nombre_signe(ecart, 1)} points (simple différence des moyennes, sans intervalle de "
+                  "confiance : indicateur secondaire).")
+    return [blocs.Bloc(f"<p>{_e(texte)}</p>"),
+            blocs.tableau(aff, "Taux de remplissage à la levée, avant et pendant l'expérimentation",
+                          decimales={"Taux moyen à la levée (%)": 1, "Taux médian (%)": 0},
+                          formats={"Part des levées à 100 % (plein)": lambda v: t.pourcentage(v, 1)})]
+
+
+def tableau_tournees(a) -> pd.DataFrame:
+    """Levées, km, gazole et tCO2e évités par an (valeur centrale et bornes de l'intervalle à 95 %)."""
+    p, r = a.pilote, a.resultat
+    carac = d.lire_caracteristiques(p)
+    params = d.charger_parametres_dechets()
+    from ..economie import charger_valorisation
+
+    facteur = charger_valorisation().facteurs_emission["gazole"].valeur
+    e, b, h = r.details["effet_par_conteneur_semaine"]
+    n = len(p.sites_experimentaux) * SEMAINES_PAR_AN
+    conso = params.consommation_gazole.valeur
+    lignes = []
+    for nom, x in (("Valeur centrale", -e), ("Borne basse (95 %)", min(-b, -h)), ("Borne haute (95 %)", max(-b, -h))):
+        bt = d.bilan_tournees(x * n, carac.km_par_levee, conso, facteur)
+        lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
+                       "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})
+    return pd.DataFrame(lignes)
+
+
+def tournees_evitees(a) -> list:
+    """Tableau km / gazole / tCO2e évités, avec les hypothèses de calcul."""
+    p = a.pilote
+    carac = d.lire_caracteristiques(p)
+    params = d.charger_parametres_dechets()
+    from ..economie import charger_valorisation
+
+    gaz = charger_valorisation().facteurs_emission["gazole"]
+    tab = tableau_tournees(a)
+    hyp = [
+        f"Levées évitées par an = effet par conteneur et par semaine × {len(p.sites_experimentaux)} conteneurs "
+        "expérimentaux × 52,18 semaines (l'expérimentation est supposée représentative de l'année entière).",
+        carac.origine_km,
+        f"Consommation du camion de collecte : {t.nombre(params.consommation_gazole.valeur, 0)} "
+        f"{params.consommation_gazole.unite} ({params.consommation_gazole.source}, {params.consommation_gazole.annee}"
+        + (", à confirmer" if params.consommation_gazole.a_confirmer else "") + ").",
+        f"Facteur d'émission du gazole : {t.nombre(gaz.valeur, 2)} {gaz.unite} ({gaz.source}, {gaz.annee}"
+        + (", à confirmer" if gaz.a_confirmer else "") + ").",
+    ]
+    return [
+        blocs.tableau(tab, "Kilomètres, gazole et CO2e évités par an grâce aux levées évitées",
+                      decimales={"Levées évitées par an": 0, "Km évités par an": 0, "Gazole évité (L/an)": 0,
+                                 "CO2e évité (t/an)": 2}),
+        blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in hyp) + "</ul>"),
+    ]
