@@ -1,0 +1,281 @@
+"""Générateur de pilotes eau simulés : débit minimum nocturne journalier de secteurs d'un réseau.
+
+Les données sont **simulées** mais d'allure réaliste, pour tester la chaîne d'évaluation quand
+l'effet vrai est connu (écrit dans ``verite.yaml``) :
+
+- chaque secteur (compteur de sectorisation) a un nombre d'abonnés, un usage nocturne légitime
+  (abonnés × 1,7 L/h) et un débit de fuite de base (m³/h) ;
+- variations communes à tous les secteurs : saison (fuites plus fortes l'hiver, gel), AR(1)
+  commun (pression, météo) ; variations propres à chaque secteur : AR(1) multiplicatif ;
+- quelques casses ponctuelles (débit de fuite majoré pendant quelques jours puis réparé) ;
+- effet vrai de la technologie : réduction du débit de fuite des secteurs équipés, atteinte
+  progressivement (rampe linéaire) après le début de l'expérimentation ;
+- quelques nuits sans relevé.
+
+La valeur écrite est le débit minimum nocturne (2 h – 4 h) en m³/h, tel qu'exporté par la
+supervision. Pour une graine donnée, les fichiers sont identiques à l'octet près. Les secteurs
+sont fictifs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .commun import ar1, ecrire_csv_fr, ecrire_yaml
+
+__all__ = ["VERSION_GENERATEUR", "ParametresEau", "generer_pilote_eau", "ecrire_pilote", "EXEMPLES"]
+
+VERSION_GENERATEUR = "1.0.0"
+INDICATEUR = "debit_minimum_nocturne"
+L_H_ABONNE = 1.7
+FACTEUR_JOUR_NUIT = 20.0
+
+
+@dataclass
+class ParametresEau:
+    identifiant: str = "eau-sectorisation-amiens"
+    titre: str = ""
+    porteur: str = "Amiens Métropole"
+    type_porteur: str = "epci"
+    code_insee: str = "80021"
+    technologie: str = ""
+    contexte: str = ""
+    reference: tuple[str, str] = ("2023-01-01", "2024-03-31")
+    experimentation: tuple[str, str] = ("2024-04-15", "2025-04-14")
+    #: (nom, abonnés, débit de fuite de base en m³/h) des secteurs expérimentés puis témoins.
+    secteurs_experimentaux: tuple = ()
+    secteurs_temoins: tuple = ()
+    #: Effet vrai : part du débit de fuite supprimée une fois la rampe atteinte (négatif = baisse).
+    effet_fuites: float = -0.35
+    rampe_jours: int = 60
+    rho_secteur: float = 0.7
+    ecart_type_secteur: float = 0.08
+    rho_commun: float = 0.8
+    ecart_type_commun: float = 0.06
+    amplitude_saison: float = 0.10
+    casses_par_secteur_an: float = 2.0
+    part_nuits_manquantes: float = 0.01
+    couts: dict = field(default_factory=dict)
+    financement: dict = field(default_factory=dict)
+    caracteristiques_reseau: dict = field(default_factory=dict)
+    conditions_de_succes: tuple = ()
+    verdict_attendu: str = "generaliser"
+    raison_attendue: str = ""
+
+
+@dataclass
+class PiloteGenere:
+    fiche: dict
+    mesures: pd.DataFrame
+    verite: dict
+
+
+def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
+    """Simule les débits minimums nocturnes journaliers des secteurs (m³/h)."""
+    rng = np.random.default_rng(graine)
+    dates = pd.date_range(p.reference[0], p.experimentation[1], freq="D")
+    n = len(dates)
+    debut = pd.Timestamp(p.experimentation[0])
+    jours_depuis = (dates - debut).days.to_numpy()
+    rampe = np.clip((jours_depuis + 1) / max(p.rampe_jours, 1), 0, 1) * (jours_depuis >= 0)
+    saison = p.amplitude_saison * np.cos(2 * np.pi * (dates.dayofyear.to_numpy() - 20) / 365.25)
+    commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
+    lignes, sites, effet_total, cf_total = [], [], 0.0, 0.0
+    periode_exp = (dates >= debut) & (dates <= pd.Timestamp(p.experimentation[1]))
+    for role, secteurs in (("experimental", p.secteurs_experimentaux), ("temoin", p.secteurs_temoins)):
+        for k, (nom, abonnes, fuite) in enumerate(secteurs, start=1):
+            ident = f"secteur-{'exp' if role == 'experimental' else 'tem'}-{k}"
+            propre = ar1(rng, n, p.rho_secteur, p.ecart_type_secteur)
+            casses = np.zeros(n)
+            for _ in range(rng.poisson(p.casses_par_secteur_an * n / 365.25)):
+                j0, duree = rng.integers(0, n), rng.integers(2, 10)
+                casses[j0:j0 + duree] += rng.uniform(0.5, 3.0)
+            fuite_cf = fuite * (1 + saison + commun + propre)
+            effet = (p.effet_fuites * rampe * fuite_cf) if role == "experimental" else np.zeros(n)
+            legitime = abonnes * L_H_ABONNE / 1000.0
+            dmn = legitime * (1 + rng.normal(0, 0.03, n)) + fuite_cf + effet + casses
+            manque = rng.random(n) < p.part_nuits_manquantes
+            if role == "experimental":
+                esp = fuite * (1 + saison)
+                effet_total += float((p.effet_fuites * rampe * esp)[periode_exp].sum()) * FACTEUR_JOUR_NUIT
+                cf_total += float(esp[periode_exp].sum()) * FACTEUR_JOUR_NUIT
+            lignes.append(pd.DataFrame({"date": dates[~manque], "site": ident, "indicateur": INDICATEUR,
+                                        "valeur": dmn[~manque]}))
+            sites.append({"site": ident, "nom": nom, "role": role, "abonnes": int(abonnes),
+                          "fuite_base_m3h": float(fuite), "usage_legitime_m3h": round(legitime, 3),
+                          "nuits_manquantes": int(manque.sum())})
+    mesures = pd.concat(lignes, ignore_index=True)
+    n_jours = int(periode_exp.sum())
+    verite = {
+        "generateur": "eprouvette.generateurs.eau",
+        "version_generateur": VERSION_GENERATEUR,
+        "graine": graine,
+        "avertissement": "Données simulées : ce pilote n'existe pas, les secteurs sont fictifs.",
+        "verdict_attendu": p.verdict_attendu,
+        "raison_attendue": p.raison_attendue,
+        "effet_vrai": {
+            "description": (f"{round(100 * p.effet_fuites)} % du débit de fuite des secteurs équipés, atteint en "
+                            f"{p.rampe_jours} jours (rampe linéaire)" if p.effet_fuites else
+                            "aucun effet : le débit de fuite des secteurs équipés n'a pas changé"),
+            "part_des_fuites": p.effet_fuites,
+            "effet_m3_jour": round(effet_total / n_jours, 2),
+            "effet_m3_an": round(effet_total / n_jours * 365.25, 0),
+            "contrefactuel_m3_jour": round(cf_total / n_jours, 2),
+            "effet_relatif": round(effet_total / cf_total, 5),
+            "perimetre": ("pertes des secteurs équipés (débit de fuite × facteur jour-nuit de "
+                          f"{FACTEUR_JOUR_NUIT:g} h), moyenne par jour d'expérimentation, valeurs attendues hors bruit et casses"),
+        },
+        "bruit": {
+            "rho_secteur": p.rho_secteur, "ecart_type_secteur": p.ecart_type_secteur,
+            "rho_commun": p.rho_commun, "ecart_type_commun": p.ecart_type_commun,
+            "amplitude_saison": p.amplitude_saison, "casses_par_secteur_an": p.casses_par_secteur_an,
+        },
+        "usage_nocturne_l_h_abonne": L_H_ABONNE,
+        "facteur_jour_nuit_h": FACTEUR_JOUR_NUIT,
+        "sites": sites,
+    }
+    return PiloteGenere(_fiche(p, sites, graine), mesures, verite)
+
+
+def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
+    ab_e = sum(s["abonnes"] for s in sites if s["role"] == "experimental")
+    ab_t = sum(s["abonnes"] for s in sites if s["role"] == "temoin")
+    return {
+        "identifiant": p.identifiant,
+        "titre": p.titre,
+        "domaine": "eau",
+        "type_pilote": "sectorisation-fuites",
+        "technologie": p.technologie,
+        "contexte": p.contexte,
+        "caracteristiques": {
+            "abonnes_secteurs_experimentaux": ab_e,
+            "abonnes_secteurs_temoins": ab_t,
+            **p.caracteristiques_reseau,
+        },
+        "porteur": {"nom": p.porteur, "type": p.type_porteur, "codes_insee": [p.code_insee]},
+        "periodes": {
+            "reference": {"debut": p.reference[0], "fin": p.reference[1]},
+            "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
+        },
+        "sites": [
+            {"identifiant": s["site"], "nom": s["nom"], "role": s["role"], "code_insee": p.code_insee,
+             "description": f"Secteur fictif (données simulées), {s['abonnes']} abonnés."}
+            for s in sites
+        ],
+        "indicateurs": [{
+            "identifiant": INDICATEUR,
+            "libelle": "Débit minimum nocturne du secteur (2 h – 4 h)",
+            "unite": "m³/h",
+            "sens_souhaite": "baisse",
+            "principal": True,
+            "type_mesure": "continue",
+            "description": "Plus petit débit horaire entre 2 h et 4 h (heure locale) au compteur de sectorisation, "
+                           "exporté chaque jour par la supervision.",
+        }],
+        "fichiers": {"mesures": ["mesures.csv"]},
+        "couts": p.couts,
+        "financement": p.financement,
+        "conditions_de_succes": list(p.conditions_de_succes),
+        "notes": (f"Données simulées par eprouvette.generateurs.eau version {VERSION_GENERATEUR}, graine {graine} ; "
+                  "l'effet vrai est dans verite.yaml."),
+    }
+
+
+def ecrire_pilote(pilote: PiloteGenere, dossier: str | Path) -> Path:
+    """Écrit pilote.yaml, mesures.csv et verite.yaml dans ``dossier``."""
+    dossier = Path(dossier)
+    dossier.mkdir(parents=True, exist_ok=True)
+    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
+                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
+                       "Ne pas modifier à la main : relancer le générateur.")
+    ecrire_csv_fr(pilote.mesures, dossier / "mesures.csv", {"valeur": 3})
+    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
+                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
+    return dossier
+
+
+def _exemple(graine: int, parametres: ParametresEau):
+    def ecrire(dossier):
+        return ecrire_pilote(generer_pilote_eau(graine, parametres), dossier)
+
+    return ecrire
+
+
+AMIENS = ParametresEau(
+    identifiant="eau-sectorisation-amiens",
+    titre="Sectorisation et capteurs acoustiques de fuites sur trois secteurs du réseau d'Amiens Métropole",
+    technologie=("Compteurs de sectorisation télérelevés et 90 prélocalisateurs acoustiques posés sur les vannes "
+                 "de trois secteurs ; alertes quotidiennes de fuite envoyées aux équipes de recherche et de "
+                 "réparation."),
+    contexte=("Pilote simulé (données fictives) pour tester la chaîne d'évaluation. Les pertes du réseau restent "
+              "élevées dans les quartiers anciens ; la régie équipe trois secteurs et en suit trois autres, non "
+              "équipés, comme témoins, grâce au débit minimum nocturne de leurs compteurs de sectorisation."),
+    secteurs_experimentaux=(("Secteur fictif Saint-Leu", 2600, 22.0), ("Secteur fictif Henriville", 3100, 18.0),
+                            ("Secteur fictif Saint-Acheul", 2200, 15.0)),
+    secteurs_temoins=(("Secteur fictif Montières", 2400, 17.0), ("Secteur fictif Étouvie", 3300, 20.0),
+                      ("Secteur fictif Renancourt", 1900, 14.0)),
+    effet_fuites=-0.35,
+    couts={"investissement_eur": 95000.0, "fonctionnement_annuel_eur": 9000.0, "duree_vie_ans": 10,
+           "sources": "Montants fictifs, d'un ordre de grandeur plausible (capteurs, pose, plateforme, recherche de fuites)."},
+    financement={"feder_eur": 57000.0,
+                 "cofinancements": [{"financeur": "Amiens Métropole (autofinancement)", "montant_eur": 38000.0}]},
+    caracteristiques_reseau={
+        "annee_bilan": 2023, "volume_produit_m3": 14200000, "volume_importe_m3": 0, "volume_exporte_m3": 350000,
+        "volume_comptabilise_m3": 11050000, "volume_consomme_sans_comptage_m3": 60000,
+        "volume_service_m3": 90000, "lineaire_reseau_km": 1080.0,
+    },
+    conditions_de_succes=("Une équipe de recherche de fuites disponible pour traiter les alertes sous 48 h.",
+                          "Des compteurs de sectorisation fiables et télérelevés chaque nuit.",
+                          "Des vannes de sectorisation étanches (secteurs bien isolés)."),
+    verdict_attendu="generaliser",
+    raison_attendue=("Effet net et matériel (−35 % des fuites des secteurs équipés), établi contre trois témoins "
+                     "sur un an, et pertes évitées qui couvrent les coûts."),
+)
+
+DOUAI = ParametresEau(
+    identifiant="eau-alertes-ia-douai",
+    titre="Détection d'anomalies par IA sur les débits de sectorisation de Douaisis Agglo",
+    porteur="Douaisis Agglo",
+    code_insee="59178",
+    technologie=("Logiciel d'apprentissage automatique qui analyse chaque nuit les débits des compteurs de "
+                 "sectorisation et signale les débits anormaux ; alertes affichées dans la supervision."),
+    contexte=("Pilote simulé (données fictives). Les alertes ne déclenchent pas de campagne de recherche de "
+              "fuites dédiée : l'équipe les consulte quand elle le peut. Quatre secteurs reçoivent les alertes, "
+              "quatre autres servent de témoins ; deux ans de référence et un an d'expérimentation."),
+    reference=("2022-01-01", "2023-12-31"),
+    experimentation=("2024-01-01", "2024-12-31"),
+    secteurs_experimentaux=(("Secteur fictif Faubourg de Béthune", 2800, 16.0), ("Secteur fictif Frais-Marais", 2100, 12.0),
+                            ("Secteur fictif Dorignies", 3000, 18.0), ("Secteur fictif Faubourg d'Esquerchin", 2500, 14.0)),
+    secteurs_temoins=(("Secteur fictif Sin-le-Noble nord", 2600, 15.0), ("Secteur fictif Waziers", 2300, 13.0),
+                      ("Secteur fictif Cuincy", 2900, 17.0), ("Secteur fictif Lambres", 2200, 12.0)),
+    effet_fuites=0.0,
+    ecart_type_secteur=0.06,
+    casses_par_secteur_an=1.0,
+    couts={"investissement_eur": 40000.0, "fonctionnement_annuel_eur": 12000.0, "duree_vie_ans": 5,
+           "sources": "Montants fictifs (licence du logiciel, intégration à la supervision)."},
+    financement={"feder_eur": 24000.0,
+                 "cofinancements": [{"financeur": "Douaisis Agglo (autofinancement)", "montant_eur": 16000.0}]},
+    caracteristiques_reseau={
+        "annee_bilan": 2023, "volume_produit_m3": 9800000, "volume_importe_m3": 400000, "volume_exporte_m3": 0,
+        "volume_comptabilise_m3": 7900000, "volume_consomme_sans_comptage_m3": 40000,
+        "volume_service_m3": 70000, "lineaire_reseau_km": 870.0,
+    },
+    conditions_de_succes=("Une organisation qui transforme chaque alerte en intervention de recherche de fuite.",
+                          "Des compteurs de sectorisation fiables et télérelevés chaque nuit."),
+    verdict_attendu="ne_pas_generaliser",
+    raison_attendue=("Aucun effet (les alertes ne sont pas suivies d'interventions) alors que deux ans de référence, "
+                     "un an d'expérimentation et quatre témoins auraient permis de voir une baisse de 5 % des fuites."),
+)
+
+#: Pilotes d'exemple du domaine eau (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
+#: - Amiens : −35 % des fuites des secteurs équipés, trois témoins, un an -> « généraliser ».
+#: - Douai : aucun effet, longue série bien mesurée, quatre témoins -> « ne pas généraliser ».
+EXEMPLES = [
+    ("eau-sectorisation-amiens", _exemple(80021, AMIENS)),
+    ("eau-alertes-ia-douai", _exemple(59178, DOUAI)),
+]
