@@ -210,6 +210,67 @@ def _lire_xlsx(chemin: Path) -> tuple[list[list[str]], list[int]]:
     return lignes, numeros
 
 
+def _texte_cellule(v: Any) -> str:
+    """Cellule typée (tableur, Parquet) -> texte (dates AAAA-MM-JJ[THH:MM:SS], nombres avec point)."""
+    import datetime as dt
+
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return ""
+    if isinstance(v, pd.Timestamp):
+        if v.tzinfo is not None:  # instant absolu -> heure légale française (horloge murale)
+            v = v.tz_convert(config.FUSEAU).tz_localize(None)
+        v = v.to_pydatetime()
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is not None:
+            v = pd.Timestamp(v).tz_convert(config.FUSEAU).tz_localize(None).to_pydatetime()
+        return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v).strip()
+
+
+def _lire_ods(chemin: Path) -> tuple[list[list[str]], list[int]]:
+    """Première feuille d'un classeur OpenDocument (LibreOffice) -> cellules texte."""
+    try:
+        tableau = pd.read_excel(chemin, sheet_name=0, header=None, engine="odf", dtype=object)
+    except Exception as e:
+        raise ErreurDonnees(chemin, f"classeur OpenDocument illisible ({type(e).__name__}).",
+                            conseil="Ouvrez-le dans LibreOffice et réenregistrez-le en .ods ou en CSV.") from None
+    lignes = [[_texte_cellule(v) for v in rang] for rang in tableau.itertuples(index=False, name=None)]
+    numeros = list(range(1, len(lignes) + 1))
+    while lignes and not any(lignes[-1]):
+        lignes.pop()
+        numeros.pop()
+    return lignes, numeros
+
+
+def _lire_parquet(chemin: Path) -> tuple[list[list[str]], list[int]]:
+    """Fichier Parquet -> cellules texte ; la « ligne » d'une mesure est son rang + 1 (en-tête = 1)."""
+    try:
+        tableau = pd.read_parquet(chemin, engine="pyarrow")
+    except Exception as e:
+        raise ErreurDonnees(chemin, f"fichier Parquet illisible ({type(e).__name__}).",
+                            conseil="Réexportez le fichier, ou exportez-le en CSV.") from None
+    lignes = [[str(c) for c in tableau.columns]]
+    lignes += [[_texte_cellule(v) for v in rang] for rang in tableau.astype(object).itertuples(index=False, name=None)]
+    return lignes, list(range(1, len(lignes) + 1))
+
+
+def _trouver_entete(lignes: list[list[str]], premier_champ: str) -> int:
+    """Rang de la ligne d'en-tête : la première des 10 premières lignes qui nomme le premier champ
+    du schéma (les exports ont souvent une ligne de titre au-dessus) ; 0 sinon."""
+    for i, ligne in enumerate(lignes[:10]):
+        if premier_champ in (c.strip().lower() for c in ligne):
+            return i
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # Traduction des erreurs frictionless
 # --------------------------------------------------------------------------------------------
@@ -397,28 +458,57 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     if not chemin.is_file():
         raise ErreurDonnees(chemin, "fichier introuvable.",
                             conseil="Vérifiez le nom déclaré dans « fichiers » de pilote.yaml.")
+    nom_fichier = chemin.name.lower()
     suffixe = chemin.suffix.lower()
-    if suffixe in (".csv", ".txt", ".tsv"):
+    compresse = nom_fichier.endswith((".csv.gz", ".txt.gz", ".tsv.gz"))
+    premier = descripteur["fields"][0]["name"]
+    if suffixe in (".csv", ".txt", ".tsv") or compresse:
         octets = chemin.read_bytes()
+        if compresse:
+            import gzip
+
+            try:
+                octets = gzip.decompress(octets)
+            except (OSError, EOFError) as e:
+                raise ErreurDonnees(chemin, f"archive gzip illisible ({e}).",
+                                    conseil="Recompressez le fichier CSV avec gzip, ou déposez-le non compressé.") from None
         texte, encodage = _decoder(octets, chemin)
         texte = texte.rstrip("\r\n") + "\n"
         if not texte.strip():
             raise ErreurDonnees(chemin, "fichier vide.", attendu="une ligne d'en-tête puis une ligne par mesure")
-        separateur = _detecter_separateur(texte.split("\n", 1)[0], chemin)
-        lignes, debuts = _lignes_csv(texte, separateur)
+        # Lignes de titre au-dessus de l'en-tête (« Export du … ») : sautées, numéros de ligne gardés.
+        physiques = texte.split("\n")
+        saut = 0
+        for i, brute in enumerate(physiques[:10]):
+            if re.search(rf"(^|[;,\t\"]) *{re.escape(premier)} *($|[;,\t\"])", brute.strip().lower()):
+                saut = i
+                break
+        separateur = _detecter_separateur(physiques[saut], chemin)
+        lignes, debuts = _lignes_csv("\n".join(physiques[saut:]), separateur)
+        debuts = [d + saut for d in debuts]
         # Lignes finales faites seulement de séparateurs (« ;;; », fréquent à l'export d'un tableur).
         while len(lignes) > 1 and not any(c.strip() for c in lignes[-1]):
             lignes.pop()
             debuts.pop()
-    elif suffixe == ".xlsx":
-        lignes, debuts = _lire_xlsx(chemin)
-        encodage, separateur = "xlsx", ";"
+    elif suffixe in (".xlsx", ".xlsm", ".ods", ".parquet"):
+        lecteur = {".ods": _lire_ods, ".parquet": _lire_parquet}.get(suffixe, _lire_xlsx)
+        lignes, debuts = lecteur(chemin)
+        encodage, separateur = suffixe.lstrip("."), ";"
         if not lignes:
-            raise ErreurDonnees(chemin, "classeur vide.", attendu="une ligne d'en-tête puis une ligne par mesure")
+            raise ErreurDonnees(chemin, "classeur vide." if suffixe != ".parquet" else "fichier vide.",
+                                attendu="une ligne d'en-tête puis une ligne par mesure")
+        saut = _trouver_entete(lignes, premier)
+        lignes, debuts = lignes[saut:], debuts[saut:]
+        if lignes:
+            largeur = max((i + 1 for i, v in enumerate(lignes[0]) if v), default=0)
+            lignes = [ligne[:largeur] if not any(ligne[largeur:]) else ligne for ligne in lignes]
     else:
         raise ErreurDonnees(chemin, f"format « {chemin.suffix or 'sans extension'} » non pris en charge.",
-                            attendu="un fichier .csv (ou .txt, .tsv) ou .xlsx",
+                            attendu="un fichier .csv (ou .txt, .tsv, .csv.gz), .xlsx, .ods ou .parquet",
                             conseil="Exportez les données en CSV depuis le tableur ou le logiciel de supervision.")
+    if len(lignes) < 2:
+        raise ErreurDonnees(chemin, "aucune mesure : le fichier n'a qu'une ligne d'en-tête.", ligne=debuts[0] if debuts else None,
+                            attendu="une ligne d'en-tête puis une ligne par mesure")
 
     # En-tête : espaces et majuscules tolérés ; colonnes inconnues ou en double refusées.
     entete = [c.strip().lower() for c in lignes[0]]
@@ -443,7 +533,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
 
     positions = {nom: entete.index(nom) for nom in nombres if nom in entete}
     echantillon = [ligne[i] for ligne in lignes[1:] for i in positions.values() if i < len(ligne) and ligne[i]]
-    decimale, milliers = _detecter_decimale(echantillon) if suffixe != ".xlsx" else (".", None)
+    texte_brut = suffixe in (".csv", ".txt", ".tsv") or compresse
+    decimale, milliers = _detecter_decimale(echantillon) if texte_brut else (".", None)
     dialecte = Dialecte(encodage=encodage, separateur=separateur, decimale=decimale, milliers=milliers)
     for f in descripteur["fields"]:
         if f.get("type") == "number":
@@ -552,6 +643,57 @@ def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier:
     return erreurs
 
 
+#: Unités reconnues pour `indicateurs[].unite` de pilote.yaml ; vrai si une valeur négative a un sens
+#: (température, écart, variation), faux pour les quantités (consommation, volume, comptage…).
+UNITES = {
+    "Wh": False, "kWh": False, "MWh": False, "GWh": False, "kW": False, "MW": False,
+    "m3": False, "m³": False, "m3/h": False, "m³/h": False, "L": False, "L/s": False, "L/j": False,
+    "nombre": False, "h": False, "heures": False, "jours": False, "min": True, "minutes": True,
+    "km": False, "km/h": False, "t": False, "kg": False, "kg/hab": False, "kgCO2e": False, "tCO2e": False,
+    "passages": False, "véhicules": False, "voyageurs": False, "usagers": False, "levées": False,
+    "collectes": False, "alertes": False, "fuites": False,
+    "%": True, "°C": True, "€": True, "EUR": True,
+}
+
+
+def verifier_unites(pilote) -> list[ErreurDonnees]:
+    """Erreurs pour chaque `unite` de pilote.yaml absente de la liste des unités connues (`UNITES`)."""
+    erreurs = []
+    for i, ind in enumerate(pilote.indicateurs):
+        if ind.unite in UNITES:
+            continue
+        proches = difflib.get_close_matches(ind.unite, list(UNITES), n=1, cutoff=0.5)
+        proches = proches or [u for u in UNITES if u.lower() == ind.unite.strip().lower()]
+        erreurs.append(ErreurDonnees(
+            pilote.fichier, f"unité « {ind.unite} » inconnue pour l'indicateur « {ind.identifiant} ».",
+            ligne=pilote.ligne(f"indicateurs.{i}.unite"), champ=f"indicateurs[{i}].unite",
+            attendu="une des unités " + ", ".join(UNITES),
+            conseil=f"Vouliez-vous écrire « {proches[0]} » ?" if proches else
+            "Convertissez les valeurs dans une unité connue, ou demandez l'ajout de l'unité au standard."))
+    return erreurs
+
+
+def _valeurs_impossibles(df: pd.DataFrame, pilote, fichier: Path) -> list[ErreurDonnees]:
+    """Valeurs non finies (NaN, inf) et négatives pour un indicateur qui ne peut pas l'être."""
+    erreurs = []
+    for ligne, r in df.loc[~np.isfinite(df["valeur"].to_numpy(dtype=float))].iterrows():
+        erreurs.append(ErreurDonnees(fichier, f"valeur « {r['valeur']} » invraisemblable (pas un nombre fini).",
+                                     ligne=int(ligne), colonne="valeur", attendu="un nombre fini",
+                                     conseil="Une mesure absente s'omet : retirez la ligne."))
+    for ind in pilote.indicateurs:
+        if UNITES.get(ind.unite, True) and ind.type_mesure != "comptage":
+            continue
+        negatives = df[(df["indicateur"] == ind.identifiant) & (df["valeur"] < 0)]
+        for ligne, r in negatives.iterrows():
+            erreurs.append(ErreurDonnees(
+                fichier, f"valeur négative ({_nombre_fr(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
+                         f"({'comptage' if ind.type_mesure == 'comptage' else ind.unite}).",
+                ligne=int(ligne), colonne="valeur", attendu="une valeur positive ou nulle",
+                conseil="Un index de compteur qui recule (remplacement, remise à zéro) doit être converti en "
+                        "consommation ; corrigez la valeur ou retirez la ligne."))
+    return erreurs
+
+
 def _date_lisible(date: pd.Timestamp) -> str:
     """2023-01-02 pour un jour ; 2024-10-27 02:15 (heure d'été) pour un horodatage de l'heure répétée."""
     if date.tzinfo is None:
@@ -576,7 +718,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
     """
     sites = [s.identifiant for s in pilote.sites]
     indicateurs = [i.identifiant for i in pilote.indicateurs]
-    morceaux, erreurs = [], []
+    morceaux, erreurs = [], verifier_unites(pilote)
     for fichier in pilote.fichiers_mesures:
         try:
             df = lire_tableau(fichier, "mesures")
@@ -588,6 +730,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
             continue
         erreurs += _resume_inconnus(df, "site", sites, fichier, "site")
         erreurs += _resume_inconnus(df, "indicateur", indicateurs, fichier, "indicateur")
+        erreurs += _valeurs_impossibles(df, pilote, fichier)
         morceaux.append(df.assign(_fichier=str(fichier), _ligne=df.index.to_numpy()).reset_index(drop=True))
     if any(isinstance(m["date"].dtype, pd.DatetimeTZDtype) for m in morceaux):
         # Un pilote qui mêle fichiers journaliers et infra-journaliers : tout en heure légale.
