@@ -223,7 +223,7 @@ def _jours(s: pd.Series) -> pd.Series:
 def semaine_de(dates: pd.Series) -> pd.Series:
     """Lundi de la semaine (ISO, lundi à dimanche) de chaque date."""
     j = _jours(dates)
-    return j - pd.to_timedelta(j.dt.dayofweek, unit="D")
+    return j - pd.to_timedelta(j.dt.day_of_week, unit="D")
 
 
 def _bornes(periode) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -258,7 +258,7 @@ def levees_par_semaine(
     m = m[m["valeur"].notna()]
     # Plusieurs lignes le même jour (deux relevés) : on les additionne.
     m = m.groupby(["site", "jour"], as_index=False)["valeur"].sum()
-    m["semaine"] = m["jour"] - pd.to_timedelta(m["jour"].dt.dayofweek, unit="D")
+    m["semaine"] = m["jour"] - pd.to_timedelta(m["jour"].dt.day_of_week, unit="D")
     g = m.groupby(["site", "semaine"], as_index=False).agg(levees=("valeur", "sum"), jours_mesures=("jour", "nunique"))
     fin_sem = g["semaine"] + pd.Timedelta(days=6)
     dans_ref = (g["semaine"] >= r0) & (fin_sem <= r1)

@@ -103,13 +103,13 @@ def _jours_ouvres(dates: pd.DatetimeIndex) -> np.ndarray:
     feries = set()
     for an in range(dates[0].year, dates[-1].year + 1):
         feries |= set(jours_feries(an))
-    return np.array([(d.dayofweek < 5) and (d.date() not in feries) for d in dates])
+    return np.array([(d.day_of_week < 5) and (d.date() not in feries) for d in dates])
 
 
 def _jours_tournee(dates: pd.DatetimeIndex, ouvre: np.ndarray, jour_semaine: int) -> np.ndarray:
     """Jour de tournée hebdomadaire, reporté au premier jour ouvré suivant s'il est chômé."""
     tournee = np.zeros(len(dates), dtype=bool)
-    dow = dates.dayofweek.to_numpy()
+    dow = dates.day_of_week.to_numpy()
     i = 0
     n = len(dates)
     while i < n:
@@ -162,12 +162,12 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
     n = len(dates)
     ouvre = _jours_ouvres(dates)
     en_exp = np.asarray(dates >= e0)
-    doy = dates.dayofyear.to_numpy()
+    doy = dates.day_of_year.to_numpy()
     # Saison : pic mi-décembre (fêtes) et pic secondaire en été.
     saison = 1 + p.amplitude_saison * (np.cos(2 * np.pi * (doy - 350) / 365.25) + 0.5 * np.cos(4 * np.pi * (doy - 200) / 365.25))
     profil = np.array([0.85, 0.85, 0.9, 0.95, 1.05, 1.25, 1.15])  # lundi … dimanche
     profil = profil / profil.mean()
-    semaine = profil[dates.dayofweek.to_numpy()]
+    semaine = profil[dates.day_of_week.to_numpy()]
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
 
     roles = ["experimental"] * p.n_experimentaux + ["temoin"] * p.n_temoins
