@@ -19,6 +19,7 @@ from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choisir_methode
 from .pilote import Pilote, charger_pilote
 from .qualite import BilanQualite, bilan_qualite
+from .essaimage import evaluer_transferabilite
 from .recommandation import Recommandation, recommander
 
 
@@ -162,13 +163,16 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
 
     notes: list[str] = []
     resultat_eco, mc, annuelle = _economie(pilote, resultat, notes, domaine_mod)
-    reco = recommander(
+    analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, None, notes, choix)
+    transferable, explication = evaluer_transferabilite(analyse)
+    analyse.recommandation = recommander(
         resultat,
         ind.sens_souhaite,
         van_socio_eur=resultat_eco.van_socio if resultat_eco else None,
         temps_retour_ans=resultat_eco.delai_retour_actualise if resultat_eco else None,
         duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
+        transferable=transferable,
+        explication_transferabilite=explication,
     )
-    analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, reco, notes, choix)
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
     return analyse
