@@ -169,7 +169,7 @@ def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
         ],
         "indicateurs": [{
             "identifiant": INDICATEUR,
-            "libelle": "Débit minimum nocturne du secteur (2 h – 4 h)",
+            "libelle": "Fuites des secteurs, mesurées par le débit minimum nocturne (2 h – 4 h)",
             "unite": "m³/h",
             "sens_souhaite": "baisse",
             "principal": True,
