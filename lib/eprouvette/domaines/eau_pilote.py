@@ -428,7 +428,7 @@ def _serie_interrompue_sans_temoin(series: pd.DataFrame, unite: str, indicateur:
 
     s = series.sort_values("date").reset_index(drop=True)
     debut = s.loc[s["periode"] == "apres", "date"].min()
-    s = s.assign(jour_an=s["date"].dt.dayofyear.astype(float))
+    s = s.assign(jour_an=s["date"].dt.day_of_year.astype(float))
     r = serie_interrompue(s, debut, colonne_valeur="pertes_experimentaux", indicateur=indicateur, unite=unite,
                           saisonnalite="fourier", periode=365.25, harmoniques=1, colonne_saison="jour_an",
                           changement_pente=False, erreurs="ar1")

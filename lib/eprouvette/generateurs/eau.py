@@ -83,7 +83,7 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
     debut = pd.Timestamp(p.experimentation[0])
     jours_depuis = (dates - debut).days.to_numpy()
     rampe = np.clip((jours_depuis + 1) / max(p.rampe_jours, 1), 0, 1) * (jours_depuis >= 0)
-    saison = p.amplitude_saison * np.cos(2 * np.pi * (dates.dayofyear.to_numpy() - 20) / 365.25)
+    saison = p.amplitude_saison * np.cos(2 * np.pi * (dates.day_of_year.to_numpy() - 20) / 365.25)
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
     lignes, sites, effet_total, cf_total = [], [], 0.0, 0.0
     periode_exp = (dates >= debut) & (dates <= pd.Timestamp(p.experimentation[1]))
