@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -121,7 +122,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         "empreinte": empreinte,
         "date": datetime.now().isoformat(timespec="seconds"),
     }
-    tmp = config.RAPPORTS / ".tmp" / f"{identifiant}-{os.getpid()}"
+    (config.RAPPORTS / ".tmp").mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}-", dir=config.RAPPORTS / ".tmp"))
     try:
         from ..erreurs import ErreurDonnees, ErreursDonnees
         from ..pilote import charger_pilote
@@ -268,6 +270,27 @@ def _nettoyer_orphelins(identifiants: set[str]) -> bool:
     return change
 
 
+def _nettoyer_temporaires(age_s: float = 6 * 3600) -> None:
+    """Retire les dossiers temporaires laissés par une construction interrompue (et seulement les vieux :
+    une autre construction peut tourner en même temps)."""
+    dossier = config.RAPPORTS / ".tmp"
+    if not dossier.exists():
+        return
+    limite = time.time() - age_s
+    for d in dossier.iterdir():
+        try:
+            if d.stat().st_mtime < limite:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
+    for f in config.RAPPORTS.rglob(".*.tmp"):
+        try:
+            if f.stat().st_mtime < limite:
+                f.unlink()
+        except OSError:
+            pass
+
+
 def nombre_travailleurs(n_taches: int) -> int:
     try:
         coeurs = len(os.sched_getaffinity(0))
@@ -289,7 +312,7 @@ def construire_tout(
     if selection:
         dossiers = [d for d in dossiers if d.name in selection]
     config.RAPPORTS.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(config.RAPPORTS / ".tmp", ignore_errors=True)
+    _nettoyer_temporaires()
 
     biblio = etat_mod.empreinte_bibliotheque()
     taches, etats = [], {}
@@ -338,7 +361,6 @@ def construire_tout(
     elif dossiers:
         print("Tous les rapports sont à jour : rien à reconstruire.", file=sortie)
 
-    shutil.rmtree(config.RAPPORTS / ".tmp", ignore_errors=True)
     index = config.RAPPORTS / "index.html"
     if change or not index.exists():
         from .index import ecrire_index
