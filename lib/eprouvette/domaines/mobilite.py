@@ -123,12 +123,10 @@ def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, s
     if multiplicatif:
         sens = "en plus" if valeur >= 0 else "en moins"
         return f"{qui} compte {_fr(abs(100 * valeur), 0)} % de {sujet} {sens}{par_rapport}."
-    d = 1 if abs(valeur) < 10 else 0
+    d = 2 if abs(valeur) < 1 else (1 if abs(valeur) < 10 else 0)
     sens = "plus élevé" if valeur >= 0 else "plus bas"
     u = f" {unite}" if unite else ""
-    if terme in JOURS[1:]:
-        return f"{qui}, {sujet} est {sens} de {_fr(abs(valeur), d)}{u}{par_rapport}."
-    return f"{qui} : {sujet} {sens} de {_fr(abs(valeur), d)}{u}."
+    return f"{qui}, {sujet} est {sens} de {_fr(abs(valeur), d)}{u}{par_rapport}."
 
 
 def effets_calendrier(coefficients: pd.DataFrame, *, multiplicatif: bool, sujet: str, unite: str = "") -> pd.DataFrame:

@@ -124,6 +124,13 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
     return df, covariables, comptage
 
 
+def _sujet(libelle: str) -> str:
+    """« Temps de parcours moyen de la ligne » -> « le temps de parcours moyen de la ligne »."""
+    mot = libelle.split()[0].lower() if libelle.split() else ""
+    article = "l'" if mot[:1] in "aeéèiouyh" else ("les " if mot in ("passages", "voyageurs", "cyclistes", "véhicules", "validations", "entrées") else "le ")
+    return article + libelle[0].lower() + libelle[1:]
+
+
 def _corriger_autocorrelation(r: ResultatImpact) -> None:
     """Élargit l'intervalle d'un comptage quasi-Poisson si les résidus restent autocorrélés."""
     rho = float(r.details.get("rho_ar1_residus") or 0.0)
@@ -200,9 +207,9 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         # Pour une durée ou un taux, le cumul n'a pas de sens pour un lecteur : phrase par jour.
         r.details["effet_moyen_par_jour"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
         e, b, h = r.details["effet_moyen_par_jour"]
-        r.resume = _phrase_resume(ind.libelle.lower(), ind.unite, e, b, h, r.effet_relatif, quoi)
+        r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
     else:
-        r.resume = _phrase_resume(ind.libelle.lower(), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
+        r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
     r.justification = (
         "Les mesures sont journalières et dominées par le calendrier : jour de la semaine, jours fériés, "
         "vacances scolaires de la zone B" + (", pluie" if precip is not None else "") + ". Le modèle apprend "
