@@ -157,15 +157,28 @@ def contexte(a) -> list:
     return [blocs.Bloc(texte), blocs.tableau(sites, "Les sites suivis", decimales=0)]
 
 
+#: Unités de quantités qui s'additionnent d'un jour à l'autre ; les autres (débits, taux, durées,
+#: températures) se moyennent quand on passe au mois.
+_UNITES_CUMULABLES = {"kwh", "mwh", "wh", "m3", "m³", "l", "nombre", "t", "kg", "km", "levées", "passages"}
+
+
+def agregat_mensuel(unite: str) -> str:
+    """« sum » pour une quantité cumulable (kWh, m³, nombre…), « mean » pour un débit, un taux, une durée."""
+    return "sum" if (unite or "").strip().lower() in _UNITES_CUMULABLES else "mean"
+
+
 def donnees(a) -> list:
     p, q = a.pilote, a.qualite
     ind = p.indicateur_principal
     roles = {s.identifiant: ("Sites expérimentaux" if s.role == "experimental" else "Sites témoins") for s in p.sites}
     m = a.mesures[a.mesures["indicateur"] == ind.identifiant].copy()
     m["groupe"] = m["site"].map(roles)
-    mensuel = (
-        m.groupby(["groupe", pd.Grouper(key="date", freq="MS")])["valeur"].sum().reset_index()
-    )
+    if getattr(m["date"].dt, "tz", None) is not None:
+        m["date"] = m["date"].dt.tz_localize(None)
+    agregat = agregat_mensuel(ind.unite)
+    # Par jour et par groupe d'abord (somme des sites), puis par mois (somme ou moyenne selon l'unité).
+    jour = m.groupby(["groupe", pd.Grouper(key="date", freq="D")])["valeur"].sum(min_count=1).reset_index()
+    mensuel = jour.groupby(["groupe", pd.Grouper(key="date", freq="MS")])["valeur"].agg(agregat).reset_index()
     fig = figures.figure_groupes(
         mensuel, f"{ind.libelle} par mois", ind.unite, debut_experimentation=p.periode_experimentation.debut
     )
@@ -174,7 +187,7 @@ def donnees(a) -> list:
     table = table.rename(columns={"date": "Mois"})
     n_sites = len(p.sites)
     resume = (
-        f"{t.nombre(len(a.mesures))} mesures journalières sur {n_sites} site(s), "
+        f"{t.nombre(len(a.mesures))} mesures sur {n_sites} site(s), "
         f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
     )
     qual = q.tableau.rename(
@@ -195,8 +208,10 @@ def donnees(a) -> list:
         blocs.graphique(
             fig,
             f"{ind.libelle} des sites expérimentaux et témoins, par mois",
-            "Chaque courbe additionne la consommation mensuelle d'un groupe de sites ; le trait vertical "
-            "marque le début de l'expérimentation.",
+            ("Chaque courbe additionne, mois par mois, les valeurs des sites d'un groupe"
+             if agregat == "sum" else
+             "Chaque courbe donne, mois par mois, la moyenne journalière du total des sites d'un groupe")
+            + " ; le trait vertical marque le début de l'expérimentation.",
             table,
         ),
         blocs.tableau(qual, "Qualité des mesures par site", formats={"Part manquante": t.pourcentage}),
@@ -211,9 +226,12 @@ def resultats(a) -> list:
         d = cf.copy()
         d["date"] = pd.to_datetime(d["date"])
         colonnes = [c for c in ("observe", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut") if c in d.columns]
-        mensuel = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes].sum(min_count=1).reset_index()
+        agregat = agregat_mensuel(r.unite)
+        groupes = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes]
+        mensuel = (groupes.sum(min_count=1) if agregat == "sum" else groupes.mean()).reset_index()
+        ind = p.indicateur_principal
         fig = figures.figure_serie_contrefactuelle(
-            mensuel, "Mesuré et estimé sans l'expérimentation", r.unite,
+            mensuel, f"{ind.libelle} : mesuré et estimé sans l'expérimentation", r.unite,
             debut_experimentation=p.periode_experimentation.debut,
         )
         table = mensuel.copy()
@@ -230,7 +248,7 @@ def resultats(a) -> list:
         sortie.append(
             blocs.graphique(
                 fig,
-                "Consommation mesurée et consommation estimée sans l'expérimentation, par mois",
+                f"{ind.libelle} : mesuré et estimé sans l'expérimentation, par mois",
                 "L'écart entre la courbe mesurée et la courbe estimée est l'effet de l'expérimentation ; "
                 "la bande donne l'incertitude de l'estimation.",
                 table,
