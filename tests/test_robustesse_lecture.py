@@ -124,3 +124,141 @@ def test_meteo_garde_les_colonnes_facultatives_du_schema(tmp_path):
     df = charger_meteo(p)
     assert list(df.columns) == ["date", "temperature_min", "temperature_max", "temperature_moyenne", "precipitations_mm"]
     assert df["precipitations_mm"].tolist() == [12.6, 0.0]
+
+
+# --- Corpus de fichiers réels ou fautifs (tests/corpus/, décrit dans tests/corpus/README.md) ------
+
+CORPUS = Path(__file__).parent / "corpus"
+ATTENDU_DATE = ("une date au format AAAA-MM-JJ ou JJ/MM/AAAA, ou un horodatage AAAA-MM-JJTHH:MM[:SS], "
+                "AAAA-MM-JJ HH:MM[:SS] ou JJ/MM/AAAA HH:MM[:SS]")
+CONSEIL_NEGATIF = ("Un index de compteur qui recule (remplacement, remise à zéro) doit être converti en consommation ; "
+                   "corrigez la valeur ou retirez la ligne.")
+
+#: fichier -> (ligne, colonne ou champ, message, attendu) de l'unique erreur attendue.
+FAUTES = {
+    "vide.csv": (None, None, "fichier vide.", "une ligne d'en-tête puis une ligne par mesure"),
+    "entete_seule.csv": (1, None, "aucune mesure : le fichier n'a qu'une ligne d'en-tête.",
+                         "une ligne d'en-tête puis une ligne par mesure"),
+    "colonne_manquante.csv": (1, "valeur", "colonne « valeur » absente de l'en-tête.",
+                              "les colonnes date, site, indicateur, valeur"),
+    "colonne_inconnue.csv": (1, "commentaire", "colonne « commentaire » inconnue du standard.",
+                             "les colonnes date, site, indicateur, valeur"),
+    "valeur_texte.csv": (3, "valeur", "valeur « douze » illisible.",
+                         "un nombre écrit avec la décimale « , » comme dans le reste du fichier, par exemple 812,4"),
+    "date_illisible.csv": (3, "date", "valeur « 2023/01/02 » mal écrite.", ATTENDU_DATE),
+    "date_impossible.csv": (3, "date", "« 31/04/2023 » n'est pas une date du calendrier.", ATTENDU_DATE),
+    "doublon.csv": (4, None, "ligne en double : même date (2023-01-02), site et indicateur qu'à la ligne 3.", None),
+    "valeur_negative.csv": (3, "valeur", "valeur négative (-35,0) pour l'indicateur « consommation_chauffage » (kWh).",
+                            "une valeur positive ou nulle"),
+    "comptage_negatif.csv": (3, "valeur", "valeur négative (-1,0) pour l'indicateur « heures_inconfort » (comptage).",
+                             "une valeur positive ou nulle"),
+    "valeur_non_finie.csv": (3, "valeur", "valeur invraisemblable : pas un nombre fini (NaN ou infini).", "un nombre fini"),
+    "site_inconnu.csv": (3, "site", "site « ecole-jean-jaurès » non déclaré dans pilote.yaml.",
+                         "un des identifiants déclarés : ecole-jean-jaures, ecole-temoin"),
+    "indicateur_inconnu.csv": (3, "indicateur", "indicateur « consommation_chaufage » non déclaré dans pilote.yaml.",
+                               "un des identifiants déclarés : consommation_chauffage, heures_inconfort"),
+    "heure_sautee_mars.csv": (3, "date", "l'horodatage « 31/03/2024 02:30 » n'existe pas en heure légale française : "
+                                         "le 31 mars 2024, les horloges passent directement de 02:00 à 03:00.",
+                              "un horodatage en heure légale française, hors de l'heure sautée (02:00 à 02:59)"),
+    "heure_repetee_trois_fois.csv": (4, None, "ligne en double : même date, site et indicateur qu'à la ligne 3.", None),
+    "separateur_absent.csv": (1, None, "séparateur de colonnes introuvable dans l'en-tête « date site indicateur valeur ».",
+                              "des colonnes séparées par « ; », « , » ou une tabulation"),
+    "virgule_non_protegee.csv": (2, None, "cellule en trop « 4 » : la ligne a plus de colonnes que l'en-tête.",
+                                 "4 colonnes séparées par « , »"),
+    "cellule_manquante.csv": (3, "valeur", "cellule manquante : la ligne a moins de colonnes que l'en-tête.",
+                              "4 colonnes séparées par « ; »"),
+    "classeur_corrompu.xlsx": (None, None, "classeur Excel illisible (BadZipFile).", None),
+    "archive_corrompue.csv.gz": (None, None, "archive gzip illisible (Compressed file ended before the end-of-stream "
+                                             "marker was reached).", None),
+    "format_xls.xls": (None, None, "format « .xls » non pris en charge.",
+                       "un fichier .csv (ou .txt, .tsv, .csv.gz), .xlsx, .ods ou .parquet"),
+    "meteo_min_superieure_max.csv": (3, "temperature_min", "température minimale (9,5 °C) supérieure à la maximale (4,0 °C).",
+                                     "temperature_min ≤ temperature_max"),
+    "pilote_unite_inconnue.yaml": (33, "indicateurs[0].unite",
+                                   "unité « kwh » inconnue pour l'indicateur « consommation_chauffage ».", None),
+    "pilote_periode_inversee.yaml": (15, "periodes.reference.debut",
+                                     "la période commence le 2023-06-01 mais finit avant, le 2022-12-31.",
+                                     "un début antérieur ou égal à la fin"),
+    "pilote_yaml_mal_forme.yaml": (5, None, "YAML mal formé (colonne 10) : un « : » inattendu (valeur contenant « : » "
+                                            "sans guillemets, ou indentation incorrecte).", None),
+}
+
+
+def _charger_corpus(tmp_path: Path, nom: str):
+    contenu = (CORPUS / nom).read_bytes()
+    if nom.endswith(".yaml"):
+        return charger_mesures(faire_pilote(tmp_path, texte=contenu.decode("utf-8")))
+    if nom.startswith("meteo"):
+        return charger_meteo(faire_pilote(tmp_path, meteo=contenu))
+    return charger_mesures(faire_pilote(tmp_path, {nom: contenu}))
+
+
+@pytest.mark.parametrize("nom", sorted(FAUTES))
+def test_corpus_fautes_message_exact(tmp_path, nom):
+    ligne, lieu, message, attendu = FAUTES[nom]
+    with pytest.raises((ErreurDonnees, ErreursDonnees)) as info:
+        _charger_corpus(tmp_path, nom)
+    erreurs = getattr(info.value, "erreurs", [info.value])
+    assert len(erreurs) == 1, [str(e) for e in erreurs]
+    (e,) = erreurs
+    assert Path(e.fichier).name == ("pilote.yaml" if nom.endswith(".yaml") else "meteo.csv" if nom.startswith("meteo") else nom)
+    assert e.message == message
+    assert e.ligne == ligne
+    assert (e.champ if nom.endswith(".yaml") else e.colonne) == lieu
+    if attendu is not None:
+        assert e.attendu == attendu
+    if nom in ("valeur_negative.csv", "comptage_negatif.csv"):
+        assert e.conseil == CONSEIL_NEGATIF
+    if nom in ("site_inconnu.csv", "indicateur_inconnu.csv", "pilote_unite_inconnue.yaml"):
+        assert e.conseil.startswith("Vouliez-vous écrire « ")
+
+
+J, T = SITE, "ecole-temoin"
+P = "Europe/Paris"
+
+#: fichier -> colonnes attendues (ordre de charger_mesures : site, indicateur, date).
+VALIDES = {
+    "export_plateforme_cp1252.csv": {
+        "date": [pd.Timestamp(2023, 1, d) for d in (1, 2, 3)] + [pd.Timestamp(2023, 1, 1)],
+        "site": [J, J, J, T], "valeur": [1234.5, 1198.0, 987.25, 2001.75]},
+    "milliers_point_decimale_virgule.csv": {
+        "date": [pd.Timestamp(2023, 1, d) for d in (1, 2, 3)], "site": [J] * 3, "valeur": [1234.5, 12345678.9, 0.5]},
+    "tabulation_bom.tsv": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2)], "site": [J, J],
+                           "valeur": [812.4, 1004.5]},
+    "virgules_guillemets.csv.gz": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2)], "site": [J, J],
+                                   "valeur": [812.4, 1004.5]},
+    "dates_francaises_horaires.csv": {
+        "date": [pd.Timestamp("2024-12-31 23:00", tz=P), pd.Timestamp("2024-12-31 23:30", tz=P),
+                 pd.Timestamp("2025-01-01 00:00", tz=P)], "site": [J] * 3, "valeur": [10.5, 11.0, 9.75]},
+    "heure_repetee_octobre.csv": {
+        "date": [pd.Timestamp(t) for t in ("2024-10-27 01:00+02:00", "2024-10-27 01:30+02:00", "2024-10-27 02:00+02:00",
+                                           "2024-10-27 02:30+02:00", "2024-10-27 02:00+01:00", "2024-10-27 02:30+01:00",
+                                           "2024-10-27 03:00+01:00")],
+        "site": [J] * 7, "valeur": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]},
+    "export_excel_titre.xlsx": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2), pd.Timestamp(2023, 1, 2)],
+                                "site": [J, J, T], "valeur": [812.4, 798.1, 655.0]},
+    "export_libreoffice.ods": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2)], "site": [J, J],
+                               "valeur": [812.4, 798.1]},
+    "mesures_utc.parquet": {"date": [pd.Timestamp("2024-10-27 00:30Z"), pd.Timestamp("2024-10-27 01:30Z")],
+                            "site": [J, J], "valeur": [1.5, 2.5]},
+}
+
+
+@pytest.mark.parametrize("nom", sorted(VALIDES))
+def test_corpus_exports_valides_valeurs_lues(tmp_path, nom):
+    df = _charger_corpus(tmp_path, nom)
+    attendu = VALIDES[nom]
+    assert df["date"].tolist() == attendu["date"]
+    assert df["site"].tolist() == attendu["site"]
+    assert (df["indicateur"] == IND).all()
+    assert df["valeur"].tolist() == pytest.approx(attendu["valeur"], rel=0, abs=1e-9)
+    horaire = any(isinstance(d, pd.Timestamp) and d.tzinfo is not None for d in attendu["date"])
+    assert str(df["date"].dtype) == ("datetime64[ns, Europe/Paris]" if horaire else "datetime64[ns]")
+
+
+def test_corpus_tous_les_fichiers_sont_testes_et_decrits():
+    fichiers = {f.name for f in CORPUS.iterdir() if f.name != "README.md"}
+    assert fichiers == set(FAUTES) | set(VALIDES)
+    assert len(fichiers) >= 20
+    readme = (CORPUS / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{nom}`" in readme for nom in fichiers)

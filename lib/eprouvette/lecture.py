@@ -677,7 +677,7 @@ def _valeurs_impossibles(df: pd.DataFrame, pilote, fichier: Path) -> list[Erreur
     """Valeurs non finies (NaN, inf) et négatives pour un indicateur qui ne peut pas l'être."""
     erreurs = []
     for ligne, r in df.loc[~np.isfinite(df["valeur"].to_numpy(dtype=float))].iterrows():
-        erreurs.append(ErreurDonnees(fichier, f"valeur « {r['valeur']} » invraisemblable (pas un nombre fini).",
+        erreurs.append(ErreurDonnees(fichier, "valeur invraisemblable : pas un nombre fini (NaN ou infini).",
                                      ligne=int(ligne), colonne="valeur", attendu="un nombre fini",
                                      conseil="Une mesure absente s'omet : retirez la ligne."))
     for ind in pilote.indicateurs:
