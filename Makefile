@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf
+.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
@@ -64,3 +64,6 @@ navigateur-si-possible:
 nettoyer: ## Supprime les fichiers produits (rapports, caches) ; ne touche jamais à donnees/
 	rm -rf rapports .cache .pytest_cache .hypothesis
 	find lib tests outils -name __pycache__ -type d -prune -exec rm -rf {} +
+
+bench: $(ENV_STAMP) ## Mesures de performance côte à côte (plusieurs minutes ; chiffres dans bench/README.md)
+	@$(PYTHON) bench/bench.py

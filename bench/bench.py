@@ -1,0 +1,320 @@
+"""`make bench` : les mesures de performance d'Éprouvette, côte à côte, en un seul passage.
+
+1. reconstruction complète du portefeuille d'exemple : notre lanceur contre une chaîne naïve
+   (papermill en ligne de commande puis ``jupyter nbconvert --to html --no-input``, un pilote
+   après l'autre) : temps écoulé, temps CPU, rapport ;
+2. ``make rapports`` sans changement, et reconstruction après modification d'un seul pilote
+   (comparée à la construction d'un rapport seul) ;
+3. un fichier de 10 millions de relevés : agrégation DuckDB (:mod:`eprouvette.lecture_massive`)
+   contre ``pandas.read_csv`` du même fichier : temps et mémoire de crête (max RSS d'un
+   sous-processus) ;
+4. la référence énergétique d'Éprouvette contre OpenEEmeter (``opendsm``, dans un environnement
+   virtuel séparé ``bench/.venv-opendsm``) sur les échantillons fournis avec OpenEEmeter (économie
+   vraie 10 %) : économie estimée et temps d'ajustement ;
+5. taille de chaque rapport HTML et de chaque carnet exécuté.
+
+Tout se passe dans des copies, dans un dossier temporaire (variables EPROUVETTE_PILOTES et
+EPROUVETTE_RAPPORTS) : rien n'est écrit dans donnees/ ni dans rapports/ du dépôt. Les chiffres
+vont dans bench/resultats/derniers.json et sont affichés en Markdown à la fin.
+
+    .venv/bin/python bench/bench.py [--sans 4] [--lignes-compteurs 1000] [--jours 425]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RACINE = BENCH.parent
+PY = sys.executable
+VENV_OPENDSM = BENCH / ".venv-opendsm"
+PAQUETS_OPENDSM = ["opendsm==1.2.7", "pandas<3", "scikit-learn<1.6", "multimethod<2", "pytz"]
+
+
+def _journal(*morceaux) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}]", *morceaux, flush=True)
+
+
+def _mesurer(cmd: list[str], env: dict | None = None, cwd: Path | None = None, verifier=True) -> dict:
+    """Temps écoulé et temps CPU (utilisateur + système, descendants compris) d'une commande."""
+    avant = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    mur = time.perf_counter() - t0
+    apres = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if verifier and r.returncode != 0:
+        raise RuntimeError(f"échec de {' '.join(map(str, cmd))} :\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
+    cpu = (apres.ru_utime - avant.ru_utime) + (apres.ru_stime - avant.ru_stime)
+    return {"mur_s": round(mur, 2), "cpu_s": round(cpu, 2), "code": r.returncode, "sortie": r.stdout[-4000:]}
+
+
+def _env(pilotes: Path, rapports: Path) -> dict:
+    env = dict(os.environ)
+    env.update(EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports),
+               PYTHONPATH=str(RACINE / "lib"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return env
+
+
+def _charge() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+# --------------------------------------------------------------------------------------------
+# 1, 2, 5 : le portefeuille d'exemple
+# --------------------------------------------------------------------------------------------
+
+
+def mesurer_portefeuille(tmp: Path) -> dict:
+    source = RACINE / "donnees" / "pilotes"
+    pilotes = tmp / "pilotes"
+    shutil.copytree(source, pilotes, ignore=shutil.ignore_patterns(".*", "_*"))
+    ids = sorted(p.name for p in pilotes.iterdir() if p.is_dir())
+    res: dict = {"pilotes": ids}
+
+    # (1a) notre lanceur, reconstruction complète
+    rapports = tmp / "rapports-lanceur"
+    env = _env(pilotes, rapports)
+    _journal(f"(1) lanceur : reconstruction complète de {len(ids)} pilote(s)…")
+    lanceur = _mesurer([PY, "-m", "eprouvette.rapports", "--tout"], env=env, cwd=RACINE, verifier=False)
+    res["lanceur"] = {k: lanceur[k] for k in ("mur_s", "cpu_s", "code")}
+    etats = {i: json.loads((rapports / ".etat" / f"{i}.json").read_text()) for i in ids
+             if (rapports / ".etat" / f"{i}.json").exists()}
+    res["lanceur"]["reussis"] = sum(e.get("statut") == "reussi" for e in etats.values())
+
+    # (1b) chaîne naïve : CLI papermill puis CLI nbconvert, un pilote après l'autre
+    naif = tmp / "naif"
+    naif.mkdir()
+    _journal("(1) chaîne naïve : papermill puis jupyter nbconvert en ligne de commande…")
+    mur = cpu = 0.0
+    reussis = 0
+    jupyter = str(Path(PY).with_name("jupyter"))
+    papermill = str(Path(PY).with_name("papermill"))
+    import yaml
+
+    for i in ids:
+        domaine = yaml.safe_load((pilotes / i / "pilote.yaml").read_text(encoding="utf-8"))["domaine"]
+        carnet = RACINE / "notebooks" / f"{domaine}.ipynb"
+        sortie = naif / f"{i}.ipynb"
+        a = _mesurer([papermill, str(carnet), str(sortie), "-p", "dossier_pilote", str(pilotes / i),
+                      "--cwd", str(RACINE / "notebooks"), "-k", "python3", "--no-progress-bar"],
+                     env=env, verifier=False)
+        b = _mesurer([jupyter, "nbconvert", "--to", "html", "--no-input", str(sortie)], env=env, verifier=False)
+        mur += a["mur_s"] + b["mur_s"]
+        cpu += a["cpu_s"] + b["cpu_s"]
+        reussis += (a["code"] == 0 and b["code"] == 0)
+    res["naif"] = {"mur_s": round(mur, 2), "cpu_s": round(cpu, 2), "reussis": reussis}
+    res["rapport_mur"] = round(mur / lanceur["mur_s"], 2)
+    res["rapport_cpu"] = round(cpu / lanceur["cpu_s"], 2) if lanceur["cpu_s"] else None
+
+    # (2) make rapports sans changement
+    _journal("(2) make rapports sans changement…")
+    stamp_a_jour = subprocess.run(["make", "-q", ".venv/.installe"], cwd=RACINE).returncode == 0
+    if stamp_a_jour:
+        rien = _mesurer(["make", "-s", "rapports"], env=env, cwd=RACINE)
+        res["sans_changement"] = {"commande": "make rapports", "mur_s": rien["mur_s"]}
+    else:  # l'environnement serait réinstallé : on mesure la commande que make lance
+        rien = _mesurer([PY, "-m", "eprouvette.rapports"], env=env, cwd=RACINE)
+        res["sans_changement"] = {"commande": "python -m eprouvette.rapports", "mur_s": rien["mur_s"]}
+    res["sans_changement"]["rien_reconstruit"] = "rien à reconstruire" in rien["sortie"]
+
+    # (2) un seul pilote modifié, comparé à un rapport construit seul
+    cible = ids[0]
+    _journal(f"(2) un rapport seul ({cible}), puis un pilote modifié…")
+    seul = _mesurer([PY, "-m", "eprouvette.rapports", "--tout", cible], env=env, cwd=RACINE)
+    with open(pilotes / cible / "pilote.yaml", "a", encoding="utf-8") as f:
+        f.write("# modifié par bench/bench.py\n")
+    un = _mesurer([PY, "-m", "eprouvette.rapports"], env=env, cwd=RACINE)
+    n_construits = re.search(r"(\d+) rapport\(s\) à construire", un["sortie"])
+    res["un_pilote_modifie"] = {
+        "un_rapport_seul_mur_s": seul["mur_s"], "mur_s": un["mur_s"],
+        "rapport": round(un["mur_s"] / seul["mur_s"], 2),
+        "reconstruits": int(n_construits.group(1)) if n_construits else None,
+    }
+
+    # (5) tailles
+    res["tailles"] = {
+        i: {"html_o": (rapports / f"{i}.html").stat().st_size if (rapports / f"{i}.html").exists() else None,
+            "carnet_o": (rapports / "carnets" / f"{i}.ipynb").stat().st_size
+            if (rapports / "carnets" / f"{i}.ipynb").exists() else None,
+            "html_naif_o": (naif / f"{i}.html").stat().st_size if (naif / f"{i}.html").exists() else None}
+        for i in ids
+    }
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 3 : 10 millions de relevés
+# --------------------------------------------------------------------------------------------
+
+_SCRIPT_DUCKDB = """
+import json, resource, sys, time
+t = time.perf_counter()
+from eprouvette.lecture_massive import agreger_releves
+df = agreger_releves(sys.argv[1])
+print(json.dumps({"s": time.perf_counter() - t, "max_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "lignes_lues": df.attrs["lignes"], "lignes_sorties": len(df), "total": float(df["valeur"].sum())}))
+"""
+
+_SCRIPT_PANDAS = """
+import json, resource, sys, time
+t = time.perf_counter()
+import pandas as pd
+df = pd.read_csv(sys.argv[1], sep=";", decimal=",")
+t_lu = time.perf_counter() - t
+df["date"] = pd.to_datetime(df["date"], format="%Y-%m-%d %H:%M:%S").dt.normalize()
+agr = df.groupby(["date", "site", "indicateur"])["valeur"].sum()
+print(json.dumps({"s": time.perf_counter() - t, "s_lecture": t_lu,
+                  "max_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "lignes_lues": len(df), "lignes_sorties": len(agr), "total": float(agr.sum())}))
+"""
+
+
+def mesurer_gros_fichier(tmp: Path, compteurs: int, jours: int) -> dict:
+    sys.path.insert(0, str(BENCH))
+    from generer_releves import generer
+
+    fichier = tmp / "releves.csv.gz"
+    _journal(f"(3) génération de {compteurs * jours * 24:,} relevés…".replace(",", " "))
+    t0 = time.perf_counter()
+    n = generer(fichier, compteurs=compteurs, jours=jours)
+    res = {"lignes": n, "taille_fichier_mo": round(fichier.stat().st_size / 1e6, 1),
+           "generation_s": round(time.perf_counter() - t0, 1)}
+    env = _env(tmp, tmp / "r")
+    for nom, script in (("duckdb", _SCRIPT_DUCKDB), ("pandas", _SCRIPT_PANDAS)):
+        _journal(f"(3) {nom}…")
+        r = subprocess.run([PY, "-c", script, str(fichier)], env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            res[nom] = {"erreur": r.stderr[-1500:]}
+            continue
+        res[nom] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
+    if "total" in res.get("duckdb", {}) and "total" in res.get("pandas", {}):
+        res["memes_totaux"] = abs(res["duckdb"]["total"] - res["pandas"]["total"]) <= 1e-6 * abs(res["pandas"]["total"])
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 4 : référence énergétique contre OpenEEmeter
+# --------------------------------------------------------------------------------------------
+
+
+def _venv_opendsm() -> Path:
+    python = VENV_OPENDSM / "bin" / "python"
+    if not python.exists():
+        _journal("(4) création de bench/.venv-opendsm…")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV_OPENDSM)], check=True)
+    ok = subprocess.run([str(python), "-c", "import opendsm"], capture_output=True).returncode == 0
+    if not ok:
+        _journal("(4) installation d'opendsm dans bench/.venv-opendsm (quelques minutes)…")
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PAQUETS_OPENDSM], check=True)
+    return python
+
+
+def mesurer_reference_energetique(tmp: Path) -> dict:
+    python = _venv_opendsm()
+    donnees = tmp / "openeemeter"
+    donnees.mkdir()
+    _journal("(4) OpenEEmeter : ajustement sur ses échantillons…")
+    r = subprocess.run([str(python), str(BENCH / "openeemeter.py"), str(donnees)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("OpenEEmeter a échoué :\n" + r.stderr[-3000:])
+    eem = json.loads(r.stdout.strip().splitlines()[-1])
+    _journal("(4) Éprouvette : référence ajustée au climat sur les mêmes données…")
+    r = subprocess.run([PY, str(BENCH / "reference_eprouvette.py"), str(donnees)], capture_output=True, text=True,
+                       env=_env(tmp, tmp / "r"))
+    if r.returncode != 0:
+        raise RuntimeError("La référence d'Éprouvette a échoué :\n" + r.stderr[-3000:])
+    notre = json.loads(r.stdout.strip().splitlines()[-1])
+    return {"openeemeter": eem, "eprouvette": notre}
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _markdown(res: dict) -> str:
+    l = []
+    p = res.get("portefeuille")
+    if p:
+        l += ["| Mesure | Éprouvette | Chaîne naïve | Rapport |", "|---|---|---|---|",
+              f"| Reconstruction complète ({len(p['pilotes'])} pilotes), temps écoulé | {p['lanceur']['mur_s']} s | "
+              f"{p['naif']['mur_s']} s | ×{p['rapport_mur']} |",
+              f"| idem, temps CPU | {p['lanceur']['cpu_s']} s | {p['naif']['cpu_s']} s | ×{p['rapport_cpu']} |", ""]
+        s, u = p["sans_changement"], p["un_pilote_modifie"]
+        l += [f"- `{s['commande']}` sans changement : {s['mur_s']} s (rien reconstruit : {s['rien_reconstruit']})",
+              f"- un pilote modifié : {u['mur_s']} s ({u['reconstruits']} rapport reconstruit) ; un rapport seul : "
+              f"{u['un_rapport_seul_mur_s']} s ; rapport ×{u['rapport']}", ""]
+        l += ["| Rapport | HTML | Carnet exécuté | HTML chaîne naïve |", "|---|---|---|---|"]
+        for i, t in p["tailles"].items():
+            f = lambda o, d=1e6, u="Mo": f"{o / d:.2f} {u}" if o else "—"
+            l.append(f"| {i} | {f(t['html_o'])} | {f(t['carnet_o'], 1e3, 'ko')} | {f(t['html_naif_o'])} |")
+        l.append("")
+    g = res.get("gros_fichier")
+    if g:
+        l += [f"Fichier : {g['lignes']:,} relevés, CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo".replace(",", " "),
+              "", "| | Temps | Mémoire de crête (max RSS) |", "|---|---|---|"]
+        for k in ("duckdb", "pandas"):
+            if "s" in g.get(k, {}):
+                l.append(f"| {k} | {g[k]['s']} s | {g[k]['max_rss_mo']:.0f} Mo |")
+        l += [f"Totaux identiques : {g.get('memes_totaux')}", ""]
+    e = res.get("reference_energetique")
+    if e:
+        l += ["| | Économie du portefeuille (vraie : 10 %) | Erreur absolue moyenne par échantillon | Temps d'ajustement |",
+              "|---|---|---|---|"]
+        for k in ("eprouvette", "openeemeter"):
+            d = e[k]
+            eam = sum(abs(v - 10) for v in d["par_echantillon_pct"].values()) / len(d["par_echantillon_pct"])
+            l.append(f"| {k} | {d['economie_pct']:.2f} % | {eam:.2f} pt | {d['ajustement_s']:.2f} s |")
+        l += ["", "| Échantillon | Éprouvette (IC 95 %) | OpenEEmeter |", "|---|---|---|"]
+        for nom, v in e["eprouvette"]["par_echantillon_pct"].items():
+            ic = e["eprouvette"].get("ic95_par_echantillon_pct", {}).get(nom)
+            ic_txt = f" [{ic[0]:.1f} ; {ic[1]:.1f}]" if ic else ""
+            l.append(f"| {nom} | {v:.2f} %{ic_txt} | {e['openeemeter']['par_echantillon_pct'].get(nom, float('nan')):.2f} % |")
+        l.append("")
+    return "\n".join(l)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Mesures de performance d'Éprouvette")
+    ap.add_argument("--sans", type=int, action="append", default=[], help="sauter la partie 1/2/5 (1), 3 ou 4")
+    ap.add_argument("--compteurs", type=int, default=1000)
+    ap.add_argument("--jours", type=int, default=425)
+    a = ap.parse_args()
+    res: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": {
+        "coeurs": len(os.sched_getaffinity(0)), "processeur": platform.processor() or platform.machine(),
+        "python": platform.python_version(), "charge_debut": _charge()}}
+    with tempfile.TemporaryDirectory(prefix="eprouvette-bench-") as d:
+        tmp = Path(d)
+        if 1 not in a.sans:
+            res["portefeuille"] = mesurer_portefeuille(tmp)
+        if 3 not in a.sans:
+            res["gros_fichier"] = mesurer_gros_fichier(tmp, a.compteurs, a.jours)
+        if 4 not in a.sans:
+            res["reference_energetique"] = mesurer_reference_energetique(tmp)
+    res["machine"]["charge_fin"] = _charge()
+    sortie = BENCH / "resultats" / "derniers.json"
+    sortie.parent.mkdir(exist_ok=True)
+    sortie.write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    print()
+    print(f"## Mesures du {res['date']} ({res['machine']['coeurs']} cœurs, charge {res['machine']['charge_debut']} → "
+          f"{res['machine']['charge_fin']})\n")
+    print(_markdown(res))
+    print(f"(détail : {sortie.relative_to(RACINE)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
