@@ -188,7 +188,10 @@ def test_rapport_dans_chromium(lot):
     assert r["langue"] == "fr" and r["titre"]
     assert len(r["graphiques"]) >= 2
     for g in r["graphiques"]:
-        assert g["a_svg"] and set(g["types"]) == {"scatter"}, g
+        assert g["a_svg"], g
+    # Séries temporelles (scatter) et carte d'essaimage hors ligne (scattergeo).
+    types = [set(g["types"]) for g in r["graphiques"]]
+    assert {"scatter"} in types and {"scattergeo"} in types, types
     assert [t["niveau"] for t in r["titres"]][:2] == [1, 2] and r["titres"][1]["texte"] == "L'essentiel"
     assert capture.stat().st_size > 10_000
     from conftest import consigner_taille

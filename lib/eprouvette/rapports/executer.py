@@ -123,7 +123,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         "date": datetime.now().isoformat(timespec="seconds"),
     }
     (config.RAPPORTS / ".tmp").mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}-", dir=config.RAPPORTS / ".tmp"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}.{os.getpid()}.", dir=config.RAPPORTS / ".tmp"))
     try:
         from ..erreurs import ErreurDonnees, ErreursDonnees
         from ..pilote import charger_pilote
@@ -270,25 +270,32 @@ def _nettoyer_orphelins(identifiants: set[str]) -> bool:
     return change
 
 
-def _nettoyer_temporaires(age_s: float = 6 * 3600) -> None:
-    """Retire les dossiers temporaires laissés par une construction interrompue (et seulement les vieux :
-    une autre construction peut tourner en même temps)."""
+def _processus_vivant(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _nettoyer_temporaires() -> None:
+    """Retire ce qu'a laissé une construction interrompue : les dossiers temporaires
+    (``<id>.<pid>.xxxx``) et fichiers ``.<nom>.<pid>.tmp`` dont le processus n'existe plus.
+    Ceux d'une construction qui tourne en même temps sont laissés en place."""
     dossier = config.RAPPORTS / ".tmp"
-    if not dossier.exists():
-        return
-    limite = time.time() - age_s
-    for d in dossier.iterdir():
-        try:
-            if d.stat().st_mtime < limite:
+    if dossier.exists():
+        for d in dossier.iterdir():
+            morceaux = d.name.split(".")
+            pid = int(morceaux[-2]) if len(morceaux) >= 3 and morceaux[-2].isdigit() else None
+            if pid is None or not _processus_vivant(pid):
                 shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            pass
     for f in config.RAPPORTS.rglob(".*.tmp"):
-        try:
-            if f.stat().st_mtime < limite:
-                f.unlink()
-        except OSError:
-            pass
+        morceaux = f.name.split(".")
+        pid = int(morceaux[-2]) if len(morceaux) >= 3 and morceaux[-2].isdigit() else None
+        if pid is None or not _processus_vivant(pid):
+            f.unlink(missing_ok=True)
 
 
 def nombre_travailleurs(n_taches: int) -> int:
@@ -361,6 +368,7 @@ def construire_tout(
     elif dossiers:
         print("Tous les rapports sont à jour : rien à reconstruire.", file=sortie)
 
+    _nettoyer_temporaires()
     index = config.RAPPORTS / "index.html"
     if change or not index.exists():
         from .index import ecrire_index
