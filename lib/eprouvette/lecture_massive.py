@@ -151,7 +151,7 @@ def agreger_releves(
     indicateurs_connus: Iterable[str] | None = None,
     indicateur_defaut: str | None = None,
     separateur: str | None = None,
-    memoire_max: str = "1GB",
+    memoire_max: str = "512MB",
     fils: int | None = None,
 ) -> pd.DataFrame:
     """Totaux journaliers par site (ou par groupe de compteurs) d'un très gros fichier de relevés.
@@ -250,6 +250,10 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
                   FROM {source})
             GROUP BY ALL
         """)
+    except duckdb.OutOfMemoryException as e:
+        raise MemoryError(
+            f"{chemin} : mémoire de DuckDB insuffisante pour agréger ce fichier ({_premiere_ligne(e)}). "
+            "Augmentez memoire_max (par exemple « 1GB ») ou libérez de l'espace disque temporaire.") from None
     except duckdb.Error as e:
         raise ErreursDonnees([ErreurDonnees(chemin, f"lecture interrompue ({_premiere_ligne(e)}).",
                                             conseil="Vérifiez le séparateur, l'encodage et que le fichier est complet.")]) from None
