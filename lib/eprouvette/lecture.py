@@ -20,6 +20,7 @@ import copy
 import csv
 import io
 import json
+import gzip
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -767,6 +768,20 @@ def charger_mesures(pilote) -> pd.DataFrame:
     return tout
 
 
+def est_meteo_france(chemin: str | Path) -> bool:
+    """Vrai pour un fichier quotidien de Météo-France (nom ``Q_…csv[.gz]`` ou en-tête NUM_POSTE;…;AAAAMMJJ)."""
+    chemin = Path(chemin)
+    if re.match(r"^Q_.*\.csv(\.gz)?$", chemin.name):
+        return True
+    try:
+        ouvrir = gzip.open if chemin.suffix == ".gz" else open
+        with ouvrir(chemin, "rt", encoding="utf-8", errors="replace") as f:
+            entete = f.readline()
+    except OSError:
+        return False
+    return "NUM_POSTE" in entete and "AAAAMMJJ" in entete
+
+
 def charger_meteo(pilote) -> pd.DataFrame | None:
     """Températures journalières du pilote (None si pilote.yaml n'en déclare pas).
 
@@ -778,6 +793,12 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
     if pilote.fichier_meteo is None:
         return None
     fichier = Path(pilote.fichier_meteo)
+    if est_meteo_france(fichier):
+        # Fichier quotidien de Météo-France lu tel qu'il est publié (colonnes par leur nom,
+        # valeurs douteuses écartées) : voir eprouvette.domaines.energie.lire_meteo_france.
+        from .domaines.energie import lire_meteo_france
+
+        return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
     df = lire_tableau(fichier, "meteo")
     erreurs = [
         ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "

@@ -149,6 +149,8 @@ class Pilote:
     notes: str | None = None
     #: Calendrier d'occupation des bâtiments : ecole_zone_b, bureaux ou continue (défaut).
     occupation: str = "continue"
+    #: Poste Météo-France à lire quand le fichier météo est un fichier quotidien de Météo-France.
+    poste_meteo: str | None = None
     #: Caractéristiques propres au domaine (linéaire de réseau, conteneurs…), vérifiées par le domaine.
     caracteristiques: dict = field(default_factory=dict)
     lignes: dict[str, int] = field(default_factory=dict, repr=False)
@@ -576,6 +578,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         indicateurs=indicateurs,
         fichiers_mesures=tuple(dossier / m for m in donnees["fichiers"]["mesures"]),
         fichier_meteo=(dossier / meteo) if meteo else None,
+        poste_meteo=donnees["fichiers"].get("meteo_poste"),
         couts=Couts(investissement_eur=float(c["investissement_eur"]),
                     fonctionnement_annuel_eur=float(c["fonctionnement_annuel_eur"]),
                     duree_vie_ans=float(c["duree_vie_ans"]), sources=c.get("sources")),
