@@ -145,3 +145,17 @@ def test_bascule(tmp_path):
     assert not faut_il_lire_en_masse(petit)
     assert faut_il_lire_en_masse(petit, option=True)
     assert faut_il_lire_en_masse(tmp_path / "m.parquet")
+
+
+def test_numero_de_ligne_juste_sur_un_fichier_lu_en_parallele(tmp_path):
+    # 300 000 lignes : DuckDB les lit par blocs sur plusieurs fils ; la ligne citée doit rester exacte.
+    f = tmp_path / "gros.csv.gz"
+    duckdb.execute(f"""
+        COPY (SELECT strftime(TIMESTAMP '2024-01-01' + INTERVAL (i // 100) HOUR, '%Y-%m-%d %H:%M:%S') AS date,
+                     'c' || (i % 100) AS compteur, 's' AS site, 'eau' AS indicateur,
+                     CASE WHEN i = 250000 THEN 'n/a' ELSE '1,5' END AS valeur
+              FROM range(300000) t(i))
+        TO '{f}' (FORMAT csv, DELIMITER ';', HEADER, COMPRESSION gzip)""")
+    with pytest.raises(ErreursDonnees) as e:
+        agreger_releves(f, fils=2)
+    assert e.value.erreurs[0].ligne == 250002 and "1 valeur(s)" in e.value.erreurs[0].message

@@ -127,6 +127,8 @@ def _connexion(memoire_max: str, fils: int | None):
     con.execute(f"SET temp_directory = {_sql_texte(temporaire)}")
     con.execute(f"SET threads = {int(fils or max(1, len(os.sched_getaffinity(0))))}")
     con.execute("SET enable_progress_bar = false")
+    # L'ordre des lignes n'importe pas pour l'agrégation ; le garder coûte de la mémoire.
+    con.execute("SET preserve_insertion_order = false")
     return con, temporaire
 
 
@@ -151,7 +153,7 @@ def agreger_releves(
     indicateurs_connus: Iterable[str] | None = None,
     indicateur_defaut: str | None = None,
     separateur: str | None = None,
-    memoire_max: str = "512MB",
+    memoire_max: str = "1GB",
     fils: int | None = None,
 ) -> pd.DataFrame:
     """Totaux journaliers par site (ou par groupe de compteurs) d'un très gros fichier de relevés.
@@ -235,19 +237,21 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
     # Heure répétée du passage à l'heure d'hiver (dernier dimanche d'octobre, 2 h locale).
     e_repli = "(month(ts) = 10 AND dayofweek(ts) = 0 AND day(ts) >= 25 AND hour(ts) = 2)"
 
-    # Une seule lecture du fichier, parallèle : relevés -> totaux par compteur et par jour.
+    # Une seule lecture du fichier, parallèle : relevés -> horodatages distincts par compteur
+    # (agrégat qui déborde sur disque, contrairement à count(DISTINCT)) -> totaux par jour.
     # Doublons : n - n_distincts relevés de trop ; l'heure répétée d'octobre en autorise n_repli.
     t0 = time.perf_counter()
     try:
         con.execute(f"""
             CREATE TEMP TABLE jours AS
             SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
-                   sum(v) AS valeur, count(*) AS n, count(v) AS n_valeurs,
-                   count(DISTINCT ts) AS n_distincts,
-                   count(*) FILTER (WHERE {e_repli}) // 2 AS n_repli
-            FROM (SELECT {e_ts} AS ts, {e_val} AS v, {e_cpt} AS compteur, {e_site} AS site,
-                         {e_ind} AS indicateur
-                  FROM {source})
+                   sum(s) AS valeur, sum(k) AS n, sum(kv) AS n_valeurs, count(*) AS n_distincts,
+                   coalesce(sum(k) FILTER (WHERE {e_repli}), 0) // 2 AS n_repli
+            FROM (SELECT compteur, site, indicateur, ts, sum(v) AS s, count(*) AS k, count(v) AS kv
+                  FROM (SELECT {e_ts} AS ts, {e_val} AS v, {e_cpt} AS compteur, {e_site} AS site,
+                               {e_ind} AS indicateur
+                        FROM {source})
+                  GROUP BY compteur, site, indicateur, ts)
             GROUP BY ALL
         """)
     except duckdb.OutOfMemoryException as e:
@@ -347,6 +351,7 @@ def _numero(type_fichier: str) -> str:
 
 
 def _premiere_ligne_ou(con, source, type_fichier, expression, condition) -> int | None:
+    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () = ordre du fichier
     ligne = con.execute(f"""
         SELECT min(ligne) FROM (SELECT {_numero(type_fichier)} AS ligne, {expression} AS x FROM {source})
         WHERE {condition}
@@ -357,6 +362,7 @@ def _premiere_ligne_ou(con, source, type_fichier, expression, condition) -> int 
 def _localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt, e_site, e_ind, e_repli):
     """Deuxième lecture, seulement en cas d'erreur : numéro de la première ligne fautive de chaque sorte."""
     num = _numero(type_fichier)
+    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () = ordre du fichier
     brut = con.execute(f"""
         WITH r AS (SELECT {num} AS ligne, {e_ts} AS ts, {e_val} AS v, {e_cpt} AS compteur, {e_site} AS site,
                           {e_ind} AS indicateur
