@@ -4,14 +4,22 @@ Méthode : référence ajustée au climat (IPMVP option C) corrigée par les sit
 (:func:`eprouvette.methodes.reference_energetique.evaluer_energie`), avec le calendrier
 d'occupation déclaré dans ``pilote.yaml`` ; économie valorisée au prix de l'énergie et au facteur
 d'émission ADEME du vecteur énergétique de l'indicateur.
+
+Relevés infra-journaliers (horaires, au pas de 10 ou 30 minutes…) : ils sont d'abord sommés par
+jour civil local (heure légale française : un jour de changement d'heure compte 23 ou 25 heures, et
+sa somme est le vrai total du jour) ; un jour qui a moins de la moitié de ses relevés attendus est
+manquant (règle de suffisance de CalTRACK), sinon sa somme est ramenée au jour complet
+(:func:`agreger_jours`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .. import config
 from ..feder import IndicateurFeder
-from ..methodes.base import ResultatImpact
+from ..methodes.base import ResultatImpact, Verification
 from .energie import calendrier_ecoles, jours_feries
 
 
@@ -32,6 +40,94 @@ def calendrier_occupation(pilote) -> pd.DataFrame | None:
     return None
 
 
+#: Part minimale des relevés attendus d'un jour pour qu'il compte (CalTRACK : 50 %).
+PART_MINIMALE_JOUR = 0.5
+
+
+def est_infra_journalier(dates: pd.Series) -> bool:
+    """Vrai si les dates portent une heure (fuseau présent, ou au moins un horodatage hors minuit)."""
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        return True
+    d = pd.to_datetime(dates)
+    return bool((d != d.dt.normalize()).any())
+
+
+def _pas_minutes(instants: pd.Series) -> float:
+    """Pas de temps habituel (en minutes) : l'écart le plus fréquent entre relevés successifs d'une série."""
+    ecarts = instants.sort_values().diff().dropna()
+    ecarts = ecarts[ecarts > pd.Timedelta(0)]
+    if ecarts.empty:
+        return 60.0
+    return float(ecarts.mode().iloc[0] / pd.Timedelta(minutes=1))
+
+
+def agreger_jours(mesures: pd.DataFrame, part_minimale: float = PART_MINIMALE_JOUR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Relevés infra-journaliers -> totaux par jour civil local (heure légale française).
+
+    Paramètres
+    ----------
+    mesures : format long (``date``, ``site``, ``indicateur``, ``valeur``) ; ``date`` en
+        datetime64 avec fuseau (instants) ou sans fuseau (heure légale locale, horloge murale).
+    part_minimale : part des relevés attendus en dessous de laquelle un jour est manquant.
+
+    Le nombre de relevés attendus d'un jour tient compte du changement d'heure : au pas horaire,
+    23 le dernier dimanche de mars, 25 le dernier dimanche d'octobre, 24 sinon. Un jour complet
+    donne la somme exacte de ses relevés ; un jour à au moins ``part_minimale`` de ses relevés
+    donne la somme ramenée au jour complet (somme × attendus / présents) ; un jour en dessous est
+    manquant (absent du résultat).
+
+    Renvoie ``(journalier, bilan)`` : ``journalier`` au format long, ``date`` naïve à minuit ;
+    ``bilan`` une ligne par site et indicateur (pas_minutes, jours_complets, jours_completes,
+    jours_insuffisants).
+    """
+    m = mesures.dropna(subset=["valeur"])
+    dates = m["date"]
+    if not isinstance(dates.dtype, pd.DatetimeTZDtype):
+        from ..lecture import localiser_heure_legale
+
+        dates = localiser_heure_legale(dates, [m["site"], m["indicateur"]])
+    instants = dates.dt.tz_convert(config.FUSEAU)
+    m = m.assign(_instant=instants, jour=instants.dt.tz_localize(None).dt.normalize())
+    m = m.dropna(subset=["_instant"])
+    sorties, bilan = [], []
+    for (site, ind), g in m.groupby(["site", "indicateur"], sort=True):
+        pas = _pas_minutes(g["_instant"])
+        agg = g.groupby("jour")["valeur"].agg(["sum", "count"])
+        jours = agg.index
+        debut = jours.tz_localize(config.FUSEAU)
+        fin = (jours + pd.Timedelta(days=1)).tz_localize(config.FUSEAU)
+        duree_min = np.asarray((fin - debut) / pd.Timedelta(minutes=1), dtype=float)
+        attendus = np.round(duree_min / pas)
+        n = agg["count"].to_numpy(dtype=float)
+        garde = n >= part_minimale * attendus
+        valeur = agg["sum"].to_numpy() * np.where(n < attendus, attendus / n, 1.0)
+        sorties.append(pd.DataFrame({"date": jours[garde].astype("datetime64[ns]"), "site": site,
+                                     "indicateur": ind, "valeur": valeur[garde]}))
+        bilan.append({"site": site, "indicateur": ind, "pas_minutes": pas,
+                      "jours_complets": int((n >= attendus).sum()),
+                      "jours_completes": int((garde & (n < attendus)).sum()),
+                      "jours_insuffisants": int((~garde).sum())})
+    if not sorties:
+        vide = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "site": pd.Series(dtype="str"),
+                             "indicateur": pd.Series(dtype="str"), "valeur": pd.Series(dtype="float64")})
+        return vide, pd.DataFrame(columns=["site", "indicateur", "pas_minutes", "jours_complets",
+                                           "jours_completes", "jours_insuffisants"])
+    journalier = pd.concat(sorties, ignore_index=True)
+    return journalier, pd.DataFrame(bilan)
+
+
+def _verification_jours(bilan: pd.DataFrame) -> Verification:
+    insuf = int(bilan["jours_insuffisants"].sum())
+    completes = int(bilan["jours_completes"].sum())
+    pas = bilan["pas_minutes"].iloc[0]
+    pas_txt = "horaires" if pas == 60 else f"au pas de {pas:g} minutes"
+    phrase = (f"Relevés {pas_txt} sommés par jour civil (heure légale : 23 ou 25 heures les jours de "
+              f"changement d'heure). {insuf} jour(s)-bâtiment ont moins de la moitié de leurs relevés et sont "
+              f"comptés manquants (règle CalTRACK) ; {completes} jour(s)-bâtiment incomplets mais suffisants "
+              "sont ramenés au jour complet.")
+    return Verification("Agrégation des relevés infra-journaliers", "reussie", phrase, valeur=float(insuf))
+
+
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
@@ -44,8 +140,13 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             attendu="un fichier météo (date, temperature_min, temperature_max) déclaré dans fichiers.meteo",
         )
     ind = pilote.indicateur_principal
-    return evaluer_energie(
-        mesures[mesures["indicateur"] == ind.identifiant],
+    mesures = mesures[mesures["indicateur"] == ind.identifiant]
+    verif_jours = None
+    if len(mesures) and est_infra_journalier(mesures["date"]):
+        mesures, bilan = agreger_jours(mesures)
+        verif_jours = _verification_jours(bilan)
+    resultat = evaluer_energie(
+        mesures,
         meteo,
         sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
         sites_temoins=[s.identifiant for s in pilote.sites_temoins],
@@ -55,6 +156,9 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         calendrier=calendrier_occupation(pilote),
         unite=ind.unite,
     )
+    if verif_jours is not None:
+        resultat.verifications = [verif_jours] + list(resultat.verifications)
+    return resultat
 
 
 def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
