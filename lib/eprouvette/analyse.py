@@ -37,6 +37,8 @@ class Analyse:
     notes_economie: list[str] = field(default_factory=list)
     #: Le plan choisi d'après les données, son explication et ce qu'il ne peut pas montrer.
     choix: ChoixMethode | None = None
+    #: Notes sur les données (secret statistique des compteurs individuels…), montrées dans le rapport.
+    notes_donnees: list[str] = field(default_factory=list)
     #: Indicateurs communs du FEDER (RCO / RCR) que le pilote nourrit, avec leurs valeurs.
     indicateurs_feder: list = field(default_factory=list)
 
@@ -174,5 +176,6 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         transferable=transferable,
         explication_transferabilite=explication,
     )
+    analyse.notes_donnees = list(mesures.attrs.get("notes", []))
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
     return analyse

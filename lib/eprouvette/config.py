@@ -32,3 +32,7 @@ DOMAINES = {
 
 #: Fuseau horaire des données françaises.
 FUSEAU = "Europe/Paris"
+
+#: Secret statistique (RGPD) : un agrégat de compteurs individuels (logements…) n'est publié que
+#: s'il porte sur au moins ce nombre de compteurs ; réglable par pilote (releves_compteurs[].seuil_compteurs).
+SEUIL_SECRET_COMPTEURS = 5

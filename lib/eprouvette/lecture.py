@@ -733,6 +733,37 @@ def charger_mesures(pilote) -> pd.DataFrame:
         erreurs += _resume_inconnus(df, "indicateur", indicateurs, fichier, "indicateur")
         erreurs += _valeurs_impossibles(df, pilote, fichier)
         morceaux.append(df.assign(_fichier=str(fichier), _ligne=df.index.to_numpy()).reset_index(drop=True))
+    notes: list[str] = []
+    for releve in getattr(pilote, "releves_compteurs", ()):
+        # Compteurs individuels (RGPD) : agrégés par DuckDB en totaux journaliers par site ; les
+        # identifiants de compteurs ne sortent pas de lecture_massive.
+        from .lecture_massive import agreger_releves
+
+        try:
+            agg = agreger_releves(
+                releve["fichier"], groupes=releve["groupes"], seuil_compteurs=releve["seuil_compteurs"],
+                sites_connus=sites, indicateurs_connus=indicateurs,
+                indicateur_defaut=pilote.indicateur_principal.identifiant,
+            )
+        except ErreursDonnees as e:
+            erreurs += e.erreurs
+            continue
+        except ErreurDonnees as e:
+            erreurs.append(e)
+            continue
+        masques = int(agg.attrs.get("groupes_masques", 0) or 0)
+        # Le secret statistique vaut aussi pour les totaux par site (colonne site du fichier).
+        petits = agg["nb_compteurs"] < releve["seuil_compteurs"]
+        masques += int(petits.sum())
+        agg = agg[~petits]
+        if masques:
+            notes.append(
+                f"{masques} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} comptaient moins de "
+                f"{releve['seuil_compteurs']} compteurs : ils sont retirés (secret statistique) et comptent "
+                "comme jours manquants."
+            )
+        agg = agg[["date", "site", "indicateur", "valeur"]]
+        morceaux.append(agg.assign(_fichier=str(releve["fichier"]), _ligne=0).reset_index(drop=True))
     if any(isinstance(m["date"].dtype, pd.DatetimeTZDtype) for m in morceaux):
         # Un pilote qui mêle fichiers journaliers et infra-journaliers : tout en heure légale.
         morceaux = [m if isinstance(m["date"].dtype, pd.DatetimeTZDtype)
@@ -764,7 +795,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
                              "indicateur": pd.Series(dtype="str"), "valeur": pd.Series(dtype="float64")})
     tout = tout.drop(columns=["_fichier", "_ligne"])
     tout = tout.sort_values(["site", "indicateur", "date"], kind="stable").reset_index(drop=True)
-    tout.attrs = {}
+    tout.attrs = {"notes": notes} if notes else {}
     return tout
 
 

@@ -126,7 +126,12 @@ def _connexion(memoire_max: str, fils: int | None):
     con.execute(f"SET memory_limit = {_sql_texte(memoire_max)}")
     con.execute(f"SET temp_directory = {_sql_texte(temporaire)}")
     con.execute(f"SET threads = {int(fils or max(1, len(os.sched_getaffinity(0))))}")
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        # Dans un noyau Jupyter (carnet exécuté par papermill), DuckDB refuse de toucher ce réglage
+        # sans ipywidgets ; la barre de progression y est de toute façon désactivée par défaut.
+        pass
     # L'ordre des lignes n'importe pas pour l'agrégation ; le garder coûte de la mémoire.
     con.execute("SET preserve_insertion_order = false")
     return con, temporaire

@@ -149,6 +149,8 @@ class Pilote:
     notes: str | None = None
     #: Calendrier d'occupation des bâtiments : ecole_zone_b, bureaux ou continue (défaut).
     occupation: str = "continue"
+    #: Relevés de compteurs individuels (données personnelles) : agrégés par site avant toute analyse.
+    releves_compteurs: tuple = ()
     #: Poste Météo-France à lire quand le fichier météo est un fichier quotidien de Météo-France.
     poste_meteo: str | None = None
     #: Caractéristiques propres au domaine (linéaire de réseau, conteneurs…), vérifiées par le domaine.
@@ -500,6 +502,16 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
             a_verifier += [(("fichiers", "mesures", i), f) for i, f in enumerate(fichiers["mesures"])]
         if "meteo" in fichiers:
             a_verifier.append((("fichiers", "meteo"), fichiers["meteo"]))
+        releves = fichiers.get("releves_compteurs")
+        if isinstance(releves, list):
+            for i, r in enumerate(releves):
+                if isinstance(r, dict):
+                    for cle in ("fichier", "groupes"):
+                        if cle in r:
+                            a_verifier.append((("fichiers", "releves_compteurs", i, cle), r[cle]))
+        if "mesures" not in fichiers and not releves:
+            err("aucun fichier de mesures déclaré.", ("fichiers",),
+                attendu="une liste « mesures » (fichiers au format long) ou « releves_compteurs »")
         racine = dossier.resolve()
         for chemin, nom in a_verifier:
             if not isinstance(nom, str) or not nom:
@@ -576,7 +588,13 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},
         sites=sites,
         indicateurs=indicateurs,
-        fichiers_mesures=tuple(dossier / m for m in donnees["fichiers"]["mesures"]),
+        fichiers_mesures=tuple(dossier / m for m in donnees["fichiers"].get("mesures", [])),
+        releves_compteurs=tuple(
+            {"fichier": dossier / r["fichier"],
+             "groupes": (dossier / r["groupes"]) if r.get("groupes") else None,
+             "seuil_compteurs": int(r.get("seuil_compteurs", config.SEUIL_SECRET_COMPTEURS))}
+            for r in donnees["fichiers"].get("releves_compteurs", [])
+        ),
         fichier_meteo=(dossier / meteo) if meteo else None,
         poste_meteo=donnees["fichiers"].get("meteo_poste"),
         couts=Couts(investissement_eur=float(c["investissement_eur"]),

@@ -203,8 +203,9 @@ def donnees(a) -> list:
             "plus_long_palier_jours": "Plus long palier (jours)",
         }
     )
+    notes = "".join(f"<p>{_e(n)}</p>" for n in getattr(a, "notes_donnees", []))
     return [
-        blocs.Bloc(f"<p>{_e(resume)}</p>"),
+        blocs.Bloc(f"<p>{_e(resume)}</p>{notes}"),
         blocs.graphique(
             fig,
             f"{ind.libelle} des sites expérimentaux et témoins, par mois",
@@ -335,6 +336,7 @@ def limites(a) -> blocs.Bloc:
     items = list(r.limites)
     if a.choix is not None:
         items += [x for x in a.choix.ne_peut_pas_montrer if x not in items]
+    items += list(getattr(a, "notes_donnees", []))
     items += list(a.notes_economie)
     return blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
 
