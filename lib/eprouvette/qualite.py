@@ -71,6 +71,9 @@ def _nombre_aberrants(v: np.ndarray) -> int:
 def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, str] | None = None) -> BilanQualite:
     """Bilan par site et indicateur sur la période [debut, fin] (mesures journalières au format long)."""
     debut, fin = pd.Timestamp(debut), pd.Timestamp(fin)
+    if isinstance(mesures["date"].dtype, pd.DatetimeTZDtype):
+        # Relevés infra-journaliers en heure légale : le bilan se fait par jour civil local.
+        mesures = mesures.assign(date=mesures["date"].dt.tz_localize(None))
     jours_attendus = (fin - debut).days + 1
     lignes = []
     for (site, indicateur), groupe in mesures.groupby(["site", "indicateur"], sort=True):

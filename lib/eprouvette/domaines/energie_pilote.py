@@ -161,6 +161,28 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     return resultat
 
 
+def facteur_annuel(pilote, resultat: ResultatImpact) -> float:
+    """Passage de l'effet mesuré à une année.
+
+    L'économie annuelle est l'effet relatif appliqué à la consommation annuelle moyenne des sites
+    équipés pendant la période de référence (jours mesurés × 365,25) : prolonger simplement l'effet
+    d'une expérimentation d'hiver à douze mois surestimerait l'économie, puisque le chauffage ne
+    tourne pas l'été. Sans série de référence exploitable, on revient à la règle de trois sur la
+    durée de l'expérimentation.
+    """
+    regle_de_trois = 365.25 / pilote.periode_experimentation.jours
+    cf = resultat.contrefactuel
+    rel = resultat.effet_relatif
+    if cf is None or not rel or "periode" not in cf.columns or "observe" not in cf.columns:
+        return regle_de_trois
+    reference = cf.loc[cf["periode"] == "reference", "observe"].dropna()
+    if len(reference) < 300 or resultat.effet == 0:
+        return regle_de_trois
+    annuel = float(reference.mean()) * 365.25
+    total_contrefactuel = resultat.effet / rel
+    return annuel / total_contrefactuel if total_contrefactuel > 0 else regle_de_trois
+
+
 def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     from ..economie import EconomieAnnuelle
 
@@ -174,7 +196,7 @@ def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     tco2e = valorisation.facteur_emission_t(vecteur, base=base) if vecteur in valorisation.facteurs_emission else 0.0
     return EconomieAnnuelle.depuis_impact(
         resultat,
-        facteur_annuel=365.25 / pilote.periode_experimentation.jours,
+        facteur_annuel=facteur_annuel(pilote, resultat),
         prix_unitaire=prix.valeur,
         tco2e_par_unite=tco2e,
         signe=-1.0 if ind.sens_souhaite == "baisse" else 1.0,
