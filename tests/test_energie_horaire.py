@@ -120,10 +120,7 @@ def test_fichier_meteo_france_du_pilote_lu_pour_le_poste_declare():
 def analyse_horaire():
     from eprouvette.analyse import analyser_pilote
 
-    try:
-        return analyser_pilote(DOSSIER)
-    except TypeError as e:  # bilan de qualité qui compare des dates avec et sans fuseau
-        pytest.xfail(f"qualite.bilan_qualite ne lit pas encore les relevés infra-journaliers : {e}")
+    return analyser_pilote(DOSSIER)
 
 
 def test_verdict_et_effet_vrai_du_pilote_horaire(analyse_horaire):
