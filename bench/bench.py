@@ -60,10 +60,33 @@ def _mesurer(cmd: list[str], env: dict | None = None, cwd: Path | None = None, v
     return {"mur_s": round(mur, 2), "cpu_s": round(cpu, 2), "code": r.returncode, "sortie": r.stdout[-4000:]}
 
 
+#: Copie figée du dépôt (code, carnets, schémas…) : d'autres personnes peuvent modifier le dépôt
+#: pendant le banc, ce qui changerait l'empreinte de la bibliothèque et fausserait les mesures
+#: incrémentales. Remplie par `_figer_depot`.
+DEPOT = RACINE
+
+
+def _figer_depot(tmp: Path) -> Path:
+    global DEPOT
+    copie = tmp / "depot"
+    copie.mkdir()
+    ignorer = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+    for nom in ("lib", "notebooks"):
+        shutil.copytree(RACINE / nom, copie / nom, ignore=ignorer)
+    for nom in ("schemas", "parametres", "referentiel"):
+        if (RACINE / "donnees" / nom).exists():
+            shutil.copytree(RACINE / "donnees" / nom, copie / "donnees" / nom, ignore=ignorer)
+    for nom in ("Makefile", "pyproject.toml", "requirements-verrou.txt"):
+        if (RACINE / nom).exists():
+            shutil.copy2(RACINE / nom, copie / nom)
+    DEPOT = copie
+    return copie
+
+
 def _env(pilotes: Path, rapports: Path) -> dict:
     env = dict(os.environ)
     env.update(EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports),
-               PYTHONPATH=str(RACINE / "lib"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+               EPROUVETTE_RACINE=str(DEPOT), PYTHONPATH=str(DEPOT / "lib"), PYDEVD_DISABLE_FILE_VALIDATION="1")
     return env
 
 
@@ -90,7 +113,7 @@ def mesurer_portefeuille(tmp: Path) -> dict:
     rapports = tmp / "rapports-lanceur"
     env = _env(pilotes, rapports)
     _journal(f"(1) lanceur : reconstruction complète de {len(ids)} pilote(s)…")
-    lanceur = _mesurer([PY, "-m", "eprouvette.rapports", "--tout"], env=env, cwd=RACINE, verifier=False)
+    lanceur = _mesurer([PY, "-m", "eprouvette.rapports", "--tout"], env=env, cwd=DEPOT, verifier=False)
     res["lanceur"] = {k: lanceur[k] for k in ("mur_s", "cpu_s", "code")}
     etats = {i: json.loads((rapports / ".etat" / f"{i}.json").read_text()) for i in ids
              if (rapports / ".etat" / f"{i}.json").exists()}
@@ -108,10 +131,10 @@ def mesurer_portefeuille(tmp: Path) -> dict:
 
     for i in ids:
         domaine = yaml.safe_load((pilotes / i / "pilote.yaml").read_text(encoding="utf-8"))["domaine"]
-        carnet = RACINE / "notebooks" / f"{domaine}.ipynb"
+        carnet = DEPOT / "notebooks" / f"{domaine}.ipynb"
         sortie = naif / f"{i}.ipynb"
         a = _mesurer([papermill, str(carnet), str(sortie), "-p", "dossier_pilote", str(pilotes / i),
-                      "--cwd", str(RACINE / "notebooks"), "-k", "python3", "--no-progress-bar"],
+                      "--cwd", str(DEPOT / "notebooks"), "-k", "python3", "--no-progress-bar"],
                      env=env, verifier=False)
         b = _mesurer([jupyter, "nbconvert", "--to", "html", "--no-input", str(sortie)], env=env, verifier=False)
         mur += a["mur_s"] + b["mur_s"]
@@ -123,22 +146,18 @@ def mesurer_portefeuille(tmp: Path) -> dict:
 
     # (2) make rapports sans changement
     _journal("(2) make rapports sans changement…")
-    stamp_a_jour = subprocess.run(["make", "-q", ".venv/.installe"], cwd=RACINE).returncode == 0
-    if stamp_a_jour:
-        rien = _mesurer(["make", "-s", "rapports"], env=env, cwd=RACINE)
-        res["sans_changement"] = {"commande": "make rapports", "mur_s": rien["mur_s"]}
-    else:  # l'environnement serait réinstallé : on mesure la commande que make lance
-        rien = _mesurer([PY, "-m", "eprouvette.rapports"], env=env, cwd=RACINE)
-        res["sans_changement"] = {"commande": "python -m eprouvette.rapports", "mur_s": rien["mur_s"]}
+    # Le vrai Makefile (copié), avec l'interpréteur du projet et sans refaire l'environnement.
+    rien = _mesurer(["make", "-s", "rapports", f"PYTHON={PY}", "ENV_STAMP="], env=env, cwd=DEPOT)
+    res["sans_changement"] = {"commande": "make rapports", "mur_s": rien["mur_s"]}
     res["sans_changement"]["rien_reconstruit"] = "rien à reconstruire" in rien["sortie"]
 
     # (2) un seul pilote modifié, comparé à un rapport construit seul
     cible = ids[0]
     _journal(f"(2) un rapport seul ({cible}), puis un pilote modifié…")
-    seul = _mesurer([PY, "-m", "eprouvette.rapports", "--tout", cible], env=env, cwd=RACINE)
+    seul = _mesurer([PY, "-m", "eprouvette.rapports", "--tout", cible], env=env, cwd=DEPOT)
     with open(pilotes / cible / "pilote.yaml", "a", encoding="utf-8") as f:
         f.write("# modifié par bench/bench.py\n")
-    un = _mesurer([PY, "-m", "eprouvette.rapports"], env=env, cwd=RACINE)
+    un = _mesurer([PY, "-m", "eprouvette.rapports"], env=env, cwd=DEPOT)
     n_construits = re.search(r"(\d+) rapport\(s\) à construire", un["sortie"])
     res["un_pilote_modifie"] = {
         "un_rapport_seul_mur_s": seul["mur_s"], "mur_s": un["mur_s"],
@@ -298,6 +317,7 @@ def main() -> int:
         "python": platform.python_version(), "charge_debut": _charge()}}
     with tempfile.TemporaryDirectory(prefix="eprouvette-bench-") as d:
         tmp = Path(d)
+        _figer_depot(tmp)
         if 1 not in a.sans:
             res["portefeuille"] = mesurer_portefeuille(tmp)
         if 3 not in a.sans:
