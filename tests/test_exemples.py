@@ -27,6 +27,20 @@ pytestmark = pytest.mark.lent
 VERDICTS = {"generaliser", "etendre", "ajuster", "ne_pas_generaliser"}
 
 
+def _types_attendus(carnet: Path) -> list[list[str]]:
+    """Types de traces de chaque figure, dans l'ordre, d'après les sorties plotly du carnet exécuté."""
+    import nbformat
+
+    nb = nbformat.read(carnet, as_version=4)
+    attendus = []
+    for cellule in nb.cells:
+        for sortie in cellule.get("outputs", []):
+            fig = sortie.get("data", {}).get("application/vnd.plotly.v1+json")
+            if fig:
+                attendus.append([t.get("type", "scatter") for t in fig.get("data", [])])
+    return attendus
+
+
 def _exemples() -> list[Path]:
     return sorted(p.parent for p in config.PILOTES.glob("*/verite.yaml"))
 
@@ -92,6 +106,12 @@ def test_chaque_rapport_dans_chromium(portefeuille):
         erreurs = list(r["problemes"]) + r["erreurs_console"] + r["erreurs_page"] + r["requetes_reseau"]
         if not r["graphiques"] or not all(g["a_svg"] for g in r["graphiques"]):
             erreurs.append("graphique non dessiné")
+        # Chaque figure est dessinée avec les types de traces que le carnet a produits (un paquet
+        # plotly.js incomplet dessinerait un histogramme en nuage de points sans erreur).
+        attendus = _types_attendus(portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb")
+        rendus = [g["types"] for g in r["graphiques"]]
+        if rendus != attendus:
+            erreurs.append(f"types de traces {rendus} au lieu de {attendus}")
         if r["nb_details"] < len(r["graphiques"]):
             erreurs.append(f"{len(r['graphiques'])} graphiques pour {r['nb_details']} tableaux de données")
         if r["langue"] != "fr" or not r["titre"]:
