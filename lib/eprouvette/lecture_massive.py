@@ -434,7 +434,10 @@ def _charger_groupes(con, groupes, chemin: Path) -> None:
 
 
 def faut_il_lire_en_masse(fichier: str | Path, option: bool | None = None) -> bool:
-    """Vrai si ``fichier`` doit passer par DuckDB : option explicite, Parquet, ou plus de 50 Mo."""
+    """Vrai si un fichier de relevés (avec colonne ``compteur``) doit passer par DuckDB.
+
+    Option explicite du pilote d'abord ; sinon Parquet, ou plus de 50 Mo sur disque.
+    """
     if option is not None:
         return bool(option)
     p = Path(fichier)
