@@ -1,0 +1,26 @@
+"""Chaque carnet de domaine s'exécute de bout en bout avec ses paramètres par défaut, comme un
+analyste qui l'ouvre dans JupyterLab et lance « Run All » (sans passer par le lanceur)."""
+
+from __future__ import annotations
+
+import papermill as pm
+import pytest
+
+from eprouvette import config
+
+pytestmark = pytest.mark.lent
+
+
+@pytest.mark.parametrize("nom", sorted(config.DOMAINES.values()))
+def test_carnet_avec_ses_parametres_par_defaut(nom, tmp_path):
+    carnet = config.NOTEBOOKS / nom
+    assert carnet.exists(), f"carnet manquant : {nom}"
+    defaut = pm.inspect_notebook(str(carnet))["dossier_pilote"]["default"].strip("\"'")
+    assert (config.NOTEBOOKS / defaut / "pilote.yaml").exists(), f"{nom} : pilote par défaut introuvable ({defaut})"
+    nb = pm.execute_notebook(str(carnet), str(tmp_path / nom), kernel_name="python3", progress_bar=False,
+                             cwd=str(config.NOTEBOOKS), request_save_on_cell_execute=False)
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    # Mince : le carnet appelle la bibliothèque ; aucune cellule de code ne dépasse quelques lignes.
+    for cellule in nb.cells:
+        if cellule.cell_type == "code":
+            assert len(cellule.source.splitlines()) <= 12, cellule.source
