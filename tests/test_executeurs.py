@@ -94,12 +94,17 @@ def test_dask_construit_un_vrai_rapport(grappe, tmp_path):
     if not source.exists():
         pytest.skip(f"pilote d'exemple absent : {source}")
     pilotes, rapports = tmp_path / "pilotes", tmp_path / "rapports"
-    dossier = shutil.copytree(source, pilotes / EXEMPLE)
-    env = {"EPROUVETTE_PILOTES": str(pilotes), "EPROUVETTE_RAPPORTS": str(rapports)}
-    from eprouvette.rapports.executer import construire_rapport
+    shutil.copytree(source, pilotes / EXEMPLE)
+    # Par la ligne de commande, comme un analyste : `python -m eprouvette.rapports --dask ADRESSE`.
+    import os
+    import subprocess
+    import sys
 
-    with executeurs.executeur_dask(grappe.scheduler_address, env) as ex:
-        etat = ex.submit(construire_rapport, str(dossier), "empreinte-test").result(timeout=300)
+    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports", "--dask", grappe.scheduler_address],
+                       capture_output=True, text=True, env=env, cwd=config.RACINE, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    etat = json.loads((rapports / ".etat" / f"{EXEMPLE}.json").read_text(encoding="utf-8"))
     assert etat["statut"] == "reussi", etat.get("message")
     assert etat["identifiant"] == EXEMPLE
     page = (rapports / f"{EXEMPLE}.html").read_text(encoding="utf-8")
@@ -107,6 +112,4 @@ def test_dask_construit_un_vrai_rapport(grappe, tmp_path):
     resultats = json.loads((rapports / f"{EXEMPLE}.json").read_text(encoding="utf-8"))
     assert resultats["identifiant"] == EXEMPLE
     assert (rapports / "carnets" / f"{EXEMPLE}.ipynb").exists()
-    assert json.loads((rapports / ".etat" / f"{EXEMPLE}.json").read_text())["empreinte"] == "empreinte-test"
-    # Rien n'a été écrit dans les rapports du dépôt.
-    assert not (config.RAPPORTS / ".etat" / "empreinte-test").exists()
+    assert (rapports / "index.html").exists()

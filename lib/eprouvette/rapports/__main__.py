@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tout", action="store_true", help="reconstruit même ce qui est à jour")
     parser.add_argument("--travailleurs", type=int, default=None, help="nombre de processus (par défaut : un par cœur)")
     parser.add_argument("--dossier-pilotes", type=Path, default=None, help="dossier des pilotes (par défaut : donnees/pilotes)")
+    parser.add_argument("--dask", metavar="ADRESSE", default=os.environ.get("EPROUVETTE_DASK"),
+                        help="adresse de l'ordonnanceur d'une grappe Dask existante (tcp://machine:8786) ; "
+                             "par défaut, un processus par cœur de cette machine")
     args = parser.parse_args(argv)
 
     from .executer import construire_tout
@@ -25,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         forcer=args.tout,
         travailleurs=args.travailleurs,
         selection=args.pilotes or None,
+        adresse_dask=args.dask,
     )
 
 

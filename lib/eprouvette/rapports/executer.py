@@ -25,11 +25,10 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-import multiprocessing
 
 from .. import config
 from . import MIME_RESULTATS
@@ -312,6 +311,7 @@ def construire_tout(
     travailleurs: int | None = None,
     selection: list[str] | None = None,
     sortie=sys.stdout,
+    adresse_dask: str | None = None,
 ) -> int:
     """Construit tous les rapports qui en ont besoin, puis l'index. Renvoie le code de sortie."""
     racine = Path(pilotes) if pilotes else config.PILOTES
@@ -343,13 +343,14 @@ def construire_tout(
             flush=True,
         )
         debut = time.perf_counter()
-        if n == 1:
+        if n == 1 and not adresse_dask:
             for i, t in enumerate(taches, 1):
                 etats[t.identifiant] = construire_rapport(str(t.dossier), t.empreinte)
                 _afficher(i, len(taches), etats[t.identifiant], sortie)
         else:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            from .executeurs import creer_executeur
+
+            with creer_executeur(adresse_dask, n) as pool:
                 futurs = {pool.submit(construire_rapport, str(t.dossier), t.empreinte): t for t in taches}
                 for i, f in enumerate(as_completed(futurs), 1):
                     t = futurs[f]
