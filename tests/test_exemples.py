@@ -82,6 +82,11 @@ def test_verdict_plante(portefeuille, dossier):
         f"{dossier.name} : verdict {res['verdict']} ({res['raison_verdict']}), attendu {attendu} "
         f"({verite.get('raison_attendue')})"
     )
+    # … et pour la raison plantée : la règle de la grille qui a décidé est celle que le générateur visait
+    # (un pilote « trop court » ne doit pas sortir « étendre » parce qu'une vérification a échoué).
+    assert res["regle_verdict"] == verite["regle_attendue"], (
+        f"{dossier.name} : règle {res['regle_verdict']}, attendue {verite['regle_attendue']}"
+    )
 
 
 def test_les_quatre_verdicts_apparaissent(portefeuille):

@@ -29,8 +29,9 @@ def resultat(rel=-0.10, demi_largeur_rel=0.03, mde_rel=0.03, verifs=(), total_cf
 
 def test_cas_nominal_generaliser():
     r = recommander(resultat(), "baisse", van_socio_eur=1000.0, temps_retour_ans=4, duree_vie_ans=10, grille=GRILLE)
-    assert r.verdict == "generaliser"
+    assert r.verdict == "generaliser" and r.regle == "etabli"
     assert r.libelle == "Généraliser"
+    assert r.en_dict()["regle_verdict"] == "etabli"
     assert {c.nom for c in r.criteres} == {
         "effet_etabli", "effet_materiel", "puissance", "robustesse", "efficience", "transferabilite"}
 
@@ -52,6 +53,7 @@ def test_effet_non_etabli_selon_la_puissance(mde, attendu):
     seuil, sinon « pas d'effet » (l'expérimentation l'aurait vu)."""
     r = recommander(resultat(rel=-0.01, demi_largeur_rel=0.02, mde_rel=mde), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == attendu
+    assert r.regle == ("trop_court" if attendu == "etendre" else "sans_effet")
     if attendu == "etendre":
         assert r.certitude == "L'expérimentation est trop courte pour conclure."
 

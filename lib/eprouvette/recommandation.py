@@ -98,6 +98,9 @@ class Recommandation:
     certitude: str
     criteres: list[Critere] = field(default_factory=list)
     version_grille: int = 0
+    #: La règle de la grille qui a décidé : contraire, trop_court, sans_effet, non_materiel, fragile,
+    #: inefficient, peu_transferable ou etabli (voir docs/recommandation.md).
+    regle: str = ""
 
     def en_dict(self) -> dict:
         return {
@@ -106,6 +109,7 @@ class Recommandation:
             "raison_verdict": self.raison,
             "certitude": self.certitude,
             "version_grille": self.version_grille,
+            "regle_verdict": self.regle,
             "criteres": [c.__dict__ for c in self.criteres],
         }
 
@@ -228,35 +232,43 @@ def recommander(
     ]
 
     if nuisible:
+        regle = "contraire"
         verdict, raison = "ne_pas_generaliser", "L'effet mesuré va dans le sens contraire à l'objectif."
         certitude = "L'effet contraire à l'objectif est établi."
     elif not favorable and not puissant:
+        regle = "trop_court"
         verdict = "etendre"
         raison = "L'expérimentation est trop courte ou trop bruitée pour conclure."
         certitude = "L'expérimentation est trop courte pour conclure."
     elif not favorable:
+        regle = "sans_effet"
         verdict = "ne_pas_generaliser"
         raison = "Aucun effet notable n'a été mis en évidence, alors que l'expérimentation pouvait en voir un."
         certitude = "Aucun effet notable : l'expérimentation était assez longue pour le voir."
     elif not materiel:
+        regle = "non_materiel"
         verdict = "ajuster"
         raison = "L'effet est établi mais trop faible pour justifier une généralisation en l'état."
         certitude = "L'effet est établi, mais il est faible."
     elif not robuste:
+        regle = "fragile"
         verdict = "etendre"
         raison = "L'effet paraît réel mais des hypothèses de la méthode ne sont pas vérifiées."
         certitude = "L'effet est probable, mais des vérifications ont échoué."
     elif efficient is False:
+        regle = "inefficient"
         verdict = "ajuster"
         raison = "L'effet est établi mais ses bénéfices, valeur carbone comprise, ne couvrent pas ses coûts."
         certitude = "L'effet est établi."
     elif transferable is False:
+        regle = "peu_transferable"
         verdict = "etendre"
         raison = "L'effet est établi mais peu de territoires comparables permettent de généraliser."
         certitude = "L'effet est établi."
     else:
+        regle = "etabli"
         verdict = "generaliser"
         raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
         raison += " et ses bénéfices couvrent ses coûts." if efficient else "."
         certitude = "L'effet est établi."
-    return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version)
+    return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version, regle)

@@ -85,6 +85,8 @@ class ParametresDechets:
     duree_vie_ans: int = 8
     part_feder: float = 0.6
     verdict_attendu: str = "generaliser"
+    #: Règle de la grille qui doit décider (recommandation.Recommandation.regle).
+    regle_attendue: str = "etabli"
     raison_attendue: str = ""
     contexte: str = ""
 
@@ -221,6 +223,7 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
         "graine": int(graine),
         "avertissement": "Données simulées : ce pilote n'existe pas, les conteneurs sont fictifs.",
         "verdict_attendu": p.verdict_attendu,
+        "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
         "effet_vrai": {
             "description": ("Levées des conteneurs expérimentaux pendant l'expérimentation avec la collecte à la "
@@ -375,6 +378,7 @@ COMPIEGNE = ParametresDechets(
     cout_plateforme_eur=12000.0,
     abonnement_sonde_eur_an=110.0,
     verdict_attendu="ajuster",
+    regle_attendue="non_materiel",
     raison_attendue=(
         "Les conteneurs d'emballages sont déjà presque pleins (80-95 %) le jour de la tournée hebdomadaire : "
         "la collecte à la demande ne saute que quelques tournées (effet vrai d'environ −3 % de levées). "

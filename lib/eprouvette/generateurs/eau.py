@@ -65,6 +65,8 @@ class ParametresEau:
     caracteristiques_reseau: dict = field(default_factory=dict)
     conditions_de_succes: tuple = ()
     verdict_attendu: str = "generaliser"
+    #: Règle de la grille qui doit décider (recommandation.Recommandation.regle).
+    regle_attendue: str = "etabli"
     raison_attendue: str = ""
 
 
@@ -117,6 +119,7 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
         "graine": graine,
         "avertissement": "Données simulées : ce pilote n'existe pas, les secteurs sont fictifs.",
         "verdict_attendu": p.verdict_attendu,
+        "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
         "effet_vrai": {
             "description": (f"{round(100 * p.effet_fuites)} % du débit de fuite des secteurs équipés, atteint en "
@@ -268,6 +271,7 @@ DOUAI = ParametresEau(
     conditions_de_succes=("Une organisation qui transforme chaque alerte en intervention de recherche de fuite.",
                           "Des compteurs de sectorisation fiables et télérelevés chaque nuit."),
     verdict_attendu="ne_pas_generaliser",
+    regle_attendue="sans_effet",
     raison_attendue=("Aucun effet (les alertes ne sont pas suivies d'interventions) alors que deux ans de référence, "
                      "un an d'expérimentation et quatre témoins auraient permis de voir une baisse de 5 % des fuites."),
 )

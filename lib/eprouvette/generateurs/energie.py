@@ -47,6 +47,8 @@ class ParametresEnergie:
     identifiant: str = "energie-gtb-ecoles-saint-quentin"
     #: Verdict que l'évaluation doit rendre, et pourquoi (écrit dans verite.yaml, vérifié par les tests).
     verdict_attendu: str = "generaliser"
+    #: Règle de la grille qui doit décider (recommandation.Recommandation.regle).
+    regle_attendue: str = "etabli"
     raison_attendue: str = ("effet net clair (−12 % du chauffage) sur un an d'expérimentation, trois témoins "
                             "qui retirent la consigne de sobriété commune, bilan socio-économique positif")
     #: Commune du porteur (nom, code INSEE) : une commune réelle des Hauts-de-France.
@@ -184,6 +186,7 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
         "graine": int(graine),
         "avertissement": "Données simulées : ce pilote n'existe pas, les écoles sont fictives.",
         "verdict_attendu": p.verdict_attendu,
+        "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
         "effet_vrai": {
             "description": (f"{_pct(p.effet_chauffage)} de la consommation de chauffage des écoles "
@@ -345,6 +348,7 @@ EXEMPLES = [
                 ecart_type_site=0.18,
                 ecart_type_commun=0.08,
                 verdict_attendu="etendre",
+                regle_attendue="trop_court",
                 raison_attendue=("deux mois d'expérimentation seulement, deux écoles équipées et un bruit fort : "
                                  "l'effet vrai (−8 % du chauffage) est plus petit que l'effet minimal détectable"),
             ),

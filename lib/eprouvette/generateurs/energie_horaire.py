@@ -51,6 +51,8 @@ class ParametresHoraire:
 
     identifiant: str = "energie-thermostats-mairies-valenciennes"
     verdict_attendu: str = "generaliser"
+    #: Règle de la grille qui doit décider (recommandation.Recommandation.regle).
+    regle_attendue: str = "etabli"
     raison_attendue: str = (
         "effet net clair (−15 % du chauffage) sur une saison de chauffe complète, deux témoins qui "
         "retirent la consigne de sobriété commune, bilan socio-économique positif, commune "
@@ -241,6 +243,7 @@ def generer_pilote_horaire(graine: int = 59606, parametres: ParametresHoraire | 
                           "météo " + " et ".join(f"{x[0]} ({x[1]})" for x in p.postes)
                           + " sont fictifs (numéros à 8 chiffres au format Météo-France)."),
         "verdict_attendu": p.verdict_attendu,
+        "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
         "effet_vrai": {
             "description": (f"{100 * p.effet_chauffage:+.0f} % de la consommation de chauffage des bâtiments "

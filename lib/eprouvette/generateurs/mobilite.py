@@ -196,10 +196,12 @@ def generer_pilote_mobilite(graine: int, p: ParametresMobiliteSimules) -> Pilote
 _VERDICTS = {
     "feux-bus": {
         "verdict_attendu": "ne_pas_generaliser",
+        "regle_attendue": "contraire",
         "raison_attendue": "Le nouveau réglage des feux allonge les temps de parcours des bus (effet nuisible établi).",
     },
     "compteurs-velo": {
         "verdict_attendu": "etendre",
+        "regle_attendue": "trop_court",
         "raison_attendue": ("Effet vrai de +5 %, mais quatre semaines d'été sans témoin : l'effet minimal détectable "
                             "dépasse 5 %, trop court pour conclure."),
     },
