@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import config
 from . import MIME_RESULTATS
 from . import etat as etat_mod
+from ..erreurs import chemin_lisible
 
 #: Paramètres qu'un carnet de domaine accepte.
 PARAMETRES_CARNET = ("dossier_pilote",)
@@ -136,7 +137,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         if not carnet.exists():
             raise EchecPilote(
                 f"Le domaine « {pilote.domaine} » n'a pas "
-                f"encore de carnet d'analyse ({carnet.relative_to(config.RACINE)} est absent)."
+                f"encore de carnet d'analyse ({chemin_lisible(carnet)} est absent)."
             )
 
         import nbformat
@@ -148,7 +149,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         inconnus = sorted(set(parametres) - attendus)
         if inconnus:
             raise EchecPilote(
-                f"{carnet.relative_to(config.RACINE)} : paramètre(s) inconnu(s) {', '.join(inconnus)} ; "
+                f"{chemin_lisible(carnet)} : paramètre(s) inconnu(s) {', '.join(inconnus)} ; "
                 f"le carnet accepte : {', '.join(sorted(attendus)) or 'aucun paramètre'}."
             )
 
@@ -177,7 +178,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         resultats = _extraire_resultats(nb)
         if resultats is None:
             raise EchecPilote(
-                f"{carnet.relative_to(config.RACINE)} n'a pas publié de résultats "
+                f"{chemin_lisible(carnet)} n'a pas publié de résultats "
                 "(appel à eprouvette.rapports.publier_resultats manquant)."
             )
         nb.metadata["title"] = pilote.titre
