@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("EPROUVETTE_CHROMIUM", "/usr/bin/chromium"))
+from eprouvette.rapports.pdf import ARGUMENTS_CHROMIUM  # noqa: E402  (mêmes options que make pdf)
+from eprouvette.rapports.pdf import CHROMIUM as _CHROMIUM  # noqa: E402
 
-ARGUMENTS_CHROMIUM = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(_CHROMIUM)
 
 #: Schémas d'adresse permis : tout le reste est une requête réseau, interdite dans un rapport.
 SCHEMAS_LOCAUX = ("file:", "data:", "blob:", "about:")
