@@ -219,42 +219,59 @@ def donnees(a) -> list:
     ]
 
 
-def resultats(a) -> list:
+def _graphique_contrefactuel(a, hauteur: int | None = None, titre: str | None = None):
+    """Le graphique « mesuré / estimé sans l'expérimentation », par mois, avec son tableau ; None sans série."""
     r, p = a.resultat, a.pilote
-    sortie = [blocs.Bloc(f"<p>{_e(r.resume or phrase_effet(r))}</p>")]
     cf = r.contrefactuel
-    if cf is not None and len(cf):
-        d = cf.copy()
-        d["date"] = pd.to_datetime(d["date"])
-        colonnes = [c for c in ("observe", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut") if c in d.columns]
-        agregat = agregat_mensuel(r.unite)
-        groupes = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes]
-        mensuel = (groupes.sum(min_count=1) if agregat == "sum" else groupes.mean()).reset_index()
-        ind = p.indicateur_principal
-        fig = figures.figure_serie_contrefactuelle(
-            mensuel, f"{ind.libelle} : mesuré et estimé sans l'expérimentation", r.unite,
-            debut_experimentation=p.periode_experimentation.debut,
-        )
-        table = mensuel.copy()
-        table["date"] = table["date"].map(t.mois_annee)
-        table = table.rename(
-            columns={
-                "date": "Mois",
-                "observe": f"Mesuré ({r.unite})",
-                "contrefactuel": f"Estimé sans l'expérimentation ({r.unite})",
-                "contrefactuel_bas": "Borne basse (95\u00a0%)",
-                "contrefactuel_haut": "Borne haute (95\u00a0%)",
-            }
-        )
-        sortie.append(
-            blocs.graphique(
-                fig,
-                f"{ind.libelle} : mesuré et estimé sans l'expérimentation, par mois",
-                "L'écart entre la courbe mesurée et la courbe estimée est l'effet de l'expérimentation ; "
-                "la bande donne l'incertitude de l'estimation.",
-                table,
-            )
-        )
+    if cf is None or not len(cf):
+        return None
+    d = cf.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    if getattr(d["date"].dt, "tz", None) is not None:
+        d["date"] = d["date"].dt.tz_localize(None)
+    colonnes = [c for c in ("observe", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut") if c in d.columns]
+    agregat = agregat_mensuel(r.unite)
+    groupes = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes]
+    mensuel = (groupes.sum(min_count=1) if agregat == "sum" else groupes.mean()).reset_index()
+    ind = p.indicateur_principal
+    titre = titre or f"{ind.libelle} : mesuré et estimé sans l'expérimentation, par mois"
+    fig = figures.figure_serie_contrefactuelle(
+        mensuel, titre, r.unite, debut_experimentation=p.periode_experimentation.debut,
+    )
+    if hauteur:
+        fig.update_layout(height=hauteur)
+    table = mensuel.copy()
+    table["date"] = table["date"].map(t.mois_annee)
+    table = table.rename(
+        columns={
+            "date": "Mois",
+            "observe": f"Mesuré ({r.unite})",
+            "contrefactuel": f"Estimé sans l'expérimentation ({r.unite})",
+            "contrefactuel_bas": "Borne basse (95\u00a0%)",
+            "contrefactuel_haut": "Borne haute (95\u00a0%)",
+        }
+    )
+    return blocs.graphique(
+        fig,
+        titre,
+        "L'écart entre la courbe mesurée et la courbe estimée est l'effet de l'expérimentation ; "
+        "la bande donne l'incertitude de l'estimation.",
+        table,
+    )
+
+
+def graphique_essentiel(a) -> blocs.Bloc:
+    """Le graphique du premier écran : ce qui a été mesuré face à ce qui se serait passé sans le pilote."""
+    g = _graphique_contrefactuel(a, hauteur=300, titre="En un coup d'œil : mesuré et estimé sans l'expérimentation")
+    return g if g is not None else blocs.Bloc("")
+
+
+def resultats(a) -> list:
+    r = a.resultat
+    sortie = [blocs.Bloc(f"<p>{_e(r.resume or phrase_effet(r))}</p>")]
+    g = _graphique_contrefactuel(a)
+    if g is not None:
+        sortie.append(g)
     return sortie
 
 
