@@ -46,6 +46,15 @@ def _serie(x, nom: str) -> pd.Series:
     return pd.Series(np.asarray(x, dtype="float64"), name=nom)
 
 
+def _minimales_maximales(tn, tx):
+    """Index commun et tableaux des températures minimales et maximales (même longueur exigée)."""
+    tn = _serie(tn, "tn")
+    tx = _serie(tx, "tx")
+    if len(tn) != len(tx):
+        raise ValueError("tn et tx doivent avoir la même longueur.")
+    return tn.index, tn.to_numpy(), tx.to_numpy()
+
+
 def dju(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
     """Degrés-jours unifiés de chauffage, jour par jour.
 
@@ -57,13 +66,7 @@ def dju(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
 
     Une température manquante donne un DJU manquant (NaN).
     """
-    tn = _serie(tn, "tn")
-    tx = _serie(tx, "tx")
-    if len(tn) != len(tx):
-        raise ValueError("tn et tx doivent avoir la même longueur.")
-    idx = tn.index
-    tn_v = tn.to_numpy()
-    tx_v = tx.to_numpy()
+    idx, tn_v, tx_v = _minimales_maximales(tn, tx)
     moy = (tn_v + tx_v) / 2.0
     if methode == "simple":
         val = np.maximum(0.0, base - moy)
@@ -85,13 +88,7 @@ def djc(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
     - « costic » : si base < TN : ``(TN + TX) / 2 - base`` ; si base >= TX : 0 ;
       sinon ``(TX - base) × (0,08 + 0,42 × (TX - base) / (TX - TN))``.
     """
-    tn = _serie(tn, "tn")
-    tx = _serie(tx, "tx")
-    if len(tn) != len(tx):
-        raise ValueError("tn et tx doivent avoir la même longueur.")
-    idx = tn.index
-    tn_v = tn.to_numpy()
-    tx_v = tx.to_numpy()
+    idx, tn_v, tx_v = _minimales_maximales(tn, tx)
     moy = (tn_v + tx_v) / 2.0
     if methode == "simple":
         val = np.maximum(0.0, moy - base)
