@@ -55,3 +55,27 @@ def test_readme_et_ci():
     readme = (RACINE / "README.md").read_text(encoding="utf-8")
     assert "make rapports" in readme and "make test" in readme
     assert "make test" in (RACINE / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_imports_d_un_carnet_sans_grammaire_rfc3987():
+    """Les imports d'un carnet ne construisent pas la grammaire Lark de rfc3987_syntax.
+
+    jsonschema l'importe dès qu'elle est installée (Jupyter la tire) : 2 s de CPU par noyau,
+    pour le format « iri » qu'aucun de nos schémas n'utilise (voir eprouvette._imports). Le
+    format « date », lui, reste vérifié.
+    """
+    code = (
+        "import sys\n"
+        "from eprouvette.analyse import analyser_pilote\n"
+        "from eprouvette.presentation import figures, sections\n"
+        "from eprouvette import _imports, pilote\n"
+        "_imports.frictionless()\n"
+        "import nbformat, papermill\n"
+        "print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)\n"
+        "print('date' in pilote._validateur().format_checker.checkers)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=RACINE)
+    assert r.returncode == 0, r.stderr
+    lignes = r.stdout.split("\n")
+    assert lignes[0] == "False False", r.stdout
+    assert lignes[1] == "True", r.stdout

@@ -452,6 +452,9 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     `df.attrs["dialecte"]`. Lève `ErreurDonnees` (fichier illisible) ou `ErreursDonnees` (toutes
     les cellules fautives, avec ligne, colonne, valeur et attendu).
     """
+    from ._imports import frictionless
+
+    frictionless()
     from frictionless import Resource, Schema, formats
 
     chemin = Path(chemin)

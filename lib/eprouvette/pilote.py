@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from . import config
+from ._imports import jsonschema as _jsonschema
 from .erreurs import ErreurDonnees, ErreursDonnees
 
 NOM_FICHIER = "pilote.yaml"
@@ -421,9 +421,11 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
 
 
 @lru_cache(maxsize=1)
-def _validateur() -> Draft202012Validator:
+def _validateur():
+    """Le validateur JSON Schema 2020-12 du standard (``jsonschema.Draft202012Validator``)."""
+    validateur = _jsonschema().Draft202012Validator
     schema = json.loads((config.SCHEMAS / "pilote.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return validateur(schema, format_checker=validateur.FORMAT_CHECKER)
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,11 +27,18 @@ import json
 from collections.abc import Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
 
-from . import textes
+from .._imports import jsonschema as _jsonschema
+
+# plotly.io.base_renderers importe nbformat, qui importe jsonschema : sans rfc3987_syntax
+# (2 s par noyau, voir eprouvette._imports).
+_jsonschema()
+
+import plotly.graph_objects as go  # noqa: E402
+import plotly.io as pio  # noqa: E402
+from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer  # noqa: E402
+
+from . import textes  # noqa: E402
 
 NOM_RENDU = "rapport"
 NOM_GABARIT = "eprouvette"
