@@ -188,3 +188,39 @@ def test_simulation_couverture_et_faux_positifs():
     assert abs(e.mean()) <= 3 * e.std(ddof=1) / np.sqrt(len(e)), (e.mean(), e.std(ddof=1))
     _, faux_positifs = _simuler(0.0, range(20_000, 20_200))
     assert faux_positifs <= 0.06, faux_positifs
+
+
+def test_jours_sans_meteo_intervalle_fini():
+    """Des jours sans météo (période neutralisée entre référence et expérimentation, trous dans la
+    référence) ne doivent pas rendre l'intervalle ``nan`` : ces jours sont simplement exclus.
+
+    Reproduit le banc OpenEEmeter (température moyenne seule, min = max, neuf jours neutralisés
+    sans aucune donnée entre les deux périodes), où l'intervalle sortait ``nan``.
+    """
+    y, meteo, r, e = _serie_simple(graine=11, effet=-40.0)
+    t = (meteo["temperature_min"] + meteo["temperature_max"]) / 2
+    meteo = pd.DataFrame({"date": meteo["date"], "temperature_min": t, "temperature_max": t,
+                          "temperature_moyenne": t})
+    # Période neutralisée : ni mesure ni météo pendant 9 jours entre les deux périodes.
+    jours = meteo["date"]
+    neutralise = (jours > r[1] - pd.Timedelta(days=9)) & (jours <= r[1])
+    trous = jours.isin(jours.iloc[[40, 41, 300, 800]])  # quelques jours de météo manquants
+    meteo = meteo.loc[~(neutralise | trous)]
+    y = y.loc[~neutralise.to_numpy()]
+    res = reference_energetique(y, meteo, (r[0], r[1] - pd.Timedelta(days=9)), e)
+    assert res.details["jours_sans_meteo"] == 4
+    for x in (res.effet, res.erreur_type, res.ic_bas, res.ic_haut, res.ic_relatif_bas, res.ic_relatif_haut,
+              res.p_valeur):
+        assert math.isfinite(x), x
+    assert res.erreur_type > 0
+    vrai = -40.0 * res.details["jours_experimentation"]
+    # Un seul tirage : l'effet estimé est à moins de trois erreurs types du vrai (la couverture
+    # à 95 % se vérifie sur des simulations, voir test_simulation_couverture_et_faux_positifs).
+    assert abs(res.effet - vrai) <= 3 * res.erreur_type
+    assert res.significatif and res.ic_haut < 0
+    # Le placebo et les bandes du contrefactuel restent calculés.
+    placebo = res.details["placebo"]
+    assert math.isfinite(placebo["ic_bas"]) and math.isfinite(placebo["ic_haut"])
+    cf = res.contrefactuel
+    mesures = cf["observe"].notna() & cf["contrefactuel"].notna()
+    assert np.isfinite(cf.loc[mesures, ["contrefactuel_bas", "contrefactuel_haut"]].to_numpy()).all()

@@ -385,7 +385,11 @@ def _echelle_bruit(residus: np.ndarray, niveau: np.ndarray, masque: np.ndarray) 
     A = np.column_stack([np.ones(masque.sum()), niveau[masque]])
     c, *_ = np.linalg.lstsq(A, a, rcond=None)
     sigma = c[0] + c[1] * niveau
-    return np.maximum(sigma, 0.2 * moyenne) / moyenne
+    sigma = np.maximum(sigma, 0.2 * moyenne) / moyenne
+    # Jours sans prédiction (sans météo, période neutralisée) : hors des deux périodes mesurées, leur
+    # poids est nul dans toutes les formes linéaires ; une échelle neutre évite que 0 × NaN = NaN ne
+    # contamine la variance de l'effet.
+    return np.where(np.isfinite(sigma), sigma, 1.0)
 
 
 def _estimer(y: np.ndarray, X: np.ndarray, ref: np.ndarray, exp: np.ndarray,
