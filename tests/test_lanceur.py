@@ -229,3 +229,21 @@ def test_pdf_premiere_page_porte_le_verdict(lot):
     r = subprocess.run([sys.executable, "-m", "eprouvette.rapports.pdf"], capture_output=True, text=True,
                        env=lot["env"], cwd=config.RACINE, timeout=120)
     assert "à jour" in r.stdout
+
+
+def test_les_rapports_les_plus_longs_sont_lances_d_abord(tmp_path, monkeypatch):
+    """Ordonnancement « le plus long d'abord » : la dernière durée connue, sinon la taille des données."""
+    from eprouvette.rapports import etat as etat_mod
+    from eprouvette.rapports.executer import Tache, ordonner
+
+    monkeypatch.setattr(config, "RAPPORTS", tmp_path / "rapports")
+    taches = []
+    for nom, octets in [("petit-nouveau", 10), ("gros-nouveau", 5000), ("court", 10), ("long", 10), ("echoue", 20)]:
+        dossier = tmp_path / "pilotes" / nom
+        dossier.mkdir(parents=True)
+        (dossier / "mesures.csv").write_bytes(b"x" * octets)
+        taches.append(Tache(nom, dossier, "e"))
+    etat_mod.ecrire_etat("court", {"statut": "reussi", "duree_s": 3.0})
+    etat_mod.ecrire_etat("long", {"statut": "reussi", "duree_s": 12.5})
+    etat_mod.ecrire_etat("echoue", {"statut": "echec", "duree_s": 0.4})  # durée d'un échec : pas un indice
+    assert [t.identifiant for t in ordonner(taches)] == ["gros-nouveau", "echoue", "petit-nouveau", "long", "court"]

@@ -167,7 +167,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 cwd=str(config.NOTEBOOKS),
                 shutdown_kernel="immediate",
                 # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
+                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
             )
         except PapermillExecutionError as e:
             journal.append("".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
@@ -298,6 +299,30 @@ def _nettoyer_temporaires() -> None:
             f.unlink(missing_ok=True)
 
 
+def duree_attendue(tache: Tache) -> tuple[int, float]:
+    """Clé de tri : les rapports les plus longs d'abord (ordonnancement « le plus long d'abord »).
+
+    La durée de la dernière construction du pilote (``rapports/.etat``) si elle existe, sinon la
+    taille de ses fichiers de données, qui la prédit (un pilote horaire est plus long qu'un pilote
+    journalier). Sur deux processus, lancer en dernier le rapport le plus long laisserait un cœur
+    inoccupé pendant toute sa construction.
+    """
+    ancien = etat_mod.lire_etat(tache.identifiant) or {}
+    if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
+        return (1, float(ancien["duree_s"]))
+    try:
+        taille = sum(f.stat().st_size for f in tache.dossier.rglob("*") if f.is_file())
+    except OSError:
+        taille = 0
+    # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
+    return (2, float(taille))
+
+
+def ordonner(taches: list[Tache]) -> list[Tache]:
+    """Les tâches dans l'ordre de soumission : les plus longues d'abord (voir :func:`duree_attendue`)."""
+    return sorted(taches, key=duree_attendue, reverse=True)
+
+
 def nombre_travailleurs(n_taches: int) -> int:
     try:
         coeurs = len(os.sched_getaffinity(0))
@@ -337,6 +362,7 @@ def construire_tout(
         print(f"Aucun pilote dans {racine}.", file=sortie)
 
     if taches:
+        taches = ordonner(taches)
         n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
         print(
             f"{len(taches)} rapport(s) à construire sur {len(dossiers)} pilote(s), {n} processus…",
