@@ -247,3 +247,13 @@ def test_les_rapports_les_plus_longs_sont_lances_d_abord(tmp_path, monkeypatch):
     etat_mod.ecrire_etat("long", {"statut": "reussi", "duree_s": 12.5})
     etat_mod.ecrire_etat("echoue", {"statut": "echec", "duree_s": 0.4})  # durée d'un échec : pas un indice
     assert [t.identifiant for t in ordonner(taches)] == ["gros-nouveau", "echoue", "petit-nouveau", "long", "court"]
+
+    # Un fichier compressé compte pour sa taille décompressée.
+    import gzip
+
+    compresse = tmp_path / "pilotes" / "compresse"
+    compresse.mkdir()
+    (compresse / "mesures.csv.gz").write_bytes(gzip.compress(b"0" * 100_000))
+    assert (compresse / "mesures.csv.gz").stat().st_size < 5000
+    taches.append(Tache("compresse", compresse, "e"))
+    assert ordonner(taches)[0].identifiant == "compresse"

@@ -310,12 +310,22 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
-    try:
-        taille = sum(f.stat().st_size for f in tache.dossier.rglob("*") if f.is_file())
-    except OSError:
-        taille = 0
+    taille = sum(_taille_donnees(f) for f in tache.dossier.rglob("*") if f.is_file())
     # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
     return (2, float(taille))
+
+
+def _taille_donnees(fichier: Path) -> int:
+    """Taille d'un fichier de données ; décompressée pour un .gz (champ ISIZE de fin de gzip)."""
+    try:
+        taille = fichier.stat().st_size
+        if fichier.name.lower().endswith(".gz") and taille >= 18:
+            with open(fichier, "rb") as f:
+                f.seek(-4, os.SEEK_END)
+                taille = max(taille, int.from_bytes(f.read(4), "little"))
+        return taille
+    except OSError:
+        return 0
 
 
 def ordonner(taches: list[Tache]) -> list[Tache]:
