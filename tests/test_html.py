@@ -102,19 +102,90 @@ def _sans_plotly_js(page: str) -> str:
 
 # ------------------------------------------------------------------------------ le carnet
 
+MIME_PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def _sorties_figure(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+            if MIME_PLOTLY in o.get("data", {})]
+
+
 @pytest.mark.lent
-def test_le_moteur_rapport_met_un_div_plotly_dans_le_carnet_execute():
+def test_chaque_figure_stockee_une_seule_fois_dans_le_carnet_execute():
     nb = carnet_execute()
-    sorties_figure = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-        if "application/vnd.plotly.v1+json" in o.get("data", {})
-    ]
+    sorties_figure = _sorties_figure(nb)
     assert len(sorties_figure) == 3  # deux graphique() et un fig.show()
     for o in sorties_figure:
-        assert 'class="plotly-graph-div"' in o["data"]["text/html"]
-    # Le carnet exécuté ne stocke jamais plotly.js (5 Mo) : le gabarit l'ajoute une fois.
-    assert len(nbformat.writes(nb)) < 500_000
-    assert "plotly.js v" not in nbformat.writes(nb)
+        # Le type MIME plotly seul (JupyterLab) : pas de copie text/html, ni plotly.js.
+        assert set(o["data"]) == {MIME_PLOTLY}
+        assert o["data"][MIME_PLOTLY]["config"]["locale"] == "fr"
+    alternatives = [o.get("metadata", {}).get("eprouvette", {}).get("alternative") for o in sorties_figure]
+    assert alternatives[0].startswith("Consommation mesurée et estimée. La consommation baisse")
+    assert alternatives[1].startswith("Gain par site. L'école B gagne le plus.")
+    assert alternatives[2] is None  # fig.show() : pas d'alternative
+    texte = nbformat.writes(nb)
+    assert "plotly-graph-div" not in texte and "Plotly.newPlot" not in texte
+    assert "plotly.js v" not in texte
+    assert len(texte) < 100_000
+
+
+def _attributs_des_div(page: str) -> list[dict]:
+    from html.parser import HTMLParser
+
+    class Lecteur(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.divs = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "div":
+                self.divs.append(dict(attrs))
+
+    lecteur = Lecteur()
+    lecteur.feed(page)
+    return lecteur.divs
+
+
+@pytest.mark.lent
+def test_chaque_figure_du_carnet_dessinee_dans_le_rapport(rapport):
+    nb = carnet_execute()
+    assert rapport.count('class="plotly-graph-div"') == len(_sorties_figure(nb)) == 3
+    assert rapport.count("Plotly.newPlot") == 3
+    # Les figures de graphique() dans leur cadre accessible, l'alternative échappée.
+    cadres = [(a.get("role"), a.get("aria-label")) for a in _attributs_des_div(rapport)
+              if "ep-graphique__figure" in (a.get("class") or "").split()]
+    assert len(cadres) == 2 and all(role == "img" for role, _ in cadres)
+    assert cadres[1][1].startswith("Gain par site. L'école B gagne le plus.")
+    # La configuration de la maison.
+    for morceau in ('"locale": "fr"', '"displaylogo": false', '"responsive": true',
+                    '"modeBarButtons": [["toImage"]]'):
+        assert _sans_plotly_js(rapport).count(morceau) == 3, morceau
+
+
+def test_sortie_plotly_avec_son_html_n_est_pas_dedoublee():
+    """Un carnet exécuté par une version antérieure (type plotly + text/html) : rien n'est ajouté."""
+    from eprouvette.presentation import blocs, figures
+    import plotly.graph_objects as go
+
+    paquet = figures.paquet_mime(go.Figure(go.Bar(x=["a", "b"], y=[1, 2])))
+    ancien = dict(paquet, **{"text/html": figures.html_figure_json(paquet[MIME_PLOTLY])})
+    nouveau = dict(paquet)
+    cellule = new_code_cell("graphiques")
+    cellule.outputs = [
+        new_output("display_data", data=ancien),
+        new_output("display_data", data=nouveau, metadata={"eprouvette": {"alternative": "Barres <a & b>"}}),
+    ]
+    nb = new_notebook(cells=[new_markdown_cell("# Titre"), cellule])
+    avant = nbformat.writes(nb)
+    page = rapports_html.convertir_en_html(nb, "Deux figures")
+    assert nbformat.writes(nb) == avant  # le carnet reçu n'est pas modifié
+    assert page.count('class="plotly-graph-div"') == 2
+    assert page.count("Plotly.newPlot") == 2
+    ident = re.search(r'id="([0-9a-f-]{36})"', ancien["text/html"]).group(1)
+    assert page.count(f'id="{ident}"') == 1  # le HTML déjà là est celui du rapport, une fois
+    cadres = [a for a in _attributs_des_div(page) if a.get("role") == "img"]
+    assert [a.get("aria-label") for a in cadres] == ["Barres <a & b>"]
+    assert "Barres <a" not in page  # échappée dans le HTML
 
 
 # ------------------------------------------------------------------------------ le rapport

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -13,6 +16,8 @@ import pytest
 
 from eprouvette.methodes.base import Verification
 from eprouvette.presentation import blocs, figures, textes
+
+MIME_PLOTLY = "application/vnd.plotly.v1+json"
 
 FINE = "\u202f"
 INSEC = "\u00a0"
@@ -190,22 +195,128 @@ def test_moteur_de_rendu_enregistre_et_idempotent():
     figures.activer_rendu_rapport()
     assert pio.renderers[figures.NOM_RENDU] is moteur
     assert isinstance(moteur, figures.MimetypeRenderer)
-    assert pio.renderers.default == "plotly_mimetype+rapport"
+    assert pio.renderers.default == figures.NOM_RENDU
     assert pio.templates.default == figures.NOM_GABARIT
+    # Dans le carnet, la figure n'est stockée qu'une fois : le type MIME plotly, configuré.
     paquet = moteur.to_mimebundle(go.Figure(go.Bar(x=["a"], y=[1])).to_dict())
-    assert list(paquet) == ["text/html"]
-    html = paquet["text/html"]
+    assert list(paquet) == [MIME_PLOTLY]
+    assert paquet[MIME_PLOTLY]["config"] == figures.CONFIG
+    assert paquet[MIME_PLOTLY]["data"][0]["type"] == "bar"
+
+
+def test_html_de_la_figure_stockee():
+    paquet = figures.paquet_mime(go.Figure(go.Bar(x=["a"], y=[1])))
+    html = figures.html_figure_json(paquet[MIME_PLOTLY])
     assert 'class="plotly-graph-div"' in html
     assert "Plotly.newPlot" in html
     assert "<html" not in html and "plotly.js v" not in html and "MathJax" not in html
     assert '"displaylogo": false' in html and '"locale": "fr"' in html
-    assert '"modeBarButtons": [["toImage"]]' in html
+    assert '"modeBarButtons": [["toImage"]]' in html and '"responsive": true' in html
+    assert '"config"' not in html  # la configuration va à Plotly.newPlot, pas dans la figure
 
 
-def test_paquet_mime_pour_jupyterlab_et_le_html():
+def test_paquet_mime_pour_jupyterlab_seulement():
     paquet = figures.paquet_mime(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
-    assert set(paquet) == {"application/vnd.plotly.v1+json", "text/html"}
-    assert paquet["application/vnd.plotly.v1+json"]["config"]["displaylogo"] is False
+    assert set(paquet) == {MIME_PLOTLY}
+    assert paquet[MIME_PLOTLY]["config"]["displaylogo"] is False
+    assert paquet[MIME_PLOTLY]["config"]["locale"] == "fr"
+
+
+# ------------------------------------------------------------------------------ figures allégées
+
+def _valeurs(spec) -> np.ndarray:
+    """Les valeurs d'une colonne de trace, tableau typé plotly (base64) ou liste."""
+    if isinstance(spec, dict):
+        return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.dtype(spec["dtype"]).newbyteorder("<"))
+    return np.asarray(spec)
+
+
+def _json(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def test_dates_raccourcies_au_meme_instant():
+    x = pd.date_range("2022-01-01", periods=5, freq="MS")
+    heures = pd.date_range("2022-03-27 00:30", periods=3, freq="h")
+    fig = go.Figure([go.Scatter(x=x, y=[1.0, 2, 3, 4, 5]), go.Scatter(x=heures, y=[1.0, 2, 3])])
+    fig.add_shape(type="line", x0=x[2], x1=x[2], y0=0, y1=1, yref="paper")
+    brut = _json(fig)
+    assert brut["data"][0]["x"][0].startswith("2022-01-01T00:00:00.000")  # ce que plotly écrit
+    court = figures.compacter_figure(brut)
+    assert court["data"][0]["x"] == ["2022-01-01", "2022-02-01", "2022-03-01", "2022-04-01", "2022-05-01"]
+    assert court["data"][1]["x"] == ["2022-03-27T00:30:00", "2022-03-27T01:30:00", "2022-03-27T02:30:00"]
+    # Même instant : pandas (et plotly.js) lisent la même date.
+    for avant, apres in zip(brut["data"], court["data"]):
+        assert list(pd.to_datetime(avant["x"])) == list(pd.to_datetime(apres["x"]))
+    assert court["layout"]["shapes"][0]["x0"] == "2022-03-01"
+    assert brut["data"][0]["x"][0].startswith("2022-01-01T00:00:00.000")  # original non modifié
+
+
+@pytest.mark.parametrize("texte", [
+    "2022-01-01T00:00:00.500000000",  # fraction non nulle
+    "2022-01-01T00:00:00+01:00",  # fuseau horaire
+    "École A",
+    "2022-01-01",
+])
+def test_dates_gardees_quand_le_raccourci_changerait_quelque_chose(texte):
+    court = figures.compacter_figure({"data": [{"type": "scatter", "x": [texte], "y": [1]}], "layout": {}})
+    assert court["data"][0]["x"] == [texte]
+
+
+def test_axe_categoriel_garde_ses_libelles():
+    x = ["2022-01-01T00:00:00.000000000", "2022-02-01T00:00:00.000000000"]
+    fig = {"data": [{"type": "bar", "x": x, "y": [1, 2]}], "layout": {"xaxis": {"type": "category"}}}
+    assert figures.compacter_figure(fig)["data"][0]["x"] == x
+    fig2 = {"data": [{"type": "bar", "x": x, "y": [1, 2], "xaxis": "x2"}],
+            "layout": {"xaxis2": {"type": "category"}}}
+    assert figures.compacter_figure(fig2)["data"][0]["x"] == x
+
+
+def test_nombres_en_simple_precision_seulement_sans_perte():
+    entiers = np.arange(100, dtype=float) * 0.5  # exacts en simple précision
+    mesures = np.linspace(0, 1, 7) * 1234.567891  # ne le sont pas
+    fig = go.Figure([go.Scatter(x=entiers, y=mesures)])
+    court = figures.compacter_figure(_json(fig))
+    trace = court["data"][0]
+    assert trace["x"]["dtype"] == "f4" and np.array_equal(_valeurs(trace["x"]), entiers)
+    assert trace["y"]["dtype"] == "f8" and np.array_equal(_valeurs(trace["y"]), mesures)
+    nan = figures.compacter_figure(_json(go.Figure(go.Scatter(y=np.array([1.0, np.nan, 3.0])))))
+    assert nan["data"][0]["y"]["dtype"] == "f4"
+    assert np.array_equal(_valeurs(nan["data"][0]["y"]), [1.0, np.nan, 3.0], equal_nan=True)
+
+
+def test_positions_de_carte_en_simple_precision():
+    lat = np.array([50.2912345678, 49.8941234567, 50.6292345678])
+    lon = np.array([2.7772345678, 2.2957345678, 3.0572345678])
+    court = figures.compacter_figure(_json(go.Figure(go.Scattergeo(lat=lat, lon=lon))))
+    trace = court["data"][0]
+    assert trace["lat"]["dtype"] == "f4" and trace["lon"]["dtype"] == "f4"
+    # Moins de 1e-5 degré d'écart : environ 1 m.
+    assert np.abs(_valeurs(trace["lat"]) - lat).max() < 1e-5
+    assert np.abs(_valeurs(trace["lon"]) - lon).max() < 1e-5
+
+
+def test_gabarit_reduit_aux_types_de_traces_presents():
+    figures.activer_rendu_rapport()
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[3, 4]), go.Bar(x=["a"], y=[1])])
+    brut = _json(fig)
+    assert len(brut["layout"]["template"]["data"]) > 10
+    court = figures.compacter_figure(brut)
+    assert set(court["layout"]["template"]["data"]) == {"scatter", "bar"} & set(brut["layout"]["template"]["data"])
+    assert court["layout"]["template"]["layout"] == brut["layout"]["template"]["layout"]
+    assert len(json.dumps(court)) < len(json.dumps(brut)) / 2
+
+
+def test_figure_du_rapport_allegee():
+    fig = figures.figure_serie_contrefactuelle(_df_contrefactuel(36), "Conso", "MWh",
+                                               debut_experimentation="2025-01-01")
+    brut = _json(fig)
+    stocke = figures.paquet_mime(fig)[MIME_PLOTLY]
+    assert len(json.dumps(stocke)) < 0.6 * len(json.dumps(brut))
+    for avant, apres in zip(brut["data"], stocke["data"]):
+        assert avant.get("type") == apres.get("type")
+        assert list(pd.to_datetime(avant["x"])) == list(pd.to_datetime(apres["x"]))
+        assert np.array_equal(_valeurs(avant["y"]), _valeurs(apres["y"]).astype(float))
 
 
 def test_gabarit_plotly_francais():
@@ -323,6 +434,49 @@ def test_avertissement():
     assert 'role="note"' in a and PIEGE not in a
 
 
+def _sans_ids(page: str) -> str:
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", page)
+
+
+def _sorties(objet) -> list:
+    """Les sorties qu'un objet produit quand un carnet l'affiche (noyau IPython simulé)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as capture:
+        display(objet)
+    return capture.outputs
+
+
+def test_graphique_affiche_trois_sorties_et_la_figure_une_fois():
+    df = _df_contrefactuel(6)
+    g = blocs.graphique(figures.figure_serie_contrefactuelle(df, "Conso", "MWh"),
+                        "Consommation <b>", "La courbe baisse.", df)
+    entete, figure, pied = _sorties(g)
+    assert entete.data["text/html"] == g.entete and entete.data["text/plain"] == "Consommation <b>"
+    assert set(figure.data) == {MIME_PLOTLY}  # pas de copie text/html dans le carnet
+    assert figure.data[MIME_PLOTLY] == g.paquet_figure[MIME_PLOTLY]
+    assert figure.metadata == {"eprouvette": {"alternative": g.alternative}}
+    assert pied.data["text/html"] == g.pied
+    assert pied.data["text/plain"].startswith("Lecture : La courbe baisse. Voir les données du graphique")
+
+
+def test_bloc_resume_court_en_texte_brut():
+    df = pd.DataFrame({"site": [f"École {i}" for i in range(200)], "valeur": range(200)})
+    t = blocs.tableau(df, "Beaucoup de lignes")
+    (sortie,) = _sorties(t)
+    assert sortie.data["text/html"] == str(t)
+    texte = sortie.data["text/plain"]
+    assert len(texte) <= blocs.LONGUEUR_RESUME and texte.endswith("…")
+    assert texte.startswith("Beaucoup de lignes site valeur École 0 0")
+    assert "<" not in texte
+    (sortie,) = _sorties(blocs.avertissement("Douze jours & deux nuits manquent."))
+    assert sortie.data["text/plain"] == "⚠ Attention : Douze jours & deux nuits manquent."
+    assert blocs.resume_texte("<p>a <script>x</script>b</p>") == "a b"
+
+
 def test_graphique_bloc_complet_et_trois_sorties():
     df = _df_contrefactuel(6)
     fig = figures.figure_serie_contrefactuelle(df, "Conso", "MWh")
@@ -333,7 +487,13 @@ def test_graphique_bloc_complet_et_trois_sorties():
     assert g.count("<tr>") == 7  # en-tête + 6 lignes
     assert 'role="img"' in g and "aria-label=" in g
     assert str(g) == g.entete + g.figure_html + g.pied
-    assert set(g.paquet_figure) == {"application/vnd.plotly.v1+json", "text/html"}
+    # Dans le carnet, la figure est stockée une fois (type MIME plotly) ; son alternative
+    # textuelle voyage dans les métadonnées de la sortie.
+    assert set(g.paquet_figure) == {MIME_PLOTLY}
+    assert g.alternative.startswith(f"Titre {PIEGE}. La courbe baisse.")
+    # str(bloc) et le rapport (préprocesseur) ont le même HTML de figure, identifiant du <div> à part.
+    assert _sans_ids(g.figure_html) == _sans_ids(
+        blocs.figure_accessible(g.paquet_figure[MIME_PLOTLY], g.alternative))
     # Le titre est porté par le <h3>, pas répété dans la figure affichée ; la figure d'origine
     # n'est pas modifiée.
     assert fig.layout.title.text == "Conso"

@@ -11,18 +11,24 @@ Le style (classes ``ep-…``) vit dans la feuille de style du gabarit nbconvert
 Graphiques dans JupyterLab et dans le HTML
 ------------------------------------------
 :func:`graphique` renvoie un :class:`BlocGraphique`. Affiché dans un carnet, il produit
-**trois sorties** : l'en-tête (``<h3>``) en HTML ; la figure avec deux types MIME — le type
-plotly, que JupyterLab rend interactif, et ``text/html`` (la même sortie que le moteur de
-rendu ``rapport``), que nbconvert garde et que plotly.js, inséré une fois par le gabarit,
-anime dans le rapport ; enfin la phrase de lecture et le tableau des données dans
-``<details>``. Converti en chaîne (``str(bloc)``), c'est le bloc HTML complet, d'un seul
-tenant, utile hors d'un carnet ; il suppose lui aussi plotly.js déjà présent dans la page.
+**trois sorties** : l'en-tête (``<h3>``) en HTML ; la figure, stockée **une seule fois**, sous
+le type MIME plotly (JupyterLab la rend interactive), avec son alternative textuelle dans les
+métadonnées de la sortie (``{"eprouvette": {"alternative": …}}``) ; enfin la phrase de lecture
+et le tableau des données dans ``<details>``. La conversion en rapport
+(:mod:`eprouvette.rapports.html`) refait de la figure le même HTML que :func:`figure_accessible`,
+que plotly.js, inséré une fois par le gabarit, anime. Converti en chaîne (``str(bloc)``), c'est
+le bloc HTML complet, d'un seul tenant, utile hors d'un carnet ; il suppose lui aussi plotly.js
+déjà présent dans la page.
+
+Dans le carnet exécuté, un bloc garde en ``text/plain`` un court résumé de son texte (pour une
+lecture au terminal), pas une copie de son HTML.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,15 +41,38 @@ from ..methodes.base import Verification
 from . import figures, textes
 
 
+MIME_PLOTLY = "application/vnd.plotly.v1+json"
+
+
 def _e(texte: object) -> str:
     return html.escape("" if texte is None else str(texte), quote=True)
 
 
+#: Longueur du résumé ``text/plain`` d'un bloc dans le carnet exécuté.
+LONGUEUR_RESUME = 160
+#: Clé des métadonnées de sortie propres au projet (alternative textuelle d'une figure).
+CLE_METADONNEES = "eprouvette"
+
+
+def resume_texte(fragment: str, longueur: int = LONGUEUR_RESUME) -> str:
+    """Le texte d'un fragment HTML, sans balises, espaces réduits, coupé à ``longueur`` caractères."""
+    texte = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", str(fragment), flags=re.IGNORECASE | re.DOTALL)
+    texte = html.unescape(re.sub(r"<[^>]*>", " ", texte))
+    texte = " ".join(texte.split())
+    return texte if len(texte) <= longueur else texte[: longueur - 1].rstrip() + "…"
+
+
 class Bloc(str):
-    """Un fragment HTML du rapport, affichable directement dans un carnet."""
+    """Un fragment HTML du rapport, affichable directement dans un carnet.
+
+    Sa sortie ``text/plain`` est un court résumé de son texte, pas une copie du HTML.
+    """
 
     def _repr_html_(self) -> str:
         return str(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(resume_texte(self) or "(bloc HTML)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,20 +278,37 @@ class BlocGraphique(Bloc):
     pied: str
     paquet_figure: dict
 
-    def __new__(cls, entete: str, figure_html: str, pied: str, paquet_figure: dict):
+    alternative: str
+
+    def __new__(cls, entete: str, figure_html: str, pied: str, paquet_figure: dict,
+                alternative: str = ""):
         objet = super().__new__(cls, entete + figure_html + pied)
         objet.entete = entete
         objet.figure_html = figure_html
         objet.pied = pied
         objet.paquet_figure = paquet_figure
+        objet.alternative = alternative
         return objet
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        display(HTML(self.entete))
-        display(self.paquet_figure, raw=True)
-        display(HTML(self.pied))
+        display(Bloc(self.entete))
+        display(self.paquet_figure, raw=True,
+                metadata={CLE_METADONNEES: {"alternative": self.alternative}})
+        display(Bloc(self.pied))
+
+
+def figure_accessible(fig_json: dict, alternative: str) -> str:
+    """Le HTML d'une figure (JSON du type MIME plotly) dans son cadre accessible.
+
+    ``role="img"`` et ``aria-label`` (``alternative``, échappée ici) : c'est le HTML qu'a une
+    figure de :func:`graphique` dans le rapport.
+    """
+    return (
+        f'<div class="ep-graphique__figure" role="img" aria-label="{_e(alternative)}">'
+        f"{figures.html_figure_json(fig_json)}</div>"
+    )
 
 
 def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
@@ -281,13 +327,9 @@ def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
     entete = (
         f'<div class="ep-graphique__entete"><h3 id="{ident}">{_e(titre)}</h3></div>'
     )
-    alternative = _e(f"{titre}. {lecture} Les valeurs sont dans le tableau qui suit.")
-    figure_html = (
-        f'<div class="ep-graphique__figure" role="img" aria-label="{alternative}">'
-        f"{figures.html_figure(fig_affichee)}</div>"
-    )
+    alternative = f"{titre}. {lecture} Les valeurs sont dans le tableau qui suit."
     paquet = figures.paquet_mime(fig_affichee)
-    paquet["text/html"] = figure_html
+    figure_html = figure_accessible(paquet[MIME_PLOTLY], alternative)
     pied = (
         '<div class="ep-graphique__pied">'
         f'<p class="ep-lecture"><span class="ep-intitule">Lecture :</span> {_e(lecture)}</p>'
@@ -295,7 +337,7 @@ def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
         f"{tableau(tableau_donnees, legende_tableau or f'Données du graphique « {titre} »', **options_tableau)}"
         "</details></div>"
     )
-    return BlocGraphique(entete, figure_html, pied, paquet)
+    return BlocGraphique(entete, figure_html, pied, paquet, alternative)
 
 
 # --------------------------------------------------------------------------------------------

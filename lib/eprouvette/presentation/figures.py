@@ -2,13 +2,15 @@
 
 Rendu
 -----
-Dans un noyau, plotly (6 et plus) n'affiche les figures qu'avec le type MIME
-``application/vnd.plotly.v1+json`` : nbconvert ne sait pas le traduire et les figures
-disparaissent du HTML. Ce module enregistre donc, à l'import (une seule fois), un moteur de
-rendu ``rapport`` qui ajoute à chaque figure une version ``text/html`` **sans** plotly.js
-(le gabarit nbconvert ``eprouvette`` l'insère une seule fois en tête de page, hors ligne).
-:func:`activer_rendu_rapport` choisit ``plotly_mimetype+rapport`` : la figure reste
-interactive dans JupyterLab (type MIME plotly) et présente dans le HTML (``text/html``).
+Dans un noyau, une figure n'est stockée qu'une fois, sous le type MIME plotly
+(``application/vnd.plotly.v1+json``) : JupyterLab la rend interactive quand un analyste rouvre
+le carnet exécuté. nbconvert ne sait pas traduire ce type MIME ; c'est la conversion en rapport
+(préprocesseur du gabarit nbconvert ``eprouvette``, :mod:`eprouvette.rapports.html`) qui en
+fait le ``<div>`` + ``Plotly.newPlot`` du rapport (:func:`html_figure`), sans plotly.js (le
+gabarit l'insère une seule fois en tête de page, hors ligne). Ce module enregistre à l'import
+(une seule fois) le moteur de rendu ``rapport`` : le type MIME plotly avec la configuration de
+la maison (:data:`CONFIG`) et un JSON allégé (:func:`compacter_figure`) ;
+:func:`activer_rendu_rapport` en fait le moteur par défaut.
 
 Style
 -----
@@ -22,10 +24,13 @@ son style de trait (plein, tirets, pointillés), ses marqueurs et son nom en lé
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .._imports import jsonschema as _jsonschema
@@ -42,7 +47,7 @@ from . import textes  # noqa: E402
 
 NOM_RENDU = "rapport"
 NOM_GABARIT = "eprouvette"
-RENDU_PAR_DEFAUT = "plotly_mimetype+" + NOM_RENDU
+RENDU_PAR_DEFAUT = NOM_RENDU
 
 #: Polices du système, sans téléchargement.
 POLICES = (
@@ -129,14 +134,98 @@ def html_figure(fig: go.Figure | dict, config: dict | None = None) -> str:
     )
 
 
-class RenduRapport(MimetypeRenderer):
-    """Moteur de rendu plotly ``rapport`` : la figure en ``text/html`` sans plotly.js."""
+#: Clés de trace qui portent des coordonnées (dates raccourcies sans rien changer au tracé).
+_CLES_COORDONNEES = ("x", "y", "z", "base", "x0", "y0")
+#: Positions sur une carte : en simple précision (environ 1 m), rien ne s'y lit en chiffres.
+_CLES_POSITIONS = ("lat", "lon")
+_DATE_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?$")
+
+
+def _date_courte(valeur):
+    """``2022-01-01T00:00:00.000000000`` -> ``2022-01-01`` ; ``…T06:30:00.000`` -> ``…T06:30:00``.
+
+    Même instant pour plotly.js ; tout autre texte (fuseau horaire, fraction non nulle) est rendu tel quel.
+    """
+    if not isinstance(valeur, str):
+        return valeur
+    m = _DATE_ISO.match(valeur)
+    if not m or (m.group(3) and m.group(3).strip(".0")):
+        return valeur
+    return m.group(1) if m.group(2) == "00:00:00" else f"{m.group(1)}T{m.group(2)}"
+
+
+def _tableau_allege(spec: dict, position: bool) -> dict:
+    """Un tableau typé plotly (``{"dtype": "f8", "bdata": …}``) en ``f4`` si rien ne se perd.
+
+    Sans perte : chaque valeur est exactement représentable en simple précision (entiers,
+    demis…). Pour une position sur une carte (``position``), la simple précision suffit
+    toujours (7 chiffres significatifs, environ 1 m en latitude et longitude).
+    """
+    if spec.get("dtype") != "f8" or "shape" in spec or not isinstance(spec.get("bdata"), str):
+        return spec
+    valeurs = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f8")
+    simples = valeurs.astype("<f4")
+    if not position and not np.array_equal(simples.astype("<f8"), valeurs, equal_nan=True):
+        return spec
+    return {"dtype": "f4", "bdata": base64.b64encode(simples.tobytes()).decode("ascii")}
+
+
+def _axe_categoriel(layout: dict, trace: dict, lettre: str) -> bool:
+    ref = str(trace.get(f"{lettre}axis", lettre))
+    axe = layout.get(f"{lettre}axis{ref[1:]}", {})
+    return isinstance(axe, dict) and axe.get("type") in ("category", "multicategory")
+
+
+def compacter_figure(fig_json: dict) -> dict:
+    """Allège le JSON d'une figure (déjà passé par ``plotly.io.to_json``) sans changer ce qu'elle montre.
+
+    - le gabarit plotly ne garde, dans ``template.data``, que les types de traces présents
+      (les réglages d'un type absent ne s'appliquent à rien) ;
+    - les dates des coordonnées perdent leurs zéros inutiles (``2022-01-01T00:00:00.000000000``
+      devient ``2022-01-01``, même instant pour plotly.js), sauf sur un axe catégoriel ;
+    - les tableaux de nombres passent en simple précision seulement sans perte, ou pour les
+      positions d'une carte (``lat``, ``lon``).
+
+    Les valeurs lues au survol ne changent pas. Renvoie un nouveau dictionnaire.
+    """
+    fig = copy.deepcopy(fig_json)
+    traces = fig.get("data") or []
+    layout = fig.get("layout") or {}
+    gabarit = layout.get("template")
+    if isinstance(gabarit, dict) and isinstance(gabarit.get("data"), dict):
+        types = {t.get("type", "scatter") for t in traces if isinstance(t, dict)}
+        gabarit["data"] = {k: v for k, v in gabarit["data"].items() if k in types}
+    for trace in traces:
+        if not isinstance(trace, dict):
+            continue
+        for cle, valeur in list(trace.items()):
+            if cle in _CLES_COORDONNEES and isinstance(valeur, list):
+                if not (cle[0] in "xy" and _axe_categoriel(layout, trace, cle[0])):
+                    trace[cle] = [_date_courte(v) for v in valeur]
+            elif isinstance(valeur, dict) and "bdata" in valeur:
+                trace[cle] = _tableau_allege(valeur, cle in _CLES_POSITIONS)
+    for cle_objets in ("shapes", "annotations"):
+        for objet in layout.get(cle_objets) or []:
+            if isinstance(objet, dict):
+                for cle in ("x", "x0", "x1", "y", "y0", "y1"):
+                    if cle in objet:
+                        objet[cle] = _date_courte(objet[cle])
+    return fig
+
+
+class RenduRapport(PlotlyRenderer):
+    """Moteur de rendu plotly ``rapport`` : le type MIME plotly seul, configuré et allégé.
+
+    La figure est stockée une seule fois dans le carnet exécuté ; la conversion en rapport
+    (:mod:`eprouvette.rapports.html`) en fait le HTML.
+    """
 
     def __init__(self, config: dict | None = None):
-        self.config = dict(config) if config else {}
+        super().__init__(config={**CONFIG, **(config or {})})
 
     def to_mimebundle(self, fig_dict):
-        return {"text/html": html_figure(fig_dict, self.config)}
+        paquet = super().to_mimebundle(copy.deepcopy(fig_dict))
+        return {cle: compacter_figure(v) for cle, v in paquet.items()}
 
 
 def _enregistrer() -> None:
@@ -151,10 +240,11 @@ _enregistrer()
 
 
 def activer_rendu_rapport() -> None:
-    """Rend les figures à la fois interactives dans JupyterLab et présentes dans le HTML.
+    """Rend les figures interactives dans JupyterLab et présentes dans le rapport HTML.
 
-    À appeler en tête de chaque carnet de rapport. Choisit ``plotly_mimetype+rapport`` et le
-    gabarit ``eprouvette`` par défaut. Peut être appelée plusieurs fois.
+    À appeler en tête de chaque carnet de rapport. Choisit le moteur ``rapport`` (type MIME
+    plotly seul, configuré et allégé ; le HTML est fait à la conversion) et le gabarit
+    ``eprouvette`` par défaut. Peut être appelée plusieurs fois.
     """
     _enregistrer()
     pio.renderers["plotly_mimetype"].config = dict(CONFIG)
@@ -162,12 +252,17 @@ def activer_rendu_rapport() -> None:
     pio.templates.default = NOM_GABARIT
 
 
-def paquet_mime(fig: go.Figure) -> dict:
-    """Le paquet MIME d'une figure : type plotly (JupyterLab) + ``text/html`` (rapport)."""
-    fig_dict = fig.to_dict()
-    paquet = PlotlyRenderer(config=CONFIG).to_mimebundle(copy.deepcopy(fig_dict))
-    paquet.update(RenduRapport().to_mimebundle(fig_dict))
-    return paquet
+def paquet_mime(fig: go.Figure | dict) -> dict:
+    """Le paquet MIME d'une figure : le type plotly seul (JupyterLab, puis HTML à la conversion)."""
+    fig_dict = fig.to_dict() if isinstance(fig, go.Figure) else copy.deepcopy(fig)
+    return RenduRapport().to_mimebundle(fig_dict)
+
+
+def html_figure_json(fig_json: dict) -> str:
+    """Le HTML d'une figure stockée sous le type MIME plotly (sa clé ``config`` comprise)."""
+    config = fig_json.get("config") if isinstance(fig_json.get("config"), dict) else None
+    figure = {k: v for k, v in fig_json.items() if k != "config"}
+    return html_figure(figure, config)
 
 
 def script_locale_fr() -> str:

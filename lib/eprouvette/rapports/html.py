@@ -3,6 +3,14 @@
 Le rapport est un seul fichier, lisible hors ligne (ouvert depuis un courriel, sans réseau) :
 plotly.js y est inséré une fois, aucune ressource n'est chargée depuis Internet. Un carnet
 dont une cellule a échoué n'est jamais converti (la trace d'erreur finirait dans le rapport).
+
+Les figures plotly ne sont stockées dans le carnet exécuté que sous leur type MIME
+(``application/vnd.plotly.v1+json``, interactif dans JupyterLab), que nbconvert ne sait pas
+rendre : le préprocesseur :class:`PreparationRapport` en fait ici le ``<div>`` +
+``Plotly.newPlot`` du rapport (configuration de la maison : locale ``fr``, barre d'outils
+réduite, figure adaptable), dans son cadre accessible quand la sortie porte une alternative
+textuelle. Une sortie qui a déjà son ``text/html`` (carnet exécuté par une version antérieure)
+est gardée telle quelle : aucune figure n'est dédoublée.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 import eprouvette
-from eprouvette.presentation import figures, textes
+from eprouvette.presentation import blocs, figures, textes
 
 #: Dossier des gabarits nbconvert du projet.
 DOSSIER_GABARITS = Path(__file__).resolve().parent / "templates"
@@ -52,11 +60,31 @@ def _plotly_js() -> str:
     return _PLOTLY_JS
 
 
+def html_sortie_plotly(sortie) -> str | None:
+    """Le HTML du rapport pour une sortie qui porte une figure plotly (``None`` sinon).
+
+    Avec une alternative textuelle dans les métadonnées de la sortie (figure d'un
+    :func:`eprouvette.presentation.blocs.graphique`), la figure est dans son cadre accessible
+    (``role="img"``, ``aria-label``) ; sinon (``fig.show()``), la figure seule.
+    """
+    donnees = sortie.get("data") or {}
+    fig_json = donnees.get(blocs.MIME_PLOTLY)
+    if not isinstance(fig_json, dict):
+        return None
+    propres = (sortie.get("metadata") or {}).get(blocs.CLE_METADONNEES) or {}
+    alternative = propres.get("alternative") if isinstance(propres, dict) else None
+    if alternative:
+        return blocs.figure_accessible(fig_json, alternative)
+    return figures.html_figure_json(fig_json)
+
+
 class PreparationRapport(Preprocessor):
     """Préprocesseur du gabarit ``eprouvette`` (déclaré dans son conf.json).
 
-    Fournit plotly.js et la locale française au gabarit, et retire les flux texte
-    (``print``, avertissements sur stderr) qui n'ont rien à faire dans un rapport.
+    Fournit plotly.js et la locale française au gabarit, fait le HTML des figures plotly
+    stockées sous leur seul type MIME (une sortie qui a déjà son ``text/html`` n'est pas
+    touchée), et retire les flux texte (``print``, avertissements sur stderr) qui n'ont rien
+    à faire dans un rapport.
     """
 
     def preprocess(self, nb, resources):
@@ -71,6 +99,13 @@ class PreparationRapport(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.get("cell_type") == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+            for sortie in cell.outputs:
+                donnees = sortie.get("data")
+                if donnees is None or "text/html" in donnees:
+                    continue
+                page = html_sortie_plotly(sortie)
+                if page is not None:
+                    donnees["text/html"] = page
         return cell, resources
 
 
