@@ -5,9 +5,10 @@
    après l'autre) : temps écoulé, temps CPU, rapport ;
 2. ``make rapports`` sans changement, et reconstruction après modification d'un seul pilote
    (comparée à la construction d'un rapport seul) ;
-3. un fichier de 10 millions de relevés : agrégation DuckDB (:mod:`eprouvette.lecture_massive`)
-   contre ``pandas.read_csv`` du même fichier : temps et mémoire de crête (max RSS d'un
-   sous-processus) ;
+3. un pilote eau de 10 millions de relevés de compteurs (``bench/generer_pilote_massif.py``) :
+   rapport construit de bout en bout par le lanceur (temps, mémoire de crête de tout l'arbre de
+   processus, noyau Jupyter compris, par ``bench/memoire.py``), agrégation DuckDB seule
+   (:mod:`eprouvette.lecture_massive`) et ``pandas.read_csv`` du même fichier ;
 4. la référence énergétique d'Éprouvette contre OpenEEmeter (``opendsm``, dans un environnement
    virtuel séparé ``bench/.venv-opendsm``) sur les échantillons fournis avec OpenEEmeter (économie
    vraie 10 %) : économie estimée et temps d'ajustement ;
@@ -177,52 +178,139 @@ def mesurer_portefeuille(tmp: Path) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# 3 : 10 millions de relevés
+# 3 : un pilote de 10 millions de relevés, du fichier au rapport
 # --------------------------------------------------------------------------------------------
 
+# Agrégation seule (ce que fait charger_mesures pour des relevés de compteurs), résultat écrit
+# pour comparer les totaux à ceux de pandas.
 _SCRIPT_DUCKDB = """
-import json, resource, sys, time
+import sys, time
 t = time.perf_counter()
 from eprouvette.lecture_massive import agreger_releves
-df = agreger_releves(sys.argv[1])
-print(json.dumps({"s": time.perf_counter() - t, "max_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "lignes_lues": df.attrs["lignes"], "lignes_sorties": len(df), "total": float(df["valeur"].sum())}))
+df = agreger_releves(sys.argv[1], groupes=sys.argv[2], indicateur_defaut=sys.argv[3])
+df[["date", "site", "valeur"]].to_parquet(sys.argv[4])
+print("durees", df.attrs.get("durees_s"), "lignes", df.attrs["lignes"], "en", round(time.perf_counter() - t, 2), "s")
 """
 
+# pandas.read_csv du même fichier, sans aucun contrôle, puis les mêmes totaux par secteur et par jour.
 _SCRIPT_PANDAS = """
-import json, resource, sys, time
+import sys, time
 t = time.perf_counter()
 import pandas as pd
 df = pd.read_csv(sys.argv[1], sep=";", decimal=",")
 t_lu = time.perf_counter() - t
+groupes = pd.read_csv(sys.argv[2], sep=";", dtype=str).set_index("compteur")["groupe"]
+df["site"] = df["compteur"].map(groupes)
 df["date"] = pd.to_datetime(df["date"], format="%Y-%m-%d %H:%M:%S").dt.normalize()
-agr = df.groupby(["date", "site", "indicateur"])["valeur"].sum()
-print(json.dumps({"s": time.perf_counter() - t, "s_lecture": t_lu,
-                  "max_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "lignes_lues": len(df), "lignes_sorties": len(agr), "total": float(agr.sum())}))
+agr = df.groupby(["date", "site"], as_index=False)["valeur"].sum()
+agr.to_parquet(sys.argv[4])
+print("lecture", round(t_lu, 2), "s ;", len(df), "lignes ; total", round(time.perf_counter() - t, 2), "s")
+"""
+
+# Décomposition du temps du carnet, dans un seul processus : agrégation (charger_mesures), reste de
+# l'analyse, sections du rapport (figures comprises).
+_SCRIPT_DECOMPOSITION = """
+import json, sys, time
+t = time.perf_counter()
+from eprouvette import analyse as an, lecture
+from eprouvette.pilote import charger_pilote
+imports = time.perf_counter() - t
+t = time.perf_counter()
+mesures = lecture.charger_mesures(charger_pilote(sys.argv[1]))
+agregation = time.perf_counter() - t
+an.charger_mesures = lambda pilote: mesures
+t = time.perf_counter()
+a = an.analyser_pilote(sys.argv[1])
+analyse = time.perf_counter() - t
+t = time.perf_counter()
+from eprouvette.presentation import figures, sections, sections_eau
+figures.activer_rendu_rapport()
+blocs = [sections.essentiel(a), sections.graphique_essentiel(a), *sections.donnees(a),
+         *sections_eau.graphique_debit_nocturne(a), *sections.resultats(a), *sections_eau.graphique_pertes(a),
+         *sections.robustesse(a), *sections.economie(a)]
+presentation = time.perf_counter() - t
+print(json.dumps({"imports_s": imports, "agregation_s": agregation, "analyse_s": analyse,
+                  "sections_s": presentation, "jours_secteurs": len(mesures)}))
 """
 
 
-def mesurer_gros_fichier(tmp: Path, compteurs: int, jours: int) -> dict:
-    sys.path.insert(0, str(BENCH))
-    from generer_releves import generer
+def _memoire(cmd: list[str], env: dict, cwd: Path | None = None) -> dict:
+    """Temps et mémoire de crête de l'arbre de processus de ``cmd`` (bench/memoire.py)."""
+    r = subprocess.run([PY, str(BENCH / "memoire.py"), "--", *cmd], env=env, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0 or not r.stdout.strip():
+        return {"erreur": (r.stderr or r.stdout)[-2000:]}
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    if res["code"] != 0:
+        res["erreur"] = r.stderr[-2000:]
+    res["journal"] = r.stderr[-600:]
+    return res
 
-    fichier = tmp / "releves.csv.gz"
-    _journal(f"(3) génération de {compteurs * jours * 24:,} relevés…".replace(",", " "))
-    t0 = time.perf_counter()
-    n = generer(fichier, compteurs=compteurs, jours=jours)
-    res = {"lignes": n, "taille_fichier_mo": round(fichier.stat().st_size / 1e6, 1),
-           "generation_s": round(time.perf_counter() - t0, 1)}
-    env = _env(tmp, tmp / "r")
+
+def mesurer_gros_fichier(tmp: Path, compteurs: int, jours: int) -> dict:
+    """Un pilote eau de ``compteurs`` × ``jours`` × 24 relevés construit par le lanceur, contre pandas."""
+    sys.path.insert(0, str(BENCH))
+    import pandas as pd
+    import yaml
+    from generer_pilote_massif import IDENTIFIANT, INDICATEUR, generer_pilote
+
+    pilotes = tmp / "massif" / "pilotes"
+    dossier = pilotes / IDENTIFIANT
+    _journal(f"(3) génération d'un pilote de {compteurs * jours * 24:,} relevés…".replace(",", " "))
+    gen = generer_pilote(dossier, compteurs=compteurs, jours=jours)
+    fichier, groupes = dossier / gen["fichier"], dossier / "groupes.csv"
+    res: dict = {"lignes": gen["releves"], "compteurs": compteurs, "jours": jours,
+                 "taille_fichier_mo": gen["taille_fichier_mo"], "generation_s": gen["generation_s"],
+                 "effet_vrai_m3_jour": gen["effet_vrai"]["effet_m3_jour"],
+                 "effet_vrai_relatif": gen["effet_vrai"]["effet_relatif"]}
+    rapports = tmp / "massif" / "rapports"
+    env = _env(pilotes, rapports)
+
+    # (3a) le rapport, de bout en bout : lanceur + noyau Jupyter (DuckDB, analyse, figures) + HTML.
+    _journal("(3) rapport du pilote massif par le lanceur…")
+    rapport = _memoire([PY, "-m", "eprouvette.rapports", IDENTIFIANT], env=env, cwd=DEPOT)
+    html = rapports / f"{IDENTIFIANT}.html"
+    rapport["html_ecrit"] = html.exists()
+    if html.exists():
+        rapport["html_mo"] = round(html.stat().st_size / 1e6, 2)
+        carnet = rapports / "carnets" / f"{IDENTIFIANT}.ipynb"
+        rapport["carnet_ko"] = round(carnet.stat().st_size / 1e3, 1) if carnet.exists() else None
+        journal = (rapports / "journaux" / f"{IDENTIFIANT}.log")
+        if journal.exists():
+            for cle, motif in (("execution_carnet_s", r"exécution du carnet : ([\d.]+) s"),
+                               ("conversion_html_s", r"conversion HTML : ([\d.]+) s")):
+                m = re.search(motif, journal.read_text(encoding="utf-8"))
+                rapport[cle] = float(m.group(1)) if m else None
+        resultats = json.loads((rapports / f"{IDENTIFIANT}.json").read_text(encoding="utf-8"))
+        rapport["verdict"] = resultats.get("verdict_libelle") or resultats.get("verdict")
+        rapport["effet_m3_jour"] = resultats.get("effet")
+        rapport["ic95_m3_jour"] = [resultats.get("ic_bas"), resultats.get("ic_haut")]
+        rapport["effet_relatif"] = resultats.get("effet_relatif")
+        # Le secret des compteurs : aucun identifiant dans les sorties.
+        motif = re.compile(r"D24EA\d{6}")
+        rapport["identifiant_compteur_en_sortie"] = any(
+            motif.search(p.read_text(encoding="utf-8", errors="replace"))
+            for p in rapports.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".ipynb", ".log"))
+    rapport.pop("sortie", None)
+    res["rapport"] = rapport
+
+    # (3b) l'agrégation seule (DuckDB, contrôles compris) et (3c) pandas.read_csv du même fichier.
+    agregats = {}
     for nom, script in (("duckdb", _SCRIPT_DUCKDB), ("pandas", _SCRIPT_PANDAS)):
-        _journal(f"(3) {nom}…")
-        r = subprocess.run([PY, "-c", script, str(fichier)], env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            res[nom] = {"erreur": r.stderr[-1500:]}
-            continue
-        res[nom] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
-    if "total" in res.get("duckdb", {}) and "total" in res.get("pandas", {}):
-        res["memes_totaux"] = abs(res["duckdb"]["total"] - res["pandas"]["total"]) <= 1e-6 * abs(res["pandas"]["total"])
+        _journal(f"(3) {nom} seul…")
+        agregats[nom] = tmp / "massif" / f"agregat-{nom}.parquet"
+        res[nom] = _memoire([PY, "-c", script, str(fichier), str(groupes), INDICATEUR, str(agregats[nom])], env=env)
+    if all(p.exists() for p in agregats.values()):
+        a = pd.read_parquet(agregats["duckdb"]).sort_values(["site", "date"]).reset_index(drop=True)
+        b = pd.read_parquet(agregats["pandas"]).sort_values(["site", "date"]).reset_index(drop=True)
+        res["memes_totaux"] = bool(len(a) == len(b) and (a["site"].to_numpy() == b["site"].to_numpy()).all()
+                                   and ((a["valeur"] - b["valeur"]).abs() <= 1e-9 * b["valeur"].abs().max()).all())
+
+    # (3d) où va le temps du carnet (un seul processus, hors Jupyter).
+    _journal("(3) décomposition du temps de l'analyse…")
+    r = subprocess.run([PY, "-c", _SCRIPT_DECOMPOSITION, str(dossier)], env=env, capture_output=True, text=True)
+    res["decomposition"] = (json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0
+                            else {"erreur": r.stderr[-1500:]})
+    res["verite"] = yaml.safe_load((dossier / "verite.yaml").read_text(encoding="utf-8"))["effet_vrai"]
     return res
 
 
@@ -283,12 +371,33 @@ def _markdown(res: dict) -> str:
         l.append("")
     g = res.get("gros_fichier")
     if g:
-        l += [f"Fichier : {g['lignes']:,} relevés, CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo".replace(",", " "),
-              "", "| | Temps | Mémoire de crête (max RSS) |", "|---|---|---|"]
-        for k in ("duckdb", "pandas"):
-            if "s" in g.get(k, {}):
-                l.append(f"| {k} | {g[k]['s']} s | {g[k]['max_rss_mo']:.0f} Mo |")
-        l += [f"Totaux identiques : {g.get('memes_totaux')}", ""]
+        l += [f"Pilote eau de {g['compteurs']} compteurs × {g['jours']} jours : {g['lignes']:,} relevés horaires, "
+              f"CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo".replace(",", " "), "",
+              "| | Temps écoulé | Mémoire de crête, plus gros processus | Somme sur l'arbre de processus | ru_maxrss des descendants |",
+              "|---|---|---|---|---|"]
+        noms = {"rapport": "Rapport de bout en bout (lanceur + noyau Jupyter + HTML)",
+                "duckdb": "Agrégation seule (DuckDB, contrôles compris)",
+                "pandas": "`pandas.read_csv` + `groupby` (aucun contrôle)"}
+        for k, libelle in noms.items():
+            d = g.get(k, {})
+            if "mur_s" in d and not d.get("erreur"):
+                l.append(f"| {libelle} | {d['mur_s']} s | {d['max_processus_mo']:.0f} Mo | {d['max_somme_mo']:.0f} Mo | "
+                         f"{d['max_rss_enfants_mo']:.0f} Mo |")
+            elif d:
+                l.append(f"| {libelle} | échec | | | |")
+        r, dec = g.get("rapport", {}), g.get("decomposition", {})
+        if "verdict" in r:
+            ic = r["ic95_m3_jour"]
+            l += ["", f"- Rapport : HTML {r['html_mo']} Mo, carnet exécuté {r['carnet_ko']} ko ; exécution du carnet "
+                      f"{r.get('execution_carnet_s')} s, conversion HTML {r.get('conversion_html_s')} s ; identifiant de "
+                      f"compteur dans les sorties : {r['identifiant_compteur_en_sortie']}",
+                  f"- Effet estimé {r['effet_m3_jour']:.1f} m³/j [{ic[0]:.1f} ; {ic[1]:.1f}] pour un effet vrai de "
+                  f"{g['effet_vrai_m3_jour']:.1f} m³/j ({100 * g['effet_vrai_relatif']:.1f} %) ; verdict : {r['verdict']}"]
+        if "agregation_s" in dec:
+            l.append(f"- Décomposition (un processus, hors Jupyter) : imports {dec['imports_s']:.1f} s, agrégation "
+                     f"{dec['agregation_s']:.1f} s, analyse {dec['analyse_s']:.1f} s, sections et figures "
+                     f"{dec['sections_s']:.1f} s")
+        l += [f"- Totaux DuckDB et pandas identiques : {g.get('memes_totaux')}", ""]
     e = res.get("reference_energetique")
     if e:
         l += ["| | Économie du portefeuille (vraie : 10 %) | Erreur absolue moyenne par échantillon | Temps d'ajustement |",
