@@ -346,7 +346,14 @@ def mesurer_reference_energetique(tmp: Path) -> dict:
     if r.returncode != 0:
         raise RuntimeError("La référence d'Éprouvette a échoué :\n" + r.stderr[-3000:])
     notre = json.loads(r.stdout.strip().splitlines()[-1])
-    return {"openeemeter": eem, "eprouvette": notre}
+    # Même définition (1 - Σ observé / Σ prédit sur les jours de rapport) et mêmes jours des deux côtés :
+    # bench/openeemeter.py exporte les jours qu'OpenEEmeter a ajustés et prédits, on vérifie qu'on les a tous.
+    memes_jours = all(notre.get("jours", {}).get(nom) == j for nom, j in eem.get("jours", {}).items())
+    notre_moyenne = notre.get("variantes", {}).get("moyenne", {})
+    return {"openeemeter": eem, "eprouvette": notre, "eprouvette_temperature_moyenne": notre_moyenne,
+            "memes_jours": memes_jours,
+            "definition": "économie = 1 - Σ observé / Σ prédit sur les jours de rapport, par compteur ; "
+                          "portefeuille = Σ économies / Σ contrefactuels"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,21 @@
 """Partie 4 du banc : la référence énergétique d'Éprouvette sur les échantillons d'OpenEEmeter.
 
-Lit ``DOSSIER/journalier.csv`` écrit par ``bench/openeemeter.py`` (un compteur par ``id``,
-consommation journalière, température moyenne en °F, période ``reference`` / ``rapport``),
-convertit les températures en °C, ajuste la référence IPMVP C d'Éprouvette compteur par compteur
-et imprime en JSON l'économie estimée du portefeuille (somme des économies / somme des
-contrefactuels) et le temps d'ajustement.
+Lit ce qu'écrit ``bench/openeemeter.py`` :
+
+- ``DOSSIER/journalier.csv`` : un compteur par ``id``, consommation journalière, température
+  moyenne du jour (°F), période ``reference`` / ``rapport`` ; ce sont exactement les jours
+  qu'OpenEEmeter a utilisés pour s'ajuster et ceux qu'il a prédits ;
+- ``DOSSIER/horaire.csv`` : la température horaire (°F, heure locale), la même que celle donnée
+  à OpenEEmeter.
+
+Convertit les températures en °C et ajuste la référence IPMVP C d'Éprouvette compteur par
+compteur, de deux façons : degrés-jours tirés de la température moyenne du jour (``moyenne``,
+l'information qu'utilise le modèle journalier d'OpenEEmeter) et degrés-heures tirés de la
+température horaire (``horaire``, la méthode par défaut quand on dispose de la température
+horaire). L'économie d'un compteur est ``1 - Σ observé / Σ prédit`` sur les jours de rapport,
+la même définition que côté OpenEEmeter ; celle du portefeuille est la somme des économies sur
+la somme des contrefactuels. Imprime du JSON (la variante ``horaire`` en tête, ``moyenne`` dans
+``variantes``).
 """
 
 from __future__ import annotations
@@ -21,10 +32,12 @@ import pandas as pd
 from eprouvette.methodes.reference_energetique import reference_energetique
 
 
-def main(dossier: Path) -> None:
-    df = pd.read_csv(dossier / "journalier.csv", parse_dates=["date"])
-    df["temperature_c"] = (df["temperature_f"] - 32.0) * 5.0 / 9.0
-    economies, contrefactuels, echecs, relatifs, details = [], [], 0, [], {}
+def _f_vers_c(x):
+    return (x - 32.0) * 5.0 / 9.0
+
+
+def ajuster(df: pd.DataFrame, horaire: pd.Series | None) -> dict:
+    economies, contrefactuels, echecs, details = [], [], 0, {}
     t0 = time.perf_counter()
     for ident, d in df.groupby("id", sort=True):
         ref = d[d["periode"] == "reference"]
@@ -36,7 +49,8 @@ def main(dossier: Path) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 r = reference_energetique(conso, meteo, (ref["date"].min(), ref["date"].max()),
-                                          (rap["date"].min(), rap["date"].max()))
+                                          (rap["date"].min(), rap["date"].max()),
+                                          temperatures_horaires=horaire)
         except Exception:
             echecs += 1
             continue
@@ -46,17 +60,32 @@ def main(dossier: Path) -> None:
         contrefactuel = r.effet / r.effet_relatif
         economies.append(-r.effet)
         contrefactuels.append(contrefactuel)
-        relatifs.append(-100 * r.effet_relatif)
-        details[ident] = {"economie_pct": round(-100 * r.effet_relatif, 2),
-                          "ic95_pct": [round(-100 * r.ic_haut / contrefactuel, 2), round(-100 * r.ic_bas / contrefactuel, 2)]}
+        details[ident] = {
+            "economie_pct": round(-100 * r.effet_relatif, 2),
+            "ic95_pct": [round(-100 * r.ic_haut / contrefactuel, 2), round(-100 * r.ic_bas / contrefactuel, 2)],
+            "jours": {"reference": r.details["jours_reference"], "rapport": r.details["jours_experimentation"]},
+            "modele": r.details["modele"],
+        }
     duree = time.perf_counter() - t0
-    print(json.dumps({
+    return {
         "economie_pct": 100 * float(np.sum(economies) / np.sum(contrefactuels)),
         "par_echantillon_pct": {k: v["economie_pct"] for k, v in details.items()},
         "ic95_par_echantillon_pct": {k: v["ic95_pct"] for k, v in details.items()},
+        "jours": {k: v["jours"] for k, v in details.items()},
+        "modeles": {k: v["modele"] for k, v in details.items()},
         "compteurs": int(df["id"].nunique()), "compteurs_ajustes": len(economies), "echecs": echecs,
         "ajustement_s": duree,
-    }))
+    }
+
+
+def main(dossier: Path) -> None:
+    df = pd.read_csv(dossier / "journalier.csv", parse_dates=["date"])
+    df["temperature_c"] = _f_vers_c(df["temperature_f"])
+    h = pd.read_csv(dossier / "horaire.csv", parse_dates=["instant"]).set_index("instant")["temperature_f"]
+    resultat = ajuster(df, _f_vers_c(h))
+    resultat["degres_jours"] = "horaire"
+    resultat["variantes"] = {"moyenne": ajuster(df, None)}
+    print(json.dumps(resultat))
 
 
 if __name__ == "__main__":
