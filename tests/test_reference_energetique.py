@@ -224,3 +224,54 @@ def test_jours_sans_meteo_intervalle_fini():
     cf = res.contrefactuel
     mesures = cf["observe"].notna() & cf["contrefactuel"].notna()
     assert np.isfinite(cf.loc[mesures, ["contrefactuel_bas", "contrefactuel_haut"]].to_numpy()).all()
+
+
+def _serie_horaire(graine=4, effet=0.0):
+    """Consommation pilotée par les degrés-heures (équilibre 15 °C), température horaire à forte
+    amplitude journalière ; heure locale de Paris (jours de 23 et 25 heures)."""
+    rng = np.random.default_rng(graine)
+    instants = pd.date_range("2021-01-01", "2023-12-31 23:00", freq="h", tz=config.FUSEAU)
+    jour = instants.tz_localize(None).normalize()
+    doy = instants.day_of_year.to_numpy()
+    t_jour = pd.Series(rng.normal(0, 2.5, jour.nunique()), index=jour.unique())
+    t = (11 - 8 * np.cos(2 * np.pi * (doy - 15) / 365.25) - 6 * np.cos(2 * np.pi * (instants.hour.to_numpy() - 4) / 24)
+         + t_jour.reindex(jour).to_numpy())
+    th = pd.Series(t, index=instants)
+    dh = pd.Series(np.maximum(0, 15 - t), index=jour).groupby(level=0).mean()
+    dates = dh.index
+    y = pd.Series(80 + 24 * dh.to_numpy() + rng.normal(0, 12, len(dates)), index=dates)
+    y[dates >= "2023-01-01"] += effet
+    g = th.groupby(jour)
+    meteo = pd.DataFrame({"date": dates, "temperature_min": g.min().to_numpy(), "temperature_max": g.max().to_numpy(),
+                          "temperature_moyenne": g.mean().to_numpy()})
+    return y, meteo, th, ("2021-01-01", "2022-12-31"), ("2023-01-01", "2023-12-31")
+
+
+def test_degres_heures_depuis_temperature_horaire():
+    """Avec la température horaire, les degrés-jours sont des degrés-heures (le chauffage des
+    heures froides d'un jour doux compte) : point d'équilibre et pente retrouvés, effet couvert ;
+    la moyenne journalière seule sous-estime la pente (jours doux au-dessus de l'équilibre)."""
+    y, meteo, th, r, e = _serie_horaire(effet=-30.0)
+    res = reference_energetique(y, meteo, r, e, temperatures_horaires=th, rechercher_refroidissement=False)
+    assert res.details["temperature_equilibre_chauffage"] == pytest.approx(15.0, abs=0.5)
+    coef = res.details["coefficients"].set_index("variable")["coefficient"]
+    assert coef["degres_jours_chauffage"] == pytest.approx(24, rel=0.05)
+    vrai = -30.0 * res.details["jours_experimentation"]
+    assert abs(res.effet - vrai) <= 3 * res.erreur_type and res.ic_haut < 0
+    moyenne = reference_energetique(y, meteo, r, e, methode_dju="moyenne", rechercher_refroidissement=False)
+    assert moyenne.details["ashrae_journalier"]["cv_rmse"] > res.details["ashrae_journalier"]["cv_rmse"]
+
+
+def test_degres_heures_jours_incomplets_et_parametres():
+    y, meteo, th, r, e = _serie_horaire()
+    # Un jour de référence avec 6 heures seulement : jour sans météo (règle des 50 % de CalTRACK).
+    jour = th.index.tz_localize(None).normalize()
+    incomplet = (jour == pd.Timestamp("2021-06-10")) & (th.index.hour >= 6)
+    res = reference_energetique(y, meteo, r, e, temperatures_horaires=th[~incomplet],
+                                rechercher_refroidissement=False)
+    assert res.details["jours_sans_meteo"] == 1
+    assert math.isfinite(res.ic_bas) and math.isfinite(res.ic_haut)
+    with pytest.raises(ErreurDonnees, match="températures horaires"):
+        reference_energetique(y, meteo, r, e, methode_dju="horaire")
+    with pytest.raises(ErreurDonnees, match="inconnue"):
+        reference_energetique(y, meteo, r, e, methode_dju="mensuelle")

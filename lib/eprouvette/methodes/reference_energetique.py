@@ -13,7 +13,9 @@ Modèle (dans l'esprit de CalTRACK, méthode journalière)
 Candidats : constante seule ; chauffage (HDD) ; refroidissement (CDD) ; chauffage et
 refroidissement. ``HDD = max(0, Tc - Tmoy)``, ``CDD = max(0, Tmoy - Tf)`` ; les températures
 d'équilibre Tc (10 à 22 °C par pas de 0,5) et Tf (18 à 28 °C) sont cherchées sur une grille, ou
-fixées (par exemple DJU base 18). Un candidat n'est retenu que si ses pentes sont positives et
+fixées (par exemple DJU base 18). Avec la température horaire (``temperatures_horaires``), les
+degrés-jours sont des degrés-heures : ``HDD = (1/n) Σ_h max(0, Tc - T_h)`` sur les heures du jour
+civil local (méthode « horaire » ; un jour de moins de 12 heures est sans météo). Un candidat n'est retenu que si ses pentes sont positives et
 significatives (p < 0,1, erreur type corrigée de l'autocorrélation d'ordre 1 des résidus) ; on
 garde le meilleur R² ajusté. Les colonnes d'occupation (booléennes
 ou catégorielles) ajoutent un décalage de la constante et, s'il y a du chauffage, de la pente.
@@ -59,6 +61,7 @@ de la référence, prédiction de la fin) donne un NMBE hors échantillon, plus 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,12 +144,34 @@ class _Donnees:
     ref: np.ndarray  # masque période de référence
     exp: np.ndarray  # masque période d'expérimentation
     methode_dju: str = "moyenne"
+    #: Températures horaires du jour civil (jours × 25, NaN complète), méthode « horaire ».
+    t_horaire: np.ndarray | None = None
+    _cache: dict = field(default_factory=dict)
+
+
+def _degres_heures(d: _Donnees, t: float, chauffage: bool) -> np.ndarray:
+    """Moyenne journalière des degrés-heures : ``(1/n) Σ_h max(0, t - T_h)`` (ou ``T_h - t``)."""
+    cle = (t, chauffage)
+    if cle not in d._cache:
+        ecart = (t - d.t_horaire) if chauffage else (d.t_horaire - t)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # jours sans aucune heure : NaN voulu
+            d._cache[cle] = np.nanmean(np.maximum(0.0, ecart), axis=1)
+    return d._cache[cle]
 
 
 def _degres_jours_chauffage(d: _Donnees, t: float) -> np.ndarray:
+    if d.methode_dju == "horaire":
+        return _degres_heures(d, t, True)
     if d.methode_dju == "costic":
         return _dju(d.tn, d.tx, base=t, methode="costic").to_numpy()
     return np.maximum(0.0, t - d.tmoy)
+
+
+def _degres_jours_refroidissement(d: _Donnees, t: float) -> np.ndarray:
+    if d.methode_dju == "horaire":
+        return _degres_heures(d, t, False)
+    return np.maximum(0.0, d.tmoy - t)
 
 
 def _matrice(spec: SpecificationModele, d: _Donnees) -> tuple[np.ndarray, list[str]]:
@@ -163,7 +188,7 @@ def _matrice(spec: SpecificationModele, d: _Donnees) -> tuple[np.ndarray, list[s
             colonnes.append(hdd * ind)
             noms.append(f"degres_jours_chauffage:{nom}")
     if spec.t_refroidissement is not None:
-        colonnes.append(np.maximum(0.0, d.tmoy - spec.t_refroidissement))
+        colonnes.append(_degres_jours_refroidissement(d, spec.t_refroidissement))
         noms.append("degres_jours_refroidissement")
     return np.column_stack(colonnes), noms
 
@@ -477,7 +502,8 @@ def _periodes(periode_reference, periode_experimentation):
 
 
 def _preparer(meteo: pd.DataFrame, calendrier: pd.DataFrame | None, r0, r1, e0, e1,
-              colonnes_occupation: Sequence[str] | None, methode_dju: str) -> _Donnees:
+              colonnes_occupation: Sequence[str] | None, methode_dju: str,
+              temperatures_horaires: pd.Series | None = None) -> _Donnees:
     dates = pd.date_range(r0, e1, freq="D")
     if meteo is None or "date" not in meteo.columns:
         raise ErreurDonnees("meteo", "la météo journalière est absente ou n'a pas de colonne « date ».",
@@ -525,7 +551,41 @@ def _preparer(meteo: pd.DataFrame, calendrier: pd.DataFrame | None, r0, r1, e0, 
                     occupation[f"{c}={niv}"] = (serie.astype(str) == niv).to_numpy().astype(float)
     ref = np.asarray((dates >= r0) & (dates <= r1))
     exp = np.asarray((dates >= e0) & (dates <= e1))
-    return _Donnees(dates, tmoy, tn, tx, occupation, ref, exp, methode_dju)
+    t_horaire = None
+    if methode_dju == "horaire":
+        t_horaire = _matrice_horaire(temperatures_horaires, dates)
+    elif methode_dju not in ("moyenne", "costic"):
+        raise ErreurDonnees("paramètres", f"méthode de degrés-jours inconnue : « {methode_dju} ».",
+                            attendu="moyenne, costic ou horaire")
+    return _Donnees(dates, tmoy, tn, tx, occupation, ref, exp, methode_dju, t_horaire)
+
+
+#: Un jour n'a de degrés-heures que s'il a au moins la moitié de ses températures horaires (CalTRACK).
+HEURES_MIN = 12
+
+
+def _matrice_horaire(temperatures_horaires, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Températures horaires rangées par jour civil local : tableau jours × 25 (NaN complète).
+
+    Un jour qui a moins de :data:`HEURES_MIN` valeurs est entièrement manquant (il sera traité
+    comme un jour sans météo). Les jours de changement d'heure ont 23 ou 25 valeurs.
+    """
+    if temperatures_horaires is None:
+        raise ErreurDonnees("meteo", "la méthode « horaire » demande des températures horaires.",
+                            attendu="temperatures_horaires : série de températures indexée par instant")
+    t = pd.Series(temperatures_horaires, copy=True).astype(float).dropna()
+    index = pd.DatetimeIndex(t.index)
+    if index.tz is not None:
+        index = index.tz_localize(None)  # heure locale du fuseau de la série
+    jour = index.normalize()
+    rang = pd.Series(np.arange(len(t)), index=index).groupby(jour).cumcount().to_numpy()
+    garde = rang < 25
+    tableau = pd.DataFrame({"jour": jour[garde], "rang": rang[garde], "t": t.to_numpy()[garde]})
+    large = tableau.pivot(index="jour", columns="rang", values="t").reindex(dates)
+    valeurs = large.reindex(columns=range(25)).to_numpy(dtype=float, copy=True)
+    trop_peu = (~np.isnan(valeurs)).sum(axis=1) < HEURES_MIN
+    valeurs[trop_peu] = np.nan
+    return valeurs
 
 
 def _grilles(temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement):
@@ -756,7 +816,8 @@ def reference_energetique(
     temperature_base_chauffage: float | None = None,
     temperature_base_refroidissement: float | None = None,
     rechercher_refroidissement: bool = True,
-    methode_dju: str = "moyenne",
+    methode_dju: str | None = None,
+    temperatures_horaires: pd.Series | None = None,
     libelle_sites: str = "le bâtiment",
 ) -> ResultatImpact:
     """Économies d'énergie à climat égal (IPMVP option C), sans site témoin.
@@ -772,7 +833,12 @@ def reference_energetique(
     temperature_base_chauffage : None = recherche de 10 à 22 °C ; un nombre = fixée (18 pour les
         DJU classiques) ; False = pas de terme de chauffage.
     temperature_base_refroidissement, rechercher_refroidissement : idem pour le refroidissement.
-    methode_dju : « moyenne » (``max(0, T - Tmoy)``) ou « costic » (DJU COSTIC à partir de TN, TX).
+    methode_dju : « moyenne » (``max(0, T - Tmoy)``), « costic » (DJU COSTIC à partir de TN, TX)
+        ou « horaire » (degrés-heures : moyenne sur les heures du jour de ``max(0, T - T_h)``) ;
+        par défaut « horaire » si ``temperatures_horaires`` est fournie, sinon « moyenne ».
+    temperatures_horaires : températures horaires (°C) indexées par instant en heure locale
+        (ou avec fuseau : le jour civil est celui de ce fuseau), facultatives. Un jour qui en a
+        moins de 12 est traité comme un jour sans météo.
 
     Renvoie un :class:`ResultatImpact` (effet = mesuré - contrefactuel, négatif si économie).
     """
@@ -783,6 +849,7 @@ def reference_energetique(
                     temperature_base_chauffage=temperature_base_chauffage,
                     temperature_base_refroidissement=temperature_base_refroidissement,
                     rechercher_refroidissement=rechercher_refroidissement, methode_dju=methode_dju,
+                    temperatures_horaires=temperatures_horaires,
                     libelle_exp=libelle_sites, libelle_tem="", n_sites=(1, 0))
 
 
@@ -843,7 +910,8 @@ def evaluer_energie(
     temperature_base_chauffage: float | None = None,
     temperature_base_refroidissement: float | None = None,
     rechercher_refroidissement: bool = True,
-    methode_dju: str = "moyenne",
+    methode_dju: str | None = None,
+    temperatures_horaires: pd.Series | None = None,
 ) -> ResultatImpact:
     """Effet d'une expérimentation énergie, à climat égal, corrigé par les sites témoins.
 
@@ -883,18 +951,25 @@ def evaluer_energie(
                     temperature_base_chauffage=temperature_base_chauffage,
                     temperature_base_refroidissement=temperature_base_refroidissement,
                     rechercher_refroidissement=rechercher_refroidissement, methode_dju=methode_dju,
+                    temperatures_horaires=temperatures_horaires,
                     libelle_exp=libelle_e, libelle_tem=libelle_t, n_sites=(n, nt))
 
 
 def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, periode_reference,
              periode_experimentation, *, calendrier, colonnes_occupation, indicateur, unite,
              temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement,
-             methode_dju, libelle_exp, libelle_tem, n_sites) -> ResultatImpact:
+             methode_dju, libelle_exp, libelle_tem, n_sites,
+             temperatures_horaires=None) -> ResultatImpact:
     r0, r1, e0, e1 = _periodes(periode_reference, periode_experimentation)
-    d = _preparer(meteo, calendrier, r0, r1, e0, e1, colonnes_occupation, methode_dju)
+    if methode_dju is None:
+        methode_dju = "horaire" if temperatures_horaires is not None else "moyenne"
+    d = _preparer(meteo, calendrier, r0, r1, e0, e1, colonnes_occupation, methode_dju,
+                  temperatures_horaires)
     occupation = tuple(d.occupation)
     y_e = np.array(series["experimental"].reindex(d.dates), dtype=float)
     sans_meteo = np.isnan(d.tmoy) | (np.isnan(d.tn) & (methode_dju == "costic"))
+    if d.t_horaire is not None:
+        sans_meteo |= np.isnan(d.t_horaire).all(axis=1)
     jours_sans_meteo = int(((d.ref | d.exp) & sans_meteo & ~np.isnan(y_e)).sum())
     y_e[sans_meteo] = np.nan
     avec_temoins = y_t_serie is not None
