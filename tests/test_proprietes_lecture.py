@@ -98,3 +98,52 @@ def test_ce_qui_est_ecrit_est_relu(tmp_path, dialecte, lignes):
         assert (lu["decimale"], lu["milliers"]) == (d["decimale"], d["milliers"])
     elif d["decimale"] == ",":
         assert lu["decimale"] == ","
+
+
+# --- Clé primaire : même règle que frictionless ------------------------------------------
+
+
+@st.composite
+def tables_avec_doublons(draw):
+    """Petites tables date;site;indicateur;valeur, cellules de clé tirées dans de petits
+    ensembles (doublons fréquents), avec cellules vides, lignes vides et lignes courtes."""
+    n = draw(st.integers(1, 25))
+    lignes = []
+    for _ in range(n):
+        genre = draw(st.sampled_from(["normale"] * 6 + ["vide", "courte"]))
+        if genre == "vide":
+            lignes.append([])
+            continue
+        ligne = [draw(st.sampled_from(["2023-01-01", "2023-01-02", ""])),
+                 draw(st.sampled_from(["a", "b", ""])),
+                 draw(st.sampled_from(["x", ""])),
+                 "1"]
+        lignes.append(ligne[: draw(st.integers(1, 3))] if genre == "courte" else ligne)
+    return [["date", "site", "indicateur", "valeur"]] + lignes
+
+
+@given(tables_avec_doublons())
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_doublons_comme_la_cle_primaire_de_frictionless(lignes):
+    """`_doublons` (une passe) signale exactement les lignes que frictionless signalait, avec
+    la même ligne de renvoi, sur des tables aux clés incomplètes, vides ou répétées."""
+    import re
+
+    from frictionless import Resource, Schema, formats
+
+    from eprouvette.lecture import _doublons
+
+    tampon = io.StringIO()
+    csv.writer(tampon, delimiter=";", lineterminator="\n").writerows(lignes)
+    schema = Schema.from_descriptor({
+        "fields": [{"name": c, "type": "string"} for c in ("date", "site", "indicateur", "valeur")],
+        "missingValues": [""], "primaryKey": ["date", "site", "indicateur"],
+    })
+    ressource = Resource(tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
+                         control=formats.CsvControl(delimiter=";"), schema=schema)
+    attendu = []
+    for tache in ressource.validate(limit_errors=10_000).tasks:
+        for e in tache.errors:
+            if e.type == "primary-key" and "None" not in e.note:
+                attendu.append((e.row_number, int(re.search(r"position (\d+)", e.note).group(1))))
+    assert _doublons(lignes, lignes[0], ("date", "site", "indicateur"), set()) == attendu
