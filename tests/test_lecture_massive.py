@@ -159,3 +159,25 @@ def test_numero_de_ligne_juste_sur_un_fichier_lu_en_parallele(tmp_path):
     with pytest.raises(ErreursDonnees) as e:
         agreger_releves(f, fils=2)
     assert e.value.erreurs[0].ligne == 250002 and "1 valeur(s)" in e.value.erreurs[0].message
+
+
+def test_doublons_au_quart_d_heure_et_a_la_seconde(tmp_path):
+    # Pas de 15 minutes : 96 relevés distincts par jour, un doublon de trop est compté.
+    quarts = [f"2024-03-05 {m // 60:02d}:{m % 60:02d};c1;s;eau;1" for m in range(0, 1440, 15)]
+    f = tmp_path / "quarts.csv"
+    f.write_text(_texte(quarts), encoding="utf-8")
+    r = agreger_releves(f)
+    assert r["nb_releves"].tolist() == [96] and r["valeur"].tolist() == [96.0]
+    f.write_text(_texte(quarts + ["2024-03-05 23:45;c1;s;eau;1"]), encoding="utf-8")
+    with pytest.raises(ErreursDonnees, match="1 relevé\\(s\\) en double"):
+        agreger_releves(f)
+    # Horodatages à la seconde : deux relevés de la même minute ne sont pas des doublons (compte
+    # exact par horodatage), deux relevés de la même seconde en sont.
+    secondes = ["2024-03-05 10:00:00;c1;s;eau;1", "2024-03-05 10:00:30;c1;s;eau;2", "2024-03-06 10:00:00;c1;s;eau;4"]
+    f.write_text(_texte(secondes), encoding="utf-8")
+    r = agreger_releves(f)
+    assert r["valeur"].tolist() == [3.0, 4.0] and r["nb_releves"].tolist() == [2, 1]
+    f.write_text(_texte(secondes + ["2024-03-05 10:00:30;c1;s;eau;2"]), encoding="utf-8")
+    with pytest.raises(ErreursDonnees, match="1 relevé\\(s\\) en double") as e:
+        agreger_releves(f)
+    assert e.value.erreurs[0].ligne == 5

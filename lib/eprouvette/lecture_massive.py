@@ -242,23 +242,39 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
     # Heure répétée du passage à l'heure d'hiver (dernier dimanche d'octobre, 2 h locale).
     e_repli = "(month(ts) = 10 AND dayofweek(ts) = 0 AND day(ts) >= 25 AND hour(ts) = 2)"
 
-    # Une seule lecture du fichier, parallèle : relevés -> horodatages distincts par compteur
-    # (agrégat qui déborde sur disque, contrairement à count(DISTINCT)) -> totaux par jour.
+    # Une seule lecture du fichier, parallèle, directement en totaux par compteur et par jour.
     # Doublons : n - n_distincts relevés de trop ; l'heure répétée d'octobre en autorise n_repli.
+    # Horodatages distincts d'un compteur-jour comptés par un champ de 1 440 bits (minute du jour) :
+    # 2,5 fois plus rapide et 2 fois moins gourmand qu'un regroupement par horodatage (10 millions
+    # de groupes pour 10 millions de relevés). Exact pour des horodatages à la minute (le cas des
+    # télérelèves) ; sinon (secondes non nulles), on refait le compte exact par horodatage.
     t0 = time.perf_counter()
+    lignes_brutes = (f"SELECT {e_ts} AS ts, {e_val} AS v, {e_cpt} AS compteur, {e_site} AS site, "
+                     f"{e_ind} AS indicateur FROM {source}")
+    rapide = f"""
+        CREATE OR REPLACE TEMP TABLE jours AS
+        SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
+               sum(v) AS valeur, count(*) AS n, count(v) AS n_valeurs,
+               bit_count(bitstring_agg(CAST(hour(ts) * 60 + minute(ts) AS INTEGER), 0, 1439)) AS n_distincts,
+               count(*) FILTER (WHERE {e_repli}) // 2 AS n_repli,
+               coalesce(bool_and(second(ts) = 0 AND microsecond(ts) = 0), true) AS a_la_minute
+        FROM ({lignes_brutes})
+        GROUP BY compteur, site, indicateur, CAST(ts AS DATE)
+    """
+    exact = f"""
+        CREATE OR REPLACE TEMP TABLE jours AS
+        SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
+               sum(s) AS valeur, sum(k) AS n, sum(kv) AS n_valeurs, count(*) AS n_distincts,
+               coalesce(sum(k) FILTER (WHERE {e_repli}), 0) // 2 AS n_repli
+        FROM (SELECT compteur, site, indicateur, ts, sum(v) AS s, count(*) AS k, count(v) AS kv
+              FROM ({lignes_brutes})
+              GROUP BY compteur, site, indicateur, ts)
+        GROUP BY ALL
+    """
     try:
-        con.execute(f"""
-            CREATE TEMP TABLE jours AS
-            SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
-                   sum(s) AS valeur, sum(k) AS n, sum(kv) AS n_valeurs, count(*) AS n_distincts,
-                   coalesce(sum(k) FILTER (WHERE {e_repli}), 0) // 2 AS n_repli
-            FROM (SELECT compteur, site, indicateur, ts, sum(v) AS s, count(*) AS k, count(v) AS kv
-                  FROM (SELECT {e_ts} AS ts, {e_val} AS v, {e_cpt} AS compteur, {e_site} AS site,
-                               {e_ind} AS indicateur
-                        FROM {source})
-                  GROUP BY compteur, site, indicateur, ts)
-            GROUP BY ALL
-        """)
+        con.execute(rapide)
+        if not con.execute("SELECT coalesce(bool_and(a_la_minute), true) FROM jours").fetchone()[0]:
+            con.execute(exact)
     except duckdb.OutOfMemoryException as e:
         raise MemoryError(
             f"{chemin} : mémoire de DuckDB insuffisante pour agréger ce fichier ({_premiere_ligne(e)}). "
