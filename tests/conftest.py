@@ -2,9 +2,24 @@
 
 Les tests qui construisent des rapports y consignent la taille de chaque rapport (un chiffre,
 pas une assertion) ; elle est affichée en fin de session pytest.
+
+La fixture ``portefeuille`` construit **une fois par session** tous les pilotes d'exemple
+(``donnees/pilotes/*/verite.yaml``), sur une copie, par le vrai lanceur
+(``python -m eprouvette.rapports``) : les tests qui ont besoin de rapports d'exemple la
+partagent au lieu de reconstruire (c'est l'étape la plus longue de la suite).
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eprouvette import config
 
 TAILLES_RAPPORTS: dict[str, tuple[int, int | None]] = {}
 
@@ -22,3 +37,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if carnet is not None:
             ligne += f", carnet exécuté {carnet / 1e3:.0f} ko"
         terminalreporter.write_line(ligne)
+
+
+def exemples() -> list[Path]:
+    """Les dossiers des pilotes d'exemple (ceux qui ont un ``verite.yaml``)."""
+    return sorted(p.parent for p in config.PILOTES.glob("*/verite.yaml"))
+
+
+@pytest.fixture(scope="session")
+def portefeuille(tmp_path_factory):
+    """Tous les pilotes d'exemple construits une fois par le lanceur, sur une copie."""
+    pilotes_exemple = exemples()
+    if not pilotes_exemple:
+        pytest.fail("aucun pilote d'exemple dans donnees/pilotes/")
+    base = tmp_path_factory.mktemp("portefeuille")
+    pilotes = base / "pilotes"
+    for d in pilotes_exemple:
+        shutil.copytree(d, pilotes / d.name)
+    rapports = base / "rapports"
+    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True,
+                       env=env, cwd=config.RACINE, timeout=900)
+    return {"exemples": pilotes_exemple, "rapports": rapports, "sortie": r}

@@ -11,9 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -42,23 +39,13 @@ def _types_attendus(carnet: Path) -> list[list[str]]:
 
 
 def _exemples() -> list[Path]:
-    return sorted(p.parent for p in config.PILOTES.glob("*/verite.yaml"))
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import exemples
+
+    return exemples()
 
 
-@pytest.fixture(scope="module")
-def portefeuille(tmp_path_factory):
-    exemples = _exemples()
-    if not exemples:
-        pytest.fail("aucun pilote d'exemple dans donnees/pilotes/")
-    base = tmp_path_factory.mktemp("portefeuille")
-    pilotes = base / "pilotes"
-    for d in exemples:
-        shutil.copytree(d, pilotes / d.name)
-    rapports = base / "rapports"
-    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
-    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True,
-                       env=env, cwd=config.RACINE, timeout=900)
-    return {"exemples": exemples, "rapports": rapports, "sortie": r}
+# La fixture « portefeuille » (tous les exemples construits une fois par session) est dans conftest.py.
 
 
 def test_tous_les_rapports_construits(portefeuille):

@@ -6,7 +6,8 @@ MIME plotly), le rapport HTML en refait le ``<div>`` + ``Plotly.newPlot`` à par
 et les blocs HTML n'y gardent qu'un court résumé ``text/plain``.
 
 Le pilote d'exemple « eau » le plus lourd (eau-alertes-ia-douai : six figures dont une carte)
-est construit une fois, sur une copie, par ``python -m eprouvette.rapports``.
+est examiné en détail ; la taille est vérifiée sur les neuf. Tous sont construits une fois par
+session (fixture ``portefeuille`` de ``conftest.py``), sur une copie, par le vrai lanceur.
 """
 
 from __future__ import annotations
@@ -34,26 +35,26 @@ CARNET_MAX = 500_000
 RAPPORT_MAX = 6_000_000
 
 
-@pytest.fixture(scope="module")
-def construit(tmp_path_factory):
-    source = config.PILOTES / PILOTE
-    if not (source / "pilote.yaml").exists():
-        pytest.skip(f"pilote d'exemple {PILOTE} absent de {config.PILOTES}")
-    base = tmp_path_factory.mktemp("taille")
-    shutil.copytree(source, base / "pilotes" / PILOTE)
-    rapports = base / "rapports"
-    env = dict(os.environ, EPROUVETTE_PILOTES=str(base / "pilotes"), EPROUVETTE_RAPPORTS=str(rapports))
-    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports", "--travailleurs", "1"],
-                       capture_output=True, text=True, env=env, cwd=config.RACINE, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    carnet = rapports / "carnets" / f"{PILOTE}.ipynb"
-    html = rapports / f"{PILOTE}.html"
-    sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import consigner_taille
-
-    consigner_taille(PILOTE, html.stat().st_size, carnet.stat().st_size)
+def _lire(rapports: Path, identifiant: str) -> dict:
+    carnet = rapports / "carnets" / f"{identifiant}.ipynb"
+    html = rapports / f"{identifiant}.html"
     return {"carnet": carnet, "html": html, "nb": nbformat.read(carnet, as_version=4),
             "page": html.read_text(encoding="utf-8")}
+
+
+@pytest.fixture(scope="module")
+def construits(portefeuille):
+    """Les pilotes d'exemple construits une fois pour la session (fixture de conftest.py)."""
+    r = portefeuille["sortie"]
+    assert r.returncode == 0, r.stdout + r.stderr
+    return {d.name: _lire(portefeuille["rapports"], d.name) for d in portefeuille["exemples"]}
+
+
+@pytest.fixture(scope="module")
+def construit(construits):
+    if PILOTE not in construits:
+        pytest.skip(f"pilote d'exemple {PILOTE} absent de {config.PILOTES}")
+    return construits[PILOTE]
 
 
 def _sorties(nb) -> list:
@@ -74,10 +75,15 @@ def _figures_du_rapport(page: str) -> list[dict]:
     return trouvees
 
 
-def test_carnet_execute_sous_500_ko(construit):
-    taille = construit["carnet"].stat().st_size
-    assert taille < CARNET_MAX, f"carnet exécuté de {taille / 1e3:.0f} ko (objectif : moins de 500 ko)"
-    assert construit["html"].stat().st_size < RAPPORT_MAX
+def test_carnets_executes_sous_500_ko(construits):
+    """Chaque pilote d'exemple : carnet exécuté < 500 ko, rapport < 6 Mo, figures stockées une fois."""
+    for identifiant, c in construits.items():
+        taille = c["carnet"].stat().st_size
+        assert taille < CARNET_MAX, f"{identifiant} : carnet exécuté de {taille / 1e3:.0f} ko (objectif : < 500 ko)"
+        assert c["html"].stat().st_size < RAPPORT_MAX, identifiant
+        for o in _sorties(c["nb"]):
+            if MIME_PLOTLY in o.get("data", {}):
+                assert set(o["data"]) == {MIME_PLOTLY}, (identifiant, sorted(o["data"]))
 
 
 def test_chaque_figure_stockee_une_seule_fois(construit):
