@@ -205,3 +205,22 @@ def test_caracteristique_invalide_message_francais(tmp_path):
     (dossier / "pilote.yaml").write_text(fiche, encoding="utf-8")
     with pytest.raises(ErreurDonnees, match="abonnes_secteurs_experimentaux"):
         analyser_pilote(dossier)
+
+
+def test_trop_peu_de_jours_message_francais_et_pas_d_erreur_inattendue(tmp_path):
+    """Moins de 28 jours de référence : une ErreurDonnees (pilote.yaml, periode), pas un ValueError
+    que le lanceur présenterait comme une « erreur inattendue »."""
+    from eprouvette.lecture import charger_mesures
+    from eprouvette.pilote import charger_pilote
+
+    dossier = config.PILOTES / "eau-sectorisation-amiens"
+    if not dossier.exists():
+        pytest.skip(f"pilote d'exemple absent : {dossier}")
+    pilote = charger_pilote(dossier)
+    mesures = charger_mesures(pilote)
+    debut = pd.Timestamp(pilote.periodes["experimentation"].debut)
+    courtes = mesures[mesures["date"] >= debut - pd.Timedelta(days=20)]
+    with pytest.raises(ErreurDonnees) as exc:
+        eau_pilote.evaluer_pilote(pilote, courtes, None)
+    assert exc.value.champ == "periode" and exc.value.fichier.name == "pilote.yaml"
+    assert "il en faut au moins 28 avant et 14 après" in exc.value.message

@@ -474,7 +474,13 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     indicateur = ("pertes en réseau des secteurs expérimentés (estimées par le débit nocturne)"
                   if _est_debit(pilote) else "volume mis en distribution des secteurs expérimentés")
     if pilote.sites_temoins:
-        r = doubles_differences_series(series, indicateur=indicateur)
+        try:
+            r = doubles_differences_series(series, indicateur=indicateur)
+        except ValueError as e:  # trop peu de jours, témoins sans pertes : un défaut des données
+            raise ErreurDonnees(
+                pilote.dossier / "pilote.yaml", str(e), champ="periode",
+                conseil="Vérifiez les dates de « periode » et les fichiers de mesures des secteurs.",
+            ) from None
     else:
         r = _serie_interrompue_sans_temoin(series, "m³/j", indicateur)
     r.details["series"] = series
