@@ -181,3 +181,20 @@ def test_doublons_au_quart_d_heure_et_a_la_seconde(tmp_path):
     with pytest.raises(ErreursDonnees, match="1 relevé\\(s\\) en double") as e:
         agreger_releves(f)
     assert e.value.erreurs[0].ligne == 5
+
+
+@pytest.mark.parametrize("a_la_seconde", [False, True])
+def test_valeurs_negatives_refusees_avec_premiere_ligne(tmp_path, a_la_seconde):
+    """Un relevé négatif (index remis à zéro) fausserait le total du secteur : il est refusé, avec
+    le nombre de relevés en cause et la première ligne (les deux chemins d'agrégation)."""
+    sec = "17" if a_la_seconde else "00"
+    lignes = [f"2024-03-01 {h:02d}:00:{sec};c1;s;eau;1,5" for h in range(24)]
+    lignes[5] = f"2024-03-01 05:00:{sec};c1;s;eau;-3,0"   # ligne 7 du fichier (en-tête = 1)
+    lignes[20] = f"2024-03-01 20:00:{sec};c1;s;eau;-0,5"  # ligne 22
+    f = tmp_path / "r.csv"
+    f.write_text(_texte(lignes), encoding="utf-8")
+    with pytest.raises(ErreursDonnees) as e:
+        agreger_releves(f)
+    (err,) = e.value.erreurs
+    assert (err.ligne, err.colonne) == (7, "valeur")
+    assert "2 valeur(s) négative(s)" in err.message and "consommation positive" in err.attendu

@@ -129,3 +129,39 @@ def test_rapport_de_bout_en_bout(pilote_massif):
     for p in fichiers:
         assert not MOTIF_COMPTEUR.search(p.read_bytes().decode("utf-8", errors="replace")), p.name
     assert not MOTIF_COMPTEUR.search(r.stdout + r.stderr)
+
+
+def test_jours_incomplets_retires_et_signales(pilote_massif, tmp_path):
+    """Un secteur-jour où des compteurs n'ont pas été relevés aurait un total trop bas (une fausse
+    baisse de consommation) : il est retiré, compte comme jour manquant, et une note le dit."""
+    import gzip
+    import shutil
+
+    from eprouvette.lecture import SEUIL_JOUR_COMPLET, charger_mesures
+    from eprouvette.pilote import charger_pilote
+
+    _, source, _ = pilote_massif
+    dossier = tmp_path / source.name
+    shutil.copytree(source, dossier)
+    brut = _pandas_par_secteur(dossier)
+    secteur = sorted(brut["site"].unique())[0]
+    compteurs = sorted(brut.loc[brut["site"] == secteur, "compteur"].unique())
+    jour = pd.Timestamp("2024-04-10")
+    # Deux des douze compteurs du secteur muets ce jour-là (83 % des relevés) ; un seul relevé
+    # horaire manquant ailleurs (99,7 %) reste un jour complet.
+    retirer = (brut["date"] == jour) & brut["compteur"].isin(compteurs[:2])
+    retirer |= (brut["date"] == pd.Timestamp("2024-04-11")) & (brut["compteur"] == compteurs[3]) & \
+        (brut.index == brut[(brut["date"] == pd.Timestamp("2024-04-11")) & (brut["compteur"] == compteurs[3])].index[0])
+    lignes = (dossier / "releves.csv.gz").read_bytes()
+    texte = gzip.decompress(lignes).decode("utf-8").split("\n")
+    garder = [texte[0]] + [l for i, l in enumerate(texte[1:]) if l and not retirer.iloc[i]]
+    (dossier / "releves.csv.gz").write_bytes(gzip.compress(("\n".join(garder) + "\n").encode("utf-8")))
+    assert len(compteurs) == 12 and (12 - 2) / 12 < SEUIL_JOUR_COMPLET < (12 * 24 - 1) / (12 * 24)
+
+    mesures = charger_mesures(charger_pilote(dossier))
+    du_secteur = mesures[mesures["site"] == secteur]
+    assert jour not in set(du_secteur["date"])
+    assert pd.Timestamp("2024-04-11") in set(mesures["date"])
+    assert len(mesures) == SECTEURS * JOURS - 1
+    (note,) = [n for n in mesures.attrs.get("notes", []) if "relevés habituels" in n]
+    assert note.startswith("1 site(s)-jour(s) de ") and "comptent comme jours manquants" in note

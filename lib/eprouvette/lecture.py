@@ -35,6 +35,9 @@ from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
 MAX_ERREURS = 50
+#: Part des relevés habituels d'un site (médiane de ses jours) en dessous de laquelle un total
+#: journalier de relevés de compteurs est incomplet (voir charger_mesures).
+SEUIL_JOUR_COMPLET = 0.9
 
 SEPARATEURS = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
 ESPACES_MILLIERS = (" ", "\u00a0", "\u202f")
@@ -798,6 +801,20 @@ def charger_mesures(pilote) -> pd.DataFrame:
                 f"{releve['seuil_compteurs']} compteurs : ils sont retirés (secret statistique) et comptent "
                 "comme jours manquants."
             )
+        # Un total de site n'a de sens que si tous ses compteurs ont été relevés ce jour-là : un
+        # jour où manque plus de 10 % des relevés habituels du site (médiane de ses jours) ferait
+        # croire à une baisse de consommation. Il est retiré et compte comme jour manquant. (Les
+        # jours de changement d'heure, 23 ou 25 relevés horaires sur 24, restent dans la marge.)
+        if len(agg):
+            habituel = agg.groupby(["site", "indicateur"])["nb_releves"].transform("median")
+            incomplets = agg["nb_releves"] < SEUIL_JOUR_COMPLET * habituel
+            if incomplets.any():
+                notes.append(
+                    f"{int(incomplets.sum())} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} avaient "
+                    f"moins de {SEUIL_JOUR_COMPLET * 100:.0f}\u00a0% des relevés habituels du site (compteurs "
+                    "non relevés) : leur total serait trop bas ; ils sont retirés et comptent comme jours manquants."
+                )
+                agg = agg[~incomplets]
         agg = agg[["date", "site", "indicateur", "valeur"]]
         morceaux.append(agg.assign(_fichier=str(releve["fichier"]), _ligne=0).reset_index(drop=True))
     if any(isinstance(m["date"].dtype, pd.DatetimeTZDtype) for m in morceaux):

@@ -254,7 +254,7 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
     rapide = f"""
         CREATE OR REPLACE TEMP TABLE jours AS
         SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
-               sum(v) AS valeur, count(*) AS n, count(v) AS n_valeurs,
+               sum(v) AS valeur, count(*) AS n, count(v) AS n_valeurs, count(*) FILTER (WHERE v < 0) AS n_negatifs,
                bit_count(bitstring_agg(CAST(hour(ts) * 60 + minute(ts) AS INTEGER), 0, 1439)) AS n_distincts,
                count(*) FILTER (WHERE {e_repli}) // 2 AS n_repli,
                coalesce(bool_and(second(ts) = 0 AND microsecond(ts) = 0), true) AS a_la_minute
@@ -264,9 +264,10 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
     exact = f"""
         CREATE OR REPLACE TEMP TABLE jours AS
         SELECT compteur, site, indicateur, CAST(ts AS DATE) AS jour,
-               sum(s) AS valeur, sum(k) AS n, sum(kv) AS n_valeurs, count(*) AS n_distincts,
+               sum(s) AS valeur, sum(k) AS n, sum(kv) AS n_valeurs, sum(kn) AS n_negatifs, count(*) AS n_distincts,
                coalesce(sum(k) FILTER (WHERE {e_repli}), 0) // 2 AS n_repli
-        FROM (SELECT compteur, site, indicateur, ts, sum(v) AS s, count(*) AS k, count(v) AS kv
+        FROM (SELECT compteur, site, indicateur, ts, sum(v) AS s, count(*) AS k, count(v) AS kv,
+                     count(*) FILTER (WHERE v < 0) AS kn
               FROM ({lignes_brutes})
               GROUP BY compteur, site, indicateur, ts)
         GROUP BY ALL
@@ -293,15 +294,16 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
                sum(n) FILTER (WHERE site IS NULL AND jour IS NOT NULL AND {'false' if groupes is not None else 'true'}),
                sum(n) FILTER (WHERE indicateur IS NULL AND jour IS NOT NULL),
                sum(n - n_distincts - n_repli) FILTER (WHERE jour IS NOT NULL AND compteur IS NOT NULL
-                                                      AND n - n_distincts > n_repli)
+                                                      AND n - n_distincts > n_repli),
+               sum(n_negatifs) FILTER (WHERE jour IS NOT NULL)
         FROM jours
     """).fetchone()
-    lignes, n_dates, n_valeurs, n_cpt, n_site, n_ind, n_doublons = (int(x or 0) for x in bilan)
+    lignes, n_dates, n_valeurs, n_cpt, n_site, n_ind, n_doublons, n_negatifs = (int(x or 0) for x in bilan)
     if lignes == 0:
         raise ErreursDonnees([ErreurDonnees(chemin, "aucun relevé dans le fichier.")])
     probleme = {
         "date": n_dates, "valeur": n_valeurs, "compteur": n_cpt, "site": n_site, "indicateur": n_ind,
-        "doublon": n_doublons,
+        "negatif": n_negatifs, "doublon": n_doublons,
     }
     if any(probleme.values()):
         raise ErreursDonnees(_localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt,
@@ -392,7 +394,8 @@ def _localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt, 
                min(ligne) FILTER (WHERE ts IS NOT NULL AND v IS NULL),
                min(ligne) FILTER (WHERE ts IS NOT NULL AND compteur IS NULL),
                min(ligne) FILTER (WHERE ts IS NOT NULL AND site IS NULL),
-               min(ligne) FILTER (WHERE ts IS NOT NULL AND indicateur IS NULL)
+               min(ligne) FILTER (WHERE ts IS NOT NULL AND indicateur IS NULL),
+               min(ligne) FILTER (WHERE ts IS NOT NULL AND v < 0)
         FROM r
     """).fetchone()
     erreurs = []
@@ -402,6 +405,10 @@ def _localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt, 
         "compteur": ("relevé(s) sans identifiant de compteur", "compteur", "l'identifiant du compteur"),
         "site": ("relevé(s) sans site", "site", "l'identifiant d'un site déclaré dans pilote.yaml"),
         "indicateur": ("relevé(s) sans indicateur", "indicateur", "l'identifiant d'un indicateur"),
+        # Un relevé de compteur est une consommation : négatif, c'est un index remis à zéro ou une
+        # différence d'index inversée, qui fausserait les totaux.
+        "negatif": ("valeur(s) négative(s)", "valeur",
+                    "une consommation positive ou nulle (différence d'index dans le bon sens)"),
     }
     for (cle, (quoi, colonne, attendu)), ligne in zip(textes.items(), brut):
         n = probleme[cle]
