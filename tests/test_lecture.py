@@ -343,3 +343,13 @@ def test_ordre_des_colonnes_libre(tmp_path):
     df = lire_tableau(_ecrire(tmp_path / "m.csv", texte), "mesures")
     assert list(df.columns) == ["date", "site", "indicateur", "valeur"]
     assert df.iloc[0].tolist() == [pd.Timestamp(2023, 1, 1), "ecole-temoin", "consommation_chauffage", 3.5]
+
+
+def test_premiere_ligne_de_donnees_courte_ne_devient_pas_l_en_tete(tmp_path):
+    """frictionless devine la ligne d'en-tête ; avec une première ligne de données courte suivie de
+    lignes vides, il prenait la ligne 2 pour l'en-tête (« colonne date absente de l'en-tête »)."""
+    texte = ENTETE + "2023-01-01\n2023-01-01;a;b;1\n\n\n2023-01-02;a;b;1\n"
+    erreurs = erreurs_de(lire_tableau, _ecrire(tmp_path / "m.csv", texte), "mesures")
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(2, "site"), (2, "indicateur"), (2, "valeur"), (4, None), (5, None)]
+    assert all("en-tête" not in e.message for e in erreurs[3:])
+    assert erreurs[0].message == "cellule manquante : la ligne a moins de colonnes que l'en-tête."

@@ -487,7 +487,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     from ._imports import frictionless
 
     frictionless()
-    from frictionless import Resource, Schema, formats
+    from frictionless import Dialect, Resource, Schema, formats
 
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
@@ -586,7 +586,9 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     csv.writer(tampon, delimiter=separateur, lineterminator="\n").writerows(lignes)
     ressource = Resource(
         tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
-        control=formats.CsvControl(delimiter=separateur),
+        # L'en-tête est la ligne 1 par construction : sans le dire, frictionless devine la ligne
+        # d'en-tête et prend parfois la 2e (première ligne de données courte), d'où des messages faux.
+        dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=separateur)]),
         # Colonnes associées par leur nom, dans n'importe quel ordre (Table Schema v2 « fieldsMatch »).
         # La clé primaire est contrôlée plus bas (_doublons), à l'identique mais en une passe :
         # frictionless la vérifie cellule par cellule (40 % de sa validation sur 70 000 lignes).
