@@ -165,3 +165,17 @@ def test_jours_incomplets_retires_et_signales(pilote_massif, tmp_path):
     assert len(mesures) == SECTEURS * JOURS - 1
     (note,) = [n for n in mesures.attrs.get("notes", []) if "relevés habituels" in n]
     assert note.startswith("1 site(s)-jour(s) de ") and "comptent comme jours manquants" in note
+
+
+def test_indicateur_de_volume_nomme_comme_declare(pilote_massif):
+    """Un pilote eau suivi par la consommation des abonnés n'est pas présenté comme « volume mis en
+    distribution » ni comme des « pertes » : le rapport reprend le libellé déclaré."""
+    from eprouvette.analyse import analyser_pilote
+    from eprouvette.presentation import sections_eau
+
+    _, dossier, _ = pilote_massif
+    a = analyser_pilote(dossier)
+    assert a.resultat.indicateur.startswith("volume consommé par les abonnés du secteur")
+    assert "mis en distribution" not in a.resultat.indicateur
+    texte = str(sections_eau.effet_volumes(a))
+    assert "« volume consommé par les abonnés" in texte and "pertes des secteurs" not in texte

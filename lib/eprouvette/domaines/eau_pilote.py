@@ -457,6 +457,13 @@ def _serie_interrompue_sans_temoin(series: pd.DataFrame, unite: str, indicateur:
 # ---------------------------------------------------------------------------------------------
 
 
+def _libelle_volume(pilote) -> str:
+    """Le libellé déclaré de l'indicateur de volume (volume mis en distribution, consommation des
+    abonnés…), en minuscule initiale pour entrer dans une phrase."""
+    libelle = (pilote.indicateur_principal.libelle or "volume mis en distribution").strip().rstrip(".")
+    return libelle[:1].lower() + libelle[1:] if libelle[1:2].islower() or len(libelle) == 1 else libelle
+
+
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     """Effet du pilote sur les pertes en réseau (m³/j), avec son intervalle et son effet minimal détectable."""
     if _est_debit(pilote) and "abonnes_secteurs_experimentaux" not in (pilote.caracteristiques or {}):
@@ -472,7 +479,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                             champ="caracteristiques.abonnes_secteurs_temoins", attendu="un nombre d'abonnés")
     series = series_pilote(pilote, mesures)
     indicateur = ("pertes en réseau des secteurs expérimentés (estimées par le débit nocturne)"
-                  if _est_debit(pilote) else "volume mis en distribution des secteurs expérimentés")
+                  if _est_debit(pilote) else f"{_libelle_volume(pilote)} des secteurs expérimentés")
     if pilote.sites_temoins:
         try:
             r = doubles_differences_series(series, indicateur=indicateur)

@@ -30,10 +30,12 @@ def effet_volumes(a) -> blocs.Bloc:
     if an is None:
         return blocs.Bloc("")
     sens = "baisse" if r.effet < 0 else "hausse"
+    # Pertes estimées par le débit nocturne, ou l'indicateur de volume déclaré par le pilote.
+    quoi = "les pertes des secteurs équipés" if "pertes" in (r.indicateur or "") else f"« {r.indicateur} »"
     etabli = ("L'intervalle exclut zéro : l'effet est établi." if r.significatif
               else "L'intervalle contient zéro : l'effet n'est pas établi.")
     texte = (
-        f"Effet moyen sur les pertes des secteurs équipés : {sens} de {textes.nombre(abs(r.effet), 0)} m³ par jour "
+        f"Effet moyen sur {quoi} : {sens} de {textes.nombre(abs(r.effet), 0)} m³ par jour "
         f"(intervalle à 95 % : {textes.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
         f"{textes.nombre(abs(an), 0)} m³ par an (de {textes.nombre(an_bas, 0)} à {textes.nombre(an_haut, 0)} m³/an). "
         f"{etabli}"
