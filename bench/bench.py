@@ -378,8 +378,9 @@ def _markdown(res: dict) -> str:
         l.append("")
     g = res.get("gros_fichier")
     if g:
-        l += [f"Pilote eau de {g['compteurs']} compteurs × {g['jours']} jours : {g['lignes']:,} relevés horaires, "
-              f"CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo".replace(",", " "), "",
+        l += [f"Pilote eau de {g['compteurs']} compteurs × {g['jours']} jours : "
+              f"{g['lignes']:,} relevés horaires, ".replace(",", " ") +
+              f"CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo", "",
               "| | Temps écoulé | Mémoire de crête, plus gros processus | Somme sur l'arbre de processus | ru_maxrss des descendants |",
               "|---|---|---|---|---|"]
         noms = {"rapport": "Rapport de bout en bout (lanceur + noyau Jupyter + HTML)",
@@ -409,16 +410,24 @@ def _markdown(res: dict) -> str:
     if e:
         l += ["| | Économie du portefeuille (vraie : 10 %) | Erreur absolue moyenne par échantillon | Temps d'ajustement |",
               "|---|---|---|---|"]
-        for k in ("eprouvette", "openeemeter"):
-            d = e[k]
+        noms = {"eprouvette": "Éprouvette, degrés-heures (température horaire)",
+                "eprouvette_temperature_moyenne": "Éprouvette, température moyenne du jour",
+                "openeemeter": "OpenEEmeter (DailyModel)"}
+        for k, libelle in noms.items():
+            d = e.get(k)
+            if not d:
+                continue
             eam = sum(abs(v - 10) for v in d["par_echantillon_pct"].values()) / len(d["par_echantillon_pct"])
-            l.append(f"| {k} | {d['economie_pct']:.2f} % | {eam:.2f} pt | {d['ajustement_s']:.2f} s |")
-        l += ["", "| Échantillon | Éprouvette (IC 95 %) | OpenEEmeter |", "|---|---|---|"]
+            l.append(f"| {libelle} | {d['economie_pct']:.2f} % | {eam:.2f} pt | {d['ajustement_s']:.2f} s |")
+        moy = e.get("eprouvette_temperature_moyenne", {}).get("par_echantillon_pct", {})
+        l += ["", "| Échantillon | Éprouvette, degrés-heures (IC 95 %) | Éprouvette, température moyenne | OpenEEmeter |",
+              "|---|---|---|---|"]
         for nom, v in e["eprouvette"]["par_echantillon_pct"].items():
             ic = e["eprouvette"].get("ic95_par_echantillon_pct", {}).get(nom)
             ic_txt = f" [{ic[0]:.1f} ; {ic[1]:.1f}]" if ic else ""
-            l.append(f"| {nom} | {v:.2f} %{ic_txt} | {e['openeemeter']['par_echantillon_pct'].get(nom, float('nan')):.2f} % |")
-        l.append("")
+            l.append(f"| {nom} | {v:.2f} %{ic_txt} | {moy.get(nom, float('nan')):.2f} % | "
+                     f"{e['openeemeter']['par_echantillon_pct'].get(nom, float('nan')):.2f} % |")
+        l += ["", f"- Mêmes jours ajustés et prédits des deux côtés : {e.get('memes_jours')}", ""]
     return "\n".join(l)
 
 
