@@ -379,7 +379,7 @@ def _markdown(res: dict) -> str:
     g = res.get("gros_fichier")
     if g:
         l += [f"Pilote eau de {g['compteurs']} compteurs × {g['jours']} jours : "
-              f"{g['lignes']:,} relevés horaires, ".replace(",", " ") +
+              f"{g['lignes']:,}".replace(",", " ") + " relevés horaires, " +
               f"CSV gzip « ; » décimale virgule, {g['taille_fichier_mo']} Mo", "",
               "| | Temps écoulé | Mémoire de crête, plus gros processus | Somme sur l'arbre de processus | ru_maxrss des descendants |",
               "|---|---|---|---|---|"]
