@@ -31,7 +31,7 @@ def effet_volumes(a) -> blocs.Bloc:
         return blocs.Bloc("")
     sens = "baisse" if r.effet < 0 else "hausse"
     # Pertes estimées par le débit nocturne, ou l'indicateur de volume déclaré par le pilote.
-    quoi = "les pertes des secteurs équipés" if "pertes" in (r.indicateur or "") else f"« {r.indicateur} »"
+    quoi = "les pertes des secteurs équipés" if eau_pilote._est_debit(a.pilote) else f"« {r.indicateur} »"
     etabli = ("L'intervalle exclut zéro : l'effet est établi." if r.significatif
               else "L'intervalle contient zéro : l'effet n'est pas établi.")
     texte = (
