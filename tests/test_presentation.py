@@ -497,3 +497,21 @@ def test_graphique_bloc_complet_et_trois_sorties():
     # Le titre est porté par le <h3>, pas répété dans la figure affichée ; la figure d'origine
     # n'est pas modifiée.
     assert fig.layout.title.text == "Conso"
+
+
+def test_co2_evite_dit_quand_l_effet_n_est_pas_etabli():
+    """Premier écran : un CO₂ « évité » tiré d'un effet non établi est présenté comme tel."""
+    from eprouvette import config
+    from eprouvette.analyse import analyser_pilote
+    from eprouvette.presentation import sections
+
+    vus = set()
+    for ident in ("energie-gtb-ecoles-beauvais", "energie-gtb-ecoles-saint-quentin"):
+        dossier = config.PILOTES / ident
+        if not dossier.exists():
+            pytest.skip(f"pilote d'exemple absent : {dossier}")
+        a = analyser_pilote(dossier)
+        (co2,) = [c for c in sections.chiffres_cles(a) if c[0] == "CO₂ évité"]
+        assert ("n'est pas établi" in co2[2]) == (not a.resultat.significatif)
+        vus.add(a.resultat.significatif)
+    assert vus == {True, False}  # un pilote de chaque sorte : le test a de quoi mordre

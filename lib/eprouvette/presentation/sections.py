@@ -110,7 +110,10 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
              f"valeur carbone comprise ; {retour}")
         )
         if e.tco2e_evitees_an:
-            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} t/an", "tonnes équivalent CO₂"))
+            # Sans effet établi, le CO₂ « évité » n'est qu'une estimation centrale : on le dit.
+            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} t/an",
+                             "tonnes équivalent CO₂" if r.significatif
+                             else "tonnes équivalent CO₂, si l'effet estimé se confirme (il n'est pas établi)"))
     return chiffres
 
 
