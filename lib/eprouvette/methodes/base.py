@@ -10,6 +10,12 @@ Conventions
   signé « mesuré moins contrefactuel » : une baisse de consommation donne un effet négatif.
 - ``effet_relatif`` est calculé sur les totaux (somme mesurée / somme contrefactuelle - 1),
   jamais en additionnant des pourcentages point par point. ``None`` quand cela n'a pas de sens.
+  Son intervalle a une seule définition, :func:`intervalle_relatif` : chaque borne de l'effet
+  absolu ``e`` correspond au contrefactuel ``O - e`` (``O`` : total mesuré), donc à l'effet
+  relatif ``e / (O - e)``. Toutes les méthodes construisent leur effet relatif par elle.
+- Une incertitude dégénérée (erreur type nulle, infinie ou NaN, intervalle qui s'effondre) ne
+  donne jamais un effet « significatif » : :func:`incertitude_indeterminee` remplace l'intervalle
+  par NaN, dit en français pourquoi, et la grille ne peut plus recommander de généraliser.
 - ``ic_bas`` / ``ic_haut`` : intervalle de confiance à 95 % (config.NIVEAU_CONFIANCE) de ``effet``.
 - ``contrefactuel`` : DataFrame avec au moins les colonnes ``date``, ``observe``,
   ``contrefactuel`` (et, si possible, ``contrefactuel_bas`` / ``contrefactuel_haut``),
@@ -73,9 +79,14 @@ class ResultatImpact:
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def incertitude_valide(self) -> bool:
+        """Vrai si l'intervalle est fini et non dégénéré (voir :func:`incertitude_est_valide`)."""
+        return incertitude_est_valide(self.effet, self.ic_bas, self.ic_haut, self.erreur_type)
+
+    @property
     def significatif(self) -> bool:
-        """Vrai si l'intervalle à 95 % exclut zéro."""
-        return self.ic_bas > 0 or self.ic_haut < 0
+        """Vrai si l'intervalle à 95 % est valide et exclut zéro."""
+        return self.incertitude_valide and (self.ic_bas > 0 or self.ic_haut < 0)
 
     @property
     def statut_global(self) -> Statut:
@@ -90,8 +101,93 @@ class ResultatImpact:
         """Version sérialisable en JSON (sans la série contrefactuelle)."""
         d = {k: v for k, v in asdict(self).items() if k not in ("contrefactuel", "details")}
         d["significatif"] = self.significatif
+        d["incertitude_valide"] = self.incertitude_valide
         d["verifications"] = [asdict(v) for v in self.verifications]
         return _nettoyer_json(d)
+
+
+#: En dessous de cette demi-largeur relative (à l'effet et à l'échelle des données), un intervalle
+#: est tenu pour effondré : une erreur type de 1e-14 vient d'un calcul dégénéré, pas des données.
+TOLERANCE_DEGENERESCENCE = 1e-9
+
+
+def incertitude_est_valide(effet: float, ic_bas: float, ic_haut: float, erreur_type: float | None = None,
+                           echelle: float | None = None) -> bool:
+    """Vrai si l'intervalle [ic_bas ; ic_haut] est une incertitude utilisable.
+
+    Faux si une borne ou l'effet n'est pas fini, si l'intervalle est vide ou réduit à un point
+    (demi-largeur ≤ 1e-9 × max(|effet|, échelle, 1e-300)), ou si l'erreur type donnée est nulle,
+    négative, infinie ou NaN.
+    """
+    try:
+        valeurs = [float(effet), float(ic_bas), float(ic_haut)]
+    except (TypeError, ValueError):
+        return False
+    if not all(math.isfinite(v) for v in valeurs):
+        return False
+    e, b, h = valeurs
+    if not b <= e <= h:
+        return False
+    ref = max(abs(e), abs(echelle or 0.0), 1e-300)
+    if (h - b) / 2 <= TOLERANCE_DEGENERESCENCE * ref:
+        return False
+    if erreur_type is not None:
+        se = float(erreur_type)
+        if not math.isfinite(se) or se <= TOLERANCE_DEGENERESCENCE * ref:
+            return False
+    return True
+
+
+def intervalle_relatif(effet: float, ic_bas: float, ic_haut: float, total_observe: float
+                       ) -> tuple[float | None, float | None, float | None]:
+    """Effet relatif et son intervalle, à partir de l'effet absolu cumulé et du total mesuré.
+
+    La seule définition du projet : un effet absolu ``e`` (cumulé sur la période d'expérimentation)
+    correspond au contrefactuel ``O - e`` (``O`` : total mesuré sur la même période), donc à l'effet
+    relatif ``e / (O - e)``. Cette fonction est croissante en ``e`` : l'intervalle relatif est
+    l'image exacte de l'intervalle absolu. Renvoie ``(None, None, None)`` si le contrefactuel d'une
+    des trois valeurs n'est pas strictement positif ; une borne NaN donne une borne relative NaN.
+    """
+    try:
+        o = float(total_observe)
+        e = float(effet)
+    except (TypeError, ValueError):
+        return None, None, None
+    if not (math.isfinite(o) and math.isfinite(e)) or o - e <= 0:
+        return None, None, None
+
+    def rel(x: float) -> float:
+        x = float(x)
+        return x / (o - x) if math.isfinite(x) else float("nan")
+
+    bornes = [float(ic_bas), float(ic_haut)]
+    if any(math.isfinite(x) and o - x <= 0 for x in bornes):
+        return None, None, None
+    return rel(e), rel(bornes[0]), rel(bornes[1])
+
+
+def incertitude_indeterminee(resultat: "ResultatImpact", raison: str) -> "ResultatImpact":
+    """Marque l'incertitude d'un résultat comme impossible à calculer, en français.
+
+    L'intervalle, la p-valeur et les bornes relatives deviennent NaN (l'effet central est gardé,
+    pour information), une vérification « incertitude » en échec dit pourquoi, et le résumé ne
+    parle plus de hasard : « les données ne permettent pas de calculer une incertitude ».
+    """
+    nan = float("nan")
+    resultat.details.setdefault("intervalle_avant_indetermination", (resultat.ic_bas, resultat.ic_haut,
+                                                                      resultat.p_valeur))
+    resultat.ic_bas = resultat.ic_haut = resultat.p_valeur = nan
+    resultat.erreur_type = nan
+    if resultat.effet_relatif is not None:
+        resultat.ic_relatif_bas = resultat.ic_relatif_haut = nan
+    resultat.effet_minimal_detectable = None
+    phrase = ("Les données ne permettent pas de calculer une incertitude fiable pour cet effet : "
+              + raison.rstrip(".") + ". L'effet ne peut donc pas être tenu pour établi.")
+    resultat.verifications = [v for v in resultat.verifications if v.nom != "incertitude"] + [
+        Verification("incertitude", "echec", phrase)]
+    resultat.resume = phrase
+    resultat.details["incertitude_indeterminee"] = raison
+    return resultat
 
 
 def _nettoyer_json(objet: Any) -> Any:
