@@ -8,11 +8,23 @@ import yaml
 
 from eprouvette.erreurs import ErreurDonnees
 from eprouvette.methodes.base import ResultatImpact, Verification
-from eprouvette.recommandation import charger_grille, recommander
+from eprouvette.methodes.niveau_preuve import evaluer_niveau_preuve, niveau_depuis_code
+from eprouvette.recommandation import charger_grille
+from eprouvette.recommandation import recommander as _recommander
 
 GRILLE = charger_grille()
+GRILLE_CHEMIN = __import__("pathlib").Path(GRILLE.source)
 MAT = GRILLE.seuils["effet_relatif_materiel"]
 MDE = GRILLE.seuils["effet_minimal_detectable_relatif_max"]
+
+
+#: Les tests des autres critères supposent un plan avec témoins comparables (niveau 4) ;
+#: le niveau de preuve a ses propres tests plus bas.
+TEMOINS_COMPARABLES = niveau_depuis_code(4)
+
+
+def recommander(*args, niveau_preuve=TEMOINS_COMPARABLES, **kw):
+    return _recommander(*args, niveau_preuve=niveau_preuve, **kw)
 
 
 def resultat(rel=-0.10, demi_largeur_rel=0.03, mde_rel=0.03, verifs=(), total_cf=100_000.0):
@@ -33,7 +45,8 @@ def test_cas_nominal_generaliser():
     assert r.libelle == "Généraliser"
     assert r.en_dict()["regle_verdict"] == "etabli"
     assert {c.nom for c in r.criteres} == {
-        "effet_etabli", "effet_materiel", "puissance", "robustesse", "efficience", "transferabilite"}
+        "effet_etabli", "effet_materiel", "puissance", "niveau_preuve", "robustesse", "efficience",
+        "transferabilite"}
 
 
 def test_effet_nuisible_ne_pas_generaliser():
@@ -120,3 +133,124 @@ def test_grille_yaml_mal_forme(tmp_path):
     with pytest.raises(ErreurDonnees) as e:
         charger_grille(f)
     assert "YAML mal formé" in str(e.value) and "ligne" in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Puissance pour tout verdict (règle sous_puissance), des deux côtés
+# ---------------------------------------------------------------------------------------------
+
+
+def test_effet_significatif_sans_puissance_ne_generalise_pas():
+    """MDE au-dessus du seuil, effet significatif dont l'intervalle touche la zone non matérielle : étendre."""
+    r = recommander(resultat(rel=-0.10, demi_largeur_rel=0.07, mde_rel=MDE * 2), "baisse", 1000.0, grille=GRILLE)
+    assert r.verdict == "etendre" and r.regle == "sous_puissance"
+    assert "puissance" in r.raison
+    puissance = next(c for c in r.criteres if c.nom == "puissance")
+    assert puissance.tenu is False and "tout" in puissance.explication
+
+
+def test_effet_sans_puissance_mais_intervalle_entier_au_dela_du_seuil():
+    """MDE au-dessus du seuil mais tout l'intervalle au-delà de la matérialité : l'effet est établi."""
+    r = recommander(resultat(rel=-0.20, demi_largeur_rel=0.10, mde_rel=MDE * 2), "baisse", 1000.0, grille=GRILLE)
+    assert r.verdict == "generaliser" and r.regle == "etabli"
+    # Juste de l'autre côté : la borne la plus proche de zéro passe sous le seuil.
+    r = recommander(resultat(rel=-0.20, demi_largeur_rel=0.20 - MAT + 0.001, mde_rel=MDE * 2), "baisse", 1000.0,
+                    grille=GRILLE)
+    assert r.regle == "sous_puissance"
+
+
+def test_effet_sans_puissance_sens_hausse():
+    assert recommander(resultat(rel=+0.20, demi_largeur_rel=0.10, mde_rel=MDE * 2), "hausse", 1000.0,
+                       grille=GRILLE).regle == "etabli"
+    assert recommander(resultat(rel=+0.10, demi_largeur_rel=0.08, mde_rel=MDE * 2), "hausse", 1000.0,
+                       grille=GRILLE).regle == "sous_puissance"
+
+
+def test_effet_minimal_detectable_inconnu_ne_suffit_pas():
+    r = resultat(rel=-0.10, demi_largeur_rel=0.07)
+    r.effet_minimal_detectable = None
+    assert recommander(r, "baisse", 1000.0, grille=GRILLE).regle == "sous_puissance"
+
+
+# ---------------------------------------------------------------------------------------------
+# Incertitude dégénérée
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("demi_largeur", [0.0, 1e-16, float("nan"), float("inf")])
+def test_incertitude_degeneree_jamais_generaliser(demi_largeur):
+    r = resultat(rel=-0.10, demi_largeur_rel=0.03)
+    hw = demi_largeur * 100_000.0
+    r.ic_bas, r.ic_haut = r.effet - hw, r.effet + hw
+    r.erreur_type = hw / 1.96 if hw == hw else hw
+    assert not r.significatif
+    reco = recommander(r, "baisse", 1000.0, transferable=True, grille=GRILLE)
+    assert reco.verdict == "etendre" and reco.regle == "incertitude"
+    assert "incertitude" in reco.raison
+
+
+def test_incertitude_indeterminee_dit_pourquoi():
+    from eprouvette.methodes.base import incertitude_indeterminee
+
+    r = incertitude_indeterminee(resultat(), "un seul site expérimenté face à un seul témoin, deux années")
+    assert not r.significatif and not r.incertitude_valide
+    assert "ne permettent pas de calculer une incertitude" in r.resume
+    assert any(v.nom == "incertitude" and v.statut == "echec" for v in r.verifications)
+    reco = recommander(r, "baisse", 1000.0, grille=GRILLE)
+    assert reco.regle == "incertitude" and "un seul site" in reco.raison.lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# Niveau de preuve
+# ---------------------------------------------------------------------------------------------
+
+
+def _niveau(n_temoins, verifs=(), alea=False, avant=True):
+    return evaluer_niveau_preuve(a_periode_avant=avant, n_temoins=n_temoins, verifications=verifs,
+                                 affectation_aleatoire=alea)
+
+
+def test_niveaux_de_preuve():
+    ok = [Verification("tendances_prealables", "reussie", "ok")]
+    ko = [Verification("tendances_prealables", "echec", "ko")]
+    assert _niveau(0, avant=False).niveau == 1
+    assert _niveau(0).niveau == 2 and _niveau(0).code == "avant_apres"
+    assert _niveau(0, alea=True).niveau == 2  # un tirage sans témoin ne donne pas de comparaison
+    assert _niveau(3).niveau == 3
+    assert _niveau(3, ok).niveau == 4
+    assert _niveau(3, ko).niveau == 3
+    assert _niveau(3, ok, alea=True).niveau == 5
+    assert _niveau(3, ko, alea=True).niveau == 3
+    assert "témoin" in _niveau(0).phrase and "sur 5" in _niveau(0).phrase
+
+
+def test_sans_temoin_au_mieux_etendre():
+    """Un effet net, matériel, puissant, mesuré sans témoin : étendre, avec la raison et le conseil."""
+    reco = recommander(resultat(), "baisse", 1000.0, transferable=True, grille=GRILLE, niveau_preuve=_niveau(0))
+    assert reco.verdict == "etendre" and reco.regle == "preuve_insuffisante"
+    assert "consigne de sobriété" in reco.raison and "témoins" in reco.raison
+    assert reco.en_dict()["niveau_preuve"]["niveau"] == 2
+    critere = next(c for c in reco.criteres if c.nom == "niveau_preuve")
+    assert critere.tenu is False
+    # Avec des témoins : généraliser.
+    assert recommander(resultat(), "baisse", 1000.0, transferable=True, grille=GRILLE,
+                       niveau_preuve=_niveau(3)).verdict == "generaliser"
+
+
+def test_niveau_de_preuve_non_evalue_interdit_generaliser():
+    reco = recommander(resultat(), "baisse", 1000.0, transferable=True, grille=GRILLE, niveau_preuve=None)
+    assert reco.regle == "preuve_insuffisante"
+
+
+def test_niveau_minimal_reglable_dans_la_grille(tmp_path):
+    brut = yaml.safe_load((GRILLE_CHEMIN).read_text(encoding="utf-8"))
+    brut["seuils"]["niveau_preuve_min_generaliser"] = 2
+    f = tmp_path / "recommandation.yaml"
+    f.write_text(yaml.safe_dump(brut, allow_unicode=True), encoding="utf-8")
+    g = charger_grille(f)
+    assert recommander(resultat(), "baisse", 1000.0, grille=g, niveau_preuve=_niveau(0)).verdict == "generaliser"
+    brut["seuils"]["niveau_preuve_min_generaliser"] = 7
+    f.write_text(yaml.safe_dump(brut, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ErreurDonnees) as e:
+        charger_grille(f)
+    assert "niveau_preuve_min_generaliser" in str(e.value) and "1 à 5" in str(e.value)

@@ -17,6 +17,7 @@ from . import economie as eco
 from .lecture import charger_mesures, charger_meteo
 from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choisir_methode
+from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
 from .qualite import BilanQualite, bilan_qualite
 from .essaimage import evaluer_transferabilite
@@ -41,6 +42,8 @@ class Analyse:
     notes_donnees: list[str] = field(default_factory=list)
     #: Indicateurs communs du FEDER (RCO / RCR) que le pilote nourrit, avec leurs valeurs.
     indicateurs_feder: list = field(default_factory=list)
+    #: Niveau de preuve du plan (1 à 5), qui décide si « généraliser » est possible.
+    niveau_preuve: NiveauPreuve | None = None
 
     @property
     def indicateur(self):
@@ -70,6 +73,7 @@ class Analyse:
             "ic_relatif_haut": r.ic_relatif_haut,
             "p_valeur": r.p_valeur,
             "significatif": r.significatif,
+            "incertitude_valide": r.incertitude_valide,
             "effet_minimal_detectable": r.effet_minimal_detectable,
             "niveau_confiance": 0.95,
             "verifications": [v.__dict__ for v in r.verifications],
@@ -167,6 +171,13 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
     resultat_eco, mc, annuelle = _economie(pilote, resultat, notes, domaine_mod)
     analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, None, notes, choix)
     transferable, explication = evaluer_transferabilite(analyse)
+    analyse.niveau_preuve = evaluer_niveau_preuve(
+        a_periode_avant=pilote.periode_reference.jours > 0,
+        n_temoins=len(pilote.sites_temoins),
+        verifications=resultat.verifications,
+        affectation_aleatoire=pilote.affectation == "tirage_au_sort",
+        temoins_utilises=resultat.details.get("temoins_utilises"),
+    )
     analyse.recommandation = recommander(
         resultat,
         ind.sens_souhaite,
@@ -175,6 +186,7 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         duree_vie_ans=pilote.couts.duree_vie_ans if resultat_eco else None,
         transferable=transferable,
         explication_transferabilite=explication,
+        niveau_preuve=analyse.niveau_preuve,
     )
     analyse.notes_donnees = list(mesures.attrs.get("notes", []))
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))

@@ -149,6 +149,8 @@ class Pilote:
     notes: str | None = None
     #: Calendrier d'occupation des bâtiments : ecole_zone_b, bureaux ou continue (défaut).
     occupation: str = "continue"
+    #: Choix des sites équipés : « choix » (défaut) ou « tirage_au_sort » (niveau de preuve 5 avec des témoins).
+    affectation: str = "choix"
     #: Relevés de compteurs individuels (données personnelles) : agrégés par site avant toute analyse.
     releves_compteurs: tuple = ()
     #: Poste Météo-France à lire quand le fichier météo est un fichier quotidien de Météo-France.
@@ -585,6 +587,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         technologie=donnees["technologie"],
         contexte=donnees["contexte"],
         occupation=donnees.get("occupation", "continue"),
+        affectation=donnees.get("affectation", "choix"),
         caracteristiques=dict(donnees.get("caracteristiques") or {}),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},

@@ -1,22 +1,35 @@
 """Le verdict d'un pilote, tiré d'une grille et non d'une impression.
 
 Quatre verdicts : « généraliser », « étendre l'expérimentation », « ajuster puis réévaluer »,
-« ne pas généraliser ». Les critères (effet établi, puissance, efficience, robustesse,
-transférabilité) sont évalués sur le résultat de la méthode et sur l'économie ; leurs seuils
-vivent dans ``donnees/parametres/recommandation.yaml`` (versionné). Les règles, dans l'ordre :
+« ne pas généraliser ». Les critères (effet établi, puissance, niveau de preuve, efficience,
+robustesse, transférabilité) sont évalués sur le résultat de la méthode, sur le plan
+d'évaluation et sur l'économie ; leurs seuils vivent dans
+``donnees/parametres/recommandation.yaml`` (versionné). Les règles, dans l'ordre :
 
-1. effet établi dans le sens contraire à l'objectif -> ne pas généraliser ;
-2. effet non établi et expérimentation sans la puissance de voir un effet matériel
-   -> étendre l'expérimentation (trop courte ou trop bruitée pour conclure) ;
-3. effet non établi alors qu'un effet matériel aurait été vu -> ne pas généraliser ;
-4. effet établi mais trop faible pour être matériel -> ajuster puis réévaluer ;
-5. effet établi et matériel mais hypothèses en échec (robustesse) -> étendre l'expérimentation ;
-6. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
-   carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster puis réévaluer ;
-7. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation ;
-8. sinon -> généraliser.
+1. effet établi dans le sens contraire à l'objectif -> ne pas généraliser (``contraire``) ;
+2. incertitude impossible à calculer (variance nulle, infinie, intervalle effondré) -> étendre
+   l'expérimentation (``incertitude``) ;
+3. effet non établi et expérimentation sans la puissance de voir un effet matériel
+   -> étendre l'expérimentation (``trop_court`` : trop courte ou trop bruitée pour conclure) ;
+4. effet non établi alors qu'un effet matériel aurait été vu -> ne pas généraliser (``sans_effet``) ;
+5. effet établi mais trop faible pour être matériel -> ajuster puis réévaluer (``non_materiel``) ;
+6. effet établi et matériel, mais plan sans la puissance de voir un effet matériel et intervalle
+   qui ne dépasse pas entièrement le seuil de matérialité -> étendre l'expérimentation
+   (``sous_puissance`` : un effet significatif tiré d'un plan peu puissant est souvent exagéré,
+   erreur de type M de Gelman et Carlin 2014) ;
+7. niveau de preuve sous le minimum de la grille (par défaut : pas de site témoin) -> étendre
+   l'expérimentation (``preuve_insuffisante``) ;
+8. effet établi et matériel mais hypothèses en échec (robustesse) -> étendre l'expérimentation (``fragile``) ;
+9. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
+   carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster
+   puis réévaluer (``inefficient``) ;
+10. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation
+    (``peu_transferable``) ;
+11. sinon -> généraliser (``etabli``).
 
-Un pilote trop court ou trop bruité pour conclure n'obtient donc jamais « généraliser ».
+Un pilote trop court ou trop bruité pour conclure, un plan incapable de distinguer l'effet d'un
+changement survenu au même moment, ou une incertitude dégénérée n'obtiennent donc jamais
+« généraliser ».
 """
 
 from __future__ import annotations
@@ -24,11 +37,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import math
+
 import yaml
 
 from . import config
 from .erreurs import ErreurDonnees
 from .methodes.base import ResultatImpact
+from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
 VERDICTS = {
     "generaliser": "Généraliser",
@@ -42,6 +58,7 @@ _SEUILS_ATTENDUS = {
     "effet_minimal_detectable_relatif_max",
     "van_socio_economique_min_eur",
     "verifications_attention_max",
+    "niveau_preuve_min_generaliser",
 }
 
 
@@ -74,9 +91,15 @@ def charger_grille(chemin: Path | None = None) -> Grille:
             attendu="un nombre pour chacun des seuils de la grille",
         )
     for nom in _SEUILS_ATTENDUS:
-        if not isinstance(seuils[nom], (int, float)) or (seuils[nom] < 0 and not nom.startswith("van_")):
+        if isinstance(seuils[nom], bool) or not isinstance(seuils[nom], (int, float)) or (
+                seuils[nom] < 0 and not nom.startswith("van_")):
             raise ErreurDonnees(chemin, f"le seuil « {nom} » vaut {seuils[nom]!r}.", champ=f"seuils.{nom}",
                                 attendu="un nombre positif ou nul")
+    n = seuils["niveau_preuve_min_generaliser"]
+    if n != int(n) or int(n) not in NIVEAUX:
+        raise ErreurDonnees(chemin, f"le seuil « niveau_preuve_min_generaliser » vaut {n!r}.",
+                            champ="seuils.niveau_preuve_min_generaliser",
+                            attendu="un niveau de preuve entier de 1 à 5 (voir docs/recommandation.md)")
     return Grille(version=int(brut.get("version", 0)), seuils={k: float(seuils[k]) for k in _SEUILS_ATTENDUS},
                   source=str(chemin))
 
@@ -98,9 +121,12 @@ class Recommandation:
     certitude: str
     criteres: list[Critere] = field(default_factory=list)
     version_grille: int = 0
-    #: La règle de la grille qui a décidé : contraire, trop_court, sans_effet, non_materiel, fragile,
-    #: inefficient, peu_transferable ou etabli (voir docs/recommandation.md).
+    #: La règle de la grille qui a décidé : contraire, incertitude, trop_court, sans_effet,
+    #: non_materiel, sous_puissance, preuve_insuffisante, fragile, inefficient, peu_transferable ou
+    #: etabli (voir docs/recommandation.md).
     regle: str = ""
+    #: Le niveau de preuve du plan (None : non évalué, ce qui interdit « généraliser »).
+    niveau_preuve: NiveauPreuve | None = None
 
     def en_dict(self) -> dict:
         return {
@@ -111,6 +137,7 @@ class Recommandation:
             "version_grille": self.version_grille,
             "regle_verdict": self.regle,
             "criteres": [c.__dict__ for c in self.criteres],
+            "niveau_preuve": self.niveau_preuve.en_dict() if self.niveau_preuve else None,
         }
 
 
@@ -133,6 +160,7 @@ def recommander(
     transferable: bool | None = None,
     explication_transferabilite: str | None = None,
     grille: Grille | None = None,
+    niveau_preuve: NiveauPreuve | None = None,
 ) -> Recommandation:
     """Applique la grille au résultat d'une méthode.
 
@@ -141,6 +169,8 @@ def recommander(
     de l'efficience ; None si l'économie n'a pas été chiffrée (critère non évalué, ne bloque pas).
     ``temps_retour_ans`` / ``duree_vie_ans`` : affichés dans l'explication (None = jamais remboursé).
     ``transferable`` : None si non évalué (ne bloque pas).
+    ``niveau_preuve`` : le niveau de preuve du plan (:func:`eprouvette.methodes.niveau_preuve.
+    evaluer_niveau_preuve`) ; None = non évalué, ce qui interdit « généraliser ».
     """
     if sens_souhaite not in ("baisse", "hausse"):
         raise ValueError(f"sens souhaité inconnu : {sens_souhaite!r}")
@@ -148,19 +178,23 @@ def recommander(
     s = g.seuils
     signe = -1.0 if sens_souhaite == "baisse" else 1.0
 
+    incertitude_ok = resultat.incertitude_valide
     favorable = resultat.significatif and signe * resultat.effet > 0
     nuisible = resultat.significatif and signe * resultat.effet < 0
     rel = resultat.effet_relatif
-    materiel = rel is not None and abs(rel) >= s["effet_relatif_materiel"]
+    seuil_mat = s["effet_relatif_materiel"]
+    materiel = rel is not None and abs(rel) >= seuil_mat
 
     # Puissance : effet minimal détectable relatif au contrefactuel.
-    mde_rel = None
-    if resultat.effet_minimal_detectable is not None and rel not in (None, -1.0) and resultat.effet != 0:
-        # contrefactuel total = effet / effet_relatif
-        total_cf = abs(resultat.effet / rel) if rel else None
-        if total_cf:
-            mde_rel = resultat.effet_minimal_detectable / total_cf
+    mde_rel = effet_minimal_detectable_relatif(resultat)
     puissant = mde_rel is not None and mde_rel <= s["effet_minimal_detectable_relatif_max"]
+    # Tout l'intervalle au-delà du seuil de matérialité, du bon côté (règle de puissance, 6).
+    borne_proche = resultat.ic_relatif_haut if signe < 0 else resultat.ic_relatif_bas
+    intervalle_au_dela = (favorable and borne_proche is not None and math.isfinite(borne_proche)
+                          and signe * borne_proche >= seuil_mat)
+
+    n_min = int(s["niveau_preuve_min_generaliser"])
+    preuve_ok = niveau_preuve is not None and niveau_preuve.niveau >= n_min
 
     n_echec = sum(v.statut == "echec" for v in resultat.verifications)
     n_attention = sum(v.statut == "attention" for v in resultat.verifications)
@@ -212,8 +246,20 @@ def recommander(
             (
                 f"Effet minimal détectable : {_pct(mde_rel)} (seuil {_pct(s['effet_minimal_detectable_relatif_max'])})."
                 if mde_rel is not None
-                else "Effet minimal détectable non calculé."
-            ),
+                else "Effet minimal détectable non calculé : la puissance de l'expérimentation n'est pas connue."
+            )
+            + ("" if puissant or not favorable else (
+                " L'intervalle entier dépasse le seuil de matérialité : l'effet reste établi malgré le manque "
+                "de puissance." if intervalle_au_dela else
+                " Un effet significatif obtenu sans cette puissance est souvent exagéré : il faut que tout "
+                "l'intervalle dépasse le seuil de matérialité.")),
+        ),
+        Critere(
+            "niveau_preuve",
+            "Plan d'évaluation assez fort pour généraliser",
+            preuve_ok,
+            (niveau_preuve.phrase if niveau_preuve is not None else "Le niveau de preuve n'a pas été évalué.")
+            + f" La grille demande au moins le niveau {n_min} ({NIVEAUX[n_min][1].lower()}) pour généraliser.",
         ),
         Critere(
             "robustesse",
@@ -235,6 +281,12 @@ def recommander(
         regle = "contraire"
         verdict, raison = "ne_pas_generaliser", "L'effet mesuré va dans le sens contraire à l'objectif."
         certitude = "L'effet contraire à l'objectif est établi."
+    elif not incertitude_ok:
+        regle = "incertitude"
+        verdict = "etendre"
+        raison = ("Les données ne permettent pas de calculer une incertitude fiable pour l'effet : on ne peut pas "
+                  "conclure. " + _conseil_incertitude(resultat))
+        certitude = "Aucune : l'incertitude de l'effet ne peut pas être calculée avec ce plan."
     elif not favorable and not puissant:
         regle = "trop_court"
         verdict = "etendre"
@@ -250,6 +302,27 @@ def recommander(
         verdict = "ajuster"
         raison = "L'effet est établi mais trop faible pour justifier une généralisation en l'état."
         certitude = "L'effet est établi, mais il est faible."
+    elif not puissant and not intervalle_au_dela:
+        regle = "sous_puissance"
+        verdict = "etendre"
+        raison = ("L'effet estimé est significatif, mais l'expérimentation n'avait pas la puissance de voir un effet "
+                  "matériel de façon fiable"
+                  + (f" (effet minimal détectable : {_pct(mde_rel)})" if mde_rel is not None else "")
+                  + " : un effet significatif obtenu dans ces conditions est souvent exagéré. Il faut prolonger "
+                  "l'expérimentation ou ajouter des sites.")
+        certitude = "L'effet est peut-être réel, mais sa taille est incertaine : l'expérimentation manque de puissance."
+    elif not preuve_ok:
+        regle = "preuve_insuffisante"
+        verdict = "etendre"
+        if niveau_preuve is None:
+            raison = "Le niveau de preuve du plan d'évaluation n'a pas été évalué : on ne peut pas généraliser."
+        else:
+            raison = (f"L'effet paraît réel, mais le plan d'évaluation ne permet pas de l'attribuer à la technologie. "
+                      f"{niveau_preuve.explication}"
+                      + (f" Il faut {niveau_preuve.pour_monter}." if niveau_preuve.pour_monter else ""))
+        certitude = ("L'effet est mesuré, mais un changement survenu au même moment pourrait l'expliquer."
+                     if niveau_preuve is None or niveau_preuve.niveau <= 2 else
+                     "L'effet est mesuré, mais le plan d'évaluation est trop faible pour l'attribuer à la technologie.")
     elif not robuste:
         regle = "fragile"
         verdict = "etendre"
@@ -271,4 +344,37 @@ def recommander(
         raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
         raison += " et ses bénéfices couvrent ses coûts." if efficient else "."
         certitude = "L'effet est établi."
-    return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version, regle)
+        if niveau_preuve is not None:
+            certitude = (f"L'effet est établi (niveau de preuve {niveau_preuve.niveau} sur 5 : "
+                         f"{niveau_preuve.libelle[:1].lower() + niveau_preuve.libelle[1:]}).")
+    return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version, regle, niveau_preuve)
+
+
+def effet_minimal_detectable_relatif(resultat: ResultatImpact) -> float | None:
+    """Effet minimal détectable rapporté au contrefactuel total (None si inconnu).
+
+    Le contrefactuel total est tiré de l'effet et de l'effet relatif (effet / effet relatif), ou, si
+    l'effet est nul, du total contrefactuel noté par la méthode (``details``).
+    """
+    mde = resultat.effet_minimal_detectable
+    if mde is None or not math.isfinite(mde):
+        return None
+    rel = resultat.effet_relatif
+    total_cf = None
+    if rel not in (None, 0.0) and resultat.effet and math.isfinite(rel) and math.isfinite(resultat.effet):
+        total_cf = abs(resultat.effet / rel)
+    else:
+        for cle in ("total_contrefactuel", "total_contrefactuel_apres"):
+            v = resultat.details.get(cle)
+            if isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
+                total_cf = float(v)
+                break
+    if not total_cf:
+        return None
+    return abs(mde) / total_cf
+
+
+def _conseil_incertitude(resultat: ResultatImpact) -> str:
+    raison = resultat.details.get("incertitude_indeterminee")
+    base = "Il faut plus de sites (équipés et témoins) ou une série de mesures plus longue."
+    return (raison[:1].upper() + raison[1:].rstrip(".") + ". " + base) if isinstance(raison, str) and raison else base
