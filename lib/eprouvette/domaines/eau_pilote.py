@@ -39,7 +39,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
-from ..methodes.base import ResultatImpact, Verification
+from ..methodes.base import ResultatImpact, Verification, intervalle_relatif
 from ..methodes.serie_interrompue import (
     _fr, _phrase_resume, prais_winsten, rho_ar1_reml,
 )
@@ -306,7 +306,7 @@ def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verifica
                             f"Avant le début, l'écart entre secteurs expérimentés et témoins est resté stable "
                             f"(dérive sur la période de référence : {_fr(derive, 1)} {unite}, p = {_fr(p, 2)}) ; "
                             "cela soutient, sans la prouver, l'hypothèse de tendances parallèles.", p), info
-    return Verification("tendances_prealables", "attention",
+    return Verification("tendances_prealables", "echec",
                         f"Avant même le début, l'écart entre secteurs expérimentés et témoins dérivait "
                         f"({_fr(derive, 1)} {unite} sur la période de référence, p = {_fr(p, 3)}) : "
                         "l'hypothèse de tendances parallèles est douteuse.", p), info
@@ -321,7 +321,7 @@ def _verif_placebo(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]
         return Verification("placebo_temporel", "reussie",
                             f"Un faux début placé au milieu de la période de référence ne donne pas d'effet "
                             f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 2)}).", em.p_valeur), info
-    return Verification("placebo_temporel", "attention",
+    return Verification("placebo_temporel", "echec",
                         f"Un faux début placé au milieu de la période de référence donne déjà un « effet » "
                         f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 3)}) : l'écart entre groupes bouge "
                         "sans l'expérimentation.", em.p_valeur), info
@@ -358,9 +358,7 @@ def doubles_differences_series(
     effet, bas, haut, se = em.effet, em.ic_bas, em.ic_haut, em.erreur_type
     total_e = float(E[apres].sum())
     cf_total = total_e - m * effet
-    rel = rel_bas = rel_haut = None
-    if cf_total > 0 and total_e - m * haut > 0:
-        rel, rel_bas, rel_haut = m * effet / cf_total, m * bas / (total_e - m * bas), m * haut / (total_e - m * haut)
+    rel, rel_bas, rel_haut = intervalle_relatif(m * effet, m * bas, m * haut, total_e)
     rho, sigma = em.rho, em.sigma
     mde = _mde(em)
     cf = ratio * T + em.moyenne_avant

@@ -37,7 +37,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
-from .base import ResultatImpact, Verification
+from .base import ResultatImpact, Verification, intervalle_relatif
 
 Famille = Literal["gaussienne", "poisson", "quasi_poisson"]
 
@@ -551,11 +551,7 @@ def _resultat(
     total_cf = float(aj.contrefactuel[post].sum())
     rel = rel_bas = rel_haut = None
     if famille == "gaussienne":
-        total_cf_modele = total_obs - aj.effet
-        if total_cf_modele > 0 and total_obs - aj.ic_haut > 0 and total_obs - aj.ic_bas > 0:
-            rel = aj.effet / total_cf_modele
-            rel_bas = aj.ic_bas / (total_obs - aj.ic_bas)
-            rel_haut = aj.ic_haut / (total_obs - aj.ic_haut)
+        rel, rel_bas, rel_haut = intervalle_relatif(aj.effet, aj.ic_bas, aj.ic_haut, total_obs)
     else:
         mu, cf = aj.ajuste[post], aj.contrefactuel[post]
         g = (mu[:, None] * X[post]).sum(0) / mu.sum() - (cf[:, None] * Xc[post]).sum(0) / cf.sum()
@@ -564,6 +560,13 @@ def _resultat(
         rel = math.exp(log_ratio) - 1
         rel_bas = math.exp(log_ratio - z * se_log) - 1
         rel_haut = math.exp(log_ratio + z * se_log) - 1
+        # Une seule définition (base.intervalle_relatif) : les bornes absolues sont l'image des
+        # bornes relatives, e = O r / (1 + r), calculées sur l'échelle du logarithme (positives).
+        if math.isfinite(log_ratio) and se_log > 0:
+            aj.ic_bas = total_obs * rel_bas / (1 + rel_bas)
+            aj.ic_haut = total_obs * rel_haut / (1 + rel_haut)
+            aj.p_valeur = float(2 * stats.norm.sf(abs(log_ratio) / se_log))
+            details["erreur_type_log_rapport"] = se_log
         b, se_b = aj.params[1], math.sqrt(aj.cov[1, 1])
         details["rapport_taux"] = math.exp(b)
         details["rapport_taux_ic"] = (math.exp(b - z * se_b), math.exp(b + z * se_b))
