@@ -75,3 +75,60 @@ def test_placebo_spatial_doubles_differences():
     assert len(tab) == 12 and not tab.placebo.iloc[0]
     assert v.statut == "reussie"
     assert abs(tab.effet.iloc[0] - 4.0) < 1.5
+
+
+# ---------------------------------------------------------------------------------------------
+# Index des périodes lu par étiquette (années, mois numérotés), reproduction de la Proposition 99
+# ---------------------------------------------------------------------------------------------
+
+from pathlib import Path
+
+PROP99 = Path(__file__).parent / "references" / "california_prop99.csv"
+
+
+def _prop99() -> pd.DataFrame:
+    return pd.read_csv(PROP99).set_index("Year")
+
+
+def test_prop99_index_annees_optimum_exact():
+    """Abadie, Diamond et Hainmueller (2010), sur la seule consommation de cigarettes : l'optimum exact
+    des poids (vérifié par moindres carrés non négatifs, scipy.optimize.nnls) donne un écart moyen de
+    −19,51 paquets par habitant sur 1989-2000. L'index 1970-2000 est lu comme des années (pandas 3 le
+    range dans un RangeIndex : l'ancien code le prenait pour des positions, « 31 avant, 0 après »)."""
+    w = _prop99()
+    assert len(w) == 31 and w.shape[1] == 39
+    r = controle_synthetique(w, "California", 1989, unite="paquets par habitant")
+    assert (r.details["n_avant"], r.details["n_apres"]) == (19, 12)
+    assert r.effet / 12 == pytest.approx(-19.51, abs=0.05)
+    assert r.details["rmspe_avant"] == pytest.approx(1.656, abs=0.01)
+    poids = r.details["poids"].set_index("site")["poids"]
+    assert poids["Utah"] == pytest.approx(0.394, abs=0.01) and poids["Nevada"] == pytest.approx(0.205, abs=0.01)
+    assert len(r.details["placebos"]) == 38
+    # Relatif : une seule définition, e / (O − e) avec O le total mesuré.
+    o = float(w.loc[1989:, "California"].sum())
+    assert r.effet_relatif == pytest.approx(r.effet / (o - r.effet))
+    assert r.ic_relatif_bas == pytest.approx(r.ic_bas / (o - r.ic_bas))
+
+
+def test_index_mois_numerotes_par_etiquette():
+    """Mois 1 à 60, début au mois 37 : 36 mois avant, 24 après (l'ancien code comptait le mois 37 avant)."""
+    p = simuler_controle_synthetique(n_temoins=12, n_periodes=60, debut=36, effet=-4.0, graine=5)
+    d = p.donnees.copy()
+    d.index = pd.RangeIndex(1, 61)  # mois 1..60 ; le début (ligne 36) est le mois 37
+    r = controle_synthetique(d, p.traite, 37)
+    assert (r.details["n_avant"], r.details["n_apres"]) == (36, 24)
+    assert (r.contrefactuel["periode"] == "avant").sum() == 36
+    assert r.contrefactuel.loc[r.contrefactuel["date"] == 37, "periode"].item() == "apres"
+    # Même résultat avec un index d'entiers quelconque (non RangeIndex) et avec des dates.
+    d2 = d.copy()
+    d2.index = pd.Index(list(range(1, 61)), dtype="int64")
+    assert controle_synthetique(d2, p.traite, 37).effet == pytest.approx(r.effet)
+    d3 = d.copy()
+    d3.index = pd.date_range("2020-01-01", periods=60, freq="MS")
+    assert controle_synthetique(d3, p.traite, "2023-01-01").effet == pytest.approx(r.effet)
+
+
+def test_debut_incomparable_message_francais():
+    d = _prop99()
+    with pytest.raises(ValueError, match="ne se compare pas"):
+        controle_synthetique(d, "California", "1989-01-01")

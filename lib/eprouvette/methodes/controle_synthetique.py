@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from .. import config
-from .base import ResultatImpact, Verification
+from .base import ResultatImpact, Verification, incertitude_est_valide, incertitude_indeterminee, intervalle_relatif
 from .serie_interrompue import _fr, _phrase_resume
 
 METHODE = "controle_synthetique"
@@ -78,8 +78,7 @@ def controle_synthetique(
         raise ValueError("Il faut au moins deux sites témoins candidats pour un contrôle synthétique.")
     if df[[traite, *temoins]].isna().any().any():
         raise ValueError("Valeurs manquantes dans le panel : le contrôle synthétique demande des séries complètes.")
-    avant = (df.index < debut) if not isinstance(debut, (int, np.integer)) or not isinstance(df.index, pd.RangeIndex) else (np.arange(len(df)) < debut)
-    avant = np.asarray(avant)
+    avant = masque_avant(df.index, debut)
     n_avant, n_apres = int(avant.sum()), int((~avant).sum())
     if n_avant < 3 or n_apres < 1:
         raise ValueError(f"Trop peu de périodes ({n_avant} avant, {n_apres} après) pour un contrôle synthétique.")
@@ -114,8 +113,9 @@ def controle_synthetique(
     if p > 1 - niveau and (bas > 0 or haut < 0):
         # Le test par placebos ne conclut pas : l'intervalle ne doit pas laisser croire le contraire.
         bas, haut, elargi = min(bas, 0.0), max(haut, 0.0), True
-    total_synth = float(synth[~avant].sum())
-    rel = effet / total_synth if total_synth > 0 else None
+    total_observe = float(y[~avant].sum())
+    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, total_observe)
+    dispersion = float(np.std(placebos["effet_cumule"].to_numpy(), ddof=1)) if J > 1 else float("nan")
     verifs = []
     sd_avant = float(np.std(y[avant]))
     qualite = r_av / sd_avant if sd_avant > 0 else 0.0
@@ -140,7 +140,7 @@ def controle_synthetique(
     indicateur = indicateur or traite
     contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
                            "periode": np.where(avant, "avant", "apres")})
-    return ResultatImpact(
+    r = ResultatImpact(
         methode=METHODE,
         libelle_methode=LIBELLE,
         indicateur=indicateur,
@@ -150,8 +150,9 @@ def controle_synthetique(
         ic_haut=haut,
         p_valeur=p,
         effet_relatif=rel,
-        ic_relatif_bas=bas / total_synth if rel is not None else None,
-        ic_relatif_haut=haut / total_synth if rel is not None else None,
+        ic_relatif_bas=rel_bas,
+        ic_relatif_haut=rel_haut,
+        erreur_type=dispersion,
         contrefactuel=contre,
         verifications=verifs,
         resume=_phrase_resume(indicateur, unite, effet, bas, haut, rel,
@@ -174,8 +175,37 @@ def controle_synthetique(
             "n_avant": n_avant,
             "n_apres": n_apres,
             "intervalle_elargi_a_zero": elargi,
+            "inference": "placebos dans l'espace (Abadie, Diamond et Hainmueller, 2010)",
         },
     )
+    if not incertitude_est_valide(effet, bas, haut, dispersion, echelle=float(np.abs(y).max())):
+        incertitude_indeterminee(
+            r, "les placebos (chaque témoin traité comme un faux site expérimenté) donnent tous le même "
+               "écart, l'intervalle qu'on en tire est réduit à un point")
+    return r
+
+
+def masque_avant(index: pd.Index, debut) -> np.ndarray:
+    """Vrai pour les périodes strictement antérieures à ``debut``, comparées par étiquette.
+
+    L'index peut être fait de dates, d'années ou d'entiers (mois 1 à 60…) : ``debut`` est toujours
+    une valeur de l'index (1989 = l'année 1989, jamais la 1989ᵉ ligne), y compris quand pandas
+    range des entiers consécutifs dans un ``RangeIndex``.
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        try:
+            debut = pd.Timestamp(debut)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Début « {debut} » : ce n'est pas une date comparable aux périodes du panel.") from exc
+    elif isinstance(index, pd.PeriodIndex):
+        debut = pd.Period(debut, freq=index.freq)
+    try:
+        avant = np.asarray(index < debut, dtype=bool)
+    except TypeError as exc:
+        raise ValueError(
+            f"Début « {debut} » : il ne se compare pas aux périodes du panel (index de type {index.dtype})."
+        ) from exc
+    return avant
 
 
 def _pct_simple(x: float) -> str:
