@@ -113,3 +113,18 @@ def test_portefeuille_dans_chromium(etats, tmp_path):
     assert res["problemes"] == []
     assert res["requetes_reseau"] == []
     assert res["langue"] == "fr"
+
+
+def test_niveau_de_preuve_et_incertitude_dans_le_portefeuille(etats):
+    etats[0]["resultats"]["niveau_preuve"] = {"niveau": 4, "libelle": "Sites témoins dont la comparabilité est vérifiée"}
+    etats[1]["resultats"]["niveau_preuve"] = {"niveau": 2, "libelle": "Avant / après sur les sites équipés seulement"}
+    etats[1]["resultats"]["incertitude_valide"] = False
+    page = index.page_index(etats, PORTEFEUILLE)
+    assert "<th" in page and "Niveau de preuve" in page
+    ligne_a = re.search(r'<tr><td[^>]*><a href="a.html".*?</tr>', page, flags=re.S).group(0)
+    ligne_b = re.search(r'<tr><td[^>]*><a href="b.html".*?</tr>', page, flags=re.S).group(0)
+    assert "4 sur 5" in ligne_a and "2 sur 5" in ligne_b and "Avant / après" in ligne_b
+    cellule_effet_b = re.findall(r"<td[^>]*>.*?</td>", ligne_b, flags=re.S)[index.ENTETES.index("Effet (IC 95 %)")]
+    assert "incertitude impossible à calculer" in cellule_effet_b and "IC 95" not in cellule_effet_b
+    for ligne in (ligne_a, ligne_b):
+        assert ligne.count("<td") == len(index.ENTETES)

@@ -515,3 +515,23 @@ def test_co2_evite_dit_quand_l_effet_n_est_pas_etabli():
         assert ("n'est pas établi" in co2[2]) == (not a.resultat.significatif)
         vus.add(a.resultat.significatif)
     assert vus == {True, False}  # un pilote de chaque sorte : le test a de quoi mordre
+
+
+def test_essentiel_dit_le_niveau_de_preuve():
+    bloc = blocs.essentiel("", "Arras", "Compteurs", "etendre", "Sans témoin", [], "Moyenne",
+                           niveau_preuve_phrase="2 sur 5 (avant / après). Sans site témoin, <b>…</b>")
+    assert "Niveau de preuve :" in bloc and "2 sur 5" in bloc and "&lt;b&gt;" in bloc
+    assert "Niveau de preuve" not in blocs.essentiel("", "Arras", "Compteurs", "etendre", "x", [], "y")
+
+
+def test_phrase_effet_sans_incertitude_calculable():
+    from eprouvette.methodes.base import ResultatImpact, incertitude_indeterminee
+    from eprouvette.presentation.sections import phrase_effet
+
+    r = ResultatImpact("dd", "DD", "conso", "kWh", -100.0, -150.0, -50.0, 0.01, effet_relatif=-0.1,
+                       ic_relatif_bas=-0.15, ic_relatif_haut=-0.05, erreur_type=25.0)
+    assert "a baissé" in phrase_effet(r)
+    incertitude_indeterminee(r, "deux grappes seulement")
+    texte = phrase_effet(r)
+    assert "ne permettent pas de calculer son incertitude" in texte and "n.d." not in texte
+    assert "a baissé" not in texte and "−10" in texte

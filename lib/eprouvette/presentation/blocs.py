@@ -141,11 +141,13 @@ def essentiel(
     raison_verdict: str,
     chiffres_cles: Sequence[tuple[str, str, str | None]],
     certitude_phrase: str,
+    niveau_preuve_phrase: str | None = None,
 ) -> Bloc:
     """Le cadre « L'essentiel » en tête de rapport : ce qui a été testé, où, le verdict et pourquoi.
 
     ``chiffres_cles`` : liste de ``(libellé, valeur déjà mise en forme, précision)``, par ex.
     ``("Économie d'énergie", "−12,3 %", "entre −18 % et −6 %")`` ; la précision peut être vide.
+    ``niveau_preuve_phrase`` : le niveau de preuve du plan en mots (« 2 sur 5 : avant / après… »).
     """
     chiffres = []
     for item in chiffres_cles:
@@ -176,7 +178,9 @@ def essentiel(
         + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
         + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude :</span> '
         f"{_e(certitude_phrase)}</p>"
-        "</section>"
+        + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve :</span> '
+           f"{_e(niveau_preuve_phrase)}</p>" if niveau_preuve_phrase else "")
+        + "</section>"
     )
 
 

@@ -48,6 +48,11 @@ def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None, indicateur
     u = unite_lisible or r.unite
     sujet = f"La {indicateur[0].lower()}{indicateur[1:]}" if indicateur and indicateur.lower().startswith("consommation") else (
         f"L'indicateur « {indicateur} »" if indicateur else "L'indicateur")
+    if not r.incertitude_valide:
+        ecart = (t.pourcentage_signe(r.effet_relatif) if r.effet_relatif is not None
+                 else f"{t.nombre_signe(r.effet)} {u}")
+        return (f"L'écart estimé est de {ecart}, mais les données ne permettent pas de calculer son "
+                "incertitude : l'effet n'est donc pas établi.")
     if r.effet_relatif is not None and r.ic_relatif_bas is not None:
         sens = "baissé" if r.effet_relatif < 0 else "augmenté"
         bas, haut = sorted([abs(r.ic_relatif_bas), abs(r.ic_relatif_haut)])
@@ -82,8 +87,8 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
                 "Effet mesuré",
                 t.pourcentage_signe(r.effet_relatif),
                 f"IC 95\u00a0% : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
-                if r.ic_relatif_bas is not None
-                else None,
+                if r.ic_relatif_bas is not None and r.incertitude_valide
+                else ("incertitude impossible à calculer avec ce plan" if not r.incertitude_valide else None),
             )
         )
     if a.economie_annuelle is not None:
@@ -136,7 +141,19 @@ def essentiel(a) -> blocs.Bloc:
         raison_verdict=reco.raison,
         chiffres_cles=chiffres_cles(a),
         certitude_phrase=reco.certitude,
+        niveau_preuve_phrase=phrase_niveau_preuve(a),
     )
+
+
+def phrase_niveau_preuve(a) -> str | None:
+    """« 2 sur 5 (avant / après sur les sites équipés seulement) : … Pour le renforcer : … »"""
+    n = getattr(a, "niveau_preuve", None)
+    if n is None:
+        return None
+    texte = f"{n.niveau} sur 5 ({n.libelle[:1].lower() + n.libelle[1:]}). {n.explication}"
+    if n.pour_monter:
+        texte += f" Pour le renforcer : {n.pour_monter}."
+    return texte
 
 
 def contexte(a) -> list:

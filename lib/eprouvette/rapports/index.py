@@ -123,7 +123,7 @@ def _euros(x: float | None) -> str:
     return _nombre(x, 0) + "\u00a0€"
 
 
-ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Effet (IC 95 %)", "Investissement", "dont FEDER",
+ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95 %)", "Investissement", "dont FEDER",
            "Année d'engagement", "VAN socio-économique", "VAN financière"]
 
 
@@ -164,8 +164,14 @@ def _ligne(etat: dict) -> str:
     r = etat.get("resultats") or {}
     verdict = r.get("verdict", "")
     effet_rel = _num(r.get("effet_relatif"))
+    preuve = r.get("niveau_preuve") or {}
+    n_preuve = preuve.get("niveau")
+    preuve_txt = (f"{_e(n_preuve)} sur 5<br><small>{_e(preuve.get('libelle', ''))}</small>"
+                  if n_preuve is not None else "—")
     ic = ""
-    if _num(r.get("ic_relatif_bas")) is not None and _num(r.get("ic_relatif_haut")) is not None:
+    if r.get("incertitude_valide") is False:
+        ic = "<br><small>incertitude impossible à calculer</small>"
+    elif _num(r.get("ic_relatif_bas")) is not None and _num(r.get("ic_relatif_haut")) is not None:
         ic = f"<br><small>IC 95 % : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
     elif _num(r.get("ic_bas")) is not None:
         ic = f"<br><small>IC 95 % : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
@@ -187,6 +193,7 @@ def _ligne(etat: dict) -> str:
         f"<td>{_e(LIBELLES_DOMAINES.get(r.get('domaine'), r.get('domaine', '')))}</td>"
         f"<td>{_e(r.get('porteur', ''))}</td>"
         f'<td data-tri="{_e(libelle)}"><span class="badge v-{_e(verdict)}">{_e(libelle)}</span></td>'
+        f'<td data-tri="{_e(n_preuve if n_preuve is not None else "")}">{preuve_txt}</td>'
         f'<td class="nombre" data-tri="{effet_rel if effet_rel is not None else ""}">{effet_txt}{ic}</td>'
         f'<td class="nombre" data-tri="{_e(r.get("cout_investissement_eur", ""))}">{_euros(_num(r.get("cout_investissement_eur")))}</td>'
         f'<td class="nombre" data-tri="{_e(r.get("feder_eur", ""))}">{_euros(_num(r.get("feder_eur")))}</td>'
