@@ -11,7 +11,8 @@
    (:mod:`eprouvette.lecture_massive`) et ``pandas.read_csv`` du même fichier ;
 4. la référence énergétique d'Éprouvette contre OpenEEmeter (``opendsm``, dans un environnement
    virtuel séparé ``bench/.venv-opendsm``) sur les échantillons fournis avec OpenEEmeter (économie
-   vraie 10 %) : économie estimée et temps d'ajustement ;
+   vraie 10 %) : économie estimée et temps d'ajustement, avec la température horaire, la moyenne du
+   jour, et les seules minimales et maximales du jour (TN, TX, ce que donne un fichier Météo-France) ;
 5. taille de chaque rapport HTML et de chaque carnet exécuté.
 
 Tout se passe dans des copies, dans un dossier temporaire (variables EPROUVETTE_PILOTES et
@@ -350,7 +351,9 @@ def mesurer_reference_energetique(tmp: Path) -> dict:
     # bench/openeemeter.py exporte les jours qu'OpenEEmeter a ajustés et prédits, on vérifie qu'on les a tous.
     memes_jours = all(notre.get("jours", {}).get(nom) == j for nom, j in eem.get("jours", {}).items())
     notre_moyenne = notre.get("variantes", {}).get("moyenne", {})
+    notre_tn_tx = notre.get("variantes", {}).get("tn_tx", {})
     return {"openeemeter": eem, "eprouvette": notre, "eprouvette_temperature_moyenne": notre_moyenne,
+            "eprouvette_tn_tx": notre_tn_tx,
             "memes_jours": memes_jours,
             "definition": "économie = 1 - Σ observé / Σ prédit sur les jours de rapport, par compteur ; "
                           "portefeuille = Σ économies / Σ contrefactuels"}
@@ -412,6 +415,7 @@ def _markdown(res: dict) -> str:
               "|---|---|---|---|"]
         noms = {"eprouvette": "Éprouvette, degrés-heures (température horaire)",
                 "eprouvette_temperature_moyenne": "Éprouvette, température moyenne du jour",
+                "eprouvette_tn_tx": "Éprouvette, TN et TX du jour seulement (profil reconstitué)",
                 "openeemeter": "OpenEEmeter (DailyModel)"}
         for k, libelle in noms.items():
             d = e.get(k)
@@ -420,12 +424,15 @@ def _markdown(res: dict) -> str:
             eam = sum(abs(v - 10) for v in d["par_echantillon_pct"].values()) / len(d["par_echantillon_pct"])
             l.append(f"| {libelle} | {d['economie_pct']:.2f} % | {eam:.2f} pt | {d['ajustement_s']:.2f} s |")
         moy = e.get("eprouvette_temperature_moyenne", {}).get("par_echantillon_pct", {})
-        l += ["", "| Échantillon | Éprouvette, degrés-heures (IC 95 %) | Éprouvette, température moyenne | OpenEEmeter |",
-              "|---|---|---|---|"]
+        tntx = e.get("eprouvette_tn_tx", {}).get("par_echantillon_pct", {})
+        l += ["", "| Échantillon | Éprouvette, degrés-heures (IC 95 %) | Éprouvette, température moyenne | "
+                  "Éprouvette, TN et TX seulement | OpenEEmeter |",
+              "|---|---|---|---|---|"]
         for nom, v in e["eprouvette"]["par_echantillon_pct"].items():
             ic = e["eprouvette"].get("ic95_par_echantillon_pct", {}).get(nom)
             ic_txt = f" [{ic[0]:.1f} ; {ic[1]:.1f}]" if ic else ""
             l.append(f"| {nom} | {v:.2f} %{ic_txt} | {moy.get(nom, float('nan')):.2f} % | "
+                     f"{tntx.get(nom, float('nan')):.2f} % | "
                      f"{e['openeemeter']['par_echantillon_pct'].get(nom, float('nan')):.2f} % |")
         l += ["", f"- Mêmes jours ajustés et prédits des deux côtés : {e.get('memes_jours')}", ""]
     return "\n".join(l)

@@ -12,10 +12,12 @@ Convertit les températures en °C et ajuste la référence IPMVP C d'Éprouvett
 compteur, de deux façons : degrés-jours tirés de la température moyenne du jour (``moyenne``,
 l'information qu'utilise le modèle journalier d'OpenEEmeter) et degrés-heures tirés de la
 température horaire (``horaire``, la méthode par défaut quand on dispose de la température
-horaire). L'économie d'un compteur est ``1 - Σ observé / Σ prédit`` sur les jours de rapport,
+horaire), et une troisième variante, ``tn_tx``, nourrie seulement des minimales et maximales du
+jour civil (TN, TX, ce que donne un fichier quotidien de Météo-France, ici tirées de la température
+horaire), d'où Éprouvette reconstitue un profil horaire (``methode_dju="profil"``). L'économie d'un compteur est ``1 - Σ observé / Σ prédit`` sur les jours de rapport,
 la même définition que côté OpenEEmeter ; celle du portefeuille est la somme des économies sur
-la somme des contrefactuels. Imprime du JSON (la variante ``horaire`` en tête, ``moyenne`` dans
-``variantes``).
+la somme des contrefactuels. Imprime du JSON (la variante ``horaire`` en tête, ``moyenne`` et
+``tn_tx`` dans ``variantes``).
 """
 
 from __future__ import annotations
@@ -36,21 +38,37 @@ def _f_vers_c(x):
     return (x - 32.0) * 5.0 / 9.0
 
 
-def ajuster(df: pd.DataFrame, horaire: pd.Series | None) -> dict:
+def tn_tx_journalieres(horaire: pd.Series) -> pd.DataFrame:
+    """Minimale et maximale de chaque jour civil local, tirées de la température horaire.
+
+    C'est ce que donnerait un fichier quotidien (TN, TX) : la variante ``tn_tx`` n'utilise rien
+    d'autre (ni la moyenne du jour, ni les heures).
+    """
+    jour = pd.DatetimeIndex(horaire.index).normalize()
+    g = horaire.groupby(jour)
+    return pd.DataFrame({"date": g.min().index, "temperature_min": g.min().to_numpy(),
+                         "temperature_max": g.max().to_numpy()})
+
+
+def ajuster(df: pd.DataFrame, horaire: pd.Series | None, tn_tx: pd.DataFrame | None = None) -> dict:
     economies, contrefactuels, echecs, details = [], [], 0, {}
     t0 = time.perf_counter()
     for ident, d in df.groupby("id", sort=True):
         ref = d[d["periode"] == "reference"]
         rap = d[d["periode"] == "rapport"]
-        meteo = pd.DataFrame({"date": d["date"], "temperature_min": d["temperature_c"],
-                              "temperature_max": d["temperature_c"], "temperature_moyenne": d["temperature_c"]})
+        if tn_tx is not None:
+            meteo = tn_tx.loc[tn_tx["date"].isin(d["date"])]
+            options = {"methode_dju": "profil"}
+        else:
+            meteo = pd.DataFrame({"date": d["date"], "temperature_min": d["temperature_c"],
+                                  "temperature_max": d["temperature_c"], "temperature_moyenne": d["temperature_c"]})
+            options = {"temperatures_horaires": horaire}
         conso = d.set_index("date")["observe"]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 r = reference_energetique(conso, meteo, (ref["date"].min(), ref["date"].max()),
-                                          (rap["date"].min(), rap["date"].max()),
-                                          temperatures_horaires=horaire)
+                                          (rap["date"].min(), rap["date"].max()), **options)
         except Exception:
             echecs += 1
             continue
@@ -84,7 +102,7 @@ def main(dossier: Path) -> None:
     h = pd.read_csv(dossier / "horaire.csv", parse_dates=["instant"]).set_index("instant")["temperature_f"]
     resultat = ajuster(df, _f_vers_c(h))
     resultat["degres_jours"] = "horaire"
-    resultat["variantes"] = {"moyenne": ajuster(df, None)}
+    resultat["variantes"] = {"moyenne": ajuster(df, None), "tn_tx": ajuster(df, None, tn_tx_journalieres(_f_vers_c(h)))}
     print(json.dumps(resultat))
 
 

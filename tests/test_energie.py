@@ -11,8 +11,10 @@ import pytest
 
 from eprouvette.domaines.energie import (
     calendrier_ecoles,
+    degres_heures,
     djc,
     dju,
+    profil_diurne,
     jours_feries,
     lire_meteo_france,
 )
@@ -55,6 +57,34 @@ def test_dju_valeur_manquante_et_index_conserve():
     assert res.iloc[0] == pytest.approx(15.0) and math.isnan(res.iloc[1])
     with pytest.raises(ValueError):
         dju(tn, tx, methode="inconnue")
+
+
+def test_profil_diurne_passe_par_tn_a_l_aube_et_tx_l_apres_midi():
+    tn = np.array([0.0, 2.0, 4.0])
+    tx = np.array([10.0, 12.0, 14.0])
+    p = profil_diurne(tn, tx)
+    assert p.shape == (3, 24)
+    # Heures 5 h 30 et 6 h 30 de part et d'autre de la minimale (6 h), 14 h 30 et 15 h 30 de la maximale.
+    assert p[1, 5] == pytest.approx(2.0, abs=0.05) and p[1, 6] == pytest.approx(2.0, abs=0.15)
+    assert p[1, 14] == pytest.approx(12.0, abs=0.15) and p[1, 15] == pytest.approx(12.0, abs=0.05)
+    assert (p[1] >= 2.0 - 1e-9).all() and (p[1] <= 12.0 + 1e-9).all()
+    # La nuit raccorde la maximale de la veille (10) à la minimale du jour (2) : minuit entre les deux.
+    assert 2.0 < p[1, 0] < 10.0
+    # Continuité d'un jour au suivant (23 h 30 puis 0 h 30).
+    assert abs(p[1, 23] - p[2, 0]) < 1.0
+
+
+def test_degres_heures_cas_limites_et_valeur_manquante():
+    tn = pd.Series([0.0, 5.0, np.nan])
+    tx = pd.Series([10.0, 15.0, 12.0])
+    p = profil_diurne(tn, tx)
+    # Base au-dessus de toutes les heures : base - moyenne du profil ; au-dessous : 0.
+    assert degres_heures(tn, tx, base=30.0).iloc[0] == pytest.approx(30.0 - p[0].mean())
+    assert degres_heures(tn, tx, base=-5.0).iloc[0] == 0.0
+    assert degres_heures(tn, tx, base=-5.0, chauffage=False).iloc[0] == pytest.approx(p[0].mean() + 5.0)
+    # Base entre TN et TX : des heures froides comptent même si la moyenne du jour est au-dessus.
+    assert degres_heures(tn, tx, base=4.0).iloc[0] > 0.0 == dju(tn, tx, base=4.0).iloc[0]
+    assert math.isnan(degres_heures(tn, tx).iloc[2])
 
 
 ENTETE = ("NUM_POSTE;NOM_USUEL;LAT;LON;ALTI;AAAAMMJJ;RR;QRR;TN;QTN;HTN;QHTN;TX;QTX;HTX;QHTX;"

@@ -275,3 +275,18 @@ def test_degres_heures_jours_incomplets_et_parametres():
         reference_energetique(y, meteo, r, e, methode_dju="horaire")
     with pytest.raises(ErreurDonnees, match="inconnue"):
         reference_energetique(y, meteo, r, e, methode_dju="mensuelle")
+
+
+def test_profil_reconstitue_de_tn_tx():
+    """Méthode « profil » : avec les seules TN et TX, les degrés-heures d'un profil reconstitué
+    (minimale à l'aube, maximale l'après-midi) suivent mieux une consommation pilotée par les
+    heures froides que la moyenne du jour."""
+    y, meteo, th, r, e = _serie_horaire(effet=-30.0)
+    tn_tx = meteo[["date", "temperature_min", "temperature_max"]]
+    res = reference_energetique(y, tn_tx, r, e, methode_dju="profil", rechercher_refroidissement=False)
+    moyenne = reference_energetique(y, tn_tx, r, e, methode_dju="moyenne", rechercher_refroidissement=False)
+    assert res.details["ashrae_journalier"]["cv_rmse"] < moyenne.details["ashrae_journalier"]["cv_rmse"]
+    assert res.details["temperature_equilibre_chauffage"] == pytest.approx(15.0, abs=1.0)
+    vrai = -30.0 * res.details["jours_experimentation"]
+    assert abs(res.effet - vrai) <= 3 * res.erreur_type and res.ic_haut < 0
+    assert res.details["methode_dju"] == "profil"

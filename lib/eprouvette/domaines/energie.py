@@ -10,6 +10,18 @@ Degrés-jours unifiés (DJU)
   si S > TX : ``S - (TN + TX) / 2`` ; si S <= TN : 0 ;
   sinon ``(S - TN) × (0,08 + 0,42 × (S - TN) / (TX - TN))``.
 Les degrés-jours de refroidissement (DJC) suivent la même idée en miroir.
+
+Profil journalier reconstitué à partir de TN et TX (degrés-heures)
+-------------------------------------------------------------------
+Un fichier quotidien de Météo-France donne la minimale (TN) et la maximale (TX) du jour, pas les
+heures. :func:`profil_diurne` reconstitue une température heure par heure : minimale vers l'aube
+(6 h), maximale en milieu d'après-midi (15 h), raccordements en demi-cosinus entre extrêmes
+successifs (maximale de la veille -> minimale du jour -> maximale du jour -> minimale du
+lendemain), le profil « sinusoïdal » classique des tables de l'ASHRAE et des modèles agronomiques
+(méthode « WAVE »). :func:`degres_heures` en tire les degrés-heures d'un jour pour une base S
+quelconque : ``(1/24) Σ_h max(0, S - T_h)`` (chauffage) ou ``max(0, T_h - S)`` (refroidissement).
+C'est la généralisation de la méthode COSTIC (qui approche la même intégrale par une formule
+fermée, base 18 °C) : un jour doux a des heures froides, ce que la moyenne (TN + TX) / 2 efface.
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ from ..erreurs import ErreurDonnees
 __all__ = [
     "dju",
     "djc",
+    "profil_diurne",
+    "degres_heures",
     "lire_meteo_france",
     "jours_feries",
     "vacances_zone_b",
@@ -100,6 +114,62 @@ def djc(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
         raise ValueError(f"méthode de DJC inconnue : {methode!r} (attendu « simple » ou « costic »).")
     val = np.where(np.isnan(tn_v) | np.isnan(tx_v), np.nan, val)
     return pd.Series(val, index=idx, name="djc")
+
+
+#: Heures (locales) de la minimale et de la maximale du profil journalier reconstitué.
+HEURE_MINIMALE = 6.0
+HEURE_MAXIMALE = 15.0
+
+
+def profil_diurne(tn, tx, heure_min: float = HEURE_MINIMALE, heure_max: float = HEURE_MAXIMALE) -> np.ndarray:
+    """Températures heure par heure reconstituées à partir des minimales et maximales du jour.
+
+    Paramètres
+    ----------
+    tn, tx : températures minimale et maximale de jours consécutifs (°C), même longueur.
+    heure_min, heure_max : heures de la minimale (vers l'aube) et de la maximale (après-midi).
+
+    Renvoie un tableau jours × 24 : la température au milieu de chaque heure (0 h 30, 1 h 30…).
+    Entre deux extrêmes successifs, la température suit un demi-cosinus : de la maximale de la
+    veille à la minimale du jour (nuit), de la minimale à la maximale du jour (matinée), de la
+    maximale du jour à la minimale du lendemain (soirée). Le premier et le dernier jour, ou un
+    voisin manquant, prennent l'extrême du jour lui-même. Un jour sans TN ou sans TX est NaN.
+    """
+    _, tn_v, tx_v = _minimales_maximales(tn, tx)
+    n = len(tn_v)
+    if n == 0:
+        return np.zeros((0, 24))
+    tx_veille = np.concatenate([[np.nan], tx_v[:-1]])
+    tn_lendemain = np.concatenate([tn_v[1:], [np.nan]])
+    tx_veille = np.where(np.isnan(tx_veille), tx_v, tx_veille)[:, None]
+    tn_lendemain = np.where(np.isnan(tn_lendemain), tn_v, tn_lendemain)[:, None]
+    tn_j, tx_j = tn_v[:, None], tx_v[:, None]
+    s = np.arange(24) + 0.5
+    nuit = 24.0 - heure_max + heure_min  # durée de la descente, de la maximale à la minimale suivante
+    montee = heure_max - heure_min
+    # Descente depuis la maximale de la veille (à heure_max - 24) jusqu'à la minimale du jour.
+    c_nuit = (1.0 + np.cos(np.pi * (s - (heure_max - 24.0)) / nuit)) / 2.0
+    c_montee = (1.0 - np.cos(np.pi * (s - heure_min) / montee)) / 2.0
+    c_soir = (1.0 + np.cos(np.pi * (s - heure_max) / nuit)) / 2.0
+    profil = np.where(s < heure_min, tn_j + (tx_veille - tn_j) * c_nuit,
+                      np.where(s < heure_max, tn_j + (tx_j - tn_j) * c_montee,
+                               tn_lendemain + (tx_j - tn_lendemain) * c_soir))
+    profil[np.isnan(tn_v) | np.isnan(tx_v)] = np.nan
+    return profil
+
+
+def degres_heures(tn, tx, base: float = 18.0, chauffage: bool = True) -> pd.Series:
+    """Degrés-heures moyens du jour, ``(1/24) Σ_h max(0, base - T_h)``, sur le profil reconstitué.
+
+    ``chauffage=False`` donne ceux de refroidissement, ``(1/24) Σ_h max(0, T_h - base)``. Même
+    unité que des degrés-jours (°C·jour) ; un jour sans TN ou sans TX donne NaN. Voir
+    :func:`profil_diurne`.
+    """
+    idx, _, _ = _minimales_maximales(tn, tx)
+    profil = profil_diurne(tn, tx)
+    ecart = (base - profil) if chauffage else (profil - base)
+    val = np.maximum(0.0, ecart).mean(axis=1)
+    return pd.Series(val, index=idx, name="degres_heures")
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ refroidissement. ``HDD = max(0, Tc - Tmoy)``, ``CDD = max(0, Tmoy - Tf)`` ; les 
 d'équilibre Tc (10 à 22 °C par pas de 0,5) et Tf (18 à 28 °C) sont cherchées sur une grille, ou
 fixées (par exemple DJU base 18). Avec la température horaire (``temperatures_horaires``), les
 degrés-jours sont des degrés-heures : ``HDD = (1/n) Σ_h max(0, Tc - T_h)`` sur les heures du jour
-civil local (méthode « horaire » ; un jour de moins de 12 heures est sans météo). Un candidat n'est retenu que si ses pentes sont positives et
+civil local (méthode « horaire » ; un jour de moins de 12 heures est sans météo). Avec les seules
+minimales et maximales du jour (TN, TX d'un fichier Météo-France), la méthode « profil » calcule
+les mêmes degrés-heures sur un profil horaire reconstitué (demi-cosinus entre la minimale vers
+6 h et la maximale vers 15 h, voir :func:`eprouvette.domaines.energie.profil_diurne`). Un candidat n'est retenu que si ses pentes sont positives et
 significatives (p < 0,1, erreur type corrigée de l'autocorrélation d'ordre 1 des résidus) ; on
 garde le meilleur R² ajusté. Les colonnes d'occupation (booléennes
 ou catégorielles) ajoutent un décalage de la constante et, s'il y a du chauffage, de la pente.
@@ -72,6 +75,7 @@ from scipy import signal, stats
 
 from .. import config
 from ..domaines.energie import dju as _dju
+from ..domaines.energie import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
 from .base import ResultatImpact, Verification
 
@@ -144,7 +148,8 @@ class _Donnees:
     ref: np.ndarray  # masque période de référence
     exp: np.ndarray  # masque période d'expérimentation
     methode_dju: str = "moyenne"
-    #: Températures horaires du jour civil (jours × 25, NaN complète), méthode « horaire ».
+    #: Températures horaires du jour civil (jours × 25, NaN complète), méthode « horaire », ou
+    #: profil reconstitué à partir de TN et TX (jours × 24), méthode « profil ».
     t_horaire: np.ndarray | None = None
     _cache: dict = field(default_factory=dict)
 
@@ -161,7 +166,7 @@ def _degres_heures(d: _Donnees, t: float, chauffage: bool) -> np.ndarray:
 
 
 def _degres_jours_chauffage(d: _Donnees, t: float) -> np.ndarray:
-    if d.methode_dju == "horaire":
+    if d.t_horaire is not None:  # « horaire » ou « profil » : degrés-heures
         return _degres_heures(d, t, True)
     if d.methode_dju == "costic":
         return _dju(d.tn, d.tx, base=t, methode="costic").to_numpy()
@@ -169,7 +174,7 @@ def _degres_jours_chauffage(d: _Donnees, t: float) -> np.ndarray:
 
 
 def _degres_jours_refroidissement(d: _Donnees, t: float) -> np.ndarray:
-    if d.methode_dju == "horaire":
+    if d.t_horaire is not None:
         return _degres_heures(d, t, False)
     return np.maximum(0.0, d.tmoy - t)
 
@@ -554,9 +559,12 @@ def _preparer(meteo: pd.DataFrame, calendrier: pd.DataFrame | None, r0, r1, e0, 
     t_horaire = None
     if methode_dju == "horaire":
         t_horaire = _matrice_horaire(temperatures_horaires, dates)
+    elif methode_dju == "profil":
+        # Profil horaire reconstitué à partir de TN et TX (minimale à l'aube, maximale l'après-midi).
+        t_horaire = _profil_diurne(tn, tx)
     elif methode_dju not in ("moyenne", "costic"):
         raise ErreurDonnees("paramètres", f"méthode de degrés-jours inconnue : « {methode_dju} ».",
-                            attendu="moyenne, costic ou horaire")
+                            attendu="moyenne, costic, profil ou horaire")
     return _Donnees(dates, tmoy, tn, tx, occupation, ref, exp, methode_dju, t_horaire)
 
 
@@ -833,9 +841,12 @@ def reference_energetique(
     temperature_base_chauffage : None = recherche de 10 à 22 °C ; un nombre = fixée (18 pour les
         DJU classiques) ; False = pas de terme de chauffage.
     temperature_base_refroidissement, rechercher_refroidissement : idem pour le refroidissement.
-    methode_dju : « moyenne » (``max(0, T - Tmoy)``), « costic » (DJU COSTIC à partir de TN, TX)
-        ou « horaire » (degrés-heures : moyenne sur les heures du jour de ``max(0, T - T_h)``) ;
-        par défaut « horaire » si ``temperatures_horaires`` est fournie, sinon « moyenne ».
+    methode_dju : « moyenne » (``max(0, T - Tmoy)``), « costic » (DJU COSTIC à partir de TN, TX),
+        « profil » (degrés-heures d'un profil horaire reconstitué à partir de TN et TX, minimale à
+        l'aube, maximale l'après-midi : :func:`eprouvette.domaines.energie.profil_diurne` ; c'est
+        le choix des pilotes dont le fichier météo a TN et TX) ou « horaire » (degrés-heures :
+        moyenne sur les heures du jour de ``max(0, T - T_h)``) ; par défaut « horaire » si
+        ``temperatures_horaires`` est fournie, sinon « moyenne ».
     temperatures_horaires : températures horaires (°C) indexées par instant en heure locale
         (ou avec fuseau : le jour civil est celui de ce fuseau), facultatives. Un jour qui en a
         moins de 12 est traité comme un jour sans météo.
@@ -1007,6 +1018,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         "jours_reference": int(est_e.masque_ref.sum()),
         "jours_experimentation": int(est_e.masque_exp.sum()),
         "jours_sans_meteo": jours_sans_meteo,
+        "methode_dju": methode_dju,
         "candidats": pd.DataFrame(essais),
         "choix_agregation": "somme journalière par groupe ; jour manquant si un site manque",
         "effet_groupe_experimental": est_e.effet,
