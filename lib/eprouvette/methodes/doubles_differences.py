@@ -3,35 +3,71 @@
 - :func:`doubles_differences_moyennes` : le tableau 2 × 2 des moyennes par cellule.
 - :func:`doubles_differences` : la même chose par régression ``y ~ traite + apres + traite:apres``
   (+ covariables), erreurs classiques ou regroupées (« clusterisées ») par site.
-- :func:`effets_fixes_bidirectionnels` : panel de sites × périodes, effets fixes site et période,
-  erreurs regroupées par site ; bootstrap sauvage par grappes (poids de Rademacher ou de Webb)
-  quand il y a peu de sites.
+- :func:`effets_fixes_bidirectionnels` : panel de sites × périodes, effets fixes site et période.
 - :func:`etude_evenementielle` : coefficients avant / après le début (leads / lags) et test joint
   de l'absence de tendance préalable.
 
 L'hypothèse centrale, jamais démontrable, est celle des tendances parallèles : sans
 l'expérimentation, l'écart entre sites expérimentés et témoins serait resté le même.
+
+Incertitude : d'où elle vient selon le nombre de sites
+------------------------------------------------------
+Les erreurs regroupées par site ne valent que s'il y a assez de sites **de chaque côté** : avec un
+ou deux sites expérimentés, elles ne voient que la variabilité des témoins et sont beaucoup trop
+petites, et le bootstrap sauvage par grappes échoue aussi (MacKinnon et Webb, 2017). Le plan
+d'inférence est donc choisi ainsi (:func:`choisir_inference`) :
+
+1. au moins 10 sites expérimentés et 10 témoins : erreurs regroupées par site (Student à G − 1 ddl),
+   bootstrap sauvage par grappes sous 30 sites ;
+2. sinon, si l'on peut tirer au moins 19 placebos dans l'espace (chaque témoin, ou chaque
+   combinaison d'autant de témoins qu'il y a de sites expérimentés, traité comme s'il avait été
+   expérimenté) : inférence par permutation (Abadie et al., 2010 ; Conley et Taber, 2011) ;
+3. sinon, si le panel est long (au moins 30 périodes avant et 10 après) : c'est la dimension
+   temporelle qui porte l'incertitude, par la série des écarts (moyenne des expérimentés − moyenne
+   des témoins) et son autocorrélation AR(1) (Bertrand, Duflo et Mullainathan, 2004) ;
+4. sinon, si chaque groupe compte au moins 4 sites : bootstrap sauvage par grappes (poids de Webb) ;
+5. sinon : l'incertitude est indéterminée (:func:`~eprouvette.methodes.base.incertitude_indeterminee`),
+   et l'effet ne peut jamais être tenu pour établi.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from scipy import sparse, stats
+from scipy import signal, sparse, stats
 
 from .. import config
-from .base import ResultatImpact, Verification
-from .serie_interrompue import _fr, _phrase_resume
+from .base import (
+    ResultatImpact,
+    Verification,
+    incertitude_est_valide,
+    incertitude_indeterminee,
+    intervalle_relatif,
+)
+from .serie_interrompue import _fr, _phrase_resume, prais_winsten, rho_ar1_reml
 
 METHODE = "doubles_differences"
 LIBELLE = "Doubles différences avec sites témoins"
 #: En dessous de ce nombre de grappes (sites), les erreurs regroupées sont peu fiables.
 GRAPPES_MINIMUM = 30
+#: Sites expérimentés et sites témoins nécessaires, chacun, pour des erreurs regroupées par site.
+GRAPPES_PAR_GROUPE_MINIMUM = 10
+#: Sites par groupe sous lesquels le bootstrap sauvage par grappes n'est plus tenté.
+BOOTSTRAP_PAR_GROUPE_MINIMUM = 4
+#: Placebos dans l'espace nécessaires pour qu'une p-valeur de rang puisse descendre à 5 %.
+PLACEBOS_MINIMUM = 19
+#: Au-delà, les combinaisons de témoins sont tirées au hasard (graine fixée).
+PLACEBOS_MAXIMUM = 999
+#: Périodes avant / après nécessaires pour tirer l'incertitude de la dimension temporelle.
+PERIODES_AVANT_MINIMUM = 30
+PERIODES_APRES_MINIMUM = 10
+
+Inference = Literal["auto", "regroupees", "bootstrap", "permutation", "temporelle"]
 
 LIMITES = [
     "Repose sur l'hypothèse de tendances parallèles : sans l'expérimentation, sites expérimentés et "
@@ -42,6 +78,221 @@ LIMITES = [
     "Si les sites ont été choisis parce qu'ils allaient mal (ou bien), un retour à la moyenne peut "
     "imiter un effet.",
 ]
+
+
+def _sites(n: int, nom: str = "site") -> str:
+    return f"{n} {nom}{'s' if n > 1 else ''}"
+
+
+def _groupes(g1: int, g0: int) -> str:
+    return f"{g1} site{'s' if g1 > 1 else ''} expérimenté{'s' if g1 > 1 else ''} et {_sites(g0, 'témoin')}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Choix du plan d'inférence
+# ---------------------------------------------------------------------------------------------
+
+
+def nombre_placebos_possibles(g1: int, g0: int) -> int:
+    """Nombre de placebos dans l'espace : combinaisons de ``g1`` témoins parmi ``g0``."""
+    if g1 < 1 or g0 <= g1:
+        return 0
+    return math.comb(g0, g1)
+
+
+def choisir_inference(g1: int, g0: int, n_avant: int = 0, n_apres: int = 0, *,
+                      temps_disponible: bool = True) -> str:
+    """Plan d'inférence selon le nombre de sites expérimentés ``g1``, de témoins ``g0`` et de périodes.
+
+    Renvoie « regroupees », « permutation », « temporelle », « bootstrap » ou « indeterminee »
+    (ordre de préférence expliqué dans la documentation du module).
+    """
+    if g1 >= GRAPPES_PAR_GROUPE_MINIMUM and g0 >= GRAPPES_PAR_GROUPE_MINIMUM:
+        return "regroupees"
+    if nombre_placebos_possibles(g1, g0) >= PLACEBOS_MINIMUM:
+        return "permutation"
+    if temps_disponible and n_avant >= PERIODES_AVANT_MINIMUM and n_apres >= PERIODES_APRES_MINIMUM:
+        return "temporelle"
+    if min(g1, g0) >= BOOTSTRAP_PAR_GROUPE_MINIMUM:
+        return "bootstrap"
+    return "indeterminee"
+
+
+def _raison_indeterminee(g1: int, g0: int, n_avant: int | None, n_apres: int | None) -> str:
+    raison = (f"avec {_groupes(g1, g0)}, il y a trop peu de sites pour mesurer le hasard d'un site à "
+              f"l'autre (il faudrait au moins {GRAPPES_PAR_GROUPE_MINIMUM} sites de chaque côté, ou au moins "
+              f"{PLACEBOS_MINIMUM} témoins pour des placebos dans l'espace)")
+    if n_avant is None:
+        raison += (", et ce tableau avant / après sans dates ne permet pas de s'appuyer sur la durée : "
+                   "fournir les mesures par période (panel sites × périodes)")
+    else:
+        raison += (f", et trop peu de périodes ({n_avant} avant, {n_apres} pendant) pour s'appuyer sur la "
+                   f"durée (il en faudrait au moins {PERIODES_AVANT_MINIMUM} avant et {PERIODES_APRES_MINIMUM} "
+                   "pendant, par exemple des mesures quotidiennes ou hebdomadaires)")
+    return raison
+
+
+def _combinaisons(g0: int, g1: int, maximum: int, graine: int) -> np.ndarray:
+    """Toutes les combinaisons de ``g1`` témoins parmi ``g0`` si elles sont au plus ``maximum``, sinon
+    ``maximum`` combinaisons tirées au hasard (graine fixée). Tableau (P, g1) d'indices de témoins."""
+    total = nombre_placebos_possibles(g1, g0)
+    if total <= maximum:
+        return np.array(list(itertools.combinations(range(g0), g1)), dtype=int).reshape(-1, g1)
+    rng = np.random.default_rng(graine)
+    return np.sort(np.argsort(rng.random((maximum, g0)), axis=1)[:, :g1], axis=1)
+
+
+@dataclass
+class _Inference:
+    """Incertitude de l'effet selon le plan retenu."""
+
+    regime: str
+    effet: float
+    se: float
+    bas: float
+    haut: float
+    p: float
+    ddl: float
+    verification: Verification
+    details: dict = field(default_factory=dict)
+    raison_indeterminee: str | None = None
+
+
+def _inference_placebos(effet: float, placebos: np.ndarray, niveau: float, g1: int, g0: int,
+                        total: int) -> _Inference:
+    """p-valeur de rang de |effet| parmi les |effets placebo| ; intervalle effet ± q, q quantile
+    ``niveau`` des |effets placebo| (inversion exacte du test de rang sous un effet constant : les
+    placebos, estimés sans les vrais sites expérimentés, ne dépendent pas de l'effet)."""
+    placebos = np.asarray(placebos, float)
+    placebos = placebos[np.isfinite(placebos)]
+    P = len(placebos)
+    absolus = np.sort(np.abs(placebos))
+    k = int(math.ceil(niveau * (P + 1)))
+    if P < PLACEBOS_MINIMUM or k > P:
+        q = float("nan")
+    else:
+        q = float(absolus[k - 1])
+    p = float((1 + np.sum(absolus >= abs(effet) - 1e-12 * max(abs(effet), 1.0))) / (P + 1)) if P else float("nan")
+    se = float(np.std(placebos, ddof=1)) if P > 1 else float("nan")
+    bas, haut = effet - q, effet + q
+    tirage = "toutes les combinaisons" if P == total else f"{P} combinaisons tirées au hasard parmi {total}"
+    quoi = "chaque témoin" if g1 == 1 else f"chaque groupe de {g1} témoins ({tirage})"
+    phrase = (
+        f"{_groupes(g1, g0)} : avec si peu de sites expérimentés, les erreurs types regroupées par site "
+        f"seraient bien trop petites (et le bootstrap sauvage échoue aussi, MacKinnon et Webb, 2017). "
+        f"L'incertitude vient donc de {P} placebos dans l'espace : {quoi} est traité comme s'il avait été "
+        f"expérimenté, sans les vrais sites expérimentés ; la p-valeur est le rang de l'effet parmi ces "
+        f"faux effets (p = {_fr(p, 3)}) et l'intervalle en vient (Conley et Taber, 2011). Cela suppose que "
+        "les sites expérimentés, sans l'expérimentation, auraient varié comme les témoins."
+    )
+    return _Inference(
+        "permutation", effet, se, bas, haut, p, float(P), Verification("nombre_grappes", "attention", phrase,
+                                                                       float(min(g1, g0))),
+        {"inference": "permutation", "n_placebos": P, "n_placebos_possibles": total,
+         "effets_placebo": placebos, "quantile_placebo": q, "dispersion_placebos": se,
+         "inference_phrase": phrase},
+        None if math.isfinite(q) and q > 0 else
+        "les placebos dans l'espace donnent tous le même effet : leur dispersion ne mesure aucun hasard",
+    )
+
+
+def _quad_ar1(a: np.ndarray, b: np.ndarray, rho: float) -> float:
+    """Σ_i Σ_j a_i b_j ρ^|i−j| en O(n) (filtre récursif)."""
+    ha = signal.lfilter([0.0, rho], [1.0, -rho], a)
+    hb = signal.lfilter([0.0, rho], [1.0, -rho], b)
+    return float(a @ b + a @ hb + b @ ha)
+
+
+@dataclass
+class EcartAR1:
+    """Saut de niveau de la série des écarts, erreurs AR(1)."""
+
+    effet: float
+    erreur_type: float
+    ddl: float
+    p_valeur: float
+    ic_bas: float
+    ic_haut: float
+    rho: float
+    sigma: float
+    n: int
+
+
+def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = config.NIVEAU_CONFIANCE) -> EcartAR1:
+    """Régression ``écart_t = a + τ · exposition_t + u_t`` par moindres carrés, u AR(1).
+
+    ``exposition_t`` est la part des sites expérimentés actifs à la période t (0 avant, 1 pendant
+    pour un début commun) : τ est alors exactement l'estimateur des doubles différences d'un panel
+    équilibré. Variance exacte de τ̂ sous AR(1) : σ² c'R(ρ)c (c : poids des moindres carrés) ; ρ par
+    vraisemblance restreinte (REML) ; σ² corrigé de l'autocorrélation des résidus
+    (E[e'e] = σ² tr(M R)) ; Student à n(1 − ρ)/(1 + ρ) − 2 ddl (nombre « effectif » de périodes).
+    Même principe que l'écart des moyennes AR(1) du domaine eau.
+    """
+    d = np.asarray(ecart, float)
+    x = np.asarray(exposition, float)
+    n = len(d)
+    X = np.column_stack([np.ones(n), x])
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if n < 4 or sxx <= 0:
+        nan = float("nan")
+        return EcartAR1(nan, nan, nan, nan, nan, nan, nan, nan, n)
+    tau = float(xc @ d / sxx)
+    a = float(d.mean() - tau * x.mean())
+    e = d - a - tau * x
+    rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
+    c = xc / sxx
+    # tr(M R) = n − tr((X'X)⁻¹ X'RX)
+    XtX_inv = np.linalg.inv(X.T @ X)
+    XRX = np.array([[_quad_ar1(X[:, i], X[:, j], rho) for j in range(2)] for i in range(2)])
+    tr_mr = n - float(np.trace(XtX_inv @ XRX))
+    sigma2 = float(e @ e) / max(tr_mr, 1.0)
+    var = sigma2 * _quad_ar1(c, c, rho)
+    se = math.sqrt(var) if var > 0 else 0.0
+    ddl = max(2.0, n * (1 - rho) / (1 + rho) - 2)
+    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
+    p = float(2 * stats.t.sf(abs(tau / se), ddl)) if se > 0 else float("nan")
+    return EcartAR1(tau, se, ddl, p, tau - crit * se, tau + crit * se, rho, math.sqrt(sigma2), n)
+
+
+def derive_prealable_ar1(ecart_avant: np.ndarray) -> tuple[float, float, float]:
+    """Pente de la série des écarts avant le début (moindres carrés généralisés AR(1), Prais-Winsten).
+
+    Renvoie (dérive sur toute la période d'avant, p-valeur, ρ).
+    """
+    d = np.asarray(ecart_avant, float)
+    n = len(d)
+    t = np.arange(n, dtype=float)
+    X = np.column_stack([np.ones(n), (t - t.mean()) / n])
+    rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
+    Xs, ys = prais_winsten(X, rho), prais_winsten(d, rho)
+    beta, *_ = np.linalg.lstsq(Xs, ys, rcond=None)
+    e = ys - Xs @ beta
+    s2 = float(e @ e) / (n - 2)
+    se = math.sqrt(s2 * np.linalg.inv(Xs.T @ Xs)[1, 1])
+    p = float(2 * stats.t.sf(abs(beta[1] / se), n - 2)) if se > 0 else float("nan")
+    return float(beta[1]), p, rho
+
+
+def _inference_temporelle(ecart: np.ndarray, exposition: np.ndarray, niveau: float, g1: int, g0: int,
+                          n_avant: int, n_apres: int) -> _Inference:
+    s = saut_ecart_ar1(ecart, exposition, niveau)
+    phrase = (
+        f"{_groupes(g1, g0)} : trop peu de sites pour mesurer le hasard d'un site à l'autre (erreurs "
+        f"regroupées ou bootstrap sauvage seraient trompeurs, MacKinnon et Webb, 2017). C'est la durée qui "
+        f"porte l'incertitude : la série des écarts (moyenne des sites expérimentés − moyenne des témoins) "
+        f"sur {n_avant} périodes avant et {n_apres} pendant, avec son autocorrélation (AR(1), ρ = "
+        f"{_fr(s.rho, 2)} ; Bertrand, Duflo et Mullainathan, 2004). Cela suppose que cet écart ne bouge, "
+        "hors expérimentation, que par des fluctuations passagères."
+    )
+    return _Inference(
+        "temporelle", s.effet, s.erreur_type, s.ic_bas, s.ic_haut, s.p_valeur, s.ddl,
+        Verification("nombre_grappes", "attention", phrase, float(min(g1, g0))),
+        {"inference": "temporelle", "rho_ecart": s.rho, "sigma_ecart": s.sigma, "n_periodes_ecart": s.n,
+         "inference_phrase": phrase},
+        None if incertitude_est_valide(s.effet, s.ic_bas, s.ic_haut, s.erreur_type) else
+        "la série des écarts entre sites expérimentés et témoins ne varie pas d'une période à l'autre",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,11 +314,12 @@ def doubles_differences_moyennes(
 
     L'erreur type suppose les quatre cellules indépendantes (observations différentes) ; pour des
     mêmes sites mesurés deux fois, préférer :func:`doubles_differences` avec ``colonne_grappe``.
+    Une cellule d'une seule observation ne dit rien du hasard : l'incertitude est alors indéterminée.
     """
     _verifier_colonnes(donnees, [colonne_valeur, colonne_traite, colonne_apres])
     d = donnees[[colonne_valeur, colonne_traite, colonne_apres]].dropna()
     g = d.groupby([colonne_traite, colonne_apres])[colonne_valeur]
-    cellules = pd.DataFrame({"moyenne": g.mean(), "erreur_type": g.sem(), "n": g.size()})
+    cellules = pd.DataFrame({"moyenne": g.mean(), "erreur_type": g.std(ddof=1) / np.sqrt(g.size()), "n": g.size()})
     if len(cellules) != 4:
         raise ValueError("Il faut des observations dans les quatre cellules (témoins/expérimentés × avant/après).")
     m = cellules["moyenne"]
@@ -75,12 +327,12 @@ def doubles_differences_moyennes(
     se = float(np.sqrt((cellules["erreur_type"] ** 2).sum()))
     z = stats.norm.ppf(0.5 + niveau / 2)
     bas, haut = effet - z * se, effet + z * se
-    p = float(2 * stats.norm.sf(abs(effet / se)))
+    p = float(2 * stats.norm.sf(abs(effet / se))) if math.isfinite(se) and se > 0 else float("nan")
     contre = float(m[(1, 0)] + (m[(0, 1)] - m[(0, 0)]))
-    rel = effet / contre if contre > 0 else None
+    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, float(m[(1, 1)]))
     tableau = cellules.reset_index().rename(columns={colonne_traite: "traite", colonne_apres: "apres"})
     indicateur = indicateur or colonne_valeur
-    return ResultatImpact(
+    r = ResultatImpact(
         methode=METHODE,
         libelle_methode=LIBELLE + " (moyennes de cellule)",
         indicateur=indicateur,
@@ -90,8 +342,8 @@ def doubles_differences_moyennes(
         ic_haut=haut,
         p_valeur=p,
         effet_relatif=rel,
-        ic_relatif_bas=bas / contre if rel is not None else None,
-        ic_relatif_haut=haut / contre if rel is not None else None,
+        ic_relatif_bas=rel_bas,
+        ic_relatif_haut=rel_haut,
         erreur_type=se,
         contrefactuel=pd.DataFrame(
             {
@@ -115,8 +367,16 @@ def doubles_differences_moyennes(
         justification="Des sites témoins et une période d'avant sont disponibles : on compare l'évolution "
         "des sites expérimentés à celle des témoins.",
         limites=list(LIMITES),
-        details={"cellules": tableau},
+        details={"cellules": tableau, "inference": "cellules independantes"},
     )
+    if int(cellules["n"].min()) < 2:
+        return incertitude_indeterminee(
+            r, "au moins une des quatre cellules (témoins / expérimentés × avant / après) ne contient qu'une "
+               "seule valeur : une moyenne seule ne dit rien de la variabilité, donc du hasard")
+    if not r.incertitude_valide:
+        return incertitude_indeterminee(
+            r, "les valeurs de chaque cellule sont identiques : leur dispersion nulle ne mesure aucun hasard")
+    return r
 
 
 def doubles_differences(
@@ -132,13 +392,17 @@ def doubles_differences(
     bootstrap: bool | Literal["auto"] = "auto",
     n_bootstrap: int = 999,
     graine: int = 0,
+    inference: Inference = "auto",
+    n_placebos: int = PLACEBOS_MAXIMUM,
     niveau: float = config.NIVEAU_CONFIANCE,
 ) -> ResultatImpact:
     """Doubles différences par régression ``valeur ~ traite + apres + traite:apres (+ covariables)``.
 
-    Sans ``colonne_grappe`` : erreurs classiques des moindres carrés. Avec : erreurs regroupées par
-    grappe (site), valeurs critiques de Student à G − 1 ddl, et bootstrap sauvage par grappes si
-    moins de 30 grappes (``bootstrap="auto"``).
+    Sans ``colonne_grappe`` : erreurs classiques des moindres carrés. Avec : le plan d'inférence
+    dépend du nombre de grappes expérimentées et témoins (:func:`choisir_inference`, sans la
+    dimension temporelle que ce tableau avant / après n'a pas) : erreurs regroupées (bootstrap
+    sauvage sous 30 grappes), placebos dans l'espace, ou incertitude indéterminée.
+    ``details["inference"]`` dit lequel.
     """
     cols = [colonne_valeur, colonne_traite, colonne_apres, *covariables] + ([colonne_grappe] if colonne_grappe else [])
     _verifier_colonnes(donnees, cols)
@@ -146,30 +410,87 @@ def doubles_differences(
     y = d[colonne_valeur].to_numpy(float)
     tr = d[colonne_traite].to_numpy(float)
     ap = d[colonne_apres].to_numpy(float)
-    C = [np.ones(len(d)), tr, ap] + [d[c].to_numpy(float) for c in covariables]
-    X = np.column_stack([tr * ap] + C)
+
+    def matrice(tr_: np.ndarray, d_: pd.DataFrame, ap_: np.ndarray) -> np.ndarray:
+        C = [np.ones(len(d_)), tr_, ap_] + [d_[c].to_numpy(float) for c in covariables]
+        return np.column_stack([tr_ * ap_] + C)
+
+    X = matrice(tr, d, ap)
     noms = ["traite:apres", "constante", "traite", "apres", *covariables]
-    grappes = d[colonne_grappe].to_numpy() if colonne_grappe else None
-    est = _estimer(y, X, grappes, niveau, bootstrap, n_bootstrap, graine, absorbeur=None, k_absorbe=0)
-    est.tableau.insert(0, "terme", noms)
+    n, k = X.shape
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ beta
+    details: dict = {}
+    raison = None
+    if colonne_grappe is None:
+        ddl = n - k
+        V = (float(e @ e) / ddl) * np.linalg.pinv(X.T @ X) if ddl > 0 else np.full((k, k), np.nan)
+        details["erreurs"] = "classiques"
+        details["inference"] = "classique"
+        verifs = [Verification(
+            "erreurs_independantes", "attention",
+            "Erreurs types classiques : elles supposent des observations indépendantes ; si les mêmes "
+            "sites sont mesurés plusieurs fois, regrouper par site (colonne_grappe).")]
+        if ddl <= 0:
+            raison = (f"{n} observations pour {k} paramètres (par exemple un tableau 2 × 2 de quatre moyennes) : "
+                      "il ne reste aucune variabilité pour mesurer le hasard")
+        tableau, effet, se, bas, haut, p = _tableau(beta, V, max(ddl, 0), niveau)
+    else:
+        codes = pd.factorize(d[colonne_grappe], sort=True)[0]
+        n_g = int(codes.max()) + 1 if n else 0
+        traite_g = np.zeros(n_g)
+        np.maximum.at(traite_g, codes, tr)
+        g1, g0 = int((traite_g > 0).sum()), int((traite_g == 0).sum())
+        constant = bool(np.all(tr == traite_g[codes]))
+        V = _cov_grappes(X, e, codes, n_g, k)
+        ddl = n_g - 1
+        tableau, effet, se, bas, haut, p = _tableau(beta, V, ddl, niveau)
+        details.update({"erreurs": f"regroupées par site ({n_g} grappes)", "n_grappes": n_g,
+                        "n_grappes_experimentees": g1, "n_grappes_temoins": g0})
+        regime = inference if inference != "auto" else (
+            choisir_inference(g1, g0, temps_disponible=False) if constant
+            else ("regroupees" if n_g >= GRAPPES_PAR_GROUPE_MINIMUM else "indeterminee"))
+        if regime == "temporelle":
+            regime = "indeterminee"
+        if regime == "permutation" and nombre_placebos_possibles(g1, g0) < PLACEBOS_MINIMUM:
+            regime = "indeterminee"
+        if regime in ("regroupees", "bootstrap"):
+            inf = _inference_regroupee(
+                y, X, codes, n_g, g1, g0, effet, se, bas, haut, p, niveau,
+                bootstrap=True if regime == "bootstrap" else bootstrap, n_bootstrap=n_bootstrap, graine=graine,
+                absorbeur=None, k_absorbe=0, force=regime == "bootstrap")
+        elif regime == "permutation":
+            inf = _placebos_regression(y, d, codes, traite_g, ap, matrice, effet, niveau, g1, g0,
+                                       n_placebos, graine)
+        else:
+            raison = _raison_indeterminee(g1, g0, None, None)
+            inf = _Inference("indeterminee", effet, float("nan"), float("nan"), float("nan"), float("nan"),
+                             float("nan"), Verification("nombre_grappes", "echec", "Incertitude indéterminée : "
+                                                        + raison + ".", float(min(g1, g0))),
+                             {"inference": "indeterminee"}, raison)
+        effet, se, bas, haut, p = inf.effet, inf.se, inf.bas, inf.haut, inf.p
+        details.update(inf.details)
+        verifs = [inf.verification]
+        raison = raison or inf.raison_indeterminee
+    tableau.insert(0, "terme", noms)
     indicateur = indicateur or colonne_valeur
     moyennes = d.groupby([colonne_traite, colonne_apres])[colonne_valeur].mean()
-    contre_t = float(moyennes.get((1, 1), np.nan) - est.effet)
-    rel = est.effet / contre_t if contre_t > 0 else None
-    verifs = est.verifications
-    return ResultatImpact(
+    observe_t = float(moyennes.get((1, 1), np.nan))
+    contre_t = observe_t - effet
+    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, observe_t)
+    r = ResultatImpact(
         methode=METHODE,
         libelle_methode=LIBELLE,
         indicateur=indicateur,
         unite=unite,
-        effet=est.effet,
-        ic_bas=est.bas,
-        ic_haut=est.haut,
-        p_valeur=est.p,
+        effet=effet,
+        ic_bas=bas,
+        ic_haut=haut,
+        p_valeur=p,
         effet_relatif=rel,
-        ic_relatif_bas=est.bas / contre_t if rel is not None else None,
-        ic_relatif_haut=est.haut / contre_t if rel is not None else None,
-        erreur_type=est.se,
+        ic_relatif_bas=rel_bas,
+        ic_relatif_haut=rel_haut,
+        erreur_type=se,
         contrefactuel=pd.DataFrame(
             {
                 "date": ["avant", "apres"],
@@ -179,15 +500,55 @@ def doubles_differences(
         ),
         verifications=verifs,
         resume=_phrase_resume(
-            indicateur, unite, est.effet, est.bas, est.haut, rel,
+            indicateur, unite, effet, bas, haut, rel,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période",
         ),
         justification="Des sites témoins et une période d'avant sont disponibles : on compare l'évolution "
         "des sites expérimentés à celle des témoins, ce qui retire les chocs communs (météo, saison, "
         "conjoncture).",
         limites=list(LIMITES),
-        details={"coefficients": est.tableau, "n_observations": len(d), **est.details},
+        details={"coefficients": tableau, "n_observations": len(d), "ddl": ddl, **details},
     )
+    return _finaliser(r, raison)
+
+
+def _finaliser(r: ResultatImpact, raison: str | None) -> ResultatImpact:
+    """Incertitude indéterminée si le plan ne peut pas en donner, ou si elle est dégénérée."""
+    if raison is None and not r.incertitude_valide:
+        raison = ("le calcul de l'incertitude est dégénéré (erreur type nulle, infinie ou intervalle réduit à "
+                  "un point), ce qui arrive avec trop peu de sites ou de périodes")
+    if raison is not None:
+        incertitude_indeterminee(r, raison)
+    return r
+
+
+def _tableau(beta: np.ndarray, V: np.ndarray, ddl: float, niveau: float):
+    se_all = np.sqrt(np.clip(np.diag(V), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crit = stats.t.ppf(0.5 + niveau / 2, ddl) if ddl > 0 else float("nan")
+        tstat = beta / np.where(se_all > 0, se_all, np.nan)
+        pv = 2 * stats.t.sf(np.abs(tstat), ddl) if ddl > 0 else np.full(len(beta), np.nan)
+    tableau = pd.DataFrame({
+        "coefficient": beta, "erreur_type": se_all, "statistique": tstat, "p_valeur": pv,
+        "ic_bas": beta - crit * se_all, "ic_haut": beta + crit * se_all,
+    })
+    effet, se = float(beta[0]), float(se_all[0])
+    return tableau, effet, se, effet - crit * se, effet + crit * se, float(pv[0])
+
+
+def _placebos_regression(y, d, codes, traite_g, ap, matrice, effet, niveau, g1, g0, n_placebos, graine):
+    """Placebos dans l'espace pour la régression 2 × 2 : chaque combinaison de g1 grappes témoins est
+    déclarée expérimentée, sur les seules grappes témoins."""
+    temoins = np.flatnonzero(traite_g == 0)
+    garde = traite_g[codes] == 0
+    y_c, d_c, ap_c = y[garde], d.loc[garde].reset_index(drop=True), ap[garde]
+    pos = np.searchsorted(temoins, codes[garde])  # indice de témoin de chaque ligne
+    combos = _combinaisons(g0, g1, n_placebos, graine)
+    effets = np.empty(len(combos))
+    for i, c in enumerate(combos):
+        tr_p = np.isin(pos, c).astype(float)
+        effets[i] = np.linalg.lstsq(matrice(tr_p, d_c, ap_c), y_c, rcond=None)[0][0]
+    return _inference_placebos(effet, effets, niveau, g1, g0, nombre_placebos_possibles(g1, g0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,34 +574,31 @@ class _Absorbeur:
         vecteur = A.ndim == 1
         if vecteur:
             A = A[:, None]
-        echelle = max(float(np.abs(A).max()), 1.0)
+        echelle = max(float(np.abs(A).max()) if A.size else 1.0, 1.0)
         for _ in range(maxiter):
             delta = 0.0
             for m, inv in self.mats:
                 moy = (m.T @ A) * inv[:, None]
                 corr = m @ moy
                 A -= corr
-                delta = max(delta, float(np.abs(corr).max()))
+                delta = max(delta, float(np.abs(corr).max()) if corr.size else 0.0)
             if delta < tol * echelle:
                 break
         return A[:, 0] if vecteur else A
 
-
-@dataclass
-class _Estimation:
-    effet: float
-    se: float
-    bas: float
-    haut: float
-    p: float
-    tableau: pd.DataFrame
-    verifications: list[Verification] = field(default_factory=list)
-    details: dict = field(default_factory=dict)
+    def par_blocs(self, A: np.ndarray, taille: int = 2_000_000) -> np.ndarray:
+        """Même chose, colonne par paquets (mémoire bornée)."""
+        n, m = A.shape
+        pas = max(1, taille // max(n, 1))
+        return np.hstack([self(A[:, i:i + pas]) for i in range(0, m, pas)]) if m else A.astype(float)
 
 
 def _cov_grappes(Xt: np.ndarray, e: np.ndarray, codes: np.ndarray, n_g: int, k_total: int) -> np.ndarray:
+    """Variance regroupée (CR1). NaN si moins de deux grappes ou aucun degré de liberté résiduel."""
     n = len(e)
-    pinv = np.linalg.inv(Xt.T @ Xt)
+    if n_g < 2 or n - k_total <= 0:
+        return np.full((Xt.shape[1], Xt.shape[1]), np.nan)
+    pinv = np.linalg.pinv(Xt.T @ Xt)
     scores = np.zeros((n_g, Xt.shape[1]))
     np.add.at(scores, codes, Xt * e[:, None])
     meat = scores.T @ scores
@@ -274,7 +632,8 @@ def bootstrap_sauvage_grappes(
 
     Renvoie la p-valeur bootstrap du t de Student regroupé et un intervalle « bootstrap-t »
     (β ± quantile de |t*| × erreur type). ``y`` et ``X`` sont déjà débarrassés des effets fixes
-    si ``absorbeur`` est donné (il sert alors à re-projeter les résidus tirés).
+    si ``absorbeur`` est donné (il sert alors à re-projeter les résidus tirés). Avec très peu de
+    grappes (ou une seule grappe expérimentée), le résultat peut être dégénéré : l'appelant le vérifie.
     """
     n_g = int(codes.max()) + 1
     type_poids = type_poids or ("webb" if n_g < 12 else "rademacher")
@@ -284,7 +643,7 @@ def bootstrap_sauvage_grappes(
     beta = np.linalg.lstsq(X, y, rcond=None)[0]
     e = y - X @ beta
     V = _cov_grappes(X, e, codes, n_g, k_total)
-    se = math.sqrt(V[0, 0])
+    se = math.sqrt(V[0, 0]) if np.isfinite(V[0, 0]) and V[0, 0] > 0 else float("nan")
     t_obs = beta[0] / se
     # Modèle contraint (coefficient 0 nul)
     R = X[:, 1:]
@@ -296,19 +655,24 @@ def bootstrap_sauvage_grappes(
     W = poids_bootstrap(type_poids, n_g, n_bootstrap, rng)
     U = u[:, None] * W[codes]
     if absorbeur is not None:
-        U = absorbeur(U)
-    pinv = np.linalg.inv(X.T @ X)
+        U = absorbeur.par_blocs(U)
+    pinv = np.linalg.pinv(X.T @ X)
     B_star = pinv @ (X.T @ U)  # k × B
     E = U - X @ B_star
     # erreurs types regroupées de la colonne 0, pour chaque tirage
     a = pinv[0] @ X.T  # ligne de (X'X)⁻¹X'
     contrib = np.zeros((n_g, n_bootstrap))
     np.add.at(contrib, codes, a[:, None] * E)
-    facteur = n_g / (n_g - 1) * (n - 1) / (n - k_total)
+    facteur = n_g / (n_g - 1) * (n - 1) / (n - k_total) if n_g > 1 and n > k_total else float("nan")
     se_star = np.sqrt(facteur * (contrib**2).sum(axis=0))
-    t_star = B_star[0] / se_star
-    p = float((1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (n_bootstrap + 1))
-    q = float(np.quantile(np.abs(t_star), niveau))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = B_star[0] / se_star
+    t_star = t_star[np.isfinite(t_star)]
+    if not math.isfinite(t_obs) or len(t_star) < n_bootstrap // 2:
+        p, q = float("nan"), float("nan")
+    else:
+        p = float((1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (len(t_star) + 1))
+        q = float(np.quantile(np.abs(t_star), niveau))
     return {
         "p_valeur": p,
         "ic_bas": float(beta[0] - q * se),
@@ -321,92 +685,58 @@ def bootstrap_sauvage_grappes(
     }
 
 
-def _estimer(y, X, grappes, niveau, bootstrap, n_bootstrap, graine, absorbeur, k_absorbe) -> _Estimation:
-    """Moindres carrés (colonne 0 = l'effet), erreurs classiques ou regroupées, bootstrap éventuel."""
-    n, k = X.shape
-    beta = np.linalg.lstsq(X, y, rcond=None)[0]
-    e = y - X @ beta
-    details: dict = {}
-    verifs: list[Verification] = []
-    if grappes is None:
-        ddl = n - k - k_absorbe
-        s2 = float(e @ e) / ddl
-        V = s2 * np.linalg.inv(X.T @ X)
-        details["erreurs"] = "classiques"
-    else:
-        _, codes = np.unique(grappes, return_inverse=True)
-        n_g = int(codes.max()) + 1
-        if n_g < 2:
-            raise ValueError("Il faut au moins deux grappes (sites) pour des erreurs regroupées.")
-        V = _cov_grappes(X, e, codes, n_g, k + k_absorbe)
-        ddl = n_g - 1
-        details["erreurs"] = f"regroupées par site ({n_g} grappes)"
-        details["n_grappes"] = n_g
-    se_all = np.sqrt(np.clip(np.diag(V), 0, None))
-    crit = stats.t.ppf(0.5 + niveau / 2, ddl)
-    tstat = beta / np.where(se_all > 0, se_all, np.nan)
-    tableau = pd.DataFrame(
-        {
-            "coefficient": beta,
-            "erreur_type": se_all,
-            "statistique": tstat,
-            "p_valeur": 2 * stats.t.sf(np.abs(tstat), ddl),
-            "ic_bas": beta - crit * se_all,
-            "ic_haut": beta + crit * se_all,
-        }
-    )
-    effet, se = float(beta[0]), float(se_all[0])
-    bas, haut = effet - crit * se, effet + crit * se
-    p = float(2 * stats.t.sf(abs(effet / se), ddl)) if se > 0 else float("nan")
-    if grappes is not None:
-        peu = n_g < GRAPPES_MINIMUM
-        faire_bs = bootstrap is True or (bootstrap == "auto" and peu)
+#: Au-delà, un quantile de |t*| vient d'un bootstrap dégénéré (une grappe domine tout), pas des données.
+QUANTILE_T_MAXIMUM = 50.0
+
+
+def _inference_regroupee(y, X, codes, n_g, g1, g0, effet, se, bas, haut, p, niveau, *, bootstrap,
+                         n_bootstrap, graine, absorbeur, k_absorbe, force=False) -> _Inference:
+    """Erreurs regroupées par site (Student à G − 1 ddl), bootstrap sauvage sous 30 grappes."""
+    details: dict = {"inference": "bootstrap" if force else "regroupees"}
+    peu = n_g < GRAPPES_MINIMUM
+    faire_bs = force or bootstrap is True or (bootstrap == "auto" and peu)
+    raison = None
+    if faire_bs:
+        bs = bootstrap_sauvage_grappes(y, X, codes, absorbeur=absorbeur, k_absorbe=k_absorbe,
+                                       n_bootstrap=n_bootstrap, graine=graine, niveau=niveau)
+        details["bootstrap_sauvage"] = bs
+        details["p_valeur_student"] = p
+        details["ic_student"] = (bas, haut)
+        details["inference"] = "bootstrap"
+        p, bas, haut = bs["p_valeur"], bs["ic_bas"], bs["ic_haut"]
+        if not (math.isfinite(bs["quantile_t"]) and bs["quantile_t"] <= QUANTILE_T_MAXIMUM) \
+                or not incertitude_est_valide(effet, bas, haut, se):
+            raison = (f"avec {_groupes(g1, g0)}, le bootstrap sauvage par grappes dégénère (intervalle réduit "
+                      "à un point ou démesuré) : il ne mesure pas le hasard")
+    un_cote = min(g1, g0) < GRAPPES_PAR_GROUPE_MINIMUM
+    if peu or un_cote:
+        phrase = (f"Seulement {n_g} sites (grappes), dont {_groupes(g1, g0)} : les erreurs types regroupées "
+                  f"par site sont peu fiables sans une trentaine de grappes, dont au moins "
+                  f"{GRAPPES_PAR_GROUPE_MINIMUM} de chaque côté, et ont tendance à être trop petites.")
         if faire_bs:
-            bs = bootstrap_sauvage_grappes(
-                y, X, codes, absorbeur=absorbeur, k_absorbe=k_absorbe, n_bootstrap=n_bootstrap,
-                graine=graine, niveau=niveau,
+            phrase += (
+                f" La p-valeur et l'intervalle viennent donc d'un bootstrap sauvage par grappes "
+                f"({details['bootstrap_sauvage']['n_bootstrap']} tirages, poids de "
+                f"{details['bootstrap_sauvage']['poids'].capitalize()}, graine {graine}), acceptable tant que "
+                f"chaque groupe compte au moins {BOOTSTRAP_PAR_GROUPE_MINIMUM} sites (il échoue avec un ou deux "
+                "sites expérimentés, MacKinnon et Webb, 2017)."
             )
-            details["bootstrap_sauvage"] = bs
-            details["p_valeur_student"] = p
-            details["ic_student"] = (bas, haut)
-            p, bas, haut = bs["p_valeur"], bs["ic_bas"], bs["ic_haut"]
-        if peu:
-            phrase = (
-                f"Seulement {n_g} sites (grappes) : les erreurs types regroupées par site sont peu fiables "
-                f"sous une trentaine de grappes et ont tendance à être trop petites."
-            )
-            if faire_bs:
-                phrase += (
-                    f" La p-valeur et l'intervalle viennent donc d'un bootstrap sauvage par grappes "
-                    f"({details['bootstrap_sauvage']['n_bootstrap']} tirages, poids de "
-                    f"{details['bootstrap_sauvage']['poids'].capitalize()}, graine {graine})."
-                )
-            else:
-                phrase += " Envisager un bootstrap sauvage par grappes."
-            statut = "echec" if n_g < 6 else "attention"
-            if n_g < 6:
-                phrase += " Avec moins de 6 sites, aucune méthode ne donne d'inférence fiable."
-            verifs.append(Verification("nombre_grappes", statut, phrase, float(n_g)))
         else:
-            verifs.append(
-                Verification(
-                    "nombre_grappes",
-                    "reussie",
-                    f"{n_g} sites (grappes) : assez pour des erreurs types regroupées par site.",
-                    float(n_g),
-                )
-            )
+            phrase += " Envisager un bootstrap sauvage par grappes."
+        statut = "echec" if raison or min(g1, g0) < BOOTSTRAP_PAR_GROUPE_MINIMUM else "attention"
+        verif = Verification("nombre_grappes", statut, phrase, float(min(g1, g0)))
     else:
-        verifs.append(
-            Verification(
-                "erreurs_independantes",
-                "attention",
-                "Erreurs types classiques : elles supposent des observations indépendantes ; si les mêmes "
-                "sites sont mesurés plusieurs fois, regrouper par site (colonne_grappe).",
-            )
-        )
-    details["ddl"] = ddl
-    return _Estimation(effet, se, bas, haut, p, tableau, verifs, details)
+        verif = Verification(
+            "nombre_grappes", "reussie",
+            f"{n_g} sites (grappes), dont {_groupes(g1, g0)} : assez de part et d'autre pour des erreurs types "
+            "regroupées par site.", float(min(g1, g0)))
+    details["inference_phrase"] = verif.phrase
+    return _Inference(details["inference"], effet, se, bas, haut, p, float(n_g - 1), verif, details, raison)
+
+
+def _coder(serie: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, valeurs = pd.factorize(serie, sort=True)
+    return codes.astype(int), np.asarray(valeurs)
 
 
 def effets_fixes_bidirectionnels(
@@ -423,77 +753,141 @@ def effets_fixes_bidirectionnels(
     n_bootstrap: int = 999,
     graine: int = 0,
     tendances_prealables: bool = True,
+    inference: Inference = "auto",
+    n_placebos: int = PLACEBOS_MAXIMUM,
     niveau: float = config.NIVEAU_CONFIANCE,
 ) -> ResultatImpact:
     """Doubles différences sur un panel sites × périodes : effets fixes site et période.
 
     ``colonne_traitement`` vaut 1 pour un site expérimenté pendant l'expérimentation, 0 sinon.
-    Erreurs regroupées par site, Student à G − 1 ddl ; bootstrap sauvage par grappes (graine
-    ``graine``) sous 30 sites si ``bootstrap="auto"``. Si ``tendances_prealables``, une étude
-    événementielle teste l'absence d'écart avant le début.
+    L'incertitude dépend du nombre de sites expérimentés et témoins (:func:`choisir_inference`) :
+    erreurs regroupées par site (bootstrap sauvage sous 30 sites si ``bootstrap="auto"``), placebos
+    dans l'espace, série des écarts AR(1) pour un panel long, ou incertitude indéterminée.
+    ``details["inference"]`` et la vérification « nombre_grappes » disent laquelle. Si
+    ``tendances_prealables``, une étude événementielle teste l'absence d'écart avant le début.
     """
     cols = [colonne_valeur, colonne_site, colonne_temps, colonne_traitement, *covariables]
     _verifier_colonnes(donnees, cols)
     d = donnees[cols].dropna().reset_index(drop=True)
-    absorbeur = _Absorbeur(d[colonne_site].to_numpy(), d[colonne_temps].to_numpy())
+    if d.empty:
+        raise ValueError("Aucune observation complète (valeur, site, période, traitement) dans le panel.")
+    site, _ = _coder(d[colonne_site])
+    temps, _ = _coder(d[colonne_temps])
+    absorbeur = _Absorbeur(site, temps)
     D = d[colonne_traitement].to_numpy(float)
-    X = np.column_stack([D] + [d[c].to_numpy(float) for c in covariables])
+    Z = np.column_stack([d[c].to_numpy(float) for c in covariables]) if covariables else np.empty((len(d), 0))
+    X = np.column_stack([D, Z])
     Xt = absorbeur(X)
-    yt = absorbeur(d[colonne_valeur].to_numpy(float))
-    est = _estimer(
-        yt, Xt, d[colonne_site].to_numpy(), niveau, bootstrap, n_bootstrap, graine,
-        absorbeur=absorbeur, k_absorbe=absorbeur.n_effets,
-    )
-    est.tableau.insert(0, "terme", [colonne_traitement, *covariables])
+    y = d[colonne_valeur].to_numpy(float)
+    yt = absorbeur(y)
+    n_g = int(site.max()) + 1
+    traite_g = np.zeros(n_g)
+    np.maximum.at(traite_g, site, D)
+    g1, g0 = int((traite_g > 0).sum()), int((traite_g == 0).sum())
+    if g1 == 0:
+        raise ValueError(f"Aucun site expérimenté : la colonne « {colonne_traitement} » ne vaut jamais 1.")
+    k_total = X.shape[1] + absorbeur.n_effets
+    if float(Xt[:, 0] @ Xt[:, 0]) <= 1e-12 * max(1.0, float(D @ D)):
+        raise ValueError("L'effet n'est pas identifiable : le traitement se confond avec les effets fixes "
+                         "site et période (aucun site témoin, ou tous les sites commencent en même temps).")
+    beta = np.linalg.lstsq(Xt, yt, rcond=None)[0]
+    e = yt - Xt @ beta
+    V = _cov_grappes(Xt, e, site, n_g, k_total)
+    tableau, effet, se, bas, haut, p = _tableau(beta, V, n_g - 1, niveau)
+    tableau.insert(0, "terme", [colonne_traitement, *covariables])
+    # Série des écarts par période (sites expérimentés − témoins), covariables retirées.
+    y_adj = y - (Z @ beta[1:] if Z.shape[1] else 0.0)
+    ecart, exposition, n_avant, n_apres = _serie_ecarts(y_adj, D, traite_g[site] > 0, temps)
+    regime = inference if inference != "auto" else (
+        choisir_inference(g1, g0, n_avant, n_apres) if g0 > 0 else
+        ("regroupees" if n_g >= GRAPPES_PAR_GROUPE_MINIMUM else "indeterminee"))
+    if regime == "permutation" and nombre_placebos_possibles(g1, g0) < PLACEBOS_MINIMUM:
+        regime = "indeterminee"
+    if regime == "temporelle" and (n_avant < 3 or n_apres < 1):
+        regime = "indeterminee"
+    details_inf: dict
+    if regime in ("regroupees", "bootstrap"):
+        inf = _inference_regroupee(
+            yt, Xt, site, n_g, g1, g0, effet, se, bas, haut, p, niveau,
+            bootstrap=True if regime == "bootstrap" else bootstrap, n_bootstrap=n_bootstrap, graine=graine,
+            absorbeur=absorbeur, k_absorbe=absorbeur.n_effets, force=regime == "bootstrap")
+    elif regime == "permutation":
+        chemins = _chemins_traitement(D, site, temps, traite_g)
+        combos = _combinaisons(g0, g1, n_placebos, graine)
+        effets_pl = _placebos_panel(y, Z, site, temps, traite_g, chemins, combos)
+        inf = _inference_placebos(effet, effets_pl, niveau, g1, g0, nombre_placebos_possibles(g1, g0))
+    elif regime == "temporelle":
+        inf = _inference_temporelle(ecart, exposition, niveau, g1, g0, n_avant, n_apres)
+        inf.details["coefficient_effets_fixes"] = effet
+    else:
+        raison = _raison_indeterminee(g1, g0, n_avant, n_apres)
+        inf = _Inference("indeterminee", effet, float("nan"), float("nan"), float("nan"), float("nan"),
+                         float("nan"), Verification("nombre_grappes", "echec",
+                                                    "Incertitude indéterminée : " + raison + ".", float(min(g1, g0))),
+                         {"inference": "indeterminee", "inference_phrase": raison}, raison)
+    effet, se, bas, haut, p = inf.effet, inf.se, inf.bas, inf.haut, inf.p
     indicateur = indicateur or colonne_valeur
     # Contrefactuel des sites expérimentés (moyenne par période)
     sites_traites = d.loc[D > 0, colonne_site].unique()
     dt = d[d[colonne_site].isin(sites_traites)]
     obs = dt.groupby(colonne_temps)[colonne_valeur].mean()
     part = dt.groupby(colonne_temps)[colonne_traitement].mean()
-    contre = pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - est.effet * part).to_numpy()})
-    moyenne_cf = float((dt[colonne_valeur] - est.effet * dt[colonne_traitement])[dt[colonne_traitement] > 0].mean())
-    rel = est.effet / moyenne_cf if moyenne_cf > 0 else None
-    n_actifs = int((D > 0).sum())
+    contre = pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - effet * part).to_numpy()})
+    actifs = D > 0
+    observe_actif = float(y[actifs].mean())
+    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, observe_actif)
+    n_actifs = int(actifs.sum())
     details = {
-        "coefficients": est.tableau,
+        "coefficients": tableau,
         "n_observations": len(d),
-        "n_sites": int(d[colonne_site].nunique()),
-        "n_sites_experimentes": len(sites_traites),
-        "n_periodes": int(d[colonne_temps].nunique()),
-        "effet_cumule": est.effet * n_actifs,
-        "effet_cumule_ic": (est.bas * n_actifs, est.haut * n_actifs),
-        **est.details,
+        "n_sites": n_g,
+        "n_sites_experimentes": g1,
+        "n_sites_temoins": g0,
+        "n_grappes": n_g,
+        "n_grappes_experimentees": g1,
+        "n_grappes_temoins": g0,
+        "n_periodes": int(temps.max()) + 1,
+        "n_periodes_avant": n_avant,
+        "n_periodes_apres": n_apres,
+        "effet_cumule": effet * n_actifs,
+        "effet_cumule_ic": (bas * n_actifs, haut * n_actifs),
+        "erreur_type_regroupee": se if regime in ("regroupees", "bootstrap") else float(tableau.erreur_type.iloc[0]),
+        "erreurs": f"regroupées par site ({n_g} grappes)",
+        "ddl": inf.ddl,
+        **inf.details,
     }
-    verifs = list(est.verifications)
+    verifs = [inf.verification]
     if tendances_prealables:
         try:
             ee = etude_evenementielle(
                 d, colonne_valeur=colonne_valeur, colonne_site=colonne_site, colonne_temps=colonne_temps,
-                colonne_traitement=colonne_traitement, covariables=covariables,
+                colonne_traitement=colonne_traitement, covariables=covariables, inference=regime,
+                graine=graine, niveau=niveau,
             )
             details["etude_evenementielle"] = ee.coefficients
             details["test_tendances_prealables"] = {"F": ee.statistique_F, "p_valeur": ee.p_valeur}
             verifs.append(ee.verification)
-        except ValueError as exc:
-            verifs.append(Verification("tendances_prealables", "attention", f"Tendances préalables non testées : {exc}"))
-    return ResultatImpact(
+        except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) else "calcul impossible sur si peu de sites ou de périodes"
+            verifs.append(Verification("tendances_prealables", "attention",
+                                       f"Tendances préalables non testées : {message.rstrip('.')}."))
+    r = ResultatImpact(
         methode=METHODE,
         libelle_methode=LIBELLE + " (effets fixes site et période)",
         indicateur=indicateur,
         unite=unite,
-        effet=est.effet,
-        ic_bas=est.bas,
-        ic_haut=est.haut,
-        p_valeur=est.p,
+        effet=effet,
+        ic_bas=bas,
+        ic_haut=haut,
+        p_valeur=p,
         effet_relatif=rel,
-        ic_relatif_bas=est.bas / moyenne_cf if rel is not None else None,
-        ic_relatif_haut=est.haut / moyenne_cf if rel is not None else None,
-        erreur_type=est.se,
+        ic_relatif_bas=rel_bas,
+        ic_relatif_haut=rel_haut,
+        erreur_type=se,
         contrefactuel=contre,
         verifications=verifs,
         resume=_phrase_resume(
-            indicateur, unite, est.effet, est.bas, est.haut, rel,
+            indicateur, unite, effet, bas, haut, rel,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période d'expérimentation",
         ),
         justification="Des sites témoins suivis avant et pendant l'expérimentation sont disponibles : les "
@@ -506,6 +900,73 @@ def effets_fixes_bidirectionnels(
         ],
         details=details,
     )
+    return _finaliser(r, inf.raison_indeterminee)
+
+
+def _serie_ecarts(y: np.ndarray, D: np.ndarray, est_traite: np.ndarray, temps: np.ndarray):
+    """Par période : moyenne des sites expérimentés − moyenne des témoins, et part des expérimentés
+    actifs. Seules les périodes où les deux groupes sont mesurés comptent. Renvoie aussi le nombre
+    de périodes avant le premier début et pendant (part > 0)."""
+    T = int(temps.max()) + 1
+    n1 = np.bincount(temps[est_traite], minlength=T).astype(float)
+    n0 = np.bincount(temps[~est_traite], minlength=T).astype(float)
+    s1 = np.bincount(temps[est_traite], weights=y[est_traite], minlength=T)
+    s0 = np.bincount(temps[~est_traite], weights=y[~est_traite], minlength=T)
+    a1 = np.bincount(temps[est_traite], weights=D[est_traite], minlength=T)
+    ok = (n1 > 0) & (n0 > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ecart = s1 / n1 - s0 / n0
+        expo = a1 / n1
+    ecart, expo = ecart[ok], expo[ok]
+    actif = expo > 0
+    premier = int(np.argmax(actif)) if actif.any() else len(expo)
+    return ecart, expo, int((~actif[:premier]).sum()), int(actif.sum())
+
+
+def _chemins_traitement(D, site, temps, traite_g) -> np.ndarray:
+    """Chemin de traitement (valeur par période) de chaque site expérimenté, ligne G1 = zéros."""
+    T = int(temps.max()) + 1
+    experimentes = np.flatnonzero(traite_g > 0)
+    chemins = np.zeros((len(experimentes) + 1, T))
+    for k, s in enumerate(experimentes):
+        m = site == s
+        chemins[k, temps[m]] = D[m]
+        actifs = temps[m][D[m] > 0]
+        # Périodes non mesurées entre le début et la fin : actif (même chemin pour les placebos).
+        manquantes = np.setdiff1d(np.arange(actifs.min(), actifs.max() + 1), temps[m])
+        chemins[k, manquantes] = 1.0
+    return chemins
+
+
+def _placebos_panel(y, Z, site, temps, traite_g, chemins, combos) -> np.ndarray:
+    """Effets placebo, vectorisés : sur les seuls témoins, chaque combinaison de témoins reçoit les
+    chemins de traitement des vrais sites expérimentés ; effets fixes site et période (et
+    covariables) retirés une fois pour toutes les combinaisons."""
+    garde = traite_g[site] == 0
+    temoins = np.flatnonzero(traite_g == 0)
+    s_c = np.searchsorted(temoins, site[garde])
+    t_c = temps[garde]
+    g0, g1 = len(temoins), combos.shape[1]
+    absorbeur = _Absorbeur(s_c, t_c)
+    yt = absorbeur(y[garde])
+    Q = None
+    if Z.shape[1]:
+        Q, _ = np.linalg.qr(absorbeur(Z[garde]))
+        yt = yt - Q @ (Q.T @ yt)
+    pas = max(1, 2_000_000 // max(len(s_c), 1))
+    effets = []
+    for i in range(0, len(combos), pas):
+        bloc = combos[i:i + pas]
+        P = len(bloc)
+        position = np.full((P, g0), g1)  # g1 = ligne de zéros des chemins
+        position[np.arange(P)[:, None], bloc] = np.arange(g1)[None, :]
+        Dt = absorbeur(chemins[position[:, s_c].T, t_c[:, None]])  # n_c × P
+        if Q is not None:
+            Dt = Dt - Q @ (Q.T @ Dt)
+        denom = np.einsum("ij,ij->j", Dt, Dt)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            effets.append(np.where(denom > 1e-12, (Dt.T @ yt) / denom, np.nan))
+    return np.concatenate(effets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,23 +995,43 @@ def etude_evenementielle(
     avant: int = 6,
     apres: int = 6,
     reference: int = -1,
+    inference: str = "auto",
+    n_placebos: int = 199,
+    graine: int = 0,
     niveau: float = config.NIVEAU_CONFIANCE,
 ) -> EtudeEvenementielle:
     """Étude événementielle : un coefficient par période relative au début (de −``avant`` à +``apres``,
-    extrémités regroupées), période ``reference`` (−1) fixée à 0 ; effets fixes site et période,
-    erreurs regroupées par site ; test F joint que les coefficients d'avant sont nuls.
+    extrémités regroupées), période ``reference`` (−1) fixée à 0 ; effets fixes site et période ;
+    test joint que les coefficients d'avant sont nuls.
 
-    Le début d'un site est la première période où ``colonne_traitement`` vaut 1 ; les sites jamais
-    expérimentés servent de témoins. Le tableau ``coefficients`` sert directement aux graphiques.
+    Le test suit le plan d'inférence du panel (:func:`choisir_inference`) : test F à erreurs
+    regroupées par site s'il y a assez de sites de chaque côté ; avec peu de sites expérimentés,
+    rang de Σ coefficients d'avant² parmi ceux des placebos dans l'espace ; pour un panel long à
+    peu de sites, pente de la série des écarts avant le début (AR(1)) ; sinon « attention » : non
+    testable. Un écart net avant le début est un « echec ». Le début d'un site est la première
+    période où ``colonne_traitement`` vaut 1 ; les sites jamais expérimentés servent de témoins.
     """
     cols = [colonne_valeur, colonne_site, colonne_temps, colonne_traitement, *covariables]
+    _verifier_colonnes(donnees, cols)
     d = donnees[cols].dropna().reset_index(drop=True)
-    temps = d[colonne_temps]
-    if not pd.api.types.is_numeric_dtype(temps):
-        temps = pd.Series(pd.factorize(temps, sort=True)[0], index=d.index)
-    debut_site = temps[d[colonne_traitement] > 0].groupby(d[colonne_site]).min()
-    debut = d[colonne_site].map(debut_site)
-    rel = (temps - debut).to_numpy()
+    temps_brut = d[colonne_temps]
+    if pd.api.types.is_numeric_dtype(temps_brut):
+        temps = temps_brut.astype(float)
+    else:
+        temps = pd.Series(pd.factorize(temps_brut, sort=True)[0], index=d.index).astype(float)
+    site, _ = _coder(d[colonne_site])
+    tcode, _ = _coder(d[colonne_temps])
+    Dv = d[colonne_traitement].to_numpy(float)
+    n_g = int(site.max()) + 1
+    traite_g = np.zeros(n_g)
+    np.maximum.at(traite_g, site, Dv)
+    g1, g0 = int((traite_g > 0).sum()), int((traite_g == 0).sum())
+    if n_g < 2:
+        raise ValueError("un seul site : il faut des sites expérimentés et des témoins")
+    masque_actif = (d[colonne_traitement] > 0).to_numpy()
+    debut_site = temps[masque_actif].groupby(site[masque_actif]).min()
+    debut = pd.Series(site).map(debut_site)
+    rel = (temps.to_numpy() - debut.to_numpy())
     traite = ~np.isnan(rel)
     rel_b = np.clip(np.nan_to_num(rel, nan=0), -avant, apres)
     valeurs = [k for k in range(-avant, apres + 1) if k != reference]
@@ -558,47 +1039,128 @@ def etude_evenementielle(
     leads = [k for k in presents if k < reference]
     if not leads:
         raise ValueError("il n'y a pas assez de périodes avant le début pour tester les tendances préalables.")
-    X = np.column_stack([(traite & (rel_b == k)).astype(float) for k in presents] + [d[c].to_numpy(float) for c in covariables])
-    absorbeur = _Absorbeur(d[colonne_site].to_numpy(), temps.to_numpy())
-    Xt, yt = absorbeur(X), absorbeur(d[colonne_valeur].to_numpy(float))
-    _, codes = np.unique(d[colonne_site].to_numpy(), return_inverse=True)
-    n_g = int(codes.max()) + 1
+    Zc = [d[c].to_numpy(float) for c in covariables]
+    X = np.column_stack([(traite & (rel_b == k)).astype(float) for k in presents] + Zc)
+    absorbeur = _Absorbeur(site, tcode)
+    y = d[colonne_valeur].to_numpy(float)
+    Xt, yt = absorbeur(X), absorbeur(y)
     beta = np.linalg.lstsq(Xt, yt, rcond=None)[0]
     e = yt - Xt @ beta
-    V = _cov_grappes(Xt, e, codes, n_g, X.shape[1] + absorbeur.n_effets)
+    V = _cov_grappes(Xt, e, site, n_g, X.shape[1] + absorbeur.n_effets)
     m = len(presents)
     b, Vb = beta[:m], V[:m, :m]
     se = np.sqrt(np.clip(np.diag(Vb), 0, None))
-    crit = stats.t.ppf(0.5 + niveau / 2, n_g - 1)
-    tab = pd.DataFrame({"temps_relatif": presents, "coefficient": b, "erreur_type": se})
-    tab["ic_bas"] = tab.coefficient - crit * tab.erreur_type
-    tab["ic_haut"] = tab.coefficient + crit * tab.erreur_type
+    crit = stats.t.ppf(0.5 + niveau / 2, n_g - 1) if n_g > 1 else float("nan")
+    idx = [presents.index(k) for k in leads]
+    q = len(idx)
+    ecart, expo, n_avant, n_apres = _serie_ecarts(y, Dv, traite_g[site] > 0, tcode)
+    regime = inference if inference != "auto" else choisir_inference(g1, g0, n_avant, n_apres)
+    if g0 == 0:
+        regime = "regroupees"
+    ic_bas, ic_haut = b - crit * se, b + crit * se
+    n_c = int((traite_g[site] == 0).sum())
+    p_memoire = min(n_placebos, int(6_000_000 // max(n_c * m, 1)), nombre_placebos_possibles(g1, g0))
+    if regime == "permutation" and p_memoire < PLACEBOS_MINIMUM:
+        regime = "temporelle" if n_avant >= PERIODES_AVANT_MINIMUM else "indeterminee"
+    if regime == "permutation":
+        combos = _combinaisons(g0, g1, p_memoire, graine)
+        b_pl = _placebos_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, presents, combos)
+        valides = np.all(np.isfinite(b_pl), axis=1)
+        b_pl = b_pl[valides]
+        P = len(b_pl)
+        F = float(np.sum(b[idx] ** 2))
+        stat_pl = np.sum(b_pl[:, idx] ** 2, axis=1)
+        p = float((1 + np.sum(stat_pl >= F * (1 - 1e-12))) / (P + 1))
+        k = int(math.ceil(niveau * (P + 1)))
+        qk = np.sort(np.abs(b_pl), axis=0)[min(k, P) - 1] if P else np.full(m, np.nan)
+        ic_bas, ic_haut = b - qk, b + qk
+        se = np.std(b_pl, axis=0, ddof=1) if P > 1 else np.full(m, np.nan)
+        comment = (f"rang de la somme des carrés des écarts d'avant parmi {P} placebos dans l'espace, "
+                   f"{_groupes(g1, g0)}")
+    elif regime == "temporelle" and n_avant >= 3:
+        ecart_avant = ecart[: n_avant]
+        derive, p, rho = derive_prealable_ar1(ecart_avant)
+        F = derive
+        ic_bas = ic_haut = np.full(m, np.nan)
+        se = np.full(m, np.nan)
+        comment = (f"pente de l'écart moyen entre sites expérimentés et témoins sur les {n_avant} périodes "
+                   f"d'avant, erreurs AR(1), ρ = {_fr(rho, 2)} ; dérive sur la période : {_fr(derive, 2)}")
+        q = n_avant
+    elif regime in ("regroupees", "bootstrap"):
+        bl = b[idx]
+        Vl = Vb[np.ix_(idx, idx)]
+        if not np.all(np.isfinite(Vl)) or n_g < 3:
+            raise ValueError(f"trop peu de sites ({_groupes(g1, g0)}) pour estimer la variance des écarts "
+                             "d'avant")
+        F = float(bl @ np.linalg.pinv(Vl) @ bl / q)
+        p = float(stats.f.sf(F, q, max(n_g - 1, 1)))
+        comment = f"test joint sur {q} périodes, erreurs regroupées par site"
+    else:
+        raise ValueError(f"avec {_groupes(g1, g0)} et {n_avant} périodes avant le début, aucun test fiable des "
+                         "écarts d'avant n'est possible")
+    tab = pd.DataFrame({"temps_relatif": presents, "coefficient": b, "erreur_type": se,
+                        "ic_bas": ic_bas, "ic_haut": ic_haut})
     tab["reference"] = False
     ref = pd.DataFrame({"temps_relatif": [reference], "coefficient": [0.0], "erreur_type": [0.0], "ic_bas": [0.0], "ic_haut": [0.0], "reference": [True]})
     tab = pd.concat([tab, ref]).sort_values("temps_relatif").reset_index(drop=True)
-    idx = [presents.index(k) for k in leads]
-    bl = b[idx]
-    Vl = Vb[np.ix_(idx, idx)]
-    q = len(idx)
-    F = float(bl @ np.linalg.pinv(Vl) @ bl / q)
-    p = float(stats.f.sf(F, q, max(n_g - 1, 1)))
+    if not math.isfinite(p):
+        raise ValueError(f"le test des écarts d'avant est dégénéré ({comment})")
     if p >= 0.05:
         verif = Verification(
             "tendances_prealables",
             "reussie",
-            f"Avant le début, sites expérimentés et témoins évoluaient de façon comparable (test joint sur "
-            f"{q} périodes : p = {_fr(p, 2)}) ; cela soutient, sans la prouver, l'hypothèse de tendances parallèles.",
+            f"Avant le début, sites expérimentés et témoins évoluaient de façon comparable ({comment} : "
+            f"p = {_fr(p, 2)}) ; cela soutient, sans la prouver, l'hypothèse de tendances parallèles.",
             p,
         )
     else:
         verif = Verification(
             "tendances_prealables",
             "echec",
-            f"Avant même le début, les sites expérimentés s'écartaient déjà des témoins (test joint sur {q} "
-            f"périodes : p = {_fr(p, 3)}) : l'hypothèse de tendances parallèles est douteuse.",
+            f"Avant même le début, les sites expérimentés s'écartaient déjà des témoins ({comment} : "
+            f"p = {_fr(p, 3)}) : l'hypothèse de tendances parallèles est douteuse.",
             p,
         )
     return EtudeEvenementielle(tab, F, p, verif)
+
+
+def _placebos_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, presents, combos) -> np.ndarray:
+    """Coefficients de l'étude événementielle pour chaque placebo (témoins seuls, mêmes temps relatifs
+    que les vrais sites expérimentés, attribués aux témoins de la combinaison). (P, m)."""
+    garde = traite_g[site] == 0
+    temoins = np.flatnonzero(traite_g == 0)
+    s_c = np.searchsorted(temoins, site[garde])
+    t_c = tcode[garde]
+    experimentes = np.flatnonzero(traite_g > 0)
+    T = int(tcode.max()) + 1
+    g1, P, m = len(experimentes), len(combos), len(presents)
+    # temps relatif (borné) de chaque vrai site expérimenté, par période ; NaN hors mesure
+    rel_par = np.full((g1 + 1, T), np.nan)
+    for k, s in enumerate(experimentes):
+        msk = (site == s) & traite
+        rel_par[k, tcode[msk]] = rel_b[msk]
+        connus = np.flatnonzero(~np.isnan(rel_par[k]))
+        if len(connus):  # périodes non mesurées : temps relatif prolongé (une période = un pas)
+            base = connus[0]
+            manq = np.isnan(rel_par[k])
+            rel_par[k, manq] = np.clip(rel_par[k, base] + (np.arange(T)[manq] - base), -99, 99)
+    position = np.full((P, len(temoins)), g1)
+    position[np.arange(P)[:, None], combos] = np.arange(g1)[None, :]
+    R = rel_par[position[:, s_c].T, t_c[:, None]]  # n_c × P
+    bornes = (min(presents + [-1]), max(presents + [-1]))
+    R = np.clip(R, *bornes) if np.isfinite(R).any() else R
+    absorbeur = _Absorbeur(s_c, t_c)
+    yt = absorbeur(y[garde])
+    blocs = [absorbeur.par_blocs((R == k).astype(float)) for k in presents]  # m × (n_c × P)
+    Xp = np.stack(blocs, axis=2)  # n_c × P × m
+    if Zc:
+        Zt = absorbeur(np.column_stack([z[garde] for z in Zc]))
+        Q, _ = np.linalg.qr(Zt)
+        yt = yt - Q @ (Q.T @ yt)
+        Xp = Xp - np.einsum("ia,apm->ipm", Q, np.einsum("ia,ipm->apm", Q, Xp))
+    A = np.einsum("ipm,ipl->pml", Xp, Xp)
+    c = np.einsum("ipm,i->pm", Xp, yt)
+    return np.einsum("pml,pl->pm", np.linalg.pinv(A), c)
 
 
 def _verifier_colonnes(donnees: pd.DataFrame, colonnes: Sequence[str]) -> None:
