@@ -26,11 +26,28 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy import stats
 
+from .. import config
 from ..feder import IndicateurFeder
-from ..methodes.base import ResultatImpact, Verification
-from ..methodes.serie_interrompue import _fr, _phrase_resume, serie_interrompue
+from ..methodes.base import (
+    ResultatImpact,
+    Verification,
+    incertitude_est_valide,
+    incertitude_indeterminee,
+    intervalle_relatif,
+)
+from ..methodes.serie_interrompue import (
+    PlanSerie,
+    _fr,
+    _phrase_resume,
+    _resultat,
+    ajuster,
+    construire_plan,
+    prais_winsten,
+    rho_ar1_reml,
+)
 from .mobilite import (
     charger_parametres_mobilite,
     comparaison_naive,
@@ -93,7 +110,12 @@ def _serie_groupe(mesures: pd.DataFrame, sites: list[str], comptage: bool) -> pd
 
 
 def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], bool]:
-    """Table journalière (date, valeur, covariables) pour la série interrompue, et la liste des covariables."""
+    """Table journalière (date, valeur, covariables) pour la série interrompue, et la liste des covariables.
+
+    Avec des sites témoins, la colonne :data:`COLONNE_TEMOIN` porte leur série brute du même jour
+    (somme des comptages, ou moyenne) ; elle n'est pas une covariable : :func:`estimer_effet` la
+    reçoit par ``temoin=`` et l'utilise avec un coefficient fixé (doubles différences).
+    """
     ind = pilote.indicateur_principal
     comptage = ind.type_mesure == "comptage"
     m = mesures[mesures["indicateur"] == ind.identifiant]
@@ -104,10 +126,10 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
     temoins = [s.identifiant for s in pilote.sites_temoins]
     if temoins:
         t = _serie_groupe(m, temoins, comptage)
-        df = df.merge(pd.DataFrame({"date": t.index, "temoin": t.to_numpy(dtype=float)}), on="date", how="inner")
+        df = df.merge(pd.DataFrame({"date": t.index, COLONNE_TEMOIN: t.to_numpy(dtype=float)}), on="date",
+                      how="inner")
         if comptage:
-            df = df[df["temoin"] > 0]
-            df["temoin"] = np.log(df["temoin"])
+            df = df[df[COLONNE_TEMOIN] > 0]  # le plan de doubles différences porte sur log(témoins)
     pluie = None
     if precipitations is not None:
         df = df.merge(precipitations, on="date", how="inner")
@@ -118,8 +140,6 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
     for col in cal.columns[1:]:
         df[col] = cal[col].to_numpy()
     covariables = [c for c in cal.columns[1:] if df[c].nunique() > 1]
-    if temoins:
-        covariables.append("temoin")
     df["jour_an"] = (df["date"] - df["date"].iloc[0]).dt.days.astype(float)
     return df, covariables, comptage
 
@@ -131,25 +151,68 @@ def _sujet(libelle: str) -> str:
     return article + libelle[0].lower() + libelle[1:]
 
 
-def _corriger_autocorrelation(r: ResultatImpact) -> None:
-    """Élargit l'intervalle d'un comptage quasi-Poisson si les résidus restent autocorrélés."""
-    rho = float(r.details.get("rho_ar1_residus") or 0.0)
-    rho = min(max(rho, -0.95), 0.95)
-    f = facteur_autocorrelation(rho)
-    r.details["facteur_autocorrelation"] = f
-    if f <= 1.0:
-        return
-    k = math.sqrt(f)
-    z = float(stats.norm.ppf(0.975))
-    se = (r.erreur_type or 0.0) * k
-    r.erreur_type = se
-    r.ic_bas, r.ic_haut = r.effet - z * se, r.effet + z * se
-    r.p_valeur = float(2 * stats.norm.sf(abs(r.effet) / se)) if se > 0 else r.p_valeur
-    if r.effet_relatif is not None and r.ic_relatif_bas is not None and r.ic_relatif_haut is not None:
-        lr = math.log1p(r.effet_relatif)
-        se_log = (math.log1p(r.ic_relatif_haut) - math.log1p(r.ic_relatif_bas)) / (2 * z) * k
-        r.ic_relatif_bas = math.expm1(lr - z * se_log)
-        r.ic_relatif_haut = math.expm1(lr + z * se_log)
+#: Seuil du modèle log-linéaire des comptages : si chaque comptage journalier des sites
+#: expérimentaux (et des témoins) vaut au moins ce nombre, on modélise le logarithme du comptage
+#: par moindres carrés généralisés à erreurs AR(1) (REML, Kenward-Roger) ; en dessous (séries
+#: creuses, jours à zéro), GLM de quasi-Poisson à intervalle élargi (moins bien validé).
+SEUIL_COMPTAGE_LOG = 10.0
+
+#: Colonne de ``preparer_donnees`` qui porte la série brute des sites témoins (somme des comptages
+#: ou moyenne des grandeurs continues, même jour).
+COLONNE_TEMOIN = "temoin"
+
+
+def _criteres(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> tuple[float, float]:
+    """Valeurs critiques du test bilatéral et de la puissance de 80 % (Student si ddl, sinon loi normale)."""
+    if ddl is not None and math.isfinite(ddl):
+        return float(stats.t.ppf(0.5 + niveau / 2, ddl)), float(stats.t.ppf(0.80, ddl))
+    return float(stats.norm.ppf(0.5 + niveau / 2)), float(stats.norm.ppf(0.80))
+
+
+def _p_valeur(stat: float, ddl: float | None) -> float:
+    if not math.isfinite(stat):
+        return 0.0 if math.isinf(stat) else float("nan")
+    return float(2 * (stats.t.sf(abs(stat), ddl) if ddl is not None else stats.norm.sf(abs(stat))))
+
+
+def _effet_echelle_log(r: ResultatImpact, beta: float, se_beta: float, ddl: float | None, total_observe: float) -> None:
+    """Effet d'un modèle sur l'échelle log, à partir du changement de niveau β (log du rapport de taux).
+
+    RR = exp(β) : le contrefactuel cumulé est O / RR (O : total mesuré pendant l'expérimentation) et
+    l'effet cumulé e = O (1 − 1/RR) ; les bornes viennent de celles de β de la même façon, si bien que
+    :func:`intervalle_relatif` rend exactement RR − 1 et son intervalle. Effet minimal détectable
+    (80 % de puissance, test bilatéral à 5 %), en passages comme l'effet :
+    (O / RR) × (exp((t₀,₉₇₅ + t₀,₈₀) × se(β)) − 1).
+    """
+    crit, t80 = _criteres(ddl)
+    o = float(total_observe)
+    b_bas, b_haut = beta - crit * se_beta, beta + crit * se_beta
+    r.effet = o * -math.expm1(-beta)
+    r.ic_bas, r.ic_haut = o * -math.expm1(-b_bas), o * -math.expm1(-b_haut)
+    r.erreur_type = o * math.exp(-beta) * se_beta  # méthode delta, pour information
+    r.p_valeur = _p_valeur(beta / se_beta if se_beta > 0 else math.copysign(math.inf, beta), ddl)
+    r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut = intervalle_relatif(r.effet, r.ic_bas, r.ic_haut, o)
+    total_cf = o * math.exp(-beta)
+    r.effet_minimal_detectable = total_cf * math.expm1((crit + t80) * se_beta)
+    r.details.update({
+        "rapport_taux": math.exp(beta), "rapport_taux_ic": (math.exp(b_bas), math.exp(b_haut)),
+        "log_rapport_taux": beta, "erreur_type_log_rapport_taux": se_beta,
+        "total_observe_apres": o, "total_contrefactuel_apres": total_cf,
+    })
+
+
+def _effet_echelle_absolue(r: ResultatImpact, aj, total_observe: float) -> None:
+    """Effet cumulé d'une grandeur continue (moindres carrés AR(1)) ; effet relatif sur les totaux mesurés."""
+    crit, t80 = _criteres(aj.ddl)
+    o = float(total_observe)
+    r.effet, r.ic_bas, r.ic_haut, r.erreur_type = aj.effet, aj.ic_bas, aj.ic_haut, aj.erreur_type
+    r.p_valeur = aj.p_valeur
+    r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut = intervalle_relatif(r.effet, r.ic_bas, r.ic_haut, o)
+    r.effet_minimal_detectable = (crit + t80) * aj.erreur_type
+    r.details.update({"total_observe_apres": o, "total_contrefactuel_apres": o - aj.effet})
+
+
+def _phrase_autocorrelation_elargie(r: ResultatImpact, rho: float, k: float) -> None:
     phrase = (f"Les jours se ressemblent d'un jour à l'autre (autocorrélation des résidus : {_fr(rho, 2)}) : "
               f"l'intervalle de l'effet a été élargi d'un facteur {_fr(k, 2)} pour en tenir compte.")
     r.verifications = [v for v in r.verifications if v.nom != "autocorrelation_residus"] + [
@@ -157,26 +220,164 @@ def _corriger_autocorrelation(r: ResultatImpact) -> None:
     ]
 
 
+def _verifier_tendances_paralleles(ymod: np.ndarray, plan: PlanSerie, reference: np.ndarray,
+                                   log_echelle: bool) -> Verification:
+    """Sur la référence seule, la série comparée (log-rapport ou écart aux témoins) a-t-elle une tendance ?
+
+    Les doubles différences supposent des tendances parallèles : on ajoute une tendance au modèle de la
+    seule période de référence (mêmes calendrier et saison, erreurs AR(1) par REML) et on regarde si
+    elle s'écarte nettement de zéro (test à 5 %, en variation par an).
+    """
+    ref = np.asarray(reference, dtype=bool)
+    garder = [j for j, n in enumerate(plan.noms) if n != "niveau"]
+    X = plan.X[ref][:, garder]
+    t = np.arange(int(ref.sum()), dtype=float) / 365.25
+    X = np.column_stack([X, t])
+    y = np.asarray(ymod, dtype=float)[ref]
+    try:
+        rho = rho_ar1_reml(y, X)
+        res = sm.OLS(prais_winsten(y, rho), prais_winsten(X, rho)).fit()
+        pente, se, p = float(res.params[-1]), float(res.bse[-1]), float(res.pvalues[-1])
+    except (np.linalg.LinAlgError, ValueError):
+        return Verification("tendances_paralleles", "attention",
+                            "La tendance relative des sites expérimentaux et des témoins n'a pas pu être vérifiée.")
+    if not math.isfinite(p):
+        return Verification("tendances_paralleles", "attention",
+                            "La tendance relative des sites expérimentaux et des témoins n'a pas pu être vérifiée.")
+    ecart = f"{_fr(100 * math.expm1(pente), 1)} % par an" if log_echelle else f"{_fr(pente, 2)} par an"
+    if p < 0.05:
+        return Verification(
+            "tendances_paralleles", "attention",
+            f"Pendant la référence, les sites expérimentaux s'écartent déjà des témoins ({ecart}, p = {_fr(p, 3)}) : "
+            "l'hypothèse de tendances parallèles des doubles différences est fragile.", p)
+    return Verification(
+        "tendances_paralleles", "reussie",
+        f"Pendant la référence, sites expérimentaux et témoins évoluent en parallèle (écart de tendance : {ecart}, "
+        f"p = {_fr(p, 2)}).", p)
+
+
 def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indicateur: str = "valeur",
-                  unite: str = "") -> ResultatImpact:
+                  unite: str = "", temoin: str | None = None, tendance: bool | None = None) -> ResultatImpact:
     """Série interrompue journalière du domaine sur une table (date, valeur, covariables, jour_an).
 
-    Comptage : quasi-Poisson, intervalle élargi du facteur d'autocorrélation des résidus ; sinon
-    moindres carrés à erreurs AR(1). Saisonnalité annuelle (deux harmoniques) si la référence couvre
-    au moins 365 jours ; changement de niveau seulement. Renseigne l'effet minimal détectable
-    (80 % de puissance, test bilatéral à 5 %) : (z₀,₉₇₅ + z₀,₈₀) × erreur-type de l'effet cumulé.
+    ``temoin`` : nom de la colonne qui porte la série brute des sites témoins (même jour), ou None.
+    Avec témoins, c'est un vrai plan de doubles différences : la série modélisée est
+    log(expérimental) − log(témoins) pour un comptage, expérimental − témoins pour une grandeur
+    continue — le coefficient des témoins est **fixé** à 1, un choc commun à tous les sites s'annule
+    donc exactement — et les effets du calendrier, la saison et la tendance restent libres de
+    différer entre les deux groupes.
+
+    - Comptage dont tous les jours valent au moins :data:`SEUIL_COMPTAGE_LOG` : modèle log-linéaire,
+      moindres carrés généralisés à erreurs AR(1) (REML, variance de Kenward-Roger, ddl de
+      Satterthwaite) ; la surdispersion multiplicative (variance ≈ μ + σ²μ²) et la persistance du
+      bruit sont toutes deux dans le modèle.
+    - Comptage plus faible : GLM de quasi-Poisson (témoins en décalage log), intervalle élargi du
+      facteur (1 + ρ)/(1 − ρ) des résidus autocorrélés.
+    - Grandeur continue : moindres carrés généralisés à erreurs AR(1).
+
+    Saisonnalité annuelle (deux harmoniques) si la référence couvre au moins 365 jours ; tendance ;
+    changement de niveau seulement. L'effet relatif passe toujours par :func:`intervalle_relatif` ;
+    l'effet minimal détectable (80 % de puissance, test bilatéral à 5 %, même unité que l'effet) est
+    calculé pour chaque chemin. Une variance incalculable donne une incertitude indéterminée
+    (jamais « significatif »).
     """
+    covariables = list(covariables)
+    if COLONNE_TEMOIN in covariables:
+        raise ValueError("La série des témoins n'est plus une covariable libre : passez temoin=\"temoin\" "
+                         "(série brute des témoins), qui entre avec un coefficient fixé à 1 (doubles différences).")
     debut = pd.Timestamp(debut)
-    un_an = (df["date"] < debut).sum() >= 365
-    r = serie_interrompue(
-        df, debut, indicateur=indicateur, unite=unite,
-        famille="quasi_poisson" if comptage else "gaussienne",
-        saisonnalite="fourier" if un_an else None, periode=365.25, harmoniques=2, colonne_saison="jour_an",
-        covariables=list(covariables), changement_pente=False, erreurs="ar1",
-    )
-    if comptage:
-        _corriger_autocorrelation(r)
-    r.effet_minimal_detectable = Z_PUISSANCE * (r.erreur_type or float("nan"))
+    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    requises = ["valeur", *covariables] + ([temoin] if temoin else [])
+    manquantes = df[requises].isna().any(axis=1)
+    if manquantes.any():
+        raise ValueError(f"{int(manquantes.sum())} jour(s) ont une valeur manquante dans {', '.join(requises)} : "
+                         "complétez ou retirez-les avant l'estimation.")
+    dates = df["date"]
+    apres = (dates >= debut).to_numpy()
+    un_an = int((~apres).sum()) >= 365
+    saison = "fourier" if un_an else None
+    plan = construire_plan(apres, changement_pente=False, saisonnalite=saison, periode=365.25, harmoniques=2,
+                           position_saison=df["jour_an"].to_numpy(dtype=float),
+                           covariables=df[covariables] if covariables else None)
+    if tendance is None:
+        tendance = temoin is None
+    if not tendance:
+        # Doubles différences : tendances parallèles, pas de tendance propre aux sites expérimentaux.
+        j = plan.noms.index("tendance")
+        plan = PlanSerie(X=np.delete(plan.X, j, axis=1), noms=[n for n in plan.noms if n != "tendance"],
+                         apres=plan.apres, colonnes_intervention=plan.colonnes_intervention)
+    y = df["valeur"].to_numpy(dtype=float)
+    tem = df[temoin].to_numpy(dtype=float) if temoin else None
+    o = float(y[apres].sum())
+    n_apres = int(apres.sum())
+    niveau = config.NIVEAU_CONFIANCE
+    if comptage and ((y < 0).any() or (tem is not None and (tem <= 0).any())):
+        raise ValueError("Un comptage ne peut pas être négatif, et la série des témoins doit être strictement positive.")
+    log_lineaire = comptage and y.min() >= SEUIL_COMPTAGE_LOG and (tem is None or tem.min() >= SEUIL_COMPTAGE_LOG)
+
+    if not comptage or log_lineaire:
+        decalage = np.zeros(len(y))
+        if tem is not None:
+            decalage = np.log(tem) if comptage else tem
+        ymod = (np.log(y) if comptage else y) - decalage
+        ymod_reference = ymod
+        aj = ajuster(ymod, plan, famille="gaussienne", erreurs="ar1", niveau=niveau)
+        r = _resultat(dates, ymod, plan, aj, "gaussienne", "ar1", None, indicateur, unite, niveau, saison, 365.25,
+                      False)
+        cf = r.contrefactuel
+        cols = ["ajuste", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut"]
+        if comptage:
+            # Retour à l'échelle des comptages (facteur de Duan sur les résidus de la référence), pour les graphiques.
+            lissage = float(np.mean(np.exp(ymod - aj.ajuste)[~apres]))
+            for c in cols:
+                cf[c] = np.exp(cf[c].to_numpy() + decalage) * lissage
+            se_beta = aj.erreur_type / n_apres
+            _effet_echelle_log(r, float(aj.params[1]), se_beta, aj.ddl, o)
+            r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
+        else:
+            for c in cols:
+                cf[c] = cf[c].to_numpy() + decalage
+            _effet_echelle_absolue(r, aj, o)
+        cf["observe"] = y
+        r.details["ddl"] = aj.ddl
+    else:
+        aj = ajuster(y, plan, famille="quasi_poisson", exposition=tem, erreurs="ar1", niveau=niveau)
+        ymod_reference = np.log(y + 0.5) - (np.log(tem) if tem is not None else 0.0)
+        r = _resultat(dates, y, plan, aj, "quasi_poisson", "ar1", None, indicateur, unite, niveau, saison, 365.25,
+                      tem is not None)
+        rho = min(max(float(r.details.get("rho_ar1_residus") or 0.0), -0.95), 0.95)
+        f = facteur_autocorrelation(rho)
+        k = math.sqrt(f)
+        r.details["facteur_autocorrelation"] = f
+        if f > 1.0:
+            _phrase_autocorrelation_elargie(r, rho, k)
+        cf = r.contrefactuel
+        z = float(stats.norm.ppf(0.5 + niveau / 2))
+        lc = np.log(cf["contrefactuel"].to_numpy())
+        demi = (np.log(cf["contrefactuel_haut"].to_numpy()) - lc) * k
+        cf["contrefactuel_bas"], cf["contrefactuel_haut"] = np.exp(lc - demi), np.exp(lc + demi)
+        se_beta = math.sqrt(max(float(aj.cov[1, 1]), 0.0)) * k
+        if o > 0:
+            _effet_echelle_log(r, float(aj.params[1]), se_beta, None, o)
+        r.details["modele_comptage"] = "quasi-Poisson, intervalle élargi"
+        r.verifications.append(Verification(
+            "comptages_faibles", "attention",
+            f"Certains jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages (minimum : {_fr(float(y.min()), 0)}) : "
+            "le modèle est un GLM de quasi-Poisson dont l'intervalle est élargi pour l'autocorrélation, moins bien "
+            "validé que le modèle log-linéaire des comptages plus élevés.", float(y.min())))
+    r.details["effet_moyen_par_periode"] = r.effet / max(n_apres, 1)
+    r.details["plan"] = ("doubles_differences_temoins" if tem is not None else "serie_seule")
+    if tem is not None:
+        r.libelle_methode = "Série interrompue comparative : doubles différences avec les sites témoins"
+        r.limites = [l for l in r.limites if not l.startswith(("Sans site témoin", "Le contrefactuel suppose"))]
+        if not tendance:
+            r.verifications.append(_verifier_tendances_paralleles(ymod_reference, plan, ~apres, comptage))
+    if not incertitude_est_valide(r.effet, r.ic_bas, r.ic_haut, r.erreur_type) or (comptage and o <= 0):
+        incertitude_indeterminee(r, "l'erreur type de l'effet est nulle ou incalculable"
+                                 + (" (aucun passage compté pendant l'expérimentation)" if comptage and o <= 0 else ""))
+    else:
+        r.resume = _phrase_resume(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
+                                  f"Sur les {n_apres} jours mesurés de l'expérimentation, en cumul")
     return r
 
 
@@ -194,7 +395,15 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                             f"({(df['date'] < debut).sum()} avant, {(df['date'] >= debut).sum()} pendant).",
                             champ="periodes", attendu="au moins 28 jours avant et 7 jours pendant l'expérimentation")
     un_an = (df["date"] < debut).sum() >= 365
-    r = estimer_effet(df, debut, covariables, comptage=comptage, indicateur=ind.libelle, unite=ind.unite)
+    avec_temoins = bool(pilote.sites_temoins)
+    temoin = COLONNE_TEMOIN if avec_temoins else None
+    r = estimer_effet(df, debut, covariables, comptage=comptage, indicateur=ind.libelle, unite=ind.unite,
+                      temoin=temoin)
+    if avec_temoins:
+        # Les coefficients du modèle sont des écarts au calendrier des témoins : pour décrire le calendrier
+        # lui-même (« un dimanche compte 40 % de cyclistes en moins »), modèle des seuls sites expérimentaux.
+        r.details["coefficients_calendrier"] = estimer_effet(
+            df, debut, covariables, comptage=comptage, indicateur=ind.libelle, unite=ind.unite).details["coefficients"]
     n_apres = int(r.details["n_apres"])
     r.details["covariables"] = covariables
     r.details["pluie_disponible"] = precip is not None
@@ -203,22 +412,42 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     r.details["comptage"] = comptage
     quoi = f"Sur les {n_apres} jours mesurés de l'expérimentation, en cumul" if comptage else (
         f"Sur les {n_apres} jours mesurés de l'expérimentation, en moyenne par jour")
+    indetermine = "incertitude_indeterminee" in r.details
     if not comptage:
         # Pour une durée ou un taux, le cumul n'a pas de sens pour un lecteur : phrase par jour.
         r.details["effet_moyen_par_jour"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
         e, b, h = r.details["effet_moyen_par_jour"]
-        r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
-    else:
+        if not indetermine:
+            r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
+    elif not indetermine:
         r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
+    log_lineaire = r.details.get("modele_comptage") == "log-linéaire, erreurs AR(1)"
     r.justification = (
         "Les mesures sont journalières et dominées par le calendrier : jour de la semaine, jours fériés, "
         "vacances scolaires de la zone B" + (", pluie" if precip is not None else "") + ". Le modèle apprend "
         "ces effets, la saison et la tendance sur la période de référence, puis estime ce qu'on aurait mesuré "
         "pendant l'expérimentation sans elle, avec le calendrier et la météo réellement observés."
-        + (" Les sites témoins entrent dans le modèle : ce qui les touche le même jour est retiré." if pilote.sites_temoins else "")
-        + (" L'indicateur étant un comptage, le modèle est un GLM de quasi-Poisson (effets en pourcentage)."
-           if comptage else " Les erreurs d'un jour qui se prolongent le lendemain (AR(1)) sont prises en compte.")
+        + ((" Les sites témoins servent de comparaison directe (doubles différences) : le modèle porte sur "
+            + ("le rapport, jour par jour, entre les comptages des sites expérimentaux et ceux des témoins"
+               if comptage else "l'écart, jour par jour, entre les sites expérimentaux et les témoins")
+            + ". Un changement qui touche tous les sites le même jour "
+            + ("et dans la même proportion" if comptage else "et de la même quantité")
+            + " (météo, grève, événement, nouvelle politique de la ville) s'annule donc entièrement ; les effets "
+            "du calendrier peuvent différer entre les deux groupes.") if avec_temoins else "")
+        + ((" L'indicateur étant un comptage d'au moins "
+            f"{SEUIL_COMPTAGE_LOG:.0f} passages par jour, le modèle porte sur son logarithme (effets en pourcentage), "
+            "avec des écarts qui se prolongent d'un jour à l'autre (AR(1)) : l'intervalle tient compte à la fois des "
+            "variations d'un jour à l'autre proportionnelles au niveau et de leur persistance.") if log_lineaire else (
+            " L'indicateur étant un comptage faible certains jours, le modèle est un GLM de quasi-Poisson "
+            "(effets en pourcentage), son intervalle élargi pour l'autocorrélation des jours." if comptage else
+            " Les erreurs d'un jour qui se prolongent le lendemain (AR(1)) sont prises en compte."))
     )
+    if avec_temoins:
+        r.limites.insert(0, (
+            "Les doubles différences supposent que, sans l'expérimentation, "
+            + ("le rapport entre sites expérimentaux et témoins" if comptage else "l'écart entre sites expérimentaux et témoins")
+            + " aurait gardé l'évolution de la période de référence ; un changement qui ne touche que les sites "
+            "expérimentaux (travaux, nouvel aménagement) ou que les témoins reste confondu avec l'effet."))
     if precip is None:
         r.limites.append("Sans hauteur de pluie dans le fichier météo, l'effet de la météo n'est pas retiré.")
     if not un_an:

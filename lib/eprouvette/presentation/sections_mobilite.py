@@ -31,7 +31,10 @@ def calendrier(a) -> list:
     """Tableau des effets de calendrier estimés, une phrase par effet, et la comparaison naïve."""
     r = a.resultat
     sujet, multiplicatif = _sujet(a)
-    eff = effets_calendrier(r.details["coefficients"], multiplicatif=multiplicatif, sujet=sujet, unite=r.unite)
+    # Avec témoins, les coefficients du modèle sont des écarts aux témoins : le calendrier lui-même vient du
+    # modèle des seuls sites expérimentaux (``coefficients_calendrier``).
+    coefficients = r.details.get("coefficients_calendrier", r.details["coefficients"])
+    eff = effets_calendrier(coefficients, multiplicatif=multiplicatif, sujet=sujet, unite=r.unite)
     sortie = []
     if len(eff):
         table = pd.DataFrame({
