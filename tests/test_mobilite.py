@@ -189,3 +189,127 @@ def test_caracteristiques_validees(tmp_path):
 
     with pytest.raises(ErreurDonnees, match="voyageurs_annuels"):
         _caracteristiques(P())
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation : doubles différences avec témoins, modèle log-linéaire, effet relatif, EMD
+# --------------------------------------------------------------------------------------------
+
+COV = ["mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "ferie", "vacances_scolaires", "pluie_mm"]
+
+
+def _table_arras(graine: int = 7) -> pd.DataFrame:
+    return _table(generer_pilote_mobilite(graine, VELO_ARRAS))
+
+
+def test_temoin_n_est_plus_une_covariable_libre():
+    df = _table_arras()
+    df["temoin"] = df["valeur"]
+    with pytest.raises(ValueError, match="coefficient fixé"):
+        estimer_effet(df, VELO_ARRAS.experimentation[0], [*COV, "temoin"], comptage=True)
+
+
+def test_choc_commun_s_annule_exactement_avec_temoins():
+    """Un choc de +8 % sur tous les compteurs au début : l'effet estimé avec témoins ne bouge pas."""
+    df = _table_arras()
+    debut = pd.Timestamp(VELO_ARRAS.experimentation[0])
+    rng = np.random.default_rng(3)
+    df["temoin"] = np.round(df["valeur"] * 0.8 * np.exp(rng.normal(0, 0.05, len(df))))
+    r0 = estimer_effet(df, debut, COV, comptage=True, temoin="temoin")
+    choc = df.copy()
+    apres = choc["date"] >= debut
+    choc.loc[apres, ["valeur", "temoin"]] *= 1.08
+    r1 = estimer_effet(choc, debut, COV, comptage=True, temoin="temoin")
+    assert r1.effet_relatif == pytest.approx(r0.effet_relatif, abs=1e-9)
+    assert r1.ic_relatif_bas == pytest.approx(r0.ic_relatif_bas, abs=1e-9)
+    assert r1.details["plan"] == "doubles_differences_temoins" and r1.details["temoins_utilises"] is True
+    assert "tendance" not in r1.details["coefficients"]["terme"].tolist()  # tendances parallèles
+    assert any(v.nom == "tendances_prealables" for v in r1.verifications)
+    # Sans témoin, le même choc passe dans l'effet.
+    r2 = estimer_effet(choc, debut, COV, comptage=True)
+    assert r2.effet_relatif > r0.effet_relatif + 0.05
+
+
+def test_effet_relatif_rapport_de_taux_et_emd_log_lineaire():
+    from eprouvette.methodes.base import intervalle_relatif
+
+    df = _table_arras()
+    r = estimer_effet(df, VELO_ARRAS.experimentation[0], COV, comptage=True)
+    assert r.details["modele_comptage"] == "log-linéaire, erreurs AR(1)"
+    rr, (rr_bas, rr_haut) = r.details["rapport_taux"], r.details["rapport_taux_ic"]
+    o = r.details["total_observe_apres"]
+    assert (r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut) == pytest.approx((rr - 1, rr_bas - 1, rr_haut - 1))
+    assert (r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut) == pytest.approx(
+        intervalle_relatif(r.effet, r.ic_bas, r.ic_haut, o))
+    assert r.effet == pytest.approx(o * (1 - 1 / rr))
+    # EMD : même unité que l'effet ; rapporté au contrefactuel (lecture de la grille), exp(2,8 se) − 1.
+    se = r.details["erreur_type_log_rapport_taux"]
+    assert r.effet_minimal_detectable / (o / rr) == pytest.approx(np.expm1((1.96 + 0.84) * se), rel=0.01)
+    assert r.details["total_contrefactuel_apres"] == pytest.approx(o / rr)
+
+
+def test_comptages_faibles_quasi_poisson_avec_emd():
+    df = _table_arras()
+    df["valeur"] = np.random.default_rng(1).poisson(df["valeur"] / 150)
+    assert df["valeur"].min() < 10
+    r = estimer_effet(df, VELO_ARRAS.experimentation[0], COV, comptage=True)
+    assert r.details["modele_comptage"] == "quasi-Poisson, intervalle élargi"
+    assert any(v.nom == "comptages_faibles" and v.statut == "attention" for v in r.verifications)
+    assert r.effet_minimal_detectable is not None and r.effet_minimal_detectable > 0
+    assert r.ic_relatif_bas < r.effet_relatif < r.ic_relatif_haut
+    rr = r.details["rapport_taux"]
+    assert r.effet_relatif == pytest.approx(rr - 1)
+
+
+def test_grandeur_continue_avec_temoin_en_difference():
+    df = _table_arras()
+    debut = pd.Timestamp(VELO_ARRAS.experimentation[0])
+    df["valeur"] = 30 + np.log(df["valeur"])
+    df["temoin"] = df["valeur"] - 5 + np.random.default_rng(2).normal(0, 0.05, len(df))
+    choc = df.copy()
+    choc.loc[choc["date"] >= debut, ["valeur", "temoin"]] += 3.0  # même choc additif partout
+    r0 = estimer_effet(df, debut, COV, comptage=False, temoin="temoin")
+    r1 = estimer_effet(choc, debut, COV, comptage=False, temoin="temoin")
+    assert r1.effet == pytest.approx(r0.effet, abs=1e-9)
+    assert r1.effet_minimal_detectable == pytest.approx(r0.effet_minimal_detectable)
+    o = r1.details["total_observe_apres"]
+    assert r1.effet_relatif == pytest.approx(r1.effet / (o - r1.effet))
+
+
+def test_pilote_avec_temoins_de_bout_en_bout(tmp_path):
+    """Copie du pilote d'Arras avec un compteur témoin et un choc commun de +8 % : doubles différences."""
+    import shutil
+
+    from eprouvette.analyse import analyser_pilote
+    from eprouvette.presentation import sections_mobilite
+
+    source = config.PILOTES / "mobilite-compteurs-velo-arras"
+    if not source.is_dir():
+        pytest.skip("pilote d'exemple absent")
+    dossier = tmp_path / "mobilite-compteurs-velo-arras"
+    shutil.copytree(source, dossier)
+    fiche = yaml.safe_load((dossier / "pilote.yaml").read_text(encoding="utf-8"))
+    fiche["sites"].append({"identifiant": "compteur-temoin", "nom": "Compteur fictif témoin", "role": "temoin",
+                           "code_insee": "62041", "description": "Compteur témoin (données simulées)."})
+    (dossier / "pilote.yaml").write_text(yaml.safe_dump(fiche, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    m = pd.read_csv(dossier / "mesures.csv", sep=";", dtype={"valeur": float})
+    debut = fiche["periodes"]["experimentation"]["debut"]
+    apres = m["date"] >= debut
+    large = m.pivot(index="date", columns="site", values="valeur").dropna()
+    # Le témoin suit les compteurs équipés sans l'effet (+5 %) ; choc commun de +8 % partout.
+    jours_apres = large.index >= debut
+    temoin = 0.8 * large.sum(axis=1) * np.where(jours_apres, 1.08 / 1.05, 1.0)
+    m.loc[apres, "valeur"] = m.loc[apres, "valeur"] * 1.08
+    t = pd.DataFrame({"date": large.index, "site": "compteur-temoin", "indicateur": "passages_velo",
+                      "valeur": np.round(temoin.to_numpy())})
+    pd.concat([m, t]).to_csv(dossier / "mesures.csv", sep=";", index=False)
+    a = analyser_pilote(dossier)
+    r = a.resultat
+    assert r.details["plan"] == "doubles_differences_temoins"
+    assert r.effet_relatif == pytest.approx(0.05, abs=0.01)  # le choc de +8 % ne passe pas dans l'effet
+    assert "doubles différences" in r.justification and "s'annule donc entièrement" in r.justification
+    assert r.limites[0].startswith("Les doubles différences supposent")
+    assert not any(lim.startswith("Sans site témoin") for lim in r.limites)
+    assert "coefficients_calendrier" in r.details
+    texte = "".join(str(b) for b in sections_mobilite.calendrier(a))
+    assert "vacances scolaires" in texte
