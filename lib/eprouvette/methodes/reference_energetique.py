@@ -71,13 +71,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+from scipy import signal, special, stats
 
 from .. import config
 from ..domaines.energie import dju as _dju
 from ..domaines.energie import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
-from .base import ResultatImpact, Verification
+from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif
 
 __all__ = [
     "GRILLE_CHAUFFAGE",
@@ -100,6 +100,8 @@ PART_MANQUANTE_MAX = 0.10
 #: Seuil de significativité des pentes d'un candidat (CalTRACK).
 P_PENTE_MAX = 0.10
 ORDRE_AR_MAX = 14
+#: Compter la recherche des températures d'équilibre dans l'incertitude (méthode delta).
+COMPTER_RECHERCHE = True
 #: Multiplicateur de l'effet minimal détectable : z(0,975) + z(0,80).
 FACTEUR_EMD = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
@@ -198,6 +200,50 @@ def _matrice(spec: SpecificationModele, d: _Donnees) -> tuple[np.ndarray, list[s
     return np.column_stack(colonnes), noms
 
 
+#: Demi-pas de la dérivée numérique de la matrice par rapport à une température d'équilibre (°C).
+PAS_DERIVEE = 0.25
+
+
+def _derivees_equilibre(spec: SpecificationModele, d: _Donnees, t_ch, t_fr) -> list[np.ndarray]:
+    """``∂X/∂T`` pour chaque température d'équilibre cherchée sur une grille (différence centrée).
+
+    Une température fixée par l'utilisateur (DJU base 18, par exemple) n'est pas estimée : pas de
+    dérivée. Pour la méthode « moyenne », la différence centrée sur ±0,25 °C lisse l'indicatrice
+    ``1[Tmoy < T]`` ; pour les degrés-heures, c'est la part des heures sous T.
+    """
+    sorties = []
+    h = PAS_DERIVEE
+    if spec.t_chauffage is not None and len(t_ch or ()) > 1:
+        plus = _matrice(SpecificationModele(spec.forme, spec.t_chauffage + h, spec.t_refroidissement,
+                                            spec.occupation), d)[0]
+        moins = _matrice(SpecificationModele(spec.forme, spec.t_chauffage - h, spec.t_refroidissement,
+                                             spec.occupation), d)[0]
+        sorties.append((plus - moins) / (2 * h))
+    if spec.t_refroidissement is not None and len(t_fr or ()) > 1:
+        plus = _matrice(SpecificationModele(spec.forme, spec.t_chauffage, spec.t_refroidissement + h,
+                                            spec.occupation), d)[0]
+        moins = _matrice(SpecificationModele(spec.forme, spec.t_chauffage, spec.t_refroidissement - h,
+                                             spec.occupation), d)[0]
+        sorties.append((plus - moins) / (2 * h))
+    return [np.nan_to_num(dX) for dX in sorties]
+
+
+def _union_colonnes(X_e: np.ndarray, derivees_e: Sequence[np.ndarray], X_t: np.ndarray,
+                    derivees_t: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Colonnes des deux modèles (les colonnes identiques ne sont gardées qu'une fois), et les
+    dérivées par rapport aux températures d'équilibre de chacun, complétées de zéros."""
+    propres = [j for j in range(X_t.shape[1])
+               if not any(np.array_equal(X_t[:, j], X_e[:, i], equal_nan=True) for i in range(X_e.shape[1]))]
+    if not propres:
+        return X_e, list(derivees_e)
+    X = np.column_stack([X_e, X_t[:, propres]])
+    zeros_t = np.zeros((X_e.shape[0], len(propres)))
+    zeros_e = np.zeros_like(X_e)
+    derivees = [np.column_stack([dX, zeros_t]) for dX in derivees_e]
+    derivees += [np.column_stack([zeros_e, dX[:, propres]]) for dX in derivees_t]
+    return X, derivees
+
+
 def _ols(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     n, p = X.shape
     beta, _, rang, _ = np.linalg.lstsq(X, y, rcond=None)
@@ -214,7 +260,7 @@ def _ols(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         se = np.full(p, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = beta / se
-    pval = 2.0 * stats.t.sf(np.abs(tval), ddl)
+    pval = 2.0 * special.stdtr(ddl, -np.abs(tval))  # = 2 × stats.t.sf(|t|, ddl), bien plus rapide
     return {"beta": beta, "se": se, "p": pval, "r2": r2, "r2_ajuste": r2_aj, "rang": rang,
             "sse": sse, "n": n, "k": p}
 
@@ -232,6 +278,13 @@ def _candidats(t_ch: Sequence[float] | None, t_fr: Sequence[float] | None, occup
                                           t_refroidissement=float(tf), occupation=occupation)
 
 
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    den = math.sqrt(float(a @ a) * float(b @ b))
+    return float(a @ b) / den if den > 0 else 0.0
+
+
 def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple[SpecificationModele, dict, list]:
     """Choix du modèle sur la période de référence : pentes > 0 et p < 0,1, meilleur R² ajusté."""
     masque = d.ref & ~np.isnan(y)
@@ -241,22 +294,22 @@ def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple
     for spec in _candidats(t_ch, t_fr, occupation):
         X, noms = _matrice(spec, d)
         Xb = X[masque]
-        if np.linalg.matrix_rank(Xb) < Xb.shape[1]:
-            continue
         fit = _ols(Xb, yb)
+        if fit["rang"] < Xb.shape[1]:
+            continue
         # p-valeurs des pentes corrigées de l'autocorrélation des résidus (approximation AR(1) :
         # erreur type × sqrt((1 + ρ) / (1 - ρ))), sinon des pentes fortuites passent le seuil.
         r = np.full(len(y), np.nan)
         r[masque] = yb - Xb @ fit["beta"]
         paires = ~np.isnan(r[1:]) & ~np.isnan(r[:-1])
-        rho = float(np.corrcoef(r[1:][paires], r[:-1][paires])[0, 1]) if paires.sum() > 10 else 0.0
+        rho = _correlation(r[1:][paires], r[:-1][paires]) if paires.sum() > 10 else 0.0
         gonflement = math.sqrt((1 + rho) / (1 - rho)) if 0 < rho < 0.99 else 1.0
         valide = True
         for nom in ("degres_jours_chauffage", "degres_jours_refroidissement"):
             if nom in noms:
                 j = noms.index(nom)
                 t_corrige = fit["beta"][j] / (fit["se"][j] * gonflement)
-                p_corrigee = 2.0 * stats.t.sf(abs(t_corrige), max(fit["n"] - fit["k"], 1))
+                p_corrigee = 2.0 * float(special.stdtr(max(fit["n"] - fit["k"], 1), -abs(t_corrige)))
                 if not (fit["beta"][j] > 0 and p_corrigee < P_PENTE_MAX):
                     valide = False
         essais.append({"forme": spec.forme, "t_chauffage": spec.t_chauffage,
@@ -423,10 +476,17 @@ def _echelle_bruit(residus: np.ndarray, niveau: np.ndarray, masque: np.ndarray) 
 
 
 def _estimer(y: np.ndarray, X: np.ndarray, ref: np.ndarray, exp: np.ndarray,
-             bandes: bool = True, niveau: np.ndarray | None = None) -> _Estimation:
+             bandes: bool = True, niveau: np.ndarray | None = None,
+             derivees: Sequence[np.ndarray] = ()) -> _Estimation:
     """Ajuste sur ``ref``, prédit sur ``exp`` ; effet = Σ(observé - prédit) et son erreur type.
 
     ``niveau`` : série qui règle l'hétéroscédasticité du bruit (par défaut la prédiction).
+    ``derivees`` : pour chaque température d'équilibre cherchée sur les données, la dérivée de la
+    matrice ``∂X/∂T`` ; la prédiction ``X(T) β`` est alors un modèle non linéaire en (β, T) et
+    la variance de l'effet est celle de la linéarisation (méthode delta des moindres carrés non
+    linéaires) : jacobienne ``J = [X, (∂X/∂T) β]``, poids ``w = 1`` les jours d'expérimentation et
+    ``-J_ref (J_ref' J_ref)^-1 Σ_exp J`` les jours de référence. La recherche du point d'équilibre
+    est ainsi comptée dans l'intervalle.
     """
     obs = ~np.isnan(y)
     mr = ref & obs
@@ -443,17 +503,21 @@ def _estimer(y: np.ndarray, X: np.ndarray, ref: np.ndarray, exp: np.ndarray,
     premier, dernier = i_ref.min(), i_ref.max()
     bruit = _modele_bruit(eta[premier: dernier + 1], X.shape[1], len(y))
     xtx_inv = np.linalg.pinv(Xb.T @ Xb)
-    s = X[me].sum(axis=0)
+    J = X
+    if len(derivees):
+        J = np.column_stack([X, *[dX @ beta for dX in derivees]])
+    Jb = J[mr]
+    s = J[me].sum(axis=0)
     w = np.zeros(len(y))
     w[me] = 1.0
-    w[mr] = -(Xb @ (xtx_inv @ s))
+    w[mr] = -(Jb @ (np.linalg.pinv(Jb.T @ Jb) @ s))
     var = _variance_forme(w * sigma, bruit.gamma)
     effet = float(np.sum(y[me] - predit[me]))
     cov_beta = None
     if bandes:
         Z = np.where(mr[:, None], X * sigma[:, None], 0.0)
         cov_beta = xtx_inv @ _forme_quadratique(Z, bruit.gamma) @ xtx_inv
-    ddl = max(bruit.n_effectif - X.shape[1], 3.0)
+    ddl = max(bruit.n_effectif - J.shape[1], 3.0)
     return _Estimation(effet, math.sqrt(var), ddl, predit, beta, cov_beta, bruit, mr, me,
                        float(np.sum(y[me])), float(np.sum(predit[me])), fit, sigma)
 
@@ -746,6 +810,78 @@ def _verif_placebo(y, X, d: _Donnees, unite: str, y_echelle=None, niveau=None) -
                         "l'explique pas.", float(rel)), infos
 
 
+#: Durée de référence à partir de laquelle une tendance se distingue des saisons (12 mois).
+JOURS_TENDANCE_MIN = 365
+#: Seuil de la tendance : p < 0,05 (bilatéral), soit au plus 5 % de fausses alertes sans tendance.
+P_TENDANCE = 0.05
+HARMONIQUES_TENDANCE = True
+
+
+def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray | None, niveau: float,
+                    avec_temoins: bool, libelle_exp: str, libelle_tem: str) -> tuple[Verification, dict]:
+    """Tendance pendant la référence, à climat et occupation égaux.
+
+    On ajoute au modèle de référence un terme de temps (en années) et on teste sa pente : elle est
+    linéaire dans les consommations (``δ = c'y``), sa variance ``c' Γ c`` se calcule avec le même
+    modèle de bruit AR(p) hétéroscédastique que l'effet (estimé sur les résidus du modèle avec
+    tendance). Avec des témoins, la série testée est la série nette ``yE - k yT`` : une tendance
+    commune aux deux groupes se retire, une tendance propre aux sites équipés (baisse déjà en cours,
+    travaux, usage) se prolongerait dans l'expérimentation et serait attribuée à la technologie.
+    """
+    nom = "Tendance pendant la référence"
+    i_ref = np.flatnonzero(d.ref)
+    duree = int(i_ref.max() - i_ref.min() + 1) if len(i_ref) else 0
+    obs = d.ref & ~np.isnan(y)
+    if duree < JOURS_TENDANCE_MIN or obs.sum() < 0.5 * JOURS_TENDANCE_MIN:
+        return (Verification(nom, "attention",
+                             f"Référence de {duree} jours : moins de 12 mois, une tendance ne se distingue pas "
+                             "des saisons et n'est pas testée.", None), {})
+    temps = (np.arange(len(y)) - i_ref.mean()) / 365.25
+    colonnes = [X]
+    if HARMONIQUES_TENDANCE:
+        angle = 2 * np.pi * d.dates.day_of_year.to_numpy() / 365.25
+        colonnes += [np.sin(angle), np.cos(angle)]
+    Xt = np.column_stack([*colonnes, temps])
+    Xb, yb = Xt[obs], y[obs]
+    if np.linalg.matrix_rank(Xb) < Xb.shape[1]:
+        return (Verification(nom, "attention", "Tendance non estimable (temps confondu avec le modèle).",
+                             None), {})
+    inv = np.linalg.pinv(Xb.T @ Xb)
+    beta = inv @ (Xb.T @ yb)
+    residus = np.where(obs, y - Xt @ beta, np.nan)
+    s = np.ones(len(y)) if sigma is None else sigma
+    premier, dernier = i_ref.min(), i_ref.max()
+    bruit = _modele_bruit((residus / s)[premier: dernier + 1], Xt.shape[1], len(y))
+    c = np.zeros(len(y))
+    c[obs] = Xb @ inv[:, -1]
+    se = math.sqrt(_variance_forme(c * s, bruit.gamma))
+    pente = float(beta[-1])  # unité de consommation par jour, par an
+    ddl = max(bruit.n_effectif - Xt.shape[1], 3.0)
+    q = float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, ddl))
+    p = float(2.0 * stats.t.sf(abs(pente / se), ddl)) if se > 0 else (0.0 if pente else 1.0)
+    rel = pente / niveau if niveau > 0 else float("nan")
+    rel_lo = (pente - q * se) / niveau if niveau > 0 else float("nan")
+    rel_hi = (pente + q * se) / niveau if niveau > 0 else float("nan")
+    infos = {"pente_par_an": pente, "erreur_type": se, "p_valeur": p, "derive_relative_par_an": rel,
+             "ic_relatif": (rel_lo, rel_hi), "jours": int(obs.sum()), "serie": "nette" if avec_temoins else "sites"}
+    serie = (f"de l'écart entre {libelle_exp} et {libelle_tem} (série nette)" if avec_temoins
+             else f"de la consommation de {libelle_exp}")
+    phrase = (f"Sur les {int(obs.sum())} jours de la référence, à climat et occupation égaux, la tendance "
+              f"{serie} vaut {_pct(rel)} par an de la consommation des sites équipés "
+              f"(intervalle à 95 % : {_pct(rel_lo)} à {_pct(rel_hi)} par an).")
+    if not math.isfinite(p) or p >= P_TENDANCE:
+        return Verification(nom, "reussie", phrase + " Aucune tendance propre aux sites équipés n'est "
+                            "décelée.", float(rel) if math.isfinite(rel) else None), infos
+    # Écart qu'ajoute la tendance prolongée, du milieu de la référence au milieu de l'expérimentation.
+    prolongee = rel * float(temps[d.exp].mean()) if math.isfinite(rel) and d.exp.any() else float("nan")
+    return Verification(
+        nom, "echec",
+        phrase + " La consommation dérivait déjà avant l'expérimentation"
+        + (", dans les sites équipés et pas dans les témoins" if avec_temoins else "")
+        + f" : prolongée, cette dérive ferait à elle seule un écart de l'ordre de {_pct(prolongee)} pendant "
+        "l'expérimentation, attribué à tort à la technologie.", float(rel)), infos
+
+
 def _verif_extrapolation(d: _Donnees, y: np.ndarray) -> Verification:
     tr = d.tmoy[d.ref & ~np.isnan(y)]
     te = d.tmoy[d.exp & ~np.isnan(y)]
@@ -999,7 +1135,8 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     spec, _, essais = _choisir_modele(y_e, d, t_ch, t_fr, occupation)
     X, noms = _matrice(spec, d)
 
-    est_e = _estimer(y_e, X, d.ref, d.exp)
+    derivees = _derivees_equilibre(spec, d, t_ch, t_fr) if COMPTER_RECHERCHE else []
+    est_e = _estimer(y_e, X, d.ref, d.exp, derivees=derivees)
     k_params = X.shape[1]
     q_ash, m_ash = _stats_ashrae_reference(y_e, est_e.predit, est_e.masque_ref, d.dates, k_params)
 
@@ -1034,51 +1171,69 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     ]
 
     if avec_temoins:
-        est_t = _estimer(y_t, X, d.ref, d.exp, bandes=False)
+        # Les témoins ont leur propre point d'équilibre (cherché sur leurs données, même grille) :
+        # deux groupes de bâtiments ne basculent pas en chauffage à la même température.
+        spec_t, _, _ = _choisir_modele(y_t, d, t_ch, t_fr, occupation)
+        X_t, noms_t = _matrice(spec_t, d)
+        derivees_t = _derivees_equilibre(spec_t, d, t_ch, t_fr) if COMPTER_RECHERCHE else []
+        est_t = _estimer(y_t, X_t, d.ref, d.exp, bandes=False, derivees=derivees_t)
         k = est_e.somme_predite / est_t.somme_predite if est_t.somme_predite else float("nan")
         if not math.isfinite(k) or k <= 0:
             raise ErreurDonnees("mesures", "la consommation prédite des témoins est nulle ou négative.",
                                 conseil="Vérifiez les mesures des sites témoins.")
         dnet = y_e - k * y_t
-        est = _estimer(dnet, X, d.ref, d.exp, niveau=est_e.predit)
-        # Contrefactuel du groupe expérimental : prédiction + dérive des témoins ramenée à sa taille.
-        cf = np.where(d.exp, est_e.predit + k * (y_t - est_t.predit), est_e.predit)
+        # Série nette : son espérance X βE - k X_t βT est dans l'espace des colonnes des deux modèles.
+        X_net, derivees_net = _union_colonnes(X, derivees, X_t, derivees_t)
+        est = _estimer(dnet, X_net, d.ref, d.exp, niveau=est_e.predit, derivees=derivees_net)
+        # Contrefactuel du groupe expérimental : ce que prédit la série nette, plus les témoins
+        # ramenés à sa taille (k yT + X_net β_net ; égal à ŷE + k (yT - ŷT) si les modèles coïncident).
+        cf = np.where(d.exp, k * y_t + est.predit, est_e.predit)
         derive_t = est_t.effet / est_t.somme_predite
         details.update({
             "effet_groupe_temoin": est_t.effet,
             "erreur_type_groupe_temoin": est_t.erreur_type,
             "derive_relative_temoins": derive_t,
             "facteur_echelle_temoins": k,
-            "coefficients_temoins": pd.DataFrame({"variable": noms, "coefficient": est_t.beta}),
+            "modele_temoins": spec_t.libelle(),
+            "temperature_equilibre_chauffage_temoins": spec_t.t_chauffage,
+            "temperature_equilibre_refroidissement_temoins": spec_t.t_refroidissement,
+            "coefficients_temoins": pd.DataFrame({"variable": noms_t, "coefficient": est_t.beta}),
             "effet_sans_temoins": est_e.effet,
             "ic_sans_temoins": (est_e.effet - est_e.quantile * est_e.erreur_type,
                                 est_e.effet + est_e.quantile * est_e.erreur_type),
             "ordre_ar_net": est.bruit.ordre,
         })
+        X_placebo = X_net
         y_placebo = dnet
     else:
         est = est_e
         cf = est_e.predit
         y_placebo = y_e
+        X_placebo = X
 
     effet = est.effet
     se = est.erreur_type
     q = est.quantile
     lo, hi = effet - q * se, effet + q * se
     total_cf = float(np.nansum(np.where(est.masque_exp, cf, np.nan)))
-    rel = effet / total_cf if total_cf > 0 else None
-    rel_lo = lo / total_cf if total_cf > 0 else None
-    rel_hi = hi / total_cf if total_cf > 0 else None
-    details.update({"total_observe": float(np.nansum(y_e[est.masque_exp])),
+    total_obs = float(np.nansum(y_e[est.masque_exp]))
+    # Une seule définition de l'intervalle relatif (base.intervalle_relatif) : borne e -> e / (O - e).
+    rel, rel_lo, rel_hi = intervalle_relatif(effet, lo, hi, total_obs)
+    details.update({"total_observe": total_obs,
                     "total_contrefactuel": total_cf,
                     "degres_liberte": est.ddl,
                     "n_effectif": est.bruit.n_effectif})
 
     verifs.append(_verif_autocorrelation(est.bruit))
-    v_placebo, infos_placebo = _verif_placebo(y_placebo, X, d, unite, y_e if avec_temoins else None,
+    v_placebo, infos_placebo = _verif_placebo(y_placebo, X_placebo, d, unite, y_e if avec_temoins else None,
                                                  est_e.predit if avec_temoins else None)
     verifs.append(v_placebo)
     details["placebo"] = infos_placebo
+    niveau_ref = float(np.nanmean(np.where(est_e.masque_ref, est_e.predit, np.nan)))
+    v_tendance, infos_tendance = _verif_tendance(y_placebo, X_placebo, d, est.sigma, niveau_ref, avec_temoins,
+                                                  libelle_exp, libelle_tem)
+    verifs.append(v_tendance)
+    details["tendance_reference"] = infos_tendance
     verifs.append(_verif_incertitude_ashrae(effet, se))
     if avec_temoins:
         verifs.append(Verification(
@@ -1087,7 +1242,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
             "rapport à leur propre référence ; cette dérive commune est retirée de l'effet.",
             float(details["derive_relative_temoins"])))
 
-    contrefactuel = _contrefactuel(d, y_e, cf, X, est)
+    contrefactuel = _contrefactuel(d, y_e, cf, X_placebo, est)
     emd = FACTEUR_EMD * se
 
     resume = _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, libelle_exp, libelle_tem,
@@ -1129,7 +1284,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         limites.append("Aucune dépendance à la température n'a été trouvée : la comparaison n'est "
                        "pas corrigée du climat.")
 
-    return ResultatImpact(
+    resultat = ResultatImpact(
         methode=methode,
         libelle_methode=libelle,
         indicateur=indicateur,
@@ -1150,6 +1305,11 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         limites=limites,
         details=details,
     )
+    if not (math.isfinite(se) and se > 0):
+        return incertitude_indeterminee(
+            resultat, "la variance de l'écart n'a pas pu être estimée (résidus de la référence nuls ou "
+            "non finis : série constante, ou modèle qui reproduit exactement la référence).")
+    return resultat
 
 
 def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, signif, jours) -> str:
