@@ -128,6 +128,28 @@ def _verification_jours(bilan: pd.DataFrame) -> Verification:
     return Verification("Agrégation des relevés infra-journaliers", "reussie", phrase, valeur=float(insuf))
 
 
+def methode_degres_jours(meteo: pd.DataFrame) -> str:
+    """Degrés-jours d'un pilote : « profil » si le fichier météo donne TN et TX, sinon « moyenne ».
+
+    Un fichier quotidien de Météo-France donne la minimale et la maximale du jour : on en
+    reconstitue un profil horaire (minimale vers 6 h, maximale vers 15 h) et on calcule des
+    degrés-heures (:func:`eprouvette.domaines.energie.profil_diurne`), qui comptent les heures
+    froides d'un jour doux ; sur les échantillons d'OpenEEmeter (banc, partie 4), cette variante
+    nourrie des seules TN et TX se trompe moins qu'OpenEEmeter nourri de la température horaire.
+    Si TN et TX manquent, ou sont égales (fichier qui ne donne que la moyenne du jour), on revient
+    à la moyenne.
+    """
+    colonnes = {"temperature_min", "temperature_max"}
+    if meteo is None or not colonnes <= set(meteo.columns):
+        return "moyenne"
+    tn = pd.to_numeric(meteo["temperature_min"], errors="coerce")
+    tx = pd.to_numeric(meteo["temperature_max"], errors="coerce")
+    ecart = (tx - tn).dropna()
+    if len(ecart) == 0 or float(ecart.abs().max()) == 0.0:
+        return "moyenne"
+    return "profil"
+
+
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
@@ -148,6 +170,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     resultat = evaluer_energie(
         mesures,
         meteo,
+        methode_dju=methode_degres_jours(meteo),
         sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
         sites_temoins=[s.identifiant for s in pilote.sites_temoins],
         indicateur=ind.identifiant,
