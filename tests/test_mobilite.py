@@ -118,8 +118,9 @@ def test_vacances_ne_sont_pas_prises_pour_un_effet():
 def test_fausses_alarmes_rares_sur_vingt_series_sans_effet():
     """20 séries sans effet, été au début de l'expérimentation : le modèle conclut rarement à tort.
 
-    Mesuré pendant le développement sur 100 séries : le quasi-Poisson seul déclare 18 % de fausses
-    alarmes (jours autocorrélés) ; l'intervalle élargi du facteur (1 + ρ)/(1 − ρ) les ramène vers 5 %.
+    Mesuré pendant le développement sur 100 séries : le quasi-Poisson seul déclarait 18 % de fausses
+    alarmes (jours autocorrélés). Le modèle log-linéaire à erreurs AR(1) (REML, Kenward-Roger) est
+    contrôlé plus largement dans tests/test_simulations_mobilite.py.
     """
     debut = pd.Timestamp(SANS_EFFET_ETE.experimentation[0])
     cov = ["mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "ferie", "vacances_scolaires", "pluie_mm"]

@@ -6,13 +6,20 @@ vacances scolaires de la zone B, pluie quand le fichier météo la donne), une s
 (deux harmoniques) et une tendance ; changement de niveau seulement (pas de pente : les
 expérimentations sont courtes).
 
-- Comptages (``type_mesure: comptage`` : cyclistes, voyageurs, véhicules) : GLM de quasi-Poisson,
-  série = somme des sites expérimentaux ; l'intervalle est élargi du facteur (1 + ρ) / (1 − ρ) quand
-  les résidus restent autocorrélés (le GLM suppose des jours indépendants).
+- Comptages (``type_mesure: comptage`` : cyclistes, voyageurs, véhicules), série = somme des sites
+  expérimentaux : si chaque jour compte au moins :data:`SEUIL_COMPTAGE_LOG` passages, modèle
+  log-linéaire (moindres carrés généralisés sur le log, erreurs AR(1) par REML, variance de
+  Kenward-Roger) — la surdispersion multiplicative et persistante des vrais compteurs y est prise en
+  compte ; sinon GLM de quasi-Poisson, intervalle élargi de √((1 + ρ)/(1 − ρ)). L'effet se lit
+  comme un rapport de taux.
 - Grandeurs continues (temps de parcours, taux d'occupation) : moindres carrés généralisés à erreurs
   AR(1), série = moyenne des sites expérimentaux.
-- Sites témoins : leur série (log pour un comptage) entre comme covariable « temoin » (série
-  interrompue comparative) ; ce qui touche tous les sites le même jour s'annule en partie.
+- Sites témoins : vraies doubles différences. Le modèle porte sur log(expérimental) − log(témoins)
+  (comptage) ou expérimental − témoins (continu), coefficient des témoins fixé à 1 : un choc commun
+  à tous les sites s'annule exactement ; calendrier et saison restent libres de différer, pas de
+  tendance propre (tendances parallèles, vérifiées sur la référence).
+
+Voir ``docs/mobilite.md`` (méthode, sources, simulations).
 
 Économie : pour un comptage de cyclistes en hausse, km en voiture évités et tCO2e par les
 hypothèses de ``donnees/parametres/mobilite.yaml`` (report modal, à confirmer) ; pas d'économie
