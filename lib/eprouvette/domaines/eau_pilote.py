@@ -259,11 +259,18 @@ def ecart_moyennes_ar1(d: np.ndarray, apres: np.ndarray, niveau: float = config.
     rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
     m_av, m_ap = float(d[~apres].mean()), float(d[apres].mean())
     residus = d - np.where(apres, m_ap, m_av)
-    sigma = float(math.sqrt(residus @ residus / (len(d) - 2)))
-    var = sigma**2 * (_somme_correlations_ar1(n_ap, rho) / n_ap**2 + _somme_correlations_ar1(n_av, rho) / n_av**2)
+    s_ap, s_av = _somme_correlations_ar1(n_ap, rho), _somme_correlations_ar1(n_av, rho)
+    # Variance marginale sans biais sous AR(1) : E[Σ (x − x̄)²] = σ² (k − S(k, ρ)/k) dans chaque groupe
+    # (les résidus autour de moyennes estimées sont trop petits, d'autant plus que ρ est fort).
+    sigma = float(math.sqrt(residus @ residus / max(len(d) - s_ap / n_ap - s_av / n_av, 2.0)))
+    var = sigma**2 * (s_ap / n_ap**2 + s_av / n_av**2)
     se = math.sqrt(var)
-    # Degrés de liberté : nombre « effectif » de jours indépendants, n (1 − ρ) / (1 + ρ).
-    ddl = max(2.0, len(d) * (1 - rho) / (1 + rho) - 2)
+    # Degrés de liberté de Satterthwaite : la variance dépend de σ̂² (≈ n (1 − ρ²)/(1 + ρ²) jours
+    # effectifs) et de ρ̂ (variance (1 − ρ²)/n ; sensibilité d log V / dρ ≈ 2 / (1 − ρ²)).
+    n_tot = len(d)
+    r2 = min(rho**2, 0.99)
+    var_log_v = 2 * (1 + r2) / (n_tot * (1 - r2)) + (2 / (1 - r2)) ** 2 * (1 - r2) / n_tot
+    ddl = max(2.0, min(2.0 / var_log_v, n_tot * (1 - rho) / (1 + rho) - 2))
     effet = m_ap - m_av
     crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
     p = float(2 * stats.t.sf(abs(effet / se), ddl)) if se > 0 else float("nan")
@@ -300,7 +307,7 @@ def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verifica
     se = math.sqrt(s2 * np.linalg.inv(Xs.T @ Xs)[1, 1])
     p = float(2 * stats.t.sf(abs(beta[1] / se), n - 2))
     derive = float(beta[1])  # écart gagné sur toute la période de référence
-    info = {"derive_sur_reference": derive, "p_valeur": p, "rho": rho}
+    info = {"derive_sur_reference": derive, "erreur_type_derive": se, "p_valeur": p, "rho": rho, "n": n}
     if p >= 0.05:
         return Verification("tendances_prealables", "reussie",
                             f"Avant le début, l'écart entre secteurs expérimentés et témoins est resté stable "
@@ -310,6 +317,50 @@ def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verifica
                         f"Avant même le début, l'écart entre secteurs expérimentés et témoins dérivait "
                         f"({_fr(derive, 1)} {unite} sur la période de référence, p = {_fr(p, 3)}) : "
                         "l'hypothèse de tendances parallèles est douteuse.", p), info
+
+
+def _verif_tendance_prolongee(effet: float, se: float, ddl: float, n_avant: int, n_apres: int,
+                              info_tendance: dict, unite: str, niveau: float = config.NIVEAU_CONFIANCE
+                              ) -> tuple[Verification, dict]:
+    """L'effet tient-il si l'évolution de l'écart observée avant le début s'était prolongée ?
+
+    Dans l'esprit de Rambachan et Roth (2023, « A More Credible Approach to Parallel Trends ») :
+    la pente de l'écart sur la période de référence, prolongée jusqu'au milieu de
+    l'expérimentation, donne le biais qu'aurait l'effet si cette évolution avait continué.
+    L'intervalle « robuste » est la réunion des intervalles de l'effet corrigé pour toutes les
+    pentes de l'intervalle à 95 % de la pente d'avant : ``[e − b_haut − c·se ; e − b_bas + c·se]``.
+    L'effet doit y rester établi, du même côté. Une tendance trop faible pour être détectée par le
+    test des tendances préalables peut ainsi encore bloquer un effet qu'elle suffirait à expliquer.
+    """
+    ecart_jours = (n_avant + n_apres) / 2.0  # du milieu de la référence au milieu de l'expérimentation
+    facteur = ecart_jours / n_avant
+    biais = info_tendance["derive_sur_reference"] * facteur
+    se_biais = info_tendance["erreur_type_derive"] * facteur
+    corrige = effet - biais
+    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
+    crit_pente = float(stats.t.ppf(0.5 + niveau / 2, max(info_tendance["n"] - 2, 1)))
+    bas = corrige - crit_pente * se_biais - crit * se
+    haut = corrige + crit_pente * se_biais + crit * se
+    info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
+            "erreur_type_biais": se_biais}
+    par_an = info_tendance["derive_sur_reference"] * 365.25 / n_avant
+    texte_corrige = (f"effet corrigé de cette évolution : {_fr(corrige, 1)} {unite} par jour, intervalle de "
+                     f"{_fr(bas, 1)} à {_fr(haut, 1)}")
+    etabli = (bas > 0 or haut < 0) and (effet - crit * se > 0 or effet + crit * se < 0)
+    if not (effet - crit * se > 0 or effet + crit * se < 0):
+        return Verification("tendance_prolongee", "reussie",
+                            "L'effet n'étant pas établi, prolonger l'évolution d'avant ne change pas la conclusion "
+                            f"({texte_corrige}).", corrige), info
+    if etabli and np.sign(corrige) == np.sign(effet):
+        return Verification("tendance_prolongee", "reussie",
+                            f"Avant le début, l'écart entre secteurs équipés et témoins évoluait de {_fr(par_an, 1)} "
+                            f"{unite} par an ; même si cette évolution s'était prolongée, l'effet resterait établi "
+                            f"({texte_corrige}).", corrige), info
+    return Verification("tendance_prolongee", "echec",
+                        f"Avant le début, l'écart entre secteurs équipés et témoins évoluait déjà de {_fr(par_an, 1)} "
+                        f"{unite} par an : prolongée jusqu'à l'expérimentation, cette évolution suffirait à expliquer "
+                        f"l'effet mesuré ({texte_corrige}). On ne peut pas l'attribuer à la technologie.",
+                        corrige), info
 
 
 def _verif_placebo(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]:
@@ -371,7 +422,8 @@ def doubles_differences_series(
     })
     v_tend, info_tend = _verif_tendance_prealable(D[~apres], unite)
     v_plac, info_plac = _verif_placebo(D[~apres], unite)
-    verifs = [_verif_ljung_box(em.residus, rho), v_tend, v_plac]
+    v_prol, info_prol = _verif_tendance_prolongee(effet, se, em.ddl, int(n - m), m, info_tend, unite, niveau)
+    verifs = [_verif_ljung_box(em.residus, rho), v_tend, v_plac, v_prol]
     if (~apres).sum() < 365:
         verifs.append(Verification("duree_reference", "attention",
                                    f"Période de référence de {int((~apres).sum())} jours, moins d'un an : les "
@@ -388,7 +440,7 @@ def doubles_differences_series(
         "effet_m3_an": effet * jours_an, "ic_m3_an": (bas * jours_an, haut * jours_an),
         "effet_cumule": m * effet, "ic_effet_cumule": (m * bas, m * haut),
         "total_observe_apres": total_e, "total_contrefactuel_apres": cf_total,
-        "tendance_prealable": info_tend, "placebo_temporel": info_plac,
+        "tendance_prealable": info_tend, "placebo_temporel": info_plac, "tendance_prolongee": info_prol,
         "effet_minimal_detectable_m3_an": mde * jours_an,
     }
     quoi = "Par rapport à l'évolution des secteurs témoins, en moyenne par jour d'expérimentation"
