@@ -116,3 +116,24 @@ def test_chaque_rapport_dans_chromium(portefeuille):
         carnet = portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb"
         consigner_taille(d.name, html.stat().st_size, carnet.stat().st_size)
     assert not problemes, problemes
+
+
+@pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)
+def test_niveau_de_preuve_dans_le_json_et_le_premier_ecran(portefeuille, dossier):
+    """Chaque rapport porte son niveau de preuve (JSON, premier écran, portefeuille) ; un pilote
+    sans témoin est au niveau 2 et ne peut pas être généralisé."""
+    import re
+
+    fiche = yaml.safe_load((dossier / "pilote.yaml").read_text(encoding="utf-8"))
+    n_temoins = sum(s.get("role") == "temoin" for s in fiche["sites"])
+    res = json.loads((portefeuille["rapports"] / f"{dossier.name}.json").read_text(encoding="utf-8"))
+    niveau = res["niveau_preuve"]["niveau"]
+    assert (niveau == 2) if n_temoins == 0 else (niveau >= 3)
+    if niveau < 3:
+        assert res["verdict"] != "generaliser"
+    html = (portefeuille["rapports"] / f"{dossier.name}.html").read_text(encoding="utf-8")
+    essentiel = re.search(r'<section class="ep-essentiel".*?</section>', html, flags=re.S).group(0)
+    assert "Niveau de preuve :" in essentiel and f"{niveau} sur 5" in essentiel
+    index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
+    ligne = re.search(rf'<tr><td[^>]*><a href="{dossier.name}.html".*?</tr>', index, flags=re.S).group(0)
+    assert f"{niveau} sur 5" in ligne
