@@ -38,18 +38,32 @@ utilisent une loi de Student à ``n' - p`` degrés de liberté, ``n' = n γ(0) /
 effectif de jours indépendants. C'est l'équivalent, pour un bruit AR(p) quelconque, de la
 correction ``n' = n (1 - ρ) / (1 + ρ)`` de l'incertitude des économies de l'ASHRAE Guideline 14.
 
+Les températures d'équilibre cherchées sur la grille sont des paramètres estimés : la prédiction
+``X(T) β`` est non linéaire en T, et ``w`` est calculé avec la jacobienne ``J = [X, (∂X/∂T) β]``
+(méthode delta des moindres carrés non linéaires, dérivée numérique à ±0,25 °C) au lieu de X ;
+une température fixée par l'utilisateur n'est pas comptée.
+
 Sites témoins
 -------------
 Les consommations sont sommées par jour dans chaque groupe (expérimental, témoin) ; un jour
-manque pour le groupe dès qu'un de ses sites manque. Le même modèle (même forme, mêmes
-températures d'équilibre, choisis sur le groupe expérimental) est ajusté aux deux groupes.
+manque pour le groupe dès qu'un de ses sites manque. Chaque groupe a son modèle (forme et
+températures d'équilibre choisies sur ses propres données, même grille).
 L'effet net retire de l'écart du groupe expérimental la dérive du groupe témoin, ramenée à sa
 taille : ``effet_net = Σ(yE - ŷE) - k Σ(yT - ŷT)`` avec ``k = ΣŷE / ΣŷT`` sur l'expérimentation
-(la dérive commune est supposée proportionnelle à la consommation). Comme les deux modèles ont la
-même matrice, ``effet_net = w'(yE - k yT)`` : sa variance se calcule comme ci-dessus sur la série
-journalière des résidus nets ``rE - k rT`` de la référence, ce qui tient compte des chocs communs
+(la dérive commune est supposée proportionnelle à la consommation). L'espérance de la série nette
+``yE - k yT`` est ``X βE - k X_T βT`` : on l'ajuste sur l'union des colonnes des deux modèles, ce
+qui redonne l'effet net (exactement si les deux modèles coïncident), et ``effet_net = w'(yE - k yT)`` :
+sa variance se calcule comme ci-dessus sur la série journalière des résidus nets de la référence, ce qui tient compte des chocs communs
 (météo non expliquée, consignes) et des deux incertitudes de paramètres. ``k`` est traité comme
 connu (son incertitude est d'ordre 2).
+
+Tendance pendant la référence
+-----------------------------
+Avec au moins 12 mois de référence, on ajoute au modèle de la série testée (série nette avec
+témoins, série des sites équipés sans) un terme de temps et deux harmoniques annuelles ; la pente,
+linéaire dans les consommations, est testée avec le même modèle de bruit (p < 0,05 : « echec »).
+Une dérive propre aux sites équipés avant l'expérimentation s'y prolongerait et serait attribuée
+à la technologie.
 
 Statistiques ASHRAE Guideline 14 (sur la période de référence)
 --------------------------------------------------------------
@@ -818,10 +832,11 @@ HARMONIQUES_TENDANCE = True
 
 
 def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray | None, niveau: float,
-                    avec_temoins: bool, libelle_exp: str, libelle_tem: str) -> tuple[Verification, dict]:
-    """Tendance pendant la référence, à climat et occupation égaux.
+                    avec_temoins: bool, libelle_exp: str, libelle_tem: str) -> tuple[Verification | None, dict]:
+    """Tendance pendant la référence, à climat et occupation égaux (None si moins de 12 mois).
 
-    On ajoute au modèle de référence un terme de temps (en années) et on teste sa pente : elle est
+    On ajoute au modèle de référence deux harmoniques annuelles (une forme saisonnière mal captée
+    ne doit pas passer pour une pente) et un terme de temps (en années), et on teste sa pente : elle est
     linéaire dans les consommations (``δ = c'y``), sa variance ``c' Γ c`` se calcule avec le même
     modèle de bruit AR(p) hétéroscédastique que l'effet (estimé sur les résidus du modèle avec
     tendance). Avec des témoins, la série testée est la série nette ``yE - k yT`` : une tendance
@@ -833,9 +848,10 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
     duree = int(i_ref.max() - i_ref.min() + 1) if len(i_ref) else 0
     obs = d.ref & ~np.isnan(y)
     if duree < JOURS_TENDANCE_MIN or obs.sum() < 0.5 * JOURS_TENDANCE_MIN:
-        return (Verification(nom, "attention",
-                             f"Référence de {duree} jours : moins de 12 mois, une tendance ne se distingue pas "
-                             "des saisons et n'est pas testée.", None), {})
+        # Pas de vérification séparée : la suffisance des données signale déjà une référence de
+        # moins d'un an (la compter deux fois pèserait deux fois dans la grille).
+        return None, {"non_testee": f"référence de {duree} jours : moins de 12 mois, une tendance ne "
+                                    "se distingue pas des saisons"}
     temps = (np.arange(len(y)) - i_ref.mean()) / 365.25
     colonnes = [X]
     if HARMONIQUES_TENDANCE:
@@ -1232,7 +1248,8 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     niveau_ref = float(np.nanmean(np.where(est_e.masque_ref, est_e.predit, np.nan)))
     v_tendance, infos_tendance = _verif_tendance(y_placebo, X_placebo, d, est.sigma, niveau_ref, avec_temoins,
                                                   libelle_exp, libelle_tem)
-    verifs.append(v_tendance)
+    if v_tendance is not None:
+        verifs.append(v_tendance)
     details["tendance_reference"] = infos_tendance
     verifs.append(_verif_incertitude_ashrae(effet, se))
     if avec_temoins:
