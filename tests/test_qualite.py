@@ -53,3 +53,26 @@ def test_capteur_bloque():
     b = bilan_qualite(df, "2024-01-01", df["date"].max())
     assert b.tableau.iloc[0]["plus_long_palier_jours"] == 10
     assert any(v.nom == "paliers" and v.statut == "attention" for v in b.verifications)
+
+
+def test_compteur_bloque_a_zero_une_semaine():
+    """Un compteur à zéro sept jours de suite dans une série d'ordinaire non nulle est signalé ; un
+    chauffage arrêté tout l'été (zéros ordinaires) ne l'est pas."""
+    import numpy as np
+    import pandas as pd
+
+    from eprouvette.qualite import bilan_qualite
+
+    dates = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    v = 100 + 10 * np.sin(np.arange(len(dates)))
+    v[40:47] = 0.0
+    m = pd.DataFrame({"date": dates, "site": "a", "indicateur": "conso", "valeur": v})
+    b = bilan_qualite(m, dates[0], dates[-1])
+    z = next(x for x in b.verifications if x.nom == "zeros_suspects")
+    assert z.statut == "attention" and "7 jours de suite à zéro" in z.phrase
+    assert b.niveau != "bonne" and "complètes et sans anomalie" not in b.phrase
+    ete = v.copy()
+    ete[40:47] = 100.0
+    ete[(dates.month >= 5) & (dates.month <= 9)] = 0.0
+    b2 = bilan_qualite(m.assign(valeur=ete), dates[0], dates[-1])
+    assert not any(x.nom == "zeros_suspects" for x in b2.verifications)

@@ -45,7 +45,7 @@ def test_cas_nominal_generaliser():
     assert r.libelle == "Généraliser"
     assert r.en_dict()["regle_verdict"] == "etabli"
     assert {c.nom for c in r.criteres} == {
-        "effet_etabli", "effet_materiel", "puissance", "niveau_preuve", "robustesse", "efficience",
+        "mesures_experimentation", "effet_etabli", "effet_materiel", "puissance", "niveau_preuve", "robustesse", "efficience",
         "transferabilite"}
 
 
@@ -254,3 +254,21 @@ def test_niveau_minimal_reglable_dans_la_grille(tmp_path):
     with pytest.raises(ErreurDonnees) as e:
         charger_grille(f)
     assert "niveau_preuve_min_generaliser" in str(e.value) and "1 à 5" in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Jours mesurés pendant l'expérimentation
+# ---------------------------------------------------------------------------------------------
+
+
+def test_trop_peu_de_jours_mesures_seulement_etendre():
+    """Trois jours mesurés : même un effet « établi », nuisible ou favorable, ne donne qu'« étendre »."""
+    n_min = int(GRILLE.seuils["jours_experimentation_min"])
+    for rel in (-0.10, +0.47):
+        r = recommander(resultat(rel=rel), "baisse", 1000.0, grille=GRILLE, jours_mesures_experimentation=3)
+        assert r.verdict == "etendre" and r.regle == "trop_peu_de_mesures"
+        assert "3 jours" in r.raison and str(n_min) in r.raison
+    assert recommander(resultat(), "baisse", 1000.0, grille=GRILLE,
+                       jours_mesures_experimentation=n_min - 1).regle == "trop_peu_de_mesures"
+    assert recommander(resultat(), "baisse", 1000.0, grille=GRILLE,
+                       jours_mesures_experimentation=n_min).regle == "etabli"

@@ -8,6 +8,7 @@ texte en français. Le lanceur de rapports récupère :meth:`Analyse.resultats_j
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ class Analyse:
     indicateurs_feder: list = field(default_factory=list)
     #: Niveau de preuve du plan (1 à 5), qui décide si « généraliser » est possible.
     niveau_preuve: NiveauPreuve | None = None
+    #: Jours de l'expérimentation où l'indicateur principal a été mesuré sur les sites équipés.
+    jours_mesures_experimentation: int | None = None
+    #: False si l'expérimentation court encore à la date de la construction (conclusions provisoires).
+    experimentation_terminee: bool = True
 
     @property
     def indicateur(self):
@@ -76,6 +81,8 @@ class Analyse:
             "incertitude_valide": r.incertitude_valide,
             "effet_minimal_detectable": r.effet_minimal_detectable,
             "niveau_confiance": 0.95,
+            "jours_mesures_experimentation": self.jours_mesures_experimentation,
+            "experimentation_terminee": self.experimentation_terminee,
             "verifications": [v.__dict__ for v in r.verifications],
             "qualite_donnees": self.qualite.niveau,
             "cout_investissement_eur": p.couts.investissement_eur,
@@ -106,6 +113,15 @@ class Analyse:
                     "probabilite_van_socio_positive": mc.van_socio.probabilite_positive,
                 }
         return d
+
+
+_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+         "novembre", "décembre"]
+
+
+def _date_fr(d) -> str:
+    d = pd.Timestamp(d)
+    return f"{d.day}{'er' if d.day == 1 else ''} {_MOIS[d.month - 1]} {d.year}"
 
 
 def module_domaine(domaine: str):
@@ -142,16 +158,53 @@ def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str], domain
     return eco.evaluer(couts, annuelle, val), eco.simuler(couts, annuelle, val), annuelle
 
 
-def analyser_pilote(dossier: str | Path) -> Analyse:
-    """Charge, vérifie et évalue un pilote ; lève ErreurDonnees / ErreursDonnees si les données sont fautives."""
+def _jours_locaux(dates: pd.Series) -> pd.Series:
+    d = pd.to_datetime(dates)
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_convert("Europe/Paris").dt.tz_localize(None)
+    return d.dt.normalize()
+
+
+def jours_mesures_experimentation(pilote: Pilote, mesures: pd.DataFrame) -> tuple[int, pd.Timestamp | None]:
+    """Jours de l'expérimentation où l'indicateur principal a une valeur sur un site équipé, et le
+    dernier de ces jours (None s'il n'y en a aucun)."""
+    ind = pilote.indicateur_principal
+    exp = pilote.periode_experimentation
+    m = mesures[(mesures["indicateur"] == ind.identifiant)
+                & mesures["site"].isin([s.identifiant for s in pilote.sites_experimentaux])
+                & mesures["valeur"].notna()]
+    jours = _jours_locaux(m["date"])
+    jours = jours[(jours >= pd.Timestamp(exp.debut)) & (jours <= pd.Timestamp(exp.fin))]
+    uniques = jours.unique()
+    return len(uniques), (pd.Timestamp(max(uniques)) if len(uniques) else None)
+
+
+def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Analyse:
+    """Charge, vérifie et évalue un pilote ; lève ErreurDonnees / ErreursDonnees si les données sont fautives.
+
+    ``aujourd_hui`` (par défaut la date du jour) : une expérimentation qui finit après cette date
+    n'est pas terminée ; seuls les jours déjà mesurés sont évalués, et le rapport le dit.
+    """
     pilote = charger_pilote(Path(dossier))
     mesures = charger_mesures(pilote)
     meteo = charger_meteo(pilote)
     ind = pilote.indicateur_principal
+    aujourd_hui = aujourd_hui or date.today()
+    n_jours_exp, dernier_jour = jours_mesures_experimentation(pilote, mesures)
+    fin_etudiee = pd.Timestamp(pilote.periode_experimentation.fin)
+    notes_periode: list[str] = []
+    if pilote.periode_experimentation.fin > aujourd_hui:
+        # Expérimentation en cours : la qualité et l'évaluation portent sur ce qui a été mesuré.
+        fin_etudiee = min(fin_etudiee, dernier_jour or pd.Timestamp(aujourd_hui))
+        notes_periode.append(
+            f"L'expérimentation n'est pas terminée : elle court jusqu'au "
+            f"{_date_fr(pilote.periode_experimentation.fin)}. Ce rapport évalue les {n_jours_exp} jours "
+            f"mesurés jusqu'au {_date_fr(fin_etudiee.date())} ; ses conclusions sont provisoires."
+        )
     qualite = bilan_qualite(
         mesures[mesures["indicateur"] == ind.identifiant],
         pilote.periode_reference.debut,
-        pilote.periode_experimentation.fin,
+        max(fin_etudiee, pd.Timestamp(pilote.periode_experimentation.debut)),
         {s.identifiant: s.nom for s in pilote.sites},
     )
     choix = choisir_methode(
@@ -187,7 +240,12 @@ def analyser_pilote(dossier: str | Path) -> Analyse:
         transferable=transferable,
         explication_transferabilite=explication,
         niveau_preuve=analyse.niveau_preuve,
+        jours_mesures_experimentation=n_jours_exp,
     )
-    analyse.notes_donnees = list(mesures.attrs.get("notes", []))
+    analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", []))
+    analyse.jours_mesures_experimentation = n_jours_exp
+    analyse.experimentation_terminee = not notes_periode
+    if notes_periode:
+        resultat.limites = list(resultat.limites) + notes_periode
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
     return analyse

@@ -57,6 +57,33 @@ def _plus_long_palier(valeurs: np.ndarray) -> int:
     return meilleur
 
 
+#: Une suite de zéros n'est suspecte que si la série est d'ordinaire non nulle : au plus cette part de
+#: jours à zéro hors de la suite, et une suite qui couvre au plus PART_SUITE_ZEROS_MAX des jours mesurés
+#: (un chauffage arrêté l'été reste à zéro quatre à cinq mois chaque année : ce n'est pas une panne).
+PART_ZEROS_ORDINAIRE_MAX = 0.05
+PART_SUITE_ZEROS_MAX = 0.20
+
+
+def _plus_long_palier_zeros(valeurs: np.ndarray) -> int:
+    """Longueur de la plus longue suite de zéros, si la série est d'ordinaire non nulle ; 0 sinon."""
+    v = np.asarray(valeurs, dtype=float)
+    mesures = ~np.isnan(v)
+    zero = mesures & (v == 0)
+    if not zero.any():
+        return 0
+    meilleur = courant = 0
+    fin_meilleur = -1
+    for i, z in enumerate(zero):
+        courant = courant + 1 if z else 0
+        if courant > meilleur:
+            meilleur, fin_meilleur = courant, i
+    hors = mesures.copy()
+    hors[fin_meilleur - meilleur + 1: fin_meilleur + 1] = False
+    if hors.sum() == 0 or zero[hors].mean() > PART_ZEROS_ORDINAIRE_MAX or meilleur > PART_SUITE_ZEROS_MAX * mesures.sum():
+        return 0
+    return meilleur
+
+
 def _nombre_aberrants(v: np.ndarray) -> int:
     x = v[~np.isnan(v)]
     if len(x) < 10:
@@ -95,6 +122,7 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
                 "valeurs_negatives": int((serie < 0).sum()),
                 "valeurs_aberrantes": aberrants,
                 "plus_long_palier_jours": _plus_long_palier(v),
+                "plus_longue_suite_zeros_jours": _plus_long_palier_zeros(v),
             }
         )
     tableau = pd.DataFrame(lignes)
@@ -136,6 +164,14 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
             float(palier),
         )
     )
+    zeros = int(tableau["plus_longue_suite_zeros_jours"].max())
+    if zeros >= PALIER_JOURS:
+        verifs.append(Verification(
+            "zeros_suspects", "attention",
+            f"Une série reste {zeros} jours de suite à zéro alors qu'elle ne l'est presque jamais ailleurs : "
+            "compteur ou capteur peut-être en panne ; vérifier ces jours avant de conclure.",
+            float(zeros),
+        ))
     n_neg = int(tableau["valeurs_negatives"].sum())
     if n_neg:
         verifs.append(Verification("valeurs_negatives", "attention", f"{n_neg} valeur(s) négative(s).", float(n_neg)))

@@ -6,6 +6,8 @@ robustesse, transférabilité) sont évalués sur le résultat de la méthode, s
 d'évaluation et sur l'économie ; leurs seuils vivent dans
 ``donnees/parametres/recommandation.yaml`` (versionné). Les règles, dans l'ordre :
 
+0. moins de jours mesurés pendant l'expérimentation que le minimum de la grille -> étendre
+   l'expérimentation (``trop_peu_de_mesures`` : quelques jours ne disent rien, dans un sens ou dans l'autre) ;
 1. effet établi dans le sens contraire à l'objectif -> ne pas généraliser (``contraire``) ;
 2. incertitude impossible à calculer (variance nulle, infinie, intervalle effondré) -> étendre
    l'expérimentation (``incertitude``) ;
@@ -59,6 +61,7 @@ _SEUILS_ATTENDUS = {
     "van_socio_economique_min_eur",
     "verifications_attention_max",
     "niveau_preuve_min_generaliser",
+    "jours_experimentation_min",
 }
 
 
@@ -121,7 +124,7 @@ class Recommandation:
     certitude: str
     criteres: list[Critere] = field(default_factory=list)
     version_grille: int = 0
-    #: La règle de la grille qui a décidé : contraire, incertitude, trop_court, sans_effet,
+    #: La règle de la grille qui a décidé : trop_peu_de_mesures, contraire, incertitude, trop_court, sans_effet,
     #: non_materiel, sous_puissance, preuve_insuffisante, fragile, inefficient, peu_transferable ou
     #: etabli (voir docs/recommandation.md).
     regle: str = ""
@@ -161,6 +164,7 @@ def recommander(
     explication_transferabilite: str | None = None,
     grille: Grille | None = None,
     niveau_preuve: NiveauPreuve | None = None,
+    jours_mesures_experimentation: int | None = None,
 ) -> Recommandation:
     """Applique la grille au résultat d'une méthode.
 
@@ -171,6 +175,9 @@ def recommander(
     ``transferable`` : None si non évalué (ne bloque pas).
     ``niveau_preuve`` : le niveau de preuve du plan (:func:`eprouvette.methodes.niveau_preuve.
     evaluer_niveau_preuve`) ; None = non évalué, ce qui interdit « généraliser ».
+    ``jours_mesures_experimentation`` : jours de l'expérimentation où l'indicateur principal a été
+    mesuré sur les sites équipés ; sous ``jours_experimentation_min``, le verdict ne peut être
+    qu'« étendre l'expérimentation ». None : non compté (ne bloque pas).
     """
     if sens_souhaite not in ("baisse", "hausse"):
         raise ValueError(f"sens souhaité inconnu : {sens_souhaite!r}")
@@ -221,6 +228,15 @@ def recommander(
                 )
 
     criteres = [
+        Critere(
+            "mesures_experimentation",
+            "Assez de jours mesurés pendant l'expérimentation",
+            None if jours_mesures_experimentation is None else jours_mesures_experimentation >= int(
+                s["jours_experimentation_min"]),
+            ("Jours de mesures pendant l'expérimentation non comptés." if jours_mesures_experimentation is None else
+             f"{jours_mesures_experimentation} jour(s) mesuré(s) pendant l'expérimentation "
+             f"(minimum {int(s['jours_experimentation_min'])})."),
+        ),
         Critere(
             "effet_etabli",
             "Effet établi dans le sens souhaité",
@@ -277,7 +293,16 @@ def recommander(
         ),
     ]
 
-    if nuisible:
+    jours_min = int(s["jours_experimentation_min"])
+    trop_peu = jours_mesures_experimentation is not None and jours_mesures_experimentation < jours_min
+    if trop_peu:
+        regle = "trop_peu_de_mesures"
+        verdict = "etendre"
+        raison = (f"Seulement {jours_mesures_experimentation} jour{'s' if jours_mesures_experimentation > 1 else ''} "
+                  f"de mesures pendant l'expérimentation, pour un minimum de {jours_min} : c'est trop peu pour "
+                  "conclure, dans un sens comme dans l'autre. Il faut mesurer plus longtemps.")
+        certitude = "Aucune : trop peu de jours mesurés pendant l'expérimentation."
+    elif nuisible:
         regle = "contraire"
         verdict, raison = "ne_pas_generaliser", "L'effet mesuré va dans le sens contraire à l'objectif."
         certitude = "L'effet contraire à l'objectif est établi."

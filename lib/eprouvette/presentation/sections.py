@@ -221,6 +221,7 @@ def donnees(a) -> list:
             "valeurs_negatives": "Valeurs négatives",
             "valeurs_aberrantes": "Valeurs aberrantes",
             "plus_long_palier_jours": "Plus long palier (jours)",
+            "plus_longue_suite_zeros_jours": "Suite suspecte de zéros (jours)",
         }
     )
     notes = "".join(f"<p>{_e(n)}</p>" for n in getattr(a, "notes_donnees", []))
