@@ -500,7 +500,7 @@ def test_graphique_bloc_complet_et_trois_sorties():
 
 
 def test_co2_evite_dit_quand_l_effet_n_est_pas_etabli():
-    """Premier écran : un CO₂ « évité » tiré d'un effet non établi est présenté comme tel."""
+    """Premier écran : un CO₂ « évité » ou une économie tirés d'un effet non établi sont présentés comme tels."""
     from eprouvette import config
     from eprouvette.analyse import analyser_pilote
     from eprouvette.presentation import sections
@@ -513,6 +513,8 @@ def test_co2_evite_dit_quand_l_effet_n_est_pas_etabli():
         a = analyser_pilote(dossier)
         (co2,) = [c for c in sections.chiffres_cles(a) if c[0] == "CO₂ évité"]
         assert ("n'est pas établi" in co2[2]) == (not a.resultat.significatif)
+        (eco,) = [c for c in sections.chiffres_cles(a) if c[0].startswith("Économie par an")]
+        assert ("n'est pas établi" in eco[2]) == (not a.resultat.significatif)
         vus.add(a.resultat.significatif)
     assert vus == {True, False}  # un pilote de chaque sorte : le test a de quoi mordre
 

@@ -97,10 +97,12 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         q, b, h = ea.quantite, ea.ic_bas, ea.ic_haut
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
-        chiffres.append(
-            ("Économie par an", f"{t.nombre(q)} {unite}",
-             f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None)
-        )
+        precision = f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None
+        if not r.significatif:
+            # Un chiffre d'économie tiré d'un effet non établi n'est qu'une estimation centrale : on le dit.
+            precision = ((precision + " ; ") if precision else "") + "si l'effet estimé se confirme (il n'est pas établi)"
+        chiffres.append(("Économie par an" if q >= 0 else "Économie par an (négative : surconsommation)",
+                         f"{t.nombre(q)} {unite}", precision))
     cout = f"dont FEDER {t.euros(p.financement.feder_eur)}" if p.financement.feder_eur else None
     chiffres.append(("Investissement", t.euros(p.couts.investissement_eur), cout))
     if a.economie is not None:
