@@ -140,3 +140,10 @@ def test_carte_hors_ligne_dans_chromium(tmp_path):
     assert res["problemes"] == []
     assert res["requetes_reseau"] == []
     assert res["graphiques"][0]["a_svg"]
+
+
+def test_projection_d_un_effet_non_etabli_le_dit():
+    etabli = "".join(str(b) for b in section_essaimage(_analyse(), nombre=10))
+    assert "cette projection n'est qu'un ordre de grandeur" not in etabli
+    non_etabli = "".join(str(b) for b in section_essaimage(_analyse(bas=-20_000.0, haut=150_000.0), nombre=10))
+    assert "L'effet du pilote n'étant pas établi" in non_etabli.replace("&#x27;", "'")

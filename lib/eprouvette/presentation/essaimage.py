@@ -150,7 +150,11 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
         f"attendu serait de <strong>{_e(t.nombre(q, d))} {_e(u)}</strong> (intervalle à 95\u00a0% : "
         f"{_e(t.nombre(qb, d))} à {_e(t.nombre(qh, d))} {_e(u)}), pour un investissement d'environ "
         f"<strong>{_e(t.euros(res.investissement_total))}</strong> et "
-        f"{_e(t.euros(res.fonctionnement_annuel_total))} de fonctionnement par an.</p>"
+        f"{_e(t.euros(res.fonctionnement_annuel_total))} de fonctionnement par an."
+        + ("" if res.significatif else
+           " <strong>L'effet du pilote n'étant pas établi, cette projection n'est qu'un ordre de grandeur : "
+           "son intervalle contient zéro, la généralisation pourrait ne rien produire.</strong>")
+        + "</p>"
     ))
     projection = pd.DataFrame([
         {"Grandeur": f"Effet projeté ({u})", "Valeur": q, "Borne basse (IC 95 %)": qb, "Borne haute (IC 95 %)": qh},
