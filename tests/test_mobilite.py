@@ -221,8 +221,9 @@ def test_choc_commun_s_annule_exactement_avec_temoins():
     apres = choc["date"] >= debut
     choc.loc[apres, ["valeur", "temoin"]] *= 1.08
     r1 = estimer_effet(choc, debut, COV, comptage=True, temoin="temoin")
-    assert r1.effet_relatif == pytest.approx(r0.effet_relatif, abs=1e-9)
-    assert r1.ic_relatif_bas == pytest.approx(r0.ic_relatif_bas, abs=1e-9)
+    # Identiques à la précision de l'optimiseur de la vraisemblance restreinte près.
+    assert r1.effet_relatif == pytest.approx(r0.effet_relatif, abs=1e-5)
+    assert r1.ic_relatif_bas == pytest.approx(r0.ic_relatif_bas, abs=1e-5)
     assert r1.details["plan"] == "doubles_differences_temoins" and r1.details["temoins_utilises"] is True
     assert "tendance" not in r1.details["coefficients"]["terme"].tolist()  # tendances parallèles
     assert any(v.nom == "tendances_prealables" for v in r1.verifications)
@@ -236,7 +237,8 @@ def test_effet_relatif_rapport_de_taux_et_emd_log_lineaire():
 
     df = _table_arras()
     r = estimer_effet(df, VELO_ARRAS.experimentation[0], COV, comptage=True)
-    assert r.details["modele_comptage"] == "log-linéaire, erreurs AR(1)"
+    assert r.details["modele_comptage"] == "log-linéaire, erreurs AR(1)"  # comptages élevés : AR(1) seul
+    assert r.details["part_bruit_comptage"] < 0.20
     rr, (rr_bas, rr_haut) = r.details["rapport_taux"], r.details["rapport_taux_ic"]
     o = r.details["total_observe_apres"]
     assert (r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut) == pytest.approx((rr - 1, rr_bas - 1, rr_haut - 1))

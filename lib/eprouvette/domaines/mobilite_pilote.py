@@ -231,6 +231,64 @@ def _phrase_autocorrelation_elargie(r: ResultatImpact, rho: float, k: float) -> 
     ]
 
 
+def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarray, float]:
+    """Blanchit ``a`` (n ou n × k) pour des erreurs AR(1) + bruit blanc, de covariance ∝ R(φ) + λ I.
+
+    La différence e_t − φ e_{t−1} (e_1 gardé) d'une telle erreur a une covariance tridiagonale T
+    (diagonale 1 + λ puis 1 − φ² + λ (1 + φ²), hors diagonale −φλ) : factorisation de Cholesky en
+    bande, calcul en O(n). Renvoie aussi log |T| (la différence est de déterminant 1).
+    """
+    from scipy import linalg
+
+    a = np.asarray(a, dtype=float)
+    z = a.copy()
+    z[1:] = a[1:] - phi * a[:-1]
+    n = len(a)
+    bande = np.zeros((2, n))
+    bande[0] = (1 - phi**2) + lam * (1 + phi**2)
+    bande[0, 0] = 1 + lam
+    bande[1, :-1] = -phi * lam
+    c = linalg.cholesky_banded(bande, lower=True)
+    return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
+
+
+def reml_ar1_plus_bruit(y: np.ndarray, X: np.ndarray) -> dict:
+    """Moindres carrés généralisés à erreurs AR(1) + bruit blanc (un ARMA(1,1)), paramètres par REML.
+
+    Un comptage journalier mêle un bruit persistant (météo, événements) et un bruit d'un jour sans
+    lendemain (le hasard du comptage, ≈ 1/μ sur l'échelle log) ; un modèle AR(1) seul prend alors une
+    persistance trop faible et sous-estime l'incertitude d'un effet qui dure des semaines. Ici
+    Cov(e) = σ² (R(φ) + λ I) ; (φ, log λ) maximisent la vraisemblance restreinte, σ² est profilé.
+    Renvoie ``phi``, ``lam``, ``s2``, ``params`` et ``cov`` (covariance des coefficients).
+    """
+    from scipy.optimize import minimize
+
+    y = np.asarray(y, dtype=float)
+    n, k = X.shape
+    yx = np.column_stack([y, X])
+
+    def moins_reml(p: np.ndarray) -> float:
+        w, logdet = _blanchir_ar1_bruit(p[0], math.exp(p[1]), yx)
+        wy, wx = w[:, 0], w[:, 1:]
+        q, r = np.linalg.qr(wx)
+        e = wy - q @ (q.T @ wy)
+        s2 = float(e @ e) / (n - k)
+        return 0.5 * ((n - k) * math.log(s2) + logdet + 2 * float(np.sum(np.log(np.abs(np.diag(r))))))
+
+    meilleur = None
+    for depart in ([0.5, -1.0], [0.3, 1.0]):
+        sol = minimize(moins_reml, depart, method="L-BFGS-B", bounds=[(-0.9, 0.98), (-9.0, 5.0)])
+        if meilleur is None or sol.fun < meilleur.fun:
+            meilleur = sol
+    phi, lam = float(meilleur.x[0]), math.exp(float(meilleur.x[1]))
+    wy, _ = _blanchir_ar1_bruit(phi, lam, y)
+    wx, _ = _blanchir_ar1_bruit(phi, lam, X)
+    params = np.linalg.lstsq(wx, wy, rcond=None)[0]
+    e = wy - wx @ params
+    s2 = float(e @ e) / (n - k)
+    return {"phi": phi, "lam": lam, "s2": s2, "params": params, "cov": s2 * np.linalg.inv(wx.T @ wx)}
+
+
 def _verifier_tendances_paralleles(ymod: np.ndarray, plan: PlanSerie, reference: np.ndarray,
                                    log_echelle: bool) -> Verification:
     """Sur la référence seule, la série comparée (log-rapport ou écart aux témoins) a-t-elle une tendance ?
@@ -344,19 +402,27 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
                 cf[c] = np.exp(cf[c].to_numpy() + decalage) * lissage
             se_beta = aj.erreur_type / n_apres
             # Part du bruit de comptage (Poisson, ≈ 1/μ sur l'échelle log) dans la variance des résidus : quand
-            # elle est grande, le bruit d'un jour sans lendemain masque la persistance et le modèle AR(1)
-            # sous-estime l'incertitude (mesuré : ≈ 10 % d'erreur type en trop peu vers 65 passages par jour).
+            # elle est grande, ce bruit d'un jour sans lendemain masque la persistance et le modèle AR(1) seul
+            # sous-estime l'incertitude (mesuré : ≈ 10 % d'erreur type en trop peu vers 65 passages par jour) ;
+            # l'effet vient alors du modèle AR(1) + bruit blanc (REML).
             mu = np.exp(aj.ajuste + decalage)
-            part = float(np.mean(1.0 / mu + (1.0 / tem if tem is not None else 0.0)) / max(float(np.var(ymod - aj.ajuste)), 1e-300))
+            bruit = np.mean(1.0 / mu + (1.0 / tem if tem is not None else 0.0))
+            part = float(bruit / max(float(np.var(ymod - aj.ajuste)), 1e-300))
             r.details["part_bruit_comptage"] = part
+            beta = float(aj.params[1])
             if part > PART_BRUIT_COMPTAGE_MAX:
+                m = reml_ar1_plus_bruit(ymod, plan.X)
+                beta, se_beta = float(m["params"][1]), math.sqrt(max(float(m["cov"][1, 1]), 0.0))
+                r.details["modele_comptage"] = "log-linéaire, erreurs AR(1) + bruit de comptage"
+                r.details["ar1_plus_bruit"] = {"phi": m["phi"], "lambda": m["lam"], "s2": m["s2"]}
                 r.verifications.append(Verification(
-                    "bruit_de_comptage", "attention",
-                    f"Les comptages sont modestes : le hasard du comptage fait {_fr(100 * min(part, 1.0), 0)} % des écarts "
-                    "d'un jour à l'autre ; il masque en partie leur persistance et l'intervalle peut être un peu trop "
-                    "étroit (d'environ 10 % vers 65 passages par jour, mesuré par simulation).", part))
-            _effet_echelle_log(r, float(aj.params[1]), se_beta, aj.ddl, o)
-            r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
+                    "bruit_de_comptage", "reussie",
+                    f"Les comptages sont modestes : le hasard du comptage fait {_fr(100 * min(part, 1.0), 0)} % des "
+                    "écarts d'un jour à l'autre et masque en partie leur persistance ; le modèle sépare les deux "
+                    f"(persistance {_fr(m['phi'], 2)}), l'intervalle en tient compte.", part))
+            else:
+                r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
+            _effet_echelle_log(r, beta, se_beta, aj.ddl, o)
         else:
             for c in cols:
                 cf[c] = cf[c].to_numpy() + decalage
@@ -445,7 +511,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
     elif not indetermine:
         r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
-    log_lineaire = r.details.get("modele_comptage") == "log-linéaire, erreurs AR(1)"
+    log_lineaire = str(r.details.get("modele_comptage", "")).startswith("log-linéaire")
     r.justification = (
         "Les mesures sont journalières et dominées par le calendrier : jour de la semaine, jours fériés, "
         "vacances scolaires de la zone B" + (", pluie" if precip is not None else "") + ". Le modèle apprend "
