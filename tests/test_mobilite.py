@@ -316,3 +316,20 @@ def test_pilote_avec_temoins_de_bout_en_bout(tmp_path):
     assert "coefficients_calendrier" in r.details
     texte = "".join(str(b) for b in sections_mobilite.calendrier(a))
     assert "vacances scolaires" in texte
+
+
+@pytest.mark.parametrize("cas", ["aucun_passage_pendant", "comptage_constant", "continu_constant"])
+def test_series_degenerees_jamais_significatives(cas):
+    df = _table_arras()
+    debut = pd.Timestamp(VELO_ARRAS.experimentation[0])
+    comptage = cas != "continu_constant"
+    if cas == "aucun_passage_pendant":
+        df["valeur"] = np.random.default_rng(1).poisson(df["valeur"] / 150)
+        df.loc[df["date"] >= debut, "valeur"] = 0
+    else:
+        df["valeur"] = 500.0 if comptage else 5.0
+    with np.errstate(all="ignore"):
+        r = estimer_effet(df, debut, COV, comptage=comptage)
+    assert not r.significatif and not r.incertitude_valide
+    assert r.effet_minimal_detectable is None and "incertitude_indeterminee" in r.details
+    assert r.resume.startswith("Les données ne permettent pas de calculer une incertitude")

@@ -325,6 +325,20 @@ def _verifier_tendances_paralleles(ymod: np.ndarray, plan: PlanSerie, reference:
         f"p = {_fr(p, 2)}).", p)
 
 
+def _resultat_sans_modele(dates, y: np.ndarray, apres: np.ndarray, indicateur: str, unite: str) -> ResultatImpact:
+    """Résultat sans modèle ajusté (série dégénérée) : effet NaN, pour :func:`incertitude_indeterminee`."""
+    nan = float("nan")
+    cf = pd.DataFrame({"date": np.asarray(dates), "observe": y, "contrefactuel": np.full(len(y), nan),
+                       "periode": np.where(apres, "apres", "avant")})
+    return ResultatImpact(
+        methode="serie_interrompue", libelle_methode="Série temporelle interrompue (régression segmentée)",
+        indicateur=indicateur, unite=unite, effet=nan, ic_bas=nan, ic_haut=nan, p_valeur=nan, contrefactuel=cf,
+        details={"n_periodes": len(y), "n_avant": int((~apres).sum()), "n_apres": int(apres.sum()),
+                 "total_observe_apres": float(y[apres].sum()), "coefficients": pd.DataFrame(
+                     columns=["terme", "coefficient", "erreur_type", "statistique", "p_valeur", "ic_bas", "ic_haut"])},
+        limites=["Le modèle n'a pas pu être ajusté sur ces données : l'effet n'est pas chiffré."])
+
+
 def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indicateur: str = "valeur",
                   unite: str = "", temoin: str | None = None, tendance: bool | None = None) -> ResultatImpact:
     """Série interrompue journalière du domaine sur une table (date, valeur, covariables, jour_an).
@@ -384,76 +398,87 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         raise ValueError("Un comptage ne peut pas être négatif, et la série des témoins doit être strictement positive.")
     log_lineaire = comptage and y.min() >= SEUIL_COMPTAGE_LOG and (tem is None or tem.min() >= SEUIL_COMPTAGE_LOG)
 
-    if not comptage or log_lineaire:
-        decalage = np.zeros(len(y))
-        if tem is not None:
-            decalage = np.log(tem) if comptage else tem
-        ymod = (np.log(y) if comptage else y) - decalage
-        ymod_reference = ymod
-        aj = ajuster(ymod, plan, famille="gaussienne", erreurs="ar1", niveau=niveau)
-        r = _resultat(dates, ymod, plan, aj, "gaussienne", "ar1", None, indicateur, unite, niveau, saison, 365.25,
-                      False)
-        cf = r.contrefactuel
-        cols = ["ajuste", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut"]
-        if comptage:
-            # Retour à l'échelle des comptages (facteur de Duan sur les résidus de la référence), pour les graphiques.
-            lissage = float(np.mean(np.exp(ymod - aj.ajuste)[~apres]))
-            for c in cols:
-                cf[c] = np.exp(cf[c].to_numpy() + decalage) * lissage
-            se_beta = aj.erreur_type / n_apres
-            # Part du bruit de comptage (Poisson, ≈ 1/μ sur l'échelle log) dans la variance des résidus : quand
-            # elle est grande, ce bruit d'un jour sans lendemain masque la persistance et le modèle AR(1) seul
-            # sous-estime l'incertitude (mesuré : ≈ 10 % d'erreur type en trop peu vers 65 passages par jour) ;
-            # l'effet vient alors du modèle AR(1) + bruit blanc (REML).
-            mu = np.exp(aj.ajuste + decalage)
-            bruit = np.mean(1.0 / mu + (1.0 / tem if tem is not None else 0.0))
-            part = float(bruit / max(float(np.var(ymod - aj.ajuste)), 1e-300))
-            r.details["part_bruit_comptage"] = part
-            beta = float(aj.params[1])
-            if part > PART_BRUIT_COMPTAGE_MAX:
-                m = reml_ar1_plus_bruit(ymod, plan.X)
-                beta, se_beta = float(m["params"][1]), math.sqrt(max(float(m["cov"][1, 1]), 0.0))
-                r.details["modele_comptage"] = "log-linéaire, erreurs AR(1) + bruit de comptage"
-                r.details["ar1_plus_bruit"] = {"phi": m["phi"], "lambda": m["lam"], "s2": m["s2"]}
-                r.verifications.append(Verification(
-                    "bruit_de_comptage", "reussie",
-                    f"Les comptages sont modestes : le hasard du comptage fait {_fr(100 * min(part, 1.0), 0)} % des "
-                    "écarts d'un jour à l'autre et masque en partie leur persistance ; le modèle sépare les deux "
-                    f"(persistance {_fr(m['phi'], 2)}), l'intervalle en tient compte.", part))
+    r: ResultatImpact | None = None
+    raison = "aucun passage compté pendant l'expérimentation" if comptage and o <= 0 else None
+    try:
+        if raison is not None:
+            raise FloatingPointError(raison)
+        if not comptage or log_lineaire:
+            decalage = np.zeros(len(y))
+            if tem is not None:
+                decalage = np.log(tem) if comptage else tem
+            ymod = (np.log(y) if comptage else y) - decalage
+            ymod_reference = ymod
+            aj = ajuster(ymod, plan, famille="gaussienne", erreurs="ar1", niveau=niveau)
+            r = _resultat(dates, ymod, plan, aj, "gaussienne", "ar1", None, indicateur, unite, niveau, saison, 365.25,
+                          False)
+            cf = r.contrefactuel
+            cols = ["ajuste", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut"]
+            if comptage:
+                # Retour à l'échelle des comptages (facteur de Duan sur les résidus de la référence), pour les graphiques.
+                lissage = float(np.mean(np.exp(ymod - aj.ajuste)[~apres]))
+                for c in cols:
+                    cf[c] = np.exp(cf[c].to_numpy() + decalage) * lissage
+                se_beta = aj.erreur_type / n_apres
+                # Part du bruit de comptage (Poisson, ≈ 1/μ sur l'échelle log) dans la variance des résidus : quand
+                # elle est grande, ce bruit d'un jour sans lendemain masque la persistance et le modèle AR(1) seul
+                # sous-estime l'incertitude (mesuré : ≈ 10 % d'erreur type en trop peu vers 65 passages par jour) ;
+                # l'effet vient alors du modèle AR(1) + bruit blanc (REML).
+                mu = np.exp(aj.ajuste + decalage)
+                bruit = np.mean(1.0 / mu + (1.0 / tem if tem is not None else 0.0))
+                part = float(bruit / max(float(np.var(ymod - aj.ajuste)), 1e-300))
+                r.details["part_bruit_comptage"] = part
+                beta = float(aj.params[1])
+                if part > PART_BRUIT_COMPTAGE_MAX:
+                    m = reml_ar1_plus_bruit(ymod, plan.X)
+                    beta, se_beta = float(m["params"][1]), math.sqrt(max(float(m["cov"][1, 1]), 0.0))
+                    r.details["modele_comptage"] = "log-linéaire, erreurs AR(1) + bruit de comptage"
+                    r.details["ar1_plus_bruit"] = {"phi": m["phi"], "lambda": m["lam"], "s2": m["s2"]}
+                    r.verifications.append(Verification(
+                        "bruit_de_comptage", "reussie",
+                        f"Les comptages sont modestes : le hasard du comptage fait {_fr(100 * min(part, 1.0), 0)} % des "
+                        "écarts d'un jour à l'autre et masque en partie leur persistance ; le modèle sépare les deux "
+                        f"(persistance {_fr(m['phi'], 2)}), l'intervalle en tient compte.", part))
+                else:
+                    r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
+                _effet_echelle_log(r, beta, se_beta, aj.ddl, o)
             else:
-                r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
-            _effet_echelle_log(r, beta, se_beta, aj.ddl, o)
+                for c in cols:
+                    cf[c] = cf[c].to_numpy() + decalage
+                _effet_echelle_absolue(r, aj, o)
+            cf["observe"] = y
+            r.details["ddl"] = aj.ddl
         else:
-            for c in cols:
-                cf[c] = cf[c].to_numpy() + decalage
-            _effet_echelle_absolue(r, aj, o)
-        cf["observe"] = y
-        r.details["ddl"] = aj.ddl
-    else:
-        aj = ajuster(y, plan, famille="quasi_poisson", exposition=tem, erreurs="ar1", niveau=niveau)
-        ymod_reference = np.log(y + 0.5) - (np.log(tem) if tem is not None else 0.0)
-        r = _resultat(dates, y, plan, aj, "quasi_poisson", "ar1", None, indicateur, unite, niveau, saison, 365.25,
-                      tem is not None)
-        rho = min(max(float(r.details.get("rho_ar1_residus") or 0.0), -0.95), 0.95)
-        f = facteur_autocorrelation(rho)
-        k = math.sqrt(f)
-        r.details["facteur_autocorrelation"] = f
-        if f > 1.0:
-            _phrase_autocorrelation_elargie(r, rho, k)
-        cf = r.contrefactuel
-        z = float(stats.norm.ppf(0.5 + niveau / 2))
-        lc = np.log(cf["contrefactuel"].to_numpy())
-        demi = (np.log(cf["contrefactuel_haut"].to_numpy()) - lc) * k
-        cf["contrefactuel_bas"], cf["contrefactuel_haut"] = np.exp(lc - demi), np.exp(lc + demi)
-        se_beta = math.sqrt(max(float(aj.cov[1, 1]), 0.0)) * k
-        if o > 0:
-            _effet_echelle_log(r, float(aj.params[1]), se_beta, None, o)
-        r.details["modele_comptage"] = "quasi-Poisson, intervalle élargi"
-        r.verifications.append(Verification(
-            "comptages_faibles", "attention",
-            f"Certains jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages (minimum : {_fr(float(y.min()), 0)}) : "
-            "le modèle est un GLM de quasi-Poisson dont l'intervalle est élargi pour l'autocorrélation, moins bien "
-            "validé que le modèle log-linéaire des comptages plus élevés.", float(y.min())))
+            aj = ajuster(y, plan, famille="quasi_poisson", exposition=tem, erreurs="ar1", niveau=niveau)
+            ymod_reference = np.log(y + 0.5) - (np.log(tem) if tem is not None else 0.0)
+            r = _resultat(dates, y, plan, aj, "quasi_poisson", "ar1", None, indicateur, unite, niveau, saison, 365.25,
+                          tem is not None)
+            rho = min(max(float(r.details.get("rho_ar1_residus") or 0.0), -0.95), 0.95)
+            f = facteur_autocorrelation(rho)
+            k = math.sqrt(f)
+            r.details["facteur_autocorrelation"] = f
+            if f > 1.0:
+                _phrase_autocorrelation_elargie(r, rho, k)
+            cf = r.contrefactuel
+            z = float(stats.norm.ppf(0.5 + niveau / 2))
+            lc = np.log(cf["contrefactuel"].to_numpy())
+            demi = (np.log(cf["contrefactuel_haut"].to_numpy()) - lc) * k
+            cf["contrefactuel_bas"], cf["contrefactuel_haut"] = np.exp(lc - demi), np.exp(lc + demi)
+            se_beta = math.sqrt(max(float(aj.cov[1, 1]), 0.0)) * k
+            if o > 0:
+                _effet_echelle_log(r, float(aj.params[1]), se_beta, None, o)
+            r.details["modele_comptage"] = "quasi-Poisson, intervalle élargi"
+            r.verifications.append(Verification(
+                "comptages_faibles", "attention",
+                f"Certains jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages (minimum : {_fr(float(y.min()), 0)}) : "
+                "le modèle est un GLM de quasi-Poisson dont l'intervalle est élargi pour l'autocorrélation, moins bien "
+                "validé que le modèle log-linéaire des comptages plus élevés.", float(y.min())))
+    except (FloatingPointError, OverflowError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+        # Modèle impossible à ajuster (série dégénérée) : effet non chiffré, incertitude indéterminée.
+        r = _resultat_sans_modele(dates, y, apres, indicateur, unite)
+        r.details["plan"] = "doubles_differences_temoins" if tem is not None else "serie_seule"
+        r.details["temoins_utilises"] = tem is not None
+        return incertitude_indeterminee(r, raison or f"le modèle n'a pas pu être ajusté ({type(exc).__name__})")
     r.details["effet_moyen_par_periode"] = r.effet / max(n_apres, 1)
     r.details["plan"] = ("doubles_differences_temoins" if tem is not None else "serie_seule")
     r.details["temoins_utilises"] = tem is not None
@@ -462,7 +487,7 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         r.limites = [l for l in r.limites if not l.startswith(("Sans site témoin", "Le contrefactuel suppose"))]
         if not tendance:
             r.verifications.append(_verifier_tendances_paralleles(ymod_reference, plan, ~apres, comptage))
-    if not incertitude_est_valide(r.effet, r.ic_bas, r.ic_haut, r.erreur_type) or (comptage and o <= 0):
+    if not incertitude_est_valide(r.effet, r.ic_bas, r.ic_haut, r.erreur_type, echelle=abs(o)) or (comptage and o <= 0):
         incertitude_indeterminee(r, "l'erreur type de l'effet est nulle ou incalculable"
                                  + (" (aucun passage compté pendant l'expérimentation)" if comptage and o <= 0 else ""))
     else:
