@@ -540,7 +540,8 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     r.justification = (
         "Les mesures sont journalières et dominées par le calendrier : jour de la semaine, jours fériés, "
         "vacances scolaires de la zone B" + (", pluie" if precip is not None else "") + ". Le modèle apprend "
-        "ces effets, la saison et la tendance sur la période de référence, puis estime ce qu'on aurait mesuré "
+        + ("ces effets et la saison" if avec_temoins else "ces effets, la saison et la tendance")
+        + " sur la période de référence, puis estime ce qu'on aurait mesuré "
         "pendant l'expérimentation sans elle, avec le calendrier et la météo réellement observés."
         + ((" Les sites témoins servent de comparaison directe (doubles différences) : le modèle porte sur "
             + ("le rapport, jour par jour, entre les comptages des sites expérimentaux et ceux des témoins"
@@ -548,11 +549,14 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             + ". Un changement qui touche tous les sites le même jour "
             + ("et dans la même proportion" if comptage else "et de la même quantité")
             + " (météo, grève, événement, nouvelle politique de la ville) s'annule donc entièrement ; les effets "
-            "du calendrier peuvent différer entre les deux groupes.") if avec_temoins else "")
+            "du calendrier et la saison peuvent différer entre les deux groupes, pas la tendance (tendances "
+            "parallèles, vérifiées sur la période de référence).") if avec_temoins else "")
         + ((" L'indicateur étant un comptage d'au moins "
             f"{SEUIL_COMPTAGE_LOG:.0f} passages par jour, le modèle porte sur son logarithme (effets en pourcentage), "
             "avec des écarts qui se prolongent d'un jour à l'autre (AR(1)) : l'intervalle tient compte à la fois des "
-            "variations d'un jour à l'autre proportionnelles au niveau et de leur persistance.") if log_lineaire else (
+            "variations d'un jour à l'autre proportionnelles au niveau et de leur persistance"
+            + (", séparée du hasard du comptage (comptages modestes)" if "bruit de comptage" in str(
+                r.details.get("modele_comptage")) else "") + ".") if log_lineaire else (
             " L'indicateur étant un comptage faible certains jours, le modèle est un GLM de quasi-Poisson "
             "(effets en pourcentage), son intervalle élargi pour l'autocorrélation des jours." if comptage else
             " Les erreurs d'un jour qui se prolongent le lendemain (AR(1)) sont prises en compte."))
