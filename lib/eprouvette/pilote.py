@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -213,12 +214,75 @@ class Pilote:
 # --------------------------------------------------------------------------------------------
 
 
+#: Taille maximale de pilote.yaml (les fiches d'exemple font moins de 20 ko).
+TAILLE_MAX_FICHE = 1024 * 1024
+#: Nombre maximal d'alias YAML (« *nom ») dans pilote.yaml : le standard n'en a pas besoin.
+ALIAS_MAX = 100
+#: Nombre maximal de valeurs du document une fois les alias dépliés (bombe d'alias).
+NOEUDS_MAX = 200_000
+_NOEUDS_MAX_TEXTE = f"{NOEUDS_MAX:,}".replace(",", "\u202f")
+
+_CONSEIL_ALIAS = ("Écrivez les valeurs en toutes lettres au lieu de les répéter par des ancres (« &nom ») "
+                  "et des alias (« *nom ») : le standard n'en a pas besoin.")
+
+_CONSEIL_TAILLE = "Les mesures vont dans des fichiers à part, déclarés dans « fichiers.mesures »."
+
+
+class _YamlDemesure(Exception):
+    """pilote.yaml refusé pendant sa lecture : trop d'alias, alias récursif, document trop grand."""
+
+    def __init__(self, message: str, ligne: int, conseil: str = _CONSEIL_ALIAS):
+        super().__init__(message)
+        self.message, self.ligne, self.conseil = message, ligne, conseil
+
+
 class _Chargeur(yaml.SafeLoader):
-    """SafeLoader qui garde une date impossible (2023-02-30) sous forme de texte.
+    """SafeLoader borné, qui garde une date impossible (2023-02-30) sous forme de texte.
 
     Sans cela PyYAML lève une ValueError sans numéro de ligne ; ici la date invalide est
     signalée par la validation du schéma, avec sa ligne.
+
+    Les alias (« *nom ») sont comptés pendant la composition : au plus ``ALIAS_MAX`` alias, aucun
+    alias récursif, et au plus ``NOEUDS_MAX`` valeurs une fois les alias dépliés. Une « bombe
+    d'alias » (quelques lignes qui se déplient en milliards de valeurs) est ainsi refusée à la
+    ligne de l'alias qui dépasse, avant d'avoir rien déplié ; sans cela le relevé des lignes
+    (:func:`_relever_lignes`) et la validation parcourent l'arbre déplié (des gigaoctets).
     """
+
+    def __init__(self, flux):
+        super().__init__(flux)
+        self._alias = 0
+        self._noeuds = 0
+        #: Taille dépliée (nombre de valeurs) de chaque nœud terminé, par id.
+        self._tailles: dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            evenement = self.peek_event()
+            noeud = self.anchors.get(evenement.anchor)
+            if noeud is not None:
+                ligne = evenement.start_mark.line + 1
+                self._alias += 1
+                if id(noeud) not in self._tailles:
+                    raise _YamlDemesure(f"l'alias « *{evenement.anchor} » est employé à l'intérieur de sa propre "
+                                        "ancre (structure récursive).", ligne)
+                if self._alias > ALIAS_MAX:
+                    raise _YamlDemesure(f"trop d'alias YAML (« *{evenement.anchor} ») : plus de {ALIAS_MAX} "
+                                        "dans le fichier.", ligne)
+                self._noeuds += self._tailles[id(noeud)]
+                if self._noeuds > NOEUDS_MAX:
+                    raise _YamlDemesure(f"les alias YAML (ici « *{evenement.anchor} ») déplient le fichier en plus "
+                                        f"de {_NOEUDS_MAX_TEXTE} valeurs (« bombe d'alias ») ; il n'a pas été lu "
+                                        "plus loin.", ligne)
+            return super().compose_node(parent, index)
+        self._noeuds += 1
+        if self._noeuds > NOEUDS_MAX:
+            raise _YamlDemesure(f"le fichier compte plus de {_NOEUDS_MAX_TEXTE} valeurs ; il n'a pas été lu "
+                                "plus loin.", self.peek_event().start_mark.line + 1, _CONSEIL_TAILLE)
+        avant = self._noeuds
+        noeud = super().compose_node(parent, index)
+        self._tailles[id(noeud)] = self._noeuds - avant + 1
+        return noeud
 
 
 def _horodatage(chargeur: yaml.SafeLoader, noeud: yaml.Node) -> Any:
@@ -616,6 +680,64 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
     )
 
 
+def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
+    """Lit `<dossier>/pilote.yaml`, sans le valider : (données, nœud racine du document YAML).
+
+    Lecture sûre et bornée : le fichier doit être un fichier ordinaire du dossier du pilote (un
+    lien qui en sort, un lien cassé ou un tube nommé ne sont jamais ouverts), d'au plus
+    ``TAILLE_MAX_FICHE`` octets, encodé en UTF-8, et ses alias YAML sont comptés (voir
+    :class:`_Chargeur`). Lève `ErreurDonnees` (fichier, ligne) sinon.
+    """
+    from .rapports.etat import examiner, lire_octets
+
+    dossier = Path(dossier)
+    fichier = dossier / NOM_FICHIER
+    entree = examiner(fichier, dossier)
+    if entree.probleme is not None:
+        raise entree.probleme
+    if entree.absente or entree.dossier:
+        raise ErreurDonnees(fichier, "fichier pilote.yaml introuvable dans le dossier du pilote.",
+                            conseil="Chaque pilote décrit son expérimentation dans un fichier pilote.yaml "
+                                    "(voir l'exemple complet dans donnees/README.md).")
+    try:
+        octets = lire_octets(fichier, dossier, limite=TAILLE_MAX_FICHE)
+    except OSError as e:
+        raise ErreurDonnees(fichier, f"fichier illisible ({e.strerror or e}).") from None
+    if len(octets) > TAILLE_MAX_FICHE:
+        try:
+            taille = f" ({os.stat(entree.cible).st_size / 1e6:.1f} Mo)".replace(".", ",")
+        except OSError:
+            taille = ""
+        raise ErreurDonnees(fichier, f"le fichier est trop gros{taille} : une fiche pilote.yaml fait au plus "
+                                     f"{TAILLE_MAX_FICHE // (1024 * 1024)} Mo ; il n'a pas été lu.",
+                            conseil=_CONSEIL_TAILLE)
+    try:
+        texte = octets.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 (octet illisible en position {e.start}).",
+                            conseil="Enregistrez pilote.yaml en UTF-8.") from None
+    chargeur = _Chargeur(texte)
+    try:
+        racine = chargeur.get_single_node()
+        donnees = chargeur.construct_document(racine) if racine is not None else None
+    except _YamlDemesure as e:
+        raise ErreurDonnees(fichier, e.message, ligne=e.ligne, conseil=e.conseil) from None
+    except yaml.YAMLError as e:
+        marque = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        probleme = getattr(e, "problem", None) or str(e)
+        contexte = getattr(e, "context", None)
+        detail = _traduire_yaml(probleme, contexte)
+        raise ErreurDonnees(
+            fichier, f"YAML mal formé{' (colonne ' + str(marque.column + 1) + ')' if marque else ''} : {detail}",
+            ligne=(marque.line + 1) if marque else None,
+            conseil="Vérifiez l'indentation (espaces, pas de tabulations), les « : » après chaque nom de "
+                    "champ et les guillemets.",
+        ) from None
+    finally:
+        chargeur.dispose()
+    return donnees, racine
+
+
 def charger_pilote(dossier: str | Path) -> Pilote:
     """Charge et valide `<dossier>/pilote.yaml`.
 
@@ -629,29 +751,7 @@ def charger_pilote(dossier: str | Path) -> Pilote:
     if not dossier.is_dir():
         raise ErreurDonnees(dossier, "dossier du pilote introuvable.",
                             conseil=f"Les pilotes se rangent dans {config.PILOTES}/<identifiant>/.")
-    if not fichier.is_file():
-        raise ErreurDonnees(fichier, "fichier pilote.yaml introuvable dans le dossier du pilote.",
-                            conseil="Chaque pilote décrit son expérimentation dans un fichier pilote.yaml "
-                                    "(voir l'exemple complet dans donnees/README.md).")
-    try:
-        texte = fichier.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 (octet illisible en position {e.start}).",
-                            conseil="Enregistrez pilote.yaml en UTF-8.") from None
-    try:
-        donnees = yaml.load(texte, Loader=_Chargeur)  # noqa: S506 (SafeLoader)
-        racine = yaml.compose(texte, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        marque = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        probleme = getattr(e, "problem", None) or str(e)
-        contexte = getattr(e, "context", None)
-        detail = _traduire_yaml(probleme, contexte)
-        raise ErreurDonnees(
-            fichier, f"YAML mal formé{' (colonne ' + str(marque.column + 1) + ')' if marque else ''} : {detail}",
-            ligne=(marque.line + 1) if marque else None,
-            conseil="Vérifiez l'indentation (espaces, pas de tabulations), les « : » après chaque nom de "
-                    "champ et les guillemets.",
-        ) from None
+    donnees, racine = lire_fiche(dossier)
     if not isinstance(donnees, dict):
         raise ErreurDonnees(fichier, "le fichier est vide ou ne contient pas une liste de champs « nom: valeur ».",
                             ligne=1, conseil="Partez de l'exemple complet de donnees/README.md.")
