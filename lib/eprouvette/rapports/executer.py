@@ -55,11 +55,14 @@ def lister_dossiers_pilotes(racine: Path) -> list[Path]:
 
 
 def carnet_du_pilote(dossier: Path) -> Path | None:
-    """Le carnet du domaine déclaré dans pilote.yaml, sans valider le reste (lecture rapide)."""
-    import yaml
+    """Le carnet du domaine déclaré dans pilote.yaml, sans valider le reste (lecture rapide).
 
+    pilote.yaml est lu comme par :func:`eprouvette.pilote.lire_fiche` (fichier ordinaire du
+    dossier, taille et alias YAML bornés) ; None si cette lecture échoue."""
     try:
-        brut = yaml.safe_load((dossier / "pilote.yaml").read_text(encoding="utf-8"))
+        from ..pilote import lire_fiche
+
+        brut, _ = lire_fiche(dossier)
         domaine = brut.get("domaine") if isinstance(brut, dict) else None
     except Exception:
         return None
@@ -129,6 +132,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         from ..pilote import charger_pilote
 
         try:
+            # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
+            etat_mod.verifier_dossier(dossier_p)
             pilote = charger_pilote(dossier_p)
         except (ErreurDonnees, ErreursDonnees) as e:
             raise EchecPilote(str(e)) from None
@@ -310,7 +315,8 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
-    taille = sum(_taille_donnees(f) for f in tache.dossier.rglob("*") if f.is_file())
+    taille = sum(_taille_donnees(e.cible) for e in etat_mod.inventaire(tache.dossier)
+                 if e.cible is not None and not e.dossier)
     # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
     return (2, float(taille))
 
@@ -320,9 +326,12 @@ def _taille_donnees(fichier: Path) -> int:
     try:
         taille = fichier.stat().st_size
         if fichier.name.lower().endswith(".gz") and taille >= 18:
-            with open(fichier, "rb") as f:
-                f.seek(-4, os.SEEK_END)
-                taille = max(taille, int.from_bytes(f.read(4), "little"))
+            fd = etat_mod.ouvrir_sans_suivre(fichier)
+            try:
+                os.lseek(fd, -4, os.SEEK_END)
+                taille = max(taille, int.from_bytes(os.read(fd, 4), "little"))
+            finally:
+                os.close(fd)
         return taille
     except OSError:
         return 0
@@ -360,7 +369,12 @@ def construire_tout(
     biblio = etat_mod.empreinte_bibliotheque()
     taches, etats = [], {}
     for d in dossiers:
-        t = Tache(d.name, d, etat_mod.empreinte_pilote(d, carnet_du_pilote(d), biblio))
+        try:
+            t = Tache(d.name, d, etat_mod.empreinte_pilote(d, carnet_du_pilote(d), biblio))
+        except Exception as e:  # un pilote qu'on ne peut même pas inventorier n'arrête pas les autres
+            etats[d.name] = _echec_hors_construction(
+                d.name, f"Le dossier du pilote n'a pas pu être lu ({type(e).__name__} : {e}).")
+            continue
         ancien = None if forcer else _a_jour(t)
         if ancien is not None:
             etats[t.identifiant] = ancien
@@ -387,20 +401,34 @@ def construire_tout(
         else:
             from .executeurs import creer_executeur
 
+            from concurrent.futures.process import BrokenProcessPool
+
+            a_reprendre: list[Tache] = []
+            i = 0
             with creer_executeur(adresse_dask, n) as pool:
                 futurs = {pool.submit(construire_rapport, str(t.dossier), t.empreinte): t for t in taches}
-                for i, f in enumerate(as_completed(futurs), 1):
+                for f in as_completed(futurs):
                     t = futurs[f]
                     try:
                         etats[t.identifiant] = f.result()
+                    except BrokenProcessPool:
+                        # Un processus du pool est mort (mémoire, signal) : tout le pool est perdu, y
+                        # compris les pilotes qui n'y sont pour rien. Ils sont repris un par un, chacun
+                        # dans son propre processus, pour que seul le fautif échoue.
+                        a_reprendre.append(t)
+                        continue
                     except Exception as e:  # le processus lui-même est mort
-                        etats[t.identifiant] = {
-                            "identifiant": t.identifiant,
-                            "statut": "echec",
-                            "empreinte": "",
-                            "message": f"Le processus de construction s'est arrêté ({type(e).__name__} : {e}).",
-                        }
+                        etats[t.identifiant] = _echec_processus(t, e)
+                    i += 1
                     _afficher(i, len(taches), etats[t.identifiant], sortie)
+            for t in sorted(a_reprendre, key=lambda t: t.identifiant):
+                try:
+                    with creer_executeur(None, 1) as seul:
+                        etats[t.identifiant] = seul.submit(construire_rapport, str(t.dossier), t.empreinte).result()
+                except Exception as e:
+                    etats[t.identifiant] = _echec_processus(t, e)
+                i += 1
+                _afficher(i, len(taches), etats[t.identifiant], sortie)
         print(f"Terminé en {time.perf_counter() - debut:.1f} s.", file=sortie)
         change = True
     elif dossiers:
@@ -422,6 +450,26 @@ def construire_tout(
             print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)
         return 1
     return 0
+
+
+def _echec_hors_construction(identifiant: str, message: str, empreinte: str = "") -> dict:
+    """État d'échec d'un pilote qui n'a pas pu être construit (consigné comme les autres)."""
+    etat = {"identifiant": identifiant, "statut": "echec", "empreinte": empreinte, "message": message,
+            "date": datetime.now().isoformat(timespec="seconds"), "duree_s": 0.0}
+    try:
+        etat_mod.ecrire_atomique(_journal(identifiant), f"ÉCHEC : {message}\n")
+        etat_mod.ecrire_etat(identifiant, etat)
+        _retirer_sorties(identifiant)
+    except OSError:
+        pass
+    return etat
+
+
+def _echec_processus(t: Tache, e: BaseException) -> dict:
+    message = f"Le processus de construction s'est arrêté ({type(e).__name__} : {e})."
+    if isinstance(e, MemoryError) or "terminated abruptly" in str(e):
+        message += " Il a pu manquer de mémoire ; le détail est dans le journal du système."
+    return _echec_hors_construction(t.identifiant, message)
 
 
 def _chemin_court(chemin: Path) -> str:
