@@ -218,14 +218,46 @@ class EcartAR1:
     n: int
 
 
-def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = config.NIVEAU_CONFIANCE) -> EcartAR1:
+#: Sous ce nombre de périodes, la valeur critique de la série des écarts vient d'un bootstrap paramétrique.
+PERIODES_BOOTSTRAP_AR1 = 400
+_GRILLE_RHO = np.linspace(-0.9, 0.97, 64)
+
+
+def _rho_reml_grille(U: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """ρ AR(1) par vraisemblance restreinte (REML), pour chaque colonne de U (n × B) : grille puis
+    interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`)."""
+    n, k = X.shape
+    ll = np.empty((len(_GRILLE_RHO), U.shape[1]))
+    for i, r in enumerate(_GRILLE_RHO):
+        Q, Rm = np.linalg.qr(prais_winsten(X, r))
+        Us = prais_winsten(U, r)
+        E = Us - Q @ (Q.T @ Us)
+        s2 = np.maximum((E * E).sum(axis=0) / (n - k), 1e-300)
+        logdet = (n - 1) * np.log(1 - r**2) + 2 * np.sum(np.log(np.abs(np.diag(Rm)))) - k * np.log(1 - r**2)
+        ll[i] = -0.5 * ((n - k) * np.log(s2 / (1 - r**2)) + logdet)
+    j = np.clip(np.argmax(ll, axis=0), 1, len(_GRILLE_RHO) - 2)
+    cols = np.arange(U.shape[1])
+    y0, y1, y2 = ll[j - 1, cols], ll[j, cols], ll[j + 1, cols]
+    courbure = y0 - 2 * y1 + y2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        decal = np.where(courbure < 0, 0.5 * (y0 - y2) / courbure, 0.0)
+    pas = _GRILLE_RHO[1] - _GRILLE_RHO[0]
+    return np.clip(_GRILLE_RHO[j] + np.clip(decal, -1, 1) * pas, -0.9, 0.97)
+
+
+def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = config.NIVEAU_CONFIANCE,
+                   *, n_bootstrap: int = 199, graine: int = 0) -> EcartAR1:
     """Régression ``écart_t = a + τ · exposition_t + u_t`` par moindres carrés, u AR(1).
 
     ``exposition_t`` est la part des sites expérimentés actifs à la période t (0 avant, 1 pendant
     pour un début commun) : τ est alors exactement l'estimateur des doubles différences d'un panel
     équilibré. Variance exacte de τ̂ sous AR(1) : σ² c'R(ρ)c (c : poids des moindres carrés) ; ρ par
     vraisemblance restreinte (REML) ; σ² corrigé de l'autocorrélation des résidus
-    (E[e'e] = σ² tr(M R)) ; Student à n(1 − ρ)/(1 + ρ) − 2 ddl (nombre « effectif » de périodes).
+    (E[e'e] = σ² tr(M R)). Valeur critique : Student à ddl de Satterthwaite (incertitude de σ² et de
+    ρ) ; sous 400 périodes, où ces approximations laissent passer un peu trop de faux effets
+    (5,7 % au lieu de 5 % pour 130 périodes à ρ = 0,7), ρ̂ est corrigé de son biais vers zéro
+    ((1 + ρ)/n) et la loi du t vient d'un bootstrap paramétrique : ``n_bootstrap`` séries AR(1)
+    simulées au ρ corrigé, ρ ré-estimé et corrigé sur chacune (graine fixée).
     Même principe que l'écart des moyennes AR(1) du domaine eau.
     """
     d = np.asarray(ecart, float)
@@ -234,24 +266,62 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     X = np.column_stack([np.ones(n), x])
     xc = x - x.mean()
     sxx = float(xc @ xc)
-    if n < 4 or sxx <= 0:
-        nan = float("nan")
+    nan = float("nan")
+    if n < 6 or sxx <= 0 or not np.all(np.isfinite(d)):
         return EcartAR1(nan, nan, nan, nan, nan, nan, nan, nan, n)
     tau = float(xc @ d / sxx)
-    a = float(d.mean() - tau * x.mean())
-    e = d - a - tau * x
-    rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
     c = xc / sxx
-    # tr(M R) = n − tr((X'X)⁻¹ X'RX)
+    M = np.eye(2)
     XtX_inv = np.linalg.inv(X.T @ X)
-    XRX = np.array([[_quad_ar1(X[:, i], X[:, j], rho) for j in range(2)] for i in range(2)])
-    tr_mr = n - float(np.trace(XtX_inv @ XRX))
-    sigma2 = float(e @ e) / max(tr_mr, 1.0)
-    var = sigma2 * _quad_ar1(c, c, rho)
-    se = math.sqrt(var) if var > 0 else 0.0
-    ddl = max(2.0, n * (1 - rho) / (1 + rho) - 2)
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(tau / se), ddl)) if se > 0 else float("nan")
+    q_grille = np.array([_quad_ar1(c, c, r) for r in _GRILLE_RHO])
+    trmr_grille = np.array([
+        n - float(np.trace(XtX_inv @ np.array([[_quad_ar1(X[:, i], X[:, j], r) for j in range(2)]
+                                               for i in range(2)]))) for r in _GRILLE_RHO])
+    del M
+
+    def variance(U: np.ndarray, rhos: np.ndarray) -> np.ndarray:
+        E = U - X @ (XtX_inv @ (X.T @ U))
+        ee = (E * E).sum(axis=0)
+        return ee / np.maximum(np.interp(rhos, _GRILLE_RHO, trmr_grille), 1.0) * np.interp(rhos, _GRILLE_RHO, q_grille)
+
+    rho = float(_rho_reml_grille(d[:, None], X)[0])
+    var = float(variance(d[:, None], np.array([rho]))[0])
+    if not var > 0:
+        return EcartAR1(tau, 0.0, nan, nan, tau, tau, rho, 0.0, n)
+    se = math.sqrt(var)
+    sigma2 = var / max(float(np.interp(rho, _GRILLE_RHO, q_grille)), 1e-300)
+    t_obs = tau / se
+    if n < PERIODES_BOOTSTRAP_AR1:
+        # Sur une série courte, ρ̂ (REML) reste biaisé vers zéro d'environ (1 + ρ)/n (mesuré par
+        # simulation de 40 à 160 périodes) : on le corrige, puis la loi du t vient d'un bootstrap
+        # paramétrique au ρ corrigé, avec la même correction sur chaque série simulée.
+        def corriger(r):
+            return np.clip(r + (1 + r) / n, -0.9, 0.97)
+
+        rho = float(corriger(rho))
+        var = float(variance(d[:, None], np.array([rho]))[0])
+        se = math.sqrt(var)
+        sigma2 = var / max(float(np.interp(rho, _GRILLE_RHO, q_grille)), 1e-300)
+        t_obs = tau / se
+        rng = np.random.default_rng(graine)
+        chocs = rng.standard_normal((n, n_bootstrap)) * math.sqrt(sigma2 * (1 - rho**2))
+        chocs[0] /= math.sqrt(1 - rho**2)
+        U = signal.lfilter([1.0], [1.0, -rho], chocs, axis=0)
+        rhos = corriger(_rho_reml_grille(U, X))
+        t_star = (c @ U) / np.sqrt(np.maximum(variance(U, rhos), 1e-300))
+        crit = float(np.quantile(np.abs(t_star), niveau))
+        p = float((1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (n_bootstrap + 1))
+        ddl = nan
+    else:
+        # Satterthwaite : Var(log g) ≈ Var(log σ̂²) + (d log g / dρ)² Var(ρ̂), g = variance de τ̂.
+        h = 1e-3
+        g_h = float(np.interp(min(rho + h, 0.97), _GRILLE_RHO, q_grille / trmr_grille))
+        g_b = float(np.interp(max(rho - h, -0.9), _GRILLE_RHO, q_grille / trmr_grille))
+        dlog = (math.log(g_h) - math.log(g_b)) / (2 * h)
+        var_log = 2 * (1 + rho**2) / ((1 - rho**2) * n) + dlog**2 * (1 - rho**2) / n
+        ddl = float(np.clip(2 / var_log, 2.0, n - 2))
+        crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
+        p = float(2 * stats.t.sf(abs(t_obs), ddl))
     return EcartAR1(tau, se, ddl, p, tau - crit * se, tau + crit * se, rho, math.sqrt(sigma2), n)
 
 
