@@ -333,3 +333,18 @@ def test_series_degenerees_jamais_significatives(cas):
     assert not r.significatif and not r.incertitude_valide
     assert r.effet_minimal_detectable is None and "incertitude_indeterminee" in r.details
     assert r.resume.startswith("Les données ne permettent pas de calculer une incertitude")
+
+
+def test_jour_aberrant_retire_et_signale():
+    """Une panne partielle (3 passages un jour au lieu de ~1 500) ne doit pas fausser la persistance estimée."""
+    df = _table_arras()
+    debut = pd.Timestamp(VELO_ARRAS.experimentation[0])
+    r0 = estimer_effet(df, debut, COV, comptage=True)
+    panne = df.copy()
+    panne.loc[200, "valeur"] = 3.0
+    r1 = estimer_effet(panne, debut, COV, comptage=True)
+    assert r1.details["modele_comptage"].startswith("log-linéaire")  # pas renvoyé au quasi-Poisson
+    assert r1.details["jours_aberrants_exclus"] == [panne.loc[200, "date"].date().isoformat()]
+    assert any(v.nom == "jours_aberrants" and v.statut == "attention" for v in r1.verifications)
+    assert r1.effet_relatif == pytest.approx(r0.effet_relatif, abs=0.005)
+    assert r1.details["rho_ar1_residus"] == pytest.approx(r0.details["rho_ar1_residus"], abs=0.02)

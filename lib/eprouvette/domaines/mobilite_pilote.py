@@ -158,11 +158,18 @@ def _sujet(libelle: str) -> str:
     return article + libelle[0].lower() + libelle[1:]
 
 
-#: Seuil du modèle log-linéaire des comptages : si chaque comptage journalier des sites
-#: expérimentaux (et des témoins) vaut au moins ce nombre, on modélise le logarithme du comptage
+#: Seuil du modèle log-linéaire des comptages : si les comptages journaliers des sites
+#: expérimentaux (et des témoins) valent au moins ce nombre (99 % des jours, aucun zéro), on modélise le logarithme du comptage
 #: par moindres carrés généralisés à erreurs AR(1) (REML, Kenward-Roger) ; en dessous (séries
 #: creuses, jours à zéro), GLM de quasi-Poisson à intervalle élargi (moins bien validé).
 SEUIL_COMPTAGE_LOG = 10.0
+
+#: Un jour dont l'écart au modèle log-linéaire dépasse ce nombre d'écarts types robustes (1,4826 × écart
+#: absolu médian) est tenu pour aberrant et retiré (au plus 1 % des jours) ; la vérification le dit.
+ECART_ABERRANT = 6.0
+
+#: Part des jours qui doivent atteindre :data:`SEUIL_COMPTAGE_LOG` (aucun jour à zéro) pour le modèle log-linéaire.
+PART_JOURS_AU_SEUIL = 0.99
 
 #: Colonne de ``preparer_donnees`` qui porte la série brute des sites témoins (somme des comptages
 #: ou moyenne des grandeurs continues, même jour).
@@ -171,6 +178,23 @@ COLONNE_TEMOIN = "temoin"
 #: Au-delà de cette part du bruit de comptage (≈ 1/μ) dans la variance des résidus du modèle log-linéaire,
 #: une vérification « attention » signale que l'intervalle peut être un peu trop étroit.
 PART_BRUIT_COMPTAGE_MAX = 0.20
+
+
+def _assez_grand(comptages: np.ndarray) -> bool:
+    """Vrai si le modèle log-linéaire convient : aucun jour à zéro et au moins 99 % des jours ≥ le seuil.
+
+    Un jour isolé très bas (panne partielle d'un compteur, 25 décembre) ne renvoie pas toute la série
+    au quasi-Poisson, moins bien calibré : il pèse comme un écart fort, ce qui élargit l'intervalle.
+    """
+    c = np.asarray(comptages, dtype=float)
+    return bool(len(c)) and float(c.min()) > 0 and float(np.mean(c >= SEUIL_COMPTAGE_LOG)) >= PART_JOURS_AU_SEUIL
+
+
+def _date_fr(d) -> str:
+    mois = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+            "novembre", "décembre"]
+    d = pd.Timestamp(d)
+    return f"{d.day}{'er' if d.day == 1 else ''} {mois[d.month - 1]} {d.year}"
 
 
 def _criteres(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> tuple[float, float]:
@@ -340,7 +364,8 @@ def _resultat_sans_modele(dates, y: np.ndarray, apres: np.ndarray, indicateur: s
 
 
 def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indicateur: str = "valeur",
-                  unite: str = "", temoin: str | None = None, tendance: bool | None = None) -> ResultatImpact:
+                  unite: str = "", temoin: str | None = None, tendance: bool | None = None,
+                  _jours_exclus: tuple = ()) -> ResultatImpact:
     """Série interrompue journalière du domaine sur une table (date, valeur, covariables, jour_an).
 
     ``temoin`` : nom de la colonne qui porte la série brute des sites témoins (même jour), ou None.
@@ -396,7 +421,7 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
     niveau = config.NIVEAU_CONFIANCE
     if comptage and ((y < 0).any() or (tem is not None and (tem <= 0).any())):
         raise ValueError("Un comptage ne peut pas être négatif, et la série des témoins doit être strictement positive.")
-    log_lineaire = comptage and y.min() >= SEUIL_COMPTAGE_LOG and (tem is None or tem.min() >= SEUIL_COMPTAGE_LOG)
+    log_lineaire = comptage and _assez_grand(y) and (tem is None or _assez_grand(tem))
 
     r: ResultatImpact | None = None
     raison = "aucun passage compté pendant l'expérimentation" if comptage and o <= 0 else None
@@ -414,6 +439,18 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
                           False)
             cf = r.contrefactuel
             cols = ["ajuste", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut"]
+            if comptage and not _jours_exclus:
+                # Jours aberrants (panne partielle d'un compteur…) : un écart isolé de plus de
+                # ECART_ABERRANT écarts types robustes fausse la persistance estimée ; ces jours sont
+                # retirés (comme des jours manquants) et le modèle est réajusté.
+                e = ymod - aj.ajuste
+                echelle_robuste = 1.4826 * float(np.median(np.abs(e - np.median(e))))
+                aberrants = np.abs(e - np.median(e)) > ECART_ABERRANT * echelle_robuste if echelle_robuste > 0 else []
+                if np.any(aberrants) and np.sum(aberrants) <= 0.01 * len(e):
+                    jours = tuple(pd.Timestamp(d) for d in dates[aberrants])
+                    return estimer_effet(df[~aberrants].reset_index(drop=True), debut, covariables, comptage=comptage,
+                                         indicateur=indicateur, unite=unite, temoin=temoin, tendance=tendance,
+                                         _jours_exclus=jours)
             if comptage:
                 # Retour à l'échelle des comptages (facteur de Duan sur les résidus de la référence), pour les graphiques.
                 lissage = float(np.mean(np.exp(ymod - aj.ajuste)[~apres]))
@@ -470,7 +507,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
             r.details["modele_comptage"] = "quasi-Poisson, intervalle élargi"
             r.verifications.append(Verification(
                 "comptages_faibles", "attention",
-                f"Certains jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages (minimum : {_fr(float(y.min()), 0)}) : "
+                f"Plus de 1 % des jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages, ou un jour aucun (minimum : "
+                f"{_fr(float(min(y.min(), tem.min() if tem is not None else y.min())), 0)}) : "
                 "le modèle est un GLM de quasi-Poisson dont l'intervalle est élargi pour l'autocorrélation, moins bien "
                 "validé que le modèle log-linéaire des comptages plus élevés.", float(y.min())))
     except (FloatingPointError, OverflowError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
@@ -480,6 +518,14 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         r.details["temoins_utilises"] = tem is not None
         return incertitude_indeterminee(r, raison or f"le modèle n'a pas pu être ajusté ({type(exc).__name__})")
     r.details["effet_moyen_par_periode"] = r.effet / max(n_apres, 1)
+    if _jours_exclus:
+        r.details["jours_aberrants_exclus"] = [d.date().isoformat() for d in _jours_exclus]
+        liste = ", ".join(_date_fr(d) for d in _jours_exclus[:5]) + (" …" if len(_jours_exclus) > 5 else "")
+        r.verifications.append(Verification(
+            "jours_aberrants", "attention",
+            f"{len(_jours_exclus)} jour(s) très loin de ce que prévoit le modèle ({liste}) ont été retirés de "
+            "l'estimation (panne partielle d'un compteur, événement exceptionnel ?) : à vérifier dans les données.",
+            float(len(_jours_exclus))))
     r.details["plan"] = ("doubles_differences_temoins" if tem is not None else "serie_seule")
     r.details["temoins_utilises"] = tem is not None
     if tem is not None:
@@ -552,7 +598,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             "du calendrier et la saison peuvent différer entre les deux groupes, pas la tendance (tendances "
             "parallèles, vérifiées sur la période de référence).") if avec_temoins else "")
         + ((" L'indicateur étant un comptage d'au moins "
-            f"{SEUIL_COMPTAGE_LOG:.0f} passages par jour, le modèle porte sur son logarithme (effets en pourcentage), "
+            f"{SEUIL_COMPTAGE_LOG:.0f} passages presque tous les jours, le modèle porte sur son logarithme (effets en pourcentage), "
             "avec des écarts qui se prolongent d'un jour à l'autre (AR(1)) : l'intervalle tient compte à la fois des "
             "variations d'un jour à l'autre proportionnelles au niveau et de leur persistance"
             + (", séparée du hasard du comptage (comptages modestes)" if "bruit de comptage" in str(
