@@ -372,18 +372,22 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
     Avec témoins, c'est un vrai plan de doubles différences : la série modélisée est
     log(expérimental) − log(témoins) pour un comptage, expérimental − témoins pour une grandeur
     continue — le coefficient des témoins est **fixé** à 1, un choc commun à tous les sites s'annule
-    donc exactement — et les effets du calendrier, la saison et la tendance restent libres de
-    différer entre les deux groupes.
+    donc exactement — et les effets du calendrier et la saison restent libres de différer entre les
+    deux groupes ; pas de tendance propre (``tendance=None`` : tendance seulement sans témoin),
+    hypothèse des tendances parallèles vérifiée sur la référence (« tendances_prealables »).
 
-    - Comptage dont tous les jours valent au moins :data:`SEUIL_COMPTAGE_LOG` : modèle log-linéaire,
-      moindres carrés généralisés à erreurs AR(1) (REML, variance de Kenward-Roger, ddl de
-      Satterthwaite) ; la surdispersion multiplicative (variance ≈ μ + σ²μ²) et la persistance du
-      bruit sont toutes deux dans le modèle.
+    - Comptage dont 99 % des jours valent au moins :data:`SEUIL_COMPTAGE_LOG` (aucun zéro) : modèle
+      log-linéaire, moindres carrés généralisés à erreurs AR(1) (REML, variance de Kenward-Roger, ddl
+      de Satterthwaite) ; la surdispersion multiplicative (variance ≈ μ + σ²μ²) et la persistance du
+      bruit sont toutes deux dans le modèle. Jours aberrants (> :data:`ECART_ABERRANT` écarts types
+      robustes) retirés et signalés ; si le hasard du comptage dépasse
+      :data:`PART_BRUIT_COMPTAGE_MAX` de la variance, erreurs AR(1) + bruit blanc
+      (:func:`reml_ar1_plus_bruit`).
     - Comptage plus faible : GLM de quasi-Poisson (témoins en décalage log), intervalle élargi du
       facteur (1 + ρ)/(1 − ρ) des résidus autocorrélés.
     - Grandeur continue : moindres carrés généralisés à erreurs AR(1).
 
-    Saisonnalité annuelle (deux harmoniques) si la référence couvre au moins 365 jours ; tendance ;
+    Saisonnalité annuelle (deux harmoniques) si la référence couvre au moins 365 jours ;
     changement de niveau seulement. L'effet relatif passe toujours par :func:`intervalle_relatif` ;
     l'effet minimal détectable (80 % de puissance, test bilatéral à 5 %, même unité que l'effet) est
     calculé pour chaque chemin. Une variance incalculable donne une incertitude indéterminée
