@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import gzip
+import os
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -473,7 +474,7 @@ def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 
 
-def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
+def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | Path | None = None) -> pd.DataFrame:
     """Lit un CSV (ou un .xlsx) et le valide contre un Table Schema.
 
     `schema` : descripteur (dict), chemin d'un fichier .json, ou nom court « mesures » / « meteo »
@@ -483,23 +484,35 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
     colonne « date » en datetime64, les autres en texte. Le dialecte détecté est dans
     `df.attrs["dialecte"]`. Lève `ErreurDonnees` (fichier illisible) ou `ErreursDonnees` (toutes
     les cellules fautives, avec ligne, colonne, valeur et attendu).
+
+    `dossier` : le dossier que la lecture ne doit pas quitter (celui du pilote ; par défaut celui
+    du fichier). Seul un fichier ordinaire est ouvert : un lien symbolique qui sort de `dossier`,
+    un lien cassé, un tube nommé… sont refusés (`ErreurDonnees`) sans être ouverts.
     """
     from ._imports import frictionless
 
     frictionless()
     from frictionless import Dialect, Resource, Schema, formats
 
+    from .rapports.etat import examiner, lire_octets
+
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
-    if not chemin.is_file():
+    limite = Path(dossier) if dossier is not None else chemin.parent
+    entree = examiner(chemin, limite)
+    if entree.probleme is not None:
+        raise entree.probleme
+    if entree.absente or entree.dossier:
         raise ErreurDonnees(chemin, "fichier introuvable.",
                             conseil="Vérifiez le nom déclaré dans « fichiers » de pilote.yaml.")
+    # Un lien interne au dossier est lu à sa cible (déjà vérifiée : fichier ordinaire du dossier).
+    source = chemin if entree.lien is None else entree.cible
     nom_fichier = chemin.name.lower()
     suffixe = chemin.suffix.lower()
     compresse = nom_fichier.endswith((".csv.gz", ".txt.gz", ".tsv.gz"))
     premier = descripteur["fields"][0]["name"]
     if suffixe in (".csv", ".txt", ".tsv") or compresse:
-        octets = chemin.read_bytes()
+        octets = lire_octets(chemin, limite)
         if compresse:
             import gzip
 
@@ -528,7 +541,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict) -> pd.DataFrame:
             debuts.pop()
     elif suffixe in (".xlsx", ".xlsm", ".ods", ".parquet"):
         lecteur = {".ods": _lire_ods, ".parquet": _lire_parquet}.get(suffixe, _lire_xlsx)
-        lignes, debuts = lecteur(chemin)
+        lignes, debuts = lecteur(source)
         encodage, separateur = suffixe.lstrip("."), ";"
         if not lignes:
             raise ErreurDonnees(chemin, "classeur vide." if suffixe != ".parquet" else "fichier vide.",
@@ -763,7 +776,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
     morceaux, erreurs = [], verifier_unites(pilote)
     for fichier in pilote.fichiers_mesures:
         try:
-            df = lire_tableau(fichier, "mesures")
+            df = lire_tableau(fichier, "mesures", dossier=pilote.dossier)
         except ErreursDonnees as e:
             erreurs += e.erreurs
             continue
@@ -854,16 +867,24 @@ def charger_mesures(pilote) -> pd.DataFrame:
     return tout
 
 
-def est_meteo_france(chemin: str | Path) -> bool:
-    """Vrai pour un fichier quotidien de Météo-France (nom ``Q_…csv[.gz]`` ou en-tête NUM_POSTE;…;AAAAMMJJ)."""
+def est_meteo_france(chemin: str | Path, dossier: str | Path | None = None) -> bool:
+    """Vrai pour un fichier quotidien de Météo-France (nom ``Q_…csv[.gz]`` ou en-tête NUM_POSTE;…;AAAAMMJJ).
+
+    Seul un fichier ordinaire de `dossier` (par défaut : celui du fichier) est ouvert pour lire
+    son en-tête ; sinon la réponse est non (et la lecture qui suit refuse le fichier)."""
+    from .rapports.etat import examiner, ouvrir_sans_suivre
+
     chemin = Path(chemin)
     if re.match(r"^Q_.*\.csv(\.gz)?$", chemin.name):
         return True
+    entree = examiner(chemin, Path(dossier) if dossier is not None else chemin.parent)
+    if entree.cible is None or entree.dossier:
+        return False
     try:
-        ouvrir = gzip.open if chemin.suffix == ".gz" else open
-        with ouvrir(chemin, "rt", encoding="utf-8", errors="replace") as f:
-            entete = f.readline()
-    except OSError:
+        with os.fdopen(ouvrir_sans_suivre(entree.cible), "rb") as brut:
+            flux = gzip.GzipFile(fileobj=brut) if chemin.suffix == ".gz" else brut
+            entete = flux.readline(1 << 16).decode("utf-8", errors="replace")
+    except (OSError, EOFError):
         return False
     return "NUM_POSTE" in entete and "AAAAMMJJ" in entete
 
@@ -879,13 +900,13 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
     if pilote.fichier_meteo is None:
         return None
     fichier = Path(pilote.fichier_meteo)
-    if est_meteo_france(fichier):
+    if est_meteo_france(fichier, pilote.dossier):
         # Fichier quotidien de Météo-France lu tel qu'il est publié (colonnes par leur nom,
         # valeurs douteuses écartées) : voir eprouvette.domaines.energie.lire_meteo_france.
         from .domaines.energie import lire_meteo_france
 
         return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
-    df = lire_tableau(fichier, "meteo")
+    df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)
     erreurs = [
         ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "
                                f"maximale ({_nombre_fr(r.temperature_max)} °C).", ligne=int(ligne),
