@@ -214,8 +214,8 @@ class Pilote:
 # --------------------------------------------------------------------------------------------
 
 
-#: Taille maximale de pilote.yaml (les fiches d'exemple font moins de 20 ko).
-TAILLE_MAX_FICHE = 1024 * 1024
+#: Taille maximale de pilote.yaml, en octets (les fiches d'exemple font moins de 20 ko).
+TAILLE_MAX_FICHE = 1_000_000
 #: Nombre maximal d'alias YAML (« *nom ») dans pilote.yaml : le standard n'en a pas besoin.
 ALIAS_MAX = 100
 #: Nombre maximal de valeurs du document une fois les alias dépliés (bombe d'alias).
@@ -705,11 +705,11 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
         raise ErreurDonnees(fichier, f"fichier illisible ({e.strerror or e}).") from None
     if len(octets) > TAILLE_MAX_FICHE:
         try:
-            taille = f" ({os.stat(entree.cible).st_size / 1e6:.1f} Mo)".replace(".", ",")
+            taille = f" ({os.stat(entree.cible).st_size:,} octets)".replace(",", "\u202f")
         except OSError:
             taille = ""
         raise ErreurDonnees(fichier, f"le fichier est trop gros{taille} : une fiche pilote.yaml fait au plus "
-                                     f"{TAILLE_MAX_FICHE // (1024 * 1024)} Mo ; il n'a pas été lu.",
+                                     f"{TAILLE_MAX_FICHE:,} octets (1 Mo) ; il n'a pas été lu.".replace(",", "\u202f"),
                             conseil=_CONSEIL_TAILLE)
     try:
         texte = octets.decode("utf-8-sig")

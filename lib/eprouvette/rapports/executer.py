@@ -59,6 +59,8 @@ def carnet_du_pilote(dossier: Path) -> Path | None:
 
     pilote.yaml est lu comme par :func:`eprouvette.pilote.lire_fiche` (fichier ordinaire du
     dossier, taille et alias YAML bornés) ; None si cette lecture échoue."""
+    if etat_mod.probleme_du_dossier(dossier) is not None:
+        return None
     try:
         from ..pilote import lire_fiche
 

@@ -1,0 +1,360 @@
+"""Dossiers de pilotes hostiles : le lot se termine, les autres pilotes sont construits, rien
+d'extérieur n'est lu.
+
+Le corpus est fabriqué dans un dossier temporaire (jamais sous ``donnees/``) à côté de deux
+pilotes d'exemple valides :
+
+- ``lien-sortant`` : ``mesures.csv`` est un lien vers un fichier hors du dossier du pilote ;
+- ``lien-casse`` : ``mesures.csv`` est un lien qui ne mène nulle part ;
+- ``tube`` : ``mesures.csv`` est un tube nommé (FIFO) ; l'ouvrir pour le lire bloquerait pour toujours ;
+- ``fiche-sortante`` : ``pilote.yaml`` lui-même est un lien vers un fichier extérieur ;
+- ``dossier-lien`` : le dossier du pilote est un lien vers un dossier extérieur ;
+- ``bombe`` : ``pilote.yaml`` contient une « bombe d'alias » YAML (des milliards de valeurs une fois dépliée) ;
+- ``fiche-geante`` : ``pilote.yaml`` dépasse 1 Mo ;
+- le pilote de mobilité valide lit sa météo par un lien **interne** au dossier (accepté).
+
+Chaque refus est vérifié mot pour mot dans ``rapports/index.json``. Le lot est lancé une fois par
+le vrai lanceur, avec une limite de temps, et sa mémoire de crête est mesurée (``bench/memoire.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eprouvette import config
+from eprouvette.erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+
+VALIDES = ("mobilite-feux-bus-amiens", "eau-alertes-ia-douai")
+MODELE = "eau-alertes-ia-douai"
+PYTHON = sys.executable
+MEMOIRE = config.RACINE / "bench" / "memoire.py"
+
+CONSEIL_LIEN = "Copiez le fichier lui-même dans le dossier du pilote au lieu de le lier."
+CONSEIL_SPECIAL = ("Le dossier d'un pilote ne contient que des fichiers ordinaires et des sous-dossiers : "
+                   "retirez cette entrée.")
+CONSEIL_ALIAS = ("Écrivez les valeurs en toutes lettres au lieu de les répéter par des ancres (« &nom ») "
+                 "et des alias (« *nom ») : le standard n'en a pas besoin.")
+CONSEIL_TAILLE = "Les mesures vont dans des fichiers à part, déclarés dans « fichiers.mesures »."
+
+
+def _lignes_bombe(niveaux: int = 9, prefixe: str = "a") -> list[str]:
+    """« Billion laughs » : 9 niveaux de 9 alias, 9^10 valeurs une fois dépliée."""
+    lignes = [f'{prefixe}0: &{prefixe}0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, niveaux + 1):
+        lignes.append(f"{prefixe}{i}: &{prefixe}{i} [" + ",".join([f"*{prefixe}{i - 1}"] * 9) + "]")
+    return lignes
+
+
+def _copier_modele(pilotes: Path, identifiant: str, modele: str = MODELE) -> Path:
+    dossier = pilotes / identifiant
+    shutil.copytree(config.PILOTES / modele, dossier)
+    fiche = dossier / "pilote.yaml"
+    texte = fiche.read_text(encoding="utf-8").replace(f"identifiant: {modele}\n", f"identifiant: {identifiant}\n")
+    fiche.write_text(texte, encoding="utf-8")
+    return dossier
+
+
+def fabriquer_corpus(base: Path) -> dict:
+    """Le dossier des pilotes du corpus, les fichiers extérieurs (qui ne doivent jamais être lus)
+    et le message attendu pour chaque pilote hostile."""
+    for ident in VALIDES:
+        if not (config.PILOTES / ident / "pilote.yaml").is_file():
+            pytest.skip(f"pilote d'exemple absent : {ident}")
+    pilotes = base / "pilotes"
+    ailleurs = base / "ailleurs"
+    ailleurs.mkdir(parents=True)
+    secret = ailleurs / "secret.csv"
+    secret.write_text("date;site;indicateur;valeur\n2024-01-01;x;y;1\n", encoding="utf-8")
+    fiche_secrete = ailleurs / "pilote.yaml"
+    shutil.copy(config.PILOTES / MODELE / "pilote.yaml", fiche_secrete)
+    exterieur = ailleurs / "pilote-exterieur"
+    shutil.copytree(config.PILOTES / MODELE, exterieur)
+
+    for ident in VALIDES:
+        shutil.copytree(config.PILOTES / ident, pilotes / ident)
+    # Lien interne (accepté) : la météo du pilote de mobilité rangée dans un sous-dossier.
+    mobilite = pilotes / "mobilite-feux-bus-amiens"
+    (mobilite / "sources").mkdir()
+    (mobilite / "meteo.csv").rename(mobilite / "sources" / "meteo-amiens.csv")
+    (mobilite / "meteo.csv").symlink_to(Path("sources") / "meteo-amiens.csv")
+
+    attendus = {}
+
+    d = _copier_modele(pilotes, "lien-sortant")
+    (d / "mesures.csv").unlink()
+    (d / "mesures.csv").symlink_to(secret)
+    attendus["lien-sortant"] = (f"{chemin_lisible(d)} : « mesures.csv » est un lien symbolique qui sort du dossier "
+                                f"du pilote (il mène à « {secret} ») ; il n'a pas été ouvert. {CONSEIL_LIEN}")
+
+    d = _copier_modele(pilotes, "lien-casse")
+    (d / "mesures.csv").unlink()
+    (d / "mesures.csv").symlink_to("mesures-2024.csv")
+    attendus["lien-casse"] = (f"{chemin_lisible(d)} : « mesures.csv » est un lien symbolique cassé (il mène à "
+                              "« mesures-2024.csv », qui n'existe pas). Remplacez le lien par le fichier lui-même, "
+                              "ou retirez-le.")
+
+    d = _copier_modele(pilotes, "tube")
+    (d / "mesures.csv").unlink()
+    os.mkfifo(d / "mesures.csv")
+    attendus["tube"] = (f"{chemin_lisible(d)} : « mesures.csv » n'est pas un fichier ordinaire (tube nommé) ; "
+                        f"il n'a pas été ouvert. {CONSEIL_SPECIAL}")
+
+    d = _copier_modele(pilotes, "fiche-sortante")
+    (d / "pilote.yaml").unlink()
+    (d / "pilote.yaml").symlink_to(fiche_secrete)
+    attendus["fiche-sortante"] = (f"{chemin_lisible(d)} : « pilote.yaml » est un lien symbolique qui sort du "
+                                  f"dossier du pilote (il mène à « {fiche_secrete} ») ; il n'a pas été ouvert. "
+                                  f"{CONSEIL_LIEN}")
+
+    d = pilotes / "dossier-lien"
+    d.symlink_to(exterieur, target_is_directory=True)
+    attendus["dossier-lien"] = (f"{chemin_lisible(d)} : le dossier du pilote est un lien symbolique (il mène à "
+                                f"« {exterieur} ») ; il n'a pas été lu. Déposez les fichiers du pilote dans un "
+                                "vrai dossier de donnees/pilotes/.")
+
+    d = _copier_modele(pilotes, "bombe")
+    fiche = d / "pilote.yaml"
+    texte = fiche.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(_lignes_bombe()) + "\n"
+    fiche.write_text(texte, encoding="utf-8")
+    ligne = texte.splitlines().index(_lignes_bombe()[5]) + 1
+    attendus["bombe"] = (f"{chemin_lisible(fiche)}, ligne {ligne} : les alias YAML (ici « *a4 ») déplient le "
+                         "fichier en plus de 200\u202f000 valeurs (« bombe d'alias ») ; il n'a pas été lu plus loin. "
+                         f"{CONSEIL_ALIAS}")
+
+    d = _copier_modele(pilotes, "fiche-geante")
+    fiche = d / "pilote.yaml"
+    with open(fiche, "a", encoding="utf-8") as f:
+        f.write("# " + "x" * 1_100_000 + "\n")
+    taille = f"{fiche.stat().st_size:,}".replace(",", "\u202f")
+    attendus["fiche-geante"] = (f"{chemin_lisible(fiche)} : le fichier est trop gros ({taille} octets) : une fiche "
+                                "pilote.yaml fait au plus 1\u202f000\u202f000 octets (1 Mo) ; il n'a pas été lu. "
+                                f"{CONSEIL_TAILLE}")
+    return {"pilotes": pilotes, "exterieurs": [secret, fiche_secrete, exterieur], "attendus": attendus}
+
+
+# --------------------------------------------------------------------------------------------
+# Le corpus entier, en un seul lot du vrai lanceur
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lot_hostile(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostiles")
+    corpus = fabriquer_corpus(base)
+    rapports = base / "rapports"
+    env = {**os.environ, "EPROUVETTE_PILOTES": str(corpus["pilotes"]), "EPROUVETTE_RAPPORTS": str(rapports)}
+    lanceur = [PYTHON, "-m", "eprouvette.rapports", "--travailleurs", "2"]
+    commande = [PYTHON, str(MEMOIRE), "--", *lanceur] if MEMOIRE.is_file() else lanceur
+    debut = time.monotonic()
+    r = subprocess.run(commande, env=env, cwd=config.RACINE, capture_output=True, text=True, timeout=240)
+    duree = time.monotonic() - debut
+    mesure = {}
+    if MEMOIRE.is_file():
+        mesure = json.loads(r.stdout.strip().splitlines()[-1])
+        sortie, code = r.stderr, mesure["code"]
+    else:
+        sortie, code = r.stdout + r.stderr, r.returncode
+    return {**corpus, "rapports": rapports, "sortie": sortie, "code": code, "duree": duree, "mesure": mesure}
+
+
+@pytest.mark.lent
+def test_lot_hostile_se_termine_et_construit_les_pilotes_valides(lot_hostile):
+    lot = lot_hostile
+    rapports, sortie = lot["rapports"], lot["sortie"]
+    assert lot["code"] == 1, sortie  # des pilotes en échec : code 1, mais le lot va jusqu'au bout
+    assert (rapports / "index.html").is_file(), sortie
+    for ident in VALIDES:
+        page = rapports / f"{ident}.html"
+        assert page.is_file(), f"{ident} non construit :\n{sortie}"
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    index = {e["identifiant"]: e for e in json.loads((rapports / "index.json").read_text(encoding="utf-8"))}
+    assert {i: index[i]["statut"] for i in VALIDES} == {i: "reussi" for i in VALIDES}
+    # Borné en temps et en mémoire (avant : la bombe d'alias prenait plus de 4 Go et ne finissait pas).
+    print(f"\ncorpus hostile : {lot['duree']:.1f} s, mesure {lot['mesure']}")
+    assert lot["duree"] < 200
+    if lot["mesure"]:
+        assert lot["mesure"]["max_processus_mo"] < 1500, lot["mesure"]
+
+
+@pytest.mark.lent
+@pytest.mark.parametrize("ident", ["lien-sortant", "lien-casse", "tube", "fiche-sortante", "dossier-lien",
+                                   "bombe", "fiche-geante"])
+def test_chaque_pilote_hostile_a_son_message(lot_hostile, ident):
+    rapports = lot_hostile["rapports"]
+    index = {e["identifiant"]: e for e in json.loads((rapports / "index.json").read_text(encoding="utf-8"))}
+    assert ident in index, lot_hostile["sortie"]
+    assert index[ident]["statut"] == "echec"
+    assert index[ident]["message"] == lot_hostile["attendus"][ident]
+    assert not (rapports / f"{ident}.html").exists()
+    assert f"- {ident} : {lot_hostile['attendus'][ident]}" in lot_hostile["sortie"]
+    assert ident in (rapports / "index.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Rien d'extérieur n'est ouvert pendant l'empreinte et la validation (dans ce processus)
+# --------------------------------------------------------------------------------------------
+
+_OUVERTURES: list[str] | None = None
+
+
+def _crochet(evenement: str, arguments: tuple) -> None:
+    if _OUVERTURES is not None and evenement == "open" and arguments:
+        chemin = arguments[0]
+        if isinstance(chemin, (str, bytes, os.PathLike)):
+            _OUVERTURES.append(os.path.realpath(os.fsdecode(chemin)))
+
+
+_CROCHET_INSTALLE = False
+
+
+@contextmanager
+def ouvertures():
+    """Relève tous les fichiers ouverts (``open``, ``os.open``, ``Path.read_bytes``… : événement d'audit
+    « open »), chemins résolus ; une alarme arrête le test au lieu de bloquer sur un tube nommé."""
+    global _OUVERTURES, _CROCHET_INSTALLE
+    if not _CROCHET_INSTALLE:
+        sys.addaudithook(_crochet)  # ne peut pas être retiré : inerte hors de ce gestionnaire
+        _CROCHET_INSTALLE = True
+    vues: list[str] = []
+    ancien = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("bloqué")))
+    signal.alarm(20)
+    _OUVERTURES = vues
+    try:
+        yield vues
+    finally:
+        _OUVERTURES = None
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, ancien)
+
+
+def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_path):
+    from eprouvette.lecture import charger_mesures, charger_meteo
+    from eprouvette.pilote import charger_pilote
+    from eprouvette.rapports import etat, executer
+
+    corpus = fabriquer_corpus(tmp_path)
+    pilotes = corpus["pilotes"]
+    base = str(tmp_path.resolve())
+    for dossier in sorted(pilotes.iterdir()):
+        with ouvertures() as vues:
+            empreinte = etat.empreinte_pilote(dossier, executer.carnet_du_pilote(dossier), "bibliotheque")
+            executer.duree_attendue(executer.Tache(dossier.name, dossier, empreinte))
+            etat.empreintes_fichiers(dossier)
+            refus = etat.refus_du_dossier(dossier)
+            try:
+                if refus:
+                    etat.verifier_dossier(dossier)
+                pilote = charger_pilote(dossier)
+                charger_mesures(pilote)
+                charger_meteo(pilote)
+            except (ErreurDonnees, ErreursDonnees):
+                pass
+        interieur = str(dossier.resolve()) if dossier.name != "dossier-lien" else None
+        dehors = sorted({v for v in vues if v.startswith(base + os.sep)
+                         and (interieur is None or not v.startswith(interieur + os.sep))})
+        assert dehors == [], f"{dossier.name} : fichiers hors du dossier du pilote ouverts : {dehors}"
+        if dossier.name in VALIDES:
+            assert refus == [] and any(v.endswith("meteo-amiens.csv") or v.endswith("mesures.csv") for v in vues)
+        else:
+            assert len(refus) == 1 or dossier.name in ("bombe", "fiche-geante"), (dossier.name, refus)
+    for exterieur in corpus["exterieurs"]:
+        assert exterieur.exists()
+
+
+def test_le_lien_interne_est_suivi_dans_l_empreinte(tmp_path):
+    """Un lien interne accepté : l'empreinte suit le contenu de sa cible (le rapport sera refait)."""
+    from eprouvette.rapports import etat
+
+    dossier = tmp_path / "p"
+    (dossier / "sources").mkdir(parents=True)
+    (dossier / "sources" / "a.csv").write_text("1\n", encoding="utf-8")
+    (dossier / "a.csv").symlink_to(Path("sources") / "a.csv")
+    avant = etat.empreinte_dossier(dossier)
+    assert etat.refus_du_dossier(dossier) == []
+    (dossier / "sources" / "a.csv").write_text("2\n", encoding="utf-8")
+    assert etat.empreinte_dossier(dossier) != avant
+    assert etat.lire_octets(dossier / "a.csv", dossier) == b"2\n"
+    # Un lien qui sort passe par un dossier : « sous/secret.csv » avec sous -> ailleurs.
+    (tmp_path / "ailleurs").mkdir()
+    (tmp_path / "ailleurs" / "secret.csv").write_text("secret\n", encoding="utf-8")
+    (dossier / "sous").symlink_to(tmp_path / "ailleurs", target_is_directory=True)
+    with pytest.raises(ErreurDonnees, match="« sous/secret.csv » passe par un lien symbolique qui sort du dossier"):
+        etat.lire_octets(dossier / "sous" / "secret.csv", dossier)
+    assert [str(e) for e in etat.refus_du_dossier(dossier)] == [
+        f"{chemin_lisible(dossier)} : « sous » est un lien symbolique qui sort du dossier du pilote (il mène à "
+        f"« {tmp_path / 'ailleurs'} ») ; il n'a pas été ouvert. {CONSEIL_LIEN}"]
+
+
+# --------------------------------------------------------------------------------------------
+# pilote.yaml borné (rapide, dans ce processus)
+# --------------------------------------------------------------------------------------------
+
+
+def _fiche(tmp_path: Path, lignes: list[str]) -> Path:
+    dossier = tmp_path / "p"
+    dossier.mkdir(exist_ok=True)
+    (dossier / "pilote.yaml").write_text("identifiant: p\n" + "\n".join(lignes) + "\n", encoding="utf-8")
+    return dossier
+
+
+def test_bombe_d_alias_refusee_vite_et_sans_memoire(tmp_path):
+    from eprouvette.pilote import charger_pilote
+
+    dossier = _fiche(tmp_path, _lignes_bombe())
+    tracemalloc.start()
+    debut = time.perf_counter()
+    try:
+        with pytest.raises(ErreurDonnees) as e:
+            charger_pilote(dossier)
+        duree = time.perf_counter() - debut
+        _, crete = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(e.value) == (f"{chemin_lisible(dossier / 'pilote.yaml')}, ligne 7 : les alias YAML (ici « *a4 ») "
+                            "déplient le fichier en plus de 200\u202f000 valeurs (« bombe d'alias ») ; il n'a pas "
+                            f"été lu plus loin. {CONSEIL_ALIAS}")
+    assert duree < 5 and crete < 200 * 2**20, (duree, crete)
+
+
+def test_alias_recursif_et_trop_d_alias(tmp_path):
+    from eprouvette.pilote import charger_pilote
+
+    dossier = _fiche(tmp_path, ["titre: &boucle [1, *boucle]"])
+    with pytest.raises(ErreurDonnees) as e:
+        charger_pilote(dossier)
+    assert str(e.value) == (f"{chemin_lisible(dossier / 'pilote.yaml')}, ligne 2 : l'alias « *boucle » est employé "
+                            f"à l'intérieur de sa propre ancre (structure récursive). {CONSEIL_ALIAS}")
+    dossier = _fiche(tmp_path, ["titre: &t x", "notes: [" + ", ".join(["*t"] * 101) + "]"])
+    with pytest.raises(ErreurDonnees) as e:
+        charger_pilote(dossier)
+    assert str(e.value) == (f"{chemin_lisible(dossier / 'pilote.yaml')}, ligne 3 : trop d'alias YAML (« *t ») : "
+                            f"plus de 100 dans le fichier. {CONSEIL_ALIAS}")
+
+
+def test_quelques_alias_ordinaires_restent_acceptes(tmp_path):
+    """yaml.safe_dump écrit une ancre quand un même objet apparaît deux fois : c'est accepté."""
+    from eprouvette.pilote import charger_pilote
+
+    brut = yaml.safe_load((config.PILOTES / MODELE / "pilote.yaml").read_text(encoding="utf-8"))
+    brut["identifiant"] = "p"
+    brut["financement"]["cofinancements"] = [brut["financement"]["cofinancements"][0]] * 2
+    texte = yaml.safe_dump(brut, allow_unicode=True, sort_keys=False)
+    assert "&id001" in texte and "*id001" in texte
+    dossier = tmp_path / "p"
+    shutil.copytree(config.PILOTES / MODELE, dossier)
+    (dossier / "pilote.yaml").write_text(texte, encoding="utf-8")
+    pilote = charger_pilote(dossier)
+    assert len(pilote.financement.cofinancements) == 2
+
