@@ -256,8 +256,10 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     (E[e'e] = σ² tr(M R)). Valeur critique : Student à ddl de Satterthwaite (incertitude de σ² et de
     ρ) ; sous 400 périodes, où ces approximations laissent passer un peu trop de faux effets
     (5,7 % au lieu de 5 % pour 130 périodes à ρ = 0,7), ρ̂ est corrigé de son biais vers zéro
-    ((1 + ρ)/n) et la loi du t vient d'un bootstrap paramétrique : ``n_bootstrap`` séries AR(1)
-    simulées au ρ corrigé, ρ ré-estimé et corrigé sur chacune (graine fixée).
+    ((1 + ρ)/n) et les ddl de Satterthwaite viennent d'un bootstrap paramétrique : ``n_bootstrap``
+    séries AR(1) simulées au ρ corrigé, ρ ré-estimé et corrigé sur chacune, ddl = 2 / Var(log v*) où v*
+    est la variance estimée sur chaque série (graine fixée). Un peu prudent : 3 à 4 % de faux effets
+    pour 5 % annoncés de 40 à 130 périodes.
     Même principe que l'écart des moyennes AR(1) du domaine eau.
     """
     d = np.asarray(ecart, float)
@@ -308,10 +310,14 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
         chocs[0] /= math.sqrt(1 - rho**2)
         U = signal.lfilter([1.0], [1.0, -rho], chocs, axis=0)
         rhos = corriger(_rho_reml_grille(U, X))
-        t_star = (c @ U) / np.sqrt(np.maximum(variance(U, rhos), 1e-300))
-        crit = float(np.quantile(np.abs(t_star), niveau))
-        p = float((1 + np.sum(np.abs(t_star) >= abs(t_obs))) / (n_bootstrap + 1))
-        ddl = nan
+        # Satterthwaite avec la variance de log(variance estimée) mesurée sur les séries simulées : elle
+        # tient compte à la fois de σ̂² et de ρ̂, bien plus incertains sur une série courte que ne le dit
+        # l'approximation asymptotique (qui laissait passer 5,7 à 5,9 % de faux effets à 130 périodes).
+        v_star = variance(U, rhos)
+        var_log = float(np.var(np.log(np.maximum(v_star, 1e-300))))
+        ddl = float(np.clip(2 / var_log, 2.0, n - 2)) if var_log > 0 else float(n - 2)
+        crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
+        p = float(2 * stats.t.sf(abs(t_obs), ddl))
     else:
         # Satterthwaite : Var(log g) ≈ Var(log σ̂²) + (d log g / dρ)² Var(ρ̂), g = variance de τ̂.
         h = 1e-3
