@@ -358,3 +358,102 @@ def test_quelques_alias_ordinaires_restent_acceptes(tmp_path):
     pilote = charger_pilote(dossier)
     assert len(pilote.financement.cofinancements) == 2
 
+
+
+# --------------------------------------------------------------------------------------------
+# Un processus de construction qui meurt n'emporte pas les autres pilotes
+# --------------------------------------------------------------------------------------------
+
+
+def test_un_processus_mort_n_emporte_pas_les_autres_pilotes(tmp_path, monkeypatch):
+    """Quand un processus du pool meurt (mémoire, signal), ``concurrent.futures`` fait échouer
+    toutes les tâches du pool (BrokenProcessPool) : le lanceur les reprend une par une, chacune
+    dans son propre processus, et seul le pilote fautif reste en échec."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    from eprouvette.rapports import executer, executeurs
+
+    pilotes = tmp_path / "pilotes"
+    for ident in ("alpha", "fautif", "omega"):
+        (pilotes / ident).mkdir(parents=True)
+        (pilotes / ident / "pilote.yaml").write_text(f"identifiant: {ident}\n", encoding="utf-8")
+    monkeypatch.setattr(config, "RAPPORTS", tmp_path / "rapports")
+
+    def construire(dossier, empreinte):
+        ident = Path(dossier).name
+        if ident == "fautif":
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+        return {"identifiant": ident, "statut": "reussi", "empreinte": empreinte, "titre": ident,
+                "domaine": "eau", "resultats": {}, "duree_s": 0.0}
+
+    class Pool:
+        def __init__(self, casse: bool):
+            self.casse = casse
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, *args):
+            futur = cf.Future()
+            if self.casse:
+                futur.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+                return futur
+            try:
+                futur.set_result(fn(*args))
+            except BaseException as e:
+                futur.set_exception(e)
+            return futur
+
+    pools = []
+
+    def creer(adresse, n):
+        pools.append(n)
+        return Pool(casse=len(pools) == 1)  # le premier pool (2 processus) est cassé
+
+    monkeypatch.setattr(executer, "construire_rapport", construire)
+    monkeypatch.setattr(executeurs, "creer_executeur", creer)
+    import io
+
+    sortie = io.StringIO()
+    code = executer.construire_tout(pilotes=pilotes, forcer=True, travailleurs=2, sortie=sortie)
+    index = {e["identifiant"]: e for e in json.loads((tmp_path / "rapports" / "index.json").read_text("utf-8"))}
+    assert code == 1
+    assert pools == [2, 1, 1, 1]
+    assert {i: e["statut"] for i, e in index.items()} == {"alpha": "reussi", "fautif": "echec", "omega": "reussi"}
+    assert index["fautif"]["message"] == (
+        "Le processus de construction s'est arrêté (BrokenProcessPool : A process in the process pool was "
+        "terminated abruptly). Il a pu manquer de mémoire ; le détail est dans le journal du système.")
+
+
+def test_une_empreinte_impossible_n_arrete_pas_le_lot(tmp_path, monkeypatch):
+    """Une erreur imprévue pendant l'empreinte d'un pilote : ce pilote est en échec, les autres sont construits."""
+    import io
+
+    from eprouvette.rapports import etat, executer
+
+    pilotes = tmp_path / "pilotes"
+    for ident in ("alpha", "fautif"):
+        (pilotes / ident).mkdir(parents=True)
+    monkeypatch.setattr(config, "RAPPORTS", tmp_path / "rapports")
+    vraie = etat.empreinte_pilote
+
+    def empreinte(dossier, carnet, bibliotheque):
+        if Path(dossier).name == "fautif":
+            raise PermissionError(13, "Permission non accordée")
+        return vraie(dossier, carnet, bibliotheque)
+
+    monkeypatch.setattr(etat, "empreinte_pilote", empreinte)
+    monkeypatch.setattr(executer, "construire_rapport", lambda dossier, empreinte: {
+        "identifiant": Path(dossier).name, "statut": "reussi", "empreinte": empreinte, "titre": "a",
+        "domaine": "eau", "resultats": {}, "duree_s": 0.0})
+    code = executer.construire_tout(pilotes=pilotes, forcer=True, travailleurs=1, sortie=io.StringIO())
+    index = {e["identifiant"]: e for e in json.loads((tmp_path / "rapports" / "index.json").read_text("utf-8"))}
+    assert code == 1
+    assert index["alpha"]["statut"] == "reussi"
+    assert index["fautif"] == {"identifiant": "fautif", "statut": "echec", "titre": None, "domaine": None,
+                               "resultats": None, "message": "Le dossier du pilote n'a pas pu être lu "
+                               "(PermissionError : [Errno 13] Permission non accordée)."}

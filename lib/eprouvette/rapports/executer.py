@@ -370,12 +370,14 @@ def construire_tout(
 
     biblio = etat_mod.empreinte_bibliotheque()
     taches, etats = [], {}
+    illisibles = False
     for d in dossiers:
         try:
             t = Tache(d.name, d, etat_mod.empreinte_pilote(d, carnet_du_pilote(d), biblio))
         except Exception as e:  # un pilote qu'on ne peut même pas inventorier n'arrête pas les autres
             etats[d.name] = _echec_hors_construction(
                 d.name, f"Le dossier du pilote n'a pas pu être lu ({type(e).__name__} : {e}).")
+            illisibles = True
             continue
         ancien = None if forcer else _a_jour(t)
         if ancien is not None:
@@ -384,6 +386,7 @@ def construire_tout(
             taches.append(t)
 
     change = _nettoyer_orphelins({d.name for d in lister_dossiers_pilotes(racine)}) if not selection else False
+    change = change or illisibles
     if not dossiers:
         print(f"Aucun pilote dans {racine}.", file=sortie)
 
