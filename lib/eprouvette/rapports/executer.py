@@ -106,7 +106,7 @@ def _extraire_resultats(nb) -> dict | None:
 def _message_execution(erreur) -> str:
     ename = getattr(erreur, "ename", type(erreur).__name__)
     evalue = getattr(erreur, "evalue", str(erreur))
-    if ename in ("ErreurDonnees", "ErreursDonnees", "EchecPilote"):
+    if ename in ("ErreurDonnees", "ErreursDonnees", "FichierRefuse", "EchecPilote"):
         return evalue
     cellule = getattr(erreur, "exec_count", None)
     lieu = f" (cellule {cellule})" if cellule is not None else ""
