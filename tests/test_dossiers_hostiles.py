@@ -286,6 +286,11 @@ def test_le_lien_interne_est_suivi_dans_l_empreinte(tmp_path):
     (dossier / "sources" / "a.csv").write_text("2\n", encoding="utf-8")
     assert etat.empreinte_dossier(dossier) != avant
     assert etat.lire_octets(dossier / "a.csv", dossier) == b"2\n"
+    # Traçabilité du rapport : le SHA-256 du contenu (celui de `sha256sum`), lien compris.
+    import hashlib
+
+    assert etat.empreintes_fichiers(dossier) == {n: hashlib.sha256(b"2\n").hexdigest()
+                                                 for n in ("a.csv", "sources/a.csv")}
     # Un lien qui sort passe par un dossier : « sous/secret.csv » avec sous -> ailleurs.
     (tmp_path / "ailleurs").mkdir()
     (tmp_path / "ailleurs" / "secret.csv").write_text("secret\n", encoding="utf-8")

@@ -365,8 +365,20 @@ def empreintes_fichiers(dossier: Path) -> dict[str, str]:
 
     Les entrées qui ne sont pas lues (lien qui sort du dossier, tube nommé…) ne sont pas ouvertes :
     leur « empreinte » est celle de leur description."""
-    return {e.relatif: hashlib.sha256(_condense_entree(e)).hexdigest()
-            for e in inventaire(Path(dossier)) if not e.dossier}
+    resultat = {}
+    for e in inventaire(Path(dossier)):
+        if e.dossier:
+            continue
+        if e.cible is not None and e.probleme is None:
+            try:
+                resultat[e.relatif] = _condense(e.cible).hex()
+                continue
+            except OSError as x:
+                description = f"illisible:{x.strerror or x}"
+        else:
+            description = e.description()
+        resultat[e.relatif] = hashlib.sha256(description.encode("utf-8")).hexdigest()
+    return resultat
 
 
 def chemin_etat(identifiant: str) -> Path:
