@@ -106,10 +106,9 @@ def examiner(chemin: str | Path, dossier: str | Path) -> Entree:
     lien = None
     try:
         st = os.lstat(chemin)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Entree(chemin, rel, None, absente=True)
     except OSError as e:
-        lien = None
         return refus(f"« {rel} » est illisible ({e.strerror}).", "Vérifiez les droits de lecture du fichier.")
     if stat.S_ISLNK(st.st_mode):
         try:
