@@ -113,16 +113,19 @@ def prop99():
 
 def test_prop99_un_etat_traite_inference_par_placebos(prop99):
     """Un seul État traité : l'erreur regroupée par État (2,85, p = 1e−11) est trompeuse ; la dispersion
-    des 38 placebos dans l'espace (17,5 ; publié de l'ordre de 17,7) donne l'incertitude."""
+    des 38 placebos dans l'espace (17,5 ; publié de l'ordre de 17,7) donne l'incertitude, et
+    l'intervalle vient de l'inversion du test de rang."""
     r = effets_fixes_bidirectionnels(prop99, colonne_valeur="paquets", colonne_site="etat", colonne_temps="Year",
                                      unite="paquets par habitant")
     assert r.effet == pytest.approx(-27.35, abs=0.01)
     assert r.details["erreur_type_regroupee"] == pytest.approx(2.85, abs=0.01)  # l'ancienne, trompeuse
     assert r.details["inference"] == "permutation"
-    assert 15 <= r.erreur_type <= 20 and r.erreur_type == pytest.approx(17.52, abs=0.05)
+    assert 15 <= r.erreur_type <= 20 and r.erreur_type == pytest.approx(17.51, abs=0.05)
     assert r.details["n_placebos"] == 38
-    # Rang de |−27,35| parmi les 38 placebos : 3 sont plus grands -> p = 4/39.
-    assert r.p_valeur == pytest.approx(4 / 39)
+    # Rang de |−27,35| parmi les 39 affectations (la vraie et 38 placebos, la Californie servant de témoin
+    # aux placebos) : 4 placebos font au moins autant -> p = 5/39.
+    assert r.p_valeur == pytest.approx(5 / 39)
+    assert (r.ic_bas, r.ic_haut) == (pytest.approx(-91.39, abs=0.05), pytest.approx(33.41, abs=0.05))
     assert not r.significatif and r.ic_bas < 0 < r.ic_haut
     assert r.ic_haut - r.ic_bas > 10 * (2 * 1.96 * 2.85)  # rien à voir avec la précision regroupée
     v = {v.nom: v for v in r.verifications}
@@ -143,7 +146,8 @@ def test_prop99_regression_2x2_avec_grappes_placebos(prop99):
     r = doubles_differences(d, colonne_valeur="paquets", colonne_grappe="etat")
     assert r.effet == pytest.approx(-27.35, abs=0.01)  # même point que les effets fixes (panel équilibré)
     assert r.details["inference"] == "permutation" and r.details["n_placebos"] == 38
-    assert r.p_valeur == pytest.approx(4 / 39) and not r.significatif
+    assert r.p_valeur == pytest.approx(5 / 39) and not r.significatif
+    assert r.erreur_type == pytest.approx(17.51, abs=0.05)
 
 
 def _deux_districts(effet: float = 0.0, graine: int = 0) -> pd.DataFrame:

@@ -19,9 +19,10 @@ d'inférence est donc choisi ainsi (:func:`choisir_inference`) :
 
 1. au moins 10 sites expérimentés et 10 témoins : erreurs regroupées par site (Student à G − 1 ddl),
    bootstrap sauvage par grappes sous 30 sites ;
-2. sinon, si l'on peut tirer au moins 19 placebos dans l'espace (chaque témoin, ou chaque
-   combinaison d'autant de témoins qu'il y a de sites expérimentés, traité comme s'il avait été
-   expérimenté) : inférence par permutation (Abadie et al., 2010 ; Conley et Taber, 2011) ;
+2. sinon, s'il y a au moins 19 témoins : placebos dans l'espace, c'est-à-dire inférence par
+   randomisation (le traitement est réaffecté à chaque témoin, ou à chaque groupe d'autant de sites
+   qu'il y a de sites expérimentés, et l'effet ré-estimé ; p-valeur de rang, intervalle par inversion
+   du test sous un effet constant ; Abadie et al., 2010 ; Conley et Taber, 2011) ;
 3. sinon, si le panel est long (au moins 30 périodes avant et 10 après) : c'est la dimension
    temporelle qui porte l'incertitude, par la série des écarts (moyenne des expérimentés − moyenne
    des témoins) et son autocorrélation AR(1) (Bertrand, Duflo et Mullainathan, 2004) ;
@@ -93,13 +94,6 @@ def _groupes(g1: int, g0: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def nombre_placebos_possibles(g1: int, g0: int) -> int:
-    """Nombre de placebos dans l'espace : combinaisons de ``g1`` témoins parmi ``g0``."""
-    if g1 < 1 or g0 <= g1:
-        return 0
-    return math.comb(g0, g1)
-
-
 def choisir_inference(g1: int, g0: int, n_avant: int = 0, n_apres: int = 0, *,
                       temps_disponible: bool = True) -> str:
     """Plan d'inférence selon le nombre de sites expérimentés ``g1``, de témoins ``g0`` et de périodes.
@@ -109,7 +103,7 @@ def choisir_inference(g1: int, g0: int, n_avant: int = 0, n_apres: int = 0, *,
     """
     if g1 >= GRAPPES_PAR_GROUPE_MINIMUM and g0 >= GRAPPES_PAR_GROUPE_MINIMUM:
         return "regroupees"
-    if nombre_placebos_possibles(g1, g0) >= PLACEBOS_MINIMUM:
+    if g0 >= PLACEBOS_MINIMUM:
         return "permutation"
     if temps_disponible and n_avant >= PERIODES_AVANT_MINIMUM and n_apres >= PERIODES_APRES_MINIMUM:
         return "temporelle"
@@ -132,14 +126,24 @@ def _raison_indeterminee(g1: int, g0: int, n_avant: int | None, n_apres: int | N
     return raison
 
 
-def _combinaisons(g0: int, g1: int, maximum: int, graine: int) -> np.ndarray:
-    """Toutes les combinaisons de ``g1`` témoins parmi ``g0`` si elles sont au plus ``maximum``, sinon
-    ``maximum`` combinaisons tirées au hasard (graine fixée). Tableau (P, g1) d'indices de témoins."""
-    total = nombre_placebos_possibles(g1, g0)
-    if total <= maximum:
-        return np.array(list(itertools.combinations(range(g0), g1)), dtype=int).reshape(-1, g1)
-    rng = np.random.default_rng(graine)
-    return np.sort(np.argsort(rng.random((maximum, g0)), axis=1)[:, :g1], axis=1)
+def nombre_affectations(g1: int, g0: int) -> int:
+    """Nombre d'affectations possibles du traitement : combinaisons de ``g1`` sites parmi ``g1 + g0``."""
+    return math.comb(g1 + g0, g1) if g1 >= 1 and g0 >= 1 else 0
+
+
+def _affectations(g: int, observe: np.ndarray, maximum: int, graine: int) -> np.ndarray:
+    """Affectations du traitement à ``len(observe)`` sites parmi ``g`` : ligne 0 = l'affectation réelle,
+    puis toutes les autres si elles sont au plus ``maximum``, sinon ``maximum`` tirées au hasard
+    (graine fixée). Tableau (A, g1) d'indices de sites, triés."""
+    obs = np.sort(np.asarray(observe, int))
+    g1 = len(obs)
+    if math.comb(g, g1) <= maximum + 1:
+        tous = np.array(list(itertools.combinations(range(g), g1)), dtype=int).reshape(-1, g1)
+        autres = tous[~np.all(tous == obs[None, :], axis=1)]
+    else:
+        rng = np.random.default_rng(graine)
+        autres = np.sort(np.argsort(rng.random((maximum, g)), axis=1)[:, :g1], axis=1)
+    return np.vstack([obs[None, :], autres])
 
 
 @dataclass
@@ -158,41 +162,75 @@ class _Inference:
     raison_indeterminee: str | None = None
 
 
-def _inference_placebos(effet: float, placebos: np.ndarray, niveau: float, g1: int, g0: int,
-                        total: int) -> _Inference:
-    """p-valeur de rang de |effet| parmi les |effets placebo| ; intervalle effet ± q, q quantile
-    ``niveau`` des |effets placebo| (inversion exacte du test de rang sous un effet constant : les
-    placebos, estimés sans les vrais sites expérimentés, ne dépendent pas de l'effet)."""
-    placebos = np.asarray(placebos, float)
-    placebos = placebos[np.isfinite(placebos)]
-    P = len(placebos)
-    absolus = np.sort(np.abs(placebos))
-    k = int(math.ceil(niveau * (P + 1)))
-    if P < PLACEBOS_MINIMUM or k > P:
-        q = float("nan")
+def _inference_fisher(effets: np.ndarray, c: np.ndarray, niveau: float, g1: int, g0: int,
+                      total: int) -> _Inference:
+    """Inférence par randomisation (Fisher) : le traitement est réaffecté à d'autres sites (chaque
+    témoin, ou chaque groupe de ``g1`` sites), l'effet ré-estimé sur toutes les données.
+
+    ``effets[a]`` : effet estimé si l'affectation ``a`` avait été la vraie (ligne 0 = la vraie) ;
+    ``c[a]`` : même estimateur appliqué au vrai indicateur de traitement (1 pour la ligne 0). Sous un
+    effet constant τ, l'effet de l'affectation ``a`` sur les données « sans effet » y − τD vaut
+    ``effets[a] − τ c[a]`` : p(τ) = part des affectations dont |effets[a] − τ c[a]| ≥ |effet − τ|.
+    La p-valeur est p(0), l'intervalle l'ensemble des τ avec p(τ) > 1 − niveau (inversion exacte du
+    test), la dispersion la variabilité des faux effets une fois l'effet estimé retiré.
+    """
+    effets = np.asarray(effets, float)
+    c = np.asarray(c, float)
+    ok = np.isfinite(effets) & np.isfinite(c)
+    ok[0] = True
+    effets, c = effets[ok], c[ok]
+    effet = float(effets[0])
+    A = len(effets)
+    nan = float("nan")
+
+    def pval(tau: np.ndarray) -> np.ndarray:
+        stat = np.abs(effets[None, :] - tau[:, None] * c[None, :])
+        ref = np.abs(effet - tau)[:, None]
+        return (stat >= ref - 1e-10 * (1.0 + ref)).sum(axis=1) / A
+
+    p = float(pval(np.array([0.0]))[0]) if A > 1 else nan
+    alpha = 1 - niveau
+    if A < PLACEBOS_MINIMUM + 1 or 1 / A > alpha:
+        bas = haut = nan
     else:
-        q = float(absolus[k - 1])
-    p = float((1 + np.sum(absolus >= abs(effet) - 1e-12 * max(abs(effet), 1.0))) / (P + 1)) if P else float("nan")
-    se = float(np.std(placebos, ddof=1)) if P > 1 else float("nan")
-    bas, haut = effet - q, effet + q
-    tirage = "toutes les combinaisons" if P == total else f"{P} combinaisons tirées au hasard parmi {total}"
-    quoi = "chaque témoin" if g1 == 1 else f"chaque groupe de {g1} témoins ({tirage})"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            points = np.concatenate([(effets[1:] - effet) / (c[1:] - 1), (effets[1:] + effet) / (c[1:] + 1)])
+        points = np.unique(points[np.isfinite(points)])
+        milieux = (points[1:] + points[:-1]) / 2 if len(points) > 1 else np.empty(0)
+        candidats = np.concatenate([points, milieux, [effet]])
+        acceptes = candidats[pval(candidats) > alpha]
+        bas, haut = float(acceptes.min()), float(acceptes.max())
+        # Ensemble non borné (un faux effet aussi sensible à τ que le vrai) : pas d'intervalle.
+        if bas == points.min() or haut == points.max():
+            extremes = np.array([points.min() - 1e6 * (1 + abs(points.min())), points.max() + 1e6 * (1 + abs(points.max()))])
+            if np.any(pval(extremes) > alpha):
+                bas = haut = nan
+    residuels = effets[1:] - effet * c[1:]
+    se = float(np.std(residuels, ddof=1)) if A > 2 else nan
+    P = A - 1
+    tirage = "toutes les affectations possibles" if A == total else f"{P} affectations tirées au hasard parmi {total}"
+    quoi = ("chaque témoin est traité à son tour comme s'il avait été le site expérimenté" if g1 == 1 else
+            f"le traitement est réaffecté à d'autres groupes de {g1} sites ({tirage})")
     phrase = (
         f"{_groupes(g1, g0)} : avec si peu de sites expérimentés, les erreurs types regroupées par site "
         f"seraient bien trop petites (et le bootstrap sauvage échoue aussi, MacKinnon et Webb, 2017). "
-        f"L'incertitude vient donc de {P} placebos dans l'espace : {quoi} est traité comme s'il avait été "
-        f"expérimenté, sans les vrais sites expérimentés ; la p-valeur est le rang de l'effet parmi ces "
-        f"faux effets (p = {_fr(p, 3)}) et l'intervalle en vient (Conley et Taber, 2011). Cela suppose que "
-        "les sites expérimentés, sans l'expérimentation, auraient varié comme les témoins."
+        f"L'incertitude vient donc de {P} placebos dans l'espace : {quoi}, et l'effet est ré-estimé ; la "
+        f"p-valeur est le rang de l'effet réel parmi ces faux effets (p = {_fr(p, 3)}) et l'intervalle en "
+        "vient (Abadie et al., 2010 ; Conley et Taber, 2011). Cela suppose que les sites expérimentés, sans "
+        "l'expérimentation, auraient varié comme les témoins."
     )
+    raison = None
+    if not (math.isfinite(bas) and math.isfinite(haut)):
+        raison = "les placebos dans l'espace ne délimitent pas d'intervalle (trop peu de faux effets distincts)"
+    elif not incertitude_est_valide(effet, bas, haut, se):
+        raison = "les placebos dans l'espace donnent tous le même effet : leur dispersion ne mesure aucun hasard"
     return _Inference(
-        "permutation", effet, se, bas, haut, p, float(P), Verification("nombre_grappes", "attention", phrase,
-                                                                       float(min(g1, g0))),
-        {"inference": "permutation", "n_placebos": P, "n_placebos_possibles": total,
-         "effets_placebo": placebos, "quantile_placebo": q, "dispersion_placebos": se,
+        "permutation", effet, se, bas, haut, p, float(P),
+        Verification("nombre_grappes", "attention", phrase, float(min(g1, g0))),
+        {"inference": "permutation", "n_placebos": P, "n_affectations_possibles": total,
+         "effets_placebo": effets[1:], "sensibilite_placebo": c[1:], "dispersion_placebos": se,
          "inference_phrase": phrase},
-        None if math.isfinite(q) and q > 0 else
-        "les placebos dans l'espace donnent tous le même effet : leur dispersion ne mesure aucun hasard",
+        raison,
     )
 
 
@@ -528,7 +566,7 @@ def doubles_differences(
             else ("regroupees" if n_g >= GRAPPES_PAR_GROUPE_MINIMUM else "indeterminee"))
         if regime == "temporelle":
             regime = "indeterminee"
-        if regime == "permutation" and nombre_placebos_possibles(g1, g0) < PLACEBOS_MINIMUM:
+        if regime == "permutation" and nombre_affectations(g1, g0) < PLACEBOS_MINIMUM + 1:
             regime = "indeterminee"
         if regime in ("regroupees", "bootstrap"):
             inf = _inference_regroupee(
@@ -536,8 +574,7 @@ def doubles_differences(
                 bootstrap=True if regime == "bootstrap" else bootstrap, n_bootstrap=n_bootstrap, graine=graine,
                 absorbeur=None, k_absorbe=0, force=regime == "bootstrap")
         elif regime == "permutation":
-            inf = _placebos_regression(y, d, codes, traite_g, ap, matrice, effet, niveau, g1, g0,
-                                       n_placebos, graine)
+            inf = _placebos_regression(y, d, codes, traite_g, ap, matrice, niveau, g1, g0, n_placebos, graine)
         else:
             raison = _raison_indeterminee(g1, g0, None, None)
             inf = _Inference("indeterminee", effet, float("nan"), float("nan"), float("nan"), float("nan"),
@@ -612,19 +649,19 @@ def _tableau(beta: np.ndarray, V: np.ndarray, ddl: float, niveau: float):
     return tableau, effet, se, effet - crit * se, effet + crit * se, float(pv[0])
 
 
-def _placebos_regression(y, d, codes, traite_g, ap, matrice, effet, niveau, g1, g0, n_placebos, graine):
-    """Placebos dans l'espace pour la régression 2 × 2 : chaque combinaison de g1 grappes témoins est
-    déclarée expérimentée, sur les seules grappes témoins."""
-    temoins = np.flatnonzero(traite_g == 0)
-    garde = traite_g[codes] == 0
-    y_c, d_c, ap_c = y[garde], d.loc[garde].reset_index(drop=True), ap[garde]
-    pos = np.searchsorted(temoins, codes[garde])  # indice de témoin de chaque ligne
-    combos = _combinaisons(g0, g1, n_placebos, graine)
-    effets = np.empty(len(combos))
-    for i, c in enumerate(combos):
-        tr_p = np.isin(pos, c).astype(float)
-        effets[i] = np.linalg.lstsq(matrice(tr_p, d_c, ap_c), y_c, rcond=None)[0][0]
-    return _inference_placebos(effet, effets, niveau, g1, g0, nombre_placebos_possibles(g1, g0))
+def _placebos_regression(y, d, codes, traite_g, ap, matrice, niveau, g1, g0, n_placebos, graine):
+    """Randomisation pour la régression 2 × 2 : le statut « expérimenté » est réaffecté à d'autres
+    grappes, sur toutes les données ; estimateur appliqué à y et au vrai indicateur traite × après."""
+    g = len(traite_g)
+    A_ = _affectations(g, np.flatnonzero(traite_g > 0), n_placebos, graine)
+    D_obs = (traite_g[codes] > 0) * ap
+    cible = np.column_stack([y, D_obs])
+    effets, c = np.empty(len(A_)), np.empty(len(A_))
+    for i, sous in enumerate(A_):
+        tr_a = np.isin(codes, sous).astype(float)
+        coef = np.linalg.lstsq(matrice(tr_a, d, ap), cible, rcond=None)[0]
+        effets[i], c[i] = coef[0, 0], coef[0, 1]
+    return _inference_fisher(effets, c, niveau, g1, g0, nombre_affectations(g1, g0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -877,7 +914,7 @@ def effets_fixes_bidirectionnels(
     regime = inference if inference != "auto" else (
         choisir_inference(g1, g0, n_avant, n_apres) if g0 > 0 else
         ("regroupees" if n_g >= GRAPPES_PAR_GROUPE_MINIMUM else "indeterminee"))
-    if regime == "permutation" and nombre_placebos_possibles(g1, g0) < PLACEBOS_MINIMUM:
+    if regime == "permutation" and nombre_affectations(g1, g0) < PLACEBOS_MINIMUM + 1:
         regime = "indeterminee"
     if regime == "temporelle" and (n_avant < 3 or n_apres < 1):
         regime = "indeterminee"
@@ -889,9 +926,9 @@ def effets_fixes_bidirectionnels(
             absorbeur=absorbeur, k_absorbe=absorbeur.n_effets, force=regime == "bootstrap")
     elif regime == "permutation":
         chemins = _chemins_traitement(D, site, temps, traite_g)
-        combos = _combinaisons(g0, g1, n_placebos, graine)
-        effets_pl = _placebos_panel(y, Z, site, temps, traite_g, chemins, combos)
-        inf = _inference_placebos(effet, effets_pl, niveau, g1, g0, nombre_placebos_possibles(g1, g0))
+        affect = _affectations(n_g, np.flatnonzero(traite_g > 0), n_placebos, graine)
+        effets_a, c_a = _randomisation_panel(yt, Xt, absorbeur, site, temps, chemins, affect)
+        inf = _inference_fisher(effets_a, c_a, niveau, g1, g0, nombre_affectations(g1, g0))
     elif regime == "temporelle":
         inf = _inference_temporelle(ecart, exposition, niveau, g1, g0, n_avant, n_apres)
         inf.details["coefficient_effets_fixes"] = effet
@@ -1014,35 +1051,33 @@ def _chemins_traitement(D, site, temps, traite_g) -> np.ndarray:
     return chemins
 
 
-def _placebos_panel(y, Z, site, temps, traite_g, chemins, combos) -> np.ndarray:
-    """Effets placebo, vectorisés : sur les seuls témoins, chaque combinaison de témoins reçoit les
-    chemins de traitement des vrais sites expérimentés ; effets fixes site et période (et
-    covariables) retirés une fois pour toutes les combinaisons."""
-    garde = traite_g[site] == 0
-    temoins = np.flatnonzero(traite_g == 0)
-    s_c = np.searchsorted(temoins, site[garde])
-    t_c = temps[garde]
-    g0, g1 = len(temoins), combos.shape[1]
-    absorbeur = _Absorbeur(s_c, t_c)
-    yt = absorbeur(y[garde])
-    Q = None
-    if Z.shape[1]:
-        Q, _ = np.linalg.qr(absorbeur(Z[garde]))
-        yt = yt - Q @ (Q.T @ yt)
-    pas = max(1, 2_000_000 // max(len(s_c), 1))
-    effets = []
-    for i in range(0, len(combos), pas):
-        bloc = combos[i:i + pas]
+def _randomisation_panel(yt, Xt, absorbeur, site, temps, chemins, affect) -> tuple[np.ndarray, np.ndarray]:
+    """Pour chaque affectation (ligne 0 = la vraie), les sites désignés reçoivent les chemins de
+    traitement des vrais sites expérimentés ; effets fixes site et période (et covariables) retirés
+    par le même absorbeur, en paquets de colonnes. Renvoie l'effet estimé sur y et sur le vrai D."""
+    n_g = int(site.max()) + 1
+    g1 = affect.shape[1]
+    D_obs, Z = Xt[:, 0], Xt[:, 1:]
+    Q = np.linalg.qr(Z)[0] if Z.shape[1] else None
+    y_r, D_r = yt, D_obs
+    if Q is not None:
+        y_r = yt - Q @ (Q.T @ yt)
+        D_r = D_obs - Q @ (Q.T @ D_obs)
+    pas = max(1, 2_000_000 // max(len(site), 1))
+    effets, c = [], []
+    for i in range(0, len(affect), pas):
+        bloc = affect[i:i + pas]
         P = len(bloc)
-        position = np.full((P, g0), g1)  # g1 = ligne de zéros des chemins
+        position = np.full((P, n_g), g1)  # g1 = ligne de zéros des chemins
         position[np.arange(P)[:, None], bloc] = np.arange(g1)[None, :]
-        Dt = absorbeur(chemins[position[:, s_c].T, t_c[:, None]])  # n_c × P
+        Dt = absorbeur(chemins[position[:, site].T, temps[:, None]])  # n × P
         if Q is not None:
             Dt = Dt - Q @ (Q.T @ Dt)
         denom = np.einsum("ij,ij->j", Dt, Dt)
         with np.errstate(invalid="ignore", divide="ignore"):
-            effets.append(np.where(denom > 1e-12, (Dt.T @ yt) / denom, np.nan))
-    return np.concatenate(effets)
+            effets.append(np.where(denom > 1e-12, (Dt.T @ y_r) / denom, np.nan))
+            c.append(np.where(denom > 1e-12, (Dt.T @ D_r) / denom, np.nan))
+    return np.concatenate(effets), np.concatenate(c)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1134,25 +1169,32 @@ def etude_evenementielle(
     if g0 == 0:
         regime = "regroupees"
     ic_bas, ic_haut = b - crit * se, b + crit * se
-    n_c = int((traite_g[site] == 0).sum())
-    p_memoire = min(n_placebos, int(6_000_000 // max(n_c * m, 1)), nombre_placebos_possibles(g1, g0))
-    if regime == "permutation" and p_memoire < PLACEBOS_MINIMUM:
+    premier = int(tcode[Dv > 0].min())
+    garde_avant = tcode < premier
+    n_pre = int(garde_avant.sum())
+    p_memoire = min(n_placebos, int(6_000_000 // max(n_pre * q, 1)), max(nombre_affectations(g1, g0) - 1, 0))
+    if regime == "permutation" and (g0 < PLACEBOS_MINIMUM or p_memoire < PLACEBOS_MINIMUM):
         regime = "temporelle" if n_avant >= PERIODES_AVANT_MINIMUM else "indeterminee"
     if regime == "permutation":
-        combos = _combinaisons(g0, g1, p_memoire, graine)
-        b_pl = _placebos_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, presents, combos)
-        valides = np.all(np.isfinite(b_pl), axis=1)
-        b_pl = b_pl[valides]
-        P = len(b_pl)
-        F = float(np.sum(b[idx] ** 2))
-        stat_pl = np.sum(b_pl[:, idx] ** 2, axis=1)
-        p = float((1 + np.sum(stat_pl >= F * (1 - 1e-12))) / (P + 1))
-        k = int(math.ceil(niveau * (P + 1)))
-        qk = np.sort(np.abs(b_pl), axis=0)[min(k, P) - 1] if P else np.full(m, np.nan)
-        ic_bas, ic_haut = b - qk, b + qk
-        se = np.std(b_pl, axis=0, ddof=1) if P > 1 else np.full(m, np.nan)
-        comment = (f"rang de la somme des carrés des écarts d'avant parmi {P} placebos dans l'espace, "
-                   f"{_groupes(g1, g0)}")
+        affect = _affectations(n_g, np.flatnonzero(traite_g > 0), p_memoire, graine)
+        b_a = _fisher_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, leads, affect, garde_avant, avant)
+        valides = np.all(np.isfinite(b_a), axis=1)
+        valides[0] = True
+        b_a = b_a[valides]
+        A = len(b_a)
+        stat = np.sum(b_a**2, axis=1)
+        F = float(stat[0])
+        p = float(np.sum(stat >= F * (1 - 1e-10)) / A)
+        k = int(math.ceil(niveau * A))
+        qk = np.sort(np.abs(b_a[1:]), axis=0)[min(k, A - 1) - 1]
+        se = np.full(m, np.nan)
+        ic_bas, ic_haut = np.full(m, np.nan), np.full(m, np.nan)
+        for j, kk in enumerate(leads):
+            i_ = presents.index(kk)
+            ic_bas[i_], ic_haut[i_] = b[i_] - qk[j], b[i_] + qk[j]
+            se[i_] = float(np.std(b_a[1:, j], ddof=1))
+        comment = (f"rang de la somme des carrés des écarts d'avant parmi {A - 1} placebos dans l'espace "
+                   f"(traitement réaffecté à d'autres sites, période d'avant seule), {_groupes(g1, g0)}")
     elif regime == "temporelle" and n_avant >= 3:
         ecart_avant = ecart[: n_avant]
         derive, p, rho = derive_prealable_ar1(ecart_avant)
@@ -1200,17 +1242,14 @@ def etude_evenementielle(
     return EtudeEvenementielle(tab, F, p, verif)
 
 
-def _placebos_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, presents, combos) -> np.ndarray:
-    """Coefficients de l'étude événementielle pour chaque placebo (témoins seuls, mêmes temps relatifs
-    que les vrais sites expérimentés, attribués aux témoins de la combinaison). (P, m)."""
-    garde = traite_g[site] == 0
-    temoins = np.flatnonzero(traite_g == 0)
-    s_c = np.searchsorted(temoins, site[garde])
-    t_c = tcode[garde]
+def _fisher_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, leads, affect, garde, avant) -> np.ndarray:
+    """Coefficients d'avant (leads) de l'étude événementielle pour chaque affectation du traitement
+    (ligne 0 = la vraie), sur la seule période d'avant (aucun effet n'y joue) : les sites désignés
+    reçoivent les temps relatifs des vrais sites expérimentés. (A, len(leads))."""
     experimentes = np.flatnonzero(traite_g > 0)
+    n_g = len(traite_g)
     T = int(tcode.max()) + 1
-    g1, P, m = len(experimentes), len(combos), len(presents)
-    # temps relatif (borné) de chaque vrai site expérimenté, par période ; NaN hors mesure
+    g1, A = len(experimentes), len(affect)
     rel_par = np.full((g1 + 1, T), np.nan)
     for k, s in enumerate(experimentes):
         msk = (site == s) & traite
@@ -1219,24 +1258,21 @@ def _placebos_evenements(y, Zc, site, tcode, rel_b, traite, traite_g, presents, 
         if len(connus):  # périodes non mesurées : temps relatif prolongé (une période = un pas)
             base = connus[0]
             manq = np.isnan(rel_par[k])
-            rel_par[k, manq] = np.clip(rel_par[k, base] + (np.arange(T)[manq] - base), -99, 99)
-    position = np.full((P, len(temoins)), g1)
-    position[np.arange(P)[:, None], combos] = np.arange(g1)[None, :]
-    R = rel_par[position[:, s_c].T, t_c[:, None]]  # n_c × P
-    bornes = (min(presents + [-1]), max(presents + [-1]))
-    R = np.clip(R, *bornes) if np.isfinite(R).any() else R
-    absorbeur = _Absorbeur(s_c, t_c)
+            rel_par[k, manq] = np.clip(rel_par[k, base] + (np.arange(T)[manq] - base), -avant, 99)
+    s_g, t_g = site[garde], tcode[garde]
+    position = np.full((A, n_g), g1)
+    position[np.arange(A)[:, None], affect] = np.arange(g1)[None, :]
+    R = rel_par[position[:, s_g].T, t_g[:, None]]  # n × A
+    absorbeur = _Absorbeur(s_g, t_g)
     yt = absorbeur(y[garde])
-    blocs = [absorbeur.par_blocs((R == k).astype(float)) for k in presents]  # m × (n_c × P)
-    Xp = np.stack(blocs, axis=2)  # n_c × P × m
+    Xp = np.stack([absorbeur.par_blocs((R == k).astype(float)) for k in leads], axis=2)  # n × A × q
     if Zc:
-        Zt = absorbeur(np.column_stack([z[garde] for z in Zc]))
-        Q, _ = np.linalg.qr(Zt)
+        Q, _ = np.linalg.qr(absorbeur(np.column_stack([z[garde] for z in Zc])))
         yt = yt - Q @ (Q.T @ yt)
         Xp = Xp - np.einsum("ia,apm->ipm", Q, np.einsum("ia,ipm->apm", Q, Xp))
-    A = np.einsum("ipm,ipl->pml", Xp, Xp)
+    M = np.einsum("ipm,ipl->pml", Xp, Xp)
     c = np.einsum("ipm,i->pm", Xp, yt)
-    return np.einsum("pml,pl->pm", np.linalg.pinv(A), c)
+    return np.einsum("pml,pl->pm", np.linalg.pinv(M), c)
 
 
 def _verifier_colonnes(donnees: pd.DataFrame, colonnes: Sequence[str]) -> None:
