@@ -82,7 +82,11 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             complet, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
             colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
         )
-        r.effet_minimal_detectable = _mde(r.erreur_type, int(r.details.get("ddl", 30)))
+        # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
+        # (ddl NaN) ; pas d'effet minimal détectable sans incertitude valide.
+        ddl = float(r.details.get("ddl", 30))
+        r.effet_minimal_detectable = (_mde(r.erreur_type, max(int(ddl), 1))
+                                      if r.incertitude_valide and math.isfinite(ddl) else None)
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
         r.libelle_methode = "Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)"
         r.justification = (
@@ -91,7 +95,8 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
             "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
             "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
-            "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes."
+            "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
+            "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
         )
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
