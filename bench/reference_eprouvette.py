@@ -80,7 +80,8 @@ def ajuster(df: pd.DataFrame, horaire: pd.Series | None, tn_tx: pd.DataFrame | N
         contrefactuels.append(contrefactuel)
         details[ident] = {
             "economie_pct": round(-100 * r.effet_relatif, 2),
-            "ic95_pct": [round(-100 * r.ic_haut / contrefactuel, 2), round(-100 * r.ic_bas / contrefactuel, 2)],
+            # Intervalle relatif du résultat (base.intervalle_relatif : borne e -> e / (O - e)).
+            "ic95_pct": [round(-100 * r.ic_relatif_haut, 2), round(-100 * r.ic_relatif_bas, 2)],
             "jours": {"reference": r.details["jours_reference"], "rapport": r.details["jours_experimentation"]},
             "modele": r.details["modele"],
         }

@@ -60,8 +60,11 @@ connu (son incertitude est d'ordre 2).
 Tendance pendant la référence
 -----------------------------
 Avec au moins 12 mois de référence, on ajoute au modèle de la série testée (série nette avec
-témoins, série des sites équipés sans) un terme de temps et deux harmoniques annuelles ; la pente,
-linéaire dans les consommations, est testée avec le même modèle de bruit (p < 0,05 : « echec »).
+témoins, série des sites équipés sans) une dérive proportionnelle à la consommation des sites
+équipés, ``τ t ŷE`` (τ : dérive relative par an ; deux harmoniques annuelles en plus si la
+référence a moins de deux ans) ; τ, estimée par moindres carrés pondérés et linéaire dans les
+consommations, est testée avec le même modèle de bruit (baisse, unilatéral p < 0,05 : « echec » ;
+hausse, bilatéral p < 0,05 : « attention »).
 Une dérive propre aux sites équipés avant l'expérimentation s'y prolongerait et serait attribuée
 à la technologie.
 
@@ -114,8 +117,13 @@ PART_MANQUANTE_MAX = 0.10
 #: Seuil de significativité des pentes d'un candidat (CalTRACK).
 P_PENTE_MAX = 0.10
 ORDRE_AR_MAX = 14
-#: Compter la recherche des températures d'équilibre dans l'incertitude (méthode delta).
-COMPTER_RECHERCHE = True
+#: Corriger le biais des autocovariances de résidus de régression (voir :func:`_modele_bruit`).
+CORRIGER_BIAIS_AUTOCOVARIANCES = True
+#: Compter la recherche des températures d'équilibre dans l'incertitude par rééchantillonnage de
+#: toute la sélection (voir :func:`_facteur_recherche`) ; la méthode delta (COMPTER_RECHERCHE),
+#: essayée d'abord, n'en capte presque rien (erreur type changée de moins de 3 %) et reste coupée.
+REECHANTILLONNER_RECHERCHE = True
+COMPTER_RECHERCHE = False
 #: Multiplicateur de l'effet minimal détectable : z(0,975) + z(0,80).
 FACTEUR_EMD = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
@@ -338,6 +346,131 @@ def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple
 
 
 # --------------------------------------------------------------------------------------------
+# Recherche des températures d'équilibre : rééchantillonnage par blocs de toute la sélection
+# --------------------------------------------------------------------------------------------
+
+#: Nombre de répliques et longueur des blocs (jours) du rééchantillonnage de la recherche.
+REPLIQUES_RECHERCHE = 100
+BLOC_JOURS = 14
+GRAINE_RECHERCHE = 20_261
+
+
+class _Selection:
+    """Tous les candidats d'une recherche, prêts à être ajustés d'un coup sur B séries simulées."""
+
+    def __init__(self, d: _Donnees, masque_ref: np.ndarray, masque_exp: np.ndarray, t_ch, t_fr, occupation):
+        self.candidats = []
+        n_ref = int(masque_ref.sum())
+        jours = np.flatnonzero(masque_ref)
+        # Paires de jours consécutifs du calendrier, en positions dans la série compressée.
+        self.paires = np.flatnonzero(np.diff(jours) == 1)
+        for spec in _candidats(t_ch, t_fr, occupation):
+            X, noms = _matrice(spec, d)
+            Xb = X[masque_ref]
+            if not np.isfinite(Xb).all():
+                continue
+            xtx = Xb.T @ Xb
+            if np.linalg.matrix_rank(xtx) < Xb.shape[1]:
+                continue
+            inv = np.linalg.inv(xtx)
+            pentes = [noms.index(nm) for nm in ("degres_jours_chauffage", "degres_jours_refroidissement")
+                      if nm in noms]
+            self.candidats.append({"spec": spec, "Xb": Xb, "P": inv @ Xb.T, "diag": np.diag(inv)[pentes],
+                                   "pentes": pentes, "s": np.nan_to_num(X[masque_exp]).sum(axis=0),
+                                   "ddl": max(n_ref - Xb.shape[1], 1)})
+
+    def predictions(self, Y: np.ndarray, spec_fixe: SpecificationModele | None = None) -> np.ndarray:
+        """Somme prédite sur l'expérimentation, pour chaque colonne de Y (jours de référence × B),
+        avec le candidat que la règle de :func:`_choisir_modele` retient sur cette colonne (ou le
+        candidat ``spec_fixe``)."""
+        B = Y.shape[1]
+        meilleur_score = np.full(B, -np.inf)
+        prediction = np.full(B, np.nan)
+        for c in self.candidats:
+            if spec_fixe is not None and c["spec"] != spec_fixe:
+                continue
+            beta = c["P"] @ Y
+            total = c["s"] @ beta
+            if spec_fixe is not None:
+                return total
+            R = Y - c["Xb"] @ beta
+            sse = np.einsum("ij,ij->j", R, R)
+            score = -sse / c["ddl"]  # R² ajusté croissant en -SSE / (n - p) à série donnée
+            valide = np.ones(B, dtype=bool)
+            if c["pentes"]:
+                a = R[self.paires]
+                b = R[self.paires + 1]
+                a = a - a.mean(axis=0)
+                b = b - b.mean(axis=0)
+                den = np.sqrt(np.einsum("ij,ij->j", a, a) * np.einsum("ij,ij->j", b, b))
+                rho = np.where(den > 0, np.einsum("ij,ij->j", a, b) / np.where(den > 0, den, 1.0), 0.0)
+                gonflement = np.where((rho > 0) & (rho < 0.99), np.sqrt((1 + rho) / (1 - np.clip(rho, 0, 0.98))),
+                                      1.0)
+                for j, dj in zip(c["pentes"], c["diag"]):
+                    se = np.sqrt(np.maximum(dj * sse / c["ddl"], 0.0)) * gonflement
+                    t = beta[j] / np.where(se > 0, se, np.inf)
+                    p = 2.0 * special.stdtr(c["ddl"], -np.abs(t))
+                    valide &= (beta[j] > 0) & (p < P_PENTE_MAX)
+            marge = np.where(np.isfinite(meilleur_score), 1e-12 * np.abs(meilleur_score), 0.0)
+            mieux = valide & (score > meilleur_score + marge)
+            meilleur_score = np.where(mieux, score, meilleur_score)
+            prediction = np.where(mieux, total, prediction)
+        return prediction
+
+
+def _indices_blocs(rng, n_source: int, n_cible: int, B: int, longueur: int) -> np.ndarray:
+    """Indices (n_cible × B) d'un rééchantillonnage circulaire par blocs d'une série de n_source."""
+    n_blocs = -(-n_cible // longueur)
+    debuts = rng.integers(0, n_source, size=(n_blocs, B))
+    idx = (debuts[:, None, :] + np.arange(longueur)[None, :, None]) % n_source
+    return idx.reshape(n_blocs * longueur, B)[:n_cible]
+
+
+def _facteur_recherche(d: _Donnees, groupes: list[tuple[np.ndarray, _Estimation, SpecificationModele]],
+                       k: float, t_ch, t_fr, occupation) -> dict[str, float]:
+    """Inflation de la variance de l'effet due à la recherche des températures d'équilibre.
+
+    On simule B séries « sans effet » : prédiction du modèle retenu + résidus réduits de la
+    référence rééchantillonnés par blocs de 14 jours (mêmes blocs pour les deux groupes, ce qui
+    garde leur corrélation et l'autocorrélation), remis à l'échelle du jour (σ_t). Sur chaque
+    série, on refait toute la recherche (grille, règle des pentes, meilleur R² ajusté), puis on
+    calcule l'effet (net des témoins, k fixé) ; on recommence avec le modèle retenu fixé. Le
+    rapport des deux variances mesure ce que la recherche ajoute ; les deux effets viennent des
+    mêmes tirages, ce qui rend le rapport précis même avec 200 répliques.
+    """
+    rng = np.random.default_rng(GRAINE_RECHERCHE)
+    B = REPLIQUES_RECHERCHE
+    premier = groupes[0][1]
+    mr, me = premier.masque_ref, premier.masque_exp
+    for _, est, _ in groupes[1:]:
+        mr, me = mr & est.masque_ref, me & est.masque_exp
+    n_ref, n_exp = int(mr.sum()), int(me.sum())
+    if n_ref < 60 or n_exp < 1:
+        return {"facteur": 1.0}
+    selection = _Selection(d, mr, me, t_ch, t_fr, occupation)
+    idx_ref = _indices_blocs(rng, n_ref, n_ref, B, BLOC_JOURS)
+    idx_exp = _indices_blocs(rng, n_ref, n_exp, B, BLOC_JOURS)
+    effet_cherche = np.zeros(B)
+    effet_fixe = np.zeros(B)
+    for poids, (y, est, spec) in zip([1.0, -k], groupes):
+        sigma = est.sigma if est.sigma is not None else np.ones(len(y))
+        eta = ((y - est.predit) / sigma)[mr]
+        eta = eta - eta.mean()
+        y_ref = est.predit[mr][:, None] + sigma[mr][:, None] * eta[idx_ref]
+        somme_exp = est.predit[me].sum() + (sigma[me][:, None] * eta[idx_exp]).sum(axis=0)
+        effet_cherche += poids * (somme_exp - selection.predictions(y_ref))
+        effet_fixe += poids * (somme_exp - selection.predictions(y_ref, spec_fixe=spec))
+    garde = np.isfinite(effet_cherche) & np.isfinite(effet_fixe)
+    if garde.sum() < B // 2:
+        return {"facteur": 1.0}
+    v_cherche = float(np.var(effet_cherche[garde], ddof=1))
+    v_fixe = float(np.var(effet_fixe[garde], ddof=1))
+    facteur = max(1.0, v_cherche / v_fixe) if v_fixe > 0 else 1.0
+    return {"facteur": facteur, "variance_recherche": v_cherche, "variance_modele_fixe": v_fixe,
+            "repliques": int(garde.sum())}
+
+
+# --------------------------------------------------------------------------------------------
 # Bruit autocorrélé : AR(p) de Yule-Walker et variance d'une forme linéaire
 # --------------------------------------------------------------------------------------------
 
@@ -376,14 +509,8 @@ class _ModeleBruit:
     blancheur_p: float  # p-valeur de Ljung-Box sur les innovations (retard 14)
 
 
-def _modele_bruit(residus: np.ndarray, n_params: int, N: int) -> _ModeleBruit:
-    obs = ~np.isnan(residus)
-    n = int(obs.sum())
-    pmax = int(max(0, min(ORDRE_AR_MAX, n // 10)))
-    r = _autocovariances(residus, pmax + 1)
-    if r[0] <= 0:
-        gamma = np.zeros(N)
-        return _ModeleBruit(gamma, 0, np.zeros(0), 0.0, 0.0, float(n), 1.0)
+def _ajuster_ar(r: np.ndarray, n: int, pmax: int, N: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Ordre (AIC), coefficients et autocovariances γ(0..N-1) de l'AR(p) de Yule-Walker."""
     ordres = _levinson(r, pmax)
     aic = [n * math.log(v) + 2 * p for p, (_, v) in enumerate(ordres) if v > 0]
     p = int(np.argmin(aic))
@@ -396,8 +523,95 @@ def _modele_bruit(residus: np.ndarray, n_params: int, N: int) -> _ModeleBruit:
         zi = signal.lfiltic([1.0], a, y=gamma[p:0:-1])
         gamma[p + 1:] = signal.lfilter([1.0], a, np.zeros(N - p - 1), zi=zi)[0]
         gamma[np.abs(gamma) < 1e-12 * abs(r[0])] = 0.0
-    # Correction des degrés de liberté des résidus (n - k paramètres estimés).
-    gamma *= n / max(n - n_params, 1)
+    return p, phi, gamma
+
+
+def _autocovariances_attendues(gamma: np.ndarray, obs: np.ndarray, regresseurs: np.ndarray,
+                               echelle: np.ndarray, pondere: bool, kmax: int) -> np.ndarray | None:
+    """Espérance des autocovariances empiriques (lags 0..kmax) des résidus réduits d'une régression
+    quand le bruit réduit a les autocovariances ``gamma``.
+
+    Résidus réduits ``e = A η`` avec ``A = I - U V'`` : moindres carrés ordinaires, ``U = D⁻¹Q``,
+    ``V = DQ`` (Q base orthonormée des régresseurs, D = diag(σ)) ; pondérés (poids 1/σ²),
+    ``U = V = Q`` (Q base des régresseurs divisés par σ). ``E[e e'] = A Γ A'`` ; on n'en calcule que
+    les diagonales proches (distances de calendrier 0..kmax) et les moyennes de lignes (centrage,
+    comme :func:`_autocovariances`), Γ v étant une convolution sur le calendrier : coût linéaire en n.
+    """
+    pos = np.flatnonzero(obs)
+    n = len(pos)
+    if n < 10:
+        return None
+    Xo = regresseurs[pos]
+    D = echelle[pos]
+    if not (np.isfinite(Xo).all() and np.isfinite(D).all() and (D > 0).all()):
+        return None
+    if pondere:
+        Q, _ = np.linalg.qr(Xo / D[:, None])
+        U = V = Q
+    else:
+        Q, _ = np.linalg.qr(Xo)
+        U, V = Q / D[:, None], Q * D[:, None]
+    L = int(pos[-1] - pos[0] + 1)
+    g = gamma[:L] if len(gamma) >= L else np.concatenate([gamma, np.zeros(L - len(gamma))])
+    noyau = np.concatenate([g[:0:-1], g])
+    rel = pos - pos[0]
+
+    def gamma_fois(M: np.ndarray) -> np.ndarray:  # Γ M, colonnes de M indexées par les jours observés
+        plein = np.zeros((L, M.shape[1]))
+        plein[rel] = M
+        conv = signal.fftconvolve(plein, noyau[:, None], mode="full", axes=0)
+        return conv[L - 1 + rel]
+
+    un = np.ones((n, 1))
+    GV, G1 = np.split(gamma_fois(np.column_stack([V, un])), [V.shape[1]], axis=1)
+    W = V.T @ GV
+    UW = U @ W
+    ligne = (G1[:, 0] - U @ (V.T @ G1[:, 0]) - GV @ (U.T @ un[:, 0]) + UW @ (U.T @ un[:, 0])) / n
+    moyenne = float(ligne.mean())
+    attendu = np.zeros(kmax + 1)
+    for o in range(0, min(kmax, n - 1) + 1):
+        i, j = np.arange(n - o), np.arange(o, n)
+        dist = pos[j] - pos[i]
+        garde = dist <= kmax
+        if not garde.any():
+            continue
+        i, j, dist = i[garde], j[garde], dist[garde]
+        c = (g[dist] - np.einsum("ia,ia->i", U[i], GV[j]) - np.einsum("ia,ia->i", GV[i], U[j])
+             + np.einsum("ia,ia->i", UW[i], U[j]))
+        c = c - ligne[i] - ligne[j] + moyenne
+        np.add.at(attendu, dist, c)
+    return attendu / n
+
+
+def _modele_bruit(residus: np.ndarray, n_params: int, N: int, regresseurs: np.ndarray | None = None,
+                  echelle: np.ndarray | None = None, pondere: bool = False) -> _ModeleBruit:
+    """Modèle AR(p) du bruit réduit, estimé sur des résidus de régression.
+
+    Les autocovariances empiriques de résidus sont biaisées vers zéro (les paramètres ajustés
+    absorbent une partie du bruit, d'autant plus qu'il est autocorrélé) : avec ``regresseurs``, on
+    corrige ce biais d'un pas (biais calculé sous l'AR ajusté, :func:`_autocovariances_attendues`,
+    puis AR réajusté) ; sans, on garde la correction simple ``n / (n - k)`` de γ(0).
+    """
+    obs = ~np.isnan(residus)
+    n = int(obs.sum())
+    pmax = int(max(0, min(ORDRE_AR_MAX, n // 10)))
+    r = _autocovariances(residus, pmax + 1)
+    if r[0] <= 0:
+        gamma = np.zeros(N)
+        return _ModeleBruit(gamma, 0, np.zeros(0), 0.0, 0.0, float(n), 1.0)
+    p, phi, gamma = _ajuster_ar(r, n, pmax, N)
+    corrige = False
+    if regresseurs is not None and CORRIGER_BIAIS_AUTOCOVARIANCES:
+        ech = np.ones(len(residus)) if echelle is None else echelle
+        attendu = _autocovariances_attendues(gamma, obs, regresseurs, ech, pondere, pmax + 1)
+        if attendu is not None:
+            r_corr = r + (gamma[: pmax + 2] - attendu)
+            if r_corr[0] > 0 and np.all(np.isfinite(r_corr)):
+                p, phi, gamma = _ajuster_ar(r_corr, n, pmax, N)
+                corrige = True
+    if not corrige:
+        # Correction des degrés de liberté des résidus (n - k paramètres estimés).
+        gamma *= n / max(n - n_params, 1)
     vlt = float(gamma[0] + 2.0 * gamma[1:].sum())
     vlt = max(vlt, 1e-12 * gamma[0])
     n_eff = n * gamma[0] / vlt
@@ -515,7 +729,8 @@ def _estimer(y: np.ndarray, X: np.ndarray, ref: np.ndarray, exp: np.ndarray,
     # La série des résidus réduits de référence, sur le calendrier de la référence seulement.
     i_ref = np.flatnonzero(ref)
     premier, dernier = i_ref.min(), i_ref.max()
-    bruit = _modele_bruit(eta[premier: dernier + 1], X.shape[1], len(y))
+    bruit = _modele_bruit(eta[premier: dernier + 1], X.shape[1], len(y), regresseurs=X[premier: dernier + 1],
+                          echelle=sigma[premier: dernier + 1])
     xtx_inv = np.linalg.pinv(Xb.T @ Xb)
     J = X
     if len(derivees):
@@ -828,20 +1043,37 @@ def _verif_placebo(y, X, d: _Donnees, unite: str, y_echelle=None, niveau=None) -
 JOURS_TENDANCE_MIN = 365
 #: Seuil de la tendance : p < 0,05 (bilatéral), soit au plus 5 % de fausses alertes sans tendance.
 P_TENDANCE = 0.05
-HARMONIQUES_TENDANCE = True
+#: À partir de deux cycles annuels (à quelques jours près), une forme saisonnière ne mime plus une
+#: pente : pas d'harmoniques annuelles dans le contrôle de tendance (elles lui coûteraient de la puissance).
+JOURS_SANS_HARMONIQUES = 700
 
 
-def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray | None, niveau: float,
+def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray | None, niveau: np.ndarray,
                     avec_temoins: bool, libelle_exp: str, libelle_tem: str) -> tuple[Verification | None, dict]:
     """Tendance pendant la référence, à climat et occupation égaux (None si moins de 12 mois).
 
-    On ajoute au modèle de référence deux harmoniques annuelles (une forme saisonnière mal captée
-    ne doit pas passer pour une pente) et un terme de temps (en années), et on teste sa pente : elle est
-    linéaire dans les consommations (``δ = c'y``), sa variance ``c' Γ c`` se calcule avec le même
-    modèle de bruit AR(p) hétéroscédastique que l'effet (estimé sur les résidus du modèle avec
-    tendance). Avec des témoins, la série testée est la série nette ``yE - k yT`` : une tendance
-    commune aux deux groupes se retire, une tendance propre aux sites équipés (baisse déjà en cours,
-    travaux, usage) se prolongerait dans l'expérimentation et serait attribuée à la technologie.
+    On ajoute au modèle de référence une dérive proportionnelle à la consommation des sites
+    équipés, ``τ × t × ŷE`` (t en années, ``niveau`` = ŷE) : τ est directement la dérive relative
+    par an. Elle est estimée par moindres carrés pondérés (poids ``1/σ_t²``, l'échelle du bruit de
+    l'effet : un jour d'hiver, plus bruité, pèse moins), donc linéaire dans les consommations
+    (``τ = c'y``) ; sa variance ``(cσ)' Γ (cσ)`` se calcule avec le même modèle de bruit AR(p)
+    que l'effet (estimé sur les résidus réduits du modèle avec dérive). Avec moins de deux ans de référence, deux harmoniques annuelles sont ajoutées : sur
+    un seul cycle, une forme saisonnière mal captée (automne et printemps différents) passerait
+    pour une pente. Avec des témoins, la série testée est la série nette ``yE - k yT`` : une
+    tendance commune aux deux groupes se retire, une tendance propre aux sites équipés (baisse déjà
+    en cours, travaux, usage) se prolongerait dans l'expérimentation et serait attribuée à la
+    technologie.
+
+    Statut : « echec » si la série baissait déjà (test unilatéral dans le sens de la baisse,
+    p < 0,05) : une baisse déjà en cours se prolonge et fabrique ou gonfle une économie, le défaut
+    qui mènerait à généraliser sur du bruit. Le sens est fixé d'avance (une technologie d'économie
+    d'énergie), pas tiré des données : sans tendance, l'alerte sonne à tort dans 5 % des cas
+    exactement (choisir le sens de l'effet estimé la ferait sonner plus souvent, l'effet et la
+    pente de fin de référence étant corrélés par l'autocorrélation). Une hausse significative
+    (bilatéral, p < 0,05) rend l'économie prudente (sous-estimée) : « attention ». Sinon « reussie ».
+    Avec moins de deux ans de référence, le seuil de la baisse est 0,025 (un seul cycle annuel : la
+    pente ne se juge que contre la forme saisonnière, la part lente du bruit s'estime sur la même
+    année ; sans cette marge l'alerte sonnait à tort dans 7 à 8 % des cas simulés).
     """
     nom = "Tendance pendant la référence"
     i_ref = np.flatnonzero(d.ref)
@@ -854,48 +1086,69 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
                                     "se distingue pas des saisons"}
     temps = (np.arange(len(y)) - i_ref.mean()) / 365.25
     colonnes = [X]
-    if HARMONIQUES_TENDANCE:
+    harmoniques = duree < JOURS_SANS_HARMONIQUES
+    if harmoniques:
         angle = 2 * np.pi * d.dates.day_of_year.to_numpy() / 365.25
         colonnes += [np.sin(angle), np.cos(angle)]
-    Xt = np.column_stack([*colonnes, temps])
-    Xb, yb = Xt[obs], y[obs]
-    if np.linalg.matrix_rank(Xb) < Xb.shape[1]:
+    Xt = np.column_stack([*colonnes, temps * np.nan_to_num(niveau)])
+    s = np.ones(len(y)) if sigma is None else sigma
+    obs = obs & np.isfinite(s) & (s > 0) & np.isfinite(niveau)
+    Xb, yb, sb = Xt[obs], y[obs], s[obs]
+    Xw = Xb / sb[:, None]
+    if np.linalg.matrix_rank(Xw) < Xw.shape[1]:
         return (Verification(nom, "attention", "Tendance non estimable (temps confondu avec le modèle).",
                              None), {})
-    inv = np.linalg.pinv(Xb.T @ Xb)
-    beta = inv @ (Xb.T @ yb)
+    inv = np.linalg.pinv(Xw.T @ Xw)
+    beta = inv @ (Xw.T @ (yb / sb))
     residus = np.where(obs, y - Xt @ beta, np.nan)
-    s = np.ones(len(y)) if sigma is None else sigma
     premier, dernier = i_ref.min(), i_ref.max()
-    bruit = _modele_bruit((residus / s)[premier: dernier + 1], Xt.shape[1], len(y))
+    bruit = _modele_bruit((residus / s)[premier: dernier + 1], Xt.shape[1], len(y),
+                          regresseurs=Xt[premier: dernier + 1], echelle=s[premier: dernier + 1], pondere=True)
     c = np.zeros(len(y))
-    c[obs] = Xb @ inv[:, -1]
+    c[obs] = (Xw @ inv[:, -1]) / sb  # τ = c'y
     se = math.sqrt(_variance_forme(c * s, bruit.gamma))
-    pente = float(beta[-1])  # unité de consommation par jour, par an
+    pente = float(beta[-1])  # dérive relative par an
     ddl = max(bruit.n_effectif - Xt.shape[1], 3.0)
     q = float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, ddl))
-    p = float(2.0 * stats.t.sf(abs(pente / se), ddl)) if se > 0 else (0.0 if pente else 1.0)
-    rel = pente / niveau if niveau > 0 else float("nan")
-    rel_lo = (pente - q * se) / niveau if niveau > 0 else float("nan")
-    rel_hi = (pente + q * se) / niveau if niveau > 0 else float("nan")
-    infos = {"pente_par_an": pente, "erreur_type": se, "p_valeur": p, "derive_relative_par_an": rel,
-             "ic_relatif": (rel_lo, rel_hi), "jours": int(obs.sum()), "serie": "nette" if avec_temoins else "sites"}
+    t_stat = pente / se if se > 0 else (math.copysign(math.inf, pente) if pente else 0.0)
+    p_bilateral = float(2.0 * special.stdtr(ddl, -abs(t_stat)))
+    # Test unilatéral dans le sens de la baisse : P(pente au moins aussi négative | aucune tendance).
+    p_baisse = float(special.stdtr(ddl, t_stat))
+    rel, rel_lo, rel_hi = pente, pente - q * se, pente + q * se
+    # Écart qu'ajoute la tendance prolongée, du milieu de la référence au milieu de l'expérimentation.
+    prolongee = rel * float(temps[d.exp].mean()) if math.isfinite(rel) and d.exp.any() else float("nan")
+    infos = {"erreur_type": se, "p_valeur": p_bilateral, "p_valeur_baisse": p_baisse,
+             "derive_relative_par_an": rel, "ic_relatif": (rel_lo, rel_hi), "ecart_prolonge_relatif": prolongee,
+             "jours": int(obs.sum()), "harmoniques_annuelles": harmoniques,
+             "serie": "nette" if avec_temoins else "sites"}
     serie = (f"de l'écart entre {libelle_exp} et {libelle_tem} (série nette)" if avec_temoins
              else f"de la consommation de {libelle_exp}")
     phrase = (f"Sur les {int(obs.sum())} jours de la référence, à climat et occupation égaux, la tendance "
               f"{serie} vaut {_pct(rel)} par an de la consommation des sites équipés "
               f"(intervalle à 95 % : {_pct(rel_lo)} à {_pct(rel_hi)} par an).")
-    if not math.isfinite(p) or p >= P_TENDANCE:
-        return Verification(nom, "reussie", phrase + " Aucune tendance propre aux sites équipés n'est "
-                            "décelée.", float(rel) if math.isfinite(rel) else None), infos
-    # Écart qu'ajoute la tendance prolongée, du milieu de la référence au milieu de l'expérimentation.
-    prolongee = rel * float(temps[d.exp].mean()) if math.isfinite(rel) and d.exp.any() else float("nan")
-    return Verification(
-        nom, "echec",
-        phrase + " La consommation dérivait déjà avant l'expérimentation"
-        + (", dans les sites équipés et pas dans les témoins" if avec_temoins else "")
-        + f" : prolongée, cette dérive ferait à elle seule un écart de l'ordre de {_pct(prolongee)} pendant "
-        "l'expérimentation, attribué à tort à la technologie.", float(rel)), infos
+    valeur = float(rel) if math.isfinite(rel) else None
+    # Un seul cycle annuel : la pente ne se juge que contre la forme saisonnière, et la part lente du
+    # bruit s'estime sur la même année ; on demande une preuve deux fois plus forte (2,5 % par côté).
+    seuil = P_TENDANCE if not harmoniques else P_TENDANCE / 2
+    infos["seuil"] = seuil
+    if p_baisse < seuil:
+        return Verification(
+            nom, "echec",
+            phrase + " La consommation dérivait déjà avant l'expérimentation"
+            + (", dans les sites équipés et pas dans les témoins" if avec_temoins else "")
+            + f" : prolongée, cette baisse ferait à elle seule un écart de l'ordre de {_pct(prolongee)} "
+            "pendant l'expérimentation, attribué à tort à la technologie.",
+            valeur), infos
+    if pente > 0 and p_bilateral < P_TENDANCE:
+        return Verification(
+            nom, "attention",
+            phrase + " La consommation augmentait déjà avant l'expérimentation"
+            + (", dans les sites équipés plus que dans les témoins" if avec_temoins else "")
+            + f" : prolongée, cette hausse ferait un écart de l'ordre de {_pct(prolongee)} pendant "
+            "l'expérimentation ; une économie mesurée est alors probablement sous-estimée d'autant.",
+            valeur), infos
+    return Verification(nom, "reussie", phrase + " Aucune dérive propre aux sites équipés n'est décelée.",
+                        valeur), infos
 
 
 def _verif_extrapolation(d: _Donnees, y: np.ndarray) -> Verification:
@@ -1198,11 +1451,15 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
             raise ErreurDonnees("mesures", "la consommation prédite des témoins est nulle ou négative.",
                                 conseil="Vérifiez les mesures des sites témoins.")
         dnet = y_e - k * y_t
-        # Série nette : son espérance X βE - k X_t βT est dans l'espace des colonnes des deux modèles.
-        X_net, derivees_net = _union_colonnes(X, derivees, X_t, derivees_t)
-        est = _estimer(dnet, X_net, d.ref, d.exp, niveau=est_e.predit, derivees=derivees_net)
+        # Effet : la série nette est ajustée sur le modèle des sites équipés (c'est l'estimateur
+        # « même matrice » de l'en-tête, bien calibré en simulation). Ses contrôles (placebo,
+        # tendance), qui comparent des saisons entre elles, utilisent les colonnes des deux modèles
+        # (l'espérance X βE - k X_t βT y est exactement) : avec le seul modèle des équipés, la
+        # courbure propre aux témoins passait pour une dérive.
+        est = _estimer(dnet, X, d.ref, d.exp, niveau=est_e.predit, derivees=derivees)
+        X_net, _ = _union_colonnes(X, derivees, X_t, derivees_t)
         # Contrefactuel du groupe expérimental : ce que prédit la série nette, plus les témoins
-        # ramenés à sa taille (k yT + X_net β_net ; égal à ŷE + k (yT - ŷT) si les modèles coïncident).
+        # ramenés à leur taille (k yT + X β_net).
         cf = np.where(d.exp, k * y_t + est.predit, est_e.predit)
         derive_t = est_t.effet / est_t.somme_predite
         details.update({
@@ -1227,6 +1484,13 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         y_placebo = y_e
         X_placebo = X
 
+    # La recherche des températures d'équilibre sur les mêmes données est comptée dans l'incertitude.
+    if REECHANTILLONNER_RECHERCHE and (len(t_ch) > 1 or len(t_fr) > 1):
+        groupes = [(y_e, est_e, spec)] + ([(y_t, est_t, spec_t)] if avec_temoins else [])
+        recherche = _facteur_recherche(d, groupes, k if avec_temoins else 0.0, t_ch, t_fr, occupation)
+        est.erreur_type *= math.sqrt(recherche["facteur"])
+        details["recherche_equilibre"] = recherche
+
     effet = est.effet
     se = est.erreur_type
     q = est.quantile
@@ -1245,8 +1509,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
                                                  est_e.predit if avec_temoins else None)
     verifs.append(v_placebo)
     details["placebo"] = infos_placebo
-    niveau_ref = float(np.nanmean(np.where(est_e.masque_ref, est_e.predit, np.nan)))
-    v_tendance, infos_tendance = _verif_tendance(y_placebo, X_placebo, d, est.sigma, niveau_ref, avec_temoins,
+    v_tendance, infos_tendance = _verif_tendance(y_placebo, X_placebo, d, est.sigma, est_e.predit, avec_temoins,
                                                   libelle_exp, libelle_tem)
     if v_tendance is not None:
         verifs.append(v_tendance)
@@ -1259,7 +1522,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
             "rapport à leur propre référence ; cette dérive commune est retirée de l'effet.",
             float(details["derive_relative_temoins"])))
 
-    contrefactuel = _contrefactuel(d, y_e, cf, X_placebo, est)
+    contrefactuel = _contrefactuel(d, y_e, cf, X, est)
     emd = FACTEUR_EMD * se
 
     resume = _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, libelle_exp, libelle_tem,
