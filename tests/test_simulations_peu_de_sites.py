@@ -23,8 +23,10 @@ R = 400
 
 
 def _panels(r: int, n_traites: int, n_temoins: int, n_avant: int, n_apres: int, *, rho: float, sigma: float,
-            effet: float, periode_saison: float, graine: int) -> tuple[np.ndarray, np.ndarray]:
-    """``r`` panels (r × sites × périodes) et l'indicateur d'activité (sites × périodes)."""
+            effet: float, periode_saison: float, graine: int,
+            bruit_pendant: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``r`` panels (r × sites × périodes) et l'indicateur d'activité (sites × périodes) ; le bruit des
+    sites expérimentés pendant l'expérimentation est multiplié par ``bruit_pendant``."""
     rng = np.random.default_rng(graine)
     S, T = n_traites + n_temoins, n_avant + n_apres
     t = np.arange(T)
@@ -36,6 +38,7 @@ def _panels(r: int, n_traites: int, n_temoins: int, n_avant: int, n_apres: int, 
     niveau = 100 + rng.normal(0, 10, (r, S, 1))
     actif = np.zeros((S, T))
     actif[:n_traites, n_avant:] = 1.0
+    bruit = bruit * np.where(actif > 0, bruit_pendant, 1.0)
     return niveau + commun + bruit + effet * actif, actif
 
 
@@ -46,9 +49,9 @@ def _long(y: np.ndarray, actif: np.ndarray) -> pd.DataFrame:
 
 
 def _scenario(n_traites, n_temoins, n_avant, n_apres, *, effet, graine, rho=0.7, sigma=15.0,
-              periode_saison=365.25, r=R):
+              periode_saison=365.25, r=R, bruit_pendant=1.0):
     Y, actif = _panels(r, n_traites, n_temoins, n_avant, n_apres, rho=rho, sigma=sigma, effet=effet,
-                       periode_saison=periode_saison, graine=graine)
+                       periode_saison=periode_saison, graine=graine, bruit_pendant=bruit_pendant)
     couvert = significatif = 0
     inferences = set()
     base = _long(Y[0], actif)
@@ -79,6 +82,19 @@ def test_panels_longs_peu_de_temoins_couverture_et_fausses_alarmes(n_traites, n_
     assert inf == inf0 == {"temporelle"}
     assert 0.92 <= couverture <= 0.98
     assert fausses <= 0.06
+
+
+@pytest.mark.lent
+@pytest.mark.parametrize("n_avant,n_apres,saison", [(300, 100, 365.25), (104, 26, 52.18)])
+def test_experimentation_qui_change_la_variabilite(n_avant, n_apres, saison):
+    """Le bruit du site expérimenté triple pendant l'expérimentation (1 expérimenté, 3 témoins) : avec un
+    seul écart-type pour toute la série, l'intervalle serait trop étroit ; l'écart-type propre à chaque
+    période garde la couverture."""
+    couverture, _, inf = _scenario(1, 3, n_avant, n_apres, effet=-10.0, graine=31 + n_apres, bruit_pendant=3.0,
+                                   periode_saison=saison)
+    print(f"bruit ×3 pendant, {n_avant}+{n_apres} : couverture {couverture:.3f}")
+    assert inf == {"temporelle"}
+    assert 0.92 <= couverture <= 0.98
 
 
 @pytest.mark.lent
