@@ -290,3 +290,82 @@ def test_profil_reconstitue_de_tn_tx():
     vrai = -30.0 * res.details["jours_experimentation"]
     assert abs(res.effet - vrai) <= 3 * res.erreur_type and res.ic_haut < 0
     assert res.details["methode_dju"] == "profil"
+
+
+def test_tendance_pendant_la_reference_baisse_detectee_et_phrase_en_pourcentage_par_an():
+    """Une baisse de 6 %/an déjà en cours pendant deux ans de référence : « echec », dérive en % par an."""
+    y, meteo, r, e = _serie_simple(graine=8)
+    annees = np.arange(len(y)) / 365.25
+    y = y * (1 - 0.06 * annees)
+    res = reference_energetique(y, meteo, r, e, rechercher_refroidissement=False)
+    v = next(v for v in res.verifications if v.nom == "Tendance pendant la référence")
+    assert v.statut == "echec", v.phrase
+    assert "% par an" in v.phrase and "attribué à tort" in v.phrase
+    assert res.details["tendance_reference"]["derive_relative_par_an"] == pytest.approx(-0.06, abs=0.025)
+    # Série stable : pas d'alerte ; hausse : « attention » (une économie serait sous-estimée).
+    y0, meteo, r, e = _serie_simple(graine=8)
+    stable = reference_energetique(y0, meteo, r, e, rechercher_refroidissement=False)
+    assert next(v for v in stable.verifications if v.nom == "Tendance pendant la référence").statut == "reussie"
+    hausse = reference_energetique(y0 * (1 + 0.06 * annees), meteo, r, e, rechercher_refroidissement=False)
+    assert next(v for v in hausse.verifications if v.nom == "Tendance pendant la référence").statut == "attention"
+
+
+def test_tendance_non_testee_sous_douze_mois():
+    y, meteo, r, e = _serie_simple(jours_ref=200, jours_exp=100)
+    res = reference_energetique(y, meteo, r, e, rechercher_refroidissement=False)
+    assert all(v.nom != "Tendance pendant la référence" for v in res.verifications)
+    assert "non_testee" in res.details["tendance_reference"]
+
+
+def test_intervalle_relatif_defini_par_le_total_observe():
+    from eprouvette.methodes.base import intervalle_relatif
+
+    y, meteo, r, e = _serie_simple(graine=3, effet=-60.0)
+    res = reference_energetique(y, meteo, r, e, rechercher_refroidissement=False)
+    attendu = intervalle_relatif(res.effet, res.ic_bas, res.ic_haut, res.details["total_observe"])
+    assert (res.effet_relatif, res.ic_relatif_bas, res.ic_relatif_haut) == pytest.approx(attendu)
+
+
+def test_autocovariances_attendues_des_residus_calcul_dense():
+    """Le calcul rapide (convolution, diagonales proches) égale E[e e'] = A Γ A' calculé en dense."""
+    from scipy.linalg import toeplitz
+
+    from eprouvette.methodes.reference_energetique import _autocovariances_attendues
+
+    rng = np.random.default_rng(0)
+    n = 80
+    obs = np.ones(n, dtype=bool)
+    obs[[5, 6, 40]] = False
+    X = np.column_stack([np.ones(n), rng.normal(size=n)])
+    sigma = rng.uniform(0.5, 2.0, n)
+    gamma = 0.6 ** np.arange(n)
+    pos = np.flatnonzero(obs)
+    G = toeplitz(gamma)[np.ix_(pos, pos)]
+    for pondere in (False, True):
+        D = np.diag(sigma[pos])
+        Xo = X[pos]
+        if pondere:
+            Xw = Xo / sigma[pos][:, None]
+            A = np.eye(len(pos)) - Xw @ np.linalg.pinv(Xw)
+        else:
+            A = np.linalg.inv(D) @ (np.eye(len(pos)) - Xo @ np.linalg.pinv(Xo)) @ D
+        C = A @ G @ A.T
+        J = np.eye(len(pos)) - 1.0 / len(pos)
+        C = J @ C @ J
+        dense = np.zeros(4)
+        for i in range(len(pos)):
+            for j in range(i, len(pos)):
+                if pos[j] - pos[i] <= 3:
+                    dense[pos[j] - pos[i]] += C[i, j]
+        dense /= len(pos)
+        rapide = _autocovariances_attendues(gamma, obs, X, sigma, pondere, 3)
+        assert rapide == pytest.approx(dense, rel=1e-8, abs=1e-10)
+
+
+def test_recherche_du_point_d_equilibre_comptee():
+    y, meteo, r, e = _serie_simple(graine=2, effet=-40.0)
+    res = reference_energetique(y, meteo, r, e, rechercher_refroidissement=False)
+    rech = res.details["recherche_equilibre"]
+    assert rech["facteur"] >= 1.0 and rech["repliques"] >= 50
+    fixe = reference_energetique(y, meteo, r, e, temperature_base_chauffage=15.0, rechercher_refroidissement=False)
+    assert "recherche_equilibre" not in fixe.details
