@@ -150,6 +150,17 @@ def methode_degres_jours(meteo: pd.DataFrame) -> str:
     return "profil"
 
 
+#: Vecteurs énergétiques qui ne servent qu'à chauffer (et à l'eau chaude) : pas de terme de
+#: refroidissement à chercher (une chaudière ne climatise pas ; le chercher quand même laisse une
+#: pente d'été fortuite, ajustée sur le bruit, entrer dans le modèle).
+VECTEURS_SANS_FROID = {"gaz_naturel", "fioul", "bois", "propane", "reseau_chaleur"}
+
+
+def cherche_refroidissement(vecteur: str | None) -> bool:
+    """Faut-il chercher un terme de refroidissement ? Non pour un vecteur de chauffage seul."""
+    return vecteur not in VECTEURS_SANS_FROID
+
+
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
@@ -171,6 +182,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         mesures,
         meteo,
         methode_dju=methode_degres_jours(meteo),
+        rechercher_refroidissement=cherche_refroidissement(ind.vecteur_energetique),
         sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
         sites_temoins=[s.identifiant for s in pilote.sites_temoins],
         indicateur=ind.identifiant,
