@@ -170,3 +170,16 @@ def test_decret_tertiaire_du_pilote_horaire(analyse_horaire):
     haut = round(100 * -r.ic_relatif_bas / 0.40)
     assert f"entre {bas}\u00a0% et {haut}\u00a0% de l'effort demandé pour 2030" in texte.replace(" %", "\u00a0%")
     assert "<h3" in texte and "<details" in texte
+
+
+def test_choix_des_degres_jours_et_du_refroidissement_d_un_pilote():
+    from eprouvette.domaines.energie_pilote import cherche_refroidissement, methode_degres_jours
+
+    jours = pd.date_range("2024-01-01", periods=3, freq="D")
+    tn_tx = pd.DataFrame({"date": jours, "temperature_min": [1.0, 2.0, np.nan], "temperature_max": [8.0, 9.0, 7.0]})
+    assert methode_degres_jours(tn_tx) == "profil"
+    moyenne_seule = tn_tx.assign(temperature_max=tn_tx["temperature_min"])
+    assert methode_degres_jours(moyenne_seule) == "moyenne"
+    assert methode_degres_jours(tn_tx.drop(columns="temperature_max")) == "moyenne"
+    assert not cherche_refroidissement("gaz_naturel")
+    assert cherche_refroidissement("electricite") and cherche_refroidissement(None)
