@@ -142,3 +142,20 @@ def test_panels_annuels_temoins_nombreux_permutation(n_traites, n_temoins):
           f"(erreurs regroupées : {fausses_regroupees / n:.3f})")
     assert fausses / n <= 0.06
     assert fausses_regroupees / n > 0.15
+
+
+@pytest.mark.lent
+@pytest.mark.parametrize("n_sites,n_traites", [(12, 6), (26, 1)])
+def test_tendances_prealables_pas_de_faux_echec(n_sites, n_traites):
+    """Sans écart avant le début, le test des tendances préalables ne doit pas conclure « echec » plus
+    de 6 fois sur 100. Le test F à erreurs regroupées le faisait 15 fois sur 100 avec 6 sites
+    expérimentés et 6 témoins ; la randomisation sur la période d'avant est exacte."""
+    from eprouvette.methodes._simulation import simuler_panel
+    from eprouvette.methodes.doubles_differences import etude_evenementielle
+
+    echecs = 0
+    for g in range(R):
+        p = simuler_panel(n_sites=n_sites, n_traites=n_traites, effet=0.0, rho=0.5, graine=3000 + g)
+        echecs += etude_evenementielle(p.donnees).verification.statut == "echec"
+    print(f"tendances préalables, {n_traites} expérimentés sur {n_sites} : faux échecs {echecs / R:.3f}")
+    assert echecs / R <= 0.06
