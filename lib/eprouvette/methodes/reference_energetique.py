@@ -1147,8 +1147,9 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
             + f" : prolongée, cette hausse ferait un écart de l'ordre de {_pct(prolongee)} pendant "
             "l'expérimentation ; une économie mesurée est alors probablement sous-estimée d'autant.",
             valeur), infos
-    return Verification(nom, "reussie", phrase + " Aucune dérive propre aux sites équipés n'est décelée.",
-                        valeur), infos
+    fin = (" Aucune dérive propre aux sites équipés n'est décelée." if avec_temoins
+           else " Aucune dérive n'est décelée.")
+    return Verification(nom, "reussie", phrase + fin, valeur), infos
 
 
 def _verif_extrapolation(d: _Donnees, y: np.ndarray) -> Verification:
