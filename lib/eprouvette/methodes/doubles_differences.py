@@ -298,8 +298,9 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     (5,7 % au lieu de 5 % pour 130 périodes à ρ = 0,7), ρ̂ est corrigé de son biais vers zéro
     ((1 + ρ)/n) et les ddl de Satterthwaite viennent d'un bootstrap paramétrique : ``n_bootstrap``
     séries AR(1) simulées au ρ corrigé, ρ ré-estimé et corrigé sur chacune, ddl = 2 / Var(log v*) où v*
-    est la variance estimée sur chaque série (graine fixée). Un peu prudent : 3 à 4 % de faux effets
-    pour 5 % annoncés de 40 à 130 périodes.
+    est la variance estimée sur chaque série (graine fixée). Mesuré sur des séries AR(1) pures, 1 000
+    tirages : 4,0 % de faux effets à 30 + 10 périodes (ρ = 0,5), 5,0 % à 78 + 52 (ρ = 0,7) ; 5,1 % à
+    365 + 365 (ρ = 0,7, 3 000 tirages, Satterthwaite analytique).
     Même principe que l'écart des moyennes AR(1) du domaine eau.
     """
     d = np.asarray(ecart, float)
