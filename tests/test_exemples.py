@@ -132,7 +132,7 @@ def test_niveau_de_preuve_dans_le_json_et_le_premier_ecran(portefeuille, dossier
     if niveau < 3:
         assert res["verdict"] != "generaliser"
     html = (portefeuille["rapports"] / f"{dossier.name}.html").read_text(encoding="utf-8")
-    essentiel = re.search(r'<section class="ep-essentiel".*?</section>', html, flags=re.S).group(0)
+    essentiel = re.search(r'<section[^>]*class="ep-essentiel"[^>]*>.*?</section>', html, flags=re.S).group(0)
     assert "Niveau de preuve :" in essentiel and f"{niveau} sur 5" in essentiel
     index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
     ligne = re.search(rf'<tr><td[^>]*><a href="{dossier.name}.html".*?</tr>', index, flags=re.S).group(0)
