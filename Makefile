@@ -39,8 +39,8 @@ environnement: $(ENV_STAMP) ## Crée ou met à jour l'environnement Python du pr
 rapports: $(ENV_STAMP) ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
 	@$(PYTHON) -m eprouvette.rapports
 
-test: $(ENV_STAMP) navigateur-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur)
-	@$(PYTHON) -m pytest
+test: $(ENV_STAMP) navigateur-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
+	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
 
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
 	@$(PYTHON) -m pytest -m "not lent"

@@ -24,11 +24,33 @@ from eprouvette import config
 TAILLES_RAPPORTS: dict[str, tuple[int, int | None]] = {}
 
 
+def pytest_configure(config):
+    # `make test` répartit les tests sur deux processus (pytest-xdist) : les tailles consignées par
+    # chacun passent par un fichier commun, que le processus principal lit en fin de session.
+    if not hasattr(config, "workerinput") and "EPROUVETTE_TAILLES" not in os.environ:
+        import tempfile
+
+        fd, chemin = tempfile.mkstemp(prefix="eprouvette-tailles-", suffix=".txt")
+        os.close(fd)
+        os.environ["EPROUVETTE_TAILLES"] = chemin
+
+
 def consigner_taille(identifiant: str, octets_html: int, octets_carnet: int | None = None) -> None:
     TAILLES_RAPPORTS[identifiant] = (octets_html, octets_carnet)
+    chemin = os.environ.get("EPROUVETTE_TAILLES")
+    if chemin:
+        with open(chemin, "a", encoding="utf-8") as f:
+            f.write(f"{identifiant}\t{octets_html}\t{'' if octets_carnet is None else octets_carnet}\n")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    chemin = os.environ.get("EPROUVETTE_TAILLES")
+    if chemin and not hasattr(config, "workerinput") and os.path.exists(chemin):
+        with open(chemin, encoding="utf-8") as f:
+            for ligne in f:
+                ident, html, carnet = ligne.rstrip("\n").split("\t")
+                TAILLES_RAPPORTS[ident] = (int(html), int(carnet) if carnet else None)
+        os.unlink(chemin)
     if not TAILLES_RAPPORTS:
         return
     terminalreporter.section("Taille des rapports construits par les tests")

@@ -14,7 +14,13 @@ def test_energie_dependante_de_la_meteo():
 
 def test_temoins_doubles_differences_ou_controle_synthetique():
     dd = choisir_methode(a_periode_avant=True, n_temoins=3, n_experimentes=4)
-    assert dd.identifiant == "doubles_differences" and "bootstrap" in dd.explication
+    # Quatre sites équipés et trois témoins : ni erreurs regroupées ni bootstrap sauvage (invalides avec si
+    # peu de grappes traitées, MacKinnon et Webb 2017) ; l'explication dit d'où vient l'incertitude.
+    assert dd.identifiant == "doubles_differences"
+    assert "placebos dans l'espace" in dd.explication and "série des écarts" in dd.explication
+    assert "4 sites expérimentés et 3 témoins" in dd.explication
+    beaucoup = choisir_methode(a_periode_avant=True, n_temoins=16, n_experimentes=20)
+    assert "placebos" not in beaucoup.explication
     cs = choisir_methode(a_periode_avant=True, n_temoins=8, n_experimentes=1)
     assert cs.identifiant == "controle_synthetique"
 

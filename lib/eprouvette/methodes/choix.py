@@ -73,13 +73,18 @@ def choisir_methode(
                 ["Un choc propre au site expérimenté au même moment.",
                  "Une inférence précise tant qu'il y a moins de 19 témoins (p-valeur au mieux 1/(J+1))."],
             )
-        peu = n_temoins + n_experimentes < 30
+        peu = n_temoins < 10 or n_experimentes < 10
         return ChoixMethode(
             "doubles_differences",
             "Doubles différences avec sites témoins",
-            f"{n_experimentes} site(s) expérimenté(s) et {n_temoins} témoin(s) suivis avant et pendant : on compare "
+            f"{n_experimentes} site{'s' if n_experimentes > 1 else ''} expérimenté{'s' if n_experimentes > 1 else ''} "
+            f"et {n_temoins} témoin{'s' if n_temoins > 1 else ''} suivis avant et pendant : on compare "
             "leurs évolutions, ce qui retire les chocs communs (météo, saison, conjoncture)."
-            + (" Avec moins de 30 sites, l'incertitude est calculée par bootstrap sauvage par grappes." if peu else "")
+            + (" Avec moins de dix sites de chaque côté, l'incertitude ne vient pas de la comparaison entre sites "
+               "(trop peu nombreux pour cela) : elle vient de placebos dans l'espace (chaque site tour à tour "
+               "traité comme s'il était équipé) quand il y a au moins 19 témoins, sinon de la série des écarts "
+               "dans le temps quand les mesures sont assez fréquentes ; à défaut, le rapport dit qu'elle ne peut "
+               "pas être calculée." if peu else "")
             + avert,
             ["Que les sites auraient évolué en parallèle sans l'expérimentation (testable en partie seulement).",
              "Un événement qui ne toucherait que les sites expérimentés au même moment."],
