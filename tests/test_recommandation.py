@@ -272,3 +272,19 @@ def test_trop_peu_de_jours_mesures_seulement_etendre():
                        jours_mesures_experimentation=n_min - 1).regle == "trop_peu_de_mesures"
     assert recommander(resultat(), "baisse", 1000.0, grille=GRILLE,
                        jours_mesures_experimentation=n_min).regle == "etabli"
+
+
+def test_les_controles_de_comparabilite_des_methodes_sont_reconnus():
+    """Les noms des vérifications de comparabilité écrites par les méthodes (eau, mobilité, doubles
+    différences, énergie) sont ceux que le niveau de preuve lit : un échec ramène au niveau 3."""
+    import inspect
+
+    from eprouvette.domaines import eau_pilote, mobilite_pilote
+    from eprouvette.methodes import doubles_differences, niveau_preuve, reference_energetique
+
+    sources = "".join(inspect.getsource(m) for m in (eau_pilote, mobilite_pilote, doubles_differences,
+                                                      reference_energetique))
+    for nom in ("tendances_prealables", "placebo_temporel", "tendance_prolongee", "Placebo dans le temps",
+                "Tendance pendant la référence"):
+        assert nom in niveau_preuve.VERIFICATIONS_COMPARABILITE
+        assert f'"{nom}"' in sources, nom

@@ -42,7 +42,7 @@ NIVEAUX: dict[int, tuple[str, str]] = {
 #: équipés (ou que le modèle ne « voit » pas d'effet là où il n'y en a pas).
 VERIFICATIONS_COMPARABILITE = frozenset({
     "tendances_prealables", "placebo_temporel", "Placebo dans le temps", "tendance_reference",
-    "Tendance de la période de référence", "ajustement_avant", "tendance_prolongee",
+    "Tendance pendant la référence", "ajustement_avant", "tendance_prolongee",
 })
 
 #: Ce qui manque à chaque niveau pour monter d'un cran, en français.
