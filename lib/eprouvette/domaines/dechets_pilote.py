@@ -1,7 +1,8 @@
 """Analyse d'un pilote du domaine déchets (collecte des PAV pilotée par sondes) : ce que ``analyse.py`` appelle.
 
 Méthode : doubles différences sur le panel conteneur × semaine des levées, effets fixes conteneur
-et semaine, erreurs regroupées par conteneur, bootstrap sauvage par grappes sous 30 conteneurs
+et semaine, erreurs regroupées par conteneur, bootstrap sauvage par grappes sous 30 conteneurs (avec
+au moins 10 conteneurs de chaque côté ; en dessous, placebos dans l'espace ou série des écarts)
 (:func:`eprouvette.methodes.doubles_differences.effets_fixes_bidirectionnels`). Sans conteneur
 témoin : série temporelle interrompue sur la moyenne hebdomadaire des levées par conteneur
 expérimental. Les levées évitées sont valorisées au coût d'une levée (``dechets.yaml``) et
