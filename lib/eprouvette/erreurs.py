@@ -11,6 +11,11 @@ from . import config
 def chemin_lisible(chemin: str | Path) -> str:
     """Chemin relatif à la racine du projet quand c'est possible (plus court dans les messages)."""
     p = Path(chemin)
+    if not p.is_absolute() and not p.exists():
+        # Libellé (« mesures fournies ») ou nom sans dossier : montré tel quel, pas résolu
+        # par rapport au dossier courant (un carnet lancé depuis notebooks/ afficherait
+        # « notebooks/mesures », un chemin qui n'existe pas).
+        return str(p)
     try:
         return str(p.resolve().relative_to(config.RACINE.resolve()))
     except ValueError:

@@ -190,6 +190,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
         calendrier=calendrier_occupation(pilote),
         unite=ind.unite,
+        fichiers_mesures=list(pilote.fichiers_mesures) or [pilote.fichier],
     )
     if verif_jours is not None:
         resultat.verifications = [verif_jours] + list(resultat.verifications)

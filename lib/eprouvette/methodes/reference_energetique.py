@@ -84,6 +84,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -340,7 +341,7 @@ def _choisir_modele(y: np.ndarray, d: _Donnees, t_ch, t_fr, occupation) -> tuple
         if valide and (meilleur is None or fit["r2_ajuste"] > meilleur[1]["r2_ajuste"] + 1e-12):
             meilleur = (spec, fit, noms)
     if meilleur is None:  # ne devrait pas arriver : la constante seule est toujours valide
-        raise ErreurDonnees("mesures", "aucun modèle de référence ne peut être ajusté.",
+        raise ErreurDonnees("mesures fournies", "aucun modèle de référence ne peut être ajusté.",
                             conseil="Vérifiez que la période de référence contient des mesures.")
     return meilleur[0], meilleur[1], essais
 
@@ -1273,7 +1274,7 @@ def reference_energetique(
 def _en_serie(consommation) -> pd.Series:
     if isinstance(consommation, pd.DataFrame):
         if not {"date", "valeur"} <= set(consommation.columns):
-            raise ErreurDonnees("mesures", "colonnes « date » et « valeur » attendues.",
+            raise ErreurDonnees("mesures fournies", "colonnes « date » et « valeur » attendues.",
                                 attendu="un DataFrame date, valeur ou une série indexée par date")
         s = consommation.groupby(pd.to_datetime(consommation["date"]).dt.normalize())["valeur"].sum(min_count=1)
     else:
@@ -1283,18 +1284,39 @@ def _en_serie(consommation) -> pd.Series:
     return s.astype(float)
 
 
-def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str) -> tuple[pd.Series, dict]:
+def _lieu_mesures(fichiers_mesures: Sequence[str | Path] | str | Path | None) -> tuple[str | Path, str]:
+    """(fichier à nommer dans l'erreur, précision à ajouter au message) pour les mesures fournies.
+
+    Un seul fichier : il est nommé tel quel. Plusieurs : le premier est nommé et les autres sont
+    cités dans le message. Aucun (méthode appelée hors d'un pilote) : libellé « mesures fournies ».
+    """
+    if fichiers_mesures is None or isinstance(fichiers_mesures, (str, Path)):
+        fichiers = [fichiers_mesures] if fichiers_mesures else []
+    else:
+        fichiers = list(fichiers_mesures)
+    if not fichiers:
+        return "mesures fournies", ""
+    if len(fichiers) == 1:
+        return fichiers[0], ""
+    return fichiers[0], (" (ni dans les autres fichiers de mesures : "
+                         + ", ".join(Path(f).name for f in fichiers[1:]) + ")")
+
+
+def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
+                  fichiers_mesures: Sequence[str | Path] | str | Path | None = None) -> tuple[pd.Series, dict]:
     """Somme journalière d'un groupe de sites ; un jour manque si un site manque.
 
     Les mesures infra-journalières sont sommées par jour ; un jour qui a moins de la moitié de ses
     pas de temps habituels est manquant (CalTRACK), sinon sa somme est ramenée au jour complet.
+    ``fichiers_mesures`` : le(s) fichier(s) d'où viennent les mesures, nommés dans l'erreur.
     """
     m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)].copy()
     presents = set(m["site"].unique())
     absents = [s for s in sites if s not in presents]
     if absents:
-        raise ErreurDonnees("mesures", f"aucune mesure de « {indicateur} » pour le(s) site(s) "
-                            + ", ".join(absents) + ".", colonne="site",
+        fichier, autres = _lieu_mesures(fichiers_mesures)
+        raise ErreurDonnees(fichier, f"aucune mesure de « {indicateur} » pour le(s) site(s) "
+                            + ", ".join(absents) + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
     m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
     m = m.dropna(subset=["valeur"])
@@ -1329,6 +1351,7 @@ def evaluer_energie(
     rechercher_refroidissement: bool = True,
     methode_dju: str | None = None,
     temperatures_horaires: pd.Series | None = None,
+    fichiers_mesures: Sequence[str | Path] | str | Path | None = None,
 ) -> ResultatImpact:
     """Effet d'une expérimentation énergie, à climat égal, corrigé par les sites témoins.
 
@@ -1341,6 +1364,7 @@ def evaluer_energie(
     indicateur : identifiant de l'indicateur à évaluer (par exemple ``consommation_chauffage``).
     periode_reference, periode_experimentation : (début, fin), bornes incluses.
     calendrier : occupation journalière (``date``, ``inoccupe``…), facultatif.
+    fichiers_mesures : fichier(s) d'où viennent les mesures (chemins), nommés dans les erreurs.
     Les autres options sont celles de :func:`reference_energetique`.
 
     Les consommations sont sommées par jour dans chaque groupe ; l'effet principal est l'effet net
@@ -1351,13 +1375,14 @@ def evaluer_energie(
                             attendu="au moins un site de rôle « experimental »")
     manquantes = {"date", "site", "indicateur", "valeur"} - set(mesures.columns)
     if manquantes:
-        raise ErreurDonnees("mesures", "colonnes absentes : " + ", ".join(sorted(manquantes)) + ".",
+        raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0],
+                            "colonnes absentes : " + ", ".join(sorted(manquantes)) + ".",
                             attendu="date, site, indicateur, valeur")
-    y_e, comptes_e = _somme_groupe(mesures, list(sites_experimentaux), indicateur)
+    y_e, comptes_e = _somme_groupe(mesures, list(sites_experimentaux), indicateur, fichiers_mesures)
     series = {"experimental": y_e}
     y_t = None
     if sites_temoins:
-        y_t, comptes_t = _somme_groupe(mesures, list(sites_temoins), indicateur)
+        y_t, comptes_t = _somme_groupe(mesures, list(sites_temoins), indicateur, fichiers_mesures)
     n = len(sites_experimentaux)
     nt = len(sites_temoins or [])
     libelle_e = f"les {n} sites équipés" if n > 1 else "le site équipé"
@@ -1369,14 +1394,15 @@ def evaluer_energie(
                     temperature_base_refroidissement=temperature_base_refroidissement,
                     rechercher_refroidissement=rechercher_refroidissement, methode_dju=methode_dju,
                     temperatures_horaires=temperatures_horaires,
-                    libelle_exp=libelle_e, libelle_tem=libelle_t, n_sites=(n, nt))
+                    libelle_exp=libelle_e, libelle_tem=libelle_t, n_sites=(n, nt),
+                    fichiers_mesures=fichiers_mesures)
 
 
 def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, periode_reference,
              periode_experimentation, *, calendrier, colonnes_occupation, indicateur, unite,
              temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement,
              methode_dju, libelle_exp, libelle_tem, n_sites,
-             temperatures_horaires=None) -> ResultatImpact:
+             temperatures_horaires=None, fichiers_mesures=None) -> ResultatImpact:
     r0, r1, e0, e1 = _periodes(periode_reference, periode_experimentation)
     if methode_dju is None:
         methode_dju = "horaire" if temperatures_horaires is not None else "moyenne"
@@ -1397,7 +1423,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         y_e[commun] = np.nan
         y_t[commun] = np.nan
     if int((d.ref & ~np.isnan(y_e)).sum()) < 30 or int((d.exp & ~np.isnan(y_e)).sum()) < 1:
-        raise ErreurDonnees("mesures", "trop peu de jours mesurés (avec météo) dans les périodes "
+        raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "trop peu de jours mesurés (avec météo) dans les périodes "
                             "du pilote pour évaluer l'effet.",
                             attendu="au moins 30 jours de référence et des jours d'expérimentation")
     t_ch, t_fr = _grilles(temperature_base_chauffage, temperature_base_refroidissement,
@@ -1449,7 +1475,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         est_t = _estimer(y_t, X_t, d.ref, d.exp, bandes=False, derivees=derivees_t)
         k = est_e.somme_predite / est_t.somme_predite if est_t.somme_predite else float("nan")
         if not math.isfinite(k) or k <= 0:
-            raise ErreurDonnees("mesures", "la consommation prédite des témoins est nulle ou négative.",
+            raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "la consommation prédite des témoins est nulle ou négative.",
                                 conseil="Vérifiez les mesures des sites témoins.")
         dnet = y_e - k * y_t
         # Effet : la série nette est ajustée sur le modèle des sites équipés (c'est l'estimateur
