@@ -133,28 +133,96 @@ def _detecter_separateur(entete: str, fichier: Path) -> str:
     return separateur
 
 
-def _detecter_decimale(valeurs: list[str]) -> tuple[str, str | None]:
+_MILLIERS_POINT = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
+_MILLIERS_VIRGULE = re.compile(r"[1-9]\d{0,2}(,\d{3})+")
+
+
+def _sens_decimale(cellule: str) -> str | None:
+    """Ce qu'une cellule numérique dit de la décimale du fichier.
+
+    « virgule » : n'a de sens qu'avec la décimale virgule (1.932,2 ; 12,5 ; 12.345.678) ;
+    « point » : n'a de sens qu'avec la décimale point (1932.2 ; 0.125 ; 1,234.5 ; 1,234,567) ;
+    « virgule? » : 1,234 (décimale virgule, ou milliers si le fichier a la décimale point) ;
+    « ambigu » : 1.234 (un seul point suivi de trois chiffres : décimale ou milliers) ; None sinon.
+    """
+    s = cellule.strip().lstrip("+-")
+    for espace in ESPACES_MILLIERS:
+        s = s.replace(espace, "")
+    virgule, point = "," in s, "." in s
+    if virgule and point:
+        return "virgule" if s.rfind(",") > s.rfind(".") else "point"
+    if virgule:
+        if s.count(",") > 1:
+            return "point" if _MILLIERS_VIRGULE.fullmatch(s) else None
+        return "virgule?" if _MILLIERS_VIRGULE.fullmatch(s) else "virgule"
+    if point:
+        if s.count(".") > 1:
+            return "virgule" if _MILLIERS_POINT.fullmatch(s) else None
+        return "ambigu" if _MILLIERS_POINT.fullmatch(s) else "point"
+    return None
+
+
+def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str, str | None]:
     """Décimale et séparateur de milliers d'après les cellules des colonnes numériques.
 
-    Virgule présente -> décimale virgule (les points éventuels sont des milliers), sauf si une même
-    cellule porte « , » puis « . » (1,234.5 : décimale point). Espaces dans un nombre -> milliers.
+    Une seule convention par fichier. `valeurs` : textes, ou triplets (texte, ligne, colonne) pour
+    nommer les lignes dans les erreurs. Une cellule qui n'a de sens qu'avec la décimale virgule
+    (1.932,2 ; 12,5) et une autre qui n'a de sens qu'avec la décimale point (1932.2) : erreur.
+    Décimale virgule -> les points sont des milliers (1.234 = 1234) ; décimale point -> les
+    virgules sont des milliers (1,234.5). Seulement des 1.234 (un point, trois chiffres), rien
+    d'autre pour trancher : erreur (un facteur mille selon la lecture). Espaces -> milliers.
     """
-    avec_virgule = [v for v in valeurs if "," in v]
-    avec_point = [v for v in valeurs if "." in v]
+    cellules = [v if isinstance(v, tuple) else (v, None, None) for v in valeurs]
+    premiers: dict[str, tuple] = {}
+    for c in cellules:
+        sens = _sens_decimale(c[0])
+        if sens is not None and sens not in premiers:
+            premiers[sens] = c
+    textes = [c[0] for c in cellules]
+    if "virgule" in premiers and "point" in premiers:
+        (vv, lv, cv), (vp, lp, cp) = premiers["virgule"], premiers["point"]
+        colonne = cv if cv == cp else None
+        ou = "" if colonne else f" (colonnes « {cv} » et « {cp} »)"
+        raise ErreurDonnees(
+            fichier, f"décimale incohérente : la ligne {lv} écrit « {_court(vv)} », qui n'a de sens qu'avec la "
+                     f"décimale virgule, et la ligne {lp} « {_court(vp)} », qui n'a de sens qu'avec la décimale "
+                     f"point{ou}.", ligne=min(lv, lp) if lv and lp else lv or lp, colonne=colonne or cv,
+            attendu="une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou "
+                    "décimale point (1234.5 ou 1,234.5)",
+            conseil="Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
+                    "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
     decimale, milliers = ".", None
-    if avec_virgule:
+    if "virgule" in premiers or ("virgule?" in premiers and "point" not in premiers):
         decimale = ","
-        mixtes = [v for v in avec_virgule if "." in v]
-        if mixtes and all(v.rfind(".") > v.rfind(",") for v in mixtes):
-            decimale, milliers = ".", ","
-        elif avec_point:
+        if any("." in t for t in textes):
             milliers = "."
+    elif "point" in premiers:
+        if any("," in t for t in textes):
+            milliers = ","
+    elif "ambigu" in premiers:
+        v, ligne, colonne = premiers["ambigu"]
+        raise ErreurDonnees(
+            fichier, f"nombre « {_court(v)} » ambigu : le point peut être la décimale ({v.strip().replace('.', ',')}) "
+                     f"ou le séparateur des milliers ({v.strip().replace('.', '')}), et aucune valeur du fichier ne "
+                     "permet de trancher.", ligne=ligne, colonne=colonne,
+            attendu="des nombres sans séparateur de milliers (1234), ou la décimale écrite avec une virgule (1,234)",
+            conseil="Retirez les points des milliers ou écrivez la décimale avec une virgule, puis redéposez le fichier.")
     if milliers is None:
         for espace in ESPACES_MILLIERS:
-            if any(espace in v.strip() for v in valeurs):
+            if any(espace in t.strip() for t in textes):
                 milliers = espace
                 break
     return decimale, milliers
+
+
+#: Longueur au-delà de laquelle une valeur citée dans un message est tronquée.
+LONGUEUR_CITATION = 80
+
+
+def _court(valeur: Any) -> str:
+    """Valeur citée dans un message : tronquée à LONGUEUR_CITATION caractères, suivie de « … »."""
+    texte = str(valeur)
+    return texte if len(texte) <= LONGUEUR_CITATION else texte[:LONGUEUR_CITATION] + "…"
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,9 +649,10 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     nombres = [f["name"] for f in descripteur["fields"] if f.get("type") in ("number", "integer")]
 
     positions = {nom: entete.index(nom) for nom in nombres if nom in entete}
-    echantillon = [ligne[i] for ligne in lignes[1:] for i in positions.values() if i < len(ligne) and ligne[i]]
+    echantillon = [(ligne[i], debuts[k], nom) for k, ligne in enumerate(lignes) if k
+                   for nom, i in positions.items() if i < len(ligne) and ligne[i]]
     texte_brut = suffixe in (".csv", ".txt", ".tsv") or compresse
-    decimale, milliers = _detecter_decimale(echantillon) if texte_brut else (".", None)
+    decimale, milliers = _detecter_decimale(echantillon, chemin) if texte_brut else (".", None)
     dialecte = Dialecte(encodage=encodage, separateur=separateur, decimale=decimale, milliers=milliers)
     for f in descripteur["fields"]:
         if f.get("type") == "number":
