@@ -79,3 +79,23 @@ def test_seulement_des_points_suivis_de_trois_chiffres_refuse(tmp_path):
     assert e.message == ("nombre « 1.234 » ambigu : le point peut être la décimale (1,234) ou le séparateur des "
                          "milliers (1234), et aucune valeur du fichier ne permet de trancher.")
     assert e.attendu == "des nombres sans séparateur de milliers (1234), ou la décimale écrite avec une virgule (1,234)"
+
+
+# --- 3. UTF-16 sans marque d'ordre (BOM) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("encodage", ["utf-16-le", "utf-16-be"])
+def test_utf16_sans_bom_lu_correctement(tmp_path, encodage):
+    texte = ENTETE + f"2023-01-01;{SITE};{IND};812,4\n02/01/2023;ecole-témoin;{IND};7\n"
+    f = ecrire(tmp_path / "m.csv", texte.encode(encodage))
+    assert not f.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff"))
+    df = lire_tableau(f, "mesures")
+    assert df["valeur"].tolist() == [812.4, 7.0]
+    assert df["site"].tolist() == [SITE, "ecole-témoin"]
+    assert df.attrs["dialecte"]["encodage"] == encodage
+
+
+def test_octets_nuls_hors_utf16_refuses_en_francais(tmp_path):
+    f = ecrire(tmp_path / "m.csv", (ENTETE + f"2023-01-01;{SITE};{IND};8\x00\n").encode("utf-8"))
+    e = une_erreur(lire_tableau, f, "mesures")
+    assert e.message == "caractères nuls (octets 0) dans le fichier : ce n'est pas un fichier texte lisible."

@@ -1,6 +1,6 @@
 """Lecture des fichiers de mesures et de météo, tels que les administrations françaises les exportent.
 
-- encodage détecté : UTF-8 (avec ou sans BOM), UTF-16 avec BOM, sinon Windows-1252 et voisins
+- encodage détecté : UTF-8 (avec ou sans BOM), UTF-16 avec ou sans BOM, sinon Windows-1252 et voisins
   (charset-normalizer) ;
 - séparateur détecté sur la ligne d'en-tête : « ; », « , » ou tabulation ;
 - décimale virgule ou point détectée sur les colonnes numériques, séparateur de milliers
@@ -104,6 +104,20 @@ def _decoder(octets: bytes, fichier: Path) -> tuple[str, str]:
         return octets[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
     if octets.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return octets.decode("utf-16"), "utf-16"
+    sans_bom = _utf16_sans_bom(octets)
+    if sans_bom is not None:
+        try:
+            return octets.decode(sans_bom), sans_bom
+        except UnicodeDecodeError:
+            raise ErreurDonnees(
+                fichier, "fichier en UTF-16 sans marque d'ordre, illisible.",
+                attendu="un fichier texte en UTF-8 ou Windows-1252",
+                conseil="Réenregistrez-le en UTF-8 (« CSV UTF-8 » dans le tableur).") from None
+    if b"\x00" in octets:
+        raise ErreurDonnees(
+            fichier, "caractères nuls (octets 0) dans le fichier : ce n'est pas un fichier texte lisible.",
+            attendu="un fichier texte en UTF-8 ou Windows-1252",
+            conseil="Réenregistrez le fichier en « CSV UTF-8 » depuis le tableur.")
     try:
         return octets.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -120,6 +134,24 @@ def _decoder(octets: bytes, fichier: Path) -> tuple[str, str]:
             attendu="un fichier texte en UTF-8 ou Windows-1252",
             conseil="Réenregistrez le fichier en « CSV UTF-8 » depuis le tableur.",
         ) from None
+
+
+def _utf16_sans_bom(octets: bytes) -> str | None:
+    """« utf-16-le » ou « utf-16-be » pour un texte UTF-16 sans marque d'ordre (BOM), sinon None.
+
+    Un texte d'Europe de l'Ouest en UTF-16 a un octet nul sur deux : aux positions impaires en
+    petit-boutiste (LE), paires en gros-boutiste (BE). UTF-8 les accepterait sans erreur (« d\\x00a\\x00… »).
+    """
+    debut = octets[:65536]
+    moitie = len(debut) // 2
+    if moitie < 2 or b"\x00" not in debut:
+        return None
+    pairs, impairs = debut[0::2].count(0), debut[1::2].count(0)
+    if impairs >= 0.3 * moitie and pairs <= 0.05 * moitie:
+        return "utf-16-le"
+    if pairs >= 0.3 * moitie and impairs <= 0.05 * moitie:
+        return "utf-16-be"
+    return None
 
 
 def _detecter_separateur(entete: str, fichier: Path) -> str:
