@@ -7,6 +7,8 @@ Cochran. Calcul délégué à ``statsmodels.stats.meta_analysis.combine_effects`
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Literal, Sequence
 
 import numpy as np
@@ -22,20 +24,52 @@ METHODE = "meta_analyse"
 _METHODES_RE = {"dl": "chi2", "pm": "iterated"}
 
 
+#: En dessous de ce Q de Cochran, les effets sont tenus pour identiques (écarts d'arrondi).
+Q_NUL = 1e-9
+
+
+def _effet_fixe(y: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
+    """(effet, erreur-type, Q de Cochran) du modèle à effet fixe, calculés directement."""
+    w = 1.0 / v
+    est = float(np.sum(w * y) / np.sum(w))
+    return est, float(np.sqrt(1.0 / np.sum(w))), float(np.sum(w * (y - est) ** 2))
+
+
+def _i2(q: float, k: int) -> float:
+    """I² = max(0, (Q − (k − 1)) / Q) ; NaN (non estimable) quand les effets sont identiques (Q nul)."""
+    if not math.isfinite(q) or q <= Q_NUL:
+        return float("nan")
+    return max(0.0, (q - (k - 1)) / q)
+
+
 def tableau_meta(effets: Sequence[float], variances: Sequence[float], niveau: float = config.NIVEAU_CONFIANCE) -> pd.DataFrame:
-    """Les trois estimations combinées côte à côte : effet fixe, DerSimonian-Laird, Paule-Mandel."""
+    """Les trois estimations combinées côte à côte : effet fixe, DerSimonian-Laird, Paule-Mandel.
+
+    Cas dégénéré : des effets identiques (Q de Cochran nul) ne disent rien de la variance entre
+    pilotes ; τ² est alors pris nul (les trois modèles donnent l'effet fixe) et I² est NaN (non
+    estimable), sans appeler statsmodels (qui diviserait par zéro). τ² négatif est ramené à 0.
+    """
     y, v = _valider(effets, variances)
     z = stats.norm.ppf(0.5 + niveau / 2)
+    k = len(y)
+    est_fe, se_fe, q = _effet_fixe(y, v)
+    i2 = _i2(q, k)
+    identiques = not math.isfinite(i2)
     lignes = []
     for cle, libelle in [("fe", "effet fixe"), ("dl", "DerSimonian-Laird"), ("pm", "Paule-Mandel")]:
-        res = combine_effects(y, v, method_re=_METHODES_RE.get(cle, "chi2"), alpha=1 - niveau)
-        if cle == "fe":
-            est, se, tau2 = float(res.mean_effect_fe), float(res.sd_eff_w_fe), 0.0
-        else:
-            est, se, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), float(res.tau2)
+        est, se, tau2 = est_fe, se_fe, 0.0
+        if cle != "fe" and not identiques:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = combine_effects(y, v, method_re=_METHODES_RE.get(cle, "chi2"), alpha=1 - niveau)
+            tau2 = max(float(res.tau2), 0.0)
+            if tau2 > 0:
+                est, se = float(res.mean_effect_re), float(res.sd_eff_w_re)
+            if not (math.isfinite(est) and math.isfinite(se)):
+                est, se, tau2 = est_fe, se_fe, 0.0
         lignes.append({"modele": cle, "libelle": libelle, "effet": est, "erreur_type": se,
                        "ic_bas": est - z * se, "ic_haut": est + z * se, "tau2": tau2,
-                       "Q": float(res.q), "I2": float(res.i2), "k": len(y)})
+                       "Q": q, "I2": i2, "k": k})
     return pd.DataFrame(lignes)
 
 
@@ -63,14 +97,20 @@ def meta_analyse(
     k = len(y)
     p_q = float(stats.chi2.sf(q, k - 1))
     verifs = []
-    if i2 >= 0.5:
+    if not math.isfinite(i2):
+        verifs.append(Verification("heterogeneite", "attention",
+            f"Les {k} effets combinés sont identiques (Q = 0) : l'hétérogénéité entre pilotes n'est pas "
+            "estimable (I² non défini) ; la variance entre pilotes (τ²) est prise nulle et l'effet combiné est "
+            "l'effet commun. Des effets rigoureusement égaux font soupçonner des données recopiées d'un "
+            "pilote à l'autre : vérifiez-les.", None))
+    elif i2 >= 0.5:
         verifs.append(Verification("heterogeneite", "attention",
             f"Les effets varient nettement d'un pilote à l'autre (I² = {_pct(i2, 0)}, Q = {_fr(q, 1)}, "
             f"p = {_fr(p_q, 3)}) : l'effet combiné est une moyenne, pas une promesse pour chaque territoire.", i2))
     else:
         verifs.append(Verification("heterogeneite", "reussie",
             f"Hétérogénéité modérée entre pilotes (I² = {_pct(i2, 0)}, Q = {_fr(q, 1)}, p = {_fr(p_q, 3)}).", i2))
-    if k < 5 and modele != "fe":
+    if k < 5 and modele != "fe" and math.isfinite(i2):
         verifs.append(Verification("nombre_etudes", "attention",
             f"Seulement {k} effets combinés : la variance entre pilotes (τ²) est très mal estimée.", float(k)))
     details = {

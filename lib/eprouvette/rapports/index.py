@@ -357,7 +357,7 @@ def effets_combines(etats: list[dict]) -> list[dict]:
         sortie.append({
             "type_pilote": type_pilote, "pilotes": noms, "k": len(membres),
             "effet": res.effet, "ic_bas": res.ic_bas, "ic_haut": res.ic_haut,
-            "I2": float(res.details["I2"]), "libelle_methode": res.libelle_methode,
+            "I2": (float(res.details["I2"]) if math.isfinite(float(res.details["I2"])) else None), "libelle_methode": res.libelle_methode,
             "verifications": [v.phrase for v in res.verifications if v.statut != "reussie"],
         })
     return sortie
@@ -376,7 +376,7 @@ def _html_effets_combines(combines: list[dict]) -> str:
             f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95 % : {_pourcentage(c["ic_bas"])} à '
             f'{_pourcentage(c["ic_haut"])}</small></td>'
             f'<td>{"établi (l’intervalle exclut zéro)" if etabli else "non établi (l’intervalle contient zéro)"}</td>'
-            f'<td class="nombre">{_pourcentage(c["I2"])}</td>'
+            f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"])}</td>'
             f'<td>{_e(" ".join(c["verifications"]) or "—")}</td></tr>'
         )
     return (
