@@ -99,3 +99,50 @@ def test_octets_nuls_hors_utf16_refuses_en_francais(tmp_path):
     f = ecrire(tmp_path / "m.csv", (ENTETE + f"2023-01-01;{SITE};{IND};8\x00\n").encode("utf-8"))
     e = une_erreur(lire_tableau, f, "mesures")
     assert e.message == "caractères nuls (octets 0) dans le fichier : ce n'est pas un fichier texte lisible."
+
+
+# --- 4. Ordre jour/mois des dates ------------------------------------------------------------
+
+
+def jours_americains() -> list[str]:
+    """Export américain : janvier à mars 2023 en MM/JJ/AAAA (45 jours ≤ 12 sur 60 lignes)."""
+    import pandas as pd
+
+    return [f"{d:%m/%d/%Y}" for d in pd.date_range("2023-01-01", periods=60, freq="D")]
+
+
+def test_dates_mois_jour_refusees_avec_lignes_et_colonne(tmp_path):
+    jours = jours_americains()
+    f = ecrire(tmp_path / "m.csv", lignes(["1"] * len(jours), jours))
+    e = une_erreur(lire_tableau, f, "mesures")
+    assert (Path(e.fichier).name, e.ligne, e.colonne) == ("m.csv", 14, "date")
+    n_ambigues = sum(1 for j in jours if int(j[:2]) <= 12 and int(j[3:5]) <= 12 and j[:2] != j[3:5])
+    assert e.message == ("le fichier semble écrire ses dates dans l'ordre américain mois/jour : « 01/13/2023 » "
+                         "(lignes 14, 15, 16 et " f"{sum(int(j[3:5]) > 12 for j in jours) - 3}"
+                         " autre(s)) n'est une date que lue MM/JJ/AAAA ; les " f"{n_ambigues}"
+                         " dates dont le jour et le mois sont tous deux ≤ 12 (par exemple « 01/02/2023 ») seraient "
+                         "lues avec le jour et le mois inversés.")
+    assert e.attendu == "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"
+
+
+def test_dates_mois_jour_horodatees_refusees(tmp_path):
+    jours = ["01/12/2023 10:00", "01/13/2023 10:00"]
+    e = une_erreur(charger_mesures, faire_pilote(tmp_path, {"m.csv": lignes(["1", "2"], jours)}))
+    assert (e.ligne, e.colonne) == (3, "date") and "ordre américain mois/jour" in e.message
+
+
+def test_dates_toutes_valides_en_jour_mois_restent_jour_mois(tmp_path):
+    import pandas as pd
+
+    jours = ["01/02/2023", "02/01/2023", "13/01/2023", "12/12/2023"]
+    df = lire_tableau(ecrire(tmp_path / "m.csv", lignes(["1"] * 4, jours)), "mesures")
+    assert df["date"].tolist() == [pd.Timestamp(2023, 2, 1), pd.Timestamp(2023, 1, 2), pd.Timestamp(2023, 1, 13),
+                                   pd.Timestamp(2023, 12, 12)]
+    # Sans date décisive, les dates ambiguës sont lues jour/mois (l'usage français).
+    df = lire_tableau(ecrire(tmp_path / "n.csv", lignes(["1", "2"], ["01/02/2023", "03/04/2023"])), "mesures")
+    assert df["date"].tolist() == [pd.Timestamp(2023, 2, 1), pd.Timestamp(2023, 4, 3)]
+
+
+def test_dates_des_deux_ordres_melangees_signalees_une_a_une(tmp_path):
+    e = une_erreur(lire_tableau, ecrire(tmp_path / "m.csv", lignes(["1", "2"], ["13/01/2023", "01/14/2023"])), "mesures")
+    assert (e.ligne, e.message) == (3, "« 01/14/2023 » n'est pas une date du calendrier.")

@@ -519,6 +519,39 @@ def lire_dates(valeurs: pd.Series) -> pd.Series:
     return resultat
 
 
+def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[ErreurDonnees, pd.Series] | None:
+    """Erreur (et masque des dates concernées) si les dates JJ/MM/AAAA du fichier semblent en MM/JJ/AAAA.
+
+    Une date comme 01/13/2023 n'existe que lue mois/jour. Si le fichier en a et n'a aucune date
+    qui n'existe que lue jour/mois (13/01/2023), ses dates dont les deux nombres sont ≤ 12 seraient
+    lues à l'envers sans un mot : le fichier est refusé. Un fichier entièrement valide en JJ/MM
+    reste lu en JJ/MM ; un fichier qui a des deux voit ses dates impossibles signalées une à une.
+    """
+    parties = valeurs.astype("str").str.strip().str.extract(r"^(\d{2})/(\d{2})/\d{4}(?:$|[ T])")
+    if parties[0].isna().all():
+        return None
+    premier = pd.to_numeric(parties[0], errors="coerce")
+    second = pd.to_numeric(parties[1], errors="coerce")
+    seulement_mmjj = (premier >= 1) & (premier <= 12) & (second > 12) & (second <= 31)
+    seulement_jjmm = (second >= 1) & (second <= 12) & (premier > 12) & (premier <= 31)
+    if not seulement_mmjj.any() or seulement_jjmm.any():
+        return None
+    ambigues = (premier >= 1) & (premier <= 12) & (second >= 1) & (second <= 12) & (premier != second)
+    lignes = [int(l) for l in valeurs.index[seulement_mmjj.to_numpy()]]
+    exemple = valeurs[seulement_mmjj].iloc[0].strip()
+    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {len(lignes) - 3} autre(s)" if len(lignes) > 3 else "")
+    n = int(ambigues.sum())
+    suite = (f" ; les {n} dates dont le jour et le mois sont tous deux ≤ 12 (par exemple "
+             f"« {valeurs[ambigues].iloc[0].strip()} ») seraient lues avec le jour et le mois inversés" if n else "")
+    erreur = ErreurDonnees(
+        fichier, f"le fichier semble écrire ses dates dans l'ordre américain mois/jour : « {_court(exemple)} » "
+                 f"(ligne{'s' if len(lignes) > 1 else ''} {citees}) n'est une date que lue MM/JJ/AAAA{suite}.",
+        ligne=lignes[0], colonne=colonne,
+        attendu="des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier",
+        conseil="Réexportez les dates au format AAAA-MM-JJ (ISO), ou en JJ/MM/AAAA.")
+    return erreur, (seulement_mmjj | ambigues).to_numpy()
+
+
 def localiser_heure_legale(dates: pd.Series, groupes: pd.DataFrame | list[pd.Series] | None = None,
                            fuseau: str = config.FUSEAU) -> pd.Series:
     """Horodatages locaux sans fuseau (heure légale française) -> datetime64[ns, Europe/Paris].
@@ -750,6 +783,12 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
             df[nom] = ""
         if nom == "date":
             dates = lire_dates(df[nom])
+            # Ordre jour/mois décidé pour tout le fichier : des dates qui ne sont valides qu'en MM/JJ
+            # (01/13/2023) sans aucune qui ne le soit qu'en JJ/MM : export américain, refusé.
+            americaines = _ordre_americain(chemin, df[nom], nom)
+            if americaines is not None:
+                erreurs.append(americaines[0])
+                dates = dates.where(~americaines[1], pd.Timestamp(1970, 1, 1))
             # La forme est validée par frictionless ; reste le calendrier (30 février, 25:00).
             for ligne, valeur in df.loc[dates.isna() & df[nom].ne(""), nom].head(MAX_ERREURS).items():
                 erreurs.append(ErreurDonnees(
