@@ -63,3 +63,26 @@ def test_methode_seule_sans_fichier_dit_mesures_fournies(tmp_path, monkeypatch):
         _somme_groupe(mesures, ["a", "b"], "x", [tmp_path / "m1.csv", tmp_path / "m2.csv"])
     assert Path(info.value.fichier) == tmp_path / "m1.csv"
     assert "pour le(s) site(s) b (ni dans les autres fichiers de mesures : m2.csv)." in str(info.value)
+
+
+def test_liste_tronquee_annonce_le_vrai_total(tmp_path):
+    """500 valeurs illisibles : « 500 erreurs … les 50 premières sont détaillées », puis « … et 450 autres »."""
+    from eprouvette.lecture import MAX_ERREURS, lire_tableau
+
+    csv = tmp_path / "mesures.csv"
+    csv.write_text("date;site;indicateur;valeur\n"
+                   + "".join(f"2023-01-{1 + i % 28:02d};s{i};x;abc\n" for i in range(500)), encoding="utf-8")
+    with pytest.raises(ErreursDonnees) as info:
+        lire_tableau(csv, "mesures")
+    texte = str(info.value)
+    reste = 500 - MAX_ERREURS
+    assert texte.startswith(f"500 erreurs dans les données ; les {MAX_ERREURS} premières sont détaillées :\n- ")
+    assert texte.endswith(f"… et {reste} autres erreurs non détaillées.")
+    assert info.value.total == 500 and info.value.detaillees == MAX_ERREURS
+
+
+def test_liste_complete_compte_sans_troncature(tmp_path):
+    erreurs = [ErreurDonnees(tmp_path / "a.csv", "un."), ErreurDonnees(tmp_path / "a.csv", "deux.")]
+    assert str(ErreursDonnees(erreurs)).startswith("2 erreurs dans les données :\n- ")
+    un_de_plus = erreurs + [ErreurDonnees(tmp_path / "a.csv", "… et 1 autre erreur non détaillée.")]
+    assert str(ErreursDonnees(un_de_plus)).startswith("3 erreurs dans les données ; les 2 premières sont détaillées :")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,16 +61,37 @@ class ErreurDonnees(Exception):
         return texte
 
 
+#: Dernière erreur d'une liste tronquée : « … et 450 autres erreurs non détaillées. »
+_RESTE = re.compile(r"^… et (\d+) autres? erreurs? non détaillées?\.$")
+
+
 class ErreursDonnees(Exception):
-    """Plusieurs erreurs trouvées dans un même pilote (on les montre toutes d'un coup)."""
+    """Plusieurs erreurs trouvées dans un même pilote (on les montre toutes d'un coup).
+
+    Une liste tronquée se termine par une erreur « … et N autres erreurs non détaillées » :
+    elle n'est pas comptée comme une erreur, et l'en-tête donne le vrai total
+    (:attr:`total`) et le nombre d'erreurs détaillées (:attr:`detaillees`).
+    """
 
     def __init__(self, erreurs: list[ErreurDonnees]):
         self.erreurs = list(erreurs)
+        self.detaillees = len(self.erreurs)
+        self.total = len(self.erreurs)
+        if len(self.erreurs) >= 2:
+            reste = _RESTE.match(str(getattr(self.erreurs[-1], "message", "")))
+            if reste:
+                self.detaillees = len(self.erreurs) - 1
+                self.total = self.detaillees + int(reste.group(1))
         super().__init__(str(self))
 
     def __str__(self) -> str:
         if len(self.erreurs) == 1:
             return str(self.erreurs[0])
-        lignes = [f"{len(self.erreurs)} erreurs dans les données :"]
+        if self.total > self.detaillees:
+            entete = (f"{self.total} erreurs dans les données ; les {self.detaillees} premières sont "
+                      "détaillées :")
+        else:
+            entete = f"{self.total} erreurs dans les données :"
+        lignes = [entete]
         lignes += [f"- {e}" for e in self.erreurs]
         return "\n".join(lignes)
