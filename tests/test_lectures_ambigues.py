@@ -146,3 +146,50 @@ def test_dates_toutes_valides_en_jour_mois_restent_jour_mois(tmp_path):
 def test_dates_des_deux_ordres_melangees_signalees_une_a_une(tmp_path):
     e = une_erreur(lire_tableau, ecrire(tmp_path / "m.csv", lignes(["1", "2"], ["13/01/2023", "01/14/2023"])), "mesures")
     assert (e.ligne, e.message) == (3, "« 01/14/2023 » n'est pas une date du calendrier.")
+
+
+# --- 5. Messages de lecteurs en français, valeurs citées tronquées ---------------------------
+
+
+def test_ancien_xls_renomme_xlsx(tmp_path):
+    f = ecrire(tmp_path / "m.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    e = une_erreur(lire_tableau, f, "mesures")
+    assert (Path(e.fichier).name, e.message) == ("m.xlsx", "ancien format Excel (.xls, Excel 97-2003) sous une "
+                                                           "extension .xlsx.")
+    assert "enregistrez le fichier au format .xlsx" in e.conseil and "BadZipFile" not in str(e)
+
+
+def test_parquet_illisible_en_francais(tmp_path):
+    e = une_erreur(lire_tableau, ecrire(tmp_path / "m.parquet", b"PAR1 pas vraiment du parquet"), "mesures")
+    assert e.message == "fichier Parquet illisible : fichier abîmé, incomplet ou pas au format Parquet."
+    assert "Arrow" not in str(e)
+
+
+def test_zip_renomme_gz(tmp_path):
+    import io
+    import zipfile
+
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w") as z:
+        z.writestr("m.csv", lignes(["1"]))
+    e = une_erreur(lire_tableau, ecrire(tmp_path / "m.csv.gz", tampon.getvalue()), "mesures")
+    assert e.message == "archive ZIP et non gzip, malgré l'extension .gz."
+    assert e.conseil == "Extrayez le CSV de l'archive ZIP et déposez-le tel quel." and "gzipped" not in str(e)
+
+
+def test_gzip_somme_de_controle_fausse(tmp_path):
+    import gzip
+
+    octets = bytearray(gzip.compress(lignes(["1"]).encode()))
+    octets[-8] ^= 0xFF  # CRC32 du contenu
+    e = une_erreur(lire_tableau, ecrire(tmp_path / "m.csv.gz", bytes(octets)), "mesures")
+    assert e.message == "archive gzip abîmée : la somme de contrôle ne correspond pas aux données."
+    assert "CRC" not in str(e)
+
+
+def test_cellule_geante_citee_tronquee(tmp_path):
+    geante = "x" * 200_000
+    e = une_erreur(lire_tableau, ecrire(tmp_path / "m.csv", lignes([geante])), "mesures")
+    assert (e.ligne, e.colonne) == (2, "valeur")
+    assert e.message == f"valeur « {'x' * 80}… » illisible."
+    assert len(str(e)) < 400

@@ -167,9 +167,10 @@ FAUTES = {
                                  "4 colonnes séparées par « , »"),
     "cellule_manquante.csv": (3, "valeur", "cellule manquante : la ligne a moins de colonnes que l'en-tête.",
                               "4 colonnes séparées par « ; »"),
-    "classeur_corrompu.xlsx": (None, None, "classeur Excel illisible (BadZipFile).", None),
-    "archive_corrompue.csv.gz": (None, None, "archive gzip illisible (Compressed file ended before the end-of-stream "
-                                             "marker was reached).", None),
+    "classeur_corrompu.xlsx": (None, None, "classeur Excel illisible : ce n'est pas un classeur .xlsx valide (fichier "
+                                           "abîmé, incomplet ou d'un autre format).", None),
+    "archive_corrompue.csv.gz": (None, None, "archive gzip tronquée : le fichier s'arrête avant la fin des données "
+                                             "compressées.", None),
     "format_xls.xls": (None, None, "format « .xls » non pris en charge.",
                        "un fichier .csv (ou .txt, .tsv, .csv.gz), .xlsx, .ods ou .parquet"),
     "meteo_min_superieure_max.csv": (3, "temperature_min", "température minimale (9,5 °C) supérieure à la maximale (4,0 °C).",

@@ -282,8 +282,16 @@ def _lire_xlsx(chemin: Path) -> tuple[list[list[str]], list[int]]:
 
     try:
         classeur = load_workbook(chemin, read_only=True, data_only=True)
-    except Exception as e:  # fichier corrompu, pas un vrai xlsx…
-        raise ErreurDonnees(chemin, f"classeur Excel illisible ({type(e).__name__}).",
+    except Exception:  # fichier corrompu, pas un vrai xlsx…
+        with open(chemin, "rb") as f:
+            tete = f.read(8)
+        if tete == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise ErreurDonnees(chemin, "ancien format Excel (.xls, Excel 97-2003) sous une extension .xlsx.",
+                                attendu="un classeur .xlsx, .ods ou un fichier CSV",
+                                conseil="Ouvrez-le dans le tableur et enregistrez le fichier au format .xlsx "
+                                        "(ou exportez-le en CSV).") from None
+        raise ErreurDonnees(chemin, "classeur Excel illisible : ce n'est pas un classeur .xlsx valide (fichier "
+                                    "abîmé, incomplet ou d'un autre format).",
                             conseil="Ouvrez-le dans un tableur et réenregistrez-le en .xlsx ou en CSV.") from None
     feuille = classeur.worksheets[0]
     lignes, numeros = [], []
@@ -344,8 +352,9 @@ def _lire_ods(chemin: Path) -> tuple[list[list[str]], list[int]]:
     """Première feuille d'un classeur OpenDocument (LibreOffice) -> cellules texte."""
     try:
         tableau = pd.read_excel(chemin, sheet_name=0, header=None, engine="odf", dtype=object)
-    except Exception as e:
-        raise ErreurDonnees(chemin, f"classeur OpenDocument illisible ({type(e).__name__}).",
+    except Exception:
+        raise ErreurDonnees(chemin, "classeur OpenDocument illisible : ce n'est pas un classeur .ods valide "
+                                    "(fichier abîmé, incomplet ou d'un autre format).",
                             conseil="Ouvrez-le dans LibreOffice et réenregistrez-le en .ods ou en CSV.") from None
     lignes = [[_texte_cellule(v) for v in rang] for rang in tableau.itertuples(index=False, name=None)]
     numeros = list(range(1, len(lignes) + 1))
@@ -359,8 +368,8 @@ def _lire_parquet(chemin: Path) -> tuple[list[list[str]], list[int]]:
     """Fichier Parquet -> cellules texte ; la « ligne » d'une mesure est son rang + 1 (en-tête = 1)."""
     try:
         tableau = pd.read_parquet(chemin, engine="pyarrow")
-    except Exception as e:
-        raise ErreurDonnees(chemin, f"fichier Parquet illisible ({type(e).__name__}).",
+    except Exception:
+        raise ErreurDonnees(chemin, "fichier Parquet illisible : fichier abîmé, incomplet ou pas au format Parquet.",
                             conseil="Réexportez le fichier, ou exportez-le en CSV.") from None
     lignes = [[str(c) for c in tableau.columns]]
     lignes += [[_texte_cellule(v) for v in rang] for rang in tableau.astype(object).itertuples(index=False, name=None)]
@@ -406,6 +415,8 @@ def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dic
     ligne = debuts[numero - 1] if numero and numero - 1 < len(debuts) else numero
     nom = getattr(erreur, "field_name", None) or None
     cellule = getattr(erreur, "cell", None)
+    if cellule is not None:
+        cellule = _court(cellule)
     note = getattr(erreur, "note", "") or ""
     champ = champs.get(nom, {}) if nom else {}
     colonnes = ", ".join(champs)
@@ -651,8 +662,20 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
 
             try:
                 octets = gzip.decompress(octets)
-            except (OSError, EOFError) as e:
-                raise ErreurDonnees(chemin, f"archive gzip illisible ({e}).",
+            except (OSError, EOFError, gzip.BadGzipFile) as e:
+                if octets.startswith(b"PK"):
+                    raise ErreurDonnees(chemin, "archive ZIP et non gzip, malgré l'extension .gz.",
+                                        attendu="un CSV compressé avec gzip (.csv.gz) ou un CSV non compressé",
+                                        conseil="Extrayez le CSV de l'archive ZIP et déposez-le tel quel.") from None
+                if isinstance(e, EOFError):
+                    quoi = "archive gzip tronquée : le fichier s'arrête avant la fin des données compressées."
+                elif "CRC" in str(e) or "length" in str(e).lower():
+                    quoi = "archive gzip abîmée : la somme de contrôle ne correspond pas aux données."
+                elif not octets.startswith(b"\x1f\x8b"):
+                    quoi = "fichier non compressé avec gzip, malgré l'extension .gz."
+                else:
+                    quoi = "archive gzip illisible : données compressées abîmées."
+                raise ErreurDonnees(chemin, quoi,
                                     conseil="Recompressez le fichier CSV avec gzip, ou déposez-le non compressé.") from None
         texte, encodage = _decoder(octets, chemin)
         texte = texte.rstrip("\r\n") + "\n"
@@ -699,8 +722,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     for i, nom in enumerate(entete):
         if nom not in noms:
             erreurs.append(ErreurDonnees(
-                chemin, f"colonne « {lignes[0][i]} » inconnue du standard." if nom else f"colonne n° {i + 1} sans nom.",
-                ligne=debuts[0], colonne=lignes[0][i] or None, attendu=f"les colonnes {', '.join(noms)}"))
+                chemin, f"colonne « {_court(lignes[0][i])} » inconnue du standard." if nom else f"colonne n° {i + 1} sans nom.",
+                ligne=debuts[0], colonne=_court(lignes[0][i]) or None, attendu=f"les colonnes {', '.join(noms)}"))
         elif entete.index(nom) != i:
             erreurs.append(ErreurDonnees(chemin, f"colonne « {nom} » présente deux fois.", ligne=debuts[0],
                                          colonne=nom, attendu="une seule colonne de ce nom"))
@@ -792,7 +815,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
             # La forme est validée par frictionless ; reste le calendrier (30 février, 25:00).
             for ligne, valeur in df.loc[dates.isna() & df[nom].ne(""), nom].head(MAX_ERREURS).items():
                 erreurs.append(ErreurDonnees(
-                    chemin, f"« {valeur} » n'est pas une date du calendrier.", ligne=int(ligne), colonne=nom,
+                    chemin, f"« {_court(valeur)} » n'est pas une date du calendrier.", ligne=int(ligne), colonne=nom,
                     attendu=_attendu_champ(f, dialecte)))
             if est_horodatage(df[nom]):
                 # Heure légale française : heure d'été / d'hiver résolue, heure sautée de mars refusée.
@@ -828,7 +851,7 @@ def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier:
         n = len(groupe)
         proches = difflib.get_close_matches(str(valeur), connus, n=1, cutoff=0.6)
         erreurs.append(ErreurDonnees(
-            fichier, f"{quoi} « {valeur} » non déclaré dans pilote.yaml"
+            fichier, f"{quoi} « {_court(valeur)} » non déclaré dans pilote.yaml"
                      + (f" ({n} lignes, la première est signalée)." if n > 1 else "."),
             ligne=int(groupe.index[0]), colonne=colonne,
             attendu=f"un des identifiants déclarés : {', '.join(connus)}",
