@@ -173,6 +173,14 @@ FAUTES = {
                                              "compressées.", None),
     "format_xls.xls": (None, None, "format « .xls » non pris en charge.",
                        "un fichier .csv (ou .txt, .tsv, .csv.gz), .xlsx, .ods ou .parquet"),
+    "decimales_melangees.csv": (2, "valeur", "décimale incohérente : la ligne 2 écrit « 1.932,2 », qui n'a de sens "
+                                             "qu'avec la décimale virgule, et la ligne 3 « 1932.2 », qui n'a de sens "
+                                             "qu'avec la décimale point.", None),
+    "dates_americaines.csv": (14, "date", "le fichier semble écrire ses dates dans l'ordre américain mois/jour : "
+                                          "« 01/13/2023 » (lignes 14, 15, 16 et 5 autre(s)) n'est une date que lue "
+                                          "MM/JJ/AAAA ; les 11 dates dont le jour et le mois sont tous deux ≤ 12 (par "
+                                          "exemple « 01/02/2023 ») seraient lues avec le jour et le mois inversés.",
+                              "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"),
     "meteo_min_superieure_max.csv": (3, "temperature_min", "température minimale (9,5 °C) supérieure à la maximale (4,0 °C).",
                                      "temperature_min ≤ temperature_max"),
     "pilote_unite_inconnue.yaml": (33, "indicateurs[0].unite",
@@ -224,6 +232,8 @@ VALIDES = {
         "site": [J, J, J, T], "valeur": [1234.5, 1198.0, 987.25, 2001.75]},
     "milliers_point_decimale_virgule.csv": {
         "date": [pd.Timestamp(2023, 1, d) for d in (1, 2, 3)], "site": [J] * 3, "valeur": [1234.5, 12345678.9, 0.5]},
+    "utf16_sans_bom.csv": {"date": [pd.Timestamp(2023, 1, d) for d in (1, 2, 3)], "site": [J] * 3,
+                           "valeur": [1234.5, 12345.0, 0.5]},
     "tabulation_bom.tsv": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2)], "site": [J, J],
                            "valeur": [812.4, 1004.5]},
     "virgules_guillemets.csv.gz": {"date": [pd.Timestamp(2023, 1, 1), pd.Timestamp(2023, 1, 2)], "site": [J, J],
