@@ -1,10 +1,14 @@
 """Lecture des fichiers de mesures et de météo, tels que les administrations françaises les exportent.
 
-- encodage détecté : UTF-8 (avec ou sans BOM), UTF-16 avec ou sans BOM, sinon Windows-1252 et voisins
+- encodage détecté : UTF-8 (avec ou sans BOM), UTF-16 avec ou sans BOM (octets nuls une position
+  sur deux), sinon Windows-1252 et voisins
   (charset-normalizer) ;
 - séparateur détecté sur la ligne d'en-tête : « ; », « , » ou tabulation ;
-- décimale virgule ou point détectée sur les colonnes numériques, séparateur de milliers
-  (espace, espace insécable, point) toléré ;
+- une seule décimale par fichier (virgule ou point), détectée sur les colonnes numériques ; les
+  deux mêlées (1.932,2 et 1932.2), ou seulement des 1.234 sans rien pour trancher : refusé ;
+  séparateur de milliers (espace, espace insécable, point avec la décimale virgule) toléré ;
+- ordre jour/mois décidé pour tout le fichier : des dates valides seulement en MM/JJ (01/13/2023)
+  sans aucune valide seulement en JJ/MM : export américain, refusé ;
 - validation par frictionless contre le Table Schema publié dans `donnees/schemas/`, puis
   traduction des erreurs en français : fichier, ligne du fichier (en-tête = ligne 1), colonne,
   valeur trouvée, ce qui était attendu.
