@@ -86,3 +86,106 @@ def test_liste_complete_compte_sans_troncature(tmp_path):
     assert str(ErreursDonnees(erreurs)).startswith("2 erreurs dans les données :\n- ")
     un_de_plus = erreurs + [ErreurDonnees(tmp_path / "a.csv", "… et 1 autre erreur non détaillée.")]
     assert str(ErreursDonnees(un_de_plus)).startswith("3 erreurs dans les données ; les 2 premières sont détaillées :")
+
+
+# --------------------------------------------------------------------------------------------
+# pilote.yaml
+# --------------------------------------------------------------------------------------------
+
+BASE = (Path(__file__).parent / "donnees_invalides" / "pilote_de_base.yaml").read_text(encoding="utf-8")
+IDENT = "gtb-ecoles-arras"
+
+
+def _pilote(tmp_path: Path, texte: str = BASE, *, encodage: str = "utf-8", nom: str = "pilote.yaml") -> Path:
+    dossier = tmp_path / IDENT
+    dossier.mkdir(parents=True)
+    (dossier / nom).write_bytes(texte.encode(encodage))
+    (dossier / "mesures.csv").write_text("date;site;indicateur;valeur\n", encoding="utf-8")
+    (dossier / "meteo.csv").write_text("date;temperature_min;temperature_max\n", encoding="utf-8")
+    return dossier
+
+
+def _remplacer(ancien: str, nouveau: str) -> str:
+    assert ancien in BASE, ancien
+    return BASE.replace(ancien, nouveau, 1)
+
+
+def _ligne(texte: str, fragment: str) -> int:
+    return next(i for i, l in enumerate(texte.splitlines(), start=1) if fragment in l)
+
+
+def _erreurs(dossier: Path) -> list[ErreurDonnees]:
+    from eprouvette.pilote import charger_pilote
+
+    with pytest.raises((ErreurDonnees, ErreursDonnees)) as info:
+        charger_pilote(dossier)
+    e = info.value
+    return e.erreurs if isinstance(e, ErreursDonnees) else [e]
+
+
+@pytest.mark.parametrize("ecrit, conseil", [("2691", '"02691"'), ("02173", '"02173"'), ("62041", '"62041"')])
+def test_code_insee_sans_guillemets_conseil_avec_le_zero_initial(tmp_path, ecrit, conseil):
+    texte = _remplacer('    code_insee: "62041"\n    surface_m2', f"    code_insee: {ecrit}\n    surface_m2")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert (e.ligne, e.champ) == (_ligne(texte, f"code_insee: {ecrit}"), "sites[0].code_insee")
+    assert e.conseil == (f"Écrivez la valeur entre guillemets : {conseil} (sans guillemets, YAML la lit comme un "
+                         "nombre et peut perdre un zéro initial).")
+    if ecrit == "02173":  # YAML 1.1 : octal, lu 1147
+        assert e.message == "valeur « 02173 » lue comme un nombre entier (1147)."
+    else:
+        assert e.message == f"valeur « {int(ecrit)} » lue comme un nombre entier."
+
+
+def test_champ_ecrit_deux_fois_dit_ce_qui_est_attendu(tmp_path):
+    texte = _remplacer("domaine: energie\n", "domaine: energie\ndomaine: eau\n")
+    erreurs = _erreurs(_pilote(tmp_path, texte))
+    e = next(e for e in erreurs if "écrit deux fois" in e.message)
+    premiere = _ligne(texte, "domaine: energie")
+    assert e.ligne == premiere + 1 and e.champ == "domaine"
+    assert str(e).endswith(
+        "champ « domaine » : champ « domaine » écrit deux fois ; seule la dernière valeur serait retenue. "
+        f"Attendu : chaque champ écrit une seule fois (« domaine » est déjà écrit ligne {premiere}). "
+        "Supprimez l'une des deux lignes (ou réunissez leurs valeurs en une seule).")
+
+
+def test_fiche_en_windows_1252_donne_la_ligne_et_demande_utf8(tmp_path):
+    texte = "# Fiche enregistrée sous Windows\n" + BASE.replace("titre: Pilotage", "titre: Écoles Pilotage", 1)
+    # La première ligne (commentaire) contient déjà un « é » : c'est lui que l'on signale.
+    (e,) = _erreurs(_pilote(tmp_path, texte, encodage="cp1252"))
+    assert e.ligne == 1
+    assert e.message == ("le fichier n'est pas encodé en UTF-8 : caractère illisible (« é » en Windows-1252) "
+                         "colonne 18 ; il a sans doute été enregistré en Windows-1252 (ANSI).")
+    assert e.conseil == "Enregistrez pilote.yaml en UTF-8 (« Enregistrer sous », encodage UTF-8)."
+    assert "position" not in str(e)
+
+
+def test_fiche_en_windows_1252_ligne_plus_loin(tmp_path):
+    texte = "\n".join(l for l in BASE.splitlines() if not l.startswith("#")) + "\n"
+    texte = texte.replace("titre: Pilotage", "titre: Ècoles", 1)
+    assert texte.split("Ècoles")[0].isascii()
+    (e,) = _erreurs(_pilote(tmp_path, texte, encodage="cp1252"))
+    assert e.ligne == _ligne(texte, "titre: Ècoles") > 1
+    assert "(« È » en Windows-1252) colonne 8 ;" in e.message
+
+
+def test_pilote_yml_reconnu_comme_la_fiche_mal_nommee(tmp_path):
+    (e,) = _erreurs(_pilote(tmp_path, nom="pilote.yml"))
+    assert e.message == "fichier pilote.yaml introuvable, mais le dossier contient « pilote.yml »."
+    assert e.conseil == "Renommez pilote.yml en pilote.yaml."
+
+
+def test_etiquette_yaml_non_autorisee_en_francais(tmp_path):
+    texte = _remplacer("titre: Pilotage", "titre: !!python/object:os.system Pilotage")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert e.ligne == _ligne(texte, "titre: !!python")
+    assert e.message == ("étiquette YAML non autorisée « !!python/object:os.system » (colonne 8) : le standard "
+                         "n'admet que du texte, des nombres, des dates, des listes et des groupes de champs "
+                         "(retirez l'étiquette commençant par « ! »).")
+    assert "constructor" not in str(e) and "could not" not in str(e)
+
+
+def test_valeur_citee_coupee_a_80_caracteres(tmp_path):
+    longue = "9" * 300
+    texte = _remplacer('    code_insee: "62041"\n', f'    code_insee: "{longue}"\n')
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert e.message == f"valeur « {'9' * 80}… » mal écrite."

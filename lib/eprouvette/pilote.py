@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -300,18 +301,22 @@ def _relever_lignes(noeud: yaml.Node, chemin: tuple = (), lignes: dict | None = 
     """Ligne (1 = première) de chaque valeur et de chaque clé du document YAML.
 
     Clés du dictionnaire : tuples de chemin ; une clé de mapping est notée
-    chemin + (nom, "<cle>"). Les clés écrites deux fois sont relevées dans `doublons`.
+    chemin + (nom, "<cle>"). Le texte écrit dans le fichier de chaque valeur simple est noté
+    chemin + ("<texte>",) : « 02173 » reste « 02173 » même si YAML le lit comme l'entier 1147.
+    Les clés écrites deux fois sont relevées dans `doublons` : (chemin, ligne, première ligne).
     """
     if lignes is None:
         lignes, doublons = {}, []
     lignes[chemin] = noeud.start_mark.line + 1
+    if isinstance(noeud, yaml.ScalarNode):
+        lignes[chemin + ("<texte>",)] = noeud.value
     if isinstance(noeud, yaml.MappingNode):
-        vues: set = set()
+        vues: dict = {}
         for cle, valeur in noeud.value:
             nom = cle.value
             if nom in vues:
-                doublons.append((chemin + (nom,), cle.start_mark.line + 1))
-            vues.add(nom)
+                doublons.append((chemin + (nom,), cle.start_mark.line + 1, vues[nom]))
+            vues.setdefault(nom, cle.start_mark.line + 1)
             lignes[chemin + (nom, "<cle>")] = cle.start_mark.line + 1
             _relever_lignes(valeur, chemin + (nom,), lignes, doublons)
     elif isinstance(noeud, yaml.SequenceNode):
@@ -392,6 +397,16 @@ def _decrire_type(valeur: Any) -> str:
     return type(valeur).__name__
 
 
+#: Longueur maximale d'une valeur citée dans un message (au-delà : coupée, suivie de « … »).
+LONGUEUR_CITATION = 80
+
+
+def _court(valeur: Any, longueur: int = LONGUEUR_CITATION) -> str:
+    """Texte d'une valeur à citer, coupé à ``longueur`` caractères suivis de « … »."""
+    texte = str(valeur)
+    return texte if len(texte) <= longueur else texte[:longueur] + "…"
+
+
 def _montrer(valeur: Any) -> str:
     if isinstance(valeur, (dict, list)):
         return _decrire_type(valeur)
@@ -399,11 +414,21 @@ def _montrer(valeur: Any) -> str:
         return "true" if valeur else "false"
     if valeur is None:
         return "(vide)"
-    return f"« {valeur} »"
+    return f"« {_court(valeur)} »"
 
 
 def _nombre(x: Any) -> str:
     return str(x).replace(".", ",")
+
+
+def _conseil_texte(chemin: tuple, valeur: Any, ecrit: str | None) -> str:
+    """Valeur à écrire entre guillemets : le texte d'origine ; un code INSEE lu comme l'entier 2691
+    (zéro initial perdu, départements 01 à 09) est complété à 5 chiffres : « 02691 »."""
+    texte = (ecrit or str(valeur)).strip()
+    insee = any(isinstance(m, str) and m in ("code_insee", "codes_insee") for m in chemin)
+    if insee and texte.isdigit() and len(texte) == 4:
+        texte = texte.zfill(5)
+    return _court(texte)
 
 
 def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
@@ -423,7 +448,7 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             proches = difflib.get_close_matches(str(nom), connus, n=1, cutoff=0.6)
             conseil = f"Vouliez-vous écrire « {proches[0]} » ?" if proches else None
             resultat.append(ErreurDonnees(
-                fichier, f"champ « {nom} » inconnu du standard.",
+                fichier, f"champ « {_court(nom)} » inconnu du standard.",
                 ligne=_ligne_de(lignes, chemin + (nom, "<cle>")),
                 champ=_nom_champ(chemin + (nom,)),
                 attendu="un des champs " + ", ".join(connus),
@@ -444,12 +469,19 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
         )]
     if regle == "type":
         conseil = None
+        ecrit = lignes.get(chemin + ("<texte>",))
+        ecrit = ecrit if isinstance(ecrit, str) and ecrit.strip() else None
         if attendu_regle == "string" and isinstance(valeur, (int, float)) and not isinstance(valeur, bool):
-            conseil = (f"Écrivez la valeur entre guillemets : \"{valeur}\" (sans guillemets, YAML la lit "
-                       "comme un nombre et peut perdre un zéro initial).")
+            conseil = (f"Écrivez la valeur entre guillemets : \"{_conseil_texte(chemin, valeur, ecrit)}\" (sans "
+                       "guillemets, YAML la lit comme un nombre et peut perdre un zéro initial).")
         types = attendu_regle if isinstance(attendu_regle, list) else [attendu_regle]
-        trouve = (f"{_decrire_type(valeur)} à cet endroit." if isinstance(valeur, (dict, list))
-                  else f"valeur {_montrer(valeur)} lue comme {_decrire_type(valeur)}.")
+        if isinstance(valeur, (dict, list)):
+            trouve = f"{_decrire_type(valeur)} à cet endroit."
+        elif ecrit is not None and isinstance(valeur, (int, float)) and not isinstance(valeur, bool) \
+                and ecrit.strip() != str(valeur):
+            trouve = f"valeur « {_court(ecrit.strip())} » lue comme {_decrire_type(valeur)} ({_court(valeur)})."
+        else:
+            trouve = f"valeur {_montrer(valeur)} lue comme {_decrire_type(valeur)}."
         return [ErreurDonnees(
             fichier, trouve,
             ligne=ligne, champ=champ, attendu=" ou ".join(_TYPES.get(t, t) for t in types),
@@ -508,7 +540,7 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
 
     ident = donnees.get("identifiant")
     if isinstance(ident, str) and ident != dossier.name:
-        err(f"l'identifiant « {ident} » diffère du nom du dossier « {dossier.name} ».", ("identifiant",),
+        err(f"l'identifiant « {_court(ident)} » diffère du nom du dossier « {_court(dossier.name)} ».", ("identifiant",),
             conseil="Renommez le dossier ou corrigez l'identifiant : les deux doivent être identiques.")
 
     periodes = donnees.get("periodes")
@@ -536,7 +568,7 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
         for i, s in enumerate(sites):
             if isinstance(s, dict) and isinstance(s.get("identifiant"), str):
                 if s["identifiant"] in vus:
-                    err(f"site « {s['identifiant']} » déclaré deux fois (déjà en sites[{vus[s['identifiant']]}]).",
+                    err(f"site « {_court(s['identifiant'])} » déclaré deux fois (déjà en sites[{vus[s['identifiant']]}]).",
                         ("sites", i, "identifiant"), attendu="des identifiants de site uniques")
                 vus.setdefault(s["identifiant"], i)
         roles = [s.get("role") for s in sites if isinstance(s, dict)]
@@ -553,7 +585,7 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
                 continue
             if isinstance(ind.get("identifiant"), str):
                 if ind["identifiant"] in vus:
-                    err(f"indicateur « {ind['identifiant']} » déclaré deux fois.",
+                    err(f"indicateur « {_court(ind['identifiant'])} » déclaré deux fois.",
                         ("indicateurs", i, "identifiant"), attendu="des identifiants d'indicateur uniques")
                 vus.setdefault(ind["identifiant"], i)
             if ind.get("principal") is True:
@@ -586,10 +618,10 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
                 continue
             cible = (dossier / nom).resolve()
             if racine not in cible.parents:
-                err(f"le fichier « {nom} » est hors du dossier du pilote.", chemin,
+                err(f"le fichier « {_court(nom)} » est hors du dossier du pilote.", chemin,
                     attendu="un nom de fichier relatif au dossier du pilote")
             elif not cible.is_file():
-                err(f"fichier « {nom} » introuvable dans le dossier du pilote.", chemin,
+                err(f"fichier « {_court(nom)} » introuvable dans le dossier du pilote.", chemin,
                     conseil=f"Fichiers présents : {', '.join(sorted(p.name for p in dossier.iterdir() if p.is_file()))}.")
     return erreurs
 
@@ -640,7 +672,8 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
     c = donnees["couts"]
     f = donnees["financement"]
     meteo = donnees["fichiers"].get("meteo")
-    lignes_texte = {".".join(str(m) for m in k): v for k, v in lignes.items() if "<cle>" not in k}
+    lignes_texte = {".".join(str(m) for m in k): v for k, v in lignes.items()
+                    if "<cle>" not in k and "<texte>" not in k}
     return Pilote(
         dossier=dossier,
         brut=donnees,
@@ -680,6 +713,21 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
     )
 
 
+def _fiche_mal_nommee(dossier: Path) -> str | None:
+    """Nom d'un fichier du dossier qui est manifestement la fiche mal nommée (pilote.yml,
+    Pilote.yaml, pilote.yaml.txt…), sans l'ouvrir ; None sinon."""
+    try:
+        noms = sorted(p.name for p in dossier.iterdir())
+    except OSError:
+        return None
+    for nom in noms:
+        bas = nom.lower().strip()
+        if nom != NOM_FICHIER and bas in ("pilote.yaml", "pilote.yml", "pilote.yaml.txt", "pilote.yml.txt",
+                                          "pilote.yaml.yaml", "pilote .yaml", "pilote.txt"):
+            return nom
+    return None
+
+
 def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     """Lit `<dossier>/pilote.yaml`, sans le valider : (données, nœud racine du document YAML).
 
@@ -696,6 +744,10 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     if entree.probleme is not None:
         raise entree.probleme
     if entree.absente or entree.dossier:
+        proche = _fiche_mal_nommee(dossier)
+        if proche is not None:
+            raise ErreurDonnees(fichier, f"fichier pilote.yaml introuvable, mais le dossier contient « {_court(proche)} ».",
+                                conseil=f"Renommez {proche} en pilote.yaml.")
         raise ErreurDonnees(fichier, "fichier pilote.yaml introuvable dans le dossier du pilote.",
                             conseil="Chaque pilote décrit son expérimentation dans un fichier pilote.yaml "
                                     "(voir l'exemple complet dans donnees/README.md).")
@@ -714,8 +766,15 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     try:
         texte = octets.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 (octet illisible en position {e.start}).",
-                            conseil="Enregistrez pilote.yaml en UTF-8.") from None
+        debut_ligne = octets.rfind(b"\n", 0, e.start) + 1
+        ligne = octets.count(b"\n", 0, e.start) + 1
+        colonne = len(octets[debut_ligne:e.start].decode("utf-8", errors="replace")) + 1
+        lu = octets[e.start:e.start + 1].decode("cp1252", errors="replace")
+        indice = f"« {lu} » en Windows-1252" if lu.isprintable() and lu != "\ufffd" else f"octet 0x{octets[e.start]:02X}"
+        raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 : caractère illisible ({indice}) "
+                                     f"colonne {colonne} ; il a sans doute été enregistré en Windows-1252 (ANSI).",
+                            ligne=ligne,
+                            conseil="Enregistrez pilote.yaml en UTF-8 (« Enregistrer sous », encodage UTF-8).") from None
     chargeur = _Chargeur(texte)
     try:
         racine = chargeur.get_single_node()
@@ -727,6 +786,13 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
         probleme = getattr(e, "problem", None) or str(e)
         contexte = getattr(e, "context", None)
         detail = _traduire_yaml(probleme, contexte)
+        if detail.startswith("étiquette YAML"):
+            tag, _, explication = detail.partition(" ; ")
+            raise ErreurDonnees(
+                fichier, f"{tag}{' (colonne ' + str(marque.column + 1) + ')' if marque else ''} : {explication}",
+                ligne=(marque.line + 1) if marque else None,
+                conseil="Écrivez la valeur seule, entre guillemets si c'est du texte.",
+            ) from None
         raise ErreurDonnees(
             fichier, f"YAML mal formé{' (colonne ' + str(marque.column + 1) + ')' if marque else ''} : {detail}",
             ligne=(marque.line + 1) if marque else None,
@@ -757,9 +823,12 @@ def charger_pilote(dossier: str | Path) -> Pilote:
                             ligne=1, conseil="Partez de l'exemple complet de donnees/README.md.")
 
     lignes, doublons = _relever_lignes(racine)
-    erreurs = [ErreurDonnees(fichier, f"champ « {chemin[-1]} » écrit deux fois ; seule la dernière valeur "
-                                      "serait retenue.", ligne=ligne, champ=_nom_champ(chemin))
-               for chemin, ligne in doublons]
+    erreurs = [ErreurDonnees(fichier, f"champ « {_court(chemin[-1])} » écrit deux fois ; seule la dernière "
+                                      "valeur serait retenue.", ligne=ligne, champ=_nom_champ(chemin),
+                             attendu=f"chaque champ écrit une seule fois (« {_court(chemin[-1])} » est déjà écrit "
+                                     f"ligne {premiere})",
+                             conseil="Supprimez l'une des deux lignes (ou réunissez leurs valeurs en une seule).")
+               for chemin, ligne, premiere in doublons]
     validateur = _validateur()
     for e in sorted(validateur.iter_errors(_pour_validation(donnees)),
                     key=lambda e: _ligne_de(lignes, tuple(e.absolute_path)) or 0):
@@ -790,6 +859,11 @@ _YAML_PROBLEMES = {
 
 
 def _traduire_yaml(probleme: str, contexte: str | None) -> str:
+    etiquette = re.search(r"could not determine a constructor for the tag '([^']*)'", probleme)
+    if etiquette:
+        tag = etiquette.group(1).replace("tag:yaml.org,2002:", "!!")
+        return (f"étiquette YAML non autorisée « {_court(tag)} » ; le standard n'admet que du texte, des nombres, "
+                "des dates, des listes et des groupes de champs (retirez l'étiquette commençant par « ! »).")
     for anglais, francais in _YAML_PROBLEMES.items():
         if anglais in probleme:
             return francais + "."
