@@ -189,3 +189,27 @@ def test_valeur_citee_coupee_a_80_caracteres(tmp_path):
     texte = _remplacer('    code_insee: "62041"\n', f'    code_insee: "{longue}"\n')
     (e,) = _erreurs(_pilote(tmp_path, texte))
     assert e.message == f"valeur « {'9' * 80}… » mal écrite."
+
+
+def test_indicateur_principal_sans_mesures_nomme_le_vrai_fichier(tmp_path, monkeypatch):
+    """Un second indicateur, déclaré principal, n'a aucune ligne : l'erreur nomme mesures.csv."""
+    from eprouvette.analyse import analyser_pilote
+
+    dossier = tmp_path / PILOTE_ENERGIE.name
+    shutil.copytree(PILOTE_ENERGIE, dossier)
+    fiche = dossier / "pilote.yaml"
+    texte = fiche.read_text(encoding="utf-8")
+    assert "  principal: true\n" in texte and "\nfichiers:\n" in texte
+    texte = texte.replace("  principal: true\n", "", 1).replace("\nfichiers:\n", (
+        "\n- identifiant: consommation_electricite\n  libelle: Électricité\n  unite: kWh\n"
+        "  sens_souhaite: baisse\n  principal: true\n  vecteur_energetique: electricite\n"
+        "  type_mesure: continue\nfichiers:\n"), 1)
+    fiche.write_text(texte, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises((ErreurDonnees, ErreursDonnees)) as info:
+        analyser_pilote(dossier)
+    erreur = _erreur_unique(info.value)
+    assert Path(erreur.fichier) == dossier / "mesures.csv"
+    assert erreur.message == ("aucune mesure de « consommation_electricite » : aucune ligne du fichier ne porte "
+                              "cet indicateur.")
+    assert erreur.colonne == "indicateur" and "notebooks" not in str(erreur)

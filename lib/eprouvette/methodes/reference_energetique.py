@@ -1313,6 +1313,13 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
     m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)].copy()
     presents = set(m["site"].unique())
     absents = [s for s in sites if s not in presents]
+    if absents and not (mesures["indicateur"] == indicateur).any():
+        fichier, autres = _lieu_mesures(fichiers_mesures)
+        raise ErreurDonnees(fichier, f"aucune mesure de « {indicateur} » : aucune ligne du fichier ne porte cet "
+                            f"indicateur{autres}.", colonne="indicateur",
+                            attendu=f"des lignes dont la colonne « indicateur » vaut « {indicateur} » "
+                                    "(l'identifiant déclaré dans pilote.yaml)",
+                            conseil="Vérifiez l'orthographe de l'indicateur dans le fichier de mesures.")
     if absents:
         fichier, autres = _lieu_mesures(fichiers_mesures)
         raise ErreurDonnees(fichier, f"aucune mesure de « {indicateur} » pour le(s) site(s) "
