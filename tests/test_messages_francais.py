@@ -213,3 +213,27 @@ def test_indicateur_principal_sans_mesures_nomme_le_vrai_fichier(tmp_path, monke
     assert erreur.message == ("aucune mesure de « consommation_electricite » : aucune ligne du fichier ne porte "
                               "cet indicateur.")
     assert erreur.colonne == "indicateur" and "notebooks" not in str(erreur)
+
+
+@pytest.mark.parametrize("valeur, message", [
+    ("!!binary aGVsbG8=", "étiquette YAML non autorisée « !!binary » (colonne 8) : le standard n'admet que du texte, "
+                          "des nombres, des dates, des listes et des groupes de champs (retirez l'étiquette "
+                          "commençant par « ! »)."),
+    ("!!int abc", "la valeur « abc » (colonne 8) ne peut pas être lue avec l'étiquette YAML « !!int »."),
+])
+def test_etiquettes_du_yaml_sur_refusees_a_leur_ligne(tmp_path, valeur, message):
+    texte = _remplacer("titre: Pilotage du chauffage de deux écoles par GTB", f"titre: {valeur}")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert (e.ligne, e.message) == (_ligne(texte, f"titre: {valeur}"), message)
+
+
+@pytest.mark.parametrize("ligne, francais", [
+    ("titre: [1, 2", "liste entre crochets « [ … ] » non fermée"),
+    ("titre: @x", "caractère qui ne peut pas commencer une valeur"),
+    ("titre: 'x' y", "contenu inattendu à cet endroit"),
+])
+def test_yaml_mal_forme_sans_anglais(tmp_path, ligne, francais):
+    texte = _remplacer("titre: Pilotage du chauffage de deux écoles par GTB", ligne)
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert francais in e.message
+    assert not any(mot in e.message for mot in ("expected", "found", "while", "cannot"))

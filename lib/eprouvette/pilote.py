@@ -286,6 +286,34 @@ class _Chargeur(yaml.SafeLoader):
         return noeud
 
 
+    def construct_object(self, node, deep=False):
+        # Étiquettes que le standard n'emploie pas (!!binary, !!set, !!omap, !!pairs) : refusées ici,
+        # à leur ligne ; une valeur qui ne correspond pas à son étiquette (« !!int abc ») aussi, au
+        # lieu d'une ValueError de Python sans ligne.
+        if node.tag in _ETIQUETTES_REFUSEES:
+            raise _YamlDemesure(_message_etiquette(node.tag, node.start_mark.column + 1), node.start_mark.line + 1,
+                                _CONSEIL_ETIQUETTE)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            valeur = node.value if isinstance(node, yaml.ScalarNode) else "…"
+            raise _YamlDemesure(f"la valeur « {_court(valeur)} » (colonne {node.start_mark.column + 1}) ne peut pas "
+                                f"être lue avec l'étiquette YAML « {_court(tag)} ».", node.start_mark.line + 1,
+                                _CONSEIL_ETIQUETTE) from None
+
+
+_ETIQUETTES_REFUSEES = {f"tag:yaml.org,2002:{n}" for n in ("binary", "set", "omap", "pairs")}
+_CONSEIL_ETIQUETTE = "Écrivez la valeur seule, entre guillemets si c'est du texte."
+
+
+def _message_etiquette(tag: str, colonne: int | None) -> str:
+    tag = tag.replace("tag:yaml.org,2002:", "!!")
+    return (f"étiquette YAML non autorisée « {_court(tag)} »{f' (colonne {colonne})' if colonne else ''} : le "
+            "standard n'admet que du texte, des nombres, des dates, des listes et des groupes de champs (retirez "
+            "l'étiquette commençant par « ! »).")
+
+
 def _horodatage(chargeur: yaml.SafeLoader, noeud: yaml.Node) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(chargeur, noeud)
@@ -855,6 +883,25 @@ _YAML_PROBLEMES = {
     "did not find expected '-' indicator": "élément de liste « - » attendu (indentation incorrecte ?)",
     "found unexpected end of stream": "fin de fichier inattendue (guillemet non fermé ?)",
     "found undefined alias": "alias YAML inconnu (« * » en début de valeur ? mettez la valeur entre guillemets)",
+    "expected ',' or ']'": "liste entre crochets « [ … ] » non fermée ou mal séparée (« , » ou « ] » attendu)",
+    "expected ',' or '}'": "groupe entre accolades « { … } » non fermé ou mal séparé (« , » ou « } » attendu)",
+    "expected <block end>": "contenu inattendu à cet endroit (indentation incorrecte, ou texte après une "
+                            "valeur entre guillemets ?)",
+    "found unknown escape character": "séquence « \\ » inconnue entre guillemets doubles (écrivez « \\\\ » ou "
+                                      "utilisez des guillemets simples)",
+    "found duplicate anchor": "ancre YAML (« &nom ») définie deux fois",
+    "that cannot start any token": "caractère qui ne peut pas commencer une valeur (mettez la valeur entre "
+                                   "guillemets)",
+    "found unhashable key": "nom de champ invalide (une liste ou un groupe ne peut pas servir de nom)",
+    "expected alphabetic or numeric character": "nom d'ancre ou d'alias (« &nom », « *nom ») vide ou invalide "
+                                                "(mettez la valeur entre guillemets)",
+    "expected a comment or a line break": "texte inattendu en fin de ligne (mettez la valeur entre guillemets)",
+    "found incompatible YAML document": "version de YAML non prise en charge (retirez la ligne « %YAML »)",
+    "expected a single document": "plusieurs documents YAML (« --- ») dans le fichier ; un seul est attendu",
+    "but found another document": "plusieurs documents YAML (« --- ») dans le fichier ; un seul est attendu",
+    "found a tab character": "tabulation trouvée ; YAML n'accepte que des espaces",
+    "while scanning a block scalar": "bloc de texte (« | » ou « > ») mal indenté",
+    "expected '<document start>'": "texte inattendu après la fin du document (accolade ou crochet en trop ?)",
 }
 
 
@@ -862,13 +909,14 @@ def _traduire_yaml(probleme: str, contexte: str | None) -> str:
     etiquette = re.search(r"could not determine a constructor for the tag '([^']*)'", probleme)
     if etiquette:
         tag = etiquette.group(1).replace("tag:yaml.org,2002:", "!!")
-        return (f"étiquette YAML non autorisée « {_court(tag)} » ; le standard n'admet que du texte, des nombres, "
-                "des dates, des listes et des groupes de champs (retirez l'étiquette commençant par « ! »).")
+        return _message_etiquette(tag, None).replace(" : le standard", " ; le standard", 1)
     for anglais, francais in _YAML_PROBLEMES.items():
         if anglais in probleme:
             return francais + "."
+    if contexte and any(a in contexte for a in _YAML_PROBLEMES):
+        return _traduire_yaml(contexte, None)
     texte = probleme + (f" ({contexte})" if contexte else "")
-    return f"erreur de syntaxe : {texte}."
+    return f"erreur de syntaxe YAML (message de PyYAML : {_court(texte)})."
 
 
 def lister_pilotes(racine: str | Path | None = None) -> list[Path]:
