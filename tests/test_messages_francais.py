@@ -237,3 +237,20 @@ def test_yaml_mal_forme_sans_anglais(tmp_path, ligne, francais):
     (e,) = _erreurs(_pilote(tmp_path, texte))
     assert francais in e.message
     assert not any(mot in e.message for mot in ("expected", "found", "while", "cannot"))
+
+
+def test_code_insee_entre_guillemets_a_quatre_chiffres(tmp_path):
+    texte = _remplacer('    code_insee: "62041"\n', '    code_insee: "2691"\n')
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert e.message == "valeur « 2691 » mal écrite."
+    assert e.conseil == ('Écrivez "02691" : le code INSEE d\'une commune des départements 01 à 09 commence par '
+                         "un zéro.")
+
+
+def test_fichier_introuvable_liste_des_fichiers_bornee(tmp_path):
+    dossier = _pilote(tmp_path, _remplacer("mesures: [mesures.csv]", "mesures: [absent.csv]"))
+    for i in range(30):
+        (dossier / f"f{i:02d}.txt").write_text("x", encoding="utf-8")
+    (e,) = _erreurs(dossier)
+    assert e.message == "fichier « absent.csv » introuvable dans le dossier du pilote."
+    assert e.conseil.startswith("Fichiers présents : f00.txt, f01.txt,") and e.conseil.endswith(" et 13 autres.")

@@ -389,6 +389,8 @@ def _pour_validation(valeur: Any) -> Any:
 # Traduction des erreurs jsonschema
 # --------------------------------------------------------------------------------------------
 
+_MOTIF_INSEE = "^(?:[0-9]{2}|2A|2B)[0-9]{3}$"
+
 _MOTIFS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "des minuscules sans accent, des chiffres et des tirets, par exemple « gtb-ecoles »",
     "^(?:[0-9]{2}|2A|2B)[0-9]{3}$": "un code INSEE de commune à 5 caractères entre guillemets, par exemple \"59350\" (2A ou 2B pour la Corse)",
@@ -516,9 +518,15 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             conseil=conseil,
         )]
     if regle == "pattern":
+        conseil = None
+        if attendu_regle == _MOTIF_INSEE and isinstance(valeur, str) and valeur.strip().isdigit() \
+                and len(valeur.strip()) == 4:
+            conseil = (f"Écrivez \"{valeur.strip().zfill(5)}\" : le code INSEE d'une commune des départements 01 à "
+                       "09 commence par un zéro.")
         return [ErreurDonnees(
             fichier, f"valeur {_montrer(valeur)} mal écrite.", ligne=ligne, champ=champ,
-            attendu=_MOTIFS.get(attendu_regle, f"un texte qui suit le motif {attendu_regle}"),
+            attendu=_MOTIFS.get(attendu_regle, f"un texte qui suit le motif {_court(attendu_regle)}"),
+            conseil=conseil,
         )]
     if regle in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         signe = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[regle]
@@ -557,6 +565,17 @@ def _validateur():
 # --------------------------------------------------------------------------------------------
 # Contrôles que le schéma ne peut pas exprimer
 # --------------------------------------------------------------------------------------------
+
+
+def _fichiers_presents(dossier: Path, maximum: int = 20) -> str:
+    """« Fichiers présents : a.csv, b.csv. » (au plus ``maximum`` noms, puis « et N autres »)."""
+    noms = sorted(_court(p.name) for p in dossier.iterdir() if p.is_file())
+    if not noms:
+        return "Le dossier du pilote ne contient aucun fichier."
+    texte = ", ".join(noms[:maximum])
+    if len(noms) > maximum:
+        texte += f" et {len(noms) - maximum} autres"
+    return f"Fichiers présents : {texte}."
 
 
 def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
@@ -650,7 +669,7 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
                     attendu="un nom de fichier relatif au dossier du pilote")
             elif not cible.is_file():
                 err(f"fichier « {_court(nom)} » introuvable dans le dossier du pilote.", chemin,
-                    conseil=f"Fichiers présents : {', '.join(sorted(p.name for p in dossier.iterdir() if p.is_file()))}.")
+                    conseil=_fichiers_presents(dossier))
     return erreurs
 
 
