@@ -254,3 +254,17 @@ def test_fichier_introuvable_liste_des_fichiers_bornee(tmp_path):
     (e,) = _erreurs(dossier)
     assert e.message == "fichier « absent.csv » introuvable dans le dossier du pilote."
     assert e.conseil.startswith("Fichiers présents : f00.txt, f01.txt,") and e.conseil.endswith(" et 13 autres.")
+
+
+def test_sites_sans_mesures_liste_bornee(tmp_path):
+    import pandas as pd
+
+    from eprouvette.methodes.reference_energetique import _somme_groupe
+
+    mesures = pd.DataFrame({"date": pd.to_datetime(["2023-01-01"]), "site": ["a"], "indicateur": ["x"],
+                            "valeur": [1.0]})
+    sites = ["a"] + [f"t{i:02d}" for i in range(25)] + ["s" * 120]
+    with pytest.raises(ErreurDonnees) as info:
+        _somme_groupe(mesures, sites, "x", tmp_path / "mesures.csv")
+    assert info.value.message == ("aucune mesure de « x » pour le(s) site(s) "
+                                  + ", ".join(f"t{i:02d}" for i in range(10)) + " et 16 autres.")

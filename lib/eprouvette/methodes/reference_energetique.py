@@ -1284,6 +1284,12 @@ def _en_serie(consommation) -> pd.Series:
     return s.astype(float)
 
 
+def _court(valeur, longueur: int = 80) -> str:
+    """Valeur citée dans un message, coupée à ``longueur`` caractères suivis de « … »."""
+    texte = str(valeur)
+    return texte if len(texte) <= longueur else texte[:longueur] + "…"
+
+
 def _lieu_mesures(fichiers_mesures: Sequence[str | Path] | str | Path | None) -> tuple[str | Path, str]:
     """(fichier à nommer dans l'erreur, précision à ajouter au message) pour les mesures fournies.
 
@@ -1322,8 +1328,11 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
                             conseil="Vérifiez l'orthographe de l'indicateur dans le fichier de mesures.")
     if absents:
         fichier, autres = _lieu_mesures(fichiers_mesures)
-        raise ErreurDonnees(fichier, f"aucune mesure de « {indicateur} » pour le(s) site(s) "
-                            + ", ".join(absents) + autres + ".", colonne="site",
+        liste = ", ".join(_court(a) for a in absents[:10])
+        if len(absents) > 10:
+            liste += f" et {len(absents) - 10} autres"
+        raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour le(s) site(s) "
+                            + liste + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
     m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
     m = m.dropna(subset=["valeur"])
