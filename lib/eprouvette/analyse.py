@@ -20,6 +20,7 @@ from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choisir_methode
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
+from .presentation.textes import date_longue
 from .qualite import BilanQualite, bilan_qualite
 from .essaimage import evaluer_transferabilite
 from .recommandation import Recommandation, recommander
@@ -115,15 +116,6 @@ class Analyse:
         return d
 
 
-_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-         "novembre", "décembre"]
-
-
-def _date_fr(d) -> str:
-    d = pd.Timestamp(d)
-    return f"{d.day}{'er' if d.day == 1 else ''} {_MOIS[d.month - 1]} {d.year}"
-
-
 def module_domaine(domaine: str):
     """Le module d'analyse d'un domaine : ``eprouvette.domaines.<domaine>_pilote``.
 
@@ -198,8 +190,8 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         fin_etudiee = min(fin_etudiee, dernier_jour or pd.Timestamp(aujourd_hui))
         notes_periode.append(
             f"L'expérimentation n'est pas terminée : elle court jusqu'au "
-            f"{_date_fr(pilote.periode_experimentation.fin)}. Ce rapport évalue les {n_jours_exp} jours "
-            f"mesurés jusqu'au {_date_fr(fin_etudiee.date())} ; ses conclusions sont provisoires."
+            f"{date_longue(pilote.periode_experimentation.fin)}. Ce rapport évalue les {n_jours_exp} jours "
+            f"mesurés jusqu'au {date_longue(fin_etudiee.date())} ; ses conclusions sont provisoires."
         )
     qualite = bilan_qualite(
         mesures[mesures["indicateur"] == ind.identifiant],

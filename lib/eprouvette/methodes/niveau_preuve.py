@@ -77,13 +77,22 @@ class NiveauPreuve:
     explication: str
     pour_monter: str
 
-    @property
-    def phrase(self) -> str:
-        """« Niveau de preuve 2 sur 5 (avant / après sur les sites équipés seulement) : … »"""
-        texte = f"Niveau de preuve {self.niveau} sur 5 ({self.libelle[:1].lower() + self.libelle[1:]}) : {self.explication}"
+    def _en_mots(self, separateur: str) -> str:
+        texte = f"{self.niveau} sur 5 ({self.libelle[:1].lower() + self.libelle[1:]}){separateur}{self.explication}"
         if self.pour_monter:
             texte += f" Pour le renforcer : {self.pour_monter}."
         return texte
+
+    @property
+    def phrase(self) -> str:
+        """« Niveau de preuve 2 sur 5 (avant / après sur les sites équipés seulement) : … »"""
+        return "Niveau de preuve " + self._en_mots(" : ")
+
+    @property
+    def description(self) -> str:
+        """« 2 sur 5 (avant / après sur les sites équipés seulement). … », derrière l'intitulé
+        « Niveau de preuve : » du premier écran."""
+        return self._en_mots(". ")
 
     def en_dict(self) -> dict:
         return {"niveau": self.niveau, "code": self.code, "libelle": self.libelle,

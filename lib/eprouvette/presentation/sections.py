@@ -148,14 +148,9 @@ def essentiel(a) -> blocs.Bloc:
 
 
 def phrase_niveau_preuve(a) -> str | None:
-    """« 2 sur 5 (avant / après sur les sites équipés seulement) : … Pour le renforcer : … »"""
+    """« 2 sur 5 (avant / après sur les sites équipés seulement). … Pour le renforcer : … »"""
     n = getattr(a, "niveau_preuve", None)
-    if n is None:
-        return None
-    texte = f"{n.niveau} sur 5 ({n.libelle[:1].lower() + n.libelle[1:]}). {n.explication}"
-    if n.pour_monter:
-        texte += f" Pour le renforcer : {n.pour_monter}."
-    return texte
+    return n.description if n is not None else None
 
 
 def contexte(a) -> list:
