@@ -23,6 +23,16 @@ def chemin_lisible(chemin: str | Path) -> str:
         return str(p)
 
 
+#: Longueur au-delà de laquelle une valeur citée dans un message est coupée, suivie de « … ».
+LONGUEUR_CITATION = 80
+
+
+def citer(valeur, longueur: int = LONGUEUR_CITATION) -> str:
+    """Texte d'une valeur à citer dans un message, coupé à ``longueur`` caractères suivis de « … »."""
+    texte = str(valeur)
+    return texte if len(texte) <= longueur else texte[:longueur] + "…"
+
+
 @dataclass(eq=False)
 class ErreurDonnees(Exception):
     """Une donnée d'entrée ne respecte pas le standard.

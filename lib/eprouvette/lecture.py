@@ -37,6 +37,7 @@ import pandas as pd
 
 from . import config
 from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+from .erreurs import citer as _court
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
 MAX_ERREURS = 50
@@ -251,14 +252,6 @@ def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str,
     return decimale, milliers
 
 
-#: Longueur au-delà de laquelle une valeur citée dans un message est tronquée.
-LONGUEUR_CITATION = 80
-
-
-def _court(valeur: Any) -> str:
-    """Valeur citée dans un message : tronquée à LONGUEUR_CITATION caractères, suivie de « … »."""
-    texte = str(valeur)
-    return texte if len(texte) <= LONGUEUR_CITATION else texte[:LONGUEUR_CITATION] + "…"
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import yaml
 from . import config
 from ._imports import jsonschema as _jsonschema
 from .erreurs import ErreurDonnees, ErreursDonnees
+from .erreurs import citer as _court
 
 NOM_FICHIER = "pilote.yaml"
 
@@ -427,14 +428,6 @@ def _decrire_type(valeur: Any) -> str:
     return type(valeur).__name__
 
 
-#: Longueur maximale d'une valeur citée dans un message (au-delà : coupée, suivie de « … »).
-LONGUEUR_CITATION = 80
-
-
-def _court(valeur: Any, longueur: int = LONGUEUR_CITATION) -> str:
-    """Texte d'une valeur à citer, coupé à ``longueur`` caractères suivis de « … »."""
-    texte = str(valeur)
-    return texte if len(texte) <= longueur else texte[:longueur] + "…"
 
 
 def _montrer(valeur: Any) -> str:

@@ -95,6 +95,7 @@ from .. import config
 from ..domaines.energie import dju as _dju
 from ..domaines.energie import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
+from ..erreurs import citer as _court
 from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif
 
 __all__ = [
@@ -1284,10 +1285,6 @@ def _en_serie(consommation) -> pd.Series:
     return s.astype(float)
 
 
-def _court(valeur, longueur: int = 80) -> str:
-    """Valeur citée dans un message, coupée à ``longueur`` caractères suivis de « … »."""
-    texte = str(valeur)
-    return texte if len(texte) <= longueur else texte[:longueur] + "…"
 
 
 def _lieu_mesures(fichiers_mesures: Sequence[str | Path] | str | Path | None) -> tuple[str | Path, str]:
