@@ -30,6 +30,10 @@ DOMAINES = {
     "dechets": "dechets.ipynb",
 }
 
+#: Délai maximal d'exécution d'une cellule de carnet, en secondes : au-delà, la construction de ce
+#: pilote est arrêtée (les autres continuent). Réglable par la variable EPROUVETTE_DELAI_CELLULE.
+DELAI_CELLULE_S = int(os.environ.get("EPROUVETTE_DELAI_CELLULE", "900"))
+
 #: Fuseau horaire des données françaises.
 FUSEAU = "Europe/Paris"
 

@@ -149,6 +149,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         import nbformat
         import papermill as pm
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
         from papermill.exceptions import PapermillExecutionError
 
         parametres = {"dossier_pilote": str(dossier_p.resolve())}
@@ -173,6 +174,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 request_save_on_cell_execute=False,
                 cwd=str(config.NOTEBOOKS),
                 shutdown_kernel="immediate",
+                execution_timeout=config.DELAI_CELLULE_S,
                 # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
                 # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
                 extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
@@ -180,6 +182,21 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         except PapermillExecutionError as e:
             journal.append("".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
             raise EchecPilote(_message_execution(e)) from None
+        except CellTimeoutError:
+            journal.append(traceback.format_exc())
+            raise EchecPilote(
+                f"Le carnet a dépassé le délai de {config.DELAI_CELLULE_S} s pour une seule cellule : "
+                "la construction de ce pilote est arrêtée, les autres continuent. Un fichier de mesures "
+                "très volumineux ou un calcul bloqué en est la cause habituelle ; le détail est dans le "
+                "journal du pilote. Le délai se règle par la variable d'environnement EPROUVETTE_DELAI_CELLULE."
+            ) from None
+        except DeadKernelError:
+            journal.append(traceback.format_exc())
+            raise EchecPilote(
+                "Le processus d'analyse du carnet s'est arrêté brutalement (mémoire épuisée ou arrêt forcé) : "
+                "la construction de ce pilote est abandonnée, les autres continuent. Le détail est dans le "
+                "journal du pilote."
+            ) from None
         journal.append(f"exécution du carnet : {time.perf_counter() - t0:.2f} s")
 
         nb = nbformat.read(str(sortie_carnet), as_version=4)
