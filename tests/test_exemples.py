@@ -137,3 +137,70 @@ def test_niveau_de_preuve_dans_le_json_et_le_premier_ecran(portefeuille, dossier
     index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
     ligne = re.search(rf'<tr><td[^>]*><a href="{dossier.name}.html".*?</tr>', index, flags=re.S).group(0)
     assert f"{niveau} sur 5" in ligne
+
+
+def _figures(carnet: Path) -> list[dict]:
+    import nbformat
+
+    nb = nbformat.read(carnet, as_version=4)
+    return [s["data"]["application/vnd.plotly.v1+json"] for c in nb.cells for s in c.get("outputs", [])
+            if "application/vnd.plotly.v1+json" in s.get("data", {})]
+
+
+def _dates(x) -> "pd.Series | None":
+    import pandas as pd
+
+    if not isinstance(x, list) or not x or not all(isinstance(v, str) for v in x):
+        return None
+    d = pd.to_datetime(pd.Series(x), errors="coerce")
+    return d if d.notna().all() else None
+
+
+def test_chaque_figure_de_chaque_rapport_ne_trompe_pas(portefeuille):
+    """Sur toutes les figures des rapports d'exemple : graduations à la française (« 200 000 »,
+    jamais « 200k »), axe des dates ajusté aux données (un axe qui courait jusqu'en 2031 tassait les
+    données sur un téléphone), aucune somme mensuelle d'un mois mesuré en partie."""
+    import pandas as pd
+
+    from eprouvette.presentation.sections import COUVERTURE_MIN_MOIS
+
+    carnets = sorted((portefeuille["rapports"] / "carnets").glob("*.ipynb"))
+    assert len(carnets) == len(portefeuille["exemples"])
+    n_figures = n_mensuelles = 0
+    for carnet in carnets:
+        for i, fig in enumerate(_figures(carnet)):
+            lieu = f"{carnet.stem}, figure {i + 1}"
+            n_figures += 1
+            layout = fig["layout"]
+            gabarit = layout.get("template", {}).get("layout", {})
+            assert layout.get("separators", gabarit.get("separators")) == ",\u202f", lieu
+            for axe in ("xaxis", "yaxis"):
+                format_ = layout.get(axe, {}).get("exponentformat", gabarit.get(axe, {}).get("exponentformat"))
+                assert format_ == "none", f"{lieu} : graduations de {axe} en « {format_} » (préfixes k, M)"
+            dates = [d for t in fig["data"] if (d := _dates(t.get("x"))) is not None]
+            if dates:
+                toutes = pd.concat(dates)
+                debut, fin = toutes.min(), toutes.max()
+                plage = layout.get("xaxis", {}).get("range")
+                assert plage, f"{lieu} : axe des dates sans plage ajustée aux données"
+                bas, haut = pd.to_datetime(plage[0]), pd.to_datetime(plage[1])
+                marge = (fin - debut) * 0.05 + pd.Timedelta(days=1)
+                assert bas <= debut and haut >= fin, f"{lieu} : des données hors de l'axe {plage}"
+                assert bas >= debut - marge and haut <= fin + marge, (
+                    f"{lieu} : axe {plage} bien plus large que les données ({debut:%Y-%m-%d} → {fin:%Y-%m-%d})")
+            meta = layout.get("meta") or {}
+            if meta.get("periode") == "mois":
+                n_mensuelles += 1
+                if meta["agregat"] == "sum":
+                    assert meta["couverture_min"] >= COUVERTURE_MIN_MOIS, (
+                        f"{lieu} : somme d'un mois mesuré à {meta['couverture_min']:.0%} tracée comme un mois entier")
+    assert n_figures >= 3 * len(carnets) and n_mensuelles >= len(carnets)
+
+
+def test_mois_partiel_en_moyenne_journaliere_et_dit(portefeuille):
+    """Arras vélo : août 2025 n'a que 3 jours mesurés ; le graphique passe en passages par jour et le dit."""
+    rapport = portefeuille["rapports"] / "mobilite-compteurs-velo-arras.html"
+    texte = rapport.read_text(encoding="utf-8")
+    assert "août 2025\u00a0: 3 jours mesurés sur 31" in texte
+    assert "le graphique donne la moyenne par jour mesuré de chaque mois" in texte
+    assert "des sites expérimentaux et témoins" not in texte  # ce pilote n'a pas de témoin

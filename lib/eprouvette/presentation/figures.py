@@ -101,6 +101,8 @@ def _gabarit() -> go.layout.Template:
         tickcolor=AXE,
         title=dict(standoff=8),
         automargin=True,
+        # « 200 000 » et non « 200k » : pas de préfixes du système international sur les graduations.
+        exponentformat="none",
     )
     base.layout.update(
         font=dict(family=POLICES, size=14, color=ENCRE),
@@ -317,6 +319,9 @@ def _format_valeur(unite: str | None, decimales: int) -> str:
     return f"%{{y:,.{decimales}f}}{u}"
 
 
+ETIQUETTE_DEBUT = "Début de l'expérimentation"
+
+
 def _marquer_debut(fig: go.Figure, debut) -> None:
     """Trait vertical et étiquette « Début de l'expérimentation »."""
     if debut is None:
@@ -325,8 +330,28 @@ def _marquer_debut(fig: go.Figure, debut) -> None:
     fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                   line=dict(color=ENCRE, width=1.5, dash="dot"))
     fig.add_annotation(x=x, xref="x", yref="paper", y=1, yanchor="top", xanchor="left", xshift=4,
-                       text="Début de l'expérimentation", showarrow=False,
+                       text=ETIQUETTE_DEBUT, showarrow=False,
                        bgcolor="rgba(255,255,255,0.85)", font=dict(size=12, color=ENCRE))
+
+
+def _ajuster_axe_x(fig: go.Figure, x: pd.Series) -> None:
+    """L'axe des dates couvre les données, et elles seules (plus 2 % de marge de chaque côté).
+
+    Sans cela, plotly étend l'axe pour loger l'étiquette « Début de l'expérimentation » : sur un
+    téléphone (350 px), l'axe courait jusqu'en 2031 et les données n'occupaient qu'un tiers de la largeur.
+    """
+    x = pd.to_datetime(pd.Series(x)).dropna()
+    if x.empty:
+        return
+    debut, fin = x.min(), x.max()
+    marge = (fin - debut) * 0.02 if fin > debut else pd.Timedelta(days=1)
+    fig.update_xaxes(range=[debut - marge, fin + marge], autorange=False)
+    # Un début d'expérimentation dans la moitié droite : l'étiquette se place à gauche du trait,
+    # sinon elle sortirait du cadre sur un écran étroit.
+    milieu = debut + (fin - debut) / 2
+    for note in fig.layout.annotations or ():
+        if note.text == ETIQUETTE_DEBUT and pd.Timestamp(note.x) > milieu:
+            note.update(xanchor="right", xshift=-4)
 
 
 def _verifier_colonnes(df: pd.DataFrame, colonnes: Sequence[str], quoi: str) -> None:
@@ -347,15 +372,22 @@ def figure_serie_contrefactuelle(
     libelle_observe: str = "Mesuré",
     libelle_contrefactuel: str = "Estimé sans l'expérimentation",
     decimales: int = 0,
+    plancher: float | None = None,
 ) -> go.Figure:
     """Série mesurée face à son contrefactuel (ce qui se serait passé sans l'expérimentation).
 
     ``df`` a les colonnes ``date``, ``observe``, ``contrefactuel`` et, si elles existent,
     ``contrefactuel_bas`` / ``contrefactuel_haut`` (intervalle à 95 %, tracé en bande).
     Mesuré : trait plein bleu nuit avec marqueurs ronds ; contrefactuel : tirets vermillon.
+    ``plancher`` : borne physique (0 pour une consommation) sous laquelle la bande ne descend pas.
     """
     _verifier_colonnes(df, ["date", "observe", "contrefactuel"], "figure_serie_contrefactuelle")
     d = df.sort_values("date")
+    if plancher is not None:
+        d = d.copy()
+        for c in ("contrefactuel_bas", "contrefactuel_haut"):
+            if c in d.columns:
+                d[c] = d[c].clip(lower=plancher)
     x = pd.to_datetime(d["date"])
     fig = go.Figure()
     if {"contrefactuel_bas", "contrefactuel_haut"} <= set(d.columns):
@@ -388,6 +420,7 @@ def figure_serie_contrefactuelle(
     fig.update_layout(template=NOM_GABARIT, title=dict(text=titre),
                       yaxis=dict(title=dict(text=unite)),
                       xaxis=dict(hoverformat="%-d %B %Y"))
+    _ajuster_axe_x(fig, x)
     return fig
 
 
@@ -431,6 +464,7 @@ def figure_groupes(
     fig.update_layout(template=NOM_GABARIT, title=dict(text=titre),
                       yaxis=dict(title=dict(text=unite)),
                       xaxis=dict(hoverformat="%B %Y" if frequence else "%-d %B %Y"))
+    _ajuster_axe_x(fig, d[x])
     return fig
 
 

@@ -11,6 +11,7 @@ import platform
 import subprocess
 from datetime import datetime
 from importlib import metadata
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -184,6 +185,82 @@ def agregat_mensuel(unite: str) -> str:
     return "sum" if (unite or "").strip().lower() in _UNITES_CUMULABLES else "mean"
 
 
+#: Part minimale des jours mesurés d'un mois pour que sa *somme* soit montrée : la somme d'un mois
+#: de 3 jours, tracée comme un mois entier, ressemblerait à une chute de 90 %.
+COUVERTURE_MIN_MOIS = 0.95
+
+
+class Mensuel(NamedTuple):
+    """Un tableau mensuel prêt à tracer, et ce qu'il faut en dire."""
+
+    tableau: pd.DataFrame
+    incomplets: list[str]
+    agregat: str
+    couverture_min: float
+
+    def meta(self) -> dict:
+        """Ce que le graphique porte sur son agrégation (lu par les tests de toutes les figures)."""
+        return {"periode": "mois", "agregat": self.agregat, "couverture_min": round(float(self.couverture_min), 4)}
+
+
+def par_mois(quotidien: pd.DataFrame, colonnes: list[str], agregat: str, *, groupe: str | None = None,
+             series: pd.Series | dict | None = None) -> Mensuel:
+    """Agrège des valeurs journalières par mois, sans jamais montrer une somme partielle comme un mois entier.
+
+    ``quotidien`` : une ligne par jour (et par ``groupe``), colonnes ``date``, ``colonnes`` et, si
+    plusieurs séries sont additionnées chaque jour, ``n`` (le nombre de séries mesurées ce jour-là) ;
+    ``series`` donne le nombre de séries attendues (par groupe). Avec ``agregat == "sum"``, si un
+    mois a moins de :data:`COUVERTURE_MIN_MOIS` de ses jours × séries mesurés, tout le graphique
+    passe en moyenne journalière (calculée sur les jours où toutes les séries sont mesurées) : les
+    mois restent comparables et la série n'a pas de trou. Renvoie le tableau mensuel, les mois
+    incomplets en mots (« août 2025 (3 jours mesurés sur 31) ») et l'agrégat retenu (``"sum"`` ou
+    ``"mean"``) et la plus faible couverture d'un mois (part des jours × séries mesurés).
+    """
+    d = quotidien.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    if "n" not in d.columns:
+        d["n"] = d[colonnes[0]].notna().astype(int)
+    if groupe and isinstance(series, (pd.Series, dict)):
+        d["attendus"] = d[groupe].map(dict(series)).fillna(1).astype(int)
+    else:
+        d["attendus"] = int(series or 1)
+    cles = ([groupe] if groupe else []) + [pd.Grouper(key="date", freq="MS")]
+    incomplets: list[str] = []
+    couverture_min = float("nan")
+    if agregat == "sum":
+        g = d.groupby(cles)
+        mensuel = g[colonnes].sum(min_count=1).reset_index()
+        mesures = g["n"].sum().reset_index(drop=True)
+        attendus = g["attendus"].max().reset_index(drop=True)
+        jours = mensuel["date"].dt.days_in_month
+        couverture = mesures / (jours * attendus)
+        couverture_min = float(couverture[mesures > 0].min())
+        for i in mensuel.index[(couverture < COUVERTURE_MIN_MOIS) & (mesures > 0)]:
+            n_jours = mesures[i] / attendus[i]
+            pluriel = "s" if round(n_jours) > 1 else ""
+            quoi = f"{t.nombre(n_jours)} jour{pluriel} mesuré{pluriel} sur {int(jours[i])}"
+            qui = f", {str(mensuel.at[i, groupe]).lower()}" if groupe else ""
+            incomplets.append(f"{t.mois_annee(mensuel.at[i, 'date'])}\u00a0: {quoi}{qui}")
+        if not incomplets:
+            return Mensuel(mensuel, [], "sum", couverture_min)
+        # Moyenne journalière sur les jours complets (toutes les séries mesurées) seulement.
+        d = d[d["n"] >= d["attendus"]]
+    mensuel = d.groupby(cles)[colonnes].mean().reset_index()
+    return Mensuel(mensuel, incomplets, "mean", couverture_min)
+
+
+def phrase_mois_incomplets(incomplets: list[str]) -> str:
+    """La phrase de légende qui dit pourquoi le graphique donne des moyennes journalières ; vide sinon."""
+    if not incomplets:
+        return ""
+    liste = " ; ".join(incomplets[:6]) + (f" ; et {len(incomplets) - 6} autres" if len(incomplets) > 6 else "")
+    if len(incomplets) == 1:
+        return (f" Un mois n'est mesuré qu'en partie ({liste})\u00a0: sa somme paraîtrait une baisse, aussi le "
+                "graphique donne la moyenne par jour mesuré de chaque mois.")
+    return (f" Des mois ne sont mesurés qu'en partie ({liste})\u00a0: leur somme paraîtrait une baisse, aussi le "
+            "graphique donne la moyenne par jour mesuré de chaque mois.")
+
+
 def donnees(a) -> list:
     p, q = a.pilote, a.qualite
     ind = p.indicateur_principal
@@ -194,14 +271,24 @@ def donnees(a) -> list:
         m["date"] = m["date"].dt.tz_localize(None)
     agregat = agregat_mensuel(ind.unite)
     # Par jour et par groupe d'abord (somme des sites), puis par mois (somme ou moyenne selon l'unité).
-    jour = m.groupby(["groupe", pd.Grouper(key="date", freq="D")])["valeur"].sum(min_count=1).reset_index()
-    mensuel = jour.groupby(["groupe", pd.Grouper(key="date", freq="MS")])["valeur"].agg(agregat).reset_index()
+    m = m.dropna(subset=["valeur"])
+    jour = (m.groupby(["groupe", pd.Grouper(key="date", freq="D")])
+            .agg(valeur=("valeur", "sum"), n=("site", "nunique")).reset_index())
+    sites_par_groupe = pd.Series(roles).value_counts()
+    par = par_mois(jour, ["valeur"], agregat, groupe="groupe", series=sites_par_groupe)
+    mensuel, incomplets, agregat = par.tableau, par.incomplets, par.agregat
+    unite = f"{ind.unite} par jour" if incomplets else ind.unite
+    titre_fig = f"{ind.libelle} par jour, moyenne de chaque mois" if incomplets else f"{ind.libelle} par mois"
+    groupes_presents = set(mensuel["groupe"])
+    quels = ("des sites expérimentaux et témoins" if groupes_presents >= {"Sites expérimentaux", "Sites témoins"}
+             else "des sites témoins" if groupes_presents == {"Sites témoins"} else "des sites expérimentaux")
     fig = figures.figure_groupes(
-        mensuel, f"{ind.libelle} par mois", ind.unite, debut_experimentation=p.periode_experimentation.debut
+        mensuel, titre_fig, unite, debut_experimentation=p.periode_experimentation.debut
     )
+    fig.update_layout(meta=par.meta())
     table = mensuel.pivot(index="date", columns="groupe", values="valeur").reset_index()
     table["date"] = table["date"].map(t.mois_annee)
-    table = table.rename(columns={"date": "Mois"})
+    table = table.rename(columns={"date": "Mois", **({g: f"{g} ({unite})" for g in groupes_presents} if incomplets else {})})
     n_sites = len(p.sites)
     resume = (
         f"{t.nombre(len(a.mesures))} mesures sur {n_sites} site(s), "
@@ -226,11 +313,12 @@ def donnees(a) -> list:
         blocs.Bloc(f"<p>{_e(resume)}</p>{notes}"),
         blocs.graphique(
             fig,
-            f"{ind.libelle} des sites expérimentaux et témoins, par mois",
+            f"{ind.libelle} {quels}, par mois",
             ("Chaque courbe additionne, mois par mois, les valeurs des sites d'un groupe"
              if agregat == "sum" else
-             "Chaque courbe donne, mois par mois, la moyenne journalière du total des sites d'un groupe")
-            + " ; le trait vertical marque le début de l'expérimentation.",
+             "Chaque courbe donne, mois par mois, la moyenne journalière du total des sites d'un groupe"
+             + (" (jours où tous ses sites sont mesurés)" if incomplets else ""))
+            + " ; le trait vertical marque le début de l'expérimentation." + phrase_mois_incomplets(incomplets),
             table,
         ),
         blocs.tableau(qual, "Qualité des mesures par site", formats={"Part manquante": t.pourcentage}),
@@ -248,14 +336,21 @@ def _graphique_contrefactuel(a, hauteur: int | None = None, titre: str | None = 
     if getattr(d["date"].dt, "tz", None) is not None:
         d["date"] = d["date"].dt.tz_localize(None)
     colonnes = [c for c in ("observe", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut") if c in d.columns]
-    agregat = agregat_mensuel(r.unite)
-    groupes = d.groupby(pd.Grouper(key="date", freq="MS"))[colonnes]
-    mensuel = (groupes.sum(min_count=1) if agregat == "sum" else groupes.mean()).reset_index()
+    cumulable = agregat_mensuel(r.unite) == "sum"
+    d["date"] = d["date"].dt.floor("D")
+    quotidien = d.groupby("date")[colonnes].sum(min_count=1).reset_index()
+    par = par_mois(quotidien, colonnes, "sum" if cumulable else "mean")
+    mensuel, incomplets = par.tableau, par.incomplets
+    unite = f"{r.unite} par jour" if incomplets else r.unite
     ind = p.indicateur_principal
-    titre = titre or f"{ind.libelle} : mesuré et estimé sans l'expérimentation, par mois"
+    titre = titre or (f"{ind.libelle} : mesuré et estimé sans l'expérimentation, "
+                      + ("moyenne par jour de chaque mois" if incomplets else "par mois"))
+    # Une quantité cumulable (consommation, volume, comptage) n'est jamais négative : la bande s'arrête à 0.
+    plancher = 0.0 if cumulable else None
     fig = figures.figure_serie_contrefactuelle(
-        mensuel, titre, r.unite, debut_experimentation=p.periode_experimentation.debut,
+        mensuel, titre, unite, debut_experimentation=p.periode_experimentation.debut, plancher=plancher,
     )
+    fig.update_layout(meta=par.meta())
     if hauteur:
         fig.update_layout(height=hauteur)
     table = mensuel.copy()
@@ -263,8 +358,8 @@ def _graphique_contrefactuel(a, hauteur: int | None = None, titre: str | None = 
     table = table.rename(
         columns={
             "date": "Mois",
-            "observe": f"Mesuré ({r.unite})",
-            "contrefactuel": f"Estimé sans l'expérimentation ({r.unite})",
+            "observe": f"Mesuré ({unite})",
+            "contrefactuel": f"Estimé sans l'expérimentation ({unite})",
             "contrefactuel_bas": "Borne basse (95\u00a0%)",
             "contrefactuel_haut": "Borne haute (95\u00a0%)",
         }
@@ -273,7 +368,10 @@ def _graphique_contrefactuel(a, hauteur: int | None = None, titre: str | None = 
         fig,
         titre,
         "L'écart entre la courbe mesurée et la courbe estimée est l'effet de l'expérimentation ; "
-        "la bande donne l'incertitude de l'estimation.",
+        "la bande donne l'incertitude de l'estimation"
+        + (" (arrêtée à 0 : la quantité mesurée ne peut pas être négative)." if plancher is not None and
+           "contrefactuel_bas" in mensuel and (mensuel["contrefactuel_bas"] < 0).any() else ".")
+        + phrase_mois_incomplets(incomplets),
         table,
     )
 
