@@ -295,3 +295,36 @@ def test_monte_carlo_sans_incertitude(valorisation):
     r = eco.evaluer(couts, economie, valorisation)
     assert mc.van.bas == pytest.approx(r.van) and mc.van.haut == pytest.approx(r.van)
     assert mc.sources_incertitude == ["aucune (toutes les entrées sont fixes)"]
+
+
+def test_borne_haute_du_cout_par_unite_infinie_et_non_nd():
+    """Plus de 2,5 % des tirages n'économisent rien : la borne haute du coût par unité économisée est
+    infinie (« ∞ »), pas NaN (« n.d. ») comme le donnait l'interpolation entre deux infinis."""
+    import warnings
+
+    from eprouvette import economie as eco
+
+    couts = eco.Couts(investissement=50_000, fonctionnement_annuel=1_000, duree_vie=10)
+    annuelle = eco.EconomieAnnuelle(quantite=20.0, unite="MWh", prix_unitaire=150.0, ic_bas=-5.0, ic_haut=45.0,
+                                    tco2e_par_unite=0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mc = eco.simuler(couts, annuelle, tirages=4000)
+    c = mc.cout_par_unite
+    assert c.haut == float("inf") and c.bas > 0 and np.isfinite(c.mediane)
+    assert 0.8 < c.probabilite_positive < 0.99
+
+
+def test_plages_asymetriques_expliquent_l_ecart_central_simule():
+    from eprouvette import economie as eco
+
+    couts = eco.Couts(investissement=95_000, fonctionnement_annuel=9_000, duree_vie=10,
+                      plage_investissement=eco.Plage(90_000, 100_000, 95_000))
+    annuelle = eco.EconomieAnnuelle(quantite=128_000, unite="m³", prix_unitaire=0.2, ic_bas=109_000,
+                                    ic_haut=147_000, tco2e_par_unite=2.6e-5, plage_prix=eco.Plage(0.1, 0.5, 0.2))
+    noms = [nom for nom, _ in eco.plages_asymetriques(couts, annuelle)]
+    assert noms == ["le prix unitaire"]  # l'investissement est symétrique autour de sa valeur probable
+    mc = eco.simuler(couts, annuelle)
+    central = eco.evaluer(couts, annuelle)
+    assert mc.van.mediane > central.van * 1.5  # prix tiré dans toute la plage, plus haute que la valeur probable
+    assert [n for n, _ in mc.plages_asymetriques] == ["le prix unitaire"]

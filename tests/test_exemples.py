@@ -204,3 +204,15 @@ def test_mois_partiel_en_moyenne_journaliere_et_dit(portefeuille):
     assert "août 2025\u00a0: 3 jours mesurés sur 31" in texte
     assert "le graphique donne la moyenne par jour mesuré de chaque mois" in texte
     assert "des sites expérimentaux et témoins" not in texte  # ce pilote n'a pas de témoin
+
+
+def test_amiens_sans_contradiction_entre_verdict_grille_et_bilan(portefeuille):
+    """Amiens eau : « Généraliser » avec une ligne de grille « non » et une VAN centrale (45 000 €) loin de
+    la médiane simulée (≈ 100 000 €) sans un mot. La ligne de puissance dit « sans objet » et l'écart des VAN
+    est expliqué par la plage asymétrique du prix de l'eau."""
+    resultats = json.loads((portefeuille["rapports"] / "eau-sectorisation-amiens.json").read_text(encoding="utf-8"))
+    puissance = next(c for c in resultats["criteres"] if c["nom"] == "puissance")
+    assert resultats["verdict"] == "generaliser" and puissance["sans_objet"] is True
+    texte = (portefeuille["rapports"] / "eau-sectorisation-amiens.html").read_text(encoding="utf-8")
+    assert "<td>sans objet</td>" in texte
+    assert "La VAN financière médiane des tirages" in texte and "ne sont pas symétriques (le prix unitaire va de" in texte

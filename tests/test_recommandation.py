@@ -288,3 +288,22 @@ def test_les_controles_de_comparabilite_des_methodes_sont_reconnus():
                 "Tendance pendant la référence"):
         assert nom in niveau_preuve.VERIFICATIONS_COMPARABILITE
         assert f'"{nom}"' in sources, nom
+
+
+def test_puissance_sans_objet_quand_tout_l_intervalle_depasse_le_seuil():
+    """Amiens eau : « Généraliser » et, dans la grille, « Expérimentation assez longue : non » se
+    contredisaient. Quand tout l'intervalle dépasse le seuil de matérialité, le manque de puissance ne
+    pèse pas : la ligne dit « sans objet » et pourquoi ; sinon elle reste « non »."""
+    assert 0.35 - 0.03 > MAT and 0.06 > MDE
+    r = recommander(resultat(rel=-0.35, demi_largeur_rel=0.03, mde_rel=0.06), "baisse", van_socio_eur=1000.0,
+                    temps_retour_ans=4, duree_vie_ans=10, grille=GRILLE)
+    assert r.verdict == "generaliser"
+    puissance = next(c for c in r.criteres if c.nom == "puissance")
+    assert puissance.tenu is False and puissance.sans_objet and puissance.etat == "sans objet"
+    assert "L'intervalle entier dépasse le seuil de matérialité" in puissance.explication
+    # Intervalle qui touche le seuil : le manque de puissance compte, la ligne reste « non ».
+    r2 = recommander(resultat(rel=-(MAT + 0.02), demi_largeur_rel=0.03, mde_rel=MDE + 0.03), "baisse",
+                     van_socio_eur=1000.0, temps_retour_ans=4, duree_vie_ans=10, grille=GRILLE)
+    p2 = next(c for c in r2.criteres if c.nom == "puissance")
+    assert not p2.sans_objet and p2.etat == "non"
+    assert r2.verdict != "generaliser"

@@ -677,6 +677,8 @@ class ResultatMonteCarlo:
     probabilite_van_positive: float
     sources_incertitude: list[str]
     echantillons: pd.DataFrame | None = None
+    #: Plages dont la valeur la plus probable n'est pas au milieu (voir :func:`plages_asymetriques`).
+    plages_asymetriques: list[tuple[str, Plage]] = field(default_factory=list)
 
     def tableau(self) -> pd.DataFrame:
         """Tableau en français : grandeur, médiane, intervalle à 95 %, probabilité d'être positive."""
@@ -690,6 +692,19 @@ class ResultatMonteCarlo:
             columns=["Grandeur", "Médiane", "Borne basse (2,5 %)", "Borne haute (97,5 %)",
                      "Probabilité > 0", "Unité"],
         )
+
+
+def plages_asymetriques(couts: Couts, economie: EconomieAnnuelle) -> list[tuple[str, Plage]]:
+    """Les plages dont la valeur la plus probable n'est pas au milieu (écart de plus de 10 % de la plage).
+
+    La valeur centrale du bilan prend la valeur la plus probable de chaque plage ; la simulation tire
+    dans toute la plage : si elle est asymétrique, la médiane simulée s'écarte de la valeur centrale.
+    """
+    candidates = (("le prix unitaire", economie.plage_prix), ("l'investissement", couts.plage_investissement),
+                  ("le fonctionnement annuel", couts.plage_fonctionnement))
+    return [(nom, pl) for nom, pl in candidates
+            if pl is not None and pl.mode is not None and pl.max > pl.min
+            and abs(pl.mode - (pl.min + pl.max) / 2) > 0.1 * (pl.max - pl.min)]
 
 
 def _resume(x: np.ndarray, libelle: str, unite: str) -> IntervalleSimule:
@@ -765,8 +780,10 @@ def simuler(
         with np.errstate(divide="ignore", invalid="ignore"):
             c = np.where(q > 0, (inv * crf + fonc) / q * mult, np.inf)
         # Les tirages sans économie ont un coût par unité infini : ils sont gardés pour les
-        # quantiles (borne haute infinie si plus de 2,5 % des tirages n'économisent rien).
-        bas, med, haut = np.quantile(c, [0.025, 0.5, 0.975])
+        # quantiles (borne haute infinie si plus de 2,5 % des tirages n'économisent rien). Quantiles
+        # pris parmi les tirages eux-mêmes, sans interpolation : interpoler entre deux infinis
+        # donnait NaN (« n.d. » dans le rapport) au lieu de l'infini.
+        bas, med, haut = np.quantile(c, [0.025, 0.5, 0.975], method="inverted_cdf")
         cout_unite = IntervalleSimule(
             libelle="Coût par unité économisée",
             unite=f"€/{unite_aff}",
@@ -794,4 +811,5 @@ def simuler(
         probabilite_van_positive=r_van.probabilite_positive,
         sources_incertitude=sources or ["aucune (toutes les entrées sont fixes)"],
         echantillons=ech,
+        plages_asymetriques=plages_asymetriques(couts, economie),
     )

@@ -114,6 +114,15 @@ class Critere:
     #: True = tenu, False = non tenu, None = non évalué
     tenu: bool | None
     explication: str
+    #: Le critère n'a pas pesé sur le verdict (son explication dit pourquoi) : affiché « sans objet ».
+    sans_objet: bool = False
+
+    @property
+    def etat(self) -> str:
+        """« oui », « non », « sans objet » ou « non évalué », tel que la grille l'affiche."""
+        if self.sans_objet:
+            return "sans objet"
+        return "oui" if self.tenu else ("non" if self.tenu is False else "non évalué")
 
 
 @dataclass
@@ -269,6 +278,8 @@ def recommander(
                 "de puissance." if intervalle_au_dela else
                 " Un effet significatif obtenu sans cette puissance est souvent exagéré : il faut que tout "
                 "l'intervalle dépasse le seuil de matérialité.")),
+            # Tout l'intervalle au-delà du seuil : le manque de puissance ne change rien au verdict.
+            sans_objet=bool(mde_rel is not None and not puissant and favorable and intervalle_au_dela),
         ),
         Critere(
             "niveau_preuve",

@@ -432,8 +432,36 @@ def economie(a) -> list:
         )
         sortie.append(blocs.tableau(mc.tableau(), "Incertitude du bilan économique (Monte-Carlo)",
                                     formats={"Probabilité > 0": t.pourcentage}))
+        ecart = ecart_central_simule(a)
+        if ecart:
+            sortie.append(blocs.Bloc(f"<p>{_e(ecart)}</p>"))
     sortie.append(blocs.Bloc("<ul>" + "".join(f"<li>{_e(h)}</li>" for h in e.hypotheses) + "</ul>"))
     return sortie
+
+
+def ecart_central_simule(a) -> str:
+    """Pourquoi la VAN médiane simulée s'écarte de la VAN centrale (plus de 10 %), ou rien si elles s'accordent."""
+    e, mc = a.economie, a.monte_carlo
+    if e is None or mc is None:
+        return ""
+    central, mediane = float(e.van), float(mc.van.mediane)
+    if abs(mediane - central) <= max(0.1 * max(abs(central), abs(mediane)), 1000.0):
+        return ""
+    sens = "dépasse" if mediane > central else "est inférieure à"
+    debut = (f"La VAN financière médiane des tirages ({t.euros(mediane)}) {sens} la VAN centrale "
+             f"({t.euros(central)}) ")
+    plages = mc.plages_asymetriques
+    if plages:
+        def eur(x: float, haut: float) -> str:
+            return f"{t.nombre(x, 2 if abs(haut) < 10 else 0)}\u00a0€"
+
+        details = " ; ".join(f"{nom} va de {eur(pl.min, pl.max)} à {eur(pl.max, pl.max)}, valeur la plus probable "
+                             f"{eur(pl.mode, pl.max)}" for nom, pl in plages)
+        return (debut + f"parce que des plages d'incertitude ne sont pas symétriques ({details})\u00a0: la VAN "
+                "centrale retient la valeur la plus probable de chaque plage, la simulation tire dans toute la "
+                "plage, où les valeurs " + ("hautes" if mediane > central else "basses") + " pèsent davantage.")
+    return (debut + "parce que l'incertitude de l'effet mesuré et des coûts ne se répartit pas de façon "
+            "symétrique autour de la valeur centrale.")
 
 
 def recommandation(a) -> list:
@@ -442,7 +470,7 @@ def recommandation(a) -> list:
         [
             {
                 "Critère": c.libelle,
-                "Tenu ?": "oui" if c.tenu else ("non" if c.tenu is False else "non évalué"),
+                "Tenu ?": c.etat,
                 "Pourquoi": c.explication,
             }
             for c in reco.criteres
