@@ -133,7 +133,7 @@ def test_niveau_de_preuve_dans_le_json_et_le_premier_ecran(portefeuille, dossier
         assert res["verdict"] != "generaliser"
     html = (portefeuille["rapports"] / f"{dossier.name}.html").read_text(encoding="utf-8")
     essentiel = re.search(r'<section[^>]*class="ep-essentiel"[^>]*>.*?</section>', html, flags=re.S).group(0)
-    assert "Niveau de preuve :" in essentiel and f"{niveau} sur 5" in essentiel
+    assert "Niveau de preuve\u00a0:" in essentiel and f"{niveau} sur 5" in essentiel
     index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
     ligne = re.search(rf'<tr><td[^>]*><a href="{dossier.name}.html".*?</tr>', index, flags=re.S).group(0)
     assert f"{niveau} sur 5" in ligne
@@ -216,3 +216,66 @@ def test_amiens_sans_contradiction_entre_verdict_grille_et_bilan(portefeuille):
     texte = (portefeuille["rapports"] / "eau-sectorisation-amiens.html").read_text(encoding="utf-8")
     assert "<td>sans objet</td>" in texte
     assert "La VAN financière médiane des tirages" in texte and "ne sont pas symétriques (le prix unitaire va de" in texte
+
+
+_JS_PREMIER_ECRAN = """
+() => {
+  const boite = (sel) => { const e = document.querySelector(sel); if (!e) return null;
+    const r = e.getBoundingClientRect(); return {haut: r.top, bas: r.bottom, gauche: r.left, droite: r.right}; };
+  return {
+    verdict: boite('.ep-essentiel .ep-verdict'),
+    raison: boite('.ep-essentiel__raison'),
+    certitude: boite('.ep-essentiel__certitude'),
+    chiffres: Array.from(document.querySelectorAll('.ep-essentiel .ep-chiffre')).map((e) => {
+      const r = e.getBoundingClientRect(); return {haut: r.top, bas: r.bottom}; }),
+    largeur_page: document.documentElement.scrollWidth,
+    largeur_fenetre: window.innerWidth,
+  };
+}
+"""
+
+
+@pytest.mark.navigateur
+def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille):
+    """À 1366 × 768 (portable d'élu) : verdict, raison, quatre chiffres et degré de certitude visibles sans
+    défiler ; à 390 × 844 (téléphone) : verdict et raison ; aucun débordement horizontal. Les captures
+    des deux tailles sont écrites à côté des rapports (<id>-1366x768.png, <id>-390x844.png)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import ARGUMENTS_CHROMIUM, CHROMIUM, exiger_chromium
+    from playwright.sync_api import sync_playwright
+
+    exiger_chromium()
+    problemes: dict[str, list[str]] = {}
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=list(ARGUMENTS_CHROMIUM))
+        try:
+            for largeur, hauteur in ((1366, 768), (390, 844)):
+                page = navigateur.new_page(viewport={"width": largeur, "height": hauteur})
+                for d in portefeuille["exemples"]:
+                    html = portefeuille["rapports"] / f"{d.name}.html"
+                    page.goto(html.as_uri())
+                    page.wait_for_load_state("load")
+                    m = page.evaluate(_JS_PREMIER_ECRAN)
+                    page.screenshot(path=str(html.with_name(f"{d.name}-{largeur}x{hauteur}.png")))
+                    requis = {"verdict": m["verdict"], "raison": m["raison"]}
+                    if largeur > 1000:
+                        requis["degré de certitude"] = m["certitude"]
+                        # Quatre cartes quand l'effet est chiffré en euros ; sinon effet et investissement.
+                        res = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
+                        attendus = 4 if res.get("economie") else 2
+                        if len(m["chiffres"]) < attendus:
+                            problemes.setdefault(d.name, []).append(
+                                f"{len(m['chiffres'])} chiffres clés au lieu de {attendus}")
+                        for i, c in enumerate(m["chiffres"]):
+                            requis[f"chiffre {i + 1}"] = c
+                    for quoi, b in requis.items():
+                        if b is None or b["bas"] > hauteur:
+                            problemes.setdefault(d.name, []).append(
+                                f"{largeur} × {hauteur} : {quoi} hors du premier écran ({b and round(b['bas'])} px)")
+                    if m["largeur_page"] > m["largeur_fenetre"]:
+                        problemes.setdefault(d.name, []).append(
+                            f"{largeur} px : la page déborde ({m['largeur_page']} px de large)")
+                page.close()
+        finally:
+            navigateur.close()
+    assert not problemes, problemes

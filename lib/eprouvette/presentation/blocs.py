@@ -171,15 +171,19 @@ def essentiel(
             if titre
             else f'<p class="ep-essentiel__titre"><span class="ep-essentiel__lieu">{_e(lieu)}</span></p>'
         )
-        + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé :</span> '
-        f"{_e(ce_qui_a_ete_teste)}</p>"
-        f"{badge_verdict(verdict)}"
-        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi :</span> {_e(raison_verdict)}</p>'
+        # Ordre de lecture d'un élu : le verdict et sa raison, les chiffres, la certitude, puis le détail
+        # de ce qui a été testé (le titre de la page dit déjà quoi et où). Sur un portable (1366 × 768), le
+        # verdict, sa raison, quatre chiffres et la certitude tiennent dans le premier écran ; sur un
+        # téléphone (390 × 844), le verdict et sa raison.
+        + f"{badge_verdict(verdict)}"
+        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi\u00a0:</span> {_e(raison_verdict)}</p>'
         + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
-        + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude :</span> '
+        + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude\u00a0:</span> '
         f"{_e(certitude_phrase)}</p>"
-        + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve :</span> '
+        + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve\u00a0:</span> '
            f"{_e(niveau_preuve_phrase)}</p>" if niveau_preuve_phrase else "")
+        + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé\u00a0:</span> '
+        f"{_e(ce_qui_a_ete_teste)}</p>"
         + "</section>"
     )
 

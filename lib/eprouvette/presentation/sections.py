@@ -79,7 +79,11 @@ def _pluriel(n: int, singulier: str, pluriel: str) -> str:
 
 
 def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
-    """Les quatre à cinq chiffres du premier écran : effet, économie, coût, bilan, CO₂."""
+    """Les quatre chiffres du premier écran : effet, économie (et CO₂ évité), coût, bilan.
+
+    Le CO₂ évité est dit sous l'économie qui le produit (une cinquième carte sortait du premier écran).
+    Un chiffre tiré d'un effet non établi porte sa condition dans la carte même.
+    """
     r, p = a.resultat, a.pilote
     chiffres = []
     if r.effet_relatif is not None:
@@ -87,7 +91,8 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             (
                 "Effet mesuré",
                 t.pourcentage_signe(r.effet_relatif),
-                f"IC 95\u00a0% : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
+                f"fourchette à 95\u00a0%\u00a0: {t.pourcentage_signe(r.ic_relatif_bas)} à "
+                f"{t.pourcentage_signe(r.ic_relatif_haut)}"
                 if r.ic_relatif_bas is not None and r.incertitude_valide
                 else ("incertitude impossible à calculer avec ce plan" if not r.incertitude_valide else None),
             )
@@ -99,6 +104,10 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
         precision = f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None
+        co2 = a.economie.tco2e_evitees_an if a.economie is not None else None
+        if co2:
+            precision = ((precision + " ; ") if precision else "") + (
+                f"{t.nombre(co2, 1)} t de CO₂ {'évitées' if co2 > 0 else 'émises en plus'} par an")
         if not r.significatif:
             # Un chiffre d'économie tiré d'un effet non établi n'est qu'une estimation centrale : on le dit.
             precision = ((precision + " ; ") if precision else "") + "si l'effet estimé se confirme (il n'est pas établi)"
@@ -117,11 +126,6 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros(e.van_socio),
              f"valeur carbone comprise ; {retour}")
         )
-        if e.tco2e_evitees_an:
-            # Sans effet établi, le CO₂ « évité » n'est qu'une estimation centrale : on le dit.
-            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} t/an",
-                             "tonnes équivalent CO₂" if r.significatif
-                             else "tonnes équivalent CO₂, si l'effet estimé se confirme (il n'est pas établi)"))
     return chiffres
 
 
