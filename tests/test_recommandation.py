@@ -144,7 +144,8 @@ def test_effet_significatif_sans_puissance_ne_generalise_pas():
     """MDE au-dessus du seuil, effet significatif dont l'intervalle touche la zone non matérielle : étendre."""
     r = recommander(resultat(rel=-0.10, demi_largeur_rel=0.07, mde_rel=MDE * 2), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == "etendre" and r.regle == "sous_puissance"
-    assert "puissance" in r.raison
+    # Dit en mots simples (#15 : pas de jargon au premier écran) : plan trop petit, effet souvent surestimé.
+    assert "trop courte ou trop petite pour en mesurer la taille" in r.raison and "souvent surestimé" in r.raison
     puissance = next(c for c in r.criteres if c.nom == "puissance")
     assert puissance.tenu is False and "tout" in puissance.explication
 

@@ -326,7 +326,8 @@ def recommander(
     elif not favorable and not puissant:
         regle = "trop_court"
         verdict = "etendre"
-        raison = "L'expérimentation est trop courte ou trop bruitée pour conclure."
+        raison = ("L'expérimentation est trop courte, ou les mesures varient trop d'un jour à l'autre, pour "
+                  "distinguer un éventuel effet des variations ordinaires.")
         certitude = "L'expérimentation est trop courte pour conclure."
     elif not favorable:
         regle = "sans_effet"
@@ -341,11 +342,12 @@ def recommander(
     elif not puissant and not intervalle_au_dela:
         regle = "sous_puissance"
         verdict = "etendre"
-        raison = ("L'effet estimé est significatif, mais l'expérimentation n'avait pas la puissance de voir un effet "
-                  "matériel de façon fiable"
-                  + (f" (effet minimal détectable : {_pct(mde_rel)})" if mde_rel is not None else "")
-                  + " : un effet significatif obtenu dans ces conditions est souvent exagéré. Il faut prolonger "
-                  "l'expérimentation ou ajouter des sites.")
+        raison = ("L'effet estimé dépasse les variations ordinaires, mais l'expérimentation était trop courte ou "
+                  "trop petite pour en mesurer la taille de façon fiable"
+                  + (f" (elle ne pouvait voir sûrement qu'un effet d'au moins {_pct(abs(mde_rel))})"
+                     if mde_rel is not None else "")
+                  + " : dans ce cas, l'effet est souvent surestimé. Il faut prolonger l'expérimentation ou "
+                  "ajouter des sites.")
         certitude = "L'effet est peut-être réel, mais sa taille est incertaine : l'expérimentation manque de puissance."
     elif not preuve_ok:
         regle = "preuve_insuffisante"
@@ -362,7 +364,8 @@ def recommander(
     elif not robuste:
         regle = "fragile"
         verdict = "etendre"
-        raison = "L'effet paraît réel mais des hypothèses de la méthode ne sont pas vérifiées."
+        raison = ("L'effet paraît réel, mais des vérifications de la méthode ont échoué : le chiffre pourrait "
+                  "être faussé.")
         certitude = "L'effet est probable, mais des vérifications ont échoué."
     elif efficient is False:
         regle = "inefficient"
@@ -377,8 +380,9 @@ def recommander(
     else:
         regle = "etabli"
         verdict = "generaliser"
-        raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
-        raison += " et ses bénéfices couvrent ses coûts." if efficient else "."
+        raison = (f"L'effet est net (il dépasse nettement les variations ordinaires) et assez grand pour compter "
+                  f"(au moins {_pct(s['effet_relatif_materiel'])}), les vérifications de la méthode sont bonnes")
+        raison += " et les bénéfices couvrent les coûts." if efficient else "."
         certitude = "L'effet est établi."
         if niveau_preuve is not None:
             certitude = (f"L'effet est établi (niveau de preuve {niveau_preuve.niveau} sur 5 : "

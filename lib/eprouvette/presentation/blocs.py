@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..methodes.base import Verification
-from . import figures, textes
+from . import figures, glossaire, textes
 
 
 MIME_PLOTLY = "application/vnd.plotly.v1+json"
@@ -149,6 +149,13 @@ def essentiel(
     ``("Économie d'énergie", "−12,3 %", "entre −18 % et −6 %")`` ; la précision peut être vide.
     ``niveau_preuve_phrase`` : le niveau de preuve du plan en mots (« 2 sur 5 : avant / après… »).
     """
+    # Chaque mot technique est relié, à sa première apparition dans le cadre, à sa définition.
+    vus: list = []
+
+    def m(texte: str) -> str:
+        return glossaire.annoter(_e(texte), vus)
+
+    raison_html = m(raison_verdict)
     chiffres = []
     for item in chiffres_cles:
         if len(item) == 2:
@@ -157,11 +164,14 @@ def essentiel(
             libelle, valeur, precision = item
         chiffres.append(
             '<div class="ep-chiffre">'
-            f"<dt>{_e(libelle)}</dt>"
+            f"<dt>{m(libelle)}</dt>"
             f'<dd class="ep-chiffre__valeur">{_e(valeur)}</dd>'
-            + (f'<dd class="ep-chiffre__precision">{_e(precision)}</dd>' if precision else "")
+            + (f'<dd class="ep-chiffre__precision">{m(precision)}</dd>' if precision else "")
             + "</div>"
         )
+    certitude_html = m(certitude_phrase)
+    preuve_html = m(niveau_preuve_phrase) if niveau_preuve_phrase else ""
+    teste_html = m(ce_qui_a_ete_teste)
     return Bloc(
         '<section class="ep-essentiel" aria-labelledby="l-essentiel">'
         '<h2 id="l-essentiel">L\'essentiel</h2>'
@@ -176,14 +186,15 @@ def essentiel(
         # verdict, sa raison, quatre chiffres et la certitude tiennent dans le premier écran ; sur un
         # téléphone (390 × 844), le verdict et sa raison.
         + f"{badge_verdict(verdict)}"
-        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi\u00a0:</span> {_e(raison_verdict)}</p>'
+        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi\u00a0:</span> {raison_html}</p>'
         + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
         + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude\u00a0:</span> '
-        f"{_e(certitude_phrase)}</p>"
+        f"{certitude_html}</p>"
         + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve\u00a0:</span> '
-           f"{_e(niveau_preuve_phrase)}</p>" if niveau_preuve_phrase else "")
+           f"{preuve_html}</p>" if niveau_preuve_phrase else "")
         + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé\u00a0:</span> '
-        f"{_e(ce_qui_a_ete_teste)}</p>"
+        f"{teste_html}</p>"
+        + glossaire.liste(vus)
         + "</section>"
     )
 
