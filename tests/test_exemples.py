@@ -279,3 +279,48 @@ def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille):
         finally:
             navigateur.close()
     assert not problemes, problemes
+
+
+@pytest.mark.navigateur
+def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuille, tmp_path):
+    """Chaque pilote a sa note aux élus (<id>-note.html) : imprimée en A4 par Chromium (comme make pdf),
+    au plus deux pages, le verdict et sa raison en page 1, le contact et le lien vers le rapport complet."""
+    import shutil
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_chromium
+
+    from eprouvette.rapports.pdf import imprimer
+
+    exiger_chromium()
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) introuvable : make navigateur")
+    notes = []
+    for d in portefeuille["exemples"]:
+        note = portefeuille["rapports"] / f"{d.name}-note.html"
+        assert note.is_file(), f"pas de note aux élus pour {d.name}"
+        resultats = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
+        assert resultats["note"] == note.name
+        copie = tmp_path / note.name
+        shutil.copy(note, copie)
+        notes.append((d.name, copie, resultats))
+    imprimer([c for _, c, _ in notes])
+    problemes = {}
+    for ident, copie, resultats in notes:
+        pdf = copie.with_suffix(".pdf")
+        pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        n = int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:")))
+        page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                               text=True).stdout
+        tout = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        erreurs = []
+        if n > 2:
+            erreurs.append(f"{n} pages")
+        if resultats["verdict_libelle"] not in page1 or "Pourquoi" not in page1:
+            erreurs.append("verdict ou raison absents de la page 1")
+        if "Contact et rapport complet" not in tout or f"{ident}.html" not in tout:
+            erreurs.append("contact ou lien vers le rapport complet absent")
+        if erreurs:
+            problemes[ident] = erreurs
+    assert not problemes, problemes

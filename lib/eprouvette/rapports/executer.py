@@ -216,6 +216,15 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         resultats.setdefault("identifiant", identifiant)
         resultats["rapport"] = f"{identifiant}.html"
+        # La note aux élus (deux pages) : le premier écran du rapport, ce qu'il faut pour essaimer, le contact.
+        from .note import carnet_note, chemin_note
+
+        t0 = time.perf_counter()
+        nb_note = carnet_note(nb, resultats, pilote, identifiant)
+        page_note = convertir_en_html(nb_note, pilote.titre) if nb_note is not None else None
+        if page_note is not None:
+            resultats["note"] = chemin_note(identifiant)
+        journal.append(f"note aux élus : {time.perf_counter() - t0:.2f} s")
         etat_mod.ecrire_atomique(
             config.RAPPORTS / "carnets" / f"{identifiant}.ipynb", nbformat.writes(nb)
         )
@@ -224,6 +233,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
             json.dumps(resultats, ensure_ascii=False, indent=2, default=str),
         )
         etat_mod.ecrire_atomique(config.RAPPORTS / f"{identifiant}.html", page)
+        if page_note is not None:
+            etat_mod.ecrire_atomique(config.RAPPORTS / chemin_note(identifiant), page_note)
         etat.update(statut="reussi", resultats=resultats, taille_html=len(page.encode("utf-8")))
     except EchecPilote as e:
         etat.update(statut="echec", message=str(e))
@@ -259,6 +270,7 @@ def _retirer_sorties(identifiant: str) -> None:
     for chemin in (
         config.RAPPORTS / f"{identifiant}.html",
         config.RAPPORTS / f"{identifiant}.json",
+        config.RAPPORTS / f"{identifiant}-note.html",
         config.RAPPORTS / "carnets" / f"{identifiant}.ipynb",
     ):
         chemin.unlink(missing_ok=True)
