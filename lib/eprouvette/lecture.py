@@ -635,7 +635,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     frictionless()
     from frictionless import Dialect, Resource, Schema, formats
 
-    from .rapports.etat import examiner, lire_octets
+    from .fichiers import examiner, lire_octets
 
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
@@ -1032,7 +1032,7 @@ def est_meteo_france(chemin: str | Path, dossier: str | Path | None = None) -> b
 
     Seul un fichier ordinaire de `dossier` (par défaut : celui du fichier) est ouvert pour lire
     son en-tête ; sinon la réponse est non (et la lecture qui suit refuse le fichier)."""
-    from .rapports.etat import examiner, ouvrir_sans_suivre
+    from .fichiers import examiner, ouvrir_sans_suivre
 
     chemin = Path(chemin)
     if re.match(r"^Q_.*\.csv(\.gz)?$", chemin.name):
@@ -1062,8 +1062,8 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
     fichier = Path(pilote.fichier_meteo)
     if est_meteo_france(fichier, pilote.dossier):
         # Fichier quotidien de Météo-France lu tel qu'il est publié (colonnes par leur nom,
-        # valeurs douteuses écartées) : voir eprouvette.domaines.energie.lire_meteo_france.
-        from .domaines.energie import lire_meteo_france
+        # valeurs douteuses écartées) : voir eprouvette.meteo.lire_meteo_france.
+        from .meteo import lire_meteo_france
 
         return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
     df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)

@@ -776,7 +776,7 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     ``TAILLE_MAX_FICHE`` octets, encodé en UTF-8, et ses alias YAML sont comptés (voir
     :class:`_Chargeur`). Lève `ErreurDonnees` (fichier, ligne) sinon.
     """
-    from .rapports.etat import examiner, lire_octets
+    from .fichiers import examiner, lire_octets
 
     dossier = Path(dossier)
     fichier = dossier / NOM_FICHIER

@@ -92,8 +92,8 @@ import pandas as pd
 from scipy import signal, special, stats
 
 from .. import config
-from ..domaines.energie import dju as _dju
-from ..domaines.energie import profil_diurne as _profil_diurne
+from ..meteo import dju as _dju
+from ..meteo import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
 from ..erreurs import citer as _court
 from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .. import config
+from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
 from ..erreurs import chemin_lisible
@@ -59,7 +59,7 @@ def carnet_du_pilote(dossier: Path) -> Path | None:
 
     pilote.yaml est lu comme par :func:`eprouvette.pilote.lire_fiche` (fichier ordinaire du
     dossier, taille et alias YAML bornés) ; None si cette lecture échoue."""
-    if etat_mod.probleme_du_dossier(dossier) is not None:
+    if fichiers.probleme_du_dossier(dossier) is not None:
         return None
     try:
         from ..pilote import lire_fiche
@@ -135,7 +135,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         try:
             # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
-            etat_mod.verifier_dossier(dossier_p)
+            fichiers.verifier_dossier(dossier_p)
             pilote = charger_pilote(dossier_p)
         except (ErreurDonnees, ErreursDonnees) as e:
             raise EchecPilote(str(e)) from None
@@ -334,7 +334,7 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
-    taille = sum(_taille_donnees(e.cible) for e in etat_mod.inventaire(tache.dossier)
+    taille = sum(_taille_donnees(e.cible) for e in fichiers.inventaire(tache.dossier)
                  if e.cible is not None and not e.dossier)
     # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
     return (2, float(taille))
@@ -345,7 +345,7 @@ def _taille_donnees(fichier: Path) -> int:
     try:
         taille = fichier.stat().st_size
         if fichier.name.lower().endswith(".gz") and taille >= 18:
-            fd = etat_mod.ouvrir_sans_suivre(fichier)
+            fd = fichiers.ouvrir_sans_suivre(fichier)
             try:
                 os.lseek(fd, -4, os.SEEK_END)
                 taille = max(taille, int.from_bytes(os.read(fd, 4), "little"))
