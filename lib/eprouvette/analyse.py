@@ -20,7 +20,7 @@ from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choisir_methode
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
-from .presentation.textes import date_longue
+from .francais import date_longue
 from .qualite import BilanQualite, bilan_qualite
 from .essaimage import evaluer_transferabilite
 from .recommandation import Recommandation, recommander

@@ -34,6 +34,7 @@ import yaml
 
 from . import config
 from .erreurs import ErreurDonnees
+from .francais import pourcentage
 
 FICHIER_VALORISATION = "valorisation.yaml"
 Z_95 = 1.959963984540054  # quantile 97,5 % de la loi normale
@@ -554,10 +555,6 @@ class ResultatEconomique:
         return _nettoyer_json(d)
 
 
-def _pourcent(x: float) -> str:
-    return f"{x * 100:.1f}".replace(".", ",") + " %"
-
-
 def _vecteurs(couts: Couts, valorisation: Valorisation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Années civiles, facteurs d'actualisation et valeurs carbone (€ courants/t) des années 1..N."""
     n = couts.annees
@@ -612,7 +609,7 @@ def evaluer(
     )
     deflateur = f"{val.deflateur_euros_carbone.valeur:g}".replace(".", ",")
     hyp = [
-        f"Taux d'actualisation {_pourcent(r)} par an (euros constants), investissement payé "
+        f"Taux d'actualisation {pourcentage(r)} par an (euros constants), investissement payé "
         f"l'année 0, flux en fin d'année sur {n} ans.",
         "Économie et coûts de fonctionnement supposés constants chaque année de la durée de vie.",
         f"Valeur carbone : trajectoire de la valeur de l'action pour le climat (euros "

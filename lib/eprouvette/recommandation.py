@@ -45,6 +45,7 @@ import yaml
 
 from . import config
 from .erreurs import ErreurDonnees
+from .francais import euros, nombre, pourcentage
 from .methodes.base import ResultatImpact
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
@@ -153,16 +154,6 @@ class Recommandation:
         }
 
 
-def _euros(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:.1f}".replace(".", ",").replace("-", "−") + "\u00a0M€"
-    return f"{x:,.0f}".replace(",", "\u202f").replace("-", "−") + "\u00a0€"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}".replace(".", ",") + "\u00a0%"
-
-
 def recommander(
     resultat: ResultatImpact,
     sens_souhaite: str,
@@ -223,9 +214,9 @@ def recommander(
         seuil_van = s["van_socio_economique_min_eur"]
         efficient = van_socio_eur >= seuil_van
         expl_eff = (
-            f"VAN socio-économique (avec la valeur carbone) de {_euros(van_socio_eur)}"
+            f"VAN socio-économique (avec la valeur carbone) de {euros(van_socio_eur)}"
             + (" ≥ " if efficient else " < ")
-            + f"{_euros(seuil_van)}."
+            + f"{euros(seuil_van)}."
         )
         if duree_vie_ans is not None:
             if temps_retour_ans is None:
@@ -260,16 +251,16 @@ def recommander(
         ),
         Critere(
             "effet_materiel",
-            f"Effet d'au moins {_pct(s['effet_relatif_materiel'])}",
+            f"Effet d'au moins {pourcentage(s['effet_relatif_materiel'])}",
             materiel if rel is not None else None,
-            (f"Effet relatif estimé : {_pct(rel)}." if rel is not None else "Effet relatif non calculable."),
+            (f"Effet relatif estimé : {pourcentage(rel)}." if rel is not None else "Effet relatif non calculable."),
         ),
         Critere(
             "puissance",
             "Expérimentation assez longue pour voir un effet matériel",
             puissant if mde_rel is not None else None,
             (
-                f"Effet minimal détectable : {_pct(mde_rel)} (seuil {_pct(s['effet_minimal_detectable_relatif_max'])})."
+                f"Effet minimal détectable : {pourcentage(mde_rel)} (seuil {pourcentage(s['effet_minimal_detectable_relatif_max'])})."
                 if mde_rel is not None
                 else "Effet minimal détectable non calculé : la puissance de l'expérimentation n'est pas connue."
             )
@@ -344,7 +335,7 @@ def recommander(
         verdict = "etendre"
         raison = ("L'effet estimé dépasse les variations ordinaires, mais l'expérimentation était trop courte ou "
                   "trop petite pour en mesurer la taille de façon fiable"
-                  + (f" (elle ne pouvait voir sûrement qu'un effet d'au moins {_pct(abs(mde_rel))})"
+                  + (f" (elle ne pouvait voir sûrement qu'un effet d'au moins {pourcentage(abs(mde_rel))})"
                      if mde_rel is not None else "")
                   + " : dans ce cas, l'effet est souvent surestimé. Il faut prolonger l'expérimentation ou "
                   "ajouter des sites.")
@@ -381,7 +372,7 @@ def recommander(
         regle = "etabli"
         verdict = "generaliser"
         raison = (f"L'effet est net (il dépasse nettement les variations ordinaires) et assez grand pour compter "
-                  f"(au moins {_pct(s['effet_relatif_materiel'])}), les vérifications de la méthode sont bonnes")
+                  f"(au moins {pourcentage(s['effet_relatif_materiel'])}), les vérifications de la méthode sont bonnes")
         raison += " et les bénéfices couvrent les coûts." if efficient else "."
         certitude = "L'effet est établi."
         if niveau_preuve is not None:

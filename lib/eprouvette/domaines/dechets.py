@@ -34,6 +34,7 @@ import yaml
 
 from .. import config
 from ..erreurs import ErreurDonnees
+from ..francais import nombre
 
 __all__ = [
     "FICHIER_PARAMETRES",
@@ -154,13 +155,13 @@ def lire_caracteristiques(pilote) -> CaracteristiquesDechets:
     c = dict(getattr(pilote, "caracteristiques", None) or {})
     if "km_par_levee" in c:
         km = _nombre_positif(pilote, c, "km_par_levee", True)
-        origine = f"{_fr(km, 2)} km par levée, déclarés par le porteur (pilote.yaml)."
+        origine = f"{nombre(km, 2)} km par levée, déclarés par le porteur (pilote.yaml)."
     elif "longueur_tournee_km" in c or "levees_par_tournee" in c:
         longueur = _nombre_positif(pilote, c, "longueur_tournee_km", True)
         n = _nombre_positif(pilote, c, "levees_par_tournee", True)
         km = km_par_levee_tournee(longueur, n)
-        origine = (f"Modèle de tournée : {_fr(longueur, 1)} km de tournée partagés entre {_fr(n, 0)} levées, "
-                   f"soit {_fr(km, 2)} km par levée (moyenne, à confirmer par le suivi des tournées).")
+        origine = (f"Modèle de tournée : {nombre(longueur, 1)} km de tournée partagés entre {nombre(n, 0)} levées, "
+                   f"soit {nombre(km, 2)} km par levée (moyenne, à confirmer par le suivi des tournées).")
     else:
         raise ErreurDonnees(
             pilote.fichier,
@@ -308,10 +309,6 @@ def taux_remplissage_avant_apres(
                 "part_debordement": float((v >= seuil_debordement).mean()) if len(v) else np.nan,
             })
     return pd.DataFrame(lignes)
-
-
-def _fr(x: float, decimales: int) -> str:
-    return f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def _date(x) -> dt.date:

@@ -29,6 +29,7 @@ import yaml
 
 from .. import config
 from ..erreurs import ErreurDonnees
+from ..francais import nombre
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -103,11 +104,6 @@ def libelle_covariable(terme: str) -> str:
     return _LIBELLES.get(terme, terme)
 
 
-def _fr(x: float, decimales: int = 0) -> str:
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte.replace("-", "−")
-
-
 def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, sujet: str, unite: str = "") -> str:
     """Une phrase pour un élu.
 
@@ -122,11 +118,11 @@ def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, s
     par_rapport = " qu'un lundi" if terme in JOURS[1:] else ""
     if multiplicatif:
         sens = "en plus" if valeur >= 0 else "en moins"
-        return f"{qui} compte {_fr(abs(100 * valeur), 0)} % de {sujet} {sens}{par_rapport}."
+        return f"{qui} compte {nombre(abs(100 * valeur), 0)} % de {sujet} {sens}{par_rapport}."
     d = 2 if abs(valeur) < 1 else (1 if abs(valeur) < 10 else 0)
     sens = "plus élevé" if valeur >= 0 else "plus bas"
     u = f" {unite}" if unite else ""
-    return f"{qui}, {sujet} est {sens} de {_fr(abs(valeur), d)}{u}{par_rapport}."
+    return f"{qui}, {sujet} est {sens} de {nombre(abs(valeur), d)}{u}{par_rapport}."
 
 
 def effets_calendrier(coefficients: pd.DataFrame, *, multiplicatif: bool, sujet: str, unite: str = "") -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .base import ResultatImpact, Verification
-from .serie_interrompue import _fr
+from ..francais import nombre
 
 EstimateurTemporel = Callable[[pd.DataFrame, object], ResultatImpact]
 EstimateurSpatial = Callable[[pd.DataFrame, object], ResultatImpact]
@@ -105,11 +105,11 @@ def placebo_spatial(
     if p <= 0.1:
         v = Verification("placebo_spatial", "reussie",
                          f"L'effet du site expérimenté dépasse celui de presque tous les {len(pl)} faux sites "
-                         f"expérimentés (p de rang = {_fr(p, 3)}).", p)
+                         f"expérimentés (p de rang = {nombre(p, 3)}).", p)
     else:
         v = Verification("placebo_spatial", "attention",
                          f"Des sites témoins, traités comme s'ils avaient été expérimentés, montrent des effets "
-                         f"aussi grands que le vrai site (p de rang = {_fr(p, 2)}) : l'effet ne se distingue pas "
+                         f"aussi grands que le vrai site (p de rang = {nombre(p, 2)}) : l'effet ne se distingue pas "
                          "des variations ordinaires entre sites.", p)
     return tableau, v
 

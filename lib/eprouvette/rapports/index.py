@@ -24,6 +24,8 @@ from pathlib import Path
 import yaml
 
 from .. import config
+from .. import francais
+from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
 from . import etat as etat_mod
 
@@ -100,27 +102,17 @@ document.querySelectorAll("table.triable").forEach(function (table) {
 """
 
 
-def _e(texte) -> str:
-    return html.escape("" if texte is None else str(texte), quote=True)
-
-
 def _nombre(x: float | None, decimales: int = 0) -> str:
-    if x is None:
-        return "—"
-    texte = f"{abs(x):,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return ("−" if x < 0 else "") + texte
+    """Nombre du tableau du portefeuille (francais.nombre) ; une valeur absente s'écrit « — »."""
+    return "—" if x is None else francais.nombre(x, decimales)
 
 
 def _pourcentage(x: float | None) -> str:
-    return "—" if x is None else _nombre(100 * x, 1) + "\u00a0%"
+    return "—" if x is None else francais.pourcentage(x, 1)
 
 
 def _euros(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if abs(x) >= 1e6:
-        return _nombre(x / 1e6, 1) + "\u00a0M€"
-    return _nombre(x, 0) + "\u00a0€"
+    return "—" if x is None else francais.euros(x)
 
 
 ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95 %)", "Investissement", "dont FEDER",
@@ -304,19 +296,11 @@ def _html_enveloppe(t: dict, portefeuille: dict) -> str:
 
 def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
     """Barres empilées du FEDER engagé par année et par domaine (HTML plotly, sans plotly.js)."""
-    import plotly.graph_objects as go
-
     from ..presentation import figures
 
-    fig = go.Figure()
-    for i, d in enumerate(t["domaines"]):
-        fig.add_trace(go.Bar(
-            x=[str(a) for a in t["annees"]], y=[t["montants"][d][a] for a in t["annees"]],
-            name=LIBELLES_DOMAINES.get(d, d), marker_pattern_shape=figures.MOTIFS[i % len(figures.MOTIFS)],
-            hovertemplate="%{x} : %{y:,.0f} €<extra>" + LIBELLES_DOMAINES.get(d, d) + "</extra>",
-        ))
-    fig.update_layout(barmode="stack", height=380, yaxis_title="FEDER engagé (€)", xaxis_title="Année",
-                      hovermode="closest", legend=dict(orientation="h", y=1.1))
+    series = {LIBELLES_DOMAINES.get(d, d): [t["montants"][d][a] for a in t["annees"]] for d in t["domaines"]}
+    fig = figures.figure_barres_empilees([str(a) for a in t["annees"]], series,
+                                         titre_y="FEDER engagé (€)", titre_x="Année")
     return figures.html_figure(fig)
 
 
@@ -390,13 +374,6 @@ def _html_effets_combines(combines: list[dict]) -> str:
     )
 
 
-def _plotly_js() -> str:
-    from .html import chemin_plotly_js
-
-    texte = chemin_plotly_js().read_text(encoding="utf-8")
-    return re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
-
-
 def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe)."""
     from ..presentation import figures
@@ -427,7 +404,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Éprouvette — portefeuille des expérimentations</title>
 <style>{_CSS}</style>
-<script>{_plotly_js()}</script>
+<script>{figures.script_plotly_js()}</script>
 <script>{figures.script_locale_fr()}</script>
 </head>
 <body>

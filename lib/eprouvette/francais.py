@@ -1,13 +1,19 @@
-"""Mise en forme des nombres, montants, dates et probabilités à la française.
+"""La rédaction française : nombres, pourcentages, montants, dates, accords, échappement HTML.
 
-Règles typographiques appliquées partout dans les rapports :
+Rez-de-chaussée de la bibliothèque (il n'importe que ``config``) : les méthodes, les domaines,
+l'analyse, la présentation et le lanceur écrivent leurs phrases par ces fonctions, et par
+aucune copie locale.
+
+Règles typographiques appliquées partout (rapports, messages, carnets) :
 
 - séparateur des milliers : espace fine insécable (U+202F) — ``1 234 567`` ;
 - séparateur décimal : virgule — ``1 234,5`` ;
 - signe moins : le vrai signe moins (U+2212) — ``−12,3`` — et non le trait d'union ;
 - pourcentages : espace insécable (U+00A0) avant ``%`` — ``12,3 %`` ;
 - unités : espace insécable entre le nombre et l'unité — ``85 000 €``, ``1 200 kWh`` ;
-- valeur manquante (None, NaN) : ``n.d.`` (non disponible).
+- valeur manquante (None, NaN) : ``n.d.`` (non disponible) ;
+- accord : « 1 site », « 0 site », « 4 sites » (:func:`compte`), jamais « site(s) » ;
+- HTML : tout texte venu des données passe par :func:`echapper`.
 
 Montants en euros (:func:`euros`), échelle automatique :
 
@@ -22,6 +28,7 @@ Montants en euros (:func:`euros`), échelle automatique :
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import date, datetime
 from numbers import Real
@@ -274,3 +281,71 @@ def p_valeur(p: float) -> str:
     else:
         frequence = "presque à chaque fois"
     return f"{debut} par le seul hasard {frequence} ({courte})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Accords, échappement, phrase d'un effet
+# ---------------------------------------------------------------------------------------------
+
+
+def accord(n: float, singulier: str, pluriel: str | None = None) -> str:
+    """Le mot accordé au nombre : singulier sous 2 (« 0 site », « 1,5 jour »), pluriel au-delà.
+
+    ``pluriel`` par défaut : le singulier suivi de « s ». Pour une expression, donnez-le :
+    ``accord(3, "valeur illisible", "valeurs illisibles")``.
+    """
+    return singulier if abs(n) < 2 else (pluriel if pluriel is not None else singulier + "s")
+
+
+def compte(n: float, singulier: str, pluriel: str | None = None, decimales: int = 0) -> str:
+    """Le nombre et le mot accordé : ``compte(4, "site")`` -> ``"4 sites"`` (espace normale)."""
+    return f"{nombre(n, decimales)} {accord(n, singulier, pluriel)}"
+
+
+def echapper(texte: object) -> str:
+    """Texte sûr dans du HTML (``&``, ``<``, ``>``, guillemets) ; None donne une chaîne vide.
+
+    Un pilote nommé ``<script>…`` s'affiche comme du texte."""
+    return html.escape("" if texte is None else str(texte), quote=True)
+
+
+def decimales_lisibles(*valeurs: float | None) -> int:
+    """Décimales lisibles selon l'ordre de grandeur : 0 à partir de 100, 1 dès 10, 2 dès 1, sinon 3."""
+    m = max((abs(v) for v in valeurs if v is not None and math.isfinite(v)), default=1.0)
+    if m >= 100:
+        return 0
+    if m >= 10:
+        return 1
+    if m >= 1:
+        return 2
+    return 3
+
+
+def phrase_effet(
+    indicateur: str,
+    unite: str,
+    effet: float,
+    bas: float,
+    haut: float,
+    relatif: float | None,
+    quoi: str,
+) -> str:
+    """La phrase d'un effet pour un élu : sens, taille, intervalle, et si l'on peut conclure.
+
+    ``quoi`` ouvre la phrase (« Pendant l'expérimentation »), ``indicateur`` en est le sujet.
+    """
+    from eprouvette import config
+
+    d = decimales_lisibles(effet, bas, haut)
+    sens = "une baisse" if effet < 0 else "une hausse"
+    rel = f" ({pourcentage(relatif)})" if relatif is not None and math.isfinite(relatif) else ""
+    niveau = nombre(config.NIVEAU_CONFIANCE * 100, 0) + ESPACE_INSECABLE + "%"
+    if bas > 0 or haut < 0:
+        conclusion = "l'écart est trop net pour être dû au seul hasard"
+    else:
+        conclusion = "l'intervalle contient zéro : on ne peut pas distinguer cet écart du hasard"
+    return (
+        f"{quoi}, {indicateur} montre {sens} de {_avec_unite(nombre(abs(effet), d), unite)}{rel} "
+        f"par rapport à ce qu'on attendait sans l'expérimentation (intervalle de confiance à "
+        f"{niveau}{ESPACE_INSECABLE}: entre {nombre(bas, d)} et {_avec_unite(nombre(haut, d), unite)}) ; {conclusion}."
+    )
