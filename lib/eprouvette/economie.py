@@ -242,7 +242,7 @@ def charger_valorisation(chemin: str | Path | None = None) -> Valorisation:
     if not -0.5 < taux.valeur < 0.5:
         raise ErreurDonnees(
             p, f"taux d'actualisation {taux.valeur} invraisemblable.", champ="taux_actualisation",
-            attendu="un taux annuel en fraction, par exemple 0.032 pour 3,2 %",
+            attendu="un taux annuel en fraction, par exemple 0.032 pour 3,2\u00a0%",
         )
     val = Valorisation(
         version=str(brut["version"]),
@@ -686,7 +686,7 @@ class ResultatMonteCarlo:
             lignes.append((iv.libelle, iv.mediane, iv.bas, iv.haut, iv.probabilite_positive, iv.unite))
         return pd.DataFrame(
             lignes,
-            columns=["Grandeur", "Médiane", "Borne basse (2,5 %)", "Borne haute (97,5 %)",
+            columns=["Grandeur", "Médiane", "Borne basse (2,5\u00a0%)", "Borne haute (97,5\u00a0%)",
                      "Probabilité > 0", "Unité"],
         )
 
@@ -744,7 +744,7 @@ def simuler(
 
     if economie.ecart_type > 0:
         q = rng.normal(economie.quantite, economie.ecart_type, size=tirages)
-        sources.append("effet mesuré (loi normale déduite de l'intervalle à 95 %)")
+        sources.append("effet mesuré (loi normale déduite de l'intervalle à 95\u00a0%)")
     else:
         q = np.full(tirages, float(economie.quantite))
     if economie.plage_prix is not None:

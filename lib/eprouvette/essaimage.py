@@ -28,17 +28,12 @@ import numpy as np
 import pandas as pd
 
 from . import config, referentiel
+from .francais import nombre
 
 Niveau = Literal["commune", "epci"]
 SIGMA_LOG = math.log(2.0)
 
 
-def _nb(x: float, decimales: int = 0) -> str:
-    """Nombre à la française (espace fine pour les milliers, virgule décimale, vrai signe moins)."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n.d."
-    texte = f"{abs(x):,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return ("\u2212" if x < 0 and float(texte.replace("\u202f", "").replace(",", ".")) != 0 else "") + texte
 
 
 def _decimales(x: float) -> int:
@@ -277,14 +272,14 @@ def projeter(
     d = _decimales(e)
     echelle = "par habitant" if unite_echelle == "habitant" else f"par {unite_echelle}"
     hypothese = (
-        f"Hypothèse : l'effet mesuré chez le porteur ({porteur}), soit {_nb(e, d)} {unite} "
-        f"{echelle} (intervalle à 95 % : {_nb(eb, d)} à {_nb(eh, d)}), serait le même {echelle} "
+        f"Hypothèse : l'effet mesuré chez le porteur ({porteur}), soit {nombre(e, d)} {unite} "
+        f"{echelle} (intervalle à 95\u00a0% : {nombre(eb, d)} à {nombre(eh, d)}), serait le même {echelle} "
         f"dans les {len(retenus)} territoire(s) retenu(s), choisis parce que leur population est "
         f"proche de celle du porteur ; les coûts sont supposés "
         + (
             "proportionnels à la taille."
             if part_fixe == 0
-            else f"fixes pour {_nb(part_fixe * 100)} % et proportionnels à la taille pour le reste."
+            else f"fixes pour {nombre(part_fixe * 100)}\u00a0% et proportionnels à la taille pour le reste."
         )
     )
     limites += [
@@ -416,7 +411,7 @@ def evaluer_transferabilite(analyse, *, bande: float = 3.0, seuil: int | None = 
     tenu = n >= seuil
     explication = (
         f"{n} {echelle} des Hauts-de-France ont une population comparable à celle du porteur "
-        f"({_nb(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
+        f"({nombre(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
         f"il en faut au moins {seuil}."
     )
     return tenu, explication

@@ -111,6 +111,28 @@ def nombre(valeur: float | int | None, decimales: int = 0) -> str:
     return (MOINS if negatif else "") + texte
 
 
+def nombre_significatif(valeur: float | int | None, chiffres: int = 4) -> str:
+    """Un nombre technique à ``chiffres`` chiffres significatifs, à la française :
+    ``nombre_significatif(-24.524186)`` -> ``"−24,52"`` ; ``0.0084823`` -> ``"0,008482"`` ;
+    un entier (ou un flottant entier) s'écrit sans décimale : ``4524`` -> ``"4 524"``."""
+    if _manquant(valeur):
+        return NON_DISPONIBLE
+    x = _verifier_nombre(valeur)
+    if math.isinf(x) or x == 0 or x.is_integer():
+        return nombre(x, 0)
+    decimales = max(0, chiffres - 1 - math.floor(math.log10(abs(x))))
+    return nombre(x, decimales)
+
+
+def valeur_technique(valeur: object) -> str:
+    """Une valeur d'annexe : nombre (:func:`nombre_significatif`), booléen (« oui » / « non ») ou texte."""
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, Real):
+        return nombre_significatif(valeur)
+    return "" if valeur is None else str(valeur)
+
+
 def nombre_signe(valeur: float | int | None, decimales: int = 0) -> str:
     """Comme :func:`nombre`, avec le signe toujours écrit : ``"+1 200"``, ``"−350"``, ``"0"``."""
     texte = nombre(valeur, decimales)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .francais import nombre
 from .methodes.base import Verification
 
 #: Au-delà de cette part de jours manquants sur une série, la qualité est « à surveiller ».
@@ -133,12 +134,12 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
 
     pire = float(tableau["part_manquante"].max())
     statut = "reussie" if pire <= PART_MANQUANTE_ATTENTION else ("attention" if pire <= PART_MANQUANTE_ECHEC else "echec")
-    pct = f"{100 * pire:.1f}".replace(".", ",")
+    pct = nombre(100 * pire, 1)
     verifs.append(
         Verification(
             "couverture",
             statut,
-            f"Au plus {pct} % de jours manquants sur une série (seuils : 5 % à surveiller, 10 % insuffisant).",
+            f"Au plus {pct}\u00a0% de jours manquants sur une série (seuils : 5\u00a0% à surveiller, 10\u00a0% insuffisant).",
             pire,
         )
     )

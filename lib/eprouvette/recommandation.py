@@ -241,12 +241,12 @@ def recommander(
             "effet_etabli",
             "Effet établi dans le sens souhaité",
             favorable,
-            "L'intervalle de confiance à 95 % exclut zéro, du bon côté."
+            "L'intervalle de confiance à 95\u00a0% exclut zéro, du bon côté."
             if favorable
             else (
                 "L'effet établi va dans le sens contraire à l'objectif."
                 if nuisible
-                else "L'intervalle de confiance à 95 % contient zéro : l'effet n'est pas établi."
+                else "L'intervalle de confiance à 95\u00a0% contient zéro : l'effet n'est pas établi."
             ),
         ),
         Critere(

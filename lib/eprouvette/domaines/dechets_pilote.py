@@ -113,7 +113,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         "semaines_completes", statut,
         f"{pourcentage(part_incompletes)} des semaines conteneur ont au moins un jour sans transmission et sont "
         "écartées (leurs levées seraient sous-comptées)"
-        + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5 %, vérifier la transmission des sondes."),
+        + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5\u00a0%, vérifier la transmission des sondes."),
         part_incompletes,
     )]
     if r.effet_relatif is not None and r.significatif:

@@ -570,7 +570,7 @@ def indicateurs_feder(analyse) -> list[IndicateurFeder]:
     if ea is not None and r.significatif and ea.quantite > 0:
         sortie.append(IndicateurFeder(
             "RCR43", ea.quantite,
-            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95 % : "
+            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95\u00a0% : "
             f"{nombre(ea.ic_bas, 0)} à {nombre(ea.ic_haut, 0)} m³/an). RCR43 se déclare en réduction des pertes."))
     else:
         sortie.append(IndicateurFeder("RCR43", 0.0 if ea is not None else None,

@@ -118,7 +118,7 @@ def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, s
     par_rapport = " qu'un lundi" if terme in JOURS[1:] else ""
     if multiplicatif:
         sens = "en plus" if valeur >= 0 else "en moins"
-        return f"{qui} compte {nombre(abs(100 * valeur), 0)} % de {sujet} {sens}{par_rapport}."
+        return f"{qui} compte {nombre(abs(100 * valeur), 0)}\u00a0% de {sujet} {sens}{par_rapport}."
     d = 2 if abs(valeur) < 1 else (1 if abs(valeur) < 10 else 0)
     sens = "plus élevé" if valeur >= 0 else "plus bas"
     u = f" {unite}" if unite else ""

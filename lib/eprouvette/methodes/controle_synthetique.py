@@ -130,7 +130,7 @@ def controle_synthetique(
     if J < 19:
         verifs.append(Verification("nombre_placebos", "attention",
             f"Seulement {J} témoins : la plus petite p-valeur possible est {nombre(1 / (J + 1), 3)} et "
-            f"l'intervalle ne couvre qu'au plus {nombre(100 * J / (J + 1), 0)} % ; il en faudrait au moins 19 pour 95 %.", float(J)))
+            f"l'intervalle ne couvre qu'au plus {nombre(100 * J / (J + 1), 0)}\u00a0% ; il en faudrait au moins 19 pour 95\u00a0%.", float(J)))
     else:
         verifs.append(Verification("nombre_placebos", "reussie", f"{J} témoins servent de placebos.", float(J)))
     if np.max(w) > 0.8:

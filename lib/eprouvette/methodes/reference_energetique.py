@@ -941,9 +941,9 @@ def _verif_suffisance(y: np.ndarray, masque: np.ndarray, nom_periode: str, exige
         phrase += (f" La référence couvre moins d'un an ({jours} jours) : toutes les saisons ne sont "
                    "pas représentées (CalTRACK recommande 365 jours).")
     elif statut == "reussie":
-        phrase += " Suffisant selon CalTRACK (au plus 10 % de jours manquants)."
+        phrase += " Suffisant selon CalTRACK (au plus 10\u00a0% de jours manquants)."
     else:
-        phrase += " Au-delà de 10 % de jours manquants, l'estimation est fragile (CalTRACK)."
+        phrase += " Au-delà de 10\u00a0% de jours manquants, l'estimation est fragile (CalTRACK)."
     return Verification(f"Suffisance des données ({nom_periode})", statut, phrase, valeur=float(part))
 
 
@@ -965,20 +965,20 @@ def _verifs_ashrae(quotidien: dict, mensuel: dict) -> list[Verification]:
         ok = cv <= SEUIL_CVRMSE_MENSUEL
         v.append(Verification(
             "Ajustement mensuel (ASHRAE 14, CV(RMSE))", "reussie" if ok else "echec",
-            f"CV(RMSE) mensuel du modèle de référence : {nombre(cv, 1)} % "
-            f"({'sous le' if ok else 'au-dessus du'} seuil de 15 % de l'ASHRAE Guideline 14, "
+            f"CV(RMSE) mensuel du modèle de référence : {nombre(cv, 1)}\u00a0% "
+            f"({'sous le' if ok else 'au-dessus du'} seuil de 15\u00a0% de l'ASHRAE Guideline 14, "
             f"{mensuel['n']} mois).", float(cv)))
     if not math.isnan(nm):
         ok = abs(nm) <= SEUIL_NMBE_MENSUEL
         v.append(Verification(
             "Biais mensuel (ASHRAE 14, NMBE)", "reussie" if ok else "echec",
-            f"NMBE mensuel : {nombre(nm, 2)} % (seuil ±5 %). Nul par construction sur la période "
+            f"NMBE mensuel : {nombre(nm, 2)}\u00a0% (seuil ±5\u00a0%). Nul par construction sur la période "
             "d'ajustement ; voir le placebo pour un biais hors échantillon.", float(nm)))
     cvq = quotidien["cv_rmse"]
     if not math.isnan(cvq):
         v.append(Verification(
             "Ajustement journalier (CV(RMSE))", "reussie" if cvq <= 30 else "attention",
-            f"CV(RMSE) journalier : {nombre(cvq, 1)} % (indicatif ; l'ASHRAE fixe 30 % pour un modèle "
+            f"CV(RMSE) journalier : {nombre(cvq, 1)}\u00a0% (indicatif ; l'ASHRAE fixe 30\u00a0% pour un modèle "
             "horaire, aucun seuil pour un modèle journalier).", float(cvq)))
     return v
 
@@ -1022,7 +1022,7 @@ def _verif_placebo(y, X, d: _Donnees, unite: str, y_echelle=None, niveau=None) -
              "p_valeur": est.p_valeur, "jours_ajustement": int(avant.sum()), "jours_test": nb_apres}
     phrase = (f"Modèle ajusté sur les {int(avant.sum())} premiers jours de la référence, appliqué aux "
               f"{nb_apres} derniers, où rien n'a changé : écart {_energie(est.effet, unite)} "
-              f"({pourcentage(rel)}), intervalle à 95 % [{_energie(lo, unite)} ; {_energie(hi, unite)}].")
+              f"({pourcentage(rel)}), intervalle à 95\u00a0% [{_energie(lo, unite)} ; {_energie(hi, unite)}].")
     if lo <= 0 <= hi:
         return Verification("Placebo dans le temps", "reussie",
                             phrase + " Aucun effet fictif détecté.", float(rel)), infos
@@ -1118,7 +1118,7 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
              else f"de la consommation de {libelle_exp}")
     phrase = (f"Sur les {int(obs.sum())} jours de la référence, à climat et occupation égaux, la tendance "
               f"{serie} vaut {pourcentage(rel)} par an de la consommation des sites équipés "
-              f"(intervalle à 95 % : {pourcentage(rel_lo)} à {pourcentage(rel_hi)} par an).")
+              f"(intervalle à 95\u00a0% : {pourcentage(rel_lo)} à {pourcentage(rel_hi)} par an).")
     valeur = float(rel) if math.isfinite(rel) else None
     # Un seul cycle annuel : la pente ne se juge que contre la forme saisonnière, et la part lente du
     # bruit s'estime sur la même année ; on demande une preuve deux fois plus forte (2,5 % par côté).
@@ -1164,8 +1164,8 @@ def _verif_incertitude_ashrae(effet: float, se: float) -> Verification:
     ok = ratio < 0.5
     return Verification(
         "Incertitude des économies (ASHRAE 14)", "reussie" if ok else "attention",
-        f"À 68 % de confiance, l'incertitude vaut {pourcentage(ratio, 0) if math.isfinite(ratio) else 'plus de 100 %'} "
-        f"de l'écart mesuré ({'sous' if ok else 'au-dessus de'} la limite de 50 % de l'ASHRAE Guideline 14).",
+        f"À 68\u00a0% de confiance, l'incertitude vaut {pourcentage(ratio, 0) if math.isfinite(ratio) else 'plus de ' + pourcentage(1.0, 0)} "
+        f"de l'écart mesuré ({'sous' if ok else 'au-dessus de'} la limite de 50\u00a0% de l'ASHRAE Guideline 14).",
         float(ratio) if math.isfinite(ratio) else None)
 
 
@@ -1628,8 +1628,8 @@ def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, si
              f"ont consommé {_energie(abs(effet), unite)} de {sens} que prévu sans la technologie")
     if rel is not None:
         debut += f" ({pourcentage(rel)})"
-    ic = f"intervalle de confiance à 95 % : de {pourcentage(rel_lo)} à {pourcentage(rel_hi)}" if rel is not None else \
-        f"intervalle de confiance à 95 % : de {_energie(lo, unite)} à {_energie(hi, unite)}"
+    ic = f"intervalle de confiance à 95\u00a0% : de {pourcentage(rel_lo)} à {pourcentage(rel_hi)}" if rel is not None else \
+        f"intervalle de confiance à 95\u00a0% : de {_energie(lo, unite)} à {_energie(hi, unite)}"
     if signif:
         return debut + f" ; {ic}. Cet écart ne s'explique pas par le hasard des mesures."
     return (debut + f" ; {ic}. L'intervalle contient zéro : on ne peut pas distinguer cet écart "

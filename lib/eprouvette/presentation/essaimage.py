@@ -153,15 +153,15 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
         + "</p>"
     ))
     projection = pd.DataFrame([
-        {"Grandeur": f"Effet projeté ({u})", "Valeur": q, "Borne basse (IC 95 %)": qb, "Borne haute (IC 95 %)": qh},
+        {"Grandeur": f"Effet projeté ({u})", "Valeur": q, "Borne basse (IC 95\u00a0%)": qb, "Borne haute (IC 95\u00a0%)": qh},
         {"Grandeur": "Investissement (€)", "Valeur": res.investissement_total,
-         "Borne basse (IC 95 %)": None, "Borne haute (IC 95 %)": None},
+         "Borne basse (IC 95\u00a0%)": None, "Borne haute (IC 95\u00a0%)": None},
         {"Grandeur": "Fonctionnement (€/an)", "Valeur": res.fonctionnement_annuel_total,
-         "Borne basse (IC 95 %)": None, "Borne haute (IC 95 %)": None},
+         "Borne basse (IC 95\u00a0%)": None, "Borne haute (IC 95\u00a0%)": None},
     ])
     sortie.append(blocs.tableau(
         projection, f"Projection régionale sur les {res.nombre_retenus} candidats",
-        decimales={"Valeur": d, "Borne basse (IC 95 %)": d, "Borne haute (IC 95 %)": d},
+        decimales={"Valeur": d, "Borne basse (IC 95\u00a0%)": d, "Borne haute (IC 95\u00a0%)": d},
     ))
     sortie.append(blocs.Bloc(f'<p class="ep-hypothese">{echapper(res.hypothese)}</p>'))
     sortie.append(blocs.Bloc(

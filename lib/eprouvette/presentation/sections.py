@@ -509,7 +509,7 @@ def annexe(a) -> list:
             sortie.append(blocs.tableau(valeur, f"Annexe : {cle.replace('_', ' ')}"))
     simples = {k: v for k, v in a.resultat.details.items() if isinstance(v, (int, float, str, bool))}
     if simples:
-        df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [str(v) for v in simples.values()]})
+        df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [t.valeur_technique(v) for v in simples.values()]})
         sortie.append(blocs.tableau(df, "Annexe : paramètres du modèle"))
     return sortie
 

@@ -117,10 +117,10 @@ def taux_remplissage(a) -> list:
                  - (m[("Conteneurs témoins", "pendant")] - m[("Conteneurs témoins", "avant")]))
     aff = tab.rename(columns={"groupe": "Groupe", "periode": "Période", "levees": "Levées relevées",
                               "taux_moyen": "Taux moyen à la levée (%)", "taux_median": "Taux médian (%)",
-                              "part_debordement": "Part des levées à 100 % (plein)"})
+                              "part_debordement": "Part des levées à 100\u00a0% (plein)"})
     aff["Période"] = aff["Période"].map({"avant": "avant (référence)", "pendant": "pendant l'expérimentation"})
     texte = ("Le taux de remplissage à la levée dit si l'on vide des conteneurs à moitié vides (taux bas) ou trop "
-             "tard (100 % : conteneur plein, dépôts laissés au sol).")
+             "tard (100\u00a0% : conteneur plein, dépôts laissés au sol).")
     if ecart is not None:
         texte += (f" Par rapport à l'évolution des témoins, le taux moyen à la levée des conteneurs expérimentaux a "
                   f"changé de {t.nombre_signe(ecart, 1)} points (simple différence des moyennes, sans intervalle de "
@@ -128,7 +128,7 @@ def taux_remplissage(a) -> list:
     return [blocs.Bloc(f"<p>{echapper(texte)}</p>"),
             blocs.tableau(aff, "Taux de remplissage à la levée, avant et pendant l'expérimentation",
                           decimales={"Taux moyen à la levée (%)": 1, "Taux médian (%)": 0},
-                          formats={"Part des levées à 100 % (plein)": lambda v: t.pourcentage(v, 1)})]
+                          formats={"Part des levées à 100\u00a0% (plein)": lambda v: t.pourcentage(v, 1)})]
 
 
 def tableau_tournees(a) -> pd.DataFrame:
@@ -143,7 +143,7 @@ def tableau_tournees(a) -> pd.DataFrame:
     n = len(p.sites_experimentaux) * SEMAINES_PAR_AN
     conso = params.consommation_gazole.valeur
     lignes = []
-    for nom, x in (("Valeur centrale", -e), ("Borne basse (95 %)", min(-b, -h)), ("Borne haute (95 %)", max(-b, -h))):
+    for nom, x in (("Valeur centrale", -e), ("Borne basse (95\u00a0%)", min(-b, -h)), ("Borne haute (95\u00a0%)", max(-b, -h))):
         bt = d.bilan_tournees(x * n, carac.km_par_levee, conso, facteur)
         lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
                        "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})

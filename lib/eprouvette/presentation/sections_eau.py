@@ -33,7 +33,7 @@ def effet_volumes(a) -> blocs.Bloc:
               else "L'intervalle contient zéro : l'effet n'est pas établi.")
     texte = (
         f"Effet moyen sur {quoi} : {sens} de {francais.nombre(abs(r.effet), 0)} m³ par jour "
-        f"(intervalle à 95 % : {francais.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
+        f"(intervalle à 95\u00a0% : {francais.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
         f"{francais.nombre(abs(an), 0)} m³ par an (de {francais.nombre(an_bas, 0)} à {francais.nombre(an_haut, 0)} m³/an). "
         f"{etabli}"
     )
@@ -82,7 +82,7 @@ def tableau_sispea(a) -> list:
              else "Le rendement est sous le seuil réglementaire : le service doit établir un plan d'actions (à confirmer).")
     return [
         blocs.tableau(df, "Indicateurs de performance du réseau (SISPEA), avant et après"),
-        blocs.Bloc(f"<p>{echapper(note)} {echapper(seuil)} Formules : docs/eau.md ; le seuil (85 %, ou à défaut "
+        blocs.Bloc(f"<p>{echapper(note)} {echapper(seuil)} Formules : docs/eau.md ; le seuil (85\u00a0%, ou à défaut "
                    f"65 + 0,2 × ILC) est à confirmer sur le texte du décret.</p>"),
     ]
 

@@ -104,8 +104,8 @@ def decret_tertiaire(analyse) -> list:
                   ("au bâtiment équipé" if n == 1 else f"aux {n} bâtiments équipés"))
     intro = (
         "<p>Le décret tertiaire (décret n° 2019-771) oblige les bâtiments tertiaires d'au moins "
-        f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² à réduire leur consommation d'énergie finale de 40 % en 2030, "
-        f"50 % en 2040 et 60 % en 2050 par rapport à une année de référence (au choix, 2010 ou après). "
+        f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² à réduire leur consommation d'énergie finale de 40\u00a0% en 2030, "
+        f"50\u00a0% en 2040 et 60\u00a0% en 2050 par rapport à une année de référence (au choix, 2010 ou après). "
         f"Il s'applique {echapper(phrase_bat)} ({t.nombre(assujettis['surface_m2'].sum(), 0)} m² au total).</p>")
     if r.effet_relatif is None:
         return [blocs.Bloc(intro + "<p>L'effet du pilote n'a pas pu être exprimé en pourcentage : il ne peut pas "
@@ -124,7 +124,7 @@ def decret_tertiaire(analyse) -> list:
         borne = f"entre {t.pourcentage(p30['part_bas'], 0)}"
     texte = (
         f"<p>L'économie mesurée, {echapper(t.pourcentage(p30['economie'], 1))} de la consommation "
-        f"(intervalle à 95 % : {echapper(t.intervalle_pourcentage(p30['economie_bas'], p30['economie_haut']))}), "
+        f"(intervalle à 95\u00a0% : {echapper(t.intervalle_pourcentage(p30['economie_bas'], p30['economie_haut']))}), "
         f"représente {echapper(borne)} et {echapper(t.pourcentage(p30['part_haut'], 0))} de l'effort demandé pour 2030 "
         f"(estimation centrale : {echapper(t.pourcentage(p30['part_effort'], 0))}), et {echapper(t.pourcentage(parts.iloc[2]['part_effort'], 0))} "
         "de l'effort demandé pour 2050. Le reste devra venir d'autres actions (isolation, changement de "
@@ -141,7 +141,7 @@ def decret_tertiaire(analyse) -> list:
     sortie.append(blocs.graphique(
         fig, "L'économie mesurée face aux objectifs du décret tertiaire",
         f"L'économie mesurée ({t.pourcentage(p30['economie'], 0)}) couvre environ "
-        f"{t.pourcentage(p30['part_effort'], 0)} de la réduction de 40 % exigée en 2030 ; le trait noir est son "
-        "intervalle à 95 %.",
+        f"{t.pourcentage(p30['part_effort'], 0)} de la réduction de 40\u00a0% exigée en 2030 ; le trait noir est son "
+        "intervalle à 95\u00a0%.",
         donnees, decimales=1))
     return sortie

@@ -115,7 +115,7 @@ def _euros(x: float | None) -> str:
     return "—" if x is None else francais.euros(x)
 
 
-ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95 %)", "Investissement", "dont FEDER",
+ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement", "dont FEDER",
            "Année d'engagement", "VAN socio-économique", "VAN financière"]
 
 
@@ -164,9 +164,9 @@ def _ligne(etat: dict) -> str:
     if r.get("incertitude_valide") is False:
         ic = "<br><small>incertitude impossible à calculer</small>"
     elif _num(r.get("ic_relatif_bas")) is not None and _num(r.get("ic_relatif_haut")) is not None:
-        ic = f"<br><small>IC 95 % : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
+        ic = f"<br><small>IC 95\u00a0% : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
     elif _num(r.get("ic_bas")) is not None:
-        ic = f"<br><small>IC 95 % : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
+        ic = f"<br><small>IC 95\u00a0% : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
     effet_txt = _pourcentage(effet_rel) if effet_rel is not None else f"{_nombre(_num(r.get('effet')))} {_e(r.get('unite', ''))}"
     eco = r.get("economie") or {}
     mc = eco.get("monte_carlo") or {}
@@ -174,7 +174,7 @@ def _ligne(etat: dict) -> str:
     ic_socio = ""
     if mc.get("van_socio_ic95_eur"):
         b, h = mc["van_socio_ic95_eur"]
-        ic_socio = f"<br><small>IC 95 % : {_euros(_num(b))} à {_euros(_num(h))}</small>"
+        ic_socio = f"<br><small>IC 95\u00a0% : {_euros(_num(b))} à {_euros(_num(h))}</small>"
     annee = annee_engagement(r)
     lien = r.get("rapport") or f"{ident}.html"
     libelle = LIBELLES_VERDICTS.get(verdict, verdict) or "—"
@@ -357,7 +357,7 @@ def _html_effets_combines(combines: list[dict]) -> str:
         lignes.append(
             f'<tr><th scope="row">{_e(c["type_pilote"])}</th><td>{_e(", ".join(c["pilotes"]))}</td>'
             f'<td class="nombre">{c["k"]}</td>'
-            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95 % : {_pourcentage(c["ic_bas"])} à '
+            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95\u00a0% : {_pourcentage(c["ic_bas"])} à '
             f'{_pourcentage(c["ic_haut"])}</small></td>'
             f'<td>{"établi (l’intervalle exclut zéro)" if etabli else "non établi (l’intervalle contient zéro)"}</td>'
             f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"])}</td>'
@@ -370,7 +370,7 @@ def _html_effets_combines(combines: list[dict]) -> str:
         '<th scope="col">Hétérogénéité (I²)</th><th scope="col">Prudence</th></tr></thead>'
         f"<tbody>{''.join(lignes)}</tbody></table>"
         '<p class="note">Chaque effet relatif est pondéré par sa précision ; son erreur-type est déduite de '
-        "son intervalle à 95 %. Avec peu de pilotes, la variance entre pilotes est très mal estimée.</p>"
+        "son intervalle à 95\u00a0%. Avec peu de pilotes, la variance entre pilotes est très mal estimée.</p>"
     )
 
 
