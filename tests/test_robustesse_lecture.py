@@ -177,7 +177,7 @@ FAUTES = {
                                              "qu'avec la décimale virgule, et la ligne 3 « 1932.2 », qui n'a de sens "
                                              "qu'avec la décimale point.", None),
     "dates_americaines.csv": (14, "date", "le fichier semble écrire ses dates dans l'ordre américain mois/jour : "
-                                          "« 01/13/2023 » (lignes 14, 15, 16 et 5 autre(s)) n'est une date que lue "
+                                          "« 01/13/2023 » (lignes 14, 15, 16 et 5 autres) n'est une date que lue "
                                           "MM/JJ/AAAA ; les 11 dates dont le jour et le mois sont tous deux ≤ 12 (par "
                                           "exemple « 01/02/2023 ») seraient lues avec le jour et le mois inversés.",
                               "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"),

@@ -34,7 +34,7 @@ import yaml
 
 from . import config
 from .erreurs import ErreurDonnees
-from .francais import pourcentage
+from .francais import accord, pourcentage
 
 FICHIER_VALORISATION = "valorisation.yaml"
 Z_95 = 1.959963984540054  # quantile 97,5 % de la loi normale
@@ -143,7 +143,7 @@ def _parametre(bloc: Any, chemin: Path, nom: str) -> Parametre:
     if manquants:
         raise ErreurDonnees(
             chemin,
-            f"clé(s) absente(s) : {', '.join(manquants)}.",
+            f"{accord(len(manquants), 'clé absente', 'clés absentes')} : {', '.join(manquants)}.",
             champ=nom,
             attendu="valeur, unite, source, annee",
         )

@@ -37,6 +37,7 @@ import pandas as pd
 
 from . import config
 from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+from .francais import accord, compte
 from .erreurs import citer as _court
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
@@ -547,7 +548,7 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
     ambigues = (premier >= 1) & (premier <= 12) & (second >= 1) & (second <= 12) & (premier != second)
     lignes = [int(l) for l in valeurs.index[seulement_mmjj.to_numpy()]]
     exemple = valeurs[seulement_mmjj].iloc[0].strip()
-    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {len(lignes) - 3} autre(s)" if len(lignes) > 3 else "")
+    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {compte(len(lignes) - 3, 'autre')}" if len(lignes) > 3 else "")
     n = int(ambigues.sum())
     suite = (f" ; les {n} dates dont le jour et le mois sont tous deux ≤ 12 (par exemple "
              f"« {valeurs[ambigues].iloc[0].strip()} ») seraient lues avec le jour et le mois inversés" if n else "")
@@ -972,7 +973,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
         agg = agg[~petits]
         if masques:
             notes.append(
-                f"{masques} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} comptaient moins de "
+                f"{compte(masques, 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                f"{accord(masques, 'comptait', 'comptaient')} moins de "
                 f"{releve['seuil_compteurs']} compteurs : ils sont retirés (secret statistique) et comptent "
                 "comme jours manquants."
             )
@@ -985,7 +987,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
             incomplets = agg["nb_releves"] < SEUIL_JOUR_COMPLET * habituel
             if incomplets.any():
                 notes.append(
-                    f"{int(incomplets.sum())} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} avaient "
+                    f"{compte(int(incomplets.sum()), 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                    f"{accord(int(incomplets.sum()), 'avait', 'avaient')} "
                     f"moins de {SEUIL_JOUR_COMPLET * 100:.0f}\u00a0% des relevés habituels du site (compteurs "
                     "non relevés) : leur total serait trop bas ; ils sont retirés et comptent comme jours manquants."
                 )

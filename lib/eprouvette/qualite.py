@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .francais import nombre
+from .francais import accord, compte, nombre
 from .methodes.base import Verification
 
 #: Au-delà de cette part de jours manquants sur une série, la qualité est « à surveiller ».
@@ -150,7 +150,8 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
             "reussie" if n_ab == 0 else "attention",
             "Aucune valeur aberrante détectée."
             if n_ab == 0
-            else f"{n_ab} valeur(s) très éloignée(s) de leurs voisines, gardée(s) dans l'analyse et signalée(s).",
+            else (f"{compte(n_ab, 'valeur très éloignée', 'valeurs très éloignées')} de leurs voisines, "
+                  f"{accord(n_ab, 'gardée', 'gardées')} dans l'analyse et {accord(n_ab, 'signalée', 'signalées')}."),
             float(n_ab),
         )
     )
@@ -175,7 +176,7 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
         ))
     n_neg = int(tableau["valeurs_negatives"].sum())
     if n_neg:
-        verifs.append(Verification("valeurs_negatives", "attention", f"{n_neg} valeur(s) négative(s).", float(n_neg)))
+        verifs.append(Verification("valeurs_negatives", "attention", f"{compte(n_neg, 'valeur négative', 'valeurs négatives')}.", float(n_neg)))
     statuts = {v.statut for v in verifs}
     niveau = "insuffisante" if "echec" in statuts else ("moyenne" if "attention" in statuts else "bonne")
     return BilanQualite(tableau, verifs, niveau)

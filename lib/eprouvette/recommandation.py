@@ -45,7 +45,7 @@ import yaml
 
 from . import config
 from .erreurs import ErreurDonnees
-from .francais import euros, nombre, pourcentage
+from .francais import accord, compte, euros, nombre, pourcentage
 from .methodes.base import ResultatImpact
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
@@ -90,7 +90,7 @@ def charger_grille(chemin: Path | None = None) -> Grille:
     if manquants:
         raise ErreurDonnees(
             chemin,
-            f"seuil(s) manquant(s) : {', '.join(manquants)}.",
+            f"{accord(len(manquants), 'seuil manquant', 'seuils manquants')} : {', '.join(manquants)}.",
             champ="seuils",
             attendu="un nombre pour chacun des seuils de la grille",
         )
@@ -234,7 +234,7 @@ def recommander(
             None if jours_mesures_experimentation is None else jours_mesures_experimentation >= int(
                 s["jours_experimentation_min"]),
             ("Jours de mesures pendant l'expérimentation non comptés." if jours_mesures_experimentation is None else
-             f"{jours_mesures_experimentation} jour(s) mesuré(s) pendant l'expérimentation "
+             f"{compte(jours_mesures_experimentation, 'jour mesuré', 'jours mesurés')} pendant l'expérimentation "
              f"(minimum {int(s['jours_experimentation_min'])})."),
         ),
         Critere(
@@ -283,7 +283,7 @@ def recommander(
             "robustesse",
             "Hypothèses de la méthode vérifiées",
             robuste,
-            f"{n_echec} vérification(s) en échec, {n_attention} à surveiller "
+            f"{compte(n_echec, 'vérification')} en échec, {n_attention} à surveiller "
             f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec).",
         ),
         Critere("efficience", "Bilan socio-économique positif", efficient, expl_eff),

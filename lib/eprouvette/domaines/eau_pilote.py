@@ -40,7 +40,7 @@ from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact, Verification, intervalle_relatif
-from ..francais import nombre, phrase_effet
+from ..francais import accord, nombre, phrase_effet
 from ..methodes.serie_interrompue import prais_winsten, rho_ar1_reml
 from . import eau
 
@@ -118,7 +118,7 @@ def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[ea
     if manquantes:
         raise ErreurDonnees(
             pilote.dossier / "pilote.yaml",
-            f"bilan du réseau incomplet : {', '.join(manquantes)} manquant(s).",
+            f"bilan du réseau incomplet : {', '.join(manquantes)} {accord(len(manquantes), 'manquant', 'manquants')}.",
             champ="caracteristiques",
             attendu="volume_produit_m3, volume_comptabilise_m3 et lineaire_reseau_km (m³/an, km)",
         )

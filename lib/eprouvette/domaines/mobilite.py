@@ -29,7 +29,7 @@ import yaml
 
 from .. import config
 from ..erreurs import ErreurDonnees
-from ..francais import nombre
+from ..francais import accord, nombre
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -234,7 +234,7 @@ def charger_parametres_mobilite(chemin: str | Path | None = None) -> ParametresM
                                 attendu="valeur, unite, source, annee (et a_confirmer, min, max facultatifs)")
         manquants = [c for c in ("valeur", "unite", "source", "annee") if c not in bloc]
         if manquants:
-            raise ErreurDonnees(chemin, f"clé(s) absente(s) : {', '.join(manquants)}.", champ=nom,
+            raise ErreurDonnees(chemin, f"{accord(len(manquants), 'clé absente', 'clés absentes')} : {', '.join(manquants)}.", champ=nom,
                                 attendu="valeur, unite, source, annee")
         try:
             v = float(bloc["valeur"])

@@ -38,7 +38,7 @@ from scipy import stats
 
 from .. import config
 from ..feder import IndicateurFeder
-from ..francais import nombre, phrase_effet
+from ..francais import accord, compte, nombre, phrase_effet
 from ..methodes.base import (
     ResultatImpact,
     Verification,
@@ -401,7 +401,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
     requises = ["valeur", *covariables] + ([temoin] if temoin else [])
     manquantes = df[requises].isna().any(axis=1)
     if manquantes.any():
-        raise ValueError(f"{int(manquantes.sum())} jour(s) ont une valeur manquante dans {', '.join(requises)} : "
+        raise ValueError(f"{compte(int(manquantes.sum()), 'jour')} {accord(int(manquantes.sum()), 'a', 'ont')} une valeur manquante "
+                         f"dans {', '.join(requises)} : "
                          "complétez ou retirez-les avant l'estimation.")
     dates = df["date"]
     apres = (dates >= debut).to_numpy()
@@ -526,7 +527,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         liste = ", ".join(_date_fr(d) for d in _jours_exclus[:5]) + (" …" if len(_jours_exclus) > 5 else "")
         r.verifications.append(Verification(
             "jours_aberrants", "attention",
-            f"{len(_jours_exclus)} jour(s) très loin de ce que prévoit le modèle ({liste}) ont été retirés de "
+            f"{compte(len(_jours_exclus), 'jour')} très loin de ce que prévoit le modèle ({liste}) "
+            f"{accord(len(_jours_exclus), 'a été retiré', 'ont été retirés')} de "
             "l'estimation (panne partielle d'un compteur, événement exceptionnel ?) : à vérifier dans les données.",
             float(len(_jours_exclus))))
     r.details["plan"] = ("doubles_differences_temoins" if tem is not None else "serie_seule")

@@ -50,7 +50,7 @@ from .base import (
     incertitude_indeterminee,
     intervalle_relatif,
 )
-from ..francais import nombre, phrase_effet
+from ..francais import accord, nombre, phrase_effet
 from .serie_interrompue import prais_winsten, rho_ar1_reml
 
 METHODE = "doubles_differences"
@@ -1312,6 +1312,6 @@ def _verifier_colonnes(donnees: pd.DataFrame, colonnes: Sequence[str]) -> None:
     manquantes = [c for c in colonnes if c not in donnees.columns]
     if manquantes:
         raise ValueError(
-            f"Colonne(s) absente(s) des données : {', '.join(manquantes)} "
+            f"{accord(len(manquantes), 'Colonne absente', 'Colonnes absentes')} des données : {', '.join(manquantes)} "
             f"(colonnes présentes : {', '.join(map(str, donnees.columns))})."
         )

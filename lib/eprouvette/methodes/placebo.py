@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .base import ResultatImpact, Verification
-from ..francais import nombre
+from ..francais import accord, compte, nombre
 
 EstimateurTemporel = Callable[[pd.DataFrame, object], ResultatImpact]
 EstimateurSpatial = Callable[[pd.DataFrame, object], ResultatImpact]
@@ -55,12 +55,13 @@ def placebo_temporel(
     n_sig = int(valides["significatif"].sum())
     if n_sig == 0:
         v = Verification("placebo_temporel", "reussie",
-                         f"Avec {len(valides)} date(s) de début fictive(s) avant le vrai début, aucun effet "
+                         f"Avec {compte(len(valides), 'date de début fictive', 'dates de début fictives')} avant le vrai début, aucun effet "
                          "significatif n'apparaît : la méthode ne « voit » pas d'effet là où il n'y en a pas.",
                          float(n_sig))
     else:
         v = Verification("placebo_temporel", "echec",
-                         f"{n_sig} date(s) de début fictive(s) sur {len(valides)} donnent un effet significatif "
+                         f"{compte(n_sig, 'date de début fictive', 'dates de début fictives')} sur {len(valides)} "
+                         f"{accord(n_sig, 'donne', 'donnent')} un effet significatif "
                          "alors qu'il ne s'est rien passé : la série bouge d'elle-même, l'effet mesuré est fragile.",
                          float(n_sig))
     return tableau, v

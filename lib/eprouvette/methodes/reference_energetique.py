@@ -95,7 +95,7 @@ from .. import config
 from ..meteo import dju as _dju
 from ..meteo import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
-from ..francais import nombre, pourcentage
+from ..francais import accord, nombre, pourcentage
 from ..erreurs import citer as _court
 from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif
 
@@ -1317,7 +1317,7 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
         liste = ", ".join(_court(a) for a in absents[:10])
         if len(absents) > 10:
             liste += f" et {len(absents) - 10} autres"
-        raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour le(s) site(s) "
+        raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour {accord(len(absents), 'le site', 'les sites')} "
                             + liste + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
     m["jour"] = pd.to_datetime(m["date"]).dt.normalize()

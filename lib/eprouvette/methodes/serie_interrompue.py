@@ -37,7 +37,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
-from ..francais import nombre, phrase_effet
+from ..francais import accord, compte, nombre, phrase_effet
 from .base import ResultatImpact, Verification, intervalle_relatif
 
 Famille = Literal["gaussienne", "poisson", "quasi_poisson"]
@@ -408,7 +408,7 @@ def serie_interrompue(
     manquantes = df[colonnes_requises].isna().any(axis=1)
     if manquantes.any():
         raise ValueError(
-            f"{int(manquantes.sum())} période(s) ont une valeur manquante dans "
+            f"{compte(int(manquantes.sum()), 'période')} {accord(int(manquantes.sum()), 'a', 'ont')} une valeur manquante dans "
             f"{', '.join(colonnes_requises)} : complétez ou retirez-les avant l'estimation "
             "(voir le module qualite)."
         )

@@ -130,7 +130,8 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
         "communes de la région, pour se repérer."
     )
     if sans_point:
-        lecture += f" {sans_point} territoire(s) sans point connu ne figurent pas sur la carte (voir le tableau)."
+        lecture += (f" {t.compte(sans_point, 'territoire')} sans point connu {t.accord(sans_point, 'ne figure', 'ne figurent')} "
+                    "pas sur la carte (voir le tableau).")
     sortie.append(blocs.graphique(
         fig, "Carte des territoires candidats à l'essaimage", lecture, donnees,
         legende_tableau="Position des territoires de la carte (degrés, WGS 84)",

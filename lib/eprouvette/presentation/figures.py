@@ -46,6 +46,7 @@ import plotly.io as pio  # noqa: E402
 from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer  # noqa: E402
 
 from .. import francais  # noqa: E402
+from ..francais import accord  # noqa: E402
 
 NOM_RENDU = "rapport"
 NOM_GABARIT = "eprouvette"
@@ -360,7 +361,7 @@ def _verifier_colonnes(df: pd.DataFrame, colonnes: Sequence[str], quoi: str) -> 
     manquantes = [c for c in colonnes if c not in df.columns]
     if manquantes:
         raise ValueError(
-            f"{quoi} : colonne(s) manquante(s) {', '.join(manquantes)} ; "
+            f"{quoi} : {accord(len(manquantes), 'colonne manquante', 'colonnes manquantes')} {', '.join(manquantes)} ; "
             f"colonnes présentes : {', '.join(map(str, df.columns))}"
         )
 

@@ -291,7 +291,7 @@ def donnees(a) -> list:
     table = table.rename(columns={"date": "Mois", **({g: f"{g} ({unite})" for g in groupes_presents} if incomplets else {})})
     n_sites = len(p.sites)
     resume = (
-        f"{t.nombre(len(a.mesures))} mesures sur {n_sites} site(s), "
+        f"{t.nombre(len(a.mesures))} mesures sur {t.compte(n_sites, 'site')}, "
         f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
     )
     qual = q.tableau.rename(

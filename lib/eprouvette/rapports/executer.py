@@ -34,6 +34,7 @@ from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
 from ..erreurs import chemin_lisible
+from ..francais import accord, compte
 
 #: Paramètres qu'un carnet de domaine accepte.
 PARAMETRES_CARNET = ("dossier_pilote",)
@@ -157,7 +158,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         inconnus = sorted(set(parametres) - attendus)
         if inconnus:
             raise EchecPilote(
-                f"{chemin_lisible(carnet)} : paramètre(s) inconnu(s) {', '.join(inconnus)} ; "
+                f"{chemin_lisible(carnet)} : {accord(len(inconnus), 'paramètre inconnu', 'paramètres inconnus')} "
+                f"{', '.join(inconnus)} ; "
                 f"le carnet accepte : {', '.join(sorted(attendus)) or 'aucun paramètre'}."
             )
 
@@ -411,7 +413,7 @@ def construire_tout(
         taches = ordonner(taches)
         n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
         print(
-            f"{len(taches)} rapport(s) à construire sur {len(dossiers)} pilote(s), {n} processus…",
+            f"{compte(len(taches), 'rapport')} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…",
             file=sortie,
             flush=True,
         )
@@ -466,7 +468,7 @@ def construire_tout(
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
     if echecs:
-        print(f"\n{len(echecs)} pilote(s) en échec :", file=sortie)
+        print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
         for e in echecs:
             print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
             print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)

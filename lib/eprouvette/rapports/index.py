@@ -382,7 +382,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     etats = sorted(etats, key=lambda e: e.get("identifiant", ""))
     n_ok = sum(1 for e in etats if e.get("statut") == "reussi")
     n_ko = len(etats) - n_ok
-    compte = f"{len(etats)} pilote(s) : {n_ok} rapport(s) construit(s)"
+    compte = f"{francais.compte(len(etats), 'pilote')} : {francais.compte(n_ok, 'rapport construit', 'rapports construits')}"
     if n_ko:
         compte += f", {n_ko} en échec"
     lignes = "\n".join(_ligne(e) for e in etats)
