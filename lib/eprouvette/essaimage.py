@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import config, referentiel
+from . import config, parametres, referentiel
 from . import francais
 from .francais import accord, compte
 
@@ -373,11 +373,8 @@ def seuil_candidats_similaires(chemin=None) -> int:
 
     Lu dans ``donnees/parametres/recommandation.yaml`` (clé ``seuils.candidats_similaires_min``).
     """
-    import yaml
-    from pathlib import Path
-
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
-    brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
+    chemin = parametres.chemin(chemin, "recommandation.yaml")
+    brut = parametres.lire_fichier(chemin, "de la grille de recommandation")
     valeur = (brut.get("seuils") or {}).get("candidats_similaires_min", CANDIDATS_SIMILAIRES_MIN_DEFAUT)
     if isinstance(valeur, bool) or not isinstance(valeur, (int, float)) or valeur < 1:
         from .erreurs import ErreurDonnees

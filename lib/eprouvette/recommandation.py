@@ -41,10 +41,9 @@ from pathlib import Path
 
 import math
 
-import yaml
 
-from . import config
 from .erreurs import ErreurDonnees
+from . import parametres
 from .francais import accord, compte, euros, nombre, pourcentage
 from .methodes.base import ResultatImpact
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
@@ -75,16 +74,8 @@ class Grille:
 
 def charger_grille(chemin: Path | None = None) -> Grille:
     """Lit la grille versionnée des seuils ; message en français si elle est incomplète."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
-    try:
-        brut = yaml.safe_load(chemin.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier de la grille de recommandation est introuvable.") from None
-    except yaml.YAMLError as e:
-        marque = getattr(e, "problem_mark", None)
-        raise ErreurDonnees(
-            chemin, "YAML mal formé.", ligne=(marque.line + 1) if marque else None
-        ) from None
+    chemin = parametres.chemin(chemin, "recommandation.yaml")
+    brut = parametres.lire_fichier(chemin, "de la grille de recommandation")
     seuils = (brut or {}).get("seuils") or {}
     manquants = sorted(_SEUILS_ATTENDUS - set(seuils))
     if manquants:

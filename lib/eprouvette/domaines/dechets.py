@@ -30,11 +30,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import config
 from ..erreurs import ErreurDonnees
+from .. import parametres
 from ..francais import nombre
+from ..parametres import Parametre
 
 __all__ = [
     "FICHIER_PARAMETRES",
@@ -66,8 +66,8 @@ class ParametresDechets:
     version: str
     date: str
     chemin: str
-    cout_levee: "Parametre"  # noqa: F821 (economie.Parametre)
-    consommation_gazole: "Parametre"  # noqa: F821
+    cout_levee: Parametre
+    consommation_gazole: Parametre
 
     def a_confirmer(self) -> list[str]:
         """Noms des paramètres marqués « à confirmer »."""
@@ -77,27 +77,15 @@ class ParametresDechets:
 
 def charger_parametres_dechets(chemin: str | Path | None = None) -> ParametresDechets:
     """Lit ``donnees/parametres/dechets.yaml`` ; ErreurDonnees en français si une valeur manque."""
-    from ..economie import _parametre
-
-    p = Path(chemin) if chemin is not None else config.PARAMETRES / FICHIER_PARAMETRES
-    if not p.exists():
-        raise ErreurDonnees(p, "fichier de paramètres du domaine déchets introuvable.")
-    try:
-        brut = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        marque = getattr(e, "problem_mark", None)
-        raise ErreurDonnees(p, "YAML mal formé.", ligne=(marque.line + 1) if marque else None) from None
-    if not isinstance(brut, dict):
-        raise ErreurDonnees(p, "le fichier doit contenir un dictionnaire de paramètres.")
-    for cle in ("version", "date", "cout_levee", "consommation_gazole_camion"):
-        if cle not in brut:
-            raise ErreurDonnees(p, "paramètre obligatoire absent.", champ=cle)
+    p = parametres.chemin(chemin, FICHIER_PARAMETRES)
+    brut = parametres.lire_fichier(p, "du domaine déchets")
+    parametres.exiger(brut, ("version", "date", "cout_levee", "consommation_gazole_camion"), p)
     return ParametresDechets(
         version=str(brut["version"]),
         date=str(brut["date"]),
         chemin=str(p),
-        cout_levee=_parametre(brut["cout_levee"], p, "cout_levee"),
-        consommation_gazole=_parametre(brut["consommation_gazole_camion"], p, "consommation_gazole_camion"),
+        cout_levee=parametres.parametre(brut["cout_levee"], p, "cout_levee"),
+        consommation_gazole=parametres.parametre(brut["consommation_gazole_camion"], p, "consommation_gazole_camion"),
     )
 
 

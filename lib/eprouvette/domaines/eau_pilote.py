@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
@@ -40,6 +38,7 @@ from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact, Verification, intervalle_relatif
+from .. import parametres
 from ..francais import accord, nombre, phrase_effet
 from ..methodes.serie_interrompue import prais_winsten, rho_ar1_reml
 from . import eau
@@ -67,18 +66,9 @@ UNITES_VOLUME = ("m³", "m3", "m³/j", "m3/j")
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _parametres_fichier(chemin: str) -> dict:
-    return yaml.safe_load(Path(chemin).read_text(encoding="utf-8")) or {}
-
-
 def parametres_eau(chemin: str | Path | None = None) -> dict:
     """Paramètres du domaine (``donnees/parametres/eau.yaml``) : nom -> bloc (valeur, unite, source…)."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "eau.yaml"
-    try:
-        return _parametres_fichier(str(chemin))
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier des paramètres du domaine eau est introuvable.") from None
+    return parametres.lire_fichier(parametres.chemin(chemin, "eau.yaml"), "du domaine eau")
 
 
 def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=None) -> float | None:
@@ -100,7 +90,9 @@ def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=No
 def parametre(pilote, nom: str) -> float:
     """Valeur d'un paramètre : ``caracteristiques`` de pilote.yaml si présent, sinon eau.yaml."""
     v = _nombre_caracteristique(pilote, nom)
-    return v if v is not None else float(parametres_eau()[nom]["valeur"])
+    if v is not None:
+        return v
+    return parametres.parametre(parametres_eau().get(nom), parametres.chemin(None, "eau.yaml"), nom).valeur
 
 
 def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[eau.BilanReseau, eau.BilanReseau | None] | None:

@@ -19,17 +19,16 @@ Toutes les dates de fériés et de vacances viennent des paquets ``holidays`` et
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import config
 from ..erreurs import ErreurDonnees
-from ..francais import accord, nombre
+from .. import parametres
+from ..francais import nombre
+from ..parametres import Parametre
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -193,15 +192,7 @@ def facteur_autocorrelation(rho: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ValeurMobilite:
-    valeur: float
-    unite: str
-    source: str
-    annee: int
-    a_confirmer: bool = False
-    min: float | None = None
-    max: float | None = None
+NOMS_PARAMETRES = ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage", "facteur_emission_voiture")
 
 
 @dataclass(frozen=True)
@@ -210,43 +201,20 @@ class ParametresMobilite:
 
     version: str
     chemin: str
-    longueur_trajet_velo_km: ValeurMobilite
-    part_report_voiture: ValeurMobilite
-    trajets_par_passage: ValeurMobilite
-    facteur_emission_voiture: ValeurMobilite
+    longueur_trajet_velo_km: Parametre
+    part_report_voiture: Parametre
+    trajets_par_passage: Parametre
+    facteur_emission_voiture: Parametre
 
     def a_confirmer(self) -> list[str]:
-        return [n for n in ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage",
-                            "facteur_emission_voiture") if getattr(self, n).a_confirmer]
+        return [n for n in NOMS_PARAMETRES if getattr(self, n).a_confirmer]
 
 
 def charger_parametres_mobilite(chemin: str | Path | None = None) -> ParametresMobilite:
     """Lit ``donnees/parametres/mobilite.yaml`` ; ErreurDonnees en français si une valeur manque."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / FICHIER_PARAMETRES
-    if not chemin.is_file():
-        raise ErreurDonnees(chemin, "fichier de paramètres de la mobilité introuvable.")
-    brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
-    valeurs = {}
-    for nom in ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage", "facteur_emission_voiture"):
-        bloc = brut.get(nom)
-        if not isinstance(bloc, dict):
-            raise ErreurDonnees(chemin, f"bloc « {nom} » absent.", champ=nom,
-                                attendu="valeur, unite, source, annee (et a_confirmer, min, max facultatifs)")
-        manquants = [c for c in ("valeur", "unite", "source", "annee") if c not in bloc]
-        if manquants:
-            raise ErreurDonnees(chemin, f"{accord(len(manquants), 'clé absente', 'clés absentes')} : {', '.join(manquants)}.", champ=nom,
-                                attendu="valeur, unite, source, annee")
-        try:
-            v = float(bloc["valeur"])
-        except (TypeError, ValueError):
-            raise ErreurDonnees(chemin, f"valeur non numérique ({bloc['valeur']!r}).", champ=nom,
-                                attendu="un nombre avec un point décimal") from None
-        if not math.isfinite(v) or v < 0:
-            raise ErreurDonnees(chemin, f"valeur invalide ({v}).", champ=nom, attendu="un nombre positif ou nul")
-        valeurs[nom] = ValeurMobilite(v, str(bloc["unite"]), str(bloc["source"]), int(bloc["annee"]),
-                                      bool(bloc.get("a_confirmer", False)),
-                                      None if bloc.get("min") is None else float(bloc["min"]),
-                                      None if bloc.get("max") is None else float(bloc["max"]))
+    chemin = parametres.chemin(chemin, FICHIER_PARAMETRES)
+    brut = parametres.lire_fichier(chemin, "de la mobilité")
+    valeurs = {nom: parametres.parametre(brut.get(nom), chemin, nom, positif=True) for nom in NOMS_PARAMETRES}
     if valeurs["part_report_voiture"].valeur > 1:
         raise ErreurDonnees(chemin, "la part de report depuis la voiture dépasse 1.", champ="part_report_voiture",
                             attendu="une fraction entre 0 et 1")

@@ -21,10 +21,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from .. import config
-from .. import francais
+from .. import francais, parametres
 from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
 from . import etat as etat_mod
@@ -202,11 +200,8 @@ def _ligne(etat: dict) -> str:
 
 def charger_portefeuille(chemin: str | Path | None = None) -> dict:
     """Lit ``donnees/parametres/portefeuille.yaml`` : montant, période et source de l'enveloppe FEDER."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "portefeuille.yaml"
-    try:
-        brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier des paramètres du portefeuille est introuvable.") from None
+    chemin = parametres.chemin(chemin, "portefeuille.yaml")
+    brut = parametres.lire_fichier(chemin, "du portefeuille")
     env = brut.get("enveloppe_feder") or {}
     montant, periode = env.get("montant_eur"), env.get("periode")
     if not isinstance(montant, (int, float)) or montant <= 0:
