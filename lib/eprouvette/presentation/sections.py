@@ -6,15 +6,10 @@ Chaque fonction renvoie un bloc HTML (ou une liste de blocs) déjà en français
 
 from __future__ import annotations
 
-import platform
-import subprocess
-from datetime import datetime
-from importlib import metadata
 from typing import NamedTuple
 
 import pandas as pd
 
-from .. import config
 from ..methodes.base import ResultatImpact
 from . import blocs, figures
 from .. import francais as t
@@ -514,41 +509,22 @@ def annexe(a) -> list:
     return sortie
 
 
-def _commit() -> str:
-    try:
-        sortie = subprocess.run(
-            ["git", "-C", str(config.RACINE), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5,
-        )
-        sha = sortie.stdout.strip()
-        etat = subprocess.run(
-            ["git", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()
-        return (sha + (" (modifié localement)" if etat else "")) if sha else "inconnue"
-    except Exception:
-        return "inconnue"
-
-
 def provenance(a, parametres: dict | None = None) -> blocs.Bloc:
-    """Pied de page de traçabilité : date, version, paramètres, empreinte de chaque fichier d'entrée."""
-    from ..rapports.etat import empreintes_fichiers
+    """Pied de page de traçabilité : date, version, paramètres, empreinte de chaque fichier d'entrée.
 
-    maintenant = datetime.now()
-    versions = []
-    for paquet in ("eprouvette", "pandas", "numpy", "statsmodels", "scipy", "plotly", "papermill", "nbconvert"):
-        try:
-            versions.append(f"{paquet} {metadata.version(paquet)}")
-        except metadata.PackageNotFoundError:
-            pass
-    fichiers = empreintes_fichiers(a.pilote.dossier)
-    lignes = "".join(f"<li><code>{echapper(n)}</code> : <code>{echapper(h[:16])}</code></li>" for n, h in fichiers.items())
+    Tout vient de ``a.provenance``, relevée par l'analyse : ce bloc n'ouvre aucun fichier."""
+    p = a.provenance
+    if p is None:
+        return blocs.Bloc('<footer class="ep-provenance"><h2>Traçabilité</h2>'
+                          "<p>Traçabilité non relevée pour cette analyse.</p></footer>")
+    lignes = "".join(f"<li><code>{echapper(n)}</code> : <code>{echapper(h[:16])}</code></li>"
+                     for n, h in p.empreintes.items())
     params = ", ".join(f"{k} = {v}" for k, v in (parametres or {}).items())
     return blocs.Bloc(
         '<footer class="ep-provenance"><h2>Traçabilité</h2>'
-        f"<p>Rapport produit le {echapper(t.date_longue(maintenant.date()))} à {maintenant:%H:%M} par Éprouvette "
-        f"(version du code : {echapper(_commit())}), Python {echapper(platform.python_version())}.</p>"
-        f"<p>Bibliothèques : {echapper(', '.join(versions))}.</p>"
+        f"<p>Rapport produit le {echapper(t.date_longue(p.moment.date()))} à {p.moment:%H:%M} par Éprouvette "
+        f"(version du code : {echapper(p.version_code)}), Python {echapper(p.python)}.</p>"
+        f"<p>Bibliothèques : {echapper(', '.join(p.bibliotheques))}.</p>"
         + (f"<p>Paramètres : {echapper(params)}.</p>" if params else "")
         + f"<p>Empreintes SHA-256 (16 premiers caractères) des fichiers d'entrée :</p><ul>{lignes}</ul>"
         "</footer>"
