@@ -90,19 +90,13 @@ def djc(tn, tx, base: float = 18.0, methode: str = "simple") -> pd.Series:
     - « simple » : ``max(0, (TN + TX) / 2 - base)`` ;
     - « costic » : si base < TN : ``(TN + TX) / 2 - base`` ; si base >= TX : 0 ;
       sinon ``(TX - base) × (0,08 + 0,42 × (TX - base) / (TX - TN))``.
+
+    C'est le miroir des DJU : ``djc(TN, TX, S) = dju(−TX, −TN, −S)`` (mêmes formules, exactement).
     """
-    idx, tn_v, tx_v = _minimales_maximales(tn, tx)
-    moy = (tn_v + tx_v) / 2.0
-    if methode == "simple":
-        val = np.maximum(0.0, moy - base)
-    elif methode == "costic":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            milieu = (tx_v - base) * (0.08 + 0.42 * (tx_v - base) / (tx_v - tn_v))
-        val = np.where(base < tn_v, moy - base, np.where(base >= tx_v, 0.0, milieu))
-    else:
+    if methode not in ("simple", "costic"):
         raise ValueError(f"méthode de DJC inconnue : {methode!r} (attendu « simple » ou « costic »).")
-    val = np.where(np.isnan(tn_v) | np.isnan(tx_v), np.nan, val)
-    return pd.Series(val, index=idx, name="djc")
+    idx, tn_v, tx_v = _minimales_maximales(tn, tx)
+    return dju(pd.Series(-tx_v, index=idx), pd.Series(-tn_v, index=idx), -base, methode).rename("djc")
 
 
 #: Heures (locales) de la minimale et de la maximale du profil journalier reconstitué.
