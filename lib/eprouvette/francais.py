@@ -114,14 +114,15 @@ def nombre(valeur: float | int | None, decimales: int = 0) -> str:
 def nombre_significatif(valeur: float | int | None, chiffres: int = 4) -> str:
     """Un nombre technique à ``chiffres`` chiffres significatifs, à la française :
     ``nombre_significatif(-24.524186)`` -> ``"−24,52"`` ; ``0.0084823`` -> ``"0,008482"`` ;
-    un entier (ou un flottant entier) s'écrit sans décimale : ``4524`` -> ``"4 524"``."""
+    un entier (ou un flottant entier) s'écrit sans décimale : ``4524`` -> ``"4 524"`` ; les zéros
+    finaux sont retirés (``14.5`` -> ``"14,5"``)."""
     if _manquant(valeur):
         return NON_DISPONIBLE
     x = _verifier_nombre(valeur)
     if math.isinf(x) or x == 0 or x.is_integer():
         return nombre(x, 0)
     decimales = max(0, chiffres - 1 - math.floor(math.log10(abs(x))))
-    return nombre(x, decimales)
+    return _sans_virgule_zero(nombre(x, decimales))
 
 
 def valeur_technique(valeur: object) -> str:

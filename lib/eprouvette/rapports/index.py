@@ -425,17 +425,13 @@ socio-économique ajoute la valeur carbone à la VAN financière.</p>
 {_html_effets_combines(effets_combines(etats))}
 </main>
 <footer>
-<p>Page produite par Éprouvette le {maintenant.day} {_MOIS[maintenant.month - 1]} {maintenant.year}. Les intervalles sont à 95 %.
+<p>Page produite par Éprouvette le {francais.date_longue(maintenant.date())}. Les intervalles sont à 95\u00a0%.
 Chaque rapport indique sa méthode, ses vérifications et ses limites.</p>
 </footer>
 <script>{_JS_TRI}</script>
 </body>
 </html>
 """
-
-
-_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-         "octobre", "novembre", "décembre"]
 
 
 def ecrire_index(etats: list[dict]) -> None:
