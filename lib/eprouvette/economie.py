@@ -33,7 +33,7 @@ import pandas as pd
 
 from .erreurs import ErreurDonnees
 from . import parametres
-from .francais import pourcentage
+from .francais import nombre_significatif, pourcentage
 from .parametres import Parametre, Plage
 
 FICHIER_VALORISATION = "valorisation.yaml"
@@ -501,7 +501,7 @@ def evaluer(
             "cumul_actualise_eur": -couts.investissement + np.cumsum(flux_fin * actu),
         }
     )
-    deflateur = f"{val.deflateur_euros_carbone.valeur:g}".replace(".", ",")
+    deflateur = nombre_significatif(val.deflateur_euros_carbone.valeur)
     hyp = [
         f"Taux d'actualisation {pourcentage(r)} par an (euros constants), investissement payé "
         f"l'année 0, flux en fin d'année sur {n} ans.",

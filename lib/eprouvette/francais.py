@@ -134,6 +134,13 @@ def valeur_technique(valeur: object) -> str:
     return "" if valeur is None else str(valeur)
 
 
+def nombre_exact(valeur: object) -> str:
+    """Un nombre cité tel qu'il a été lu, chiffres compris, à la française : ``-35.0`` -> ``"−35,0"``,
+    ``"12.345678"`` -> ``"12,345678"`` (pour les messages d'erreur : on ne cite pas une valeur arrondie)."""
+    texte = str(valeur).replace(".", ",")
+    return MOINS + texte[1:] if texte.startswith("-") else texte
+
+
 def nombre_signe(valeur: float | int | None, decimales: int = 0) -> str:
     """Comme :func:`nombre`, avec le signe toujours écrit : ``"+1 200"``, ``"−350"``, ``"0"``."""
     texte = nombre(valeur, decimales)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import config
 from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
-from .francais import accord, compte
+from .francais import accord, compte, nombre_exact
 from .erreurs import citer as _court
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
@@ -401,10 +401,6 @@ def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
     return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
 
 
-def _nombre_fr(x: Any) -> str:
-    return str(x).replace(".", ",")
-
-
 def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
                            dialecte: Dialecte) -> ErreurDonnees | None:
     """Une erreur frictionless -> ErreurDonnees en français (None si l'erreur est redondante)."""
@@ -453,7 +449,7 @@ def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dic
         if m and m.group(1) in ("minimum", "maximum"):
             signe = "≥" if m.group(1) == "minimum" else "≤"
             return ErreurDonnees(fichier, f"valeur « {cellule} » hors des bornes.", ligne=ligne, colonne=nom,
-                                 attendu=f"une valeur {signe} {_nombre_fr(m.group(2))}")
+                                 attendu=f"une valeur {signe} {nombre_exact(m.group(2))}")
         return ErreurDonnees(fichier, f"valeur « {cellule} » non conforme ({note}).", ligne=ligne, colonne=nom)
     if type_ in ("source-error", "encoding-error", "format-error", "scheme-error"):
         return ErreurDonnees(fichier, f"fichier illisible ({erreur.message}).")
@@ -902,7 +898,7 @@ def _valeurs_impossibles(df: pd.DataFrame, pilote, fichier: Path) -> list[Erreur
         negatives = df[(df["indicateur"] == ind.identifiant) & (df["valeur"] < 0)]
         for ligne, r in negatives.iterrows():
             erreurs.append(ErreurDonnees(
-                fichier, f"valeur négative ({_nombre_fr(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
+                fichier, f"valeur négative ({nombre_exact(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
                          f"({'comptage' if ind.type_mesure == 'comptage' else ind.unite}).",
                 ligne=int(ligne), colonne="valeur", attendu="une valeur positive ou nulle",
                 conseil="Un index de compteur qui recule (remplacement, remise à zéro) doit être converti en "
@@ -1071,8 +1067,8 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
         return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
     df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)
     erreurs = [
-        ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "
-                               f"maximale ({_nombre_fr(r.temperature_max)} °C).", ligne=int(ligne),
+        ErreurDonnees(fichier, f"température minimale ({nombre_exact(r.temperature_min)} °C) supérieure à la "
+                               f"maximale ({nombre_exact(r.temperature_max)} °C).", ligne=int(ligne),
                       colonne="temperature_min", attendu="temperature_min ≤ temperature_max")
         for ligne, r in df[df["temperature_min"] > df["temperature_max"]].iterrows()
     ]
