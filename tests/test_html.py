@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from eprouvette.presentation import figures
 from eprouvette.rapports import html as rapports_html
 
 TITRE = "Pilotage du chauffage & des écoles <Douai>"
