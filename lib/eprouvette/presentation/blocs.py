@@ -3,7 +3,7 @@
 Chaque fonction renvoie un :class:`Bloc` : une chaîne HTML (utilisable telle quelle,
 ``display(HTML(bloc))`` fonctionne) qui sait aussi s'afficher seule dans un carnet
 (``display(bloc)`` ou en dernière ligne d'une cellule). Tout texte reçu est échappé avec
-:func:`html.escape` : un pilote nommé ``<script>…`` s'affiche comme du texte.
+:func:`eprouvette.francais.echapper` : un pilote nommé ``<script>…`` s'affiche comme du texte.
 
 Le style (classes ``ep-…``) vit dans la feuille de style du gabarit nbconvert
 (``rapports/templates/eprouvette/static/rapport.css``), pas dans chaque bloc.
