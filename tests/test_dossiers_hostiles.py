@@ -242,6 +242,7 @@ def ouvertures():
 def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_path):
     from eprouvette.lecture import charger_mesures, charger_meteo
     from eprouvette.pilote import charger_pilote
+    from eprouvette import fichiers
     from eprouvette.rapports import etat, executer
 
     corpus = fabriquer_corpus(tmp_path)
@@ -251,11 +252,11 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_p
         with ouvertures() as vues:
             empreinte = etat.empreinte_pilote(dossier, executer.carnet_du_pilote(dossier), "bibliotheque")
             executer.duree_attendue(executer.Tache(dossier.name, dossier, empreinte))
-            etat.empreintes_fichiers(dossier)
-            refus = etat.refus_du_dossier(dossier)
+            fichiers.empreintes_fichiers(dossier)
+            refus = fichiers.refus_du_dossier(dossier)
             try:
                 if refus:
-                    etat.verifier_dossier(dossier)
+                    fichiers.verifier_dossier(dossier)
                 pilote = charger_pilote(dossier)
                 charger_mesures(pilote)
                 charger_meteo(pilote)
@@ -275,29 +276,29 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_p
 
 def test_le_lien_interne_est_suivi_dans_l_empreinte(tmp_path):
     """Un lien interne accepté : l'empreinte suit le contenu de sa cible (le rapport sera refait)."""
-    from eprouvette.rapports import etat
+    from eprouvette import fichiers
 
     dossier = tmp_path / "p"
     (dossier / "sources").mkdir(parents=True)
     (dossier / "sources" / "a.csv").write_text("1\n", encoding="utf-8")
     (dossier / "a.csv").symlink_to(Path("sources") / "a.csv")
-    avant = etat.empreinte_dossier(dossier)
-    assert etat.refus_du_dossier(dossier) == []
+    avant = fichiers.empreinte_dossier(dossier)
+    assert fichiers.refus_du_dossier(dossier) == []
     (dossier / "sources" / "a.csv").write_text("2\n", encoding="utf-8")
-    assert etat.empreinte_dossier(dossier) != avant
-    assert etat.lire_octets(dossier / "a.csv", dossier) == b"2\n"
+    assert fichiers.empreinte_dossier(dossier) != avant
+    assert fichiers.lire_octets(dossier / "a.csv", dossier) == b"2\n"
     # Traçabilité du rapport : le SHA-256 du contenu (celui de `sha256sum`), lien compris.
     import hashlib
 
-    assert etat.empreintes_fichiers(dossier) == {n: hashlib.sha256(b"2\n").hexdigest()
+    assert fichiers.empreintes_fichiers(dossier) == {n: hashlib.sha256(b"2\n").hexdigest()
                                                  for n in ("a.csv", "sources/a.csv")}
     # Un lien qui sort passe par un dossier : « sous/secret.csv » avec sous -> ailleurs.
     (tmp_path / "ailleurs").mkdir()
     (tmp_path / "ailleurs" / "secret.csv").write_text("secret\n", encoding="utf-8")
     (dossier / "sous").symlink_to(tmp_path / "ailleurs", target_is_directory=True)
     with pytest.raises(ErreurDonnees, match="« sous/secret.csv » passe par un lien symbolique qui sort du dossier"):
-        etat.lire_octets(dossier / "sous" / "secret.csv", dossier)
-    assert [str(e) for e in etat.refus_du_dossier(dossier)] == [
+        fichiers.lire_octets(dossier / "sous" / "secret.csv", dossier)
+    assert [str(e) for e in fichiers.refus_du_dossier(dossier)] == [
         f"{chemin_lisible(dossier)} : « sous » est un lien symbolique qui sort du dossier du pilote (il mène à "
         f"« {tmp_path / 'ailleurs'} ») ; il n'a pas été ouvert. {CONSEIL_LIEN}"]
 

@@ -117,9 +117,9 @@ def test_dates_mois_jour_refusees_avec_lignes_et_colonne(tmp_path):
     e = une_erreur(lire_tableau, f, "mesures")
     assert (Path(e.fichier).name, e.ligne, e.colonne) == ("m.csv", 14, "date")
     n_ambigues = sum(1 for j in jours if int(j[:2]) <= 12 and int(j[3:5]) <= 12 and j[:2] != j[3:5])
+    autres = sum(int(j[3:5]) > 12 for j in jours) - 3
     assert e.message == ("le fichier semble écrire ses dates dans l'ordre américain mois/jour : « 01/13/2023 » "
-                         "(lignes 14, 15, 16 et " f"{sum(int(j[3:5]) > 12 for j in jours) - 3}"
-                         " autre(s)) n'est une date que lue MM/JJ/AAAA ; les " f"{n_ambigues}"
+                         f"(lignes 14, 15, 16 et {autres} autre{'s' if autres > 1 else ''}) n'est une date que lue MM/JJ/AAAA ; les " f"{n_ambigues}"
                          " dates dont le jour et le mois sont tous deux ≤ 12 (par exemple « 01/02/2023 ») seraient "
                          "lues avec le jour et le mois inversés.")
     assert e.attendu == "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"

@@ -15,7 +15,8 @@ import plotly.io as pio
 import pytest
 
 from eprouvette.methodes.base import Verification
-from eprouvette.presentation import blocs, figures, textes
+from eprouvette import francais as textes
+from eprouvette.presentation import blocs, figures
 
 MIME_PLOTLY = "application/vnd.plotly.v1+json"
 

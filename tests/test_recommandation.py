@@ -123,7 +123,7 @@ def test_grille_incomplete(tmp_path):
     f.write_text(yaml.safe_dump({"version": 1, "seuils": {"effet_relatif_materiel": 0.05}}), encoding="utf-8")
     with pytest.raises(ErreurDonnees) as e:
         charger_grille(f)
-    assert "seuil(s) manquant(s)" in str(e.value)
+    assert "seuils manquants" in str(e.value)
     assert "recommandation.yaml" in str(e.value)
 
 

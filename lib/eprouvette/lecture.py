@@ -37,6 +37,7 @@ import pandas as pd
 
 from . import config
 from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+from .francais import accord, compte, nombre_exact
 from .erreurs import citer as _court
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
@@ -400,10 +401,6 @@ def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
     return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
 
 
-def _nombre_fr(x: Any) -> str:
-    return str(x).replace(".", ",")
-
-
 def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
                            dialecte: Dialecte) -> ErreurDonnees | None:
     """Une erreur frictionless -> ErreurDonnees en français (None si l'erreur est redondante)."""
@@ -452,7 +449,7 @@ def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dic
         if m and m.group(1) in ("minimum", "maximum"):
             signe = "≥" if m.group(1) == "minimum" else "≤"
             return ErreurDonnees(fichier, f"valeur « {cellule} » hors des bornes.", ligne=ligne, colonne=nom,
-                                 attendu=f"une valeur {signe} {_nombre_fr(m.group(2))}")
+                                 attendu=f"une valeur {signe} {nombre_exact(m.group(2))}")
         return ErreurDonnees(fichier, f"valeur « {cellule} » non conforme ({note}).", ligne=ligne, colonne=nom)
     if type_ in ("source-error", "encoding-error", "format-error", "scheme-error"):
         return ErreurDonnees(fichier, f"fichier illisible ({erreur.message}).")
@@ -547,7 +544,7 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
     ambigues = (premier >= 1) & (premier <= 12) & (second >= 1) & (second <= 12) & (premier != second)
     lignes = [int(l) for l in valeurs.index[seulement_mmjj.to_numpy()]]
     exemple = valeurs[seulement_mmjj].iloc[0].strip()
-    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {len(lignes) - 3} autre(s)" if len(lignes) > 3 else "")
+    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {compte(len(lignes) - 3, 'autre')}" if len(lignes) > 3 else "")
     n = int(ambigues.sum())
     suite = (f" ; les {n} dates dont le jour et le mois sont tous deux ≤ 12 (par exemple "
              f"« {valeurs[ambigues].iloc[0].strip()} ») seraient lues avec le jour et le mois inversés" if n else "")
@@ -635,7 +632,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     frictionless()
     from frictionless import Dialect, Resource, Schema, formats
 
-    from .rapports.etat import examiner, lire_octets
+    from .fichiers import examiner, lire_octets
 
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
@@ -901,7 +898,7 @@ def _valeurs_impossibles(df: pd.DataFrame, pilote, fichier: Path) -> list[Erreur
         negatives = df[(df["indicateur"] == ind.identifiant) & (df["valeur"] < 0)]
         for ligne, r in negatives.iterrows():
             erreurs.append(ErreurDonnees(
-                fichier, f"valeur négative ({_nombre_fr(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
+                fichier, f"valeur négative ({nombre_exact(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
                          f"({'comptage' if ind.type_mesure == 'comptage' else ind.unite}).",
                 ligne=int(ligne), colonne="valeur", attendu="une valeur positive ou nulle",
                 conseil="Un index de compteur qui recule (remplacement, remise à zéro) doit être converti en "
@@ -972,7 +969,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
         agg = agg[~petits]
         if masques:
             notes.append(
-                f"{masques} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} comptaient moins de "
+                f"{compte(masques, 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                f"{accord(masques, 'comptait', 'comptaient')} moins de "
                 f"{releve['seuil_compteurs']} compteurs : ils sont retirés (secret statistique) et comptent "
                 "comme jours manquants."
             )
@@ -985,7 +983,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
             incomplets = agg["nb_releves"] < SEUIL_JOUR_COMPLET * habituel
             if incomplets.any():
                 notes.append(
-                    f"{int(incomplets.sum())} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} avaient "
+                    f"{compte(int(incomplets.sum()), 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                    f"{accord(int(incomplets.sum()), 'avait', 'avaient')} "
                     f"moins de {SEUIL_JOUR_COMPLET * 100:.0f}\u00a0% des relevés habituels du site (compteurs "
                     "non relevés) : leur total serait trop bas ; ils sont retirés et comptent comme jours manquants."
                 )
@@ -1032,7 +1031,7 @@ def est_meteo_france(chemin: str | Path, dossier: str | Path | None = None) -> b
 
     Seul un fichier ordinaire de `dossier` (par défaut : celui du fichier) est ouvert pour lire
     son en-tête ; sinon la réponse est non (et la lecture qui suit refuse le fichier)."""
-    from .rapports.etat import examiner, ouvrir_sans_suivre
+    from .fichiers import examiner, ouvrir_sans_suivre
 
     chemin = Path(chemin)
     if re.match(r"^Q_.*\.csv(\.gz)?$", chemin.name):
@@ -1062,14 +1061,14 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
     fichier = Path(pilote.fichier_meteo)
     if est_meteo_france(fichier, pilote.dossier):
         # Fichier quotidien de Météo-France lu tel qu'il est publié (colonnes par leur nom,
-        # valeurs douteuses écartées) : voir eprouvette.domaines.energie.lire_meteo_france.
-        from .domaines.energie import lire_meteo_france
+        # valeurs douteuses écartées) : voir eprouvette.meteo.lire_meteo_france.
+        from .meteo import lire_meteo_france
 
         return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
     df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)
     erreurs = [
-        ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "
-                               f"maximale ({_nombre_fr(r.temperature_max)} °C).", ligne=int(ligne),
+        ErreurDonnees(fichier, f"température minimale ({nombre_exact(r.temperature_min)} °C) supérieure à la "
+                               f"maximale ({nombre_exact(r.temperature_max)} °C).", ligne=int(ligne),
                       colonne="temperature_min", attendu="temperature_min ≤ temperature_max")
         for ligne, r in df[df["temperature_min"] > df["temperature_max"]].iterrows()
     ]

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
@@ -40,9 +38,9 @@ from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact, Verification, intervalle_relatif
-from ..methodes.serie_interrompue import (
-    _fr, _phrase_resume, prais_winsten, rho_ar1_reml,
-)
+from .. import parametres
+from ..francais import accord, nombre, phrase_effet
+from ..methodes.serie_interrompue import prais_winsten, rho_ar1_reml
 from . import eau
 
 METHODE = "doubles_differences"
@@ -68,18 +66,9 @@ UNITES_VOLUME = ("m³", "m3", "m³/j", "m3/j")
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _parametres_fichier(chemin: str) -> dict:
-    return yaml.safe_load(Path(chemin).read_text(encoding="utf-8")) or {}
-
-
 def parametres_eau(chemin: str | Path | None = None) -> dict:
     """Paramètres du domaine (``donnees/parametres/eau.yaml``) : nom -> bloc (valeur, unite, source…)."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "eau.yaml"
-    try:
-        return _parametres_fichier(str(chemin))
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier des paramètres du domaine eau est introuvable.") from None
+    return parametres.lire_fichier(parametres.chemin(chemin, "eau.yaml"), "du domaine eau")
 
 
 def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=None) -> float | None:
@@ -101,7 +90,9 @@ def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=No
 def parametre(pilote, nom: str) -> float:
     """Valeur d'un paramètre : ``caracteristiques`` de pilote.yaml si présent, sinon eau.yaml."""
     v = _nombre_caracteristique(pilote, nom)
-    return v if v is not None else float(parametres_eau()[nom]["valeur"])
+    if v is not None:
+        return v
+    return parametres.parametre(parametres_eau().get(nom), parametres.chemin(None, "eau.yaml"), nom).valeur
 
 
 def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[eau.BilanReseau, eau.BilanReseau | None] | None:
@@ -119,7 +110,7 @@ def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[ea
     if manquantes:
         raise ErreurDonnees(
             pilote.dossier / "pilote.yaml",
-            f"bilan du réseau incomplet : {', '.join(manquantes)} manquant(s).",
+            f"bilan du réseau incomplet : {', '.join(manquantes)} {accord(len(manquantes), 'manquant', 'manquants')}.",
             champ="caracteristiques",
             attendu="volume_produit_m3, volume_comptabilise_m3 et lineaire_reseau_km (m³/an, km)",
         )
@@ -288,11 +279,11 @@ def _verif_ljung_box(residus: np.ndarray, rho: float) -> Verification:
     p = float(lb["lb_pvalue"].iloc[0])
     if p >= 0.05:
         return Verification("autocorrelation_residus", "reussie",
-                            f"Après le modèle AR(1) (ρ = {_fr(rho, 2)}), les résidus ne montrent plus "
-                            f"d'autocorrélation notable (Ljung-Box à 14 jours : p = {_fr(p, 2)}).", p)
+                            f"Après le modèle AR(1) (ρ = {nombre(rho, 2)}), les résidus ne montrent plus "
+                            f"d'autocorrélation notable (Ljung-Box à 14 jours : p = {nombre(p, 2)}).", p)
     return Verification("autocorrelation_residus", "attention",
-                        f"Il reste de l'autocorrélation après le modèle AR(1) (ρ = {_fr(rho, 2)} ; Ljung-Box à "
-                        f"14 jours : p = {_fr(p, 3)}) : l'intervalle peut être un peu trop étroit.", p)
+                        f"Il reste de l'autocorrélation après le modèle AR(1) (ρ = {nombre(rho, 2)} ; Ljung-Box à "
+                        f"14 jours : p = {nombre(p, 3)}) : l'intervalle peut être un peu trop étroit.", p)
 
 
 def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]:
@@ -311,11 +302,11 @@ def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verifica
     if p >= 0.05:
         return Verification("tendances_prealables", "reussie",
                             f"Avant le début, l'écart entre secteurs expérimentés et témoins est resté stable "
-                            f"(dérive sur la période de référence : {_fr(derive, 1)} {unite}, p = {_fr(p, 2)}) ; "
+                            f"(dérive sur la période de référence : {nombre(derive, 1)} {unite}, p = {nombre(p, 2)}) ; "
                             "cela soutient, sans la prouver, l'hypothèse de tendances parallèles.", p), info
     return Verification("tendances_prealables", "echec",
                         f"Avant même le début, l'écart entre secteurs expérimentés et témoins dérivait "
-                        f"({_fr(derive, 1)} {unite} sur la période de référence, p = {_fr(p, 3)}) : "
+                        f"({nombre(derive, 1)} {unite} sur la période de référence, p = {nombre(p, 3)}) : "
                         "l'hypothèse de tendances parallèles est douteuse.", p), info
 
 
@@ -344,8 +335,8 @@ def _verif_tendance_prolongee(effet: float, se: float, ddl: float, n_avant: int,
     info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
             "erreur_type_biais": se_biais}
     par_an = info_tendance["derive_sur_reference"] * 365.25 / n_avant
-    texte_corrige = (f"effet corrigé de cette évolution : {_fr(corrige, 1)} {unite} par jour, intervalle de "
-                     f"{_fr(bas, 1)} à {_fr(haut, 1)}")
+    texte_corrige = (f"effet corrigé de cette évolution : {nombre(corrige, 1)} {unite} par jour, intervalle de "
+                     f"{nombre(bas, 1)} à {nombre(haut, 1)}")
     etabli = (bas > 0 or haut < 0) and (effet - crit * se > 0 or effet + crit * se < 0)
     if not (effet - crit * se > 0 or effet + crit * se < 0):
         return Verification("tendance_prolongee", "reussie",
@@ -353,11 +344,11 @@ def _verif_tendance_prolongee(effet: float, se: float, ddl: float, n_avant: int,
                             f"({texte_corrige}).", corrige), info
     if etabli and np.sign(corrige) == np.sign(effet):
         return Verification("tendance_prolongee", "reussie",
-                            f"Avant le début, l'écart entre secteurs équipés et témoins évoluait de {_fr(par_an, 1)} "
+                            f"Avant le début, l'écart entre secteurs équipés et témoins évoluait de {nombre(par_an, 1)} "
                             f"{unite} par an ; même si cette évolution s'était prolongée, l'effet resterait établi "
                             f"({texte_corrige}).", corrige), info
     return Verification("tendance_prolongee", "echec",
-                        f"Avant le début, l'écart entre secteurs équipés et témoins évoluait déjà de {_fr(par_an, 1)} "
+                        f"Avant le début, l'écart entre secteurs équipés et témoins évoluait déjà de {nombre(par_an, 1)} "
                         f"{unite} par an : prolongée jusqu'à l'expérimentation, cette évolution suffirait à expliquer "
                         f"l'effet mesuré ({texte_corrige}). On ne peut pas l'attribuer à la technologie.",
                         corrige), info
@@ -371,10 +362,10 @@ def _verif_placebo(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]
     if em.p_valeur >= 0.05:
         return Verification("placebo_temporel", "reussie",
                             f"Un faux début placé au milieu de la période de référence ne donne pas d'effet "
-                            f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 2)}).", em.p_valeur), info
+                            f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 2)}).", em.p_valeur), info
     return Verification("placebo_temporel", "echec",
                         f"Un faux début placé au milieu de la période de référence donne déjà un « effet » "
-                        f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 3)}) : l'écart entre groupes bouge "
+                        f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 3)}) : l'écart entre groupes bouge "
                         "sans l'expérimentation.", em.p_valeur), info
 
 
@@ -449,7 +440,7 @@ def doubles_differences_series(
         effet=effet, ic_bas=bas, ic_haut=haut, p_valeur=em.p_valeur,
         effet_relatif=rel, ic_relatif_bas=rel_bas, ic_relatif_haut=rel_haut, erreur_type=se,
         effet_minimal_detectable=mde, contrefactuel=contre, verifications=verifs,
-        resume=_phrase_resume(indicateur, unite, effet, bas, haut, rel, quoi),
+        resume=phrase_effet(indicateur, unite, effet, bas, haut, rel, quoi),
         justification=(
             "Des secteurs témoins suivis avant et pendant l'expérimentation sont disponibles : on compare "
             "l'évolution des pertes des secteurs équipés à celle des témoins (mis à leur échelle sur la "
@@ -493,7 +484,7 @@ def _serie_interrompue_sans_temoin(series: pd.DataFrame, unite: str, indicateur:
     r.effet_minimal_detectable = mde
     r.details["effet_m3_an"] = r.effet * 365.25
     r.details["ic_m3_an"] = (r.ic_bas * 365.25, r.ic_haut * 365.25)
-    r.resume = _phrase_resume(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
+    r.resume = phrase_effet(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
                               "Par rapport à la tendance et à la saison d'avant, en moyenne par jour")
     r.verifications.append(Verification(
         "absence_temoins", "attention",
@@ -571,8 +562,8 @@ def indicateurs_feder(analyse) -> list[IndicateurFeder]:
     if ea is not None and r.significatif and ea.quantite > 0:
         sortie.append(IndicateurFeder(
             "RCR43", ea.quantite,
-            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95 % : "
-            f"{_fr(ea.ic_bas, 0)} à {_fr(ea.ic_haut, 0)} m³/an). RCR43 se déclare en réduction des pertes."))
+            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95\u00a0% : "
+            f"{nombre(ea.ic_bas, 0)} à {nombre(ea.ic_haut, 0)} m³/an). RCR43 se déclare en réduction des pertes."))
     else:
         sortie.append(IndicateurFeder("RCR43", 0.0 if ea is not None else None,
                                       "Aucune réduction des pertes n'est établie : rien à déclarer."))

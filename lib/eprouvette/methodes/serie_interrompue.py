@@ -37,6 +37,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
+from ..francais import accord, compte, nombre, phrase_effet
 from .base import ResultatImpact, Verification, intervalle_relatif
 
 Famille = Literal["gaussienne", "poisson", "quasi_poisson"]
@@ -46,62 +47,8 @@ LIBELLE = "Série temporelle interrompue (régression segmentée)"
 
 
 # ---------------------------------------------------------------------------------------------
-# Petits outils de texte partagés par les modules de méthodes
+# Petits outils partagés par les modules de méthodes (les textes : eprouvette.francais)
 # ---------------------------------------------------------------------------------------------
-
-
-def _fr(x: float | None, decimales: int = 1) -> str:
-    """Nombre au format français : virgule décimale, espace fine insécable pour les milliers."""
-    if x is None or not math.isfinite(x):
-        return "n.d."
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte.replace("-", "−")
-
-
-def _pct(x: float | None, decimales: int = 1) -> str:
-    if x is None or not math.isfinite(x):
-        return "n.d."
-    return f"{_fr(100 * x, decimales)} %"
-
-
-def _decimales(*valeurs: float) -> int:
-    """Nombre de décimales lisible selon l'ordre de grandeur des valeurs."""
-    m = max((abs(v) for v in valeurs if v is not None and math.isfinite(v)), default=1.0)
-    if m >= 100:
-        return 0
-    if m >= 10:
-        return 1
-    if m >= 1:
-        return 2
-    return 3
-
-
-def _phrase_resume(
-    indicateur: str,
-    unite: str,
-    effet: float,
-    bas: float,
-    haut: float,
-    relatif: float | None,
-    quoi: str,
-) -> str:
-    """Une phrase pour un élu : sens, taille, intervalle, et si l'on peut conclure."""
-    d = _decimales(effet, bas, haut)
-    u = f" {unite}" if unite else ""
-    sens = "une baisse" if effet < 0 else "une hausse"
-    rel = f" ({_pct(relatif)})" if relatif is not None and math.isfinite(relatif) else ""
-    intervalle = f"entre {_fr(bas, d)} et {_fr(haut, d)}{u}"
-    if bas > 0 or haut < 0:
-        conclusion = "l'écart est trop net pour être dû au seul hasard"
-    else:
-        conclusion = (
-            "l'intervalle contient zéro : on ne peut pas distinguer cet écart du hasard"
-        )
-    return (
-        f"{quoi}, {indicateur} montre {sens} de {_fr(abs(effet), d)}{u}{rel} par rapport à ce "
-        f"qu'on attendait sans l'expérimentation (intervalle de confiance à 95 % : {intervalle}) ; "
-        f"{conclusion}."
-    )
 
 
 def retard_newey_west(n: int) -> int:
@@ -461,7 +408,7 @@ def serie_interrompue(
     manquantes = df[colonnes_requises].isna().any(axis=1)
     if manquantes.any():
         raise ValueError(
-            f"{int(manquantes.sum())} période(s) ont une valeur manquante dans "
+            f"{compte(int(manquantes.sum()), 'période')} {accord(int(manquantes.sum()), 'a', 'ont')} une valeur manquante dans "
             f"{', '.join(colonnes_requises)} : complétez ou retirez-les avant l'estimation "
             "(voir le module qualite)."
         )
@@ -607,7 +554,7 @@ def _resultat(
                 "autocorrelation_residus",
                 "reussie",
                 f"Les résidus ne montrent pas d'autocorrélation notable (Ljung-Box à {retard_lb} retards : "
-                f"p = {_fr(p_lb, 2)} ; Durbin-Watson = {_fr(dw, 2)}).",
+                f"p = {nombre(p_lb, 2)} ; Durbin-Watson = {nombre(dw, 2)}).",
                 p_lb,
             )
         )
@@ -627,8 +574,8 @@ def _resultat(
             Verification(
                 "autocorrelation_residus",
                 statut,
-                f"Les résidus sont autocorrélés (Ljung-Box à {retard_lb} retards : p = {_fr(p_lb, 3)} ; "
-                f"autocorrélation d'ordre 1 = {_fr(rho, 2)} ; Durbin-Watson = {_fr(dw, 2)}) : {suite}",
+                f"Les résidus sont autocorrélés (Ljung-Box à {retard_lb} retards : p = {nombre(p_lb, 3)} ; "
+                f"autocorrélation d'ordre 1 = {nombre(rho, 2)} ; Durbin-Watson = {nombre(dw, 2)}) : {suite}",
                 p_lb,
             )
         )
@@ -672,7 +619,7 @@ def _resultat(
                 Verification(
                     "surdispersion",
                     "echec",
-                    f"Les comptages varient {_fr(disp, 2)} fois plus que ne le prévoit le modèle de Poisson : "
+                    f"Les comptages varient {nombre(disp, 2)} fois plus que ne le prévoit le modèle de Poisson : "
                     "les intervalles sont trop étroits ; utiliser le quasi-Poisson.",
                     disp,
                 )
@@ -682,14 +629,14 @@ def _resultat(
                 Verification(
                     "surdispersion",
                     "reussie",
-                    f"Dispersion (χ² de Pearson / ddl) = {_fr(disp, 2)}"
+                    f"Dispersion (χ² de Pearson / ddl) = {nombre(disp, 2)}"
                     + (" : prise en compte par le quasi-Poisson." if famille == "quasi_poisson" else "."),
                     disp,
                 )
             )
 
     quoi = f"Sur les {n_apres} périodes suivant le début de l'expérimentation, en cumul"
-    resume = _phrase_resume(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, rel, quoi)
+    resume = phrase_effet(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, rel, quoi)
     justification = (
         "Seule la série du site expérimenté est disponible : on prolonge sa tendance et sa "
         "saisonnalité d'avant le début pour estimer ce qui se serait passé sans l'expérimentation, "

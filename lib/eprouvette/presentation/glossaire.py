@@ -10,10 +10,11 @@ définition, donnée en bas du cadre (liste repliable, imprimée dépliée).
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from ..francais import echapper
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ TERMES: tuple[Terme, ...] = (
 
 
 def _motif(forme: str) -> re.Pattern:
-    f = html.escape(forme, quote=False)
+    f = echapper(forme)  # comme le texte annoté (blocs : echapper)
     # Le texte annoté est échappé : une espace insécable peut y être écrite telle quelle ou en entité.
     f = re.escape(f).replace("\u00a0", "(?:\u00a0|&nbsp;| )").replace(r"\ ", r"[\s\u00a0]+")
     return re.compile(rf"(?<![\w&#>-])({f})(?![\w-])", re.IGNORECASE)
@@ -108,8 +109,8 @@ def liste(vus: list[Terme]) -> str:
     if not vus:
         return ""
     definitions = "".join(
-        f'<dt id="{t.ancre}">{html.escape(t.formes[0][:1].upper() + t.formes[0][1:])}</dt>'
-        f"<dd>{html.escape(t.definition)}</dd>"
+        f'<dt id="{t.ancre}">{echapper(t.formes[0][:1].upper() + t.formes[0][1:])}</dt>'
+        f"<dd>{echapper(t.definition)}</dd>"
         for t in TERMES if t in vus)
     return (f'<details class="ep-glossaire"><summary>Les mots techniques de ce résumé ({len(vus)})</summary>'
             f"<dl>{definitions}</dl></details>")
