@@ -11,16 +11,13 @@ complet. Elle passe par la même conversion que le rapport (mêmes styles, plotl
 from __future__ import annotations
 
 import copy
-import html
 
 import nbformat
 
+from ..francais import echapper as _e
+
 #: Nature du document, affichée dans le bandeau (métadonnée lue par le gabarit).
 NATURE = "Note aux élus"
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x))
 
 
 def chemin_note(identifiant: str) -> str:
