@@ -179,7 +179,9 @@ def _ligne(etat: dict) -> str:
     return (
         "<tr>"
         f'<td data-tri="{_e(r.get("titre", ident))}"><a href="{_e(lien)}">{_e(r.get("titre", ident))}</a>'
-        f"<br><small>{_e(ident)}</small></td>"
+        f"<br><small>{_e(ident)}"
+        + (f' · <a href="{_e(r["note"])}">note aux élus</a>' if r.get("note") else "")
+        + "</small></td>"
         f"<td>{_e(LIBELLES_DOMAINES.get(r.get('domaine'), r.get('domaine', '')))}</td>"
         f"<td>{_e(r.get('porteur', ''))}</td>"
         f'<td data-tri="{_e(libelle)}"><span class="badge v-{_e(verdict)}">{_e(libelle)}</span></td>'
