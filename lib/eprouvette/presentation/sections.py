@@ -506,7 +506,12 @@ def annexe(a) -> list:
     if simples:
         df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [t.valeur_technique(v) for v in simples.values()]})
         sortie.append(blocs.tableau(df, "Annexe : paramètres du modèle"))
-    return sortie
+    if not sortie:
+        return sortie
+    # Les tableaux de l'annexe sont pour l'analyste à l'écran ; imprimés, ils doubleraient le rapport.
+    return ([blocs.Bloc('<p class="ep-imprime-seulement">Les tableaux de l\'annexe technique ne sont pas imprimés\u00a0: '
+                        "ils sont dans le rapport à l'écran et dans le fichier de résultats (JSON).</p>")]
+            + [blocs.Bloc(f'<div class="ep-annexe">{b}</div>') for b in sortie])
 
 
 def provenance(a, parametres: dict | None = None) -> blocs.Bloc:
