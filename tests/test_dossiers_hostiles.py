@@ -13,12 +13,26 @@ pilotes d'exemple valides :
 - ``fiche-geante`` : ``pilote.yaml`` dépasse 1 Mo ;
 - le pilote de mobilité valide lit sa météo par un lien **interne** au dossier (accepté).
 
+Et des copies du pilote d'eau dont le fichier de mesures présente une classe de lecture ambiguë ou
+abîmée (les refusés ne gardent que les 400 premières lignes) :
+
+- ``decimales-melangees`` : « 1.932,2 » et « 1932.2 » dans le même fichier ;
+- ``decimales-milliers`` : un seul « 1932.2 » parmi des « 21,723 » (lus avant comme 21723, un facteur mille) ;
+- ``dates-americaines`` : toutes les dates en MM/JJ/AAAA ;
+- ``xls-renomme`` : un classeur Excel 97-2003 (.xls) renommé ``mesures.xlsx`` ;
+- ``archives-abimees`` : trois ``.csv.gz``, un ZIP renommé, un gzip tronqué, un gzip à la somme fausse ;
+- ``cellule-geante`` : une cellule de 200 000 caractères (citée coupée) ;
+- construits : ``utf16-sans-bom`` (mêmes résultats que le modèle en UTF-8), ``compteur-bloque`` (une
+  semaine de zéros, signalée), ``en-cours`` (expérimentation qui finit dans deux ans, 20 jours mesurés :
+  le rapport dit qu'elle n'est pas terminée, et le verdict est « étendre »).
+
 Chaque refus est vérifié mot pour mot dans ``rapports/index.json``. Le lot est lancé une fois par
 le vrai lanceur, avec une limite de temps, et sa mémoire de crête est mesurée (``bench/memoire.py``).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -37,6 +51,13 @@ from eprouvette import config
 from eprouvette.erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
 
 VALIDES = ("mobilite-feux-bus-amiens", "eau-alertes-ia-douai")
+#: Refusés avant toute lecture : le dossier, ou pilote.yaml.
+REFUSES_DOSSIER = ("lien-sortant", "lien-casse", "tube", "fiche-sortante", "dossier-lien", "bombe", "fiche-geante")
+#: Refusés à la lecture des mesures, dans le carnet.
+REFUSES_LECTURE = ("decimales-melangees", "decimales-milliers", "dates-americaines", "xls-renomme",
+                   "archives-abimees", "cellule-geante")
+#: Hostiles mais construits : le rapport dit ce qu'il en est.
+CONSTRUITS = ("utf16-sans-bom", "compteur-bloque", "en-cours")
 MODELE = "eau-alertes-ia-douai"
 PYTHON = sys.executable
 MEMOIRE = config.RACINE / "bench" / "memoire.py"
@@ -57,9 +78,15 @@ def _lignes_bombe(niveaux: int = 9, prefixe: str = "a") -> list[str]:
     return lignes
 
 
-def _copier_modele(pilotes: Path, identifiant: str, modele: str = MODELE) -> Path:
+def _copier_modele(pilotes: Path, identifiant: str, modele: str = MODELE, lignes: int | None = None) -> Path:
+    """Copie d'un pilote d'exemple sous un autre identifiant ; avec ``lignes``, son mesures.csv est
+    réduit à ses ``lignes`` premières lignes (en-tête compris) : un refus à la lecture n'a pas besoin de plus."""
     dossier = pilotes / identifiant
     shutil.copytree(config.PILOTES / modele, dossier)
+    if lignes is not None:
+        mesures = dossier / "mesures.csv"
+        mesures.write_text("".join(mesures.read_text(encoding="utf-8").splitlines(keepends=True)[:lignes]),
+                           encoding="utf-8")
     fiche = dossier / "pilote.yaml"
     texte = fiche.read_text(encoding="utf-8").replace(f"identifiant: {modele}\n", f"identifiant: {identifiant}\n")
     fiche.write_text(texte, encoding="utf-8")
@@ -141,7 +168,197 @@ def fabriquer_corpus(base: Path) -> dict:
     attendus["fiche-geante"] = (f"{chemin_lisible(fiche)} : le fichier est trop gros ({taille} octets) : une fiche "
                                 "pilote.yaml fait au plus 1\u202f000\u202f000 octets (1 Mo) ; il n'a pas été lu. "
                                 f"{CONSEIL_TAILLE}")
-    return {"pilotes": pilotes, "exterieurs": [secret, fiche_secrete, exterieur], "attendus": attendus}
+    construits = _corpus_lecture(pilotes, attendus)
+    return {"pilotes": pilotes, "exterieurs": [secret, fiche_secrete, exterieur], "attendus": attendus,
+            "construits": construits}
+
+
+# --------------------------------------------------------------------------------------------
+# Les classes de lecture ambiguë, sur une copie du pilote d'eau (8 675 mesures)
+# --------------------------------------------------------------------------------------------
+
+ATTENDU_DECIMALE = ("une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou décimale "
+                    "point (1234.5 ou 1,234.5)")
+CONSEIL_DECIMALE = ("Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
+                    "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
+CONSEIL_GZIP = "Recompressez le fichier CSV avec gzip, ou déposez-le non compressé."
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+        "novembre", "décembre")
+#: Les pilotes refusés à la lecture de leurs mesures ne gardent que ce nombre de lignes du modèle.
+LIGNES_REFUS = 400
+#: Expérimentation en cours : les mesures s'arrêtent après ce nombre de jours (moins que le minimum de 28).
+JOURS_EN_COURS = 20
+#: Compteur bloqué : une semaine de zéros d'un secteur témoin, en période de référence.
+SEMAINE_A_ZERO = ("2022-03-07", "2022-03-13")
+
+
+def _lignes_mesures(dossier: Path) -> list[list[str]]:
+    """Les lignes de mesures.csv (en-tête compris) découpées en cellules."""
+    return [l.split(";") for l in (dossier / "mesures.csv").read_text(encoding="utf-8").splitlines()]
+
+
+def _ecrire_mesures(dossier: Path, lignes: list[list[str]], nom: str = "mesures.csv", encodage: str = "utf-8") -> bytes:
+    octets = "".join(";".join(l) + "\n" for l in lignes).encode(encodage)
+    (dossier / nom).write_bytes(octets)
+    return octets
+
+
+def _declarer_mesures(dossier: Path, noms: list[str]) -> None:
+    """Remplace « fichiers.mesures » de pilote.yaml (et retire mesures.csv s'il n'y est plus)."""
+    fiche = dossier / "pilote.yaml"
+    texte = fiche.read_text(encoding="utf-8")
+    assert "  mesures:\n  - mesures.csv\n" in texte
+    fiche.write_text(texte.replace("  mesures:\n  - mesures.csv\n",
+                                   "  mesures:\n" + "".join(f"  - {n}\n" for n in noms)), encoding="utf-8")
+    if "mesures.csv" not in noms:
+        (dossier / "mesures.csv").unlink()
+
+
+def _lieu(fichier: Path, ligne: int | None = None, colonne: str | None = None) -> str:
+    """Le lieu d'une erreur tel que le carnet l'écrit (il reçoit le dossier résolu du pilote)."""
+    return ", ".join([chemin_lisible(fichier.resolve())] + ([f"ligne {ligne}"] if ligne else [])
+                     + ([f"colonne « {colonne} »"] if colonne else []))
+
+
+def _corpus_lecture(pilotes: Path, attendus: dict) -> dict:
+    """Les pilotes dont le fichier de mesures présente une classe de lecture ambiguë ou abîmée.
+
+    Les refus vont dans ``attendus`` (message exact de ``index.json``) ; rend les pilotes qui
+    doivent être construits, avec ce que leur rapport doit dire."""
+    import gzip
+    import io
+    import zipfile
+    from datetime import date
+
+    construits = {}
+
+    # Décimales mêlées : « 1.932,2 » (virgule) et « 1932.2 » (point) dans un fichier en « 21,723 ».
+    d = _copier_modele(pilotes, "decimales-melangees", lignes=LIGNES_REFUS)
+    lignes = _lignes_mesures(d)
+    lignes[1][3], lignes[4][3] = "1.932,2", "1932.2"
+    _ecrire_mesures(d, lignes)
+    attendus["decimales-melangees"] = (
+        f"{_lieu(d / 'mesures.csv', 2, 'valeur')} : décimale incohérente : la ligne 2 écrit « 1.932,2 », qui n'a de "
+        "sens qu'avec la décimale virgule, et la ligne 5 « 1932.2 », qui n'a de sens qu'avec la décimale point. "
+        f"Attendu : {ATTENDU_DECIMALE}. {CONSEIL_DECIMALE}")
+
+    # Une seule ligne « 1932.2 » dans un fichier écrit « 21,723 » (trois décimales, virgule) : lue avec la
+    # décimale point, chaque « 21,723 » deviendrait 21723 (virgule des milliers), un facteur mille.
+    d = _copier_modele(pilotes, "decimales-milliers", lignes=LIGNES_REFUS)
+    lignes = _lignes_mesures(d)
+    premiere = lignes[1][3]
+    lignes[4][3] = "1932.2"
+    _ecrire_mesures(d, lignes)
+    attendus["decimales-milliers"] = (
+        f"{_lieu(d / 'mesures.csv', 2, 'valeur')} : décimale incohérente : la ligne 5 écrit « 1932.2 », avec la "
+        "décimale point et sans séparateur des milliers, et la ligne 2 « " + premiere + " », qui ne se lit "
+        "avec la décimale point qu'en prenant la virgule pour séparateur des milliers (" + premiere.replace(",", "")
+        + f") : un facteur mille selon la lecture. Attendu : {ATTENDU_DECIMALE}. {CONSEIL_DECIMALE}")
+
+    # UTF-16 (petit-boutiste) sans marque d'ordre : lu correctement, le pilote est construit.
+    d = _copier_modele(pilotes, "utf16-sans-bom")
+    octets = _ecrire_mesures(d, _lignes_mesures(d), encodage="utf-16-le")
+    assert not octets.startswith(b"\xff\xfe") and octets[1:2] == b"\x00"
+    construits["utf16-sans-bom"] = {"comme": MODELE}
+
+    # Export américain : toutes les dates en MM/JJ/AAAA.
+    d = _copier_modele(pilotes, "dates-americaines", lignes=LIGNES_REFUS)
+    lignes = _lignes_mesures(d)
+    for l in lignes[1:]:
+        a, m, j = l[0].split("-")
+        l[0] = f"{m}/{j}/{a}"
+    _ecrire_mesures(d, lignes)
+    seulement = [i + 1 for i, l in enumerate(lignes) if i and int(l[0][3:5]) > 12]
+    ambigues = [l[0] for l in lignes[1:] if l[0][:2] != l[0][3:5] and int(l[0][3:5]) <= 12]
+    attendus["dates-americaines"] = (
+        f"{_lieu(d / 'mesures.csv', seulement[0], 'date')} : le fichier semble écrire ses dates dans l'ordre "
+        f"américain mois/jour : « {lignes[seulement[0] - 1][0]} » (lignes {seulement[0]}, {seulement[1]}, "
+        f"{seulement[2]} et {len(seulement) - 3} autre(s)) n'est une date que lue MM/JJ/AAAA ; les {len(ambigues)} "
+        f"dates dont le jour et le mois sont tous deux ≤ 12 (par exemple « {ambigues[0]} ») seraient lues avec le "
+        "jour et le mois inversés. Attendu : des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le "
+        "fichier. Réexportez les dates au format AAAA-MM-JJ (ISO), ou en JJ/MM/AAAA.")
+
+    # Ancien classeur Excel 97-2003 (conteneur OLE2) renommé en .xlsx.
+    d = _copier_modele(pilotes, "xls-renomme", lignes=LIGNES_REFUS)
+    _declarer_mesures(d, ["mesures.xlsx"])
+    (d / "mesures.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
+    attendus["xls-renomme"] = (
+        f"{_lieu(d / 'mesures.xlsx')} : ancien format Excel (.xls, Excel 97-2003) sous une extension .xlsx. "
+        "Attendu : un classeur .xlsx, .ods ou un fichier CSV. Ouvrez-le dans le tableur et enregistrez le fichier "
+        "au format .xlsx (ou exportez-le en CSV).")
+
+    # Archives abîmées, trois fichiers d'un même pilote : un ZIP nommé .gz, un gzip tronqué, une somme fausse.
+    d = _copier_modele(pilotes, "archives-abimees", lignes=LIGNES_REFUS)
+    brut = (d / "mesures.csv").read_bytes()
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mesures.csv", brut)
+    (d / "mesures-2022.csv.gz").write_bytes(tampon.getvalue())
+    compresse = gzip.compress(brut, mtime=0)
+    (d / "mesures-2023.csv.gz").write_bytes(compresse[: len(compresse) // 2])
+    somme = bytearray(compresse)
+    somme[-8] ^= 0xFF  # CRC32 du contenu
+    (d / "mesures-2024.csv.gz").write_bytes(bytes(somme))
+    _declarer_mesures(d, ["mesures-2022.csv.gz", "mesures-2023.csv.gz", "mesures-2024.csv.gz"])
+    attendus["archives-abimees"] = "\n".join([
+        "3 erreurs dans les données :",
+        f"- {_lieu(d / 'mesures-2022.csv.gz')} : archive ZIP et non gzip, malgré l'extension .gz. Attendu : un CSV "
+        "compressé avec gzip (.csv.gz) ou un CSV non compressé. Extrayez le CSV de l'archive ZIP et déposez-le tel quel.",
+        f"- {_lieu(d / 'mesures-2023.csv.gz')} : archive gzip tronquée : le fichier s'arrête avant la fin des données "
+        f"compressées. {CONSEIL_GZIP}",
+        f"- {_lieu(d / 'mesures-2024.csv.gz')} : archive gzip abîmée : la somme de contrôle ne correspond pas aux "
+        f"données. {CONSEIL_GZIP}"])
+
+    # Cellule géante : 200 000 caractères dans « valeur » (un journal collé dans le tableur).
+    d = _copier_modele(pilotes, "cellule-geante", lignes=LIGNES_REFUS)
+    lignes = _lignes_mesures(d)
+    geante = ("capteur hors service " * 10_000)[:200_000]
+    lignes[2][3] = geante
+    _ecrire_mesures(d, lignes)
+    attendus["cellule-geante"] = (
+        f"{_lieu(d / 'mesures.csv', 3, 'valeur')} : valeur « {geante[:80]}… » illisible. Attendu : un nombre écrit "
+        "avec la décimale « , » comme dans le reste du fichier, par exemple 812,4.")
+
+    # Compteur bloqué à zéro une semaine (un secteur témoin, en période de référence) : construit, signalé.
+    d = _copier_modele(pilotes, "compteur-bloque")
+    lignes = _lignes_mesures(d)
+    bloquees = [l for l in lignes[1:] if l[1] == "secteur-tem-2" and SEMAINE_A_ZERO[0] <= l[0] <= SEMAINE_A_ZERO[1]]
+    assert len(bloquees) == 7
+    for l in bloquees:
+        l[3] = "0,000"
+    _ecrire_mesures(d, lignes)
+    construits["compteur-bloque"] = {
+        "verification": {"nom": "zeros_suspects", "statut": "attention", "valeur": 7.0, "phrase": (
+            "Une série reste 7 jours de suite à zéro alors qu'elle ne l'est presque jamais ailleurs : compteur ou "
+            "capteur peut-être en panne ; vérifier ces jours avant de conclure.")},
+        "qualite_donnees": "moyenne",
+        "phrases": ["Les données présentent quelques trous ou anomalies, signalés ci-dessous ; ils ne remettent pas "
+                    "en cause l'analyse."],
+        "absentes": ["Les données sont complètes et sans anomalie notable."],
+    }
+
+    # Expérimentation en cours : elle finit dans deux ans, et seuls ses 20 premiers jours sont mesurés.
+    d = _copier_modele(pilotes, "en-cours")
+    fin = date(date.today().year + 2, 6, 30)
+    fiche = d / "pilote.yaml"
+    texte = fiche.read_text(encoding="utf-8")
+    assert "    debut: '2024-01-01'\n    fin: '2024-12-31'\n" in texte
+    fiche.write_text(texte.replace("    debut: '2024-01-01'\n    fin: '2024-12-31'\n",
+                                   f"    debut: '2024-01-01'\n    fin: '{fin}'\n"), encoding="utf-8")
+    dernier = f"2024-01-{JOURS_EN_COURS:02d}"
+    lignes = _lignes_mesures(d)
+    _ecrire_mesures(d, lignes[:1] + [l for l in lignes[1:] if l[0] <= dernier])
+    construits["en-cours"] = {
+        "experimentation_terminee": False, "jours_mesures_experimentation": JOURS_EN_COURS,
+        "verdict": "etendre", "regle_verdict": "trop_peu_de_mesures",
+        "phrases": [
+            f"L'expérimentation n'est pas terminée : elle court jusqu'au {fin.day} {MOIS[fin.month - 1]} {fin.year}. "
+            f"Ce rapport évalue les {JOURS_EN_COURS} jours mesurés jusqu'au {JOURS_EN_COURS} janvier 2024 ; ses "
+            "conclusions sont provisoires.",
+            f"Seulement {JOURS_EN_COURS} jours de mesures pendant l'expérimentation, pour un minimum de 28 : c'est "
+            "trop peu pour conclure, dans un sens comme dans l'autre. Il faut mesurer plus longtemps."],
+    }
+    return construits
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +397,8 @@ def test_lot_hostile_se_termine_et_construit_les_pilotes_valides(lot_hostile):
         assert page.is_file(), f"{ident} non construit :\n{sortie}"
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
     index = {e["identifiant"]: e for e in json.loads((rapports / "index.json").read_text(encoding="utf-8"))}
-    assert {i: index[i]["statut"] for i in VALIDES} == {i: "reussi" for i in VALIDES}
+    assert {i: e["statut"] for i, e in index.items()} == {
+        **{i: "reussi" for i in VALIDES + CONSTRUITS}, **{i: "echec" for i in REFUSES_DOSSIER + REFUSES_LECTURE}}
     # Borné en temps et en mémoire (avant : la bombe d'alias prenait plus de 4 Go et ne finissait pas).
     print(f"\ncorpus hostile : {lot['duree']:.1f} s, mesure {lot['mesure']}")
     assert lot["duree"] < 200
@@ -189,17 +407,49 @@ def test_lot_hostile_se_termine_et_construit_les_pilotes_valides(lot_hostile):
 
 
 @pytest.mark.lent
-@pytest.mark.parametrize("ident", ["lien-sortant", "lien-casse", "tube", "fiche-sortante", "dossier-lien",
-                                   "bombe", "fiche-geante"])
+@pytest.mark.parametrize("ident", REFUSES_DOSSIER + REFUSES_LECTURE)
 def test_chaque_pilote_hostile_a_son_message(lot_hostile, ident):
     rapports = lot_hostile["rapports"]
     index = {e["identifiant"]: e for e in json.loads((rapports / "index.json").read_text(encoding="utf-8"))}
     assert ident in index, lot_hostile["sortie"]
-    assert index[ident]["statut"] == "echec"
+    assert index[ident]["statut"] == "echec", index[ident]
     assert index[ident]["message"] == lot_hostile["attendus"][ident]
     assert not (rapports / f"{ident}.html").exists()
     assert f"- {ident} : {lot_hostile['attendus'][ident]}" in lot_hostile["sortie"]
-    assert ident in (rapports / "index.html").read_text(encoding="utf-8")
+    page = html.unescape((rapports / "index.html").read_text(encoding="utf-8"))
+    assert ident in page
+    # Le message de l'index est celui de index.json (cellule géante comprise : citée coupée, jamais entière).
+    assert lot_hostile["attendus"][ident] in page
+    assert len(index[ident]["message"]) < 2000 and "Traceback" not in index[ident]["message"]
+
+
+@pytest.mark.lent
+@pytest.mark.parametrize("ident", CONSTRUITS)
+def test_pilotes_hostiles_construits_et_ce_que_dit_leur_rapport(lot_hostile, ident):
+    """UTF-16 sans BOM lu comme le même fichier en UTF-8 ; un compteur bloqué à zéro une semaine et une
+    expérimentation en cours sont construits, et le rapport (HTML et JSON) le dit."""
+    rapports, attendu = lot_hostile["rapports"], lot_hostile["construits"][ident]
+    index = {e["identifiant"]: e for e in json.loads((rapports / "index.json").read_text(encoding="utf-8"))}
+    assert index[ident]["statut"] == "reussi", index[ident]
+    resultats = json.loads((rapports / f"{ident}.json").read_text(encoding="utf-8"))
+    page = html.unescape((rapports / f"{ident}.html").read_text(encoding="utf-8"))
+    if "comme" in attendu:
+        modele = json.loads((rapports / f"{attendu['comme']}.json").read_text(encoding="utf-8"))
+        for cle in ("effet", "ic_bas", "ic_haut", "effet_relatif", "p_valeur", "verdict", "qualite_donnees",
+                    "jours_mesures_experimentation", "verifications"):
+            assert resultats[cle] == modele[cle], cle
+        assert resultats["economie"] == modele["economie"]
+    if "verification" in attendu:
+        assert attendu["verification"] in resultats["verifications"]
+        assert attendu["verification"]["phrase"] in page
+    for cle in ("qualite_donnees", "experimentation_terminee", "jours_mesures_experimentation", "verdict",
+                "regle_verdict"):
+        if cle in attendu:
+            assert resultats[cle] == attendu[cle], (cle, resultats[cle])
+    for phrase in attendu.get("phrases", []):
+        assert phrase in page, phrase
+    for phrase in attendu.get("absentes", []):
+        assert phrase not in page, phrase
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,10 +516,13 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_p
         dehors = sorted({v for v in vues if v.startswith(base + os.sep)
                          and (interieur is None or not v.startswith(interieur + os.sep))})
         assert dehors == [], f"{dossier.name} : fichiers hors du dossier du pilote ouverts : {dehors}"
-        if dossier.name in VALIDES:
+        if dossier.name in VALIDES + CONSTRUITS:
             assert refus == [] and any(v.endswith("meteo-amiens.csv") or v.endswith("mesures.csv") for v in vues)
+        elif dossier.name in REFUSES_LECTURE:
+            assert refus == [] and any(v.startswith(interieur + os.sep + "mesures") for v in vues), dossier.name
         else:
             assert len(refus) == 1 or dossier.name in ("bombe", "fiche-geante"), (dossier.name, refus)
+    assert {d.name for d in pilotes.iterdir()} == set(VALIDES + REFUSES_DOSSIER + REFUSES_LECTURE + CONSTRUITS)
     for exterieur in corpus["exterieurs"]:
         assert exterieur.exists()
 
