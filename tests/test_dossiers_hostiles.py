@@ -358,6 +358,8 @@ def _corpus_lecture(pilotes: Path, attendus: dict) -> dict:
             f"Seulement {JOURS_EN_COURS} jours de mesures pendant l'expérimentation, pour un minimum de 28 : c'est "
             "trop peu pour conclure, dans un sens comme dans l'autre. Il faut mesurer plus longtemps."],
     }
+    # La note d'expérimentation en cours : une fois dans « Les données », une fois dans les limites (pas deux).
+    construits["en-cours"]["compte"] = {construits["en-cours"]["phrases"][0]: 2}
     return construits
 
 
@@ -448,6 +450,8 @@ def test_pilotes_hostiles_construits_et_ce_que_dit_leur_rapport(lot_hostile, ide
             assert resultats[cle] == attendu[cle], (cle, resultats[cle])
     for phrase in attendu.get("phrases", []):
         assert phrase in page, phrase
+    for phrase, fois in attendu.get("compte", {}).items():
+        assert page.count(phrase) == fois, (phrase, page.count(phrase))
     for phrase in attendu.get("absentes", []):
         assert phrase not in page, phrase
 
@@ -525,6 +529,155 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_empreinte_et_validation(tmp_p
     assert {d.name for d in pilotes.iterdir()} == set(VALIDES + REFUSES_DOSSIER + REFUSES_LECTURE + CONSTRUITS)
     for exterieur in corpus["exterieurs"]:
         assert exterieur.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Rien d'extérieur n'est ouvert pendant la construction complète (analyse et mise en forme)
+# --------------------------------------------------------------------------------------------
+
+#: Exécuté dans un processus neuf, dont le dossier courant est celui des carnets (comme le noyau que
+#: lance papermill) : un crochet d'audit relève chaque ouverture (événement « open » : open, os.open,
+#: io.open_code des imports…) et chaque lecture de dossier (os.listdir, os.scandir) ; puis, pour chaque
+#: dossier de pilote, les cellules du carnet du domaine sont exécutées comme dans le noyau (cellule
+#: « parameters » remplacée), chaque objet affiché est mis en forme par IPython (paquets MIME, figures
+#: plotly comprises), les résultats sont extraits et la page est convertie en HTML par
+#: eprouvette.rapports.html, comme le fait le lanceur. Sortie : {dossier: [[événement, chemin], …]}.
+SCRIPT_CONSTRUCTION = """
+import json, os, sys
+from pathlib import Path
+
+RELEVES, ACTIF = [], [False]
+
+
+def crochet(evenement, arguments):
+    if ACTIF[0] and evenement in ("open", "os.listdir", "os.scandir") and arguments:
+        chemin = arguments[0]
+        if isinstance(chemin, (str, bytes, os.PathLike)):
+            RELEVES.append((evenement, os.path.realpath(os.fsdecode(chemin))))
+        elif chemin is None and evenement != "open":
+            RELEVES.append((evenement, os.path.realpath(".")))
+
+
+sys.addaudithook(crochet)
+
+
+def construire(dossier, sortie):
+    import IPython.display
+    import nbformat
+    from IPython.core.formatters import DisplayFormatter
+
+    from eprouvette import config
+    from eprouvette.pilote import charger_pilote
+    from eprouvette.rapports.executer import _extraire_resultats
+    from eprouvette.rapports.html import convertir_en_html
+
+    pilote = charger_pilote(Path(dossier))
+    nb = nbformat.read(str(config.NOTEBOOKS / config.DOMAINES[pilote.domaine]), as_version=4)
+    formateur, sorties = DisplayFormatter(), []
+
+    def afficher(*objets, raw=False, **_):
+        for objet in objets:
+            donnees = objet if raw else formateur.format(objet)[0]
+            if donnees:
+                sorties.append(nbformat.v4.new_output("display_data", data=donnees))
+
+    IPython.display.display = afficher
+    espace = {"__name__": "__main__"}
+    for numero, cellule in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        source = cellule.source
+        if "parameters" in cellule.metadata.get("tags", []):
+            source = "dossier_pilote = " + repr(str(Path(dossier).resolve()))
+        sorties.clear()
+        exec(compile(source, "<carnet>", "exec"), espace)
+        cellule.outputs, cellule.execution_count = list(sorties), numero + 1
+    resultats = _extraire_resultats(nb)
+    page = convertir_en_html(nb, pilote.titre)
+    (Path(sortie) / (pilote.identifiant + ".html")).write_text(page, encoding="utf-8")
+    (Path(sortie) / (pilote.identifiant + ".json")).write_text(json.dumps(resultats), encoding="utf-8")
+
+
+sortie, releves = sys.argv[1], {}
+for dossier in sys.argv[2:]:
+    RELEVES.clear()
+    ACTIF[0] = True
+    construire(dossier, sortie)
+    ACTIF[0] = False
+    releves[dossier] = sorted(set(RELEVES))
+print(json.dumps(releves))
+"""
+
+#: Ce qu'une construction a le droit d'ouvrir hors du dossier du pilote, chacun nommé : la bibliothèque,
+#: le carnet du domaine, les paramètres chiffrés (donnees/parametres), le référentiel des communes
+#: (donnees/referentiel), les schémas du standard (donnees/schemas), l'environnement Python (bibliothèques
+#: et gabarits nbconvert) et, du système, la base des fuseaux horaires et la limite de CPU du cgroup (lue
+#: par les bibliothèques numériques pour compter les cœurs).
+def _autorises(sortie: Path) -> dict[str, str]:
+    import eprouvette
+
+    autorises = {
+        "bibliothèque": Path(eprouvette.__file__).resolve().parent,
+        "carnets": config.NOTEBOOKS.resolve(),
+        "paramètres": config.PARAMETRES.resolve(),
+        "référentiel": config.REFERENTIEL.resolve(),
+        "schémas": config.SCHEMAS.resolve(),
+        "sortie": sortie.resolve(),
+        "fuseaux horaires": Path("/usr/share/zoneinfo"),
+        "cgroup (nombre de cœurs)": Path("/sys/fs/cgroup"),
+    }
+    for i, racine in enumerate({sys.prefix, sys.base_prefix, sys.exec_prefix}):
+        autorises[f"environnement Python {i}"] = Path(racine).resolve()
+    return {nom: str(chemin) for nom, chemin in autorises.items()}
+
+
+def _dans(chemin: str, racine: str) -> bool:
+    return chemin == racine or chemin.startswith(racine.rstrip(os.sep) + os.sep)
+
+
+@pytest.mark.lent
+def test_rien_hors_du_dossier_n_est_ouvert_pendant_la_construction_complete(tmp_path):
+    """Analyse (lecture, qualité, méthode, économie, essaimage, verdict) et mise en forme (sections,
+    figures, conversion HTML) de pilotes des quatre domaines, chacun dans un dossier temporaire à côté
+    d'autres pilotes et d'un dossier « ailleurs » : aucun fichier n'est ouvert hors du dossier du pilote
+    et des emplacements autorisés nommés ; ni les autres pilotes, ni « ailleurs », ni donnees/pilotes/
+    ne sont même listés."""
+    corpus = fabriquer_corpus(tmp_path)
+    pilotes = corpus["pilotes"]
+    for ident in ("energie-gtb-ecoles-beauvais", "dechets-pav-verre-arras"):
+        if not (config.PILOTES / ident).is_dir():
+            pytest.skip(f"pilote d'exemple absent : {ident}")
+        shutil.copytree(config.PILOTES / ident, pilotes / ident)
+    a_construire = [pilotes / i for i in (*VALIDES, *CONSTRUITS, "energie-gtb-ecoles-beauvais",
+                                          "dechets-pav-verre-arras")]
+    sortie = tmp_path / "sortie"
+    sortie.mkdir()
+    r = subprocess.run([PYTHON, "-c", SCRIPT_CONSTRUCTION, str(sortie), *map(str, a_construire)],
+                       cwd=config.NOTEBOOKS, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    releves = json.loads(r.stdout.strip().splitlines()[-1])
+    autorises = _autorises(sortie)
+    interdits = [str(config.PILOTES.resolve()), str((tmp_path / "ailleurs").resolve())]
+    for dossier in a_construire:
+        ici = str(dossier.resolve())
+        evenements = releves[str(dossier)]
+        ouverts = [c for e, c in evenements if e == "open"]
+        # Le pilote a bien été lu, et construit.
+        assert any(_dans(c, ici) and Path(c).name == "pilote.yaml" for c in ouverts), dossier.name
+        assert any(_dans(c, ici) and Path(c).name != "pilote.yaml" for c in ouverts), dossier.name
+        assert (sortie / f"{dossier.name}.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+        assert "verdict" in json.loads((sortie / f"{dossier.name}.json").read_text(encoding="utf-8"))
+        # Les paramètres et le référentiel sont bien lus (la liste d'autorisations n'est pas vide de sens).
+        assert any(_dans(c, autorises["paramètres"]) for c in ouverts), dossier.name
+        dehors = sorted({c for c in ouverts
+                         if not _dans(c, ici) and not any(_dans(c, a) for a in autorises.values())})
+        assert dehors == [], f"{dossier.name} : fichiers ouverts hors du dossier du pilote : {dehors}"
+        # Ni ouvert ni même listé : les autres pilotes, « ailleurs », les pilotes d'exemple du projet.
+        voisins = [str(p.resolve()) for p in pilotes.iterdir() if p.resolve() != dossier.resolve()
+                   and not p.is_symlink()]
+        touches = sorted({f"{e} {c}" for e, c in evenements
+                          if any(_dans(c, z) for z in interdits + voisins) or c == str(pilotes.resolve())})
+        assert touches == [], f"{dossier.name} : {touches}"
+    # L'ordre ne change rien : le premier pilote (imports compris) a été contrôlé comme les autres.
+    assert len(releves) == len(a_construire)
 
 
 def test_le_lien_interne_est_suivi_dans_l_empreinte(tmp_path):
