@@ -35,10 +35,12 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from contextlib import contextmanager
@@ -349,7 +351,8 @@ def _corpus_lecture(pilotes: Path, attendus: dict) -> dict:
     lignes = _lignes_mesures(d)
     _ecrire_mesures(d, lignes[:1] + [l for l in lignes[1:] if l[0] <= dernier])
     construits["en-cours"] = {
-        "experimentation_terminee": False, "jours_mesures_experimentation": JOURS_EN_COURS,
+        # La qualité porte sur les jours déjà mesurés : pas de « 95 % de jours manquants » jusqu'à la fin prévue.
+        "experimentation_terminee": False, "jours_mesures_experimentation": JOURS_EN_COURS, "qualite_donnees": "bonne",
         "verdict": "etendre", "regle_verdict": "trop_peu_de_mesures",
         "phrases": [
             f"L'expérimentation n'est pas terminée : elle court jusqu'au {fin.day} {MOIS[fin.month - 1]} {fin.year}. "
@@ -678,6 +681,117 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_la_construction_complete(tmp_
         assert touches == [], f"{dossier.name} : {touches}"
     # L'ordre ne change rien : le premier pilote (imports compris) a été contrôlé comme les autres.
     assert len(releves) == len(a_construire)
+
+
+# --------------------------------------------------------------------------------------------
+# Le vrai lanceur sous strace : toutes les ouvertures de tous les processus (lanceur, processus du
+# pool, noyau Jupyter, git), appels système compris (ce qu'un crochet d'audit Python ne voit pas :
+# DuckDB, pyarrow, la bibliothèque C)
+# --------------------------------------------------------------------------------------------
+
+_OUVERTURE = re.compile(r'^(?:open|openat|openat2|creat)\((?:[A-Z_]+|\d+), "((?:[^"\\]|\\.)*)"|^open\("((?:[^"\\]|\\.)*)"')
+_LANCEMENT = re.compile(r'^execve\("((?:[^"\\]|\\.)*)"')
+
+
+def _strace_possible() -> bool:
+    if shutil.which("strace") is None:
+        return False
+    r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat", "-o", os.devnull, "true"],
+                       capture_output=True, timeout=30)
+    return r.returncode == 0
+
+
+def _ouvertures_par_processus(base: Path) -> dict[int, tuple[str, list[tuple[str, bool]]]]:
+    """Les fichiers ``base.<pid>`` de ``strace -ff`` -> {pid: (programme, [(chemin ouvert avec succès,
+    ouvert comme dossier (O_DIRECTORY, pour le lister))])}."""
+    processus = {}
+    for trace in base.parent.glob(base.name + ".*"):
+        programme, chemins = "?", []
+        for ligne in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+            lancement = _LANCEMENT.match(ligne)
+            if lancement and not ligne.rstrip().endswith(("ENOENT (No such file or directory)",)):
+                programme = os.path.basename(lancement.group(1))
+            m = _OUVERTURE.match(ligne)
+            if m and " = -1 " not in ligne:
+                chemins.append(((m.group(1) or m.group(2)).encode().decode("unicode_escape"), "O_DIRECTORY" in ligne))
+        processus[int(trace.name.rsplit(".", 1)[1])] = (programme, chemins)
+    return processus
+
+
+@pytest.mark.lent
+def test_le_lanceur_sous_strace_n_ouvre_rien_hors_du_dossier_du_pilote(tmp_path):
+    """Un pilote valide (météo par un lien interne) construit par ``python -m eprouvette.rapports`` sous
+    ``strace -ff`` : chaque fichier ouvert par chaque processus est dans le dossier du pilote, dans la
+    sortie, ou dans un emplacement autorisé et nommé ; rien dans « ailleurs », dans un dossier caché du
+    dossier des pilotes ni dans donnees/pilotes/ du projet. Les processus git (version du code dans la
+    traçabilité du rapport) lisent le dépôt : ils ne sont contrôlés que pour les dossiers interdits."""
+    if not _strace_possible():
+        pytest.skip("strace absent ou interdit (ptrace) sur cette machine")
+    from jupyter_core import paths as jupyter
+
+    ident = "mobilite-feux-bus-amiens"
+    corpus = fabriquer_corpus(tmp_path)
+    pilotes = tmp_path / "seul"
+    shutil.copytree(corpus["pilotes"] / ident, pilotes / ident, symlinks=True)
+    (pilotes / ".brouillon").mkdir()
+    (pilotes / ".brouillon" / "secret.csv").write_text("date;site;indicateur;valeur\n", encoding="utf-8")
+    rapports = tmp_path / "rapports-strace"
+    env = {**os.environ, "EPROUVETTE_PILOTES": str(pilotes), "EPROUVETTE_RAPPORTS": str(rapports)}
+    base = tmp_path / "traces" / "trace"
+    base.parent.mkdir()
+    r = subprocess.run(["strace", "-ff", "-qq", "-e", "trace=open,openat,openat2,creat,execve", "-o", str(base),
+                        PYTHON, "-m", "eprouvette.rapports", "--travailleurs", "1"],
+                       env=env, cwd=config.RACINE, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (rapports / f"{ident}.html").is_file()
+    processus = _ouvertures_par_processus(base)
+    programmes = {prog for prog, _ in processus.values()}
+    assert "python" in " ".join(programmes) and "git" in programmes, programmes
+
+    import eprouvette
+
+    chemins_python = json.loads(subprocess.run(
+        [PYTHON, "-c", "import sys, json; print(json.dumps(sys.path))"], env=env, cwd=tmp_path,
+        capture_output=True, text=True, check=True).stdout)
+    donnees = str(config.DONNEES.resolve())
+    autorises = {
+        **_autorises(rapports),
+        "bibliothèque (dossier lib)": str(Path(eprouvette.__file__).resolve().parents[1]),
+        # Empreinte de la bibliothèque (etat.py) : les fichiers qui décrivent l'environnement.
+        "pyproject.toml": str(config.RACINE.resolve() / "pyproject.toml"),
+        "requirements-verrou.txt": str(config.RACINE.resolve() / "requirements-verrou.txt"),
+        # Fichier de connexion au noyau, sondes de tempfile : fichiers du dossier temporaire lui-même.
+        "IPython": str(Path(os.path.expanduser("~/.ipython")).resolve()),
+        **{f"Jupyter {i}": str(Path(c).resolve()) for i, c in enumerate(
+            [jupyter.jupyter_runtime_dir(), jupyter.jupyter_data_dir(), jupyter.jupyter_config_dir(),
+             *jupyter.jupyter_path(), *jupyter.jupyter_config_path()])},
+        **{f"système {c}": c for c in ("/etc", "/proc", "/sys", "/dev", "/usr", "/lib", "/lib64")},
+        # Le chemin d'import de l'environnement (un .pth peut y ajouter une bibliothèque), sauf un
+        # dossier qui contiendrait donnees/ (la racine du projet).
+        **{f"import {c}": str(Path(c).resolve()) for c in chemins_python
+           if c and Path(c).is_dir() and not _dans(donnees, str(Path(c).resolve()))},
+    }
+    temporaire = str(Path(tempfile.gettempdir()).resolve())
+    ici = str((pilotes / ident).resolve())
+    interdits = [str((tmp_path / "ailleurs").resolve()), str((pilotes / ".brouillon").resolve()),
+                 str(config.PILOTES.resolve()), str(corpus["pilotes"].resolve())]
+    vus_dans_le_pilote = set()
+    for pid, (programme, ouverts) in processus.items():
+        # Ni lu ni même listé, par aucun processus : « ailleurs », le dossier caché, les pilotes du projet.
+        touches = sorted({c for c, _ in ouverts if any(_dans(os.path.realpath(c), z) for z in interdits)})
+        assert touches == [], f"processus {pid} ({programme}) : {touches}"
+        if programme == "git":
+            continue
+        # Fichiers lus (les dossiers ouverts pour être listés, import de modules compris, sont à part).
+        chemins = [c for c, dossier in ouverts if not dossier and not os.path.isdir(c)]
+        reels = [os.path.realpath(c) for c in chemins if os.path.isabs(c)]
+        vus_dans_le_pilote |= {c for c in reels if _dans(c, ici)}
+        dehors = sorted({c for c in reels if not _dans(c, ici) and not any(_dans(c, a) for a in autorises.values())
+                         and os.path.dirname(c) != temporaire})
+        assert dehors == [], f"processus {pid} ({programme}) : ouverts hors du dossier du pilote : {dehors}"
+        relatifs = sorted({c for c in chemins if not os.path.isabs(c) and c not in (".", "")})
+        assert relatifs == [], f"processus {pid} ({programme}) : chemins relatifs ouverts : {relatifs}"
+    assert {Path(c).name for c in vus_dans_le_pilote} >= {"pilote.yaml", "mesures.csv", "meteo-amiens.csv"}
 
 
 def test_le_lien_interne_est_suivi_dans_l_empreinte(tmp_path):
