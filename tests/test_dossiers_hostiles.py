@@ -426,6 +426,12 @@ def test_chaque_pilote_hostile_a_son_message(lot_hostile, ident):
     # Le message de l'index est celui de index.json (cellule géante comprise : citée coupée, jamais entière).
     assert lot_hostile["attendus"][ident] in page
     assert len(index[ident]["message"]) < 2000 and "Traceback" not in index[ident]["message"]
+    if ident == "cellule-geante":
+        # Nulle part la cellule entière (ni même 200 de ses caractères) : console, index, journal du pilote.
+        extrait = ("capteur hors service " * 10)[:200]
+        journal = (rapports / "journaux" / f"{ident}.log").read_text(encoding="utf-8")
+        for texte in (lot_hostile["sortie"], page, journal, (rapports / "index.json").read_text(encoding="utf-8")):
+            assert extrait not in texte
 
 
 @pytest.mark.lent
@@ -649,7 +655,8 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_la_construction_complete(tmp_
         if not (config.PILOTES / ident).is_dir():
             pytest.skip(f"pilote d'exemple absent : {ident}")
         shutil.copytree(config.PILOTES / ident, pilotes / ident)
-    a_construire = [pilotes / i for i in (*VALIDES, *CONSTRUITS, "energie-gtb-ecoles-beauvais",
+    # Un pilote par domaine, et le fichier UTF-16 sans BOM (lu par un autre chemin du décodage).
+    a_construire = [pilotes / i for i in (*VALIDES, "utf16-sans-bom", "energie-gtb-ecoles-beauvais",
                                           "dechets-pav-verre-arras")]
     sortie = tmp_path / "sortie"
     sortie.mkdir()
