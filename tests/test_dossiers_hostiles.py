@@ -32,6 +32,7 @@ le vrai lanceur, avec une limite de temps, et sa mémoire de crête est mesurée
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import os
@@ -720,7 +721,9 @@ def _ouvertures_par_processus(base: Path) -> dict[int, tuple[str, list[tuple[str
                 programme = os.path.basename(lancement.group(1))
             m = _OUVERTURE.match(ligne)
             if m and " = -1 " not in ligne:
-                chemins.append(((m.group(1) or m.group(2)).encode().decode("unicode_escape"), "O_DIRECTORY" in ligne))
+                # strace écrit les octets non imprimables en échappements (\303\251 pour « é »).
+                chemin = codecs.escape_decode((m.group(1) or m.group(2)).encode())[0].decode("utf-8", "replace")
+                chemins.append((chemin, "O_DIRECTORY" in ligne))
         processus[int(trace.name.rsplit(".", 1)[1])] = (programme, chemins)
     return processus
 
