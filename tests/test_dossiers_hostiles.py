@@ -28,6 +28,10 @@ abîmée (les refusés ne gardent que les 400 premières lignes) :
 
 Chaque refus est vérifié mot pour mot dans ``rapports/index.json``. Le lot est lancé une fois par
 le vrai lanceur, avec une limite de temps, et sa mémoire de crête est mesurée (``bench/memoire.py``).
+
+Ce qu'une construction ouvre est relevé trois fois : l'empreinte et la validation dans ce processus
+(crochet d'audit) ; l'analyse et la mise en forme complètes d'un pilote par domaine dans un processus
+neuf (crochet d'audit) ; le lanceur entier sous ``strace -ff`` (tous les processus, appels système).
 """
 
 from __future__ import annotations
