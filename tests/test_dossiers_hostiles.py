@@ -41,6 +41,7 @@ import html
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -384,16 +385,21 @@ def lot_hostile(tmp_path_factory):
     env = {**os.environ, "EPROUVETTE_PILOTES": str(corpus["pilotes"]), "EPROUVETTE_RAPPORTS": str(rapports)}
     lanceur = [PYTHON, "-m", "eprouvette.rapports", "--travailleurs", "2"]
     commande = [PYTHON, str(MEMOIRE), "--", *lanceur] if MEMOIRE.is_file() else lanceur
-    debut = time.monotonic()
-    r = subprocess.run(commande, env=env, cwd=config.RACINE, capture_output=True, text=True, timeout=240)
-    duree = time.monotonic() - debut
+    debut, avant = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Délai : garde-fou contre un lot qui ne finit pas (la bombe d'alias, avant), large parce que la
+    # machine peut être partagée ; la borne qui compte est celle du temps de calcul, plus bas.
+    r = subprocess.run(commande, env=env, cwd=config.RACINE, capture_output=True, text=True, timeout=900)
+    duree, apres = time.monotonic() - debut, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Temps de calcul de tout l'arbre (lanceur, processus du pool, noyaux : chacun attendu par son parent).
+    cpu = (apres.ru_utime - avant.ru_utime) + (apres.ru_stime - avant.ru_stime)
     mesure = {}
     if MEMOIRE.is_file():
         mesure = json.loads(r.stdout.strip().splitlines()[-1])
         sortie, code = r.stderr, mesure["code"]
     else:
         sortie, code = r.stdout + r.stderr, r.returncode
-    return {**corpus, "rapports": rapports, "sortie": sortie, "code": code, "duree": duree, "mesure": mesure}
+    return {**corpus, "rapports": rapports, "sortie": sortie, "code": code, "duree": duree, "cpu": cpu,
+            "mesure": mesure}
 
 
 @pytest.mark.lent
@@ -410,8 +416,10 @@ def test_lot_hostile_se_termine_et_construit_les_pilotes_valides(lot_hostile):
     assert {i: e["statut"] for i, e in index.items()} == {
         **{i: "reussi" for i in VALIDES + CONSTRUITS}, **{i: "echec" for i in REFUSES_DOSSIER + REFUSES_LECTURE}}
     # Borné en temps et en mémoire (avant : la bombe d'alias prenait plus de 4 Go et ne finissait pas).
-    print(f"\ncorpus hostile : {lot['duree']:.1f} s, mesure {lot['mesure']}")
-    assert lot["duree"] < 200
+    # Le temps de calcul, pas le temps écoulé : sur une machine partagée (2 cœurs, charge 13), le même
+    # lot a pris 30 s comme 210 s de temps écoulé, pour 55 à 75 s de calcul.
+    print(f"\ncorpus hostile : {lot['duree']:.1f} s écoulées, {lot['cpu']:.1f} s de calcul, mesure {lot['mesure']}")
+    assert lot["cpu"] < 200, lot["cpu"]
     if lot["mesure"]:
         assert lot["mesure"]["max_processus_mo"] < 1500, lot["mesure"]
 
