@@ -281,7 +281,8 @@ def _corpus_lecture(pilotes: Path, attendus: dict) -> dict:
     attendus["dates-americaines"] = (
         f"{_lieu(d / 'mesures.csv', seulement[0], 'date')} : le fichier semble écrire ses dates dans l'ordre "
         f"américain mois/jour : « {lignes[seulement[0] - 1][0]} » (lignes {seulement[0]}, {seulement[1]}, "
-        f"{seulement[2]} et {len(seulement) - 3} autre(s)) n'est une date que lue MM/JJ/AAAA ; les {len(ambigues)} "
+        f"{seulement[2]} et {len(seulement) - 3} autre{'s' if len(seulement) > 4 else ''}) n'est une date que lue "
+        f"MM/JJ/AAAA ; les {len(ambigues)} "
         f"dates dont le jour et le mois sont tous deux ≤ 12 (par exemple « {ambigues[0]} ») seraient lues avec le "
         "jour et le mois inversés. Attendu : des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le "
         "fichier. Réexportez les dates au format AAAA-MM-JJ (ISO), ou en JJ/MM/AAAA.")
@@ -688,8 +689,6 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_la_construction_complete(tmp_
         assert any(_dans(c, ici) and Path(c).name != "pilote.yaml" for c in ouverts), dossier.name
         assert (sortie / f"{dossier.name}.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
         assert "verdict" in json.loads((sortie / f"{dossier.name}.json").read_text(encoding="utf-8"))
-        # Les paramètres et le référentiel sont bien lus (la liste d'autorisations n'est pas vide de sens).
-        assert any(_dans(c, autorises["paramètres"]) for c in ouverts), dossier.name
         dehors = sorted({c for c in ouverts
                          if not _dans(c, ici) and not any(_dans(c, a) for a in autorises.values())})
         assert dehors == [], f"{dossier.name} : fichiers ouverts hors du dossier du pilote : {dehors}"
@@ -701,6 +700,11 @@ def test_rien_hors_du_dossier_n_est_ouvert_pendant_la_construction_complete(tmp_
         assert touches == [], f"{dossier.name} : {touches}"
     # L'ordre ne change rien : le premier pilote (imports compris) a été contrôlé comme les autres.
     assert len(releves) == len(a_construire)
+    # Les paramètres et le référentiel sont bien lus (au moins une fois : ils sont gardés en mémoire d'un
+    # pilote à l'autre) ; la liste des emplacements autorisés n'est pas vide de sens.
+    tous = [c for evenements in releves.values() for e, c in evenements if e == "open"]
+    for nom in ("paramètres", "référentiel", "schémas", "carnets"):
+        assert any(_dans(c, autorises[nom]) for c in tous), nom
 
 
 # --------------------------------------------------------------------------------------------
