@@ -5,7 +5,8 @@
   (charset-normalizer) ;
 - séparateur détecté sur la ligne d'en-tête : « ; », « , » ou tabulation ;
 - une seule décimale par fichier (virgule ou point), détectée sur les colonnes numériques ; les
-  deux mêlées (1.932,2 et 1932.2), ou seulement des 1.234 sans rien pour trancher : refusé ;
+  deux mêlées (1.932,2 et 1932.2 ; ou 21,723 et 1932.2, sans virgule des milliers écrite ailleurs),
+  ou seulement des 1.234 sans rien pour trancher : refusé ;
   séparateur de milliers (espace, espace insécable, point avec la décimale virgule) toléré ;
 - ordre jour/mois décidé pour tout le fichier : des dates valides seulement en MM/JJ (01/13/2023)
   sans aucune valide seulement en JJ/MM : export américain, refusé ;
@@ -200,6 +201,24 @@ def _sens_decimale(cellule: str) -> str | None:
     return None
 
 
+#: Un nombre à décimale point dont la partie entière a quatre chiffres ou plus, sans séparateur des milliers.
+_POINT_SANS_MILLIERS = re.compile(r"[+-]?\d{4,}\.\d+")
+
+
+def _decimale_incoherente(fichier: Path | None, premiere: tuple, seconde: tuple, constat: str) -> ErreurDonnees:
+    """L'erreur « décimale incohérente » entre deux cellules (texte, ligne, colonne) du fichier."""
+    (_, l1, c1), (_, l2, c2) = premiere, seconde
+    colonne = c1 if c1 == c2 else None
+    ou = "" if colonne else f" (colonnes « {c1} » et « {c2} »)"
+    return ErreurDonnees(
+        fichier, f"décimale incohérente : {constat}{ou}.", ligne=min(l1, l2) if l1 and l2 else l1 or l2,
+        colonne=colonne or c1,
+        attendu="une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou "
+                "décimale point (1234.5 ou 1,234.5)",
+        conseil="Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
+                "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
+
+
 def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str, str | None]:
     """Décimale et séparateur de milliers d'après les cellules des colonnes numériques.
 
@@ -208,7 +227,10 @@ def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str,
     (1.932,2 ; 12,5) et une autre qui n'a de sens qu'avec la décimale point (1932.2) : erreur.
     Décimale virgule -> les points sont des milliers (1.234 = 1234) ; décimale point -> les
     virgules sont des milliers (1,234.5). Seulement des 1.234 (un point, trois chiffres), rien
-    d'autre pour trancher : erreur (un facteur mille selon la lecture). Espaces -> milliers.
+    d'autre pour trancher : erreur (un facteur mille selon la lecture). Des 21,723 (virgule, ou milliers)
+    avec un 1932.2 (point) : la décimale point ferait des 21,723 des milliers, ce que contredit un
+    nombre de quatre chiffres sans séparateur (1932.2 au lieu de 1,932.2) : erreur, sauf si une cellule
+    montre la virgule des milliers à côté du point (1,234.5). Espaces -> milliers.
     """
     cellules = [v if isinstance(v, tuple) else (v, None, None) for v in valeurs]
     premiers: dict[str, tuple] = {}
@@ -218,17 +240,25 @@ def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str,
             premiers[sens] = c
     textes = [c[0] for c in cellules]
     if "virgule" in premiers and "point" in premiers:
-        (vv, lv, cv), (vp, lp, cp) = premiers["virgule"], premiers["point"]
-        colonne = cv if cv == cp else None
-        ou = "" if colonne else f" (colonnes « {cv} » et « {cp} »)"
-        raise ErreurDonnees(
-            fichier, f"décimale incohérente : la ligne {lv} écrit « {_court(vv)} », qui n'a de sens qu'avec la "
-                     f"décimale virgule, et la ligne {lp} « {_court(vp)} », qui n'a de sens qu'avec la décimale "
-                     f"point{ou}.", ligne=min(lv, lp) if lv and lp else lv or lp, colonne=colonne or cv,
-            attendu="une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou "
-                    "décimale point (1234.5 ou 1,234.5)",
-            conseil="Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
-                    "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
+        (vv, lv, _), (vp, lp, _) = premiers["virgule"], premiers["point"]
+        raise _decimale_incoherente(
+            fichier, premiers["virgule"], premiers["point"],
+            f"la ligne {lv} écrit « {_court(vv)} », qui n'a de sens qu'avec la décimale virgule, et la ligne {lp} "
+            f"« {_court(vp)} », qui n'a de sens qu'avec la décimale point")
+    if "virgule?" in premiers and "point" in premiers:
+        # Des 21,723 et un 1932.2 : la décimale point ferait des 21,723 des milliers (21723). Mais un fichier
+        # qui groupe les milliers par des virgules écrirait 1,932.2 : sans aucune virgule des milliers à côté
+        # d'un point (1,234.5), un nombre de quatre chiffres et plus sans séparateur contredit cette lecture.
+        if not any(_sens_decimale(t) == "point" and "," in t for t in textes):
+            long = next((c for c in cellules if _POINT_SANS_MILLIERS.fullmatch(c[0].strip())), None)
+            if long is not None:
+                (vv, lv, _), (vp, lp, _) = premiers["virgule?"], long
+                raise _decimale_incoherente(
+                    fichier, premiers["virgule?"], long,
+                    f"la ligne {lp} écrit « {_court(vp)} », avec la décimale point et sans séparateur des milliers, "
+                    f"et la ligne {lv} « {_court(vv)} », qui ne se lit avec la décimale point qu'en prenant la "
+                    f"virgule pour séparateur des milliers ({_court(vv.strip().replace(',', ''))}) : un facteur "
+                    "mille selon la lecture")
     decimale, milliers = ".", None
     if "virgule" in premiers or ("virgule?" in premiers and "point" not in premiers):
         decimale = ","

@@ -492,7 +492,8 @@ def limites(a) -> blocs.Bloc:
     items = list(r.limites)
     if a.choix is not None:
         items += [x for x in a.choix.ne_peut_pas_montrer if x not in items]
-    items += list(getattr(a, "notes_donnees", []))
+    # Une note sur les données peut déjà être une limite (expérimentation en cours : analyse.py la met aux deux).
+    items += [x for x in getattr(a, "notes_donnees", []) if x not in items]
     items += list(a.notes_economie)
     return blocs.Bloc("<ul>" + "".join(f"<li>{echapper(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
 
