@@ -4,7 +4,7 @@ Page autonome (aucune requête réseau), en français : chaque pilote avec son d
 porteur, son verdict (en toutes lettres), son effet et son intervalle, son coût et sa VAN,
 un lien vers son rapport, dans un tableau que l'analyste peut trier (clic sur un en-tête) ;
 l'enveloppe FEDER (``donnees/parametres/portefeuille.yaml``) engagée par domaine et par année,
-en tableau et en graphique (plotly.js inséré une seule fois, lu dans le paquet plotly) ; un
+en tableau et en graphique (plotly.js inséré une seule fois : presentation.paquet_plotly) ; un
 effet combiné (méta-analyse) par type de pilote partagé par au moins deux pilotes.
 Les pilotes en échec y figurent avec le message d'erreur.
 
@@ -307,6 +307,7 @@ def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
     import plotly.graph_objects as go
 
     from ..presentation import figures
+    from ..presentation.blocs import FIGURE_SANS_COMMANDES
 
     fig = go.Figure()
     for i, d in enumerate(t["domaines"]):
@@ -317,7 +318,7 @@ def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
         ))
     fig.update_layout(barmode="stack", height=380, yaxis_title="FEDER engagé (€)", xaxis_title="Année",
                       hovermode="closest", legend=dict(orientation="h", y=1.1))
-    return figures.html_figure(fig)
+    return figures.html_figure(fig, FIGURE_SANS_COMMANDES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,16 +391,9 @@ def _html_effets_combines(combines: list[dict]) -> str:
     )
 
 
-def _plotly_js() -> str:
-    from .html import chemin_plotly_js
-
-    texte = chemin_plotly_js().read_text(encoding="utf-8")
-    return re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
-
-
 def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe)."""
-    from ..presentation import figures
+    from ..presentation import figures, paquet_plotly
 
     portefeuille = portefeuille or charger_portefeuille()
     etats = sorted(etats, key=lambda e: e.get("identifiant", ""))
@@ -415,9 +409,10 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     if env["domaines"]:
         figure = (
             '<h3>FEDER engagé par année</h3>'
-            f'<div class="figure" role="img" aria-label="Barres empilées du FEDER engagé par année, '
+            f'<div class="figure" role="img" tabindex="0" aria-label="Barres empilées du FEDER engagé par année, '
             f'une couleur et un motif par domaine ; les valeurs sont dans le tableau ci-dessus.">'
             f"{_figure_enveloppe(env, portefeuille)}</div>"
+            + paquet_plotly.message_sans_graphique("dans le tableau ci-dessus")
         )
     maintenant = datetime.now()
     return f"""<!DOCTYPE html>
@@ -427,8 +422,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Éprouvette — portefeuille des expérimentations</title>
 <style>{_CSS}</style>
-<script>{_plotly_js()}</script>
-<script>{figures.script_locale_fr()}</script>
+{paquet_plotly.scripts_plotly(figures.script_locale_fr())}
 </head>
 <body>
 <header>
