@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 
 import nbformat
@@ -167,6 +168,11 @@ def test_chaque_figure_du_carnet_dessinee_dans_le_rapport(rapport):
     for morceau in ('"locale": "fr"', '"displaylogo": false', '"responsive": true',
                     '"modeBarButtons": [["toImage"]]'):
         assert _sans_plotly_js(rapport).count(morceau) == 3, morceau
+    # Dans un cadre role="img", ni barre d'outils ni autre commande : le cadre est le seul arrêt du
+    # clavier (vérifié dans Chromium par tests/test_navigateur_gabarit.py) ; la figure de fig.show()
+    # garde la sienne.
+    assert _sans_plotly_js(rapport).count('"displayModeBar": false') == 2
+    assert all(a.get("tabindex") == "0" for a in _attributs_des_div(rapport) if a.get("role") == "img")
 
 
 def test_sortie_plotly_avec_son_html_n_est_pas_dedoublee():
@@ -211,9 +217,10 @@ def test_plotly_js_une_seule_fois_avant_les_figures(rapport):
     blocs_plotly = re.findall(
         rf'<script[^>]* id="{paquet_plotly.ID_DONNEES}"[^>]*>([^<]*)</script>', rapport)
     assert len(blocs_plotly) == 1
-    # Le bloc est bien le plotly.js que les rapports emportent, compressé, et rien d'autre.
+    # Le bloc est plotly.js compressé, et rien d'autre : le complet, car le carnet de test dessine un
+    # histogramme, absent du plotly.js réduit (test_paquet_selon_les_traces).
     js = gzip.decompress(base64.b64decode(blocs_plotly[0]))
-    assert js == rapports_html.chemin_plotly_js().read_bytes()
+    assert js == paquet_plotly.chemin_plotly_complet().read_bytes()
     assert rapport.count(f'id="{paquet_plotly.ID_CHARGEUR}"') == 1
     premiere_figure = rapport.index('class="plotly-graph-div"')
     assert rapport.index(f'id="{paquet_plotly.ID_DONNEES}"') < premiere_figure
@@ -221,6 +228,34 @@ def test_plotly_js_une_seule_fois_avant_les_figures(rapport):
     chargeur = rapport[rapport.index(f'id="{paquet_plotly.ID_CHARGEUR}"'):premiere_figure]
     assert chargeur.index('Plotly.register({"moduleType": "locale", "name": "fr"') < chargeur.index(
         "attente.forEach")
+
+
+def test_paquet_selon_les_traces(tmp_path, monkeypatch):
+    """Le plotly.js réduit pour les seules traces qu'il contient ; sinon le complet, avec un avertissement."""
+    from eprouvette import config
+
+    with pytest.warns(paquet_plotly.PaquetPlotlyComplet, match="histogram"):
+        p = paquet_plotly.paquet(["scatter", "histogram"])
+    assert not p.reduit and p.chemin == paquet_plotly.chemin_plotly_complet()
+    # Paquet réduit absent (pas de `make js`) : le complet, et le message dit quoi faire.
+    monkeypatch.setattr(config, "PAQUETS_JS", tmp_path / "vide")
+    with pytest.warns(paquet_plotly.PaquetPlotlyComplet, match="make js"):
+        p = paquet_plotly.paquet(["scatter", "bar"])
+    assert not p.reduit
+    # Paquet réduit présent mais construit pour d'autres traces : refusé de même.
+    monkeypatch.setattr(config, "PAQUETS_JS", tmp_path)
+    (tmp_path / paquet_plotly.NOM_PAQUET).write_text("var Plotly = {};", encoding="utf-8")
+    fiche = {"version": paquet_plotly.version_plotly_js(), "traces": ["scatter"],
+             "sha256": paquet_plotly.empreinte(tmp_path / paquet_plotly.NOM_PAQUET)}
+    (tmp_path / paquet_plotly.NOM_FICHE).write_text(json.dumps(fiche), encoding="utf-8")
+    assert "relancez `make js`" in paquet_plotly.raison_paquet_complet()
+    fiche["traces"] = list(paquet_plotly.TRACES)
+    (tmp_path / paquet_plotly.NOM_FICHE).write_text(json.dumps(fiche), encoding="utf-8")
+    assert paquet_plotly.raison_paquet_complet() == ""
+    assert paquet_plotly.paquet(["scattergeo", "bar"]).reduit
+    # … et modifié après sa construction : refusé.
+    (tmp_path / paquet_plotly.NOM_PAQUET).write_text("var Plotly = {x: 1};", encoding="utf-8")
+    assert "modifié" in paquet_plotly.raison_paquet_complet()
 
 
 @pytest.mark.lent

@@ -271,7 +271,8 @@ def tableau(
                 cellules.append(f"<td{classe}>{_e(texte)}</td>")
         lignes.append("<tr>" + "".join(cellules) + "</tr>")
     return Bloc(
-        '<div class="ep-tableau"><table>'
+        # Zone qui peut défiler de côté (téléphone) : atteinte au clavier pour la faire défiler.
+        f'<div class="ep-tableau" role="region" tabindex="0" aria-label="{_e(legende)}"><table>'
         f"<caption>{_e(legende)}</caption>"
         f"<thead><tr>{entetes}</tr></thead>"
         f"<tbody>{''.join(lignes)}</tbody>"

@@ -112,7 +112,6 @@ def _paquet(dossier: str) -> Paquet:
     return Paquet(chemin_plotly_complet(), version_plotly_js(), False, raison)
 
 
-@functools.lru_cache(maxsize=None)
 def _paquet_complet(manquants: tuple[str, ...]) -> Paquet:
     raison = (f"la page dessine des traces absentes du plotly.js réduit ({', '.join(manquants)} ; "
               f"il n'a que {', '.join(TRACES)})")
@@ -155,6 +154,7 @@ _CSS = """
 .ep-js .ep-graphique__absent { display: none; }
 .ep-js.ep-sans-graphiques .ep-graphique__absent { display: block; }
 html:not(.ep-js) .plotly-graph-div, .ep-sans-graphiques .plotly-graph-div { display: none; }
+[role="img"][tabindex]:focus-visible { outline: 3px solid #1f4e8c; outline-offset: 2px; }
 """
 
 #: Chargeur : remplaçant de window.Plotly, décompression, évaluation, locale, file des figures.

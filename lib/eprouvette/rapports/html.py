@@ -39,11 +39,6 @@ class CarnetEnErreur(RuntimeError):
     """Le carnet contient une cellule en erreur : il ne doit pas devenir un rapport."""
 
 
-def chemin_plotly_js() -> Path:
-    """Le plotly.js que les rapports emportent (réduit s'il est installé, sinon complet ; jamais un CDN)."""
-    return paquet_plotly.paquet().chemin
-
-
 def html_sortie_plotly(sortie) -> str | None:
     """Le HTML du rapport pour une sortie qui porte une figure plotly (``None`` sinon).
 
