@@ -260,9 +260,11 @@ _JS_SANS_JS = """
 
 
 def verifier_sans_javascript(chemin_html: str | Path, capture: str | Path | None = None,
-                             largeur: int = 1280, hauteur: int = 900) -> dict:
+                             largeur: int = 1280, hauteur: int = 900, sans_decompression: bool = False) -> dict:
     """Ouvre la page JavaScript coupé : chaque graphique doit laisser place à un message visible.
 
+    ``sans_decompression`` : JavaScript actif, mais sans ``DecompressionStream`` (navigateur trop
+    ancien pour décompresser plotly.js) : même attente, et aucune erreur JavaScript.
     Renvoie ``nb_figures``, ``figures_visibles`` (0 attendu), ``messages`` (textes des messages
     visibles, un par figure attendu), ``figures_sans_message`` et ``problemes`` (en français).
     """
@@ -274,11 +276,19 @@ def verifier_sans_javascript(chemin_html: str | Path, capture: str | Path | None
         with sync_playwright() as p:
             contexte = p.chromium.launch_persistent_context(
                 profil, executable_path=str(CHROMIUM), headless=True, args=ARGUMENTS_CHROMIUM,
-                viewport={"width": largeur, "height": hauteur}, locale="fr-FR", java_script_enabled=False,
+                viewport={"width": largeur, "height": hauteur}, locale="fr-FR",
+                java_script_enabled=sans_decompression,
             )
+            erreurs: list[str] = []
             try:
                 page = contexte.pages[0] if contexte.pages else contexte.new_page()
+                if sans_decompression:
+                    page.add_init_script("delete window.DecompressionStream;")
+                    page.on("pageerror", lambda e: erreurs.append(str(e)))
                 page.goto(chemin.as_uri(), wait_until="load")
+                if sans_decompression:
+                    page.wait_for_function("() => document.documentElement.classList.contains('ep-sans-graphiques')",
+                                           timeout=10_000)
                 etat = page.evaluate(_JS_SANS_JS)
                 if capture is not None:
                     page.screenshot(path=str(capture), full_page=False)
@@ -286,7 +296,7 @@ def verifier_sans_javascript(chemin_html: str | Path, capture: str | Path | None
                 contexte.close()
     finally:
         shutil.rmtree(profil, ignore_errors=True)
-    problemes = []
+    problemes = [f"erreur JavaScript : {e}" for e in erreurs]
     if etat["figures_visibles"]:
         problemes.append(f"{etat['figures_visibles']} cadre(s) de graphique vide(s) visibles sans JavaScript")
     if len(etat["messages"]) != etat["nb_figures"]:

@@ -123,3 +123,10 @@ def test_sans_javascript_un_message_a_la_place_de_chaque_graphique(reduit):
     assert r["problemes"] == [], r
     assert r["nb_figures"] == 2 and len(r["messages"]) == 2
     assert all("Voir les données du graphique" in m for m in r["messages"])
+
+
+def test_sans_decompression_un_message_a_la_place_de_chaque_graphique(reduit):
+    # Un navigateur sans DecompressionStream (antérieur à 2023) ne peut pas lire plotly.js compressé.
+    r = verifier_sans_javascript(reduit["chemin"], sans_decompression=True)
+    assert r["problemes"] == [], r
+    assert r["nb_figures"] == 2 and len(r["messages"]) == 2
