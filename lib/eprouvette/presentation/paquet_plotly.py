@@ -178,9 +178,13 @@ _CHARGEUR = """
     var attente = file; file = [];
     attente.forEach(function (f) { window.Plotly.newPlot.apply(window.Plotly, f[0]).then(f[1], f[2]); });
   }
-  // Évaluer plotly.js (quelques centaines de ms) seulement après le premier affichage de la page.
+  // Évaluer plotly.js (quelques centaines de ms) seulement après le premier affichage de la page
+  // (une image, puis la main rendue) ; un onglet caché n'affiche rien : tout de suite.
   var affichee = new Promise(function (ok) {
-    function apres() { requestAnimationFrame(function () { setTimeout(ok, 0); }); setTimeout(ok, 250); }
+    function apres() {
+      if (document.visibilityState === "hidden") { setTimeout(ok, 0); return; }
+      requestAnimationFrame(function () { setTimeout(ok, 0); });
+    }
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", apres); } else { apres(); }
   });
   function evaluer(code) {
