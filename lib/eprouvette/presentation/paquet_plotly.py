@@ -164,6 +164,7 @@ _CHARGEUR = """
   var racine = document.documentElement;
   racine.classList.add("ep-js");
   var file = [];
+  // Sans DecompressionStream (navigateur antérieur à 2023) : le message à la place de chaque graphique.
   function indisponible() { racine.classList.add("ep-sans-graphiques"); }
   window.Plotly = {
     eprouvetteEnAttente: true,
@@ -193,15 +194,15 @@ _CHARGEUR = """
     document.head.appendChild(s);
     pret();
   }
-  try {
+  // Décompresser aussi après la première image : rien ne passe avant l'affichage du texte.
+  function decompresser() {
     var binaire = atob(document.getElementById("ID_DONNEES").textContent.replace(/\\s+/g, ""));
     var octets = new Uint8Array(binaire.length);
     for (var i = 0; i < binaire.length; i++) { octets[i] = binaire.charCodeAt(i); }
     var flux = new Blob([octets]).stream().pipeThrough(new DecompressionStream("gzip"));
-    Promise.all([new Response(flux).text(), affichee]).then(function (r) { evaluer(r[0]); }, indisponible);
-  } catch (e) {
-    indisponible();
+    return new Response(flux).text();
   }
+  affichee.then(decompresser).then(evaluer, indisponible);
 })();
 """
 
