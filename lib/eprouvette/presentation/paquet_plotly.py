@@ -9,8 +9,8 @@ avertissement en français (:class:`PaquetPlotlyComplet`) : la page est juste pl
 
 Dans la page, plotly.js est compressé (gzip, en base 64 dans un bloc de données
 ``<script type="application/octet-stream">``) et décompressé par le navigateur
-(``DecompressionStream``) après le premier affichage : le texte et les tableaux s'affichent tout
-de suite, les graphiques un instant après. Aucune requête : tout est dans le fichier. Jusque-là,
+(``DecompressionStream``) une fois le texte affiché (entrée ``first-contentful-paint``) : le
+texte et les tableaux s'affichent tout de suite, les graphiques un instant après. Aucune requête : tout est dans le fichier. Jusque-là,
 ``window.Plotly`` est un remplaçant qui met en file les ``Plotly.newPlot`` des figures ; elles
 sont dessinées dans l'ordre de la page dès que le vrai plotly.js est là (locale ``fr`` déclarée
 avant). Sans JavaScript, ou si le navigateur ne sait pas décompresser, chaque graphique est
@@ -179,14 +179,18 @@ _CHARGEUR = """
     var attente = file; file = [];
     attente.forEach(function (f) { window.Plotly.newPlot.apply(window.Plotly, f[0]).then(f[1], f[2]); });
   }
-  // Évaluer plotly.js (quelques centaines de ms) seulement après le premier affichage de la page
-  // (une image, puis la main rendue) ; un onglet caché n'affiche rien : tout de suite.
+  // Décompresser et évaluer plotly.js (quelques centaines de ms) seulement une fois le texte affiché
+  // (entrée « first-contentful-paint ») ; au plus tard 1 s après le chargement (onglet caché,
+  // navigateur sans ces mesures).
   var affichee = new Promise(function (ok) {
-    function apres() {
-      if (document.visibilityState === "hidden") { setTimeout(ok, 0); return; }
-      requestAnimationFrame(function () { setTimeout(ok, 0); });
-    }
-    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", apres); } else { apres(); }
+    var fait = false;
+    function go() { if (!fait) { fait = true; setTimeout(ok, 0); } }
+    try {
+      new PerformanceObserver(function (liste) {
+        if (liste.getEntries().some(function (e) { return e.name === "first-contentful-paint"; })) { go(); }
+      }).observe({type: "paint", buffered: true});
+    } catch (e) { /* pas de PerformanceObserver : le délai suffit */ }
+    window.addEventListener("load", function () { setTimeout(go, 1000); });
   });
   function evaluer(code) {
     var s = document.createElement("script");
@@ -194,7 +198,7 @@ _CHARGEUR = """
     document.head.appendChild(s);
     pret();
   }
-  // Décompresser aussi après la première image : rien ne passe avant l'affichage du texte.
+  // Rien de ce qui suit ne passe avant l'affichage du texte.
   function decompresser() {
     var binaire = atob(document.getElementById("ID_DONNEES").textContent.replace(/\\s+/g, ""));
     var octets = new Uint8Array(binaire.length);
