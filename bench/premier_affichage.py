@@ -44,7 +44,8 @@ def mesurer(page_html: Path, fois: int) -> dict:
                 dessines = page.evaluate("() => performance.now()")
                 mesures.append({**page.evaluate(_JS), "dessines": dessines})
                 ctx.close()
-    return {cle: statistics.median(m[cle] for m in mesures) for cle in ("fcp", "charge", "dessines")}
+    return {cle: statistics.median([m[cle] for m in mesures if m[cle] is not None] or [float("nan")])
+            for cle in ("fcp", "charge", "dessines")}
 
 
 def main() -> int:
