@@ -14,14 +14,14 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench
+.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
 	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-environnement: $(ENV_STAMP) ## Crée ou met à jour l'environnement Python du projet
+environnement: $(ENV_STAMP) js-si-possible ## Crée ou met à jour l'environnement Python du projet (et les paquets JavaScript si npm est là)
 
 .venv/.installe: pyproject.toml requirements-verrou.txt
 	@command -v $(PYTHON_SYSTEME) >/dev/null || { echo "Python 3.11 ou plus récent est nécessaire ($(PYTHON_SYSTEME) introuvable)." >&2; exit 1; }
@@ -36,10 +36,23 @@ environnement: $(ENV_STAMP) ## Crée ou met à jour l'environnement Python du pr
 	@$(PYTHON) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-rapports: $(ENV_STAMP) ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
+# Paquets JavaScript (npm, versions fixées par outils/js/package-lock.json, empreintes SHA-256 dans
+# outils/js/empreintes.json) : plotly.js réduit aux traces des rapports, axe-core pour les tests.
+# Installés dans .cache/js, jamais dans le dépôt ni dans donnees/. Sans npm ou sans réseau,
+# js-si-possible avertit : les rapports emportent alors le plotly.js complet du paquet Python.
+JS_STAMP := .cache/js/.installe
+JS_SOURCES := outils/js/package.json outils/js/package-lock.json outils/js/empreintes.json outils/paquets_js.py lib/eprouvette/presentation/paquet_plotly.py
+
+js: $(ENV_STAMP) ## Installe plotly.js réduit aux traces des rapports et axe-core dans .cache/js (npm, une fois)
+	@$(PYTHON) outils/paquets_js.py
+
+js-si-possible: $(ENV_STAMP)
+	@if [ ! -f $(JS_STAMP) ] || [ -n "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then $(PYTHON) outils/paquets_js.py --si-possible; fi
+
+rapports: $(ENV_STAMP) js-si-possible ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
 	@$(PYTHON) -m eprouvette.rapports
 
-test: $(ENV_STAMP) navigateur-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
+test: $(ENV_STAMP) navigateur-si-possible js-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
 	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
 
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
@@ -52,13 +65,13 @@ lab: $(ENV_STAMP) ## Ouvre JupyterLab sur notebooks/ avec le noyau du projet
 pdf: rapports navigateur ## Imprime chaque rapport en PDF A4 (rapports/<id>.pdf) avec Chromium
 	@$(PYTHON) -m eprouvette.rapports.pdf
 
-navigateur: ## Installe Chromium et poppler-utils (paquets Debian) pour les tests dans le navigateur et les PDF
-	@{ command -v chromium && command -v pdftotext; } >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "Installez Chromium et poppler-utils : sudo apt-get install chromium poppler-utils" >&2; exit 1; fi; }
+navigateur: ## Installe Chromium, poppler-utils et npm (paquets Debian) pour les tests dans le navigateur, les PDF et make js
+	@{ command -v chromium && command -v pdftotext && command -v npm; } >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils npm >/dev/null; \
+	  else echo "Installez Chromium, poppler-utils et npm : sudo apt-get install chromium poppler-utils npm" >&2; exit 1; fi; }
 
 navigateur-si-possible:
-	@{ command -v chromium && command -v pdftotext; } >/dev/null || [ "$$(id -u)" != 0 ] || $(MAKE) --no-print-directory navigateur || true
+	@{ command -v chromium && command -v pdftotext && command -v npm; } >/dev/null || [ "$$(id -u)" != 0 ] || $(MAKE) --no-print-directory navigateur || true
 	@command -v chromium >/dev/null || echo "Attention : Chromium absent (sudo make navigateur) ; les tests dans le navigateur seront sautés." >&2
 
 nettoyer: ## Supprime les fichiers produits (rapports, caches) ; ne touche jamais à donnees/

@@ -14,10 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from eprouvette import config
+from eprouvette.presentation import paquet_plotly
 from eprouvette.rapports.pdf import ARGUMENTS_CHROMIUM  # noqa: E402  (mêmes options que make pdf)
 from eprouvette.rapports.pdf import CHROMIUM as _CHROMIUM  # noqa: E402
 
 CHROMIUM = Path(_CHROMIUM)
+#: axe-core (npm), installé par `make js` avec le plotly.js réduit.
+AXE_JS = config.PAQUETS_JS / "axe.min.js"
 
 #: Schémas d'adresse permis : tout le reste est une requête réseau, interdite dans un rapport.
 SCHEMAS_LOCAUX = ("file:", "data:", "blob:", "about:")
@@ -29,7 +33,17 @@ _JS_ETAT = """
     a_svg: gd.querySelector('.main-svg') !== null,
     types: (gd._fullData || []).map((t) => t.type),
     textes_axe_x: Array.from(gd.querySelectorAll('.xtick text')).map((t) => t.textContent),
+    // Arrêts du clavier dans le cadre accessible de la figure (le cadre compris) : 1 attendu.
+    cadre: gd.closest('[role="img"]') !== null,
+    arrets_clavier: (() => {
+      const cadre = gd.closest('[role="img"]');
+      if (!cadre) return null;
+      const sel = 'a[href], area[href], button, input, select, textarea, iframe, [contenteditable], [tabindex]';
+      return [cadre, ...cadre.querySelectorAll(sel)].filter((e) => e.matches(sel) && e.tabIndex >= 0
+        && !e.disabled).length;
+    })(),
   }));
+  const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
   const titres = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6')).map((h) => ({
     niveau: Number(h.tagName.substring(1)), texte: h.textContent.trim(),
   }));
@@ -41,6 +55,11 @@ _JS_ETAT = """
     plotly_charge: typeof window.Plotly !== 'undefined',
     plotly_version: window.Plotly ? window.Plotly.version : null,
     nb_details: document.querySelectorAll('details').length,
+    nb_figures: document.querySelectorAll('.plotly-graph-div').length,
+    messages_sans_graphique_visibles: Array.from(document.querySelectorAll('.ep-graphique__absent')).filter(visible).length,
+    peinture: Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime])),
+    chargement_ms: performance.getEntriesByType('navigation')[0].loadEventEnd,
+    plotly_paquet: (document.getElementById('ep-plotly-js') || {dataset: {}}).dataset.paquet || null,
   };
 }
 """
@@ -63,6 +82,36 @@ def exiger_chromium() -> None:
     pytest.skip(message)
 
 
+def _exiger(manque: str | None) -> None:
+    if not manque:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(manque)
+    pytest.skip(manque)
+
+
+def exiger_axe() -> None:
+    """Saute le test si axe-core manque (`make js`) ; le fait échouer si la variable CI est définie."""
+    _exiger(None if AXE_JS.is_file() else
+            f"axe-core introuvable ({AXE_JS}) : installez-le avec `make js` (npm) pour les tests d'accessibilité")
+
+
+def exiger_paquet_reduit() -> None:
+    """Saute le test si le plotly.js réduit manque ou est périmé (les pages emportent alors le
+    plotly.js complet, plus lourd) ; le fait échouer si la variable CI est définie."""
+    raison = paquet_plotly.raison_paquet_complet()
+    _exiger(f"pages construites avec le plotly.js complet : {raison}" if raison else None)
+
+
+_JS_AXE = """
+async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map((v) => ({id: v.id, impact: v.impact, aide: v.help,
+    elements: v.nodes.map((n) => n.target.join(' ') + ' : ' + n.html.slice(0, 160))}));
+}
+"""
+
+
 def niveaux_sautes(titres: list[dict]) -> list[str]:
     """Les titres qui sautent un niveau (h2 suivi d'un h4…) ; le premier doit être un h1."""
     problemes = []
@@ -81,6 +130,7 @@ def verifier_page(
     largeur: int = 1280,
     hauteur: int = 900,
     delai_ms: int = 30_000,
+    axe: bool = False,
 ) -> dict:
     """Ouvre ``chemin_html`` dans Chromium et rapporte ce qui s'y passe.
 
@@ -94,7 +144,11 @@ def verifier_page(
 
     ``types_traces_attendus`` : pour chaque graphique, dans l'ordre de la page, la liste des
     types de traces attendus (``[["scatter", "scatter"], ["bar"]]``). ``capture`` : chemin
-    d'une image PNG du premier écran.
+    d'une image PNG du premier écran. ``axe`` : lancer axe-core (``violations_axe``, chaque
+    violation comptée dans ``problemes``). Sont aussi rendus ``peinture`` (``first-paint``,
+    ``first-contentful-paint`` en ms, de ``performance.getEntriesByType('paint')``),
+    ``graphiques_dessines_ms`` (tous les graphiques dessinés), ``plotly_paquet`` (« reduit » ou
+    « complet ») et ``messages_sans_graphique_visibles`` (0 attendu : JavaScript est actif).
     """
     from playwright.sync_api import sync_playwright
 
@@ -128,8 +182,14 @@ def verifier_page(
                     ".every((gd) => gd.querySelector('.main-svg') !== null)",
                     timeout=delai_ms,
                 )
+                dessines_ms = page.evaluate("() => performance.now()")
                 page.wait_for_timeout(200)
                 etat = page.evaluate(_JS_ETAT)
+                etat["graphiques_dessines_ms"] = dessines_ms
+                etat["violations_axe"] = []
+                if axe:
+                    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+                    etat["violations_axe"] = page.evaluate(_JS_AXE)
                 if capture is not None:
                     Path(capture).parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(capture), full_page=False)
@@ -148,6 +208,13 @@ def verifier_page(
     for i, g in enumerate(graphiques, start=1):
         if not g["a_svg"]:
             problemes.append(f"graphique {i} non dessiné (pas de .main-svg)")
+        if g["cadre"] and g["arrets_clavier"] != 1:
+            problemes.append(f"graphique {i} : {g['arrets_clavier']} arrêt(s) du clavier dans son cadre au lieu d'un")
+    if etat["messages_sans_graphique_visibles"]:
+        problemes.append(f"{etat['messages_sans_graphique_visibles']} message(s) « Graphique non affiché » visibles "
+                         "alors que JavaScript est actif")
+    for v in etat["violations_axe"]:
+        problemes.append(f"axe-core {v['id']} ({v['impact']}) : {v['aide']} — " + " | ".join(v["elements"][:3]))
     if types_traces_attendus is not None:
         if len(types_traces_attendus) != nb_plotly:
             problemes.append(
@@ -167,3 +234,73 @@ def verifier_page(
         "niveaux_sautes": sautes,
         "problemes": problemes,
     }
+
+
+_JS_SANS_JS = """
+() => {
+  const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const figures = Array.from(document.querySelectorAll('.plotly-graph-div'));
+  return {
+    nb_figures: figures.length,
+    figures_visibles: figures.filter(visible).length,
+    messages: Array.from(document.querySelectorAll('.ep-graphique__absent')).filter(visible)
+      .map((m) => m.textContent.trim()),
+    // Chaque figure est suivie de son message (même sortie, ou même bloc du portefeuille).
+    figures_sans_message: figures.filter((gd) => {
+      let e = gd.closest('[role="img"]') || gd;
+      while (e && !(e.nextElementSibling && e.nextElementSibling.matches('.ep-graphique__absent'))) {
+        e = e.parentElement;
+        if (e && e.matches('body')) return true;
+      }
+      return !e;
+    }).length,
+  };
+}
+"""
+
+
+def verifier_sans_javascript(chemin_html: str | Path, capture: str | Path | None = None,
+                             largeur: int = 1280, hauteur: int = 900, sans_decompression: bool = False) -> dict:
+    """Ouvre la page JavaScript coupé : chaque graphique doit laisser place à un message visible.
+
+    ``sans_decompression`` : JavaScript actif, mais sans ``DecompressionStream`` (navigateur trop
+    ancien pour décompresser plotly.js) : même attente, et aucune erreur JavaScript.
+    Renvoie ``nb_figures``, ``figures_visibles`` (0 attendu), ``messages`` (textes des messages
+    visibles, un par figure attendu), ``figures_sans_message`` et ``problemes`` (en français).
+    """
+    from playwright.sync_api import sync_playwright
+
+    chemin = Path(chemin_html).resolve()
+    profil = tempfile.mkdtemp(prefix="eprouvette-chromium-")
+    try:
+        with sync_playwright() as p:
+            contexte = p.chromium.launch_persistent_context(
+                profil, executable_path=str(CHROMIUM), headless=True, args=ARGUMENTS_CHROMIUM,
+                viewport={"width": largeur, "height": hauteur}, locale="fr-FR",
+                java_script_enabled=sans_decompression,
+            )
+            erreurs: list[str] = []
+            try:
+                page = contexte.pages[0] if contexte.pages else contexte.new_page()
+                if sans_decompression:
+                    page.add_init_script("delete window.DecompressionStream;")
+                    page.on("pageerror", lambda e: erreurs.append(str(e)))
+                page.goto(chemin.as_uri(), wait_until="load")
+                if sans_decompression:
+                    page.wait_for_function("() => document.documentElement.classList.contains('ep-sans-graphiques')",
+                                           timeout=10_000)
+                etat = page.evaluate(_JS_SANS_JS)
+                if capture is not None:
+                    page.screenshot(path=str(capture), full_page=False)
+            finally:
+                contexte.close()
+    finally:
+        shutil.rmtree(profil, ignore_errors=True)
+    problemes = [f"erreur JavaScript : {e}" for e in erreurs]
+    if etat["figures_visibles"]:
+        problemes.append(f"{etat['figures_visibles']} cadre(s) de graphique vide(s) visibles sans JavaScript")
+    if len(etat["messages"]) != etat["nb_figures"]:
+        problemes.append(f"{len(etat['messages'])} message(s) visibles pour {etat['nb_figures']} graphique(s)")
+    if etat["figures_sans_message"]:
+        problemes.append(f"{etat['figures_sans_message']} graphique(s) sans message juste après")
+    return {**etat, "problemes": problemes}

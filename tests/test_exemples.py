@@ -88,14 +88,18 @@ def test_les_quatre_verdicts_apparaissent(portefeuille):
 def test_chaque_rapport_dans_chromium(portefeuille):
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import consigner_taille
-    from navigateur import exiger_chromium, verifier_page
+    from navigateur import AXE_JS, exiger_chromium, verifier_page
 
     exiger_chromium()
     problemes = {}
     for d in portefeuille["exemples"]:
         html = portefeuille["rapports"] / f"{d.name}.html"
-        r = verifier_page(html, capture=html.with_suffix(".png"))
+        # axe-core (make js) : chaque violation est un problème ; sans lui, test_axe_core_installe le dit.
+        r = verifier_page(html, capture=html.with_suffix(".png"), largeur=1366, hauteur=768, axe=AXE_JS.is_file())
         erreurs = list(r["problemes"]) + r["erreurs_console"] + r["erreurs_page"] + r["requetes_reseau"]
+        # Le texte s'affiche avant que plotly.js soit décompressé et évalué.
+        if not r["peinture"].get("first-contentful-paint", float("inf")) < r["graphiques_dessines_ms"]:
+            erreurs.append(f"premier affichage {r['peinture']} après les graphiques ({r['graphiques_dessines_ms']:.0f} ms)")
         if not r["graphiques"] or not all(g["a_svg"] for g in r["graphiques"]):
             erreurs.append("graphique non dessiné")
         # Chaque figure est dessinée avec les types de traces que le carnet a produits (un paquet
@@ -115,7 +119,50 @@ def test_chaque_rapport_dans_chromium(portefeuille):
         assert html.with_suffix(".png").stat().st_size > 10_000
         carnet = portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb"
         consigner_taille(d.name, html.stat().st_size, carnet.stat().st_size)
+    index = verifier_page(portefeuille["rapports"] / "index.html", largeur=1366, hauteur=768, axe=AXE_JS.is_file())
+    if index["problemes"] or not index["graphiques"]:
+        problemes["index"] = index["problemes"] or ["aucun graphique"]
     assert not problemes, problemes
+
+
+@pytest.mark.navigateur
+def test_axe_core_installe():
+    """Les deux tests qui précèdent et suivent passent axe-core sur chaque page s'il est installé."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_axe
+
+    exiger_axe()
+
+
+@pytest.mark.navigateur
+def test_chaque_page_sans_javascript_dans_chromium(portefeuille):
+    """JavaScript coupé : à la place de chaque graphique, un message visible qui renvoie à son tableau."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_chromium, verifier_sans_javascript
+
+    exiger_chromium()
+    problemes = {}
+    pages = [portefeuille["rapports"] / f"{d.name}.html" for d in portefeuille["exemples"]]
+    for html in pages + [portefeuille["rapports"] / "index.html"]:
+        r = verifier_sans_javascript(html)
+        if r["problemes"] or not r["nb_figures"]:
+            problemes[html.stem] = r["problemes"] or ["aucun graphique"]
+    assert not problemes, problemes
+
+
+def test_taille_des_pages(portefeuille):
+    """Rapport ≤ 1,5 Mo, portefeuille ≤ 1 Mo : plotly.js réduit aux traces des rapports, compressé."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_paquet_reduit
+
+    exiger_paquet_reduit()
+    tailles = {d.name: (portefeuille["rapports"] / f"{d.name}.html").stat().st_size for d in portefeuille["exemples"]}
+    trop_lourds = {nom: t for nom, t in tailles.items() if t > 1_500_000}
+    assert not trop_lourds, trop_lourds
+    assert (portefeuille["rapports"] / "index.html").stat().st_size <= 1_000_000
+    for d in portefeuille["exemples"]:
+        page = (portefeuille["rapports"] / f"{d.name}.html").read_text(encoding="utf-8")
+        assert page.count('id="ep-plotly-js"') == 1 and 'data-paquet="reduit"' in page, d.name
 
 
 @pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from eprouvette.presentation import figures
+from eprouvette.presentation import paquet_plotly
 from eprouvette.rapports import html as rapports_html
 
 TITRE = "Pilotage du chauffage & des écoles <Douai>"
@@ -97,9 +98,12 @@ def rapport() -> str:
 
 
 def _sans_plotly_js(page: str) -> str:
-    debut = page.index("plotly.js v")
-    fin = page.index("</script>", debut)
-    return page[:debut] + page[fin:]
+    """La page sans plotly.js (bloc de données compressé) ni son chargeur."""
+    for ident in (paquet_plotly.ID_DONNEES, paquet_plotly.ID_CHARGEUR):
+        debut = page.index(f'id="{ident}"')
+        fin = page.index("</script>", debut)
+        page = page[:debut] + page[fin:]
+    return page
 
 
 # ------------------------------------------------------------------------------ le carnet
@@ -152,7 +156,10 @@ def _attributs_des_div(page: str) -> list[dict]:
 def test_chaque_figure_du_carnet_dessinee_dans_le_rapport(rapport):
     nb = carnet_execute()
     assert rapport.count('class="plotly-graph-div"') == len(_sorties_figure(nb)) == 3
-    assert rapport.count("Plotly.newPlot") == 3
+    assert _sans_plotly_js(rapport).count("Plotly.newPlot") == 3
+    # Chaque figure est suivie du message qui la remplace sans JavaScript (tests/test_navigateur_gabarit.py
+    # vérifie qu'il s'affiche alors, et seulement alors).
+    assert _sans_plotly_js(rapport).count('<p class="ep-graphique__absent">') == 3
     # Les figures de graphique() dans leur cadre accessible, l'alternative échappée.
     cadres = [(a.get("role"), a.get("aria-label")) for a in _attributs_des_div(rapport)
               if "ep-graphique__figure" in (a.get("class") or "").split()]
@@ -162,6 +169,11 @@ def test_chaque_figure_du_carnet_dessinee_dans_le_rapport(rapport):
     for morceau in ('"locale": "fr"', '"displaylogo": false', '"responsive": true',
                     '"modeBarButtons": [["toImage"]]'):
         assert _sans_plotly_js(rapport).count(morceau) == 3, morceau
+    # Dans un cadre role="img", ni barre d'outils ni autre commande : le cadre est le seul arrêt du
+    # clavier (vérifié dans Chromium par tests/test_navigateur_gabarit.py) ; la figure de fig.show()
+    # garde la sienne.
+    assert _sans_plotly_js(rapport).count('"displayModeBar": false') == 2
+    assert all(a.get("tabindex") == "0" for a in _attributs_des_div(rapport) if a.get("role") == "img")
 
 
 def test_sortie_plotly_avec_son_html_n_est_pas_dedoublee():
@@ -182,7 +194,7 @@ def test_sortie_plotly_avec_son_html_n_est_pas_dedoublee():
     page = rapports_html.convertir_en_html(nb, "Deux figures")
     assert nbformat.writes(nb) == avant  # le carnet reçu n'est pas modifié
     assert page.count('class="plotly-graph-div"') == 2
-    assert page.count("Plotly.newPlot") == 2
+    assert _sans_plotly_js(page).count("Plotly.newPlot") == 2
     ident = re.search(r'id="([0-9a-f-]{36})"', ancien["text/html"]).group(1)
     assert page.count(f'id="{ident}"') == 1  # le HTML déjà là est celui du rapport, une fois
     cadres = [a for a in _attributs_des_div(page) if a.get("role") == "img"]
@@ -200,14 +212,51 @@ def test_page_francaise_titree(rapport):
 
 @pytest.mark.lent
 def test_plotly_js_une_seule_fois_avant_les_figures(rapport):
-    import plotly
+    import base64
+    import gzip
 
-    debut_fichier = figures.chemin_plotly_js().read_text(encoding="utf-8")[:200]
-    assert rapport.count(debut_fichier) == 1
-    assert rapport.count("plotly.js v" + plotly.__version__.split(".")[0]) <= 1
-    assert rapport.index(debut_fichier) < rapport.index("Plotly.newPlot")
-    assert rapport.index('Plotly.register({"moduleType": "locale", "name": "fr"') < rapport.index(
-        "Plotly.newPlot")
+    blocs_plotly = re.findall(
+        rf'<script[^>]* id="{paquet_plotly.ID_DONNEES}"[^>]*>([^<]*)</script>', rapport)
+    assert len(blocs_plotly) == 1
+    # Le bloc est plotly.js compressé, et rien d'autre : le complet, car le carnet de test dessine un
+    # histogramme, absent du plotly.js réduit (test_paquet_selon_les_traces).
+    js = gzip.decompress(base64.b64decode(blocs_plotly[0]))
+    assert js == paquet_plotly.chemin_plotly_complet().read_bytes()
+    assert rapport.count(f'id="{paquet_plotly.ID_CHARGEUR}"') == 1
+    premiere_figure = rapport.index('class="plotly-graph-div"')
+    assert rapport.index(f'id="{paquet_plotly.ID_DONNEES}"') < premiere_figure
+    # La locale française est déclarée par le chargeur, avant la file des figures.
+    chargeur = rapport[rapport.index(f'id="{paquet_plotly.ID_CHARGEUR}"'):premiere_figure]
+    assert chargeur.index('Plotly.register({"moduleType": "locale", "name": "fr"') < chargeur.index(
+        "attente.forEach")
+
+
+def test_paquet_selon_les_traces(tmp_path, monkeypatch):
+    """Le plotly.js réduit pour les seules traces qu'il contient ; sinon le complet, avec un avertissement."""
+    from eprouvette import config
+
+    with pytest.warns(paquet_plotly.PaquetPlotlyComplet, match="histogram"):
+        p = paquet_plotly.paquet(["scatter", "histogram"])
+    assert not p.reduit and p.chemin == paquet_plotly.chemin_plotly_complet()
+    # Paquet réduit absent (pas de `make js`) : le complet, et le message dit quoi faire.
+    monkeypatch.setattr(config, "PAQUETS_JS", tmp_path / "vide")
+    with pytest.warns(paquet_plotly.PaquetPlotlyComplet, match="make js"):
+        p = paquet_plotly.paquet(["scatter", "bar"])
+    assert not p.reduit
+    # Paquet réduit présent mais construit pour d'autres traces : refusé de même.
+    monkeypatch.setattr(config, "PAQUETS_JS", tmp_path)
+    (tmp_path / paquet_plotly.NOM_PAQUET).write_text("var Plotly = {};", encoding="utf-8")
+    fiche = {"version": paquet_plotly.version_plotly_js(), "traces": ["scatter"],
+             "sha256": paquet_plotly.empreinte(tmp_path / paquet_plotly.NOM_PAQUET)}
+    (tmp_path / paquet_plotly.NOM_FICHE).write_text(json.dumps(fiche), encoding="utf-8")
+    assert "relancez `make js`" in paquet_plotly.raison_paquet_complet()
+    fiche["traces"] = list(paquet_plotly.TRACES)
+    (tmp_path / paquet_plotly.NOM_FICHE).write_text(json.dumps(fiche), encoding="utf-8")
+    assert paquet_plotly.raison_paquet_complet() == ""
+    assert paquet_plotly.paquet(["scattergeo", "bar"]).reduit
+    # … et modifié après sa construction : refusé.
+    (tmp_path / paquet_plotly.NOM_PAQUET).write_text("var Plotly = {x: 1};", encoding="utf-8")
+    assert "modifié" in paquet_plotly.raison_paquet_complet()
 
 
 @pytest.mark.lent

@@ -18,6 +18,9 @@ REFERENTIEL = DONNEES / "referentiel"
 NOTEBOOKS = Path(os.environ.get("EPROUVETTE_NOTEBOOKS", RACINE / "notebooks"))
 #: Sorties : rapports HTML, résultats JSON, carnets exécutés, journaux.
 RAPPORTS = Path(os.environ.get("EPROUVETTE_RAPPORTS", RACINE / "rapports"))
+#: Paquets JavaScript installés par `make js` (plotly.js réduit, axe-core) : hors de donnees/ et
+#: du dépôt ; absents, les rapports reprennent le plotly.js complet du paquet Python plotly.
+PAQUETS_JS = Path(os.environ.get("EPROUVETTE_PAQUETS_JS", RACINE / ".cache" / "js"))
 
 #: Niveau de confiance des intervalles, partout dans le projet.
 NIVEAU_CONFIANCE = 0.95

@@ -279,7 +279,8 @@ def tableau(
         lignes.append("<tr>" + "".join(cellules) + "</tr>")
     long = len(lignes) > LIGNES_IMPRIMEES
     return Bloc(
-        f'<div class="ep-tableau{" ep-tableau--long" if long else ""}"><table>'
+        f'<div class="ep-tableau{" ep-tableau--long" if long else ""}" role="region" tabindex="0" '
+        f'aria-label="{echapper(legende)}"><table>'
         f"<caption>{echapper(legende)}</caption>"
         f"<thead><tr>{entetes}</tr></thead>"
         f"<tbody>{''.join(lignes)}</tbody>"
@@ -328,15 +329,23 @@ class BlocGraphique(Bloc):
         display(Bloc(self.pied))
 
 
+#: Configuration plotly d'une figure dans un cadre ``role="img"`` : aucune commande à l'intérieur.
+FIGURE_SANS_COMMANDES = {"displayModeBar": False}
+
+
 def figure_accessible(fig_json: dict, alternative: str) -> str:
     """Le HTML d'une figure (JSON du type MIME plotly) dans son cadre accessible.
 
     ``role="img"`` et ``aria-label`` (``alternative``, échappée ici) : c'est le HTML qu'a une
-    figure de :func:`graphique` dans le rapport.
+    figure de :func:`graphique` dans le rapport. Le cadre est atteint une fois au clavier
+    (``tabindex="0"``) et ne contient rien d'autre de focalisable : la barre d'outils de plotly
+    (ses boutons, dans une image, seraient des commandes qu'aucun lecteur d'écran ne montre) est
+    retirée ; les valeurs sont dans le tableau de données qui suit.
     """
+    config = {**(fig_json.get("config") or {}), **FIGURE_SANS_COMMANDES}
     return (
-        f'<div class="ep-graphique__figure" role="img" aria-label="{echapper(alternative)}">'
-        f"{figures.html_figure_json(fig_json)}</div>"
+        f'<div class="ep-graphique__figure" role="img" tabindex="0" aria-label="{echapper(alternative)}">'
+        f"{figures.html_figure_json({**fig_json, 'config': config})}</div>"
     )
 
 

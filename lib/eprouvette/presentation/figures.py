@@ -29,7 +29,6 @@ import copy
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,7 +39,6 @@ from .._imports import jsonschema as _jsonschema
 # (2 s par noyau, voir eprouvette._imports).
 _jsonschema()
 
-import plotly  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 import plotly.io as pio  # noqa: E402
 from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer  # noqa: E402
@@ -532,29 +530,3 @@ def figure_barres_empilees(abscisses: Sequence[str], series: dict[str, Sequence[
     fig.update_layout(barmode="stack", height=380, yaxis_title=titre_y, xaxis_title=titre_x,
                       hovermode="closest", legend=dict(orientation="h", y=1.1))
     return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# plotly.js, inséré une fois dans chaque page
-# ---------------------------------------------------------------------------------------------
-
-
-def chemin_plotly_js() -> Path:
-    """Le fichier ``plotly.min.js`` du paquet plotly installé (jamais un CDN)."""
-    chemin = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    if not chemin.is_file():
-        raise FileNotFoundError(f"plotly.min.js introuvable dans le paquet plotly ({chemin})")
-    return chemin
-
-
-_PLOTLY_JS: str | None = None
-
-
-def script_plotly_js() -> str:
-    """plotly.js (du paquet installé) prêt à insérer dans un ``<script>`` en ligne, lu une fois."""
-    global _PLOTLY_JS
-    if _PLOTLY_JS is None:
-        texte = chemin_plotly_js().read_text(encoding="utf-8")
-        # Dans un <script> en ligne, « </script » fermerait la balise avant la fin.
-        _PLOTLY_JS = re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
-    return _PLOTLY_JS

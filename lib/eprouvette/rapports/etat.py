@@ -61,7 +61,12 @@ def empreinte_bibliotheque() -> str:
     for nom in ("pyproject.toml", "requirements-verrou.txt"):
         if (racine / nom).exists():
             fichiers.append(racine / nom)
-    return _empreinte_fichiers(fichiers, racine)
+    # Le plotly.js que les pages emportent : un `make js` (réduit installé, ou refait) refait les rapports.
+    from ..presentation import paquet_plotly
+
+    fiche = config.PAQUETS_JS / paquet_plotly.NOM_FICHE
+    plotly_js = fiche.read_bytes() if fiche.is_file() else b"plotly.js complet"
+    return hashlib.sha256(_empreinte_fichiers(fichiers, racine).encode() + b"\0" + plotly_js).hexdigest()
 
 
 def empreinte_pilote(dossier: Path, carnet: Path | None, bibliotheque: str) -> str:

@@ -1,7 +1,8 @@
 """Conversion d'un carnet exécuté en rapport HTML autonome (gabarit nbconvert ``eprouvette``).
 
 Le rapport est un seul fichier, lisible hors ligne (ouvert depuis un courriel, sans réseau) :
-plotly.js y est inséré une fois, aucune ressource n'est chargée depuis Internet. Un carnet
+plotly.js y est inséré une fois (réduit aux types de traces des rapports et compressé :
+:mod:`eprouvette.presentation.paquet_plotly`), aucune ressource n'est chargée depuis Internet. Un carnet
 dont une cellule a échoué n'est jamais converti (la trace d'erreur finirait dans le rapport).
 
 Les figures plotly ne sont stockées dans le carnet exécuté que sous leur type MIME
@@ -9,7 +10,7 @@ Les figures plotly ne sont stockées dans le carnet exécuté que sous leur type
 rendre : le préprocesseur :class:`PreparationRapport` en fait ici le ``<div>`` +
 ``Plotly.newPlot`` du rapport (configuration de la maison : locale ``fr``, barre d'outils
 réduite, figure adaptable), dans son cadre accessible quand la sortie porte une alternative
-textuelle. Une sortie qui a déjà son ``text/html`` (carnet exécuté par une version antérieure)
+textuelle, suivi du message visible qui le remplace sans JavaScript. Une sortie qui a déjà son ``text/html`` (carnet exécuté par une version antérieure)
 est gardée telle quelle : aucune figure n'est dédoublée.
 """
 
@@ -26,7 +27,7 @@ from nbconvert.preprocessors import Preprocessor
 
 import eprouvette
 from eprouvette import francais
-from eprouvette.presentation import blocs, figures
+from eprouvette.presentation import blocs, figures, paquet_plotly
 
 #: Dossier des gabarits nbconvert du projet.
 DOSSIER_GABARITS = Path(__file__).resolve().parent / "templates"
@@ -53,24 +54,29 @@ def html_sortie_plotly(sortie) -> str | None:
     propres = (sortie.get("metadata") or {}).get(blocs.CLE_METADONNEES) or {}
     alternative = propres.get("alternative") if isinstance(propres, dict) else None
     if alternative:
-        return blocs.figure_accessible(fig_json, alternative)
-    return figures.html_figure_json(fig_json)
+        figure = blocs.figure_accessible(fig_json, alternative)
+    else:
+        figure = figures.html_figure_json(fig_json)
+    return figure + paquet_plotly.message_sans_graphique()
 
 
 class PreparationRapport(Preprocessor):
     """Préprocesseur du gabarit ``eprouvette`` (déclaré dans son conf.json).
 
-    Fournit plotly.js et la locale française au gabarit, fait le HTML des figures plotly
-    stockées sous leur seul type MIME (une sortie qui a déjà son ``text/html`` n'est pas
-    touchée), et retire les flux texte (``print``, avertissements sur stderr) qui n'ont rien
+    Fournit plotly.js au gabarit (compressé, avec son chargeur et la locale française ; le paquet
+    réduit si le carnet ne dessine que ses types de traces, sinon le complet), fait le HTML des
+    figures plotly stockées sous leur seul type MIME (une sortie qui a déjà son ``text/html``
+    n'est pas touchée), et retire les flux texte (``print``, avertissements sur stderr) qui n'ont rien
     à faire dans un rapport.
     """
 
     def preprocess(self, nb, resources):
         resources = resources if resources is not None else {}
         infos = resources.setdefault("eprouvette", {})
-        infos.setdefault("plotly_js", figures.script_plotly_js())
-        infos.setdefault("locale_plotly_js", figures.script_locale_fr())
+        types = [t for cellule in nb.cells for sortie in cellule.get("outputs", [])
+                 if isinstance((sortie.get("data") or {}).get(blocs.MIME_PLOTLY), dict)
+                 for t in paquet_plotly.types_traces(sortie["data"][blocs.MIME_PLOTLY])]
+        infos.setdefault("scripts_plotly", paquet_plotly.scripts_plotly(figures.script_locale_fr(), types))
         infos.setdefault("version", eprouvette.__version__)
         infos.setdefault("date", francais.date_longue(date.today()))
         return super().preprocess(nb, resources)
@@ -144,6 +150,6 @@ def convertir_en_html(nb: nbformat.NotebookNode, titre: str, date_rapport: date 
     # nbconvert rend chaque sortie focalisable (tabindex="0") : sans code à faire défiler,
     # ce ne sont que des arrêts inutiles pour qui navigue au clavier.
     corps = re.sub(r'(<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*?) tabindex="0"', r"\1", corps)
-    if corps.count("plotly.js v") != 1 and 'class="plotly-graph-div"' in corps:
+    if corps.count(f'id="{paquet_plotly.ID_DONNEES}"') != 1 and 'class="plotly-graph-div"' in corps:
         raise RuntimeError("plotly.js devrait figurer exactement une fois dans le rapport")
     return corps

@@ -4,7 +4,7 @@ Page autonome (aucune requête réseau), en français : chaque pilote avec son d
 porteur, son verdict (en toutes lettres), son effet et son intervalle, son coût et sa VAN,
 un lien vers son rapport, dans un tableau que l'analyste peut trier (clic sur un en-tête) ;
 l'enveloppe FEDER (``donnees/parametres/portefeuille.yaml``) engagée par domaine et par année,
-en tableau et en graphique (plotly.js inséré une seule fois, lu dans le paquet plotly) ; un
+en tableau et en graphique (plotly.js inséré une seule fois : presentation.paquet_plotly) ; un
 effet combiné (méta-analyse) par type de pilote partagé par au moins deux pilotes.
 Les pilotes en échec y figurent avec le message d'erreur.
 
@@ -294,11 +294,12 @@ def _html_enveloppe(t: dict, portefeuille: dict) -> str:
 def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
     """Barres empilées du FEDER engagé par année et par domaine (HTML plotly, sans plotly.js)."""
     from ..presentation import figures
+    from ..presentation.blocs import FIGURE_SANS_COMMANDES
 
     series = {LIBELLES_DOMAINES.get(d, d): [t["montants"][d][a] for a in t["annees"]] for d in t["domaines"]}
     fig = figures.figure_barres_empilees([str(a) for a in t["annees"]], series,
                                          titre_y="FEDER engagé (€)", titre_x="Année")
-    return figures.html_figure(fig)
+    return figures.html_figure(fig, FIGURE_SANS_COMMANDES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,7 +374,7 @@ def _html_effets_combines(combines: list[dict]) -> str:
 
 def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe)."""
-    from ..presentation import figures
+    from ..presentation import figures, paquet_plotly
 
     portefeuille = portefeuille or charger_portefeuille()
     etats = sorted(etats, key=lambda e: e.get("identifiant", ""))
@@ -389,9 +390,10 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     if env["domaines"]:
         figure = (
             '<h3>FEDER engagé par année</h3>'
-            f'<div class="figure" role="img" aria-label="Barres empilées du FEDER engagé par année, '
+            f'<div class="figure" role="img" tabindex="0" aria-label="Barres empilées du FEDER engagé par année, '
             f'une couleur et un motif par domaine ; les valeurs sont dans le tableau ci-dessus.">'
             f"{_figure_enveloppe(env, portefeuille)}</div>"
+            + paquet_plotly.message_sans_graphique("dans le tableau ci-dessus")
         )
     maintenant = datetime.now()
     return f"""<!DOCTYPE html>
@@ -401,8 +403,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Éprouvette — portefeuille des expérimentations</title>
 <style>{_CSS}</style>
-<script>{figures.script_plotly_js()}</script>
-<script>{figures.script_locale_fr()}</script>
+{paquet_plotly.scripts_plotly(figures.script_locale_fr())}
 </head>
 <body>
 <header>

@@ -61,7 +61,9 @@ def imprimer(rapports: list[Path]) -> list[Path]:
             for html in rapports:
                 page.goto(html.resolve().as_uri(), wait_until="load")
                 page.wait_for_function(
-                    "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                    # .plotly-graph-div est dans le HTML ; .js-plotly-plot n'apparaît qu'une fois
+                    # plotly.js décompressé et la figure commencée.
+                    "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
                     ".every(gd => gd.querySelector('.main-svg'))",
                     timeout=30_000,
                 )
