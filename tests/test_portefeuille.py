@@ -77,7 +77,10 @@ def test_effet_combine_egal_au_calcul_direct(etats):
 def test_page_complete(etats):
     page = index.page_index(etats, PORTEFEUILLE)
     assert '<html lang="fr">' in page
-    assert page.count("plotly.js v") == 1  # plotly.js inséré une seule fois
+    from eprouvette.presentation import paquet_plotly
+
+    # plotly.js inséré une seule fois (compressé, décompressé par le chargeur de la page).
+    assert page.count(f'id="{paquet_plotly.ID_DONNEES}"') == 1 and page.count(f'id="{paquet_plotly.ID_CHARGEUR}"') == 1
     assert "cdn" not in re.sub(r"<script>.*?</script>", "", page, flags=re.S).lower()
     for ident in "abcd":
         assert f'href="{ident}.html"' in page
