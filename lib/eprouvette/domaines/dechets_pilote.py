@@ -62,11 +62,6 @@ def _verifier(pilote) -> None:
     lire_caracteristiques(pilote)  # erreurs en français dès le début, avant tout calcul
 
 
-def _mde(se: float, ddl: int) -> float:
-    """Effet minimal détectable (80 % de puissance, test bilatéral à 5 %) : (t_0,975 + t_0,80) × erreur type."""
-    return float((stats.t.ppf(0.975, ddl) + stats.t.ppf(PUISSANCE, ddl)) * se)
-
-
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..methodes.doubles_differences import effets_fixes_bidirectionnels
 
@@ -79,26 +74,23 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     if len(pilote.sites_temoins) == 0:
         r = _serie_interrompue(pilote, complet)
     else:
+        # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
+        # (ddl NaN) ; l'effet minimal détectable vient du plan d'inférence retenu.
         r = effets_fixes_bidirectionnels(
             complet, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
             colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
+            libelle_methode="Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)",
+            justification=(
+                f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
+                "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
+                "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
+                "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
+                "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
+                "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
+                "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
+            ),
         )
-        # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
-        # (ddl NaN) ; pas d'effet minimal détectable sans incertitude valide.
-        ddl = float(r.details.get("ddl", 30))
-        r.effet_minimal_detectable = (_mde(r.erreur_type, max(int(ddl), 1))
-                                      if r.incertitude_valide and math.isfinite(ddl) else None)
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
-        r.libelle_methode = "Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)"
-        r.justification = (
-            f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
-            "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
-            "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
-            "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
-            "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
-            "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
-            "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
-        )
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
     n_cs = len(exp_pendant)
@@ -132,15 +124,14 @@ def _serie_interrompue(pilote, complet: pd.DataFrame) -> ResultatImpact:
     r = serie_interrompue(s, debut, colonne_valeur="levees", colonne_date="semaine",
                           indicateur=pilote.indicateur_principal.libelle.lower(),
                           unite="levées par conteneur (cumul sur l'expérimentation)", famille="gaussienne",
-                          saisonnalite="fourier", periode=365.25 / 7, harmoniques=2, changement_pente=False)
+                          saisonnalite="fourier", periode=365.25 / 7, harmoniques=2, changement_pente=False,
+                          limites=[
+        "Sans conteneur témoin, un changement survenu au même moment (nouvelles consignes de tri, "
+        "changement de prestataire, fermeture d'une déchèterie voisine) serait confondu avec l'effet."])
     n_apres = int(r.details["n_apres"])
     ref = float(s.loc[s["semaine"] < debut, "levees"].mean())
     diagnostic_duree_resultat(r, seuil=0.05 * ref)
     r.details["effet_par_conteneur_semaine"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
-    r.limites = list(r.limites) + [
-        "Sans conteneur témoin, un changement survenu au même moment (nouvelles consignes de tri, "
-        "changement de prestataire, fermeture d'une déchèterie voisine) serait confondu avec l'effet."
-    ]
     return r
 
 

@@ -43,13 +43,13 @@ from ..methodes.base import (
     Verification,
     incertitude_est_valide,
     incertitude_indeterminee,
-    intervalle_relatif,
 )
+from ..methodes.verifications import effet_minimal_detectable, multiplicateur_detectable
 from ..methodes.serie_interrompue import (
     PlanSerie,
     _fr,
     _phrase_resume,
-    _resultat,
+    resultat_serie,
     ajuster,
     construire_plan,
     prais_winsten,
@@ -197,11 +197,16 @@ def _date_fr(d) -> str:
     return f"{d.day}{'er' if d.day == 1 else ''} {mois[d.month - 1]} {d.year}"
 
 
-def _criteres(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> tuple[float, float]:
-    """Valeurs critiques du test bilatéral et de la puissance de 80 % (Student si ddl, sinon loi normale)."""
-    if ddl is not None and math.isfinite(ddl):
-        return float(stats.t.ppf(0.5 + niveau / 2, ddl)), float(stats.t.ppf(0.80, ddl))
-    return float(stats.norm.ppf(0.5 + niveau / 2)), float(stats.norm.ppf(0.80))
+def _ddl_fini(ddl: float | None) -> float | None:
+    """Les ddl d'une loi de Student, ou None (loi normale) s'ils sont absents ou infinis."""
+    return ddl if ddl is not None and math.isfinite(ddl) else None
+
+
+def _critique(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> float:
+    """Valeur critique du test bilatéral (Student si ddl, sinon loi normale)."""
+    if _ddl_fini(ddl) is not None:
+        return float(stats.t.ppf(0.5 + niveau / 2, ddl))
+    return float(stats.norm.ppf(0.5 + niveau / 2))
 
 
 def _p_valeur(stat: float, ddl: float | None) -> float:
@@ -219,16 +224,16 @@ def _effet_echelle_log(r: ResultatImpact, beta: float, se_beta: float, ddl: floa
     (80 % de puissance, test bilatéral à 5 %), en passages comme l'effet :
     (O / RR) × (exp((t₀,₉₇₅ + t₀,₈₀) × se(β)) − 1).
     """
-    crit, t80 = _criteres(ddl)
+    crit = _critique(ddl)
     o = float(total_observe)
     b_bas, b_haut = beta - crit * se_beta, beta + crit * se_beta
-    r.effet = o * -math.expm1(-beta)
-    r.ic_bas, r.ic_haut = o * -math.expm1(-b_bas), o * -math.expm1(-b_haut)
-    r.erreur_type = o * math.exp(-beta) * se_beta  # méthode delta, pour information
-    r.p_valeur = _p_valeur(beta / se_beta if se_beta > 0 else math.copysign(math.inf, beta), ddl)
-    r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut = intervalle_relatif(r.effet, r.ic_bas, r.ic_haut, o)
     total_cf = o * math.exp(-beta)
-    r.effet_minimal_detectable = total_cf * math.expm1((crit + t80) * se_beta)
+    r.changer_effet(
+        o * -math.expm1(-beta), o * -math.expm1(-b_bas), o * -math.expm1(-b_haut),
+        p_valeur=_p_valeur(beta / se_beta if se_beta > 0 else math.copysign(math.inf, beta), ddl),
+        erreur_type=o * math.exp(-beta) * se_beta,  # méthode delta, pour information
+        total_observe=o,
+        effet_minimal_detectable=total_cf * math.expm1(multiplicateur_detectable(_ddl_fini(ddl)) * se_beta))
     r.details.update({
         "rapport_taux": math.exp(beta), "rapport_taux_ic": (math.exp(b_bas), math.exp(b_haut)),
         "log_rapport_taux": beta, "erreur_type_log_rapport_taux": se_beta,
@@ -238,12 +243,9 @@ def _effet_echelle_log(r: ResultatImpact, beta: float, se_beta: float, ddl: floa
 
 def _effet_echelle_absolue(r: ResultatImpact, aj, total_observe: float) -> None:
     """Effet cumulé d'une grandeur continue (moindres carrés AR(1)) ; effet relatif sur les totaux mesurés."""
-    crit, t80 = _criteres(aj.ddl)
     o = float(total_observe)
-    r.effet, r.ic_bas, r.ic_haut, r.erreur_type = aj.effet, aj.ic_bas, aj.ic_haut, aj.erreur_type
-    r.p_valeur = aj.p_valeur
-    r.effet_relatif, r.ic_relatif_bas, r.ic_relatif_haut = intervalle_relatif(r.effet, r.ic_bas, r.ic_haut, o)
-    r.effet_minimal_detectable = (crit + t80) * aj.erreur_type
+    r.changer_effet(aj.effet, aj.ic_bas, aj.ic_haut, p_valeur=aj.p_valeur, erreur_type=aj.erreur_type,
+                    total_observe=o, effet_minimal_detectable=effet_minimal_detectable(aj.erreur_type, _ddl_fini(aj.ddl)))
     r.details.update({"total_observe_apres": o, "total_contrefactuel_apres": o - aj.effet})
 
 
@@ -354,7 +356,7 @@ def _resultat_sans_modele(dates, y: np.ndarray, apres: np.ndarray, indicateur: s
     nan = float("nan")
     cf = pd.DataFrame({"date": np.asarray(dates), "observe": y, "contrefactuel": np.full(len(y), nan),
                        "periode": np.where(apres, "apres", "avant")})
-    return ResultatImpact(
+    return ResultatImpact.construire(
         methode="serie_interrompue", libelle_methode="Série temporelle interrompue (régression segmentée)",
         indicateur=indicateur, unite=unite, effet=nan, ic_bas=nan, ic_haut=nan, p_valeur=nan, contrefactuel=cf,
         details={"n_periodes": len(y), "n_avant": int((~apres).sum()), "n_apres": int(apres.sum()),
@@ -439,8 +441,9 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
             ymod = (np.log(y) if comptage else y) - decalage
             ymod_reference = ymod
             aj = ajuster(ymod, plan, famille="gaussienne", erreurs="ar1", niveau=niveau)
-            r = _resultat(dates, ymod, plan, aj, "gaussienne", "ar1", None, indicateur, unite, niveau, saison, 365.25,
-                          False)
+            r = resultat_serie(dates, ymod, plan, aj, famille="gaussienne", erreurs="ar1", retard_hac=None,
+                               indicateur=indicateur, unite=unite, niveau=niveau, saisonnalite=saison, periode=365.25,
+                               exposee=False)
             cf = r.contrefactuel
             cols = ["ajuste", "contrefactuel", "contrefactuel_bas", "contrefactuel_haut"]
             if comptage and not _jours_exclus:
@@ -492,8 +495,9 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         else:
             aj = ajuster(y, plan, famille="quasi_poisson", exposition=tem, erreurs="ar1", niveau=niveau)
             ymod_reference = np.log(y + 0.5) - (np.log(tem) if tem is not None else 0.0)
-            r = _resultat(dates, y, plan, aj, "quasi_poisson", "ar1", None, indicateur, unite, niveau, saison, 365.25,
-                          tem is not None)
+            r = resultat_serie(dates, y, plan, aj, famille="quasi_poisson", erreurs="ar1", retard_hac=None,
+                               indicateur=indicateur, unite=unite, niveau=niveau, saisonnalite=saison, periode=365.25,
+                               exposee=tem is not None)
             rho = min(max(float(r.details.get("rho_ar1_residus") or 0.0), -0.95), 0.95)
             f = facteur_autocorrelation(rho)
             k = math.sqrt(f)

@@ -96,7 +96,8 @@ from ..domaines.energie import dju as _dju
 from ..domaines.energie import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
 from ..erreurs import citer as _court
-from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif
+from .base import ResultatImpact, Verification
+from .verifications import autocovariances, effet_minimal_detectable, ljung_box
 
 __all__ = [
     "GRILLE_CHAUFFAGE",
@@ -126,8 +127,6 @@ CORRIGER_BIAIS_AUTOCOVARIANCES = True
 #: essayée d'abord, n'en capte presque rien (erreur type changée de moins de 3 %) et reste coupée.
 REECHANTILLONNER_RECHERCHE = True
 COMPTER_RECHERCHE = False
-#: Multiplicateur de l'effet minimal détectable : z(0,975) + z(0,80).
-FACTEUR_EMD = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
 _FORMES = {
     "constante": "constante seule (consommation indépendante de la météo)",
@@ -476,14 +475,6 @@ def _facteur_recherche(d: _Donnees, groupes: list[tuple[np.ndarray, _Estimation,
 # Bruit autocorrélé : AR(p) de Yule-Walker et variance d'une forme linéaire
 # --------------------------------------------------------------------------------------------
 
-def _autocovariances(e: np.ndarray, kmax: int) -> np.ndarray:
-    """Autocovariances empiriques (division par n) d'une série à trous (NaN = manquant)."""
-    obs = ~np.isnan(e)
-    n = int(obs.sum())
-    z = np.where(obs, e - np.nanmean(e), 0.0)
-    N = len(z)
-    return np.array([float(z[: N - k] @ z[k:]) / n for k in range(kmax + 1)])
-
 
 def _levinson(r: np.ndarray, pmax: int) -> list[tuple[np.ndarray, float]]:
     """Coefficients AR et variance d'innovation pour les ordres 0..pmax (Levinson-Durbin)."""
@@ -537,7 +528,7 @@ def _autocovariances_attendues(gamma: np.ndarray, obs: np.ndarray, regresseurs: 
     ``V = DQ`` (Q base orthonormée des régresseurs, D = diag(σ)) ; pondérés (poids 1/σ²),
     ``U = V = Q`` (Q base des régresseurs divisés par σ). ``E[e e'] = A Γ A'`` ; on n'en calcule que
     les diagonales proches (distances de calendrier 0..kmax) et les moyennes de lignes (centrage,
-    comme :func:`_autocovariances`), Γ v étant une convolution sur le calendrier : coût linéaire en n.
+    comme :func:`~eprouvette.methodes.verifications.autocovariances`), Γ v étant une convolution sur le calendrier : coût linéaire en n.
     """
     pos = np.flatnonzero(obs)
     n = len(pos)
@@ -597,7 +588,7 @@ def _modele_bruit(residus: np.ndarray, n_params: int, N: int, regresseurs: np.nd
     obs = ~np.isnan(residus)
     n = int(obs.sum())
     pmax = int(max(0, min(ORDRE_AR_MAX, n // 10)))
-    r = _autocovariances(residus, pmax + 1)
+    r = autocovariances(residus, pmax + 1)
     if r[0] <= 0:
         gamma = np.zeros(N)
         return _ModeleBruit(gamma, 0, np.zeros(0), 0.0, 0.0, float(n), 1.0)
@@ -629,16 +620,10 @@ def _modele_bruit(residus: np.ndarray, n_params: int, N: int, regresseurs: np.nd
 
 
 def _ljung_box(e: np.ndarray, h: int, p_ar: int) -> float:
-    obs = ~np.isnan(e)
-    n = int(obs.sum())
-    if n <= h + 5:
+    """p-valeur de Ljung-Box des innovations (1 si la série est trop courte pour le test)."""
+    if int((~np.isnan(e)).sum()) <= h + 5:
         return 1.0
-    r = _autocovariances(e, h)
-    if r[0] <= 0:
-        return 1.0
-    rho = r[1:] / r[0]
-    q = n * (n + 2) * float(np.sum(rho**2 / (n - np.arange(1, h + 1))))
-    return float(stats.chi2.sf(q, max(h - p_ar, 1)))
+    return ljung_box(e, h, p_ar)[1]
 
 
 def _variance_forme(w: np.ndarray, gamma: np.ndarray) -> float:
@@ -1537,8 +1522,6 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     lo, hi = effet - q * se, effet + q * se
     total_cf = float(np.nansum(np.where(est.masque_exp, cf, np.nan)))
     total_obs = float(np.nansum(y_e[est.masque_exp]))
-    # Une seule définition de l'intervalle relatif (base.intervalle_relatif) : borne e -> e / (O - e).
-    rel, rel_lo, rel_hi = intervalle_relatif(effet, lo, hi, total_obs)
     details.update({"total_observe": total_obs,
                     "total_contrefactuel": total_cf,
                     "degres_liberte": est.ddl,
@@ -1563,10 +1546,6 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
             float(details["derive_relative_temoins"])))
 
     contrefactuel = _contrefactuel(d, y_e, cf, X, est)
-    emd = FACTEUR_EMD * se
-
-    resume = _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, libelle_exp, libelle_tem,
-                     avec_temoins, lo > 0 or hi < 0, est.masque_exp.sum())
     if avec_temoins:
         libelle = "Référence ajustée au climat (IPMVP option C) corrigée par des sites témoins"
         methode = "reference_energetique_temoins"
@@ -1604,7 +1583,8 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         limites.append("Aucune dépendance à la température n'a été trouvée : la comparaison n'est "
                        "pas corrigée du climat.")
 
-    resultat = ResultatImpact(
+    # L'effet relatif suit la définition commune (base.intervalle_relatif) : borne e -> e / (O - e).
+    return ResultatImpact.construire(
         methode=methode,
         libelle_methode=libelle,
         indicateur=indicateur,
@@ -1613,23 +1593,20 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         ic_bas=lo,
         ic_haut=hi,
         p_valeur=est.p_valeur,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_lo,
-        ic_relatif_haut=rel_hi,
+        total_observe=total_obs,
         erreur_type=se,
-        effet_minimal_detectable=emd,
+        effet_minimal_detectable=effet_minimal_detectable(se),
         contrefactuel=contrefactuel,
         verifications=verifs,
-        resume=resume,
+        resume=lambda res: _resume(effet, lo, hi, res.effet_relatif, res.ic_relatif_bas, res.ic_relatif_haut, unite,
+                                   libelle_exp, libelle_tem, avec_temoins, lo > 0 or hi < 0, est.masque_exp.sum()),
         justification=justification,
         limites=limites,
         details=details,
+        raison_indeterminee=None if math.isfinite(se) and se > 0 else (
+            "la variance de l'écart n'a pas pu être estimée (résidus de la référence nuls ou "
+            "non finis : série constante, ou modèle qui reproduit exactement la référence)."),
     )
-    if not (math.isfinite(se) and se > 0):
-        return incertitude_indeterminee(
-            resultat, "la variance de l'écart n'a pas pu être estimée (résidus de la référence nuls ou "
-            "non finis : série constante, ou modèle qui reproduit exactement la référence).")
-    return resultat
 
 
 def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, signif, jours) -> str:
