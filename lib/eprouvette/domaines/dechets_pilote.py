@@ -11,18 +11,16 @@ converties en km, gazole et CO2e (facteur du gazole de ``valorisation.yaml``).
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact, Verification
 from .dechets import (
+    bilan_tournees,
     charger_parametres_dechets,
     levees_par_semaine,
     lire_caracteristiques,
+    taux_remplissage_avant_apres,
     tco2e_par_levee,
 )
 
@@ -30,7 +28,7 @@ UNITE_EFFET = "levées par conteneur et par semaine"
 SEMAINES_PAR_AN = 365.25 / 7
 #: Au-delà de cette part de semaines incomplètes (jours sans transmission), une vérification est « à surveiller ».
 PART_SEMAINES_INCOMPLETES_MAX = 0.05
-PUISSANCE = 0.80
+GROUPES = {1: "Conteneurs expérimentaux", 0: "Conteneurs témoins"}
 
 
 def indicateur_taux(pilote):
@@ -48,6 +46,14 @@ def panel_levees(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
         [s.identifiant for s in pilote.sites_experimentaux], [s.identifiant for s in pilote.sites_temoins],
         pilote.periode_reference, pilote.periode_experimentation,
     )
+
+
+def levees_hebdomadaires(complet: pd.DataFrame) -> pd.DataFrame:
+    """Levées moyennes par conteneur et par semaine, par groupe, sur les semaines complètes du panel."""
+    g = complet.groupby(["traite", "semaine"], as_index=False).agg(levees=("levees", "mean"),
+                                                                    conteneurs=("site", "nunique"))
+    g["groupe"] = g["traite"].map(GROUPES)
+    return g[["semaine", "groupe", "levees", "conteneurs"]].sort_values(["semaine", "groupe"]).reset_index(drop=True)
 
 
 def _verifier(pilote) -> None:
@@ -69,6 +75,12 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     ind = pilote.indicateur_principal
     panel = panel_levees(pilote, mesures)
     complet = panel[panel["complete"]].copy()
+    complements = {"levees_hebdomadaires": levees_hebdomadaires(complet)}
+    taux = indicateur_taux(pilote)
+    if taux is not None:
+        complements["taux_remplissage"] = taux_remplissage_avant_apres(
+            mesures, taux.identifiant, [s.identifiant for s in pilote.sites_experimentaux],
+            [s.identifiant for s in pilote.sites_temoins], pilote.periode_reference, pilote.periode_experimentation)
     part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
     n_exp = len(pilote.sites_experimentaux)
     if len(pilote.sites_temoins) == 0:
@@ -107,6 +119,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5 %, vérifier la transmission des sondes."),
         part_incompletes,
     )]
+    r.complements.update(complements)
     if r.effet_relatif is not None and r.significatif:
         r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "
                      f"environ {_fr(-e_cs * n_cs, 0)} levées évitées.")
@@ -136,7 +149,10 @@ def _serie_interrompue(pilote, complet: pd.DataFrame) -> ResultatImpact:
 
 
 def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
-    """Levées évitées par an, valorisées au coût d'une levée ; CO2e du gazole non brûlé."""
+    """Levées évitées par an, valorisées au coût d'une levée ; CO2e du gazole non brûlé.
+
+    Range aussi dans ``resultat.complements`` le tableau des km, du gazole et du CO2e évités par an
+    (« tournees_evitees ») et ses hypothèses (« hypotheses_tournees »), que lit le rapport."""
     from ..economie import EconomieAnnuelle
 
     params = charger_parametres_dechets()
@@ -145,13 +161,31 @@ def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     facteur = len(pilote.sites_experimentaux) * SEMAINES_PAR_AN
     # Levées évitées (positif = économie) : opposé de l'effet.
     q, bas, haut = -e * facteur, -h * facteur, -b * facteur
-    tco2e = tco2e_par_levee(carac.km_par_levee, params.consommation_gazole.valeur,
-                            valorisation.facteurs_emission["gazole"].valeur)
+    gazole = valorisation.facteurs_emission["gazole"]
+    tco2e = tco2e_par_levee(carac.km_par_levee, params.consommation_gazole.valeur, gazole.valeur)
+    resultat.complements["tournees_evitees"] = tableau_tournees(
+        resultat, len(pilote.sites_experimentaux), carac.km_par_levee, params.consommation_gazole.valeur, gazole.valeur)
+    resultat.complements["hypotheses_tournees"] = {
+        "conteneurs_experimentaux": len(pilote.sites_experimentaux), "origine_km": carac.origine_km,
+        "consommation_gazole": params.consommation_gazole, "facteur_gazole": gazole}
     return EconomieAnnuelle(
         quantite=q, unite="levées", prix_unitaire=params.cout_levee.valeur, ic_bas=min(bas, haut),
         ic_haut=max(bas, haut), tco2e_par_unite=tco2e, plage_prix=params.cout_levee.plage(),
         libelle="Levées évitées par an",
     )
+
+
+def tableau_tournees(resultat: ResultatImpact, n_conteneurs: int, km_par_levee: float, consommation_l_100km: float,
+                     facteur_kgco2e_l: float) -> pd.DataFrame:
+    """Levées, km, gazole et tCO2e évités par an (valeur centrale et bornes de l'intervalle à 95 %)."""
+    e, b, h = resultat.details["effet_par_conteneur_semaine"]
+    n = n_conteneurs * SEMAINES_PAR_AN
+    lignes = []
+    for nom, x in (("Valeur centrale", -e), ("Borne basse (95 %)", min(-b, -h)), ("Borne haute (95 %)", max(-b, -h))):
+        bt = bilan_tournees(x * n, km_par_levee, consommation_l_100km, facteur_kgco2e_l)
+        lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
+                       "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})
+    return pd.DataFrame(lignes)
 
 
 def indicateurs_feder(analyse) -> list[IndicateurFeder]:

@@ -79,6 +79,10 @@ class ResultatImpact:
     limites: list[str] = field(default_factory=list)
     #: Tableaux et valeurs techniques pour l'annexe (coefficients, statistiques…).
     details: dict[str, Any] = field(default_factory=dict)
+    #: Ce que l'adaptateur d'un domaine a calculé pour les sections propres au domaine du rapport
+    #: (séries par groupe, tableaux secondaires, hypothèses chiffrées) : la présentation les lit
+    #: sans rien recalculer. Ni dans l'annexe, ni dans le JSON.
+    complements: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def construire(
@@ -166,7 +170,7 @@ class ResultatImpact:
 
     def en_dict(self) -> dict[str, Any]:
         """Version sérialisable en JSON (sans la série contrefactuelle)."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("contrefactuel", "details")}
+        d = {k: v for k, v in asdict(self).items() if k not in ("contrefactuel", "details", "complements")}
         d["significatif"] = self.significatif
         d["incertitude_valide"] = self.incertitude_valide
         d["verifications"] = [asdict(v) for v in self.verifications]
