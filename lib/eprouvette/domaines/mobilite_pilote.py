@@ -69,7 +69,6 @@ CARACTERISTIQUES = {
     "usage": "« velo », « transport_public » ou « stationnement » : ce que mesure l'indicateur principal",
 }
 USAGES = ("velo", "transport_public", "stationnement")
-Z_PUISSANCE = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
 
 def _caracteristiques(pilote) -> dict:

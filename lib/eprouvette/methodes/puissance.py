@@ -19,14 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .base import ResultatImpact
 from .serie_interrompue import _fr, ajuster, construire_plan
-
-ALPHA = 0.05
-PUISSANCE = 0.80
-
+from .verifications import ALPHA, PUISSANCE, multiplicateur_detectable
 
 def facteur_plan(rho: float) -> float:
     """Facteur de plan d'erreurs AR(1) : (1 + ρ) / (1 − ρ)."""
@@ -36,7 +32,7 @@ def facteur_plan(rho: float) -> float:
 
 
 def _multiplicateur(alpha: float, puissance: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(puissance))
+    return multiplicateur_detectable(None, alpha=alpha, puissance=puissance)
 
 
 def effet_minimal_detectable_approche(
