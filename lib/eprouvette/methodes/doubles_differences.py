@@ -49,7 +49,7 @@ from .base import (
     incertitude_est_valide,
     incertitude_indeterminee,
 )
-from .serie_interrompue import _fr, _phrase_resume, prais_winsten, rho_ar1_reml
+from .serie_interrompue import _fr, _phrase_resume, prais_winsten
 from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
