@@ -32,15 +32,13 @@ def facteur_plan(rho: float) -> float:
 
 
 def facteur_autocorrelation(rho: float) -> float:
-    """Facteur de variance d'une somme de jours consécutifs aux erreurs AR(1) : (1 + ρ) / (1 − ρ).
-
-    Vaut 1 quand ρ ≤ 0 (on n'étrécit jamais l'intervalle). Le GLM de quasi-Poisson suppose des
-    jours indépendants : si les résidus restent autocorrélés (météo persistante, chantier…), la
-    variance de l'effet cumulé sur la période est sous-estimée d'environ ce facteur.
+    """Le facteur de plan (:func:`facteur_plan`) pour élargir un intervalle : 1 quand ρ ≤ 0 (on
+    n'étrécit jamais l'intervalle). Le GLM de quasi-Poisson suppose des jours indépendants : si les
+    résidus restent autocorrélés (météo persistante, chantier…), la variance de l'effet cumulé sur la
+    période est sous-estimée d'environ ce facteur.
     """
-    if not -1 < rho < 1:
-        raise ValueError("Le coefficient d'autocorrélation doit être strictement entre −1 et 1.")
-    return 1.0 if rho <= 0 else (1 + rho) / (1 - rho)
+    f = facteur_plan(rho)
+    return 1.0 if rho <= 0 else f
 
 
 def _multiplicateur(alpha: float, puissance: float) -> float:
