@@ -292,7 +292,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             ) from None
     else:
         r = estimer(series, indicateur, False)
-    r.details["series"] = series
+    r.complements["series"] = series  # pour les graphiques du rapport (pas l'annexe)
     return r
 
 
