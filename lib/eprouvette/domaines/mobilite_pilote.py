@@ -217,6 +217,8 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
 
 
 def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
+    """Km en voiture évités par an (report modal vers le vélo) ; None pour un autre indicateur.
+    Les hypothèses employées vont dans ``resultat.complements["parametres_report_modal"]`` (rapport)."""
     from ..economie import EconomieAnnuelle
 
     c = _caracteristiques(pilote)
@@ -225,6 +227,7 @@ def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     if usage != "velo" or ind.type_mesure != "comptage" or ind.sens_souhaite != "hausse":
         return None
     p = charger_parametres_mobilite()
+    resultat.complements["parametres_report_modal"] = p
     jours = int(resultat.details["n_apres"])
     par_an = 365.25 / jours
     km, t = report_modal(resultat.effet * par_an, p)
