@@ -9,15 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eprouvette.domaines.energie import (
-    calendrier_ecoles,
-    degres_heures,
-    djc,
-    dju,
-    profil_diurne,
-    jours_feries,
-    lire_meteo_france,
-)
+from eprouvette.domaines.energie import calendrier_ecoles, jours_feries
+from eprouvette.meteo import degres_heures, djc, dju, lire_meteo_france, profil_diurne
 from eprouvette.erreurs import ErreurDonnees
 
 

@@ -104,7 +104,7 @@ def test_projection_part_fixe():
     r = es.projeter([ARRAS], "energie", effet=-1, ic_bas=-2, ic_haut=0, unite="MWh/an",
                     nombre=3, investissement=50_000, part_fixe=1.0)
     assert r.investissement_total == pytest.approx(150_000)
-    assert "fixes pour 100 %" in r.hypothese
+    assert "fixes pour 100\u00a0%" in r.hypothese
 
 
 def test_projection_par_unite_donnee_par_l_appelant():

@@ -133,7 +133,7 @@ def test_niveau_de_preuve_dans_le_json_et_le_premier_ecran(portefeuille, dossier
         assert res["verdict"] != "generaliser"
     html = (portefeuille["rapports"] / f"{dossier.name}.html").read_text(encoding="utf-8")
     essentiel = re.search(r'<section[^>]*class="ep-essentiel"[^>]*>.*?</section>', html, flags=re.S).group(0)
-    assert "Niveau de preuve :" in essentiel and f"{niveau} sur 5" in essentiel
+    assert "Niveau de preuve\u00a0:" in essentiel and f"{niveau} sur 5" in essentiel
     index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
     ligne = re.search(rf'<tr><td[^>]*><a href="{dossier.name}.html".*?</tr>', index, flags=re.S).group(0)
     assert f"{niveau} sur 5" in ligne
@@ -216,3 +216,111 @@ def test_amiens_sans_contradiction_entre_verdict_grille_et_bilan(portefeuille):
     texte = (portefeuille["rapports"] / "eau-sectorisation-amiens.html").read_text(encoding="utf-8")
     assert "<td>sans objet</td>" in texte
     assert "La VAN financière médiane des tirages" in texte and "ne sont pas symétriques (le prix unitaire va de" in texte
+
+
+_JS_PREMIER_ECRAN = """
+() => {
+  const boite = (sel) => { const e = document.querySelector(sel); if (!e) return null;
+    const r = e.getBoundingClientRect(); return {haut: r.top, bas: r.bottom, gauche: r.left, droite: r.right}; };
+  return {
+    verdict: boite('.ep-essentiel .ep-verdict'),
+    raison: boite('.ep-essentiel__raison'),
+    certitude: boite('.ep-essentiel__certitude'),
+    chiffres: Array.from(document.querySelectorAll('.ep-essentiel .ep-chiffre')).map((e) => {
+      const r = e.getBoundingClientRect(); return {haut: r.top, bas: r.bottom}; }),
+    largeur_page: document.documentElement.scrollWidth,
+    largeur_fenetre: window.innerWidth,
+  };
+}
+"""
+
+
+@pytest.mark.navigateur
+def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille):
+    """À 1366 × 768 (portable d'élu) : verdict, raison, quatre chiffres et degré de certitude visibles sans
+    défiler ; à 390 × 844 (téléphone) : verdict et raison ; aucun débordement horizontal. Les captures
+    des deux tailles sont écrites à côté des rapports (<id>-1366x768.png, <id>-390x844.png)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import ARGUMENTS_CHROMIUM, CHROMIUM, exiger_chromium
+    from playwright.sync_api import sync_playwright
+
+    exiger_chromium()
+    problemes: dict[str, list[str]] = {}
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=list(ARGUMENTS_CHROMIUM))
+        try:
+            for largeur, hauteur in ((1366, 768), (390, 844)):
+                page = navigateur.new_page(viewport={"width": largeur, "height": hauteur})
+                for d in portefeuille["exemples"]:
+                    html = portefeuille["rapports"] / f"{d.name}.html"
+                    page.goto(html.as_uri())
+                    page.wait_for_load_state("load")
+                    m = page.evaluate(_JS_PREMIER_ECRAN)
+                    page.screenshot(path=str(html.with_name(f"{d.name}-{largeur}x{hauteur}.png")))
+                    requis = {"verdict": m["verdict"], "raison": m["raison"]}
+                    if largeur > 1000:
+                        requis["degré de certitude"] = m["certitude"]
+                        # Quatre cartes quand l'effet est chiffré en euros ; sinon effet et investissement.
+                        res = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
+                        attendus = 4 if res.get("economie") else 2
+                        if len(m["chiffres"]) < attendus:
+                            problemes.setdefault(d.name, []).append(
+                                f"{len(m['chiffres'])} chiffres clés au lieu de {attendus}")
+                        for i, c in enumerate(m["chiffres"]):
+                            requis[f"chiffre {i + 1}"] = c
+                    for quoi, b in requis.items():
+                        if b is None or b["bas"] > hauteur:
+                            problemes.setdefault(d.name, []).append(
+                                f"{largeur} × {hauteur} : {quoi} hors du premier écran ({b and round(b['bas'])} px)")
+                    if m["largeur_page"] > m["largeur_fenetre"]:
+                        problemes.setdefault(d.name, []).append(
+                            f"{largeur} px : la page déborde ({m['largeur_page']} px de large)")
+                page.close()
+        finally:
+            navigateur.close()
+    assert not problemes, problemes
+
+
+@pytest.mark.navigateur
+def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuille, tmp_path):
+    """Chaque pilote a sa note aux élus (<id>-note.html) : imprimée en A4 par Chromium (comme make pdf),
+    au plus deux pages, le verdict et sa raison en page 1, le contact et le lien vers le rapport complet."""
+    import shutil
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import exiger_chromium
+
+    from eprouvette.rapports.pdf import imprimer
+
+    exiger_chromium()
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) introuvable : make navigateur")
+    notes = []
+    for d in portefeuille["exemples"]:
+        note = portefeuille["rapports"] / f"{d.name}-note.html"
+        assert note.is_file(), f"pas de note aux élus pour {d.name}"
+        resultats = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
+        assert resultats["note"] == note.name
+        copie = tmp_path / note.name
+        shutil.copy(note, copie)
+        notes.append((d.name, copie, resultats))
+    imprimer([c for _, c, _ in notes])
+    problemes = {}
+    for ident, copie, resultats in notes:
+        pdf = copie.with_suffix(".pdf")
+        pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        n = int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:")))
+        page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                               text=True).stdout
+        tout = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        erreurs = []
+        if n > 2:
+            erreurs.append(f"{n} pages")
+        if resultats["verdict_libelle"] not in page1 or "Pourquoi" not in page1:
+            erreurs.append("verdict ou raison absents de la page 1")
+        if "Contact et rapport complet" not in tout or f"{ident}.html" not in tout:
+            erreurs.append("contact ou lien vers le rapport complet absent")
+        if erreurs:
+            problemes[ident] = erreurs
+    assert not problemes, problemes

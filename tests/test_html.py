@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from eprouvette.presentation import figures
 from eprouvette.rapports import html as rapports_html
 
 TITRE = "Pilotage du chauffage & des écoles <Douai>"
@@ -27,7 +28,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 from eprouvette.methodes.base import Verification
-from eprouvette.presentation import blocs, figures, textes
+from eprouvette import francais as textes
+from eprouvette.presentation import blocs, figures
 figures.activer_rendu_rapport()
 print("BRUIT-STDOUT")
 print("BRUIT-STDERR", file=sys.stderr)""", []),
@@ -200,7 +202,7 @@ def test_page_francaise_titree(rapport):
 def test_plotly_js_une_seule_fois_avant_les_figures(rapport):
     import plotly
 
-    debut_fichier = rapports_html.chemin_plotly_js().read_text(encoding="utf-8")[:200]
+    debut_fichier = figures.chemin_plotly_js().read_text(encoding="utf-8")[:200]
     assert rapport.count(debut_fichier) == 1
     assert rapport.count("plotly.js v" + plotly.__version__.split(".")[0]) <= 1
     assert rapport.index(debut_fichier) < rapport.index("Plotly.newPlot")

@@ -91,7 +91,7 @@ def lot(tmp_path_factory):
 def test_code_de_sortie_et_resume(lot):
     r = lot["premier"]
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "3 pilote(s) en échec" in r.stdout
+    assert "3 pilotes en échec" in r.stdout
     assert "Traceback" not in r.stdout
 
 
@@ -164,10 +164,10 @@ def test_second_passage_ne_refait_rien_puis_incremental(lot):
     y.write_text(re.sub(r"(?m)^identifiant:.*$", "identifiant: domaine-inconnu", source.read_text(encoding="utf-8")),
                  encoding="utf-8")
     r = _lancer(lot["env"])
-    assert "1 rapport(s) à construire" in r.stdout, r.stdout
+    assert "1 rapport à construire" in r.stdout, r.stdout
     assert (rapports / "domaine-inconnu.html").exists()
     assert [p.stat().st_mtime_ns for p in cibles[:2]] == dates[:2]
-    assert r.returncode == 1 and "2 pilote(s) en échec" in r.stdout
+    assert r.returncode == 1 and "2 pilotes en échec" in r.stdout
 
 
 @pytest.mark.navigateur

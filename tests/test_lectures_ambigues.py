@@ -117,9 +117,9 @@ def test_dates_mois_jour_refusees_avec_lignes_et_colonne(tmp_path):
     e = une_erreur(lire_tableau, f, "mesures")
     assert (Path(e.fichier).name, e.ligne, e.colonne) == ("m.csv", 14, "date")
     n_ambigues = sum(1 for j in jours if int(j[:2]) <= 12 and int(j[3:5]) <= 12 and j[:2] != j[3:5])
+    autres = sum(int(j[3:5]) > 12 for j in jours) - 3
     assert e.message == ("le fichier semble écrire ses dates dans l'ordre américain mois/jour : « 01/13/2023 » "
-                         "(lignes 14, 15, 16 et " f"{sum(int(j[3:5]) > 12 for j in jours) - 3}"
-                         " autre(s)) n'est une date que lue MM/JJ/AAAA ; les " f"{n_ambigues}"
+                         f"(lignes 14, 15, 16 et {autres} autre{'s' if autres > 1 else ''}) n'est une date que lue MM/JJ/AAAA ; les " f"{n_ambigues}"
                          " dates dont le jour et le mois sont tous deux ≤ 12 (par exemple « 01/02/2023 ») seraient "
                          "lues avec le jour et le mois inversés.")
     assert e.attendu == "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"
@@ -193,3 +193,31 @@ def test_cellule_geante_citee_tronquee(tmp_path):
     assert (e.ligne, e.colonne) == (2, "valeur")
     assert e.message == f"valeur « {'x' * 80}… » illisible."
     assert len(str(e)) < 400
+
+
+# --- 6. Trois décimales après la virgule et un nombre à décimale point -----------------------
+
+
+def test_virgule_a_trois_decimales_et_point_sans_milliers_refuses(tmp_path):
+    """Des 21,723 (débits en m³/h à trois décimales) et un 1932.2 : avec la décimale point, chaque
+    21,723 vaudrait 21723. Le 1932.2 sans séparateur contredit la virgule des milliers : refusé."""
+    f = ecrire(tmp_path / "m.csv", lignes(["21,723", "20,548", "1932.2", "-22,101"]))
+    e = une_erreur(lire_tableau, f, "mesures")
+    assert (Path(e.fichier).name, e.ligne, e.colonne) == ("m.csv", 2, "valeur")
+    assert e.message == ("décimale incohérente : la ligne 4 écrit « 1932.2 », avec la décimale point et sans "
+                         "séparateur des milliers, et la ligne 2 « 21,723 », qui ne se lit avec la décimale point "
+                         "qu'en prenant la virgule pour séparateur des milliers (21723) : un facteur mille selon la "
+                         "lecture.")
+    assert e.attendu.startswith("une seule convention pour tout le fichier")
+
+
+def test_virgule_des_milliers_prouvee_reste_acceptee(tmp_path):
+    """Un export à décimale point qui groupe ses milliers (1,234.5) : 21,723 est 21723, 1932.2 toléré ;
+    sans nombre long, 21,723 avec 12.5 reste aussi lu avec la virgule des milliers."""
+    df = lire_tableau(ecrire(tmp_path / "m.csv", lignes(["1,234.5", "21,723", "1932.2"])), "mesures")
+    assert df["valeur"].tolist() == [1234.5, 21723.0, 1932.2]
+    df = lire_tableau(ecrire(tmp_path / "n.csv", lignes(["21,723", "12.5", "812"])), "mesures")
+    assert df["valeur"].tolist() == [21723.0, 12.5, 812.0]
+    # Un entier long sans point (1932) ne dit rien de la décimale : la virgule reste la décimale.
+    df = lire_tableau(ecrire(tmp_path / "o.csv", lignes(["21,723", "1932"])), "mesures")
+    assert df["valeur"].tolist() == [21.723, 1932.0]

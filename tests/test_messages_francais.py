@@ -44,7 +44,7 @@ def test_temoin_sans_mesures_nomme_le_vrai_fichier_de_mesures(tmp_path, monkeypa
     assert Path(erreur.fichier) == dossier / "mesures.csv"
     assert "mesures.csv" in message
     assert "notebooks" not in message and not message.startswith("mesures ")
-    assert "aucune mesure de « consommation_chauffage » pour le(s) site(s) ecole-tem-2." in message
+    assert "aucune mesure de « consommation_chauffage » pour le site ecole-tem-2." in message
 
 
 def test_methode_seule_sans_fichier_dit_mesures_fournies(tmp_path, monkeypatch):
@@ -57,12 +57,12 @@ def test_methode_seule_sans_fichier_dit_mesures_fournies(tmp_path, monkeypatch):
                             "valeur": [1.0]})
     with pytest.raises(ErreurDonnees) as info:
         _somme_groupe(mesures, ["a", "b"], "x")
-    assert str(info.value) == ("mesures fournies, colonne « site » : aucune mesure de « x » pour le(s) site(s) b. "
+    assert str(info.value) == ("mesures fournies, colonne « site » : aucune mesure de « x » pour le site b. "
                                "Attendu : des mesures pour chaque site déclaré dans pilote.yaml.")
     with pytest.raises(ErreurDonnees) as info:
         _somme_groupe(mesures, ["a", "b"], "x", [tmp_path / "m1.csv", tmp_path / "m2.csv"])
     assert Path(info.value.fichier) == tmp_path / "m1.csv"
-    assert "pour le(s) site(s) b (ni dans les autres fichiers de mesures : m2.csv)." in str(info.value)
+    assert "pour le site b (ni dans les autres fichiers de mesures : m2.csv)." in str(info.value)
 
 
 def test_liste_tronquee_annonce_le_vrai_total(tmp_path):
@@ -266,5 +266,5 @@ def test_sites_sans_mesures_liste_bornee(tmp_path):
     sites = ["a"] + [f"t{i:02d}" for i in range(25)] + ["s" * 120]
     with pytest.raises(ErreurDonnees) as info:
         _somme_groupe(mesures, sites, "x", tmp_path / "mesures.csv")
-    assert info.value.message == ("aucune mesure de « x » pour le(s) site(s) "
+    assert info.value.message == ("aucune mesure de « x » pour les sites "
                                   + ", ".join(f"t{i:02d}" for i in range(10)) + " et 16 autres.")

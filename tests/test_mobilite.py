@@ -50,8 +50,8 @@ def test_effets_calendrier_en_mots():
                           "p_valeur": [0.1, 0.0, 0.0]})
     e = mob.effets_calendrier(coefs, multiplicatif=True, sujet="cyclistes")
     assert e["terme"].tolist() == ["samedi", "vacances_scolaires"]  # ordre du calendrier, sans « niveau »
-    assert e.loc[1, "phrase"] == "Un jour de vacances scolaires compte 23 % de cyclistes en moins."
-    assert e.loc[0, "phrase"] == "Un samedi compte 30 % de cyclistes en moins qu'un lundi."
+    assert e.loc[1, "phrase"] == "Un jour de vacances scolaires compte 23\u00a0% de cyclistes en moins."
+    assert e.loc[0, "phrase"] == "Un samedi compte 30\u00a0% de cyclistes en moins qu'un lundi."
     assert e.loc[1, "ic_bas"] == pytest.approx(-0.25)
     g = mob.phrase_effet_calendrier("dimanche", -4.6, multiplicatif=False, sujet="le temps de parcours", unite="minutes")
     assert g == "Un dimanche, le temps de parcours est plus bas de 4,6 minutes qu'un lundi."

@@ -28,6 +28,6 @@ def test_parametre_inconnu_refuse(tmp_path, monkeypatch):
     etat = executer.construire_rapport(str(pilotes / EXEMPLE), "empreinte")
     assert etat["statut"] == "echec"
     assert etat["message"] == (
-        f"{carnets / 'energie.ipynb'} : paramètre(s) inconnu(s) dossier_pilote ; le carnet accepte : pilote."
+        f"{carnets / 'energie.ipynb'} : paramètre inconnu dossier_pilote ; le carnet accepte : pilote."
     )
     assert not (tmp_path / "rapports" / f"{EXEMPLE}.html").exists()

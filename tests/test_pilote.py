@@ -232,7 +232,7 @@ def test_montant_negatif_et_liste_vide(tmp_path):
         "mesures: [mesures.csv]", "mesures: []")
     e1, e2 = erreurs_de(faire_pilote(tmp_path, texte))
     assert (e1.champ, e1.message, e1.attendu) == ("fichiers.mesures", "liste vide ou trop courte.", "au moins 1 élément")
-    assert (e2.champ, e2.message, e2.attendu) == ("couts.investissement_eur", "valeur « -5 » hors des bornes.",
+    assert (e2.champ, e2.message, e2.attendu) == ("couts.investissement_eur", "valeur « −5 » hors des bornes.",
                                                   "un nombre ≥ 0")
 
 

@@ -164,7 +164,7 @@ def test_jours_incomplets_retires_et_signales(pilote_massif, tmp_path):
     assert pd.Timestamp("2024-04-11") in set(mesures["date"])
     assert len(mesures) == SECTEURS * JOURS - 1
     (note,) = [n for n in mesures.attrs.get("notes", []) if "relevés habituels" in n]
-    assert note.startswith("1 site(s)-jour(s) de ") and "comptent comme jours manquants" in note
+    assert note.startswith("1 site-jour de ") and "comptent comme jours manquants" in note
 
 
 def test_indicateur_de_volume_nomme_comme_declare(pilote_massif):

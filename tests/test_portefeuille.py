@@ -83,9 +83,9 @@ def test_page_complete(etats):
         assert f'href="{ident}.html"' in page
     assert "Généraliser" in page and "Étendre l&#x27;expérimentation" in page  # verdicts en toutes lettres
     assert "Échec de construction" in page and "date illisible" in page  # l'échec garde son message
-    assert "5,0\u00a0M€" in page and "191\u202f000\u00a0€" in page
+    assert "5\u00a0M€" in page and "191\u202f000\u00a0€" in page
     assert "gtb-ecoles" in page and "sectorisation" not in page.split("Effet combiné par type")[1].split("</table>")[0]
-    assert "IC 95 % : −20\u202f000\u00a0€ à 40\u202f000\u00a0€" in page
+    assert "IC 95\u00a0% : −20\u202f000\u00a0€ à 40\u202f000\u00a0€" in page
     # Ligne d'échec : autant de colonnes que l'en-tête
     ligne = re.search(r"<tr><td[^>]*><strong>Pilote en panne.*?</tr>", page, flags=re.S).group(0)
     colspan = int(re.search(r'colspan="(\d+)"', ligne).group(1))
@@ -124,7 +124,7 @@ def test_niveau_de_preuve_et_incertitude_dans_le_portefeuille(etats):
     ligne_a = re.search(r'<tr><td[^>]*><a href="a.html".*?</tr>', page, flags=re.S).group(0)
     ligne_b = re.search(r'<tr><td[^>]*><a href="b.html".*?</tr>', page, flags=re.S).group(0)
     assert "4 sur 5" in ligne_a and "2 sur 5" in ligne_b and "Avant / après" in ligne_b
-    cellule_effet_b = re.findall(r"<td[^>]*>.*?</td>", ligne_b, flags=re.S)[index.ENTETES.index("Effet (IC 95 %)")]
+    cellule_effet_b = re.findall(r"<td[^>]*>.*?</td>", ligne_b, flags=re.S)[index.ENTETES.index("Effet (IC 95\u00a0%)")]
     assert "incertitude impossible à calculer" in cellule_effet_b and "IC 95" not in cellule_effet_b
     for ligne in (ligne_a, ligne_b):
         assert ligne.count("<td") == len(index.ENTETES)

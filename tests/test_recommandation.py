@@ -123,7 +123,7 @@ def test_grille_incomplete(tmp_path):
     f.write_text(yaml.safe_dump({"version": 1, "seuils": {"effet_relatif_materiel": 0.05}}), encoding="utf-8")
     with pytest.raises(ErreurDonnees) as e:
         charger_grille(f)
-    assert "seuil(s) manquant(s)" in str(e.value)
+    assert "seuils manquants" in str(e.value)
     assert "recommandation.yaml" in str(e.value)
 
 
@@ -144,7 +144,8 @@ def test_effet_significatif_sans_puissance_ne_generalise_pas():
     """MDE au-dessus du seuil, effet significatif dont l'intervalle touche la zone non matérielle : étendre."""
     r = recommander(resultat(rel=-0.10, demi_largeur_rel=0.07, mde_rel=MDE * 2), "baisse", 1000.0, grille=GRILLE)
     assert r.verdict == "etendre" and r.regle == "sous_puissance"
-    assert "puissance" in r.raison
+    # Dit en mots simples (#15 : pas de jargon au premier écran) : plan trop petit, effet souvent surestimé.
+    assert "trop courte ou trop petite pour en mesurer la taille" in r.raison and "souvent surestimé" in r.raison
     puissance = next(c for c in r.criteres if c.nom == "puissance")
     assert puissance.tenu is False and "tout" in puissance.explication
 

@@ -135,7 +135,7 @@ def test_pilote_exemple_effet_vrai_dans_l_intervalle():
     assert sans < res.effet
     assert res.details["derive_relative_temoins"] < 0
     assert res.statut_global in ("reussie", "attention")
-    assert "95 %" in res.resume
+    assert "95\u00a0%" in res.resume
 
 
 def test_pilote_sans_effet_non_significatif():

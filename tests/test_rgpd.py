@@ -88,5 +88,5 @@ def test_aucun_identifiant_de_compteur_ne_sort(construit):
 
 def test_secret_statistique_signale(construit):
     html = (construit["rapports"] / f"{construit['ident']}.html").read_text(encoding="utf-8")
-    assert f"{JOURS_INCOMPLETS} site(s)-jour(s)" in html
+    assert f"{JOURS_INCOMPLETS} sites-jours" in html
     assert "secret statistique" in html

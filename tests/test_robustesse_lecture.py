@@ -148,9 +148,9 @@ FAUTES = {
     "date_illisible.csv": (3, "date", "valeur « 2023/01/02 » mal écrite.", ATTENDU_DATE),
     "date_impossible.csv": (3, "date", "« 31/04/2023 » n'est pas une date du calendrier.", ATTENDU_DATE),
     "doublon.csv": (4, None, "ligne en double : même date (2023-01-02), site et indicateur qu'à la ligne 3.", None),
-    "valeur_negative.csv": (3, "valeur", "valeur négative (-35,0) pour l'indicateur « consommation_chauffage » (kWh).",
+    "valeur_negative.csv": (3, "valeur", "valeur négative (−35,0) pour l'indicateur « consommation_chauffage » (kWh).",
                             "une valeur positive ou nulle"),
-    "comptage_negatif.csv": (3, "valeur", "valeur négative (-1,0) pour l'indicateur « heures_inconfort » (comptage).",
+    "comptage_negatif.csv": (3, "valeur", "valeur négative (−1,0) pour l'indicateur « heures_inconfort » (comptage).",
                              "une valeur positive ou nulle"),
     "valeur_non_finie.csv": (3, "valeur", "valeur invraisemblable : pas un nombre fini (NaN ou infini).", "un nombre fini"),
     "site_inconnu.csv": (3, "site", "site « ecole-jean-jaurès » non déclaré dans pilote.yaml.",
@@ -177,7 +177,7 @@ FAUTES = {
                                              "qu'avec la décimale virgule, et la ligne 3 « 1932.2 », qui n'a de sens "
                                              "qu'avec la décimale point.", None),
     "dates_americaines.csv": (14, "date", "le fichier semble écrire ses dates dans l'ordre américain mois/jour : "
-                                          "« 01/13/2023 » (lignes 14, 15, 16 et 5 autre(s)) n'est une date que lue "
+                                          "« 01/13/2023 » (lignes 14, 15, 16 et 5 autres) n'est une date que lue "
                                           "MM/JJ/AAAA ; les 11 dates dont le jour et le mois sont tous deux ≤ 12 (par "
                                           "exemple « 01/02/2023 ») seraient lues avec le jour et le mois inversés.",
                               "des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier"),

@@ -20,7 +20,8 @@ from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choix_du_resultat
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
-from .presentation.textes import date_longue
+from .provenance import Provenance, relever as relever_provenance
+from .francais import date_longue
 from .qualite import BilanQualite, bilan_qualite
 from .essaimage import evaluer_transferabilite
 from .recommandation import Recommandation, recommander
@@ -50,6 +51,8 @@ class Analyse:
     jours_mesures_experimentation: int | None = None
     #: False si l'expérimentation court encore à la date de la construction (conclusions provisoires).
     experimentation_terminee: bool = True
+    #: Traçabilité (date, version du code, empreintes des fichiers), relevée à la lecture des données.
+    provenance: Provenance | None = None
 
     @property
     def indicateur(self):
@@ -178,6 +181,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     n'est pas terminée ; seuls les jours déjà mesurés sont évalués, et le rapport le dit.
     """
     pilote = charger_pilote(Path(dossier))
+    provenance = relever_provenance(pilote.dossier)
     mesures = charger_mesures(pilote)
     meteo = charger_meteo(pilote)
     ind = pilote.indicateur_principal
@@ -241,4 +245,5 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     if notes_periode:
         resultat.limites = list(resultat.limites) + notes_periode
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
+    analyse.provenance = provenance
     return analyse

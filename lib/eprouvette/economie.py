@@ -30,10 +30,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import config
 from .erreurs import ErreurDonnees
+from . import parametres
+from .francais import nombre_significatif, pourcentage
+from .parametres import Parametre, Plage
 
 FICHIER_VALORISATION = "valorisation.yaml"
 Z_95 = 1.959963984540054  # quantile 97,5 % de la loi normale
@@ -41,25 +42,6 @@ Z_95 = 1.959963984540054  # quantile 97,5 % de la loi normale
 # ---------------------------------------------------------------------------------------------
 # Paramètres
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parametre:
-    """Une valeur de valorisation, avec son unité, sa source et son année."""
-
-    valeur: float
-    unite: str
-    source: str
-    annee: int
-    a_confirmer: bool = False
-    min: float | None = None
-    max: float | None = None
-
-    def plage(self) -> "Plage | None":
-        """Plage (loi triangulaire centrée sur la valeur) si ``min`` et ``max`` sont donnés."""
-        if self.min is None or self.max is None:
-            return None
-        return Plage(self.min, self.max, mode=self.valeur)
 
 
 @dataclass(frozen=True)
@@ -135,52 +117,6 @@ class Valorisation:
         return noms
 
 
-def _parametre(bloc: Any, chemin: Path, nom: str) -> Parametre:
-    if not isinstance(bloc, dict):
-        raise ErreurDonnees(chemin, "bloc attendu (valeur, unite, source, annee).", champ=nom)
-    manquants = [c for c in ("valeur", "unite", "source", "annee") if c not in bloc]
-    if manquants:
-        raise ErreurDonnees(
-            chemin,
-            f"clé(s) absente(s) : {', '.join(manquants)}.",
-            champ=nom,
-            attendu="valeur, unite, source, annee",
-        )
-    try:
-        valeur = float(bloc["valeur"])
-        annee = int(bloc["annee"])
-        vmin = None if bloc.get("min") is None else float(bloc["min"])
-        vmax = None if bloc.get("max") is None else float(bloc["max"])
-    except (TypeError, ValueError):
-        raise ErreurDonnees(
-            chemin,
-            f"valeur non numérique ({bloc.get('valeur')!r}).",
-            champ=nom,
-            attendu="un nombre avec un point décimal (0.032), une année entière",
-        ) from None
-    if not math.isfinite(valeur):
-        raise ErreurDonnees(chemin, "valeur non finie.", champ=nom)
-    if vmin is not None and vmax is not None and not vmin <= valeur <= vmax:
-        raise ErreurDonnees(
-            chemin,
-            f"la valeur {valeur} n'est pas dans la plage [{vmin} ; {vmax}].",
-            champ=nom,
-            attendu="min <= valeur <= max",
-        )
-    return Parametre(
-        valeur=valeur,
-        unite=str(bloc["unite"]),
-        source=str(bloc["source"]),
-        annee=annee,
-        a_confirmer=bool(bloc.get("a_confirmer", False)),
-        min=vmin,
-        max=vmax,
-    )
-
-
-_CACHE: dict[tuple[str, float], Valorisation] = {}
-
-
 def charger_valorisation(chemin: str | Path | None = None) -> Valorisation:
     """Lit le fichier de paramètres de valorisation et le vérifie.
 
@@ -188,25 +124,10 @@ def charger_valorisation(chemin: str | Path | None = None) -> Valorisation:
     :class:`~eprouvette.erreurs.ErreurDonnees` (message en français nommant le fichier et le
     champ) si une valeur manque ou n'est pas numérique.
     """
-    p = Path(chemin) if chemin is not None else config.PARAMETRES / FICHIER_VALORISATION
-    if not p.exists():
-        raise ErreurDonnees(p, "fichier de paramètres de valorisation introuvable.")
-    cle = (str(p.resolve()), p.stat().st_mtime)
-    if cle in _CACHE:
-        return _CACHE[cle]
-    try:
-        brut = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        ligne = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise ErreurDonnees(
-            p, f"YAML illisible ({getattr(e, 'problem', e)}).", ligne=None if ligne is None else ligne + 1
-        ) from None
-    if not isinstance(brut, dict):
-        raise ErreurDonnees(p, "le fichier doit contenir un dictionnaire de paramètres.")
-    for cle_obl in ("version", "date", "taux_actualisation", "valeur_carbone", "facteurs_emission",
-                    "prix_energie", "cout_eau_produite", "deflateur_euros_2018"):
-        if cle_obl not in brut:
-            raise ErreurDonnees(p, "paramètre obligatoire absent.", champ=cle_obl)
+    p = parametres.chemin(chemin, FICHIER_VALORISATION)
+    brut = parametres.lire_fichier(p, "de valorisation")
+    parametres.exiger(brut, ("version", "date", "taux_actualisation", "valeur_carbone", "facteurs_emission",
+                             "prix_energie", "cout_eau_produite", "deflateur_euros_2018"), p)
 
     vc = brut["valeur_carbone"]
     try:
@@ -232,16 +153,16 @@ def charger_valorisation(chemin: str | Path | None = None) -> Valorisation:
         bloc = brut[nom]
         if not isinstance(bloc, dict) or not bloc:
             raise ErreurDonnees(p, "groupe de paramètres vide ou mal formé.", champ=nom)
-        return {k: _parametre(v, p, f"{nom}.{k}") for k, v in bloc.items()}
+        return {k: parametres.parametre(v, p, f"{nom}.{k}") for k, v in bloc.items()}
 
     connus = {"version", "date", "devise", "taux_actualisation", "valeur_carbone", "facteurs_emission",
               "prix_energie", "cout_eau_produite", "deflateur_euros_2018"}
-    autres = {k: _parametre(v, p, k) for k, v in brut.items() if k not in connus}
-    taux = _parametre(brut["taux_actualisation"], p, "taux_actualisation")
+    autres = {k: parametres.parametre(v, p, k) for k, v in brut.items() if k not in connus}
+    taux = parametres.parametre(brut["taux_actualisation"], p, "taux_actualisation")
     if not -0.5 < taux.valeur < 0.5:
         raise ErreurDonnees(
             p, f"taux d'actualisation {taux.valeur} invraisemblable.", champ="taux_actualisation",
-            attendu="un taux annuel en fraction, par exemple 0.032 pour 3,2 %",
+            attendu="un taux annuel en fraction, par exemple 0.032 pour 3,2\u00a0%",
         )
     val = Valorisation(
         version=str(brut["version"]),
@@ -249,44 +170,18 @@ def charger_valorisation(chemin: str | Path | None = None) -> Valorisation:
         chemin=str(p),
         taux_actualisation=taux,
         valeur_carbone=trajectoire,
-        deflateur_euros_carbone=_parametre(brut["deflateur_euros_2018"], p, "deflateur_euros_2018"),
+        deflateur_euros_carbone=parametres.parametre(brut["deflateur_euros_2018"], p, "deflateur_euros_2018"),
         facteurs_emission=groupe("facteurs_emission"),
         prix_energie=groupe("prix_energie"),
-        cout_eau_produite=_parametre(brut["cout_eau_produite"], p, "cout_eau_produite"),
+        cout_eau_produite=parametres.parametre(brut["cout_eau_produite"], p, "cout_eau_produite"),
         autres=autres,
     )
-    _CACHE[cle] = val
     return val
 
 
 # ---------------------------------------------------------------------------------------------
 # Entrées
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plage:
-    """Plage d'incertitude d'un coût ou d'un prix : loi triangulaire (min, mode, max) si ``mode``
-    est donné et strictement entre les bornes, sinon loi uniforme sur [min ; max]."""
-
-    min: float
-    max: float
-    mode: float | None = None
-
-    def __post_init__(self) -> None:
-        if not self.min <= self.max:
-            raise ValueError(f"plage invalide : min {self.min} > max {self.max}")
-        if self.mode is not None and not self.min <= self.mode <= self.max:
-            raise ValueError(f"plage invalide : mode {self.mode} hors de [{self.min} ; {self.max}]")
-
-    def tirer(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.max == self.min:
-            return np.full(n, float(self.min))
-        if self.mode is not None and self.min < self.mode < self.max:
-            return rng.triangular(self.min, self.mode, self.max, size=n)
-        if self.mode is not None and self.mode in (self.min, self.max):
-            return rng.triangular(self.min, self.mode, self.max, size=n)
-        return rng.uniform(self.min, self.max, size=n)
 
 
 @dataclass
@@ -554,10 +449,6 @@ class ResultatEconomique:
         return _nettoyer_json(d)
 
 
-def _pourcent(x: float) -> str:
-    return f"{x * 100:.1f}".replace(".", ",") + " %"
-
-
 def _vecteurs(couts: Couts, valorisation: Valorisation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Années civiles, facteurs d'actualisation et valeurs carbone (€ courants/t) des années 1..N."""
     n = couts.annees
@@ -610,9 +501,9 @@ def evaluer(
             "cumul_actualise_eur": -couts.investissement + np.cumsum(flux_fin * actu),
         }
     )
-    deflateur = f"{val.deflateur_euros_carbone.valeur:g}".replace(".", ",")
+    deflateur = nombre_significatif(val.deflateur_euros_carbone.valeur)
     hyp = [
-        f"Taux d'actualisation {_pourcent(r)} par an (euros constants), investissement payé "
+        f"Taux d'actualisation {pourcentage(r)} par an (euros constants), investissement payé "
         f"l'année 0, flux en fin d'année sur {n} ans.",
         "Économie et coûts de fonctionnement supposés constants chaque année de la durée de vie.",
         f"Valeur carbone : trajectoire de la valeur de l'action pour le climat (euros "
@@ -689,7 +580,7 @@ class ResultatMonteCarlo:
             lignes.append((iv.libelle, iv.mediane, iv.bas, iv.haut, iv.probabilite_positive, iv.unite))
         return pd.DataFrame(
             lignes,
-            columns=["Grandeur", "Médiane", "Borne basse (2,5 %)", "Borne haute (97,5 %)",
+            columns=["Grandeur", "Médiane", "Borne basse (2,5\u00a0%)", "Borne haute (97,5\u00a0%)",
                      "Probabilité > 0", "Unité"],
         )
 
@@ -747,7 +638,7 @@ def simuler(
 
     if economie.ecart_type > 0:
         q = rng.normal(economie.quantite, economie.ecart_type, size=tirages)
-        sources.append("effet mesuré (loi normale déduite de l'intervalle à 95 %)")
+        sources.append("effet mesuré (loi normale déduite de l'intervalle à 95\u00a0%)")
     else:
         q = np.full(tirages, float(economie.quantite))
     if economie.plage_prix is not None:

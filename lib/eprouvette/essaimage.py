@@ -27,18 +27,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import config, referentiel
+from . import config, parametres, referentiel
+from . import francais
+from .francais import accord, compte
 
 Niveau = Literal["commune", "epci"]
 SIGMA_LOG = math.log(2.0)
 
 
-def _nb(x: float, decimales: int = 0) -> str:
-    """Nombre à la française (espace fine pour les milliers, virgule décimale, vrai signe moins)."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n.d."
-    texte = f"{abs(x):,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return ("\u2212" if x < 0 and float(texte.replace("\u202f", "").replace(",", ".")) != 0 else "") + texte
 
 
 def _decimales(x: float) -> int:
@@ -78,7 +74,7 @@ def _porteur(codes: Iterable[str | int]) -> Porteur:
     if table.empty:
         raise ValueError("au moins un code INSEE de porteur est nécessaire")
     noms = [str(n) for n in table["nom"]]
-    libelle = noms[0] if len(noms) == 1 else f"{noms[0]} et {len(noms) - 1} autre(s) commune(s)"
+    libelle = noms[0] if len(noms) == 1 else f"{noms[0]} et {compte(len(noms) - 1, 'autre commune', 'autres communes')}"
     return Porteur(
         codes_insee=[str(c) for c in table["code_insee"]],
         noms=noms,
@@ -253,7 +249,8 @@ def projeter(
         absents = int(table["taille"].isna().sum())
         if absents:
             limites.append(
-                f"{absents} candidat(s) sans taille connue en {unite_echelle} ont été écartés."
+                f"{compte(absents, 'candidat')} sans taille connue en {unite_echelle} "
+                f"{accord(absents, 'a été écarté', 'ont été écartés')}."
             )
         table = table.dropna(subset=["taille"]).reset_index(drop=True)
         table["rang"] = np.arange(1, len(table) + 1)
@@ -261,7 +258,7 @@ def projeter(
     retenus = table.head(nombre).copy()
     if len(retenus) < nombre:
         limites.append(
-            f"Seulement {len(retenus)} candidat(s) disponible(s) dans la bande de population "
+            f"Seulement {compte(len(retenus), 'candidat disponible', 'candidats disponibles')} dans la bande de population "
             f"(au lieu de {nombre})."
         )
     e, eb, eh = effet / taille_pilote, ic_bas / taille_pilote, ic_haut / taille_pilote
@@ -277,14 +274,15 @@ def projeter(
     d = _decimales(e)
     echelle = "par habitant" if unite_echelle == "habitant" else f"par {unite_echelle}"
     hypothese = (
-        f"Hypothèse : l'effet mesuré chez le porteur ({porteur}), soit {_nb(e, d)} {unite} "
-        f"{echelle} (intervalle à 95 % : {_nb(eb, d)} à {_nb(eh, d)}), serait le même {echelle} "
-        f"dans les {len(retenus)} territoire(s) retenu(s), choisis parce que leur population est "
+        f"Hypothèse : l'effet mesuré chez le porteur ({porteur}), soit {francais.nombre(e, d)} {unite} "
+        f"{echelle} (intervalle à 95\u00a0% : {francais.nombre(eb, d)} à {francais.nombre(eh, d)}), serait le même {echelle} "
+        f"dans {accord(len(retenus), 'le', 'les')} {compte(len(retenus), 'territoire retenu', 'territoires retenus')}, "
+        f"{accord(len(retenus), 'choisi parce que sa', 'choisis parce que leur')} population est "
         f"proche de celle du porteur ; les coûts sont supposés "
         + (
             "proportionnels à la taille."
             if part_fixe == 0
-            else f"fixes pour {_nb(part_fixe * 100)} % et proportionnels à la taille pour le reste."
+            else f"fixes pour {francais.nombre(part_fixe * 100)}\u00a0% et proportionnels à la taille pour le reste."
         )
     )
     limites += [
@@ -375,11 +373,8 @@ def seuil_candidats_similaires(chemin=None) -> int:
 
     Lu dans ``donnees/parametres/recommandation.yaml`` (clé ``seuils.candidats_similaires_min``).
     """
-    import yaml
-    from pathlib import Path
-
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
-    brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
+    chemin = parametres.chemin(chemin, "recommandation.yaml")
+    brut = parametres.lire_fichier(chemin, "de la grille de recommandation")
     valeur = (brut.get("seuils") or {}).get("candidats_similaires_min", CANDIDATS_SIMILAIRES_MIN_DEFAUT)
     if isinstance(valeur, bool) or not isinstance(valeur, (int, float)) or valeur < 1:
         from .erreurs import ErreurDonnees
@@ -416,7 +411,7 @@ def evaluer_transferabilite(analyse, *, bande: float = 3.0, seuil: int | None = 
     tenu = n >= seuil
     explication = (
         f"{n} {echelle} des Hauts-de-France ont une population comparable à celle du porteur "
-        f"({_nb(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
+        f"({francais.nombre(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
         f"il en faut au moins {seuil}."
     )
     return tenu, explication

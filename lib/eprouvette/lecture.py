@@ -5,7 +5,8 @@
   (charset-normalizer) ;
 - séparateur détecté sur la ligne d'en-tête : « ; », « , » ou tabulation ;
 - une seule décimale par fichier (virgule ou point), détectée sur les colonnes numériques ; les
-  deux mêlées (1.932,2 et 1932.2), ou seulement des 1.234 sans rien pour trancher : refusé ;
+  deux mêlées (1.932,2 et 1932.2 ; ou 21,723 et 1932.2, sans virgule des milliers écrite ailleurs),
+  ou seulement des 1.234 sans rien pour trancher : refusé ;
   séparateur de milliers (espace, espace insécable, point avec la décimale virgule) toléré ;
 - ordre jour/mois décidé pour tout le fichier : des dates valides seulement en MM/JJ (01/13/2023)
   sans aucune valide seulement en JJ/MM : export américain, refusé ;
@@ -37,6 +38,7 @@ import pandas as pd
 
 from . import config
 from .erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+from .francais import accord, compte, nombre_exact
 from .erreurs import citer as _court
 
 #: Au-delà, les erreurs d'un même fichier ne sont plus détaillées (une dernière ligne les compte).
@@ -199,6 +201,24 @@ def _sens_decimale(cellule: str) -> str | None:
     return None
 
 
+#: Un nombre à décimale point dont la partie entière a quatre chiffres ou plus, sans séparateur des milliers.
+_POINT_SANS_MILLIERS = re.compile(r"[+-]?\d{4,}\.\d+")
+
+
+def _decimale_incoherente(fichier: Path | None, premiere: tuple, seconde: tuple, constat: str) -> ErreurDonnees:
+    """L'erreur « décimale incohérente » entre deux cellules (texte, ligne, colonne) du fichier."""
+    (_, l1, c1), (_, l2, c2) = premiere, seconde
+    colonne = c1 if c1 == c2 else None
+    ou = "" if colonne else f" (colonnes « {c1} » et « {c2} »)"
+    return ErreurDonnees(
+        fichier, f"décimale incohérente : {constat}{ou}.", ligne=min(l1, l2) if l1 and l2 else l1 or l2,
+        colonne=colonne or c1,
+        attendu="une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou "
+                "décimale point (1234.5 ou 1,234.5)",
+        conseil="Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
+                "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
+
+
 def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str, str | None]:
     """Décimale et séparateur de milliers d'après les cellules des colonnes numériques.
 
@@ -207,7 +227,10 @@ def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str,
     (1.932,2 ; 12,5) et une autre qui n'a de sens qu'avec la décimale point (1932.2) : erreur.
     Décimale virgule -> les points sont des milliers (1.234 = 1234) ; décimale point -> les
     virgules sont des milliers (1,234.5). Seulement des 1.234 (un point, trois chiffres), rien
-    d'autre pour trancher : erreur (un facteur mille selon la lecture). Espaces -> milliers.
+    d'autre pour trancher : erreur (un facteur mille selon la lecture). Des 21,723 (virgule, ou milliers)
+    avec un 1932.2 (point) : la décimale point ferait des 21,723 des milliers, ce que contredit un
+    nombre de quatre chiffres sans séparateur (1932.2 au lieu de 1,932.2) : erreur, sauf si une cellule
+    montre la virgule des milliers à côté du point (1,234.5). Espaces -> milliers.
     """
     cellules = [v if isinstance(v, tuple) else (v, None, None) for v in valeurs]
     premiers: dict[str, tuple] = {}
@@ -217,17 +240,25 @@ def _detecter_decimale(valeurs: list, fichier: Path | None = None) -> tuple[str,
             premiers[sens] = c
     textes = [c[0] for c in cellules]
     if "virgule" in premiers and "point" in premiers:
-        (vv, lv, cv), (vp, lp, cp) = premiers["virgule"], premiers["point"]
-        colonne = cv if cv == cp else None
-        ou = "" if colonne else f" (colonnes « {cv} » et « {cp} »)"
-        raise ErreurDonnees(
-            fichier, f"décimale incohérente : la ligne {lv} écrit « {_court(vv)} », qui n'a de sens qu'avec la "
-                     f"décimale virgule, et la ligne {lp} « {_court(vp)} », qui n'a de sens qu'avec la décimale "
-                     f"point{ou}.", ligne=min(lv, lp) if lv and lp else lv or lp, colonne=colonne or cv,
-            attendu="une seule convention pour tout le fichier : décimale virgule (1234,5 ou 1.234,5) ou "
-                    "décimale point (1234.5 ou 1,234.5)",
-            conseil="Réexportez le fichier avec un seul réglage de nombres, ou corrigez les lignes d'une des deux "
-                    "conventions ; le fichier n'est pas lu plutôt que de risquer un facteur dix ou mille.")
+        (vv, lv, _), (vp, lp, _) = premiers["virgule"], premiers["point"]
+        raise _decimale_incoherente(
+            fichier, premiers["virgule"], premiers["point"],
+            f"la ligne {lv} écrit « {_court(vv)} », qui n'a de sens qu'avec la décimale virgule, et la ligne {lp} "
+            f"« {_court(vp)} », qui n'a de sens qu'avec la décimale point")
+    if "virgule?" in premiers and "point" in premiers:
+        # Des 21,723 et un 1932.2 : la décimale point ferait des 21,723 des milliers (21723). Mais un fichier
+        # qui groupe les milliers par des virgules écrirait 1,932.2 : sans aucune virgule des milliers à côté
+        # d'un point (1,234.5), un nombre de quatre chiffres et plus sans séparateur contredit cette lecture.
+        if not any(_sens_decimale(t) == "point" and "," in t for t in textes):
+            long = next((c for c in cellules if _POINT_SANS_MILLIERS.fullmatch(c[0].strip())), None)
+            if long is not None:
+                (vv, lv, _), (vp, lp, _) = premiers["virgule?"], long
+                raise _decimale_incoherente(
+                    fichier, premiers["virgule?"], long,
+                    f"la ligne {lp} écrit « {_court(vp)} », avec la décimale point et sans séparateur des milliers, "
+                    f"et la ligne {lv} « {_court(vv)} », qui ne se lit avec la décimale point qu'en prenant la "
+                    f"virgule pour séparateur des milliers ({_court(vv.strip().replace(',', ''))}) : un facteur "
+                    "mille selon la lecture")
     decimale, milliers = ".", None
     if "virgule" in premiers or ("virgule?" in premiers and "point" not in premiers):
         decimale = ","
@@ -400,10 +431,6 @@ def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
     return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
 
 
-def _nombre_fr(x: Any) -> str:
-    return str(x).replace(".", ",")
-
-
 def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
                            dialecte: Dialecte) -> ErreurDonnees | None:
     """Une erreur frictionless -> ErreurDonnees en français (None si l'erreur est redondante)."""
@@ -452,7 +479,7 @@ def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dic
         if m and m.group(1) in ("minimum", "maximum"):
             signe = "≥" if m.group(1) == "minimum" else "≤"
             return ErreurDonnees(fichier, f"valeur « {cellule} » hors des bornes.", ligne=ligne, colonne=nom,
-                                 attendu=f"une valeur {signe} {_nombre_fr(m.group(2))}")
+                                 attendu=f"une valeur {signe} {nombre_exact(m.group(2))}")
         return ErreurDonnees(fichier, f"valeur « {cellule} » non conforme ({note}).", ligne=ligne, colonne=nom)
     if type_ in ("source-error", "encoding-error", "format-error", "scheme-error"):
         return ErreurDonnees(fichier, f"fichier illisible ({erreur.message}).")
@@ -547,7 +574,7 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
     ambigues = (premier >= 1) & (premier <= 12) & (second >= 1) & (second <= 12) & (premier != second)
     lignes = [int(l) for l in valeurs.index[seulement_mmjj.to_numpy()]]
     exemple = valeurs[seulement_mmjj].iloc[0].strip()
-    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {len(lignes) - 3} autre(s)" if len(lignes) > 3 else "")
+    citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {compte(len(lignes) - 3, 'autre')}" if len(lignes) > 3 else "")
     n = int(ambigues.sum())
     suite = (f" ; les {n} dates dont le jour et le mois sont tous deux ≤ 12 (par exemple "
              f"« {valeurs[ambigues].iloc[0].strip()} ») seraient lues avec le jour et le mois inversés" if n else "")
@@ -635,7 +662,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     frictionless()
     from frictionless import Dialect, Resource, Schema, formats
 
-    from .rapports.etat import examiner, lire_octets
+    from .fichiers import examiner, lire_octets
 
     chemin = Path(chemin)
     descripteur = _descripteur(schema)
@@ -901,7 +928,7 @@ def _valeurs_impossibles(df: pd.DataFrame, pilote, fichier: Path) -> list[Erreur
         negatives = df[(df["indicateur"] == ind.identifiant) & (df["valeur"] < 0)]
         for ligne, r in negatives.iterrows():
             erreurs.append(ErreurDonnees(
-                fichier, f"valeur négative ({_nombre_fr(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
+                fichier, f"valeur négative ({nombre_exact(r['valeur'])}) pour l'indicateur « {ind.identifiant} » "
                          f"({'comptage' if ind.type_mesure == 'comptage' else ind.unite}).",
                 ligne=int(ligne), colonne="valeur", attendu="une valeur positive ou nulle",
                 conseil="Un index de compteur qui recule (remplacement, remise à zéro) doit être converti en "
@@ -972,7 +999,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
         agg = agg[~petits]
         if masques:
             notes.append(
-                f"{masques} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} comptaient moins de "
+                f"{compte(masques, 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                f"{accord(masques, 'comptait', 'comptaient')} moins de "
                 f"{releve['seuil_compteurs']} compteurs : ils sont retirés (secret statistique) et comptent "
                 "comme jours manquants."
             )
@@ -985,7 +1013,8 @@ def charger_mesures(pilote) -> pd.DataFrame:
             incomplets = agg["nb_releves"] < SEUIL_JOUR_COMPLET * habituel
             if incomplets.any():
                 notes.append(
-                    f"{int(incomplets.sum())} site(s)-jour(s) de {chemin_lisible(releve['fichier'])} avaient "
+                    f"{compte(int(incomplets.sum()), 'site-jour', 'sites-jours')} de {chemin_lisible(releve['fichier'])} "
+                    f"{accord(int(incomplets.sum()), 'avait', 'avaient')} "
                     f"moins de {SEUIL_JOUR_COMPLET * 100:.0f}\u00a0% des relevés habituels du site (compteurs "
                     "non relevés) : leur total serait trop bas ; ils sont retirés et comptent comme jours manquants."
                 )
@@ -1032,7 +1061,7 @@ def est_meteo_france(chemin: str | Path, dossier: str | Path | None = None) -> b
 
     Seul un fichier ordinaire de `dossier` (par défaut : celui du fichier) est ouvert pour lire
     son en-tête ; sinon la réponse est non (et la lecture qui suit refuse le fichier)."""
-    from .rapports.etat import examiner, ouvrir_sans_suivre
+    from .fichiers import examiner, ouvrir_sans_suivre
 
     chemin = Path(chemin)
     if re.match(r"^Q_.*\.csv(\.gz)?$", chemin.name):
@@ -1062,14 +1091,14 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
     fichier = Path(pilote.fichier_meteo)
     if est_meteo_france(fichier, pilote.dossier):
         # Fichier quotidien de Météo-France lu tel qu'il est publié (colonnes par leur nom,
-        # valeurs douteuses écartées) : voir eprouvette.domaines.energie.lire_meteo_france.
-        from .domaines.energie import lire_meteo_france
+        # valeurs douteuses écartées) : voir eprouvette.meteo.lire_meteo_france.
+        from .meteo import lire_meteo_france
 
         return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
     df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)
     erreurs = [
-        ErreurDonnees(fichier, f"température minimale ({_nombre_fr(r.temperature_min)} °C) supérieure à la "
-                               f"maximale ({_nombre_fr(r.temperature_max)} °C).", ligne=int(ligne),
+        ErreurDonnees(fichier, f"température minimale ({nombre_exact(r.temperature_min)} °C) supérieure à la "
+                               f"maximale ({nombre_exact(r.temperature_max)} °C).", ligne=int(ligne),
                       colonne="temperature_min", attendu="temperature_min ≤ temperature_max")
         for ligne, r in df[df["temperature_min"] > df["temperature_max"]].iterrows()
     ]

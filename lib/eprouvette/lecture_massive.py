@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from .erreurs import ErreurDonnees, ErreursDonnees
+from .francais import accord, compte
 
 #: Formats d'horodatage essayés dans l'ordre (ceux du standard de mesures d'Éprouvette).
 FORMATS_DATE = (
@@ -211,7 +212,8 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
     manquantes = [c for c in obligatoires if c not in colonnes]
     if manquantes:
         raise ErreursDonnees([ErreurDonnees(
-            chemin, f"colonne(s) obligatoire(s) absente(s) : {', '.join(manquantes)}.", ligne=1 if type_fichier == "csv" else None,
+            chemin, f"{accord(len(manquantes), 'colonne obligatoire absente', 'colonnes obligatoires absentes')} : "
+                    f"{', '.join(manquantes)}.", ligne=1 if type_fichier == "csv" else None,
             attendu=f"les colonnes {', '.join(obligatoires)} (trouvé : {', '.join(colonnes) or 'aucune'})")])
 
     # Expressions typées, selon que la colonne est déjà typée (Parquet) ou du texte (CSV).
@@ -319,7 +321,8 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
             ligne = _premiere_ligne_ou(con, source, type_fichier, e_cpt,
                                        "x NOT IN (SELECT compteur FROM groupes)")
             erreurs.append(ErreurDonnees(
-                chemin, f"{sans_groupe} compteur(s) n'appartiennent à aucun groupe (première occurrence ici).",
+                chemin, f"{compte(sans_groupe, 'compteur')} " + accord(sans_groupe, "n'appartient", "n'appartiennent") + " "
+                        "à aucun groupe (première occurrence ici).",
                 ligne=ligne, colonne=colonnes["compteur"],
                 conseil="Complétez la table de correspondance compteur -> groupe."))
         cle = "g.groupe"
@@ -337,7 +340,8 @@ def _agreger(con, chemin, source, type_fichier, groupes, seuil, sites_connus, in
             e_nom = e_site if nom == "site" else e_ind
             ligne = _premiere_ligne_ou(con, source, type_fichier, e_nom, "x NOT IN (SELECT ident FROM connus)")
             erreurs.append(ErreurDonnees(
-                chemin, f"{nom}(s) non déclaré(s) dans pilote.yaml : {', '.join(inconnus)} (première occurrence ici).",
+                chemin, f"{accord(len(inconnus), nom + ' non déclaré', nom + 's non déclarés')} dans pilote.yaml : "
+                        f"{', '.join(inconnus)} (première occurrence ici).",
                 ligne=ligne, colonne=colonnes.get(nom, nom), attendu=f"l'un de : {', '.join(connus)}"))
     if erreurs:
         raise ErreursDonnees(erreurs)
@@ -400,21 +404,21 @@ def _localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt, 
     """).fetchone()
     erreurs = []
     textes = {
-        "date": ("date(s) illisible(s)", "date", ATTENDU_DATE),
-        "valeur": ("valeur(s) vide(s) ou illisible(s)", "valeur", "un nombre (décimale virgule ou point)"),
-        "compteur": ("relevé(s) sans identifiant de compteur", "compteur", "l'identifiant du compteur"),
-        "site": ("relevé(s) sans site", "site", "l'identifiant d'un site déclaré dans pilote.yaml"),
-        "indicateur": ("relevé(s) sans indicateur", "indicateur", "l'identifiant d'un indicateur"),
+        "date": (("date illisible", "dates illisibles"), "date", ATTENDU_DATE),
+        "valeur": (("valeur vide ou illisible", "valeurs vides ou illisibles"), "valeur", "un nombre (décimale virgule ou point)"),
+        "compteur": (("relevé sans identifiant de compteur", "relevés sans identifiant de compteur"), "compteur", "l'identifiant du compteur"),
+        "site": (("relevé sans site", "relevés sans site"), "site", "l'identifiant d'un site déclaré dans pilote.yaml"),
+        "indicateur": (("relevé sans indicateur", "relevés sans indicateur"), "indicateur", "l'identifiant d'un indicateur"),
         # Un relevé de compteur est une consommation : négatif, c'est un index remis à zéro ou une
         # différence d'index inversée, qui fausserait les totaux.
-        "negatif": ("valeur(s) négative(s)", "valeur",
+        "negatif": (("valeur négative", "valeurs négatives"), "valeur",
                     "une consommation positive ou nulle (différence d'index dans le bon sens)"),
     }
     for (cle, (quoi, colonne, attendu)), ligne in zip(textes.items(), brut):
         n = probleme[cle]
         if n:
             erreurs.append(ErreurDonnees(
-                chemin, f"{n} {quoi} ; la première est à cette ligne.",
+                chemin, f"{compte(n, *quoi)} ; la première est à cette ligne.",
                 ligne=int(ligne) if ligne is not None else None, colonne=colonne, attendu=attendu))
     if probleme["doublon"]:
         ligne = con.execute(f"""
@@ -426,7 +430,7 @@ def _localiser(con, chemin, source, type_fichier, probleme, e_ts, e_val, e_cpt, 
             WHERE rang > CASE WHEN repli THEN 2 ELSE 1 END
         """).fetchone()[0]
         erreurs.append(ErreurDonnees(
-            chemin, f"{probleme['doublon']} relevé(s) en double (même compteur, indicateur et horodatage) ; "
+            chemin, f"{compte(probleme['doublon'], 'relevé')} en double (même compteur, indicateur et horodatage) ; "
                     "le premier doublon est ici.",
             ligne=int(ligne) if ligne is not None else None,
             conseil="Gardez un seul relevé par compteur et par horodatage (l'heure répétée d'octobre peut figurer deux fois)."))

@@ -23,6 +23,7 @@ from . import config
 from ._imports import jsonschema as _jsonschema
 from .erreurs import ErreurDonnees, ErreursDonnees
 from .erreurs import citer as _court
+from .francais import nombre, nombre_exact
 
 NOM_FICHIER = "pilote.yaml"
 
@@ -222,7 +223,7 @@ TAILLE_MAX_FICHE = 1_000_000
 ALIAS_MAX = 100
 #: Nombre maximal de valeurs du document une fois les alias dépliés (bombe d'alias).
 NOEUDS_MAX = 200_000
-_NOEUDS_MAX_TEXTE = f"{NOEUDS_MAX:,}".replace(",", "\u202f")
+_NOEUDS_MAX_TEXTE = nombre(NOEUDS_MAX)
 
 _CONSEIL_ALIAS = ("Écrivez les valeurs en toutes lettres au lieu de les répéter par des ancres (« &nom ») "
                   "et des alias (« *nom ») : le standard n'en a pas besoin.")
@@ -440,10 +441,6 @@ def _montrer(valeur: Any) -> str:
     return f"« {_court(valeur)} »"
 
 
-def _nombre(x: Any) -> str:
-    return str(x).replace(".", ",")
-
-
 def _conseil_texte(chemin: tuple, valeur: Any, ecrit: str | None) -> str:
     """Valeur à écrire entre guillemets : le texte d'origine ; un code INSEE lu comme l'entier 2691
     (zéro initial perdu, départements 01 à 09) est complété à 5 chiffres : « 02691 »."""
@@ -524,8 +521,8 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
     if regle in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         signe = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[regle]
         return [ErreurDonnees(
-            fichier, f"valeur {_montrer(_nombre(valeur))} hors des bornes.", ligne=ligne, champ=champ,
-            attendu=f"un nombre {signe} {_nombre(attendu_regle)}",
+            fichier, f"valeur {_montrer(nombre_exact(valeur))} hors des bornes.", ligne=ligne, champ=champ,
+            attendu=f"un nombre {signe} {nombre_exact(attendu_regle)}",
         )]
     if regle == "minItems":
         return [ErreurDonnees(
@@ -776,7 +773,7 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     ``TAILLE_MAX_FICHE`` octets, encodé en UTF-8, et ses alias YAML sont comptés (voir
     :class:`_Chargeur`). Lève `ErreurDonnees` (fichier, ligne) sinon.
     """
-    from .rapports.etat import examiner, lire_octets
+    from .fichiers import examiner, lire_octets
 
     dossier = Path(dossier)
     fichier = dossier / NOM_FICHIER
@@ -797,11 +794,11 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
         raise ErreurDonnees(fichier, f"fichier illisible ({e.strerror or e}).") from None
     if len(octets) > TAILLE_MAX_FICHE:
         try:
-            taille = f" ({os.stat(entree.cible).st_size:,} octets)".replace(",", "\u202f")
+            taille = f" ({nombre(os.stat(entree.cible).st_size)} octets)"
         except OSError:
             taille = ""
         raise ErreurDonnees(fichier, f"le fichier est trop gros{taille} : une fiche pilote.yaml fait au plus "
-                                     f"{TAILLE_MAX_FICHE:,} octets (1 Mo) ; il n'a pas été lu.".replace(",", "\u202f"),
+                                     f"{nombre(TAILLE_MAX_FICHE)} octets (1 Mo) ; il n'a pas été lu.",
                             conseil=_CONSEIL_TAILLE)
     try:
         texte = octets.decode("utf-8-sig")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .francais import accord, compte, nombre
 from .methodes.base import Verification
 
 #: Au-delà de cette part de jours manquants sur une série, la qualité est « à surveiller ».
@@ -133,12 +134,12 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
 
     pire = float(tableau["part_manquante"].max())
     statut = "reussie" if pire <= PART_MANQUANTE_ATTENTION else ("attention" if pire <= PART_MANQUANTE_ECHEC else "echec")
-    pct = f"{100 * pire:.1f}".replace(".", ",")
+    pct = nombre(100 * pire, 1)
     verifs.append(
         Verification(
             "couverture",
             statut,
-            f"Au plus {pct} % de jours manquants sur une série (seuils : 5 % à surveiller, 10 % insuffisant).",
+            f"Au plus {pct}\u00a0% de jours manquants sur une série (seuils : 5\u00a0% à surveiller, 10\u00a0% insuffisant).",
             pire,
         )
     )
@@ -149,7 +150,8 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
             "reussie" if n_ab == 0 else "attention",
             "Aucune valeur aberrante détectée."
             if n_ab == 0
-            else f"{n_ab} valeur(s) très éloignée(s) de leurs voisines, gardée(s) dans l'analyse et signalée(s).",
+            else (f"{compte(n_ab, 'valeur très éloignée', 'valeurs très éloignées')} de leurs voisines, "
+                  f"{accord(n_ab, 'gardée', 'gardées')} dans l'analyse et {accord(n_ab, 'signalée', 'signalées')}."),
             float(n_ab),
         )
     )
@@ -174,7 +176,7 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
         ))
     n_neg = int(tableau["valeurs_negatives"].sum())
     if n_neg:
-        verifs.append(Verification("valeurs_negatives", "attention", f"{n_neg} valeur(s) négative(s).", float(n_neg)))
+        verifs.append(Verification("valeurs_negatives", "attention", f"{compte(n_neg, 'valeur négative', 'valeurs négatives')}.", float(n_neg)))
     statuts = {v.statut for v in verifs}
     niveau = "insuffisante" if "echec" in statuts else ("moyenne" if "attention" in statuts else "bonne")
     return BilanQualite(tableau, verifs, niveau)

@@ -41,10 +41,10 @@ from pathlib import Path
 
 import math
 
-import yaml
 
-from . import config
 from .erreurs import ErreurDonnees
+from . import parametres
+from .francais import accord, compte, euros, nombre, pourcentage
 from .methodes.base import ResultatImpact
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
@@ -74,22 +74,14 @@ class Grille:
 
 def charger_grille(chemin: Path | None = None) -> Grille:
     """Lit la grille versionnée des seuils ; message en français si elle est incomplète."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "recommandation.yaml"
-    try:
-        brut = yaml.safe_load(chemin.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier de la grille de recommandation est introuvable.") from None
-    except yaml.YAMLError as e:
-        marque = getattr(e, "problem_mark", None)
-        raise ErreurDonnees(
-            chemin, "YAML mal formé.", ligne=(marque.line + 1) if marque else None
-        ) from None
+    chemin = parametres.chemin(chemin, "recommandation.yaml")
+    brut = parametres.lire_fichier(chemin, "de la grille de recommandation")
     seuils = (brut or {}).get("seuils") or {}
     manquants = sorted(_SEUILS_ATTENDUS - set(seuils))
     if manquants:
         raise ErreurDonnees(
             chemin,
-            f"seuil(s) manquant(s) : {', '.join(manquants)}.",
+            f"{accord(len(manquants), 'seuil manquant', 'seuils manquants')} : {', '.join(manquants)}.",
             champ="seuils",
             attendu="un nombre pour chacun des seuils de la grille",
         )
@@ -153,16 +145,6 @@ class Recommandation:
         }
 
 
-def _euros(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:.1f}".replace(".", ",").replace("-", "−") + "\u00a0M€"
-    return f"{x:,.0f}".replace(",", "\u202f").replace("-", "−") + "\u00a0€"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}".replace(".", ",") + "\u00a0%"
-
-
 def recommander(
     resultat: ResultatImpact,
     sens_souhaite: str,
@@ -223,17 +205,17 @@ def recommander(
         seuil_van = s["van_socio_economique_min_eur"]
         efficient = van_socio_eur >= seuil_van
         expl_eff = (
-            f"VAN socio-économique (avec la valeur carbone) de {_euros(van_socio_eur)}"
+            f"VAN socio-économique (avec la valeur carbone) de {euros(van_socio_eur)}"
             + (" ≥ " if efficient else " < ")
-            + f"{_euros(seuil_van)}."
+            + f"{euros(seuil_van)}."
         )
         if duree_vie_ans is not None:
             if temps_retour_ans is None:
                 expl_eff += " Sans la valeur carbone, l'investissement n'est pas remboursé sur la durée de vie."
             else:
                 expl_eff += (
-                    f" Temps de retour financier : {temps_retour_ans:.1f} ans".replace(".", ",")
-                    + f" pour une durée de vie de {duree_vie_ans:.0f} ans."
+                    f" Temps de retour financier : {nombre(temps_retour_ans, 1)} ans"
+                    f" pour une durée de vie de {nombre(duree_vie_ans, 0)} ans."
                 )
 
     criteres = [
@@ -243,33 +225,33 @@ def recommander(
             None if jours_mesures_experimentation is None else jours_mesures_experimentation >= int(
                 s["jours_experimentation_min"]),
             ("Jours de mesures pendant l'expérimentation non comptés." if jours_mesures_experimentation is None else
-             f"{jours_mesures_experimentation} jour(s) mesuré(s) pendant l'expérimentation "
+             f"{compte(jours_mesures_experimentation, 'jour mesuré', 'jours mesurés')} pendant l'expérimentation "
              f"(minimum {int(s['jours_experimentation_min'])})."),
         ),
         Critere(
             "effet_etabli",
             "Effet établi dans le sens souhaité",
             favorable,
-            "L'intervalle de confiance à 95 % exclut zéro, du bon côté."
+            "L'intervalle de confiance à 95\u00a0% exclut zéro, du bon côté."
             if favorable
             else (
                 "L'effet établi va dans le sens contraire à l'objectif."
                 if nuisible
-                else "L'intervalle de confiance à 95 % contient zéro : l'effet n'est pas établi."
+                else "L'intervalle de confiance à 95\u00a0% contient zéro : l'effet n'est pas établi."
             ),
         ),
         Critere(
             "effet_materiel",
-            f"Effet d'au moins {_pct(s['effet_relatif_materiel'])}",
+            f"Effet d'au moins {pourcentage(s['effet_relatif_materiel'])}",
             materiel if rel is not None else None,
-            (f"Effet relatif estimé : {_pct(rel)}." if rel is not None else "Effet relatif non calculable."),
+            (f"Effet relatif estimé : {pourcentage(rel)}." if rel is not None else "Effet relatif non calculable."),
         ),
         Critere(
             "puissance",
             "Expérimentation assez longue pour voir un effet matériel",
             puissant if mde_rel is not None else None,
             (
-                f"Effet minimal détectable : {_pct(mde_rel)} (seuil {_pct(s['effet_minimal_detectable_relatif_max'])})."
+                f"Effet minimal détectable : {pourcentage(mde_rel)} (seuil {pourcentage(s['effet_minimal_detectable_relatif_max'])})."
                 if mde_rel is not None
                 else "Effet minimal détectable non calculé : la puissance de l'expérimentation n'est pas connue."
             )
@@ -292,7 +274,7 @@ def recommander(
             "robustesse",
             "Hypothèses de la méthode vérifiées",
             robuste,
-            f"{n_echec} vérification(s) en échec, {n_attention} à surveiller "
+            f"{compte(n_echec, 'vérification')} en échec, {n_attention} à surveiller "
             f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec).",
         ),
         Critere("efficience", "Bilan socio-économique positif", efficient, expl_eff),
@@ -326,7 +308,8 @@ def recommander(
     elif not favorable and not puissant:
         regle = "trop_court"
         verdict = "etendre"
-        raison = "L'expérimentation est trop courte ou trop bruitée pour conclure."
+        raison = ("L'expérimentation est trop courte, ou les mesures varient trop d'un jour à l'autre, pour "
+                  "distinguer un éventuel effet des variations ordinaires.")
         certitude = "L'expérimentation est trop courte pour conclure."
     elif not favorable:
         regle = "sans_effet"
@@ -341,11 +324,12 @@ def recommander(
     elif not puissant and not intervalle_au_dela:
         regle = "sous_puissance"
         verdict = "etendre"
-        raison = ("L'effet estimé est significatif, mais l'expérimentation n'avait pas la puissance de voir un effet "
-                  "matériel de façon fiable"
-                  + (f" (effet minimal détectable : {_pct(mde_rel)})" if mde_rel is not None else "")
-                  + " : un effet significatif obtenu dans ces conditions est souvent exagéré. Il faut prolonger "
-                  "l'expérimentation ou ajouter des sites.")
+        raison = ("L'effet estimé dépasse les variations ordinaires, mais l'expérimentation était trop courte ou "
+                  "trop petite pour en mesurer la taille de façon fiable"
+                  + (f" (elle ne pouvait voir sûrement qu'un effet d'au moins {pourcentage(abs(mde_rel))})"
+                     if mde_rel is not None else "")
+                  + " : dans ce cas, l'effet est souvent surestimé. Il faut prolonger l'expérimentation ou "
+                  "ajouter des sites.")
         certitude = "L'effet est peut-être réel, mais sa taille est incertaine : l'expérimentation manque de puissance."
     elif not preuve_ok:
         regle = "preuve_insuffisante"
@@ -362,7 +346,8 @@ def recommander(
     elif not robuste:
         regle = "fragile"
         verdict = "etendre"
-        raison = "L'effet paraît réel mais des hypothèses de la méthode ne sont pas vérifiées."
+        raison = ("L'effet paraît réel, mais des vérifications de la méthode ont échoué : le chiffre pourrait "
+                  "être faussé.")
         certitude = "L'effet est probable, mais des vérifications ont échoué."
     elif efficient is False:
         regle = "inefficient"
@@ -377,8 +362,9 @@ def recommander(
     else:
         regle = "etabli"
         verdict = "generaliser"
-        raison = "L'effet est établi, significatif et matériel, ses hypothèses sont vérifiées"
-        raison += " et ses bénéfices couvrent ses coûts." if efficient else "."
+        raison = (f"L'effet est net (il dépasse nettement les variations ordinaires) et assez grand pour compter "
+                  f"(au moins {pourcentage(s['effet_relatif_materiel'])}), les vérifications de la méthode sont bonnes")
+        raison += " et les bénéfices couvrent les coûts." if efficient else "."
         certitude = "L'effet est établi."
         if niveau_preuve is not None:
             certitude = (f"L'effet est établi (niveau de preuve {niveau_preuve.niveau} sur 5 : "

@@ -30,10 +30,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import config
 from ..erreurs import ErreurDonnees
+from .. import parametres
+from ..francais import nombre
+from ..parametres import Parametre
 
 __all__ = [
     "FICHIER_PARAMETRES",
@@ -65,8 +66,8 @@ class ParametresDechets:
     version: str
     date: str
     chemin: str
-    cout_levee: "Parametre"  # noqa: F821 (economie.Parametre)
-    consommation_gazole: "Parametre"  # noqa: F821
+    cout_levee: Parametre
+    consommation_gazole: Parametre
 
     def a_confirmer(self) -> list[str]:
         """Noms des paramètres marqués « à confirmer »."""
@@ -76,27 +77,15 @@ class ParametresDechets:
 
 def charger_parametres_dechets(chemin: str | Path | None = None) -> ParametresDechets:
     """Lit ``donnees/parametres/dechets.yaml`` ; ErreurDonnees en français si une valeur manque."""
-    from ..economie import _parametre
-
-    p = Path(chemin) if chemin is not None else config.PARAMETRES / FICHIER_PARAMETRES
-    if not p.exists():
-        raise ErreurDonnees(p, "fichier de paramètres du domaine déchets introuvable.")
-    try:
-        brut = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        marque = getattr(e, "problem_mark", None)
-        raise ErreurDonnees(p, "YAML mal formé.", ligne=(marque.line + 1) if marque else None) from None
-    if not isinstance(brut, dict):
-        raise ErreurDonnees(p, "le fichier doit contenir un dictionnaire de paramètres.")
-    for cle in ("version", "date", "cout_levee", "consommation_gazole_camion"):
-        if cle not in brut:
-            raise ErreurDonnees(p, "paramètre obligatoire absent.", champ=cle)
+    p = parametres.chemin(chemin, FICHIER_PARAMETRES)
+    brut = parametres.lire_fichier(p, "du domaine déchets")
+    parametres.exiger(brut, ("version", "date", "cout_levee", "consommation_gazole_camion"), p)
     return ParametresDechets(
         version=str(brut["version"]),
         date=str(brut["date"]),
         chemin=str(p),
-        cout_levee=_parametre(brut["cout_levee"], p, "cout_levee"),
-        consommation_gazole=_parametre(brut["consommation_gazole_camion"], p, "consommation_gazole_camion"),
+        cout_levee=parametres.parametre(brut["cout_levee"], p, "cout_levee"),
+        consommation_gazole=parametres.parametre(brut["consommation_gazole_camion"], p, "consommation_gazole_camion"),
     )
 
 
@@ -154,13 +143,13 @@ def lire_caracteristiques(pilote) -> CaracteristiquesDechets:
     c = dict(getattr(pilote, "caracteristiques", None) or {})
     if "km_par_levee" in c:
         km = _nombre_positif(pilote, c, "km_par_levee", True)
-        origine = f"{_fr(km, 2)} km par levée, déclarés par le porteur (pilote.yaml)."
+        origine = f"{nombre(km, 2)} km par levée, déclarés par le porteur (pilote.yaml)."
     elif "longueur_tournee_km" in c or "levees_par_tournee" in c:
         longueur = _nombre_positif(pilote, c, "longueur_tournee_km", True)
         n = _nombre_positif(pilote, c, "levees_par_tournee", True)
         km = km_par_levee_tournee(longueur, n)
-        origine = (f"Modèle de tournée : {_fr(longueur, 1)} km de tournée partagés entre {_fr(n, 0)} levées, "
-                   f"soit {_fr(km, 2)} km par levée (moyenne, à confirmer par le suivi des tournées).")
+        origine = (f"Modèle de tournée : {nombre(longueur, 1)} km de tournée partagés entre {nombre(n, 0)} levées, "
+                   f"soit {nombre(km, 2)} km par levée (moyenne, à confirmer par le suivi des tournées).")
     else:
         raise ErreurDonnees(
             pilote.fichier,
@@ -308,10 +297,6 @@ def taux_remplissage_avant_apres(
                 "part_debordement": float((v >= seuil_debordement).mean()) if len(v) else np.nan,
             })
     return pd.DataFrame(lignes)
-
-
-def _fr(x: float, decimales: int) -> str:
-    return f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def _date(x) -> dt.date:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..feder import IndicateurFeder
+from ..francais import nombre, pourcentage
 from ..methodes.base import ResultatImpact, Verification
 from .dechets import (
     bilan_tournees,
@@ -114,15 +115,15 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     statut = "reussie" if part_incompletes <= PART_SEMAINES_INCOMPLETES_MAX else "attention"
     r.verifications = list(r.verifications) + [Verification(
         "semaines_completes", statut,
-        f"{_pct(part_incompletes)} des semaines conteneur ont au moins un jour sans transmission et sont "
+        f"{pourcentage(part_incompletes)} des semaines conteneur ont au moins un jour sans transmission et sont "
         "écartées (leurs levées seraient sous-comptées)"
-        + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5 %, vérifier la transmission des sondes."),
+        + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5\u00a0%, vérifier la transmission des sondes."),
         part_incompletes,
     )]
     r.complements.update(complements)
     if r.effet_relatif is not None and r.significatif:
         r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "
-                     f"environ {_fr(-e_cs * n_cs, 0)} levées évitées.")
+                     f"environ {nombre(-e_cs * n_cs, 0)} levées évitées.")
     return r
 
 
@@ -181,7 +182,7 @@ def tableau_tournees(resultat: ResultatImpact, n_conteneurs: int, km_par_levee: 
     e, b, h = resultat.details["effet_par_conteneur_semaine"]
     n = n_conteneurs * SEMAINES_PAR_AN
     lignes = []
-    for nom, x in (("Valeur centrale", -e), ("Borne basse (95 %)", min(-b, -h)), ("Borne haute (95 %)", max(-b, -h))):
+    for nom, x in (("Valeur centrale", -e), ("Borne basse (95\u00a0%)", min(-b, -h)), ("Borne haute (95\u00a0%)", max(-b, -h))):
         bt = bilan_tournees(x * n, km_par_levee, consommation_l_100km, facteur_kgco2e_l)
         lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
                        "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})
@@ -192,7 +193,7 @@ def indicateurs_feder(analyse) -> list[IndicateurFeder]:
     p = analyse.pilote
     carac = lire_caracteristiques(p)
     flux = f" ({carac.flux})" if carac.flux else ""
-    tonnage = (f" Tonnage collecté séparément sur les conteneurs suivis : {_fr(carac.tonnage_collecte_t_an, 0)} t/an "
+    tonnage = (f" Tonnage collecté séparément sur les conteneurs suivis : {nombre(carac.tonnage_collecte_t_an, 0)} t/an "
                "(déclaré dans pilote.yaml), inchangé par le pilote."
                if carac.tonnage_collecte_t_an else "")
     sortie = [
@@ -213,11 +214,3 @@ def indicateurs_feder(analyse) -> list[IndicateurFeder]:
             "Émissions du camion de collecte évitées par an : levées évitées × "
             "km par levée × consommation du camion × facteur d'émission du gazole (ADEME)."))
     return sortie
-
-
-def _fr(x: float, decimales: int = 1) -> str:
-    return f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",").replace("-", "−")
-
-
-def _pct(x: float) -> str:
-    return _fr(100 * x, 1) + "\u00a0%"

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..francais import accord
 
 #: Fenêtre du débit minimum nocturne, heure locale : [2 h ; 4 h[.
 HEURE_DEBUT_NUIT = 2
@@ -207,7 +208,7 @@ def debit_minimum_nocturne(
     """
     manquantes = [c for c in (colonne_date, colonne_valeur, colonne_site) if c and c not in debits.columns]
     if manquantes:
-        raise ValueError(f"Colonne(s) absente(s) des débits : {', '.join(manquantes)}.")
+        raise ValueError(f"{accord(len(manquantes), 'Colonne absente', 'Colonnes absentes')} des débits : {', '.join(manquantes)}.")
     if not 0 <= heure_debut < heure_fin <= 24:
         raise ValueError("La fenêtre de nuit doit vérifier 0 ≤ heure_debut < heure_fin ≤ 24.")
     d = debits.copy()

@@ -28,18 +28,17 @@ que veulent dire les données du réseau (débit nocturne, pertes, secteurs) et 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact
-from ..methodes.serie_interrompue import _fr
+from .. import parametres
+from ..francais import accord, nombre
 from ..methodes.series_journalieres import doubles_differences_series, serie_interrompue_sans_temoin
 from . import eau
 
@@ -65,18 +64,9 @@ UNITES_VOLUME = ("m³", "m3", "m³/j", "m3/j")
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _parametres_fichier(chemin: str) -> dict:
-    return yaml.safe_load(Path(chemin).read_text(encoding="utf-8")) or {}
-
-
 def parametres_eau(chemin: str | Path | None = None) -> dict:
     """Paramètres du domaine (``donnees/parametres/eau.yaml``) : nom -> bloc (valeur, unite, source…)."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "eau.yaml"
-    try:
-        return _parametres_fichier(str(chemin))
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier des paramètres du domaine eau est introuvable.") from None
+    return parametres.lire_fichier(parametres.chemin(chemin, "eau.yaml"), "du domaine eau")
 
 
 def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=None) -> float | None:
@@ -98,7 +88,9 @@ def _nombre_caracteristique(pilote, cle: str, *, strict: bool = False, defaut=No
 def parametre(pilote, nom: str) -> float:
     """Valeur d'un paramètre : ``caracteristiques`` de pilote.yaml si présent, sinon eau.yaml."""
     v = _nombre_caracteristique(pilote, nom)
-    return v if v is not None else float(parametres_eau()[nom]["valeur"])
+    if v is not None:
+        return v
+    return parametres.parametre(parametres_eau().get(nom), parametres.chemin(None, "eau.yaml"), nom).valeur
 
 
 def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[eau.BilanReseau, eau.BilanReseau | None] | None:
@@ -116,7 +108,7 @@ def bilans_reseau(pilote, pertes_evitees_m3_an: float | None = None) -> tuple[ea
     if manquantes:
         raise ErreurDonnees(
             pilote.dossier / "pilote.yaml",
-            f"bilan du réseau incomplet : {', '.join(manquantes)} manquant(s).",
+            f"bilan du réseau incomplet : {', '.join(manquantes)} {accord(len(manquantes), 'manquant', 'manquants')}.",
             champ="caracteristiques",
             attendu="volume_produit_m3, volume_comptabilise_m3 et lineaire_reseau_km (m³/an, km)",
         )
@@ -323,8 +315,8 @@ def indicateurs_feder(analyse) -> list[IndicateurFeder]:
     if ea is not None and r.significatif and ea.quantite > 0:
         sortie.append(IndicateurFeder(
             "RCR43", ea.quantite,
-            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95 % : "
-            f"{_fr(ea.ic_bas, 0)} à {_fr(ea.ic_haut, 0)} m³/an). RCR43 se déclare en réduction des pertes."))
+            f"Pertes évitées par an, mesurées sur les secteurs équipés (intervalle à 95\u00a0% : "
+            f"{nombre(ea.ic_bas, 0)} à {nombre(ea.ic_haut, 0)} m³/an). RCR43 se déclare en réduction des pertes."))
     else:
         sortie.append(IndicateurFeder("RCR43", 0.0 if ea is not None else None,
                                       "Aucune réduction des pertes n'est établie : rien à déclarer."))

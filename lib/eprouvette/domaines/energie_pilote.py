@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..francais import accord, compte
 from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact, Verification
 from .energie import calendrier_ecoles, jours_feries
@@ -122,9 +123,11 @@ def _verification_jours(bilan: pd.DataFrame) -> Verification:
     pas = bilan["pas_minutes"].iloc[0]
     pas_txt = "horaires" if pas == 60 else f"au pas de {pas:g} minutes"
     phrase = (f"Relevés {pas_txt} sommés par jour civil (heure légale : 23 ou 25 heures les jours de "
-              f"changement d'heure). {insuf} jour(s)-bâtiment ont moins de la moitié de leurs relevés et sont "
-              f"comptés manquants (règle CalTRACK) ; {completes} jour(s)-bâtiment incomplets mais suffisants "
-              "sont ramenés au jour complet.")
+              f"changement d'heure). {compte(insuf, 'jour-bâtiment', 'jours-bâtiments')} "
+              f"{accord(insuf, 'a', 'ont')} moins de la moitié de {accord(insuf, 'ses', 'leurs')} relevés et "
+              f"{accord(insuf, 'est compté manquant', 'sont comptés manquants')} "
+              f"(règle CalTRACK) ; {compte(completes, 'jour-bâtiment incomplet', 'jours-bâtiments incomplets')} "
+              f"mais {accord(completes, 'suffisant est ramené', 'suffisants sont ramenés')} au jour complet.")
     return Verification("Agrégation des relevés infra-journaliers", "reussie", phrase, valeur=float(insuf))
 
 

@@ -19,16 +19,16 @@ Toutes les dates de fériés et de vacances viennent des paquets ``holidays`` et
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import config
 from ..erreurs import ErreurDonnees
+from .. import parametres
+from ..francais import nombre
+from ..parametres import Parametre
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -102,11 +102,6 @@ def libelle_covariable(terme: str) -> str:
     return _LIBELLES.get(terme, terme)
 
 
-def _fr(x: float, decimales: int = 0) -> str:
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte.replace("-", "−")
-
-
 def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, sujet: str, unite: str = "") -> str:
     """Une phrase pour un élu.
 
@@ -121,11 +116,11 @@ def phrase_effet_calendrier(terme: str, valeur: float, *, multiplicatif: bool, s
     par_rapport = " qu'un lundi" if terme in JOURS[1:] else ""
     if multiplicatif:
         sens = "en plus" if valeur >= 0 else "en moins"
-        return f"{qui} compte {_fr(abs(100 * valeur), 0)} % de {sujet} {sens}{par_rapport}."
+        return f"{qui} compte {nombre(abs(100 * valeur), 0)}\u00a0% de {sujet} {sens}{par_rapport}."
     d = 2 if abs(valeur) < 1 else (1 if abs(valeur) < 10 else 0)
     sens = "plus élevé" if valeur >= 0 else "plus bas"
     u = f" {unite}" if unite else ""
-    return f"{qui}, {sujet} est {sens} de {_fr(abs(valeur), d)}{u}{par_rapport}."
+    return f"{qui}, {sujet} est {sens} de {nombre(abs(valeur), d)}{u}{par_rapport}."
 
 
 def effets_calendrier(coefficients: pd.DataFrame, *, multiplicatif: bool, sujet: str, unite: str = "") -> pd.DataFrame:
@@ -184,15 +179,7 @@ def comparaison_naive(valeurs, dates, debut) -> ComparaisonNaive:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ValeurMobilite:
-    valeur: float
-    unite: str
-    source: str
-    annee: int
-    a_confirmer: bool = False
-    min: float | None = None
-    max: float | None = None
+NOMS_PARAMETRES = ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage", "facteur_emission_voiture")
 
 
 @dataclass(frozen=True)
@@ -201,43 +188,20 @@ class ParametresMobilite:
 
     version: str
     chemin: str
-    longueur_trajet_velo_km: ValeurMobilite
-    part_report_voiture: ValeurMobilite
-    trajets_par_passage: ValeurMobilite
-    facteur_emission_voiture: ValeurMobilite
+    longueur_trajet_velo_km: Parametre
+    part_report_voiture: Parametre
+    trajets_par_passage: Parametre
+    facteur_emission_voiture: Parametre
 
     def a_confirmer(self) -> list[str]:
-        return [n for n in ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage",
-                            "facteur_emission_voiture") if getattr(self, n).a_confirmer]
+        return [n for n in NOMS_PARAMETRES if getattr(self, n).a_confirmer]
 
 
 def charger_parametres_mobilite(chemin: str | Path | None = None) -> ParametresMobilite:
     """Lit ``donnees/parametres/mobilite.yaml`` ; ErreurDonnees en français si une valeur manque."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / FICHIER_PARAMETRES
-    if not chemin.is_file():
-        raise ErreurDonnees(chemin, "fichier de paramètres de la mobilité introuvable.")
-    brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
-    valeurs = {}
-    for nom in ("longueur_trajet_velo_km", "part_report_voiture", "trajets_par_passage", "facteur_emission_voiture"):
-        bloc = brut.get(nom)
-        if not isinstance(bloc, dict):
-            raise ErreurDonnees(chemin, f"bloc « {nom} » absent.", champ=nom,
-                                attendu="valeur, unite, source, annee (et a_confirmer, min, max facultatifs)")
-        manquants = [c for c in ("valeur", "unite", "source", "annee") if c not in bloc]
-        if manquants:
-            raise ErreurDonnees(chemin, f"clé(s) absente(s) : {', '.join(manquants)}.", champ=nom,
-                                attendu="valeur, unite, source, annee")
-        try:
-            v = float(bloc["valeur"])
-        except (TypeError, ValueError):
-            raise ErreurDonnees(chemin, f"valeur non numérique ({bloc['valeur']!r}).", champ=nom,
-                                attendu="un nombre avec un point décimal") from None
-        if not math.isfinite(v) or v < 0:
-            raise ErreurDonnees(chemin, f"valeur invalide ({v}).", champ=nom, attendu="un nombre positif ou nul")
-        valeurs[nom] = ValeurMobilite(v, str(bloc["unite"]), str(bloc["source"]), int(bloc["annee"]),
-                                      bool(bloc.get("a_confirmer", False)),
-                                      None if bloc.get("min") is None else float(bloc["min"]),
-                                      None if bloc.get("max") is None else float(bloc["max"]))
+    chemin = parametres.chemin(chemin, FICHIER_PARAMETRES)
+    brut = parametres.lire_fichier(chemin, "de la mobilité")
+    valeurs = {nom: parametres.parametre(brut.get(nom), chemin, nom, positif=True) for nom in NOMS_PARAMETRES}
     if valeurs["part_report_voiture"].valeur > 1:
         raise ErreurDonnees(chemin, "la part de report depuis la voiture dépasse 1.", champ="part_report_voiture",
                             attendu="une fraction entre 0 et 1")

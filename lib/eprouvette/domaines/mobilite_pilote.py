@@ -34,8 +34,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..feder import IndicateurFeder
+from ..francais import phrase_effet
 from ..methodes.base import ResultatImpact
-from ..methodes.serie_interrompue import _phrase_resume
 from ..methodes.series_calendrier import COLONNE_TEMOIN, SEUIL_COMPTAGE_LOG, estimer_effet
 from .mobilite import (
     charger_parametres_mobilite,
@@ -175,9 +175,9 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         r.details["effet_moyen_par_jour"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
         e, b, h = r.details["effet_moyen_par_jour"]
         if not indetermine:
-            r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
+            r.resume = phrase_effet(_sujet(ind.libelle), ind.unite, e, b, h, r.effet_relatif, quoi)
     elif not indetermine:
-        r.resume = _phrase_resume(_sujet(ind.libelle), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
+        r.resume = phrase_effet(_sujet(ind.libelle), ind.unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif, quoi)
     log_lineaire = str(r.details.get("modele_comptage", "")).startswith("log-linéaire")
     r.justification = (
         "Les mesures sont journalières et dominées par le calendrier : jour de la semaine, jours fériés, "

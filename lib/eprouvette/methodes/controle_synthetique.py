@@ -16,7 +16,7 @@ from scipy.optimize import minimize
 
 from .. import config
 from .base import ResultatImpact, Verification, incertitude_est_valide, incertitude_indeterminee
-from .serie_interrompue import _fr, _phrase_resume
+from ..francais import nombre, phrase_effet, pourcentage
 
 METHODE = "controle_synthetique"
 LIBELLE = "Contrôle synthétique"
@@ -119,22 +119,22 @@ def controle_synthetique(
     qualite = r_av / sd_avant if sd_avant > 0 else 0.0
     if qualite <= 0.5:
         verifs.append(Verification("ajustement_avant", "reussie",
-            f"Le site synthétique suit bien le site expérimenté avant le début (RMSPE = {_fr(r_av, 2)}, "
-            f"{_pct_simple(qualite)} de l'écart-type de la série).", r_av))
+            f"Le site synthétique suit bien le site expérimenté avant le début (RMSPE = {nombre(r_av, 2)}, "
+            f"{pourcentage(qualite, 0)} de l'écart-type de la série).", r_av))
     else:
         verifs.append(Verification("ajustement_avant", "echec" if qualite > 1 else "attention",
-            f"Le site synthétique suit mal le site expérimenté avant le début (RMSPE = {_fr(r_av, 2)}, "
-            f"{_pct_simple(qualite)} de l'écart-type de la série) : le contrefactuel est peu crédible.", r_av))
+            f"Le site synthétique suit mal le site expérimenté avant le début (RMSPE = {nombre(r_av, 2)}, "
+            f"{pourcentage(qualite, 0)} de l'écart-type de la série) : le contrefactuel est peu crédible.", r_av))
     if J < 19:
         verifs.append(Verification("nombre_placebos", "attention",
-            f"Seulement {J} témoins : la plus petite p-valeur possible est {_fr(1 / (J + 1), 3)} et "
-            f"l'intervalle ne couvre qu'au plus {_fr(100 * J / (J + 1), 0)} % ; il en faudrait au moins 19 pour 95 %.", float(J)))
+            f"Seulement {J} témoins : la plus petite p-valeur possible est {nombre(1 / (J + 1), 3)} et "
+            f"l'intervalle ne couvre qu'au plus {nombre(100 * J / (J + 1), 0)}\u00a0% ; il en faudrait au moins 19 pour 95\u00a0%.", float(J)))
     else:
         verifs.append(Verification("nombre_placebos", "reussie", f"{J} témoins servent de placebos.", float(J)))
     if np.max(w) > 0.8:
         verifs.append(Verification("concentration_poids", "attention",
             f"Le site synthétique repose presque entièrement sur un seul témoin ({temoins[int(np.argmax(w))]}, "
-            f"poids {_fr(float(np.max(w)), 2)}).", float(np.max(w))))
+            f"poids {nombre(float(np.max(w)), 2)}).", float(np.max(w))))
     indicateur = indicateur or traite
     contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
                            "periode": np.where(avant, "avant", "apres")})
@@ -151,9 +151,9 @@ def controle_synthetique(
         erreur_type=dispersion,
         contrefactuel=contre,
         verifications=verifs,
-        resume=lambda res: _phrase_resume(indicateur, unite, effet, bas, haut, res.effet_relatif,
+        resume=lambda res: phrase_effet(indicateur, unite, effet, bas, haut, res.effet_relatif,
                                           f"Sur les {n_apres} périodes suivant le début, en cumul")
-        + f" Comparaison aux {J} témoins traités comme de faux sites expérimentés : p = {_fr(p, 3)}"
+        + f" Comparaison aux {J} témoins traités comme de faux sites expérimentés : p = {nombre(p, 3)}"
         + (" (l'intervalle a été étendu jusqu'à zéro car ce test ne conclut pas)." if elargi else "."),
         justification="Un seul site expérimenté et plusieurs sites candidats : on construit un « site "
         "synthétique », mélange des témoins qui reproduit au mieux le site expérimenté avant le début.",
@@ -202,7 +202,3 @@ def masque_avant(index: pd.Index, debut) -> np.ndarray:
             f"Début « {debut} » : il ne se compare pas aux périodes du panel (index de type {index.dtype})."
         ) from exc
     return avant
-
-
-def _pct_simple(x: float) -> str:
-    return f"{_fr(100 * x, 0)} %"

@@ -49,7 +49,8 @@ from .base import (
     incertitude_est_valide,
     incertitude_indeterminee,
 )
-from .serie_interrompue import _fr, _phrase_resume, prais_winsten
+from ..francais import accord, nombre, phrase_effet
+from .serie_interrompue import prais_winsten
 from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
@@ -216,7 +217,7 @@ def _inference_fisher(effets: np.ndarray, c: np.ndarray, niveau: float, g1: int,
         f"{_groupes(g1, g0)} : avec si peu de sites expérimentés, les erreurs types regroupées par site "
         f"seraient bien trop petites (et le bootstrap sauvage échoue aussi, MacKinnon et Webb, 2017). "
         f"L'incertitude vient donc de {P} placebos dans l'espace : {quoi}, et l'effet est ré-estimé ; la "
-        f"p-valeur est le rang de l'effet réel parmi ces faux effets (p = {_fr(p, 3)}) et l'intervalle en "
+        f"p-valeur est le rang de l'effet réel parmi ces faux effets (p = {nombre(p, 3)}) et l'intervalle en "
         "vient (Abadie et al., 2010 ; Conley et Taber, 2011). Cela suppose que les sites expérimentés, sans "
         "l'expérimentation, auraient varié comme les témoins."
     )
@@ -393,7 +394,7 @@ def _inference_temporelle(ecart: np.ndarray, exposition: np.ndarray, niveau: flo
         f"regroupées ou bootstrap sauvage seraient trompeurs, MacKinnon et Webb, 2017). C'est la durée qui "
         f"porte l'incertitude : la série des écarts (moyenne des sites expérimentés − moyenne des témoins) "
         f"sur {n_avant} périodes avant et {n_apres} pendant, avec son autocorrélation (AR(1), ρ = "
-        f"{_fr(s.rho, 2)} ; Bertrand, Duflo et Mullainathan, 2004). Cela suppose que cet écart ne bouge, "
+        f"{nombre(s.rho, 2)} ; Bertrand, Duflo et Mullainathan, 2004). Cela suppose que cet écart ne bouge, "
         "hors expérimentation, que par des fluctuations passagères."
     )
     return _Inference(
@@ -468,7 +469,7 @@ def doubles_differences_moyennes(
                 "sites avant et après, l'estimation par régression regroupée par site est préférable.",
             )
         ],
-        resume=lambda res: _phrase_resume(
+        resume=lambda res: phrase_effet(
             indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période",
         ),
@@ -603,7 +604,7 @@ def doubles_differences(
             }
         ),
         verifications=verifs,
-        resume=lambda res: _phrase_resume(
+        resume=lambda res: phrase_effet(
             indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période",
         ),
@@ -998,7 +999,7 @@ def effets_fixes_bidirectionnels(
         effet_minimal_detectable=(effet_minimal_detectable(se, max(int(ddl), 1)) if math.isfinite(ddl) else None),
         contrefactuel=contre,
         verifications=verifs,
-        resume=lambda res: _phrase_resume(
+        resume=lambda res: phrase_effet(
             indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période d'expérimentation",
         ),
@@ -1209,8 +1210,8 @@ def etude_evenementielle(
         ic_bas = ic_haut = np.full(m, np.nan)
         se = np.full(m, np.nan)
         comment = (f"pente de l'écart moyen entre sites expérimentés et témoins sur les {n_avant} périodes "
-                   f"d'avant, erreurs AR(1)" + (f", ρ = {_fr(rho, 2)}" if math.isfinite(rho) else "")
-                   + f" ; dérive sur la période : {_fr(derive, 2)}")
+                   f"d'avant, erreurs AR(1)" + (f", ρ = {nombre(rho, 2)}" if math.isfinite(rho) else "")
+                   + f" ; dérive sur la période : {nombre(derive, 2)}")
         q = n_avant
     elif regime in ("regroupees", "bootstrap"):
         bl = b[idx]
@@ -1236,7 +1237,7 @@ def etude_evenementielle(
             "tendances_prealables",
             "reussie",
             f"Avant le début, sites expérimentés et témoins évoluaient de façon comparable ({comment} : "
-            f"p = {_fr(p, 2)}) ; cela soutient, sans la prouver, l'hypothèse de tendances parallèles.",
+            f"p = {nombre(p, 2)}) ; cela soutient, sans la prouver, l'hypothèse de tendances parallèles.",
             p,
         )
     else:
@@ -1244,7 +1245,7 @@ def etude_evenementielle(
             "tendances_prealables",
             "echec",
             f"Avant même le début, les sites expérimentés s'écartaient déjà des témoins ({comment} : "
-            f"p = {_fr(p, 3)}) : l'hypothèse de tendances parallèles est douteuse.",
+            f"p = {nombre(p, 3)}) : l'hypothèse de tendances parallèles est douteuse.",
             p,
         )
     return EtudeEvenementielle(tab, F, p, verif)
@@ -1287,6 +1288,6 @@ def _verifier_colonnes(donnees: pd.DataFrame, colonnes: Sequence[str]) -> None:
     manquantes = [c for c in colonnes if c not in donnees.columns]
     if manquantes:
         raise ValueError(
-            f"Colonne(s) absente(s) des données : {', '.join(manquantes)} "
+            f"{accord(len(manquantes), 'Colonne absente', 'Colonnes absentes')} des données : {', '.join(manquantes)} "
             f"(colonnes présentes : {', '.join(map(str, donnees.columns))})."
         )

@@ -18,7 +18,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from .. import config
 from .base import ResultatImpact, Verification
-from .serie_interrompue import _fr, _pct, _phrase_resume
+from ..francais import nombre, phrase_effet, pourcentage
 
 METHODE = "meta_analyse"
 _METHODES_RE = {"dl": "chi2", "pm": "iterated"}
@@ -105,11 +105,11 @@ def meta_analyse(
             "pilote à l'autre : vérifiez-les.", None))
     elif i2 >= 0.5:
         verifs.append(Verification("heterogeneite", "attention",
-            f"Les effets varient nettement d'un pilote à l'autre (I² = {_pct(i2, 0)}, Q = {_fr(q, 1)}, "
-            f"p = {_fr(p_q, 3)}) : l'effet combiné est une moyenne, pas une promesse pour chaque territoire.", i2))
+            f"Les effets varient nettement d'un pilote à l'autre (I² = {pourcentage(i2, 0)}, Q = {nombre(q, 1)}, "
+            f"p = {nombre(p_q, 3)}) : l'effet combiné est une moyenne, pas une promesse pour chaque territoire.", i2))
     else:
         verifs.append(Verification("heterogeneite", "reussie",
-            f"Hétérogénéité modérée entre pilotes (I² = {_pct(i2, 0)}, Q = {_fr(q, 1)}, p = {_fr(p_q, 3)}).", i2))
+            f"Hétérogénéité modérée entre pilotes (I² = {pourcentage(i2, 0)}, Q = {nombre(q, 1)}, p = {nombre(p_q, 3)}).", i2))
     if k < 5 and modele != "fe" and math.isfinite(i2):
         verifs.append(Verification("nombre_etudes", "attention",
             f"Seulement {k} effets combinés : la variance entre pilotes (τ²) est très mal estimée.", float(k)))
@@ -131,7 +131,7 @@ def meta_analyse(
         p_valeur=p,
         erreur_type=se,
         verifications=verifs,
-        resume=_phrase_resume(indicateur, unite, est, float(ligne["ic_bas"]), float(ligne["ic_haut"]), None,
+        resume=phrase_effet(indicateur, unite, est, float(ligne["ic_bas"]), float(ligne["ic_haut"]), None,
                               f"En combinant {k} résultats")
         .replace(" par rapport à ce qu'on attendait sans l'expérimentation", ""),
         justification="Plusieurs pilotes ou sites mesurent le même effet : la méta-analyse les combine en "

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .base import ResultatImpact, Verification
-from .serie_interrompue import _fr
+from ..francais import accord, compte, nombre
 
 EstimateurTemporel = Callable[[pd.DataFrame, object], ResultatImpact]
 EstimateurSpatial = Callable[[pd.DataFrame, object], ResultatImpact]
@@ -55,12 +55,13 @@ def placebo_temporel(
     n_sig = int(valides["significatif"].sum())
     if n_sig == 0:
         v = Verification("placebo_temporel", "reussie",
-                         f"Avec {len(valides)} date(s) de début fictive(s) avant le vrai début, aucun effet "
+                         f"Avec {compte(len(valides), 'date de début fictive', 'dates de début fictives')} avant le vrai début, aucun effet "
                          "significatif n'apparaît : la méthode ne « voit » pas d'effet là où il n'y en a pas.",
                          float(n_sig))
     else:
         v = Verification("placebo_temporel", "echec",
-                         f"{n_sig} date(s) de début fictive(s) sur {len(valides)} donnent un effet significatif "
+                         f"{compte(n_sig, 'date de début fictive', 'dates de début fictives')} sur {len(valides)} "
+                         f"{accord(n_sig, 'donne', 'donnent')} un effet significatif "
                          "alors qu'il ne s'est rien passé : la série bouge d'elle-même, l'effet mesuré est fragile.",
                          float(n_sig))
     return tableau, v
@@ -105,11 +106,11 @@ def placebo_spatial(
     if p <= 0.1:
         v = Verification("placebo_spatial", "reussie",
                          f"L'effet du site expérimenté dépasse celui de presque tous les {len(pl)} faux sites "
-                         f"expérimentés (p de rang = {_fr(p, 3)}).", p)
+                         f"expérimentés (p de rang = {nombre(p, 3)}).", p)
     else:
         v = Verification("placebo_spatial", "attention",
                          f"Des sites témoins, traités comme s'ils avaient été expérimentés, montrent des effets "
-                         f"aussi grands que le vrai site (p de rang = {_fr(p, 2)}) : l'effet ne se distingue pas "
+                         f"aussi grands que le vrai site (p de rang = {nombre(p, 2)}) : l'effet ne se distingue pas "
                          "des variations ordinaires entre sites.", p)
     return tableau, v
 

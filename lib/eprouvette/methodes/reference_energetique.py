@@ -92,9 +92,10 @@ import pandas as pd
 from scipy import signal, special, stats
 
 from .. import config
-from ..domaines.energie import dju as _dju
-from ..domaines.energie import profil_diurne as _profil_diurne
+from ..meteo import dju as _dju
+from ..meteo import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
+from ..francais import accord, nombre, pourcentage
 from ..erreurs import citer as _court
 from .base import ResultatImpact, Verification
 from .verifications import autocovariances, effet_minimal_detectable, ljung_box
@@ -153,9 +154,9 @@ class SpecificationModele:
         texte = _FORMES[self.forme]
         morceaux = []
         if self.t_chauffage is not None:
-            morceaux.append(f"équilibre chauffage {_fr(self.t_chauffage, 1)} °C")
+            morceaux.append(f"équilibre chauffage {nombre(self.t_chauffage, 1)} °C")
         if self.t_refroidissement is not None:
-            morceaux.append(f"équilibre refroidissement {_fr(self.t_refroidissement, 1)} °C")
+            morceaux.append(f"équilibre refroidissement {nombre(self.t_refroidissement, 1)} °C")
         if self.occupation:
             morceaux.append("occupation : " + ", ".join(self.occupation))
         return texte + (" ; " + " ; ".join(morceaux) if morceaux else "")
@@ -896,23 +897,13 @@ def _grilles(temperature_base_chauffage, temperature_base_refroidissement, reche
 # Mise en forme française
 # --------------------------------------------------------------------------------------------
 
-def _fr(x: float, decimales: int = 0) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n.d."
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte.replace("-", "−")
-
 
 def _energie(x: float, unite: str) -> str:
     if unite == "kWh" and abs(x) >= 10_000:
-        return f"{_fr(x / 1000, 0)} MWh"
+        return f"{nombre(x / 1000, 0)} MWh"
     if unite == "kWh" and abs(x) >= 1_000:
-        return f"{_fr(x / 1000, 1)} MWh"
-    return f"{_fr(x, 0)} {unite}"
-
-
-def _pct(x: float | None, decimales: int = 1) -> str:
-    return "n.d." if x is None else f"{_fr(100 * x, decimales)} %"
+        return f"{nombre(x / 1000, 1)} MWh"
+    return f"{nombre(x, 0)} {unite}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -924,7 +915,7 @@ def _verif_suffisance(y: np.ndarray, masque: np.ndarray, nom_periode: str, exige
     mesures = int((masque & ~np.isnan(y)).sum())
     part = 1 - mesures / jours if jours else 1.0
     phrase = (f"Période {nom_periode} : {mesures} jours mesurés sur {jours} "
-              f"({_pct(part)} de jours manquants).")
+              f"({pourcentage(part)} de jours manquants).")
     statut = "reussie"
     if part > 0.25 or mesures < 30:
         statut = "echec"
@@ -935,9 +926,9 @@ def _verif_suffisance(y: np.ndarray, masque: np.ndarray, nom_periode: str, exige
         phrase += (f" La référence couvre moins d'un an ({jours} jours) : toutes les saisons ne sont "
                    "pas représentées (CalTRACK recommande 365 jours).")
     elif statut == "reussie":
-        phrase += " Suffisant selon CalTRACK (au plus 10 % de jours manquants)."
+        phrase += " Suffisant selon CalTRACK (au plus 10\u00a0% de jours manquants)."
     else:
-        phrase += " Au-delà de 10 % de jours manquants, l'estimation est fragile (CalTRACK)."
+        phrase += " Au-delà de 10\u00a0% de jours manquants, l'estimation est fragile (CalTRACK)."
     return Verification(f"Suffisance des données ({nom_periode})", statut, phrase, valeur=float(part))
 
 
@@ -959,32 +950,32 @@ def _verifs_ashrae(quotidien: dict, mensuel: dict) -> list[Verification]:
         ok = cv <= SEUIL_CVRMSE_MENSUEL
         v.append(Verification(
             "Ajustement mensuel (ASHRAE 14, CV(RMSE))", "reussie" if ok else "echec",
-            f"CV(RMSE) mensuel du modèle de référence : {_fr(cv, 1)} % "
-            f"({'sous le' if ok else 'au-dessus du'} seuil de 15 % de l'ASHRAE Guideline 14, "
+            f"CV(RMSE) mensuel du modèle de référence : {nombre(cv, 1)}\u00a0% "
+            f"({'sous le' if ok else 'au-dessus du'} seuil de 15\u00a0% de l'ASHRAE Guideline 14, "
             f"{mensuel['n']} mois).", float(cv)))
     if not math.isnan(nm):
         ok = abs(nm) <= SEUIL_NMBE_MENSUEL
         v.append(Verification(
             "Biais mensuel (ASHRAE 14, NMBE)", "reussie" if ok else "echec",
-            f"NMBE mensuel : {_fr(nm, 2)} % (seuil ±5 %). Nul par construction sur la période "
+            f"NMBE mensuel : {nombre(nm, 2)}\u00a0% (seuil ±5\u00a0%). Nul par construction sur la période "
             "d'ajustement ; voir le placebo pour un biais hors échantillon.", float(nm)))
     cvq = quotidien["cv_rmse"]
     if not math.isnan(cvq):
         v.append(Verification(
             "Ajustement journalier (CV(RMSE))", "reussie" if cvq <= 30 else "attention",
-            f"CV(RMSE) journalier : {_fr(cvq, 1)} % (indicatif ; l'ASHRAE fixe 30 % pour un modèle "
+            f"CV(RMSE) journalier : {nombre(cvq, 1)}\u00a0% (indicatif ; l'ASHRAE fixe 30\u00a0% pour un modèle "
             "horaire, aucun seuil pour un modèle journalier).", float(cvq)))
     return v
 
 
 def _verif_autocorrelation(bruit: _ModeleBruit) -> Verification:
     phrase = (f"Les résidus de la référence sont autocorrélés (corrélation d'un jour au suivant : "
-              f"{_fr(bruit.rho1, 2)}) ; l'incertitude en tient compte par un modèle AR({bruit.ordre}), "
-              f"soit l'équivalent de {_fr(bruit.n_effectif, 0)} jours indépendants.")
+              f"{nombre(bruit.rho1, 2)}) ; l'incertitude en tient compte par un modèle AR({bruit.ordre}), "
+              f"soit l'équivalent de {nombre(bruit.n_effectif, 0)} jours indépendants.")
     if bruit.blancheur_p < 0.01:
         return Verification("Autocorrélation des résidus", "attention",
                             phrase + " Il reste une structure que ce modèle ne capte pas "
-                            f"(Ljung-Box p = {_fr(bruit.blancheur_p, 3)}) : l'intervalle peut être un peu "
+                            f"(Ljung-Box p = {nombre(bruit.blancheur_p, 3)}) : l'intervalle peut être un peu "
                             "trop étroit.", float(bruit.rho1))
     return Verification("Autocorrélation des résidus", "reussie", phrase, float(bruit.rho1))
 
@@ -1016,7 +1007,7 @@ def _verif_placebo(y, X, d: _Donnees, unite: str, y_echelle=None, niveau=None) -
              "p_valeur": est.p_valeur, "jours_ajustement": int(avant.sum()), "jours_test": nb_apres}
     phrase = (f"Modèle ajusté sur les {int(avant.sum())} premiers jours de la référence, appliqué aux "
               f"{nb_apres} derniers, où rien n'a changé : écart {_energie(est.effet, unite)} "
-              f"({_pct(rel)}), intervalle à 95 % [{_energie(lo, unite)} ; {_energie(hi, unite)}].")
+              f"({pourcentage(rel)}), intervalle à 95\u00a0% [{_energie(lo, unite)} ; {_energie(hi, unite)}].")
     if lo <= 0 <= hi:
         return Verification("Placebo dans le temps", "reussie",
                             phrase + " Aucun effet fictif détecté.", float(rel)), infos
@@ -1111,8 +1102,8 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
     serie = (f"de l'écart entre {libelle_exp} et {libelle_tem} (série nette)" if avec_temoins
              else f"de la consommation de {libelle_exp}")
     phrase = (f"Sur les {int(obs.sum())} jours de la référence, à climat et occupation égaux, la tendance "
-              f"{serie} vaut {_pct(rel)} par an de la consommation des sites équipés "
-              f"(intervalle à 95 % : {_pct(rel_lo)} à {_pct(rel_hi)} par an).")
+              f"{serie} vaut {pourcentage(rel)} par an de la consommation des sites équipés "
+              f"(intervalle à 95\u00a0% : {pourcentage(rel_lo)} à {pourcentage(rel_hi)} par an).")
     valeur = float(rel) if math.isfinite(rel) else None
     # Un seul cycle annuel : la pente ne se juge que contre la forme saisonnière, et la part lente du
     # bruit s'estime sur la même année ; on demande une preuve deux fois plus forte (2,5 % par côté).
@@ -1123,7 +1114,7 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
             nom, "echec",
             phrase + " La consommation dérivait déjà avant l'expérimentation"
             + (", dans les sites équipés et pas dans les témoins" if avec_temoins else "")
-            + f" : prolongée, cette baisse ferait à elle seule un écart de l'ordre de {_pct(prolongee)} "
+            + f" : prolongée, cette baisse ferait à elle seule un écart de l'ordre de {pourcentage(prolongee)} "
             "pendant l'expérimentation, attribué à tort à la technologie.",
             valeur), infos
     if pente > 0 and p_bilateral < P_TENDANCE:
@@ -1131,7 +1122,7 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
             nom, "attention",
             phrase + " La consommation augmentait déjà avant l'expérimentation"
             + (", dans les sites équipés plus que dans les témoins" if avec_temoins else "")
-            + f" : prolongée, cette hausse ferait un écart de l'ordre de {_pct(prolongee)} pendant "
+            + f" : prolongée, cette hausse ferait un écart de l'ordre de {pourcentage(prolongee)} pendant "
             "l'expérimentation ; une économie mesurée est alors probablement sous-estimée d'autant.",
             valeur), infos
     fin = (" Aucune dérive propre aux sites équipés n'est décelée." if avec_temoins
@@ -1145,8 +1136,8 @@ def _verif_extrapolation(d: _Donnees, y: np.ndarray) -> Verification:
     if len(tr) == 0 or len(te) == 0:
         return Verification("Domaine de température", "attention", "Températures insuffisantes.", None)
     hors = float(np.mean((te < tr.min()) | (te > tr.max())))
-    phrase = (f"Températures moyennes de la référence : {_fr(tr.min(), 1)} à {_fr(tr.max(), 1)} °C ; "
-              f"{_pct(hors)} des jours d'expérimentation en sortent.")
+    phrase = (f"Températures moyennes de la référence : {nombre(tr.min(), 1)} à {nombre(tr.max(), 1)} °C ; "
+              f"{pourcentage(hors)} des jours d'expérimentation en sortent.")
     return Verification("Domaine de température", "reussie" if hors <= 0.05 else "attention",
                         phrase + (" Le modèle n'extrapole pas." if hors <= 0.05 else
                                   " Le modèle extrapole hors de ce qu'il a appris."), hors)
@@ -1158,8 +1149,8 @@ def _verif_incertitude_ashrae(effet: float, se: float) -> Verification:
     ok = ratio < 0.5
     return Verification(
         "Incertitude des économies (ASHRAE 14)", "reussie" if ok else "attention",
-        f"À 68 % de confiance, l'incertitude vaut {_pct(ratio, 0) if math.isfinite(ratio) else 'plus de 100 %'} "
-        f"de l'écart mesuré ({'sous' if ok else 'au-dessus de'} la limite de 50 % de l'ASHRAE Guideline 14).",
+        f"À 68\u00a0% de confiance, l'incertitude vaut {pourcentage(ratio, 0) if math.isfinite(ratio) else 'plus de ' + pourcentage(1.0, 0)} "
+        f"de l'écart mesuré ({'sous' if ok else 'au-dessus de'} la limite de 50\u00a0% de l'ASHRAE Guideline 14).",
         float(ratio) if math.isfinite(ratio) else None)
 
 
@@ -1270,8 +1261,6 @@ def _en_serie(consommation) -> pd.Series:
     return s.astype(float)
 
 
-
-
 def _lieu_mesures(fichiers_mesures: Sequence[str | Path] | str | Path | None) -> tuple[str | Path, str]:
     """(fichier à nommer dans l'erreur, précision à ajouter au message) pour les mesures fournies.
 
@@ -1313,7 +1302,7 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
         liste = ", ".join(_court(a) for a in absents[:10])
         if len(absents) > 10:
             liste += f" et {len(absents) - 10} autres"
-        raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour le(s) site(s) "
+        raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour {accord(len(absents), 'le site', 'les sites')} "
                             + liste + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
     m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
@@ -1563,7 +1552,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     if avec_temoins:
         verifs.append(Verification(
             "Dérive des sites témoins", "reussie",
-            f"À climat égal, {libelle_tem} ont consommé {_pct(details['derive_relative_temoins'])} par "
+            f"À climat égal, {libelle_tem} ont consommé {pourcentage(details['derive_relative_temoins'])} par "
             "rapport à leur propre référence ; cette dérive commune est retirée de l'effet.",
             float(details["derive_relative_temoins"])))
 
@@ -1643,9 +1632,9 @@ def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, si
     debut = (f"Sur les {int(jours)} jours de l'expérimentation, à météo égale{cadre}, {lib_e} "
              f"ont consommé {_energie(abs(effet), unite)} de {sens} que prévu sans la technologie")
     if rel is not None:
-        debut += f" ({_pct(rel)})"
-    ic = f"intervalle de confiance à 95 % : de {_pct(rel_lo)} à {_pct(rel_hi)}" if rel is not None else \
-        f"intervalle de confiance à 95 % : de {_energie(lo, unite)} à {_energie(hi, unite)}"
+        debut += f" ({pourcentage(rel)})"
+    ic = f"intervalle de confiance à 95\u00a0% : de {pourcentage(rel_lo)} à {pourcentage(rel_hi)}" if rel is not None else \
+        f"intervalle de confiance à 95\u00a0% : de {_energie(lo, unite)} à {_energie(hi, unite)}"
     if signif:
         return debut + f" ; {ic}. Cet écart ne s'explique pas par le hasard des mesures."
     return (debut + f" ; {ic}. L'intervalle contient zéro : on ne peut pas distinguer cet écart "

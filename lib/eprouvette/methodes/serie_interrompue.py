@@ -36,6 +36,7 @@ from scipy import stats
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
+from ..francais import accord, compte, nombre, phrase_effet
 from .base import ResultatImpact, Verification
 
 Famille = Literal["gaussienne", "poisson", "quasi_poisson"]
@@ -45,62 +46,8 @@ LIBELLE = "Série temporelle interrompue (régression segmentée)"
 
 
 # ---------------------------------------------------------------------------------------------
-# Petits outils de texte partagés par les modules de méthodes
+# Petits outils partagés par les modules de méthodes (les textes : eprouvette.francais)
 # ---------------------------------------------------------------------------------------------
-
-
-def _fr(x: float | None, decimales: int = 1) -> str:
-    """Nombre au format français : virgule décimale, espace fine insécable pour les milliers."""
-    if x is None or not math.isfinite(x):
-        return "n.d."
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte.replace("-", "−")
-
-
-def _pct(x: float | None, decimales: int = 1) -> str:
-    if x is None or not math.isfinite(x):
-        return "n.d."
-    return f"{_fr(100 * x, decimales)} %"
-
-
-def _decimales(*valeurs: float) -> int:
-    """Nombre de décimales lisible selon l'ordre de grandeur des valeurs."""
-    m = max((abs(v) for v in valeurs if v is not None and math.isfinite(v)), default=1.0)
-    if m >= 100:
-        return 0
-    if m >= 10:
-        return 1
-    if m >= 1:
-        return 2
-    return 3
-
-
-def _phrase_resume(
-    indicateur: str,
-    unite: str,
-    effet: float,
-    bas: float,
-    haut: float,
-    relatif: float | None,
-    quoi: str,
-) -> str:
-    """Une phrase pour un élu : sens, taille, intervalle, et si l'on peut conclure."""
-    d = _decimales(effet, bas, haut)
-    u = f" {unite}" if unite else ""
-    sens = "une baisse" if effet < 0 else "une hausse"
-    rel = f" ({_pct(relatif)})" if relatif is not None and math.isfinite(relatif) else ""
-    intervalle = f"entre {_fr(bas, d)} et {_fr(haut, d)}{u}"
-    if bas > 0 or haut < 0:
-        conclusion = "l'écart est trop net pour être dû au seul hasard"
-    else:
-        conclusion = (
-            "l'intervalle contient zéro : on ne peut pas distinguer cet écart du hasard"
-        )
-    return (
-        f"{quoi}, {indicateur} montre {sens} de {_fr(abs(effet), d)}{u}{rel} par rapport à ce "
-        f"qu'on attendait sans l'expérimentation (intervalle de confiance à 95 % : {intervalle}) ; "
-        f"{conclusion}."
-    )
 
 
 def retard_newey_west(n: int) -> int:
@@ -463,7 +410,7 @@ def serie_interrompue(
     manquantes = df[colonnes_requises].isna().any(axis=1)
     if manquantes.any():
         raise ValueError(
-            f"{int(manquantes.sum())} période(s) ont une valeur manquante dans "
+            f"{compte(int(manquantes.sum()), 'période')} {accord(int(manquantes.sum()), 'a', 'ont')} une valeur manquante dans "
             f"{', '.join(colonnes_requises)} : complétez ou retirez-les avant l'estimation "
             "(voir le module qualite)."
         )
@@ -568,7 +515,7 @@ def resultat_serie(
         erreur_type=aj.erreur_type,
         contrefactuel=contrefactuel,
         verifications=verifs,
-        resume=lambda res: _phrase_resume(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, res.effet_relatif, quoi),
+        resume=lambda res: phrase_effet(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, res.effet_relatif, quoi),
         justification=justification,
         limites=list(LIMITES) + list(limites),
         details=details,
@@ -669,7 +616,7 @@ def _verifications_serie(aj: AjustementSerie, famille: str, erreurs: str, retard
                 "autocorrelation_residus",
                 "reussie",
                 f"Les résidus ne montrent pas d'autocorrélation notable (Ljung-Box à {retard_lb} retards : "
-                f"p = {_fr(p_lb, 2)} ; Durbin-Watson = {_fr(dw, 2)}).",
+                f"p = {nombre(p_lb, 2)} ; Durbin-Watson = {nombre(dw, 2)}).",
                 p_lb,
             )
         )
@@ -689,8 +636,8 @@ def _verifications_serie(aj: AjustementSerie, famille: str, erreurs: str, retard
             Verification(
                 "autocorrelation_residus",
                 statut,
-                f"Les résidus sont autocorrélés (Ljung-Box à {retard_lb} retards : p = {_fr(p_lb, 3)} ; "
-                f"autocorrélation d'ordre 1 = {_fr(rho, 2)} ; Durbin-Watson = {_fr(dw, 2)}) : {suite}",
+                f"Les résidus sont autocorrélés (Ljung-Box à {retard_lb} retards : p = {nombre(p_lb, 3)} ; "
+                f"autocorrélation d'ordre 1 = {nombre(rho, 2)} ; Durbin-Watson = {nombre(dw, 2)}) : {suite}",
                 p_lb,
             )
         )

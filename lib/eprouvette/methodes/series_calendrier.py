@@ -33,11 +33,10 @@ from .base import (
     incertitude_est_valide,
     incertitude_indeterminee,
 )
+from ..francais import accord, compte, nombre, phrase_effet
 from .puissance import facteur_autocorrelation
 from .serie_interrompue import (
     PlanSerie,
-    _fr,
-    _phrase_resume,
     ajuster,
     construire_plan,
     prais_winsten,
@@ -139,8 +138,8 @@ def _effet_echelle_absolue(r: ResultatImpact, aj, total_observe: float) -> None:
 
 
 def _phrase_autocorrelation_elargie(r: ResultatImpact, rho: float, k: float) -> None:
-    phrase = (f"Les jours se ressemblent d'un jour à l'autre (autocorrélation des résidus : {_fr(rho, 2)}) : "
-              f"l'intervalle de l'effet a été élargi d'un facteur {_fr(k, 2)} pour en tenir compte.")
+    phrase = (f"Les jours se ressemblent d'un jour à l'autre (autocorrélation des résidus : {nombre(rho, 2)}) : "
+              f"l'intervalle de l'effet a été élargi d'un facteur {nombre(k, 2)} pour en tenir compte.")
     r.verifications = [v for v in r.verifications if v.nom != "autocorrelation_residus"] + [
         Verification("autocorrelation_residus", "attention" if rho > 0.3 else "reussie", phrase, rho)
     ]
@@ -228,16 +227,16 @@ def _verifier_tendances_paralleles(ymod: np.ndarray, plan: PlanSerie, reference:
     if not math.isfinite(p):
         return Verification("tendances_prealables", "attention",
                             "La tendance relative des sites expérimentaux et des témoins n'a pas pu être vérifiée.")
-    ecart = f"{_fr(100 * math.expm1(pente), 1)} % par an" if log_echelle else f"{_fr(pente, 2)} par an"
+    ecart = f"{nombre(100 * math.expm1(pente), 1)} % par an" if log_echelle else f"{nombre(pente, 2)} par an"
     if p < 0.05:
         return Verification(
             "tendances_prealables", "attention",
-            f"Pendant la référence, les sites expérimentaux s'écartent déjà des témoins ({ecart}, p = {_fr(p, 3)}) : "
+            f"Pendant la référence, les sites expérimentaux s'écartent déjà des témoins ({ecart}, p = {nombre(p, 3)}) : "
             "l'hypothèse de tendances parallèles des doubles différences est fragile.", p)
     return Verification(
         "tendances_prealables", "reussie",
         f"Pendant la référence, sites expérimentaux et témoins évoluent en parallèle (écart de tendance : {ecart}, "
-        f"p = {_fr(p, 2)}).", p)
+        f"p = {nombre(p, 2)}).", p)
 
 
 def _resultat_sans_modele(dates, y: np.ndarray, apres: np.ndarray, indicateur: str, unite: str) -> ResultatImpact:
@@ -293,7 +292,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
     requises = ["valeur", *covariables] + ([temoin] if temoin else [])
     manquantes = df[requises].isna().any(axis=1)
     if manquantes.any():
-        raise ValueError(f"{int(manquantes.sum())} jour(s) ont une valeur manquante dans {', '.join(requises)} : "
+        raise ValueError(f"{compte(int(manquantes.sum()), 'jour')} {accord(int(manquantes.sum()), 'a', 'ont')} une valeur manquante "
+                         f"dans {', '.join(requises)} : "
                          "complétez ou retirez-les avant l'estimation.")
     dates = df["date"]
     apres = (dates >= debut).to_numpy()
@@ -369,9 +369,9 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
                     r.details["ar1_plus_bruit"] = {"phi": m["phi"], "lambda": m["lam"], "s2": m["s2"]}
                     r.verifications.append(Verification(
                         "bruit_de_comptage", "reussie",
-                        f"Les comptages sont modestes : le hasard du comptage fait {_fr(100 * min(part, 1.0), 0)} % des "
+                        f"Les comptages sont modestes : le hasard du comptage fait {nombre(100 * min(part, 1.0), 0)} % des "
                         "écarts d'un jour à l'autre et masque en partie leur persistance ; le modèle sépare les deux "
-                        f"(persistance {_fr(m['phi'], 2)}), l'intervalle en tient compte.", part))
+                        f"(persistance {nombre(m['phi'], 2)}), l'intervalle en tient compte.", part))
                 else:
                     r.details["modele_comptage"] = "log-linéaire, erreurs AR(1)"
                 _effet_echelle_log(r, beta, se_beta, aj.ddl, o)
@@ -404,8 +404,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
             r.details["modele_comptage"] = "quasi-Poisson, intervalle élargi"
             r.verifications.append(Verification(
                 "comptages_faibles", "attention",
-                f"Plus de 1 % des jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages, ou un jour aucun (minimum : "
-                f"{_fr(float(min(y.min(), tem.min() if tem is not None else y.min())), 0)}) : "
+                f"Plus de 1\u00a0% des jours comptent moins de {SEUIL_COMPTAGE_LOG:.0f} passages, ou un jour aucun (minimum : "
+                f"{nombre(float(min(y.min(), tem.min() if tem is not None else y.min())), 0)}) : "
                 "le modèle est un GLM de quasi-Poisson dont l'intervalle est élargi pour l'autocorrélation, moins bien "
                 "validé que le modèle log-linéaire des comptages plus élevés.", float(y.min())))
     except (FloatingPointError, OverflowError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
@@ -420,7 +420,8 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         liste = ", ".join(_date_fr(d) for d in _jours_exclus[:5]) + (" …" if len(_jours_exclus) > 5 else "")
         r.verifications.append(Verification(
             "jours_aberrants", "attention",
-            f"{len(_jours_exclus)} jour(s) très loin de ce que prévoit le modèle ({liste}) ont été retirés de "
+            f"{compte(len(_jours_exclus), 'jour')} très loin de ce que prévoit le modèle ({liste}) "
+            f"{accord(len(_jours_exclus), 'a été retiré', 'ont été retirés')} de "
             "l'estimation (panne partielle d'un compteur, événement exceptionnel ?) : à vérifier dans les données.",
             float(len(_jours_exclus))))
     r.details["plan"] = ("doubles_differences_temoins" if tem is not None else "serie_seule")
@@ -434,6 +435,6 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         incertitude_indeterminee(r, "l'erreur type de l'effet est nulle ou incalculable"
                                  + (" (aucun passage compté pendant l'expérimentation)" if comptage and o <= 0 else ""))
     else:
-        r.resume = _phrase_resume(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
+        r.resume = phrase_effet(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
                                   f"Sur les {n_apres} jours mesurés de l'expérimentation, en cumul")
     return r

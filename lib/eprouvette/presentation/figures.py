@@ -29,6 +29,7 @@ import copy
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,13 @@ from .._imports import jsonschema as _jsonschema
 # (2 s par noyau, voir eprouvette._imports).
 _jsonschema()
 
+import plotly  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 import plotly.io as pio  # noqa: E402
 from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer  # noqa: E402
 
-from . import textes  # noqa: E402
+from .. import francais  # noqa: E402
+from ..francais import accord  # noqa: E402
 
 NOM_RENDU = "rapport"
 NOM_GABARIT = "eprouvette"
@@ -288,10 +291,10 @@ def script_locale_fr() -> str:
             "Snapshot succeeded": "Capture réussie",
         },
         "format": {
-            "days": [j.capitalize() for j in (textes.JOURS[6],) + textes.JOURS[:6]],
-            "shortDays": [j.capitalize() for j in (textes.JOURS_COURTS[6],) + textes.JOURS_COURTS[:6]],
-            "months": list(textes.MOIS),
-            "shortMonths": list(textes.MOIS_COURTS),
+            "days": [j.capitalize() for j in (francais.JOURS[6],) + francais.JOURS[:6]],
+            "shortDays": [j.capitalize() for j in (francais.JOURS_COURTS[6],) + francais.JOURS_COURTS[:6]],
+            "months": list(francais.MOIS),
+            "shortMonths": list(francais.MOIS_COURTS),
             "date": "%d/%m/%Y",
             "decimal": ",",
             "thousands": "\u202f",
@@ -358,7 +361,7 @@ def _verifier_colonnes(df: pd.DataFrame, colonnes: Sequence[str], quoi: str) -> 
     manquantes = [c for c in colonnes if c not in df.columns]
     if manquantes:
         raise ValueError(
-            f"{quoi} : colonne(s) manquante(s) {', '.join(manquantes)} ; "
+            f"{quoi} : {accord(len(manquantes), 'colonne manquante', 'colonnes manquantes')} {', '.join(manquantes)} ; "
             f"colonnes présentes : {', '.join(map(str, df.columns))}"
         )
 
@@ -391,7 +394,7 @@ def figure_serie_contrefactuelle(
     x = pd.to_datetime(d["date"])
     fig = go.Figure()
     if {"contrefactuel_bas", "contrefactuel_haut"} <= set(d.columns):
-        niveau = textes.pourcentage(0.95, 0)
+        niveau = francais.pourcentage(0.95, 0)
         bord = dict(color=COULEUR_CONTREFACTUEL, width=0.8, dash="dot")
         fig.add_trace(go.Scatter(
             x=x, y=d["contrefactuel_haut"], mode="lines", line=bord, name=f"Intervalle à {niveau}",
@@ -496,7 +499,7 @@ def figure_barres(
     fig = go.Figure()
     series = [(None, df)] if groupe is None else [(g, df[df[groupe] == g]) for g in dict.fromkeys(df[groupe])]
     for i, (nom, d) in enumerate(series):
-        etiquettes = [textes.nombre(v, decimales) for v in d[y]]
+        etiquettes = [francais.nombre(v, decimales) for v in d[y]]
         cat, val = (d[y], d[x]) if horizontal else (d[x], d[y])
         fig.add_trace(go.Bar(
             x=cat, y=val, orientation="h" if horizontal else "v",
@@ -515,3 +518,43 @@ def figure_barres(
                       **({"xaxis": axe_valeurs, "yaxis": dict(autorange="reversed")} if horizontal
                          else {"yaxis": axe_valeurs}))
     return fig
+
+
+def figure_barres_empilees(abscisses: Sequence[str], series: dict[str, Sequence[float]], *,
+                           titre_y: str, titre_x: str, unite: str = "€") -> go.Figure:
+    """Barres empilées, une couleur et un motif de hachures par série (``series`` : libellé -> valeurs)."""
+    fig = go.Figure()
+    for i, (libelle, valeurs) in enumerate(series.items()):
+        fig.add_trace(go.Bar(
+            x=list(abscisses), y=list(valeurs), name=libelle, marker_pattern_shape=MOTIFS[i % len(MOTIFS)],
+            hovertemplate="%{x} : %{y:,.0f} " + unite + "<extra>" + libelle + "</extra>",
+        ))
+    fig.update_layout(barmode="stack", height=380, yaxis_title=titre_y, xaxis_title=titre_x,
+                      hovermode="closest", legend=dict(orientation="h", y=1.1))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# plotly.js, inséré une fois dans chaque page
+# ---------------------------------------------------------------------------------------------
+
+
+def chemin_plotly_js() -> Path:
+    """Le fichier ``plotly.min.js`` du paquet plotly installé (jamais un CDN)."""
+    chemin = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    if not chemin.is_file():
+        raise FileNotFoundError(f"plotly.min.js introuvable dans le paquet plotly ({chemin})")
+    return chemin
+
+
+_PLOTLY_JS: str | None = None
+
+
+def script_plotly_js() -> str:
+    """plotly.js (du paquet installé) prêt à insérer dans un ``<script>`` en ligne, lu une fois."""
+    global _PLOTLY_JS
+    if _PLOTLY_JS is None:
+        texte = chemin_plotly_js().read_text(encoding="utf-8")
+        # Dans un <script> en ligne, « </script » fermerait la balise avant la fin.
+        _PLOTLY_JS = re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
+    return _PLOTLY_JS

@@ -6,25 +6,16 @@ Chaque fonction renvoie un bloc HTML (ou une liste de blocs) déjà en français
 
 from __future__ import annotations
 
-import html
-import platform
-import subprocess
-from datetime import datetime
-from importlib import metadata
 from typing import NamedTuple
 
 import pandas as pd
 
-from .. import config
 from ..methodes.base import ResultatImpact
 from . import blocs, figures
-from . import textes as t
+from .. import francais as t
+from ..francais import echapper
 
 _SENS_EFFET = {"baisse": "baisse", "hausse": "hausse"}
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x))
 
 
 def _lieu(a) -> str:
@@ -79,7 +70,11 @@ def _pluriel(n: int, singulier: str, pluriel: str) -> str:
 
 
 def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
-    """Les quatre à cinq chiffres du premier écran : effet, économie, coût, bilan, CO₂."""
+    """Les quatre chiffres du premier écran : effet, économie (et CO₂ évité), coût, bilan.
+
+    Le CO₂ évité est dit sous l'économie qui le produit (une cinquième carte sortait du premier écran).
+    Un chiffre tiré d'un effet non établi porte sa condition dans la carte même.
+    """
     r, p = a.resultat, a.pilote
     chiffres = []
     if r.effet_relatif is not None:
@@ -87,7 +82,8 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             (
                 "Effet mesuré",
                 t.pourcentage_signe(r.effet_relatif),
-                f"IC 95\u00a0% : {t.pourcentage_signe(r.ic_relatif_bas)} à {t.pourcentage_signe(r.ic_relatif_haut)}"
+                f"fourchette à 95\u00a0%\u00a0: {t.pourcentage_signe(r.ic_relatif_bas)} à "
+                f"{t.pourcentage_signe(r.ic_relatif_haut)}"
                 if r.ic_relatif_bas is not None and r.incertitude_valide
                 else ("incertitude impossible à calculer avec ce plan" if not r.incertitude_valide else None),
             )
@@ -99,6 +95,10 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
         precision = f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None
+        co2 = a.economie.tco2e_evitees_an if a.economie is not None else None
+        if co2:
+            precision = ((precision + " ; ") if precision else "") + (
+                f"{t.nombre(co2, 1)} t de CO₂ {'évitées' if co2 > 0 else 'émises en plus'} par an")
         if not r.significatif:
             # Un chiffre d'économie tiré d'un effet non établi n'est qu'une estimation centrale : on le dit.
             precision = ((precision + " ; ") if precision else "") + "si l'effet estimé se confirme (il n'est pas établi)"
@@ -117,11 +117,6 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros(e.van_socio),
              f"valeur carbone comprise ; {retour}")
         )
-        if e.tco2e_evitees_an:
-            # Sans effet établi, le CO₂ « évité » n'est qu'une estimation centrale : on le dit.
-            chiffres.append(("CO₂ évité", f"{t.nombre(e.tco2e_evitees_an, 1)} t/an",
-                             "tonnes équivalent CO₂" if r.significatif
-                             else "tonnes équivalent CO₂, si l'effet estimé se confirme (il n'est pas établi)"))
     return chiffres
 
 
@@ -168,9 +163,9 @@ def contexte(a) -> list:
         ]
     )
     texte = (
-        f'<p>{_e(p.contexte)}</p><p><strong>Porteur :</strong> {_e(p.porteur.nom)}. '
-        f"<strong>Période de référence :</strong> {_e(t.periode(p.periode_reference.debut, p.periode_reference.fin))}. "
-        f"<strong>Expérimentation :</strong> {_e(t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin))}.</p>"
+        f'<p>{echapper(p.contexte)}</p><p><strong>Porteur :</strong> {echapper(p.porteur.nom)}. '
+        f"<strong>Période de référence :</strong> {echapper(t.periode(p.periode_reference.debut, p.periode_reference.fin))}. "
+        f"<strong>Expérimentation :</strong> {echapper(t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin))}.</p>"
     )
     return [blocs.Bloc(texte), blocs.tableau(sites, "Les sites suivis", decimales=0)]
 
@@ -291,7 +286,7 @@ def donnees(a) -> list:
     table = table.rename(columns={"date": "Mois", **({g: f"{g} ({unite})" for g in groupes_presents} if incomplets else {})})
     n_sites = len(p.sites)
     resume = (
-        f"{t.nombre(len(a.mesures))} mesures sur {n_sites} site(s), "
+        f"{t.nombre(len(a.mesures))} mesures sur {t.compte(n_sites, 'site')}, "
         f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
     )
     qual = q.tableau.rename(
@@ -308,9 +303,9 @@ def donnees(a) -> list:
             "plus_longue_suite_zeros_jours": "Suite suspecte de zéros (jours)",
         }
     )
-    notes = "".join(f"<p>{_e(n)}</p>" for n in getattr(a, "notes_donnees", []))
+    notes = "".join(f"<p>{echapper(n)}</p>" for n in getattr(a, "notes_donnees", []))
     return [
-        blocs.Bloc(f"<p>{_e(resume)}</p>{notes}"),
+        blocs.Bloc(f"<p>{echapper(resume)}</p>{notes}"),
         blocs.graphique(
             fig,
             f"{ind.libelle} {quels}, par mois",
@@ -384,7 +379,7 @@ def graphique_essentiel(a) -> blocs.Bloc:
 
 def resultats(a) -> list:
     r = a.resultat
-    sortie = [blocs.Bloc(f"<p>{_e(r.resume or phrase_effet(r))}</p>")]
+    sortie = [blocs.Bloc(f"<p>{echapper(r.resume or phrase_effet(r))}</p>")]
     g = _graphique_contrefactuel(a)
     if g is not None:
         sortie.append(g)
@@ -398,8 +393,8 @@ def robustesse(a) -> list:
         sortie.append(
             blocs.Bloc(
                 f"<p>Avec ces données, le plus petit effet que l'évaluation pouvait détecter de façon fiable "
-                f"(effet minimal détectable, 80\u00a0% de puissance) est de {_e(t.nombre(r.effet_minimal_detectable))} "
-                f"{_e(r.unite)}.</p>"
+                f"(effet minimal détectable, 80\u00a0% de puissance) est de {echapper(t.nombre(r.effet_minimal_detectable))} "
+                f"{echapper(r.unite)}.</p>"
             )
         )
     return sortie
@@ -422,20 +417,20 @@ def economie(a) -> list:
         sortie.append(
             blocs.Bloc(
                 "<p>En tenant compte de l'incertitude de l'effet mesuré, des prix et des coûts "
-                f"({_e(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique est comprise "
-                f"entre {_e(t.euros(mc.van_socio.bas))} et {_e(t.euros(mc.van_socio.haut))} (intervalle à 95\u00a0%) ; "
-                f"la probabilité qu'elle soit positive est de {_e(t.pourcentage(mc.van_socio.probabilite_positive, 0))}. "
-                f"Sans la valeur carbone, la VAN financière est comprise entre {_e(t.euros(mc.van.bas))} et "
-                f"{_e(t.euros(mc.van.haut))} (probabilité d'être positive : "
-                f"{_e(t.pourcentage(mc.probabilite_van_positive, 0))}).</p>"
+                f"({echapper(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique est comprise "
+                f"entre {echapper(t.euros(mc.van_socio.bas))} et {echapper(t.euros(mc.van_socio.haut))} (intervalle à 95\u00a0%) ; "
+                f"la probabilité qu'elle soit positive est de {echapper(t.pourcentage(mc.van_socio.probabilite_positive, 0))}. "
+                f"Sans la valeur carbone, la VAN financière est comprise entre {echapper(t.euros(mc.van.bas))} et "
+                f"{echapper(t.euros(mc.van.haut))} (probabilité d'être positive : "
+                f"{echapper(t.pourcentage(mc.probabilite_van_positive, 0))}).</p>"
             )
         )
         sortie.append(blocs.tableau(mc.tableau(), "Incertitude du bilan économique (Monte-Carlo)",
                                     formats={"Probabilité > 0": t.pourcentage}))
         ecart = ecart_central_simule(a)
         if ecart:
-            sortie.append(blocs.Bloc(f"<p>{_e(ecart)}</p>"))
-    sortie.append(blocs.Bloc("<ul>" + "".join(f"<li>{_e(h)}</li>" for h in e.hypotheses) + "</ul>"))
+            sortie.append(blocs.Bloc(f"<p>{echapper(ecart)}</p>"))
+    sortie.append(blocs.Bloc("<ul>" + "".join(f"<li>{echapper(h)}</li>" for h in e.hypotheses) + "</ul>"))
     return sortie
 
 
@@ -478,14 +473,14 @@ def recommandation(a) -> list:
     )
     sortie = [
         blocs.badge_verdict(reco.verdict),
-        blocs.Bloc(f"<p>{_e(reco.raison)}</p>"),
+        blocs.Bloc(f"<p>{echapper(reco.raison)}</p>"),
         blocs.tableau(lignes, f"Les critères de la grille de recommandation (version {reco.version_grille})"),
     ]
     if p.conditions_de_succes:
         sortie.append(
             blocs.Bloc(
                 "<p>Conditions de succès déclarées par le porteur :</p><ul>"
-                + "".join(f"<li>{_e(c)}</li>" for c in p.conditions_de_succes)
+                + "".join(f"<li>{echapper(c)}</li>" for c in p.conditions_de_succes)
                 + "</ul>"
             )
         )
@@ -497,9 +492,10 @@ def limites(a) -> blocs.Bloc:
     items = list(r.limites)
     if a.choix is not None:
         items += [x for x in a.choix.ne_peut_pas_montrer if x not in items]
-    items += list(getattr(a, "notes_donnees", []))
+    # Une note sur les données peut déjà être une limite (expérimentation en cours : analyse.py la met aux deux).
+    items += [x for x in getattr(a, "notes_donnees", []) if x not in items]
     items += list(a.notes_economie)
-    return blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
+    return blocs.Bloc("<ul>" + "".join(f"<li>{echapper(x)}</li>" for x in items) + "</ul>") if items else blocs.Bloc("")
 
 
 def annexe(a) -> list:
@@ -509,47 +505,33 @@ def annexe(a) -> list:
             sortie.append(blocs.tableau(valeur, f"Annexe : {cle.replace('_', ' ')}"))
     simples = {k: v for k, v in a.resultat.details.items() if isinstance(v, (int, float, str, bool))}
     if simples:
-        df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [str(v) for v in simples.values()]})
+        df = pd.DataFrame({"Paramètre": list(simples), "Valeur": [t.valeur_technique(v) for v in simples.values()]})
         sortie.append(blocs.tableau(df, "Annexe : paramètres du modèle"))
-    return sortie
-
-
-def _commit() -> str:
-    try:
-        sortie = subprocess.run(
-            ["git", "-C", str(config.RACINE), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5,
-        )
-        sha = sortie.stdout.strip()
-        etat = subprocess.run(
-            ["git", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()
-        return (sha + (" (modifié localement)" if etat else "")) if sha else "inconnue"
-    except Exception:
-        return "inconnue"
+    if not sortie:
+        return sortie
+    # Les tableaux de l'annexe sont pour l'analyste à l'écran ; imprimés, ils doubleraient le rapport.
+    return ([blocs.Bloc('<p class="ep-imprime-seulement">Les tableaux de l\'annexe technique ne sont pas imprimés\u00a0: '
+                        "ils sont dans le rapport à l'écran et dans le fichier de résultats (JSON).</p>")]
+            + [blocs.Bloc(f'<div class="ep-annexe">{b}</div>') for b in sortie])
 
 
 def provenance(a, parametres: dict | None = None) -> blocs.Bloc:
-    """Pied de page de traçabilité : date, version, paramètres, empreinte de chaque fichier d'entrée."""
-    from ..rapports.etat import empreintes_fichiers
+    """Pied de page de traçabilité : date, version, paramètres, empreinte de chaque fichier d'entrée.
 
-    maintenant = datetime.now()
-    versions = []
-    for paquet in ("eprouvette", "pandas", "numpy", "statsmodels", "scipy", "plotly", "papermill", "nbconvert"):
-        try:
-            versions.append(f"{paquet} {metadata.version(paquet)}")
-        except metadata.PackageNotFoundError:
-            pass
-    fichiers = empreintes_fichiers(a.pilote.dossier)
-    lignes = "".join(f"<li><code>{_e(n)}</code> : <code>{_e(h[:16])}</code></li>" for n, h in fichiers.items())
+    Tout vient de ``a.provenance``, relevée par l'analyse : ce bloc n'ouvre aucun fichier."""
+    p = a.provenance
+    if p is None:
+        return blocs.Bloc('<footer class="ep-provenance"><h2>Traçabilité</h2>'
+                          "<p>Traçabilité non relevée pour cette analyse.</p></footer>")
+    lignes = "".join(f"<li><code>{echapper(n)}</code> : <code>{echapper(h[:16])}</code></li>"
+                     for n, h in p.empreintes.items())
     params = ", ".join(f"{k} = {v}" for k, v in (parametres or {}).items())
     return blocs.Bloc(
         '<footer class="ep-provenance"><h2>Traçabilité</h2>'
-        f"<p>Rapport produit le {_e(t.date_longue(maintenant.date()))} à {maintenant:%H:%M} par Éprouvette "
-        f"(version du code : {_e(_commit())}), Python {_e(platform.python_version())}.</p>"
-        f"<p>Bibliothèques : {_e(', '.join(versions))}.</p>"
-        + (f"<p>Paramètres : {_e(params)}.</p>" if params else "")
+        f"<p>Rapport produit le {echapper(t.date_longue(p.moment.date()))} à {p.moment:%H:%M} par Éprouvette "
+        f"(version du code : {echapper(p.version_code)}), Python {echapper(p.python)}.</p>"
+        f"<p>Bibliothèques : {echapper(', '.join(p.bibliotheques))}.</p>"
+        + (f"<p>Paramètres : {echapper(params)}.</p>" if params else "")
         + f"<p>Empreintes SHA-256 (16 premiers caractères) des fichiers d'entrée :</p><ul>{lignes}</ul>"
         "</footer>"
     )

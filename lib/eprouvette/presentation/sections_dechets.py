@@ -10,17 +10,13 @@ tableaux viennent de ``analyse.resultat.complements``, rangés par l'adaptateur
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 
 from ..domaines.dechets_pilote import GROUPES
 from . import blocs, figures
-from . import textes as t
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x))
+from .. import francais as t
+from ..francais import echapper
 
 
 def levees_hebdomadaires(a) -> pd.DataFrame:
@@ -44,7 +40,7 @@ def donnees(a) -> list:
         "valeurs_negatives": "Valeurs négatives", "valeurs_aberrantes": "Valeurs aberrantes",
         "plus_long_palier_jours": "Plus long palier (jours)",
     })
-    return [blocs.Bloc(f"<p>{_e(texte)}</p>"),
+    return [blocs.Bloc(f"<p>{echapper(texte)}</p>"),
             blocs.tableau(qual, "Qualité des relevés de levées par conteneur", formats={"Part manquante": t.pourcentage})]
 
 
@@ -76,7 +72,7 @@ def graphique_levees(a) -> list:
 def resultats(a) -> list:
     """La phrase de résultat et le graphique « mesuré / estimé sans l'expérimentation » par semaine."""
     r, p = a.resultat, a.pilote
-    sortie = [blocs.Bloc(f"<p>{_e(r.resume)}</p>")]
+    sortie = [blocs.Bloc(f"<p>{echapper(r.resume)}</p>")]
     cf = r.contrefactuel
     if cf is not None and len(cf) and pd.api.types.is_datetime64_any_dtype(pd.to_datetime(cf["date"], errors="coerce")):
         c = cf.copy()
@@ -113,18 +109,18 @@ def taux_remplissage(a) -> list:
                  - (m[("Conteneurs témoins", "pendant")] - m[("Conteneurs témoins", "avant")]))
     aff = tab.rename(columns={"groupe": "Groupe", "periode": "Période", "levees": "Levées relevées",
                               "taux_moyen": "Taux moyen à la levée (%)", "taux_median": "Taux médian (%)",
-                              "part_debordement": "Part des levées à 100 % (plein)"})
+                              "part_debordement": "Part des levées à 100\u00a0% (plein)"})
     aff["Période"] = aff["Période"].map({"avant": "avant (référence)", "pendant": "pendant l'expérimentation"})
     texte = ("Le taux de remplissage à la levée dit si l'on vide des conteneurs à moitié vides (taux bas) ou trop "
-             "tard (100 % : conteneur plein, dépôts laissés au sol).")
+             "tard (100\u00a0% : conteneur plein, dépôts laissés au sol).")
     if ecart is not None:
         texte += (f" Par rapport à l'évolution des témoins, le taux moyen à la levée des conteneurs expérimentaux a "
                   f"changé de {t.nombre_signe(ecart, 1)} points (simple différence des moyennes, sans intervalle de "
                   "confiance : indicateur secondaire).")
-    return [blocs.Bloc(f"<p>{_e(texte)}</p>"),
+    return [blocs.Bloc(f"<p>{echapper(texte)}</p>"),
             blocs.tableau(aff, "Taux de remplissage à la levée, avant et pendant l'expérimentation",
                           decimales={"Taux moyen à la levée (%)": 1, "Taux médian (%)": 0},
-                          formats={"Part des levées à 100 % (plein)": lambda v: t.pourcentage(v, 1)})]
+                          formats={"Part des levées à 100\u00a0% (plein)": lambda v: t.pourcentage(v, 1)})]
 
 
 def tableau_tournees(a) -> pd.DataFrame:
@@ -151,5 +147,5 @@ def tournees_evitees(a) -> list:
         blocs.tableau(tab, "Kilomètres, gazole et CO2e évités par an grâce aux levées évitées",
                       decimales={"Levées évitées par an": 0, "Km évités par an": 0, "Gazole évité (L/an)": 0,
                                  "CO2e évité (t/an)": 2}),
-        blocs.Bloc("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in hyp) + "</ul>"),
+        blocs.Bloc("<ul>" + "".join(f"<li>{echapper(x)}</li>" for x in hyp) + "</ul>"),
     ]

@@ -10,16 +10,13 @@
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 
 from ..domaines import eau_pilote
-from . import blocs, figures, textes
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
+from . import blocs, figures
+from .. import francais
+from ..francais import echapper
 
 
 def effet_volumes(a) -> blocs.Bloc:
@@ -35,14 +32,14 @@ def effet_volumes(a) -> blocs.Bloc:
     etabli = ("L'intervalle exclut zéro : l'effet est établi." if r.significatif
               else "L'intervalle contient zéro : l'effet n'est pas établi.")
     texte = (
-        f"Effet moyen sur {quoi} : {sens} de {textes.nombre(abs(r.effet), 0)} m³ par jour "
-        f"(intervalle à 95 % : {textes.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
-        f"{textes.nombre(abs(an), 0)} m³ par an (de {textes.nombre(an_bas, 0)} à {textes.nombre(an_haut, 0)} m³/an). "
+        f"Effet moyen sur {quoi} : {sens} de {francais.nombre(abs(r.effet), 0)} m³ par jour "
+        f"(intervalle à 95\u00a0% : {francais.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
+        f"{francais.nombre(abs(an), 0)} m³ par an (de {francais.nombre(an_bas, 0)} à {francais.nombre(an_haut, 0)} m³/an). "
         f"{etabli}"
     )
     if r.effet_relatif is not None:
-        texte += f" Rapporté aux pertes attendues sans l'expérimentation : {textes.pourcentage_signe(r.effet_relatif)}."
-    return blocs.Bloc(f"<p>{_e(texte)}</p>")
+        texte += f" Rapporté aux pertes attendues sans l'expérimentation : {francais.pourcentage_signe(r.effet_relatif)}."
+    return blocs.Bloc(f"<p>{echapper(texte)}</p>")
 
 
 def tableau_sispea(a) -> list:
@@ -64,13 +61,13 @@ def tableau_sispea(a) -> list:
     col_av = f"Année de référence{f' ({annee})' if annee else ''}"
     col_ap = "Après (estimé)"
     lignes = [
-        ("Volume mis en distribution (m³/an)", textes.nombre(ia["volume_mis_en_distribution"]), textes.nombre(ip["volume_mis_en_distribution"])),
-        ("Pertes en réseau (m³/an)", textes.nombre(ia["pertes_m3_an"]), textes.nombre(ip["pertes_m3_an"])),
-        ("Rendement du réseau, P104.3 (%)", textes.nombre(ia["rendement_p104_3"], 1), textes.nombre(ip["rendement_p104_3"], 1)),
-        ("Indice linéaire des volumes non comptés, P105.3 (m³/km/j)", textes.nombre(ia["indice_volumes_non_comptes_p105_3"], 2), textes.nombre(ip["indice_volumes_non_comptes_p105_3"], 2)),
-        ("Indice linéaire des pertes, P106.3 (m³/km/j)", textes.nombre(ia["indice_pertes_p106_3"], 2), textes.nombre(ip["indice_pertes_p106_3"], 2)),
-        ("Indice linéaire de consommation, ILC (m³/km/j)", textes.nombre(ia["indice_lineaire_consommation"], 2), textes.nombre(ip["indice_lineaire_consommation"], 2)),
-        ("Seuil du décret 2012-97 (%, à confirmer)", textes.nombre(ia["seuil_rendement_decret"], 1), textes.nombre(ip["seuil_rendement_decret"], 1)),
+        ("Volume mis en distribution (m³/an)", francais.nombre(ia["volume_mis_en_distribution"]), francais.nombre(ip["volume_mis_en_distribution"])),
+        ("Pertes en réseau (m³/an)", francais.nombre(ia["pertes_m3_an"]), francais.nombre(ip["pertes_m3_an"])),
+        ("Rendement du réseau, P104.3 (%)", francais.nombre(ia["rendement_p104_3"], 1), francais.nombre(ip["rendement_p104_3"], 1)),
+        ("Indice linéaire des volumes non comptés, P105.3 (m³/km/j)", francais.nombre(ia["indice_volumes_non_comptes_p105_3"], 2), francais.nombre(ip["indice_volumes_non_comptes_p105_3"], 2)),
+        ("Indice linéaire des pertes, P106.3 (m³/km/j)", francais.nombre(ia["indice_pertes_p106_3"], 2), francais.nombre(ip["indice_pertes_p106_3"], 2)),
+        ("Indice linéaire de consommation, ILC (m³/km/j)", francais.nombre(ia["indice_lineaire_consommation"], 2), francais.nombre(ip["indice_lineaire_consommation"], 2)),
+        ("Seuil du décret 2012-97 (%, à confirmer)", francais.nombre(ia["seuil_rendement_decret"], 1), francais.nombre(ip["seuil_rendement_decret"], 1)),
         ("Seuil respecté", "oui" if ia["seuil_respecte"] else "non", "oui" if ip["seuil_respecte"] else "non"),
     ]
     df = pd.DataFrame(lignes, columns=["Indicateur", col_av, col_ap])
@@ -79,13 +76,13 @@ def tableau_sispea(a) -> list:
                 "référence.")
     else:
         note = (f"La colonne « après » est estimée : mêmes consommations, volume produit diminué des pertes évitées "
-                f"mesurées sur les secteurs équipés ({textes.nombre(pertes_evitees)} m³/an). Elle ne tient pas compte "
+                f"mesurées sur les secteurs équipés ({francais.nombre(pertes_evitees)} m³/an). Elle ne tient pas compte "
                 "d'une généralisation à d'autres secteurs.")
     seuil = ("Le seuil réglementaire est respecté." if ia["seuil_respecte"]
              else "Le rendement est sous le seuil réglementaire : le service doit établir un plan d'actions (à confirmer).")
     return [
         blocs.tableau(df, "Indicateurs de performance du réseau (SISPEA), avant et après"),
-        blocs.Bloc(f"<p>{_e(note)} {_e(seuil)} Formules : docs/eau.md ; le seuil (85 %, ou à défaut "
+        blocs.Bloc(f"<p>{echapper(note)} {echapper(seuil)} Formules : docs/eau.md ; le seuil (85\u00a0%, ou à défaut "
                    f"65 + 0,2 × ILC) est à confirmer sur le texte du décret.</p>"),
     ]
 
@@ -112,7 +109,7 @@ def graphique_debit_nocturne(a) -> list:
     lecture = (
         f"{quoi} de l'ensemble des secteurs de chaque groupe, en moyenne par semaine ; le trait pointillé marque "
         f"le début de l'expérimentation. Un écart qui se creuse après ce trait entre expérimentés et témoins "
-        f"signale une baisse des fuites ; ici l'effet estimé est de {textes.nombre(r.effet, 0)} m³ de pertes par jour."
+        f"signale une baisse des fuites ; ici l'effet estimé est de {francais.nombre(r.effet, 0)} m³ de pertes par jour."
     )
     return [blocs.graphique(fig, f"{quoi} : secteurs expérimentés et témoins", lecture, hebdo,
                             decimales=1, colonnes={"date": "Semaine du"})]

@@ -12,13 +12,13 @@ liste de blocs ; la fonction :func:`part_effort_decret` fait le calcul, testable
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from . import blocs, figures
-from . import textes as t
+from .. import francais as t
+from ..francais import echapper
 
 __all__ = ["SEUIL_SURFACE_M2", "OBJECTIFS_DECRET", "batiments_assujettis", "part_effort_decret",
            "decret_tertiaire"]
@@ -27,10 +27,6 @@ __all__ = ["SEUIL_SURFACE_M2", "OBJECTIFS_DECRET", "batiments_assujettis", "part
 SEUIL_SURFACE_M2 = 1000.0
 #: Réductions de consommation d'énergie finale exigées, par échéance, par rapport à l'année de référence.
 OBJECTIFS_DECRET = {2030: 0.40, 2040: 0.50, 2050: 0.60}
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x))
 
 
 def batiments_assujettis(pilote) -> pd.DataFrame:
@@ -101,16 +97,16 @@ def decret_tertiaire(analyse) -> list:
         return [blocs.Bloc(
             "<p>Le décret tertiaire (décret n° 2019-771) ne s'applique qu'aux bâtiments tertiaires d'au moins "
             f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² de surface d'activité. Aucun bâtiment équipé n'atteint ce seuil "
-            f"({_e(detail)}) : le décret ne s'applique pas à ce pilote.</p>")]
+            f"({echapper(detail)}) : le décret ne s'applique pas à ce pilote.</p>")]
 
     n, n_tot = len(assujettis), len(bat)
     phrase_bat = (f"à {n} des {n_tot} bâtiments équipés" if n < n_tot else
                   ("au bâtiment équipé" if n == 1 else f"aux {n} bâtiments équipés"))
     intro = (
         "<p>Le décret tertiaire (décret n° 2019-771) oblige les bâtiments tertiaires d'au moins "
-        f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² à réduire leur consommation d'énergie finale de 40 % en 2030, "
-        f"50 % en 2040 et 60 % en 2050 par rapport à une année de référence (au choix, 2010 ou après). "
-        f"Il s'applique {_e(phrase_bat)} ({t.nombre(assujettis['surface_m2'].sum(), 0)} m² au total).</p>")
+        f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² à réduire leur consommation d'énergie finale de 40\u00a0% en 2030, "
+        f"50\u00a0% en 2040 et 60\u00a0% en 2050 par rapport à une année de référence (au choix, 2010 ou après). "
+        f"Il s'applique {echapper(phrase_bat)} ({t.nombre(assujettis['surface_m2'].sum(), 0)} m² au total).</p>")
     if r.effet_relatif is None:
         return [blocs.Bloc(intro + "<p>L'effet du pilote n'a pas pu être exprimé en pourcentage : il ne peut pas "
                                    "être placé sur la trajectoire du décret.</p>")]
@@ -120,17 +116,17 @@ def decret_tertiaire(analyse) -> list:
     if p30["economie"] <= 0:
         sortie.append(blocs.Bloc(
             "<p>Le pilote n'a pas mesuré d'économie (effet relatif "
-            f"{_e(t.pourcentage_signe(r.effet_relatif))}) : il ne rapproche pas ces bâtiments de l'objectif de 2030.</p>"))
+            f"{echapper(t.pourcentage_signe(r.effet_relatif))}) : il ne rapproche pas ces bâtiments de l'objectif de 2030.</p>"))
         return sortie
     if p30["part_bas"] < 0:
         borne = "entre rien"
     else:
         borne = f"entre {t.pourcentage(p30['part_bas'], 0)}"
     texte = (
-        f"<p>L'économie mesurée, {_e(t.pourcentage(p30['economie'], 1))} de la consommation "
-        f"(intervalle à 95 % : {_e(t.intervalle_pourcentage(p30['economie_bas'], p30['economie_haut']))}), "
-        f"représente {_e(borne)} et {_e(t.pourcentage(p30['part_haut'], 0))} de l'effort demandé pour 2030 "
-        f"(estimation centrale : {_e(t.pourcentage(p30['part_effort'], 0))}), et {_e(t.pourcentage(parts.iloc[2]['part_effort'], 0))} "
+        f"<p>L'économie mesurée, {echapper(t.pourcentage(p30['economie'], 1))} de la consommation "
+        f"(intervalle à 95\u00a0% : {echapper(t.intervalle_pourcentage(p30['economie_bas'], p30['economie_haut']))}), "
+        f"représente {echapper(borne)} et {echapper(t.pourcentage(p30['part_haut'], 0))} de l'effort demandé pour 2030 "
+        f"(estimation centrale : {echapper(t.pourcentage(p30['part_effort'], 0))}), et {echapper(t.pourcentage(parts.iloc[2]['part_effort'], 0))} "
         "de l'effort demandé pour 2050. Le reste devra venir d'autres actions (isolation, changement de "
         "chaudière, sobriété…).</p>"
         "<p>Deux précautions : la période de référence du pilote n'est pas forcément l'année de référence "
@@ -145,7 +141,7 @@ def decret_tertiaire(analyse) -> list:
     sortie.append(blocs.graphique(
         fig, "L'économie mesurée face aux objectifs du décret tertiaire",
         f"L'économie mesurée ({t.pourcentage(p30['economie'], 0)}) couvre environ "
-        f"{t.pourcentage(p30['part_effort'], 0)} de la réduction de 40 % exigée en 2030 ; le trait noir est son "
-        "intervalle à 95 %.",
+        f"{t.pourcentage(p30['part_effort'], 0)} de la réduction de 40\u00a0% exigée en 2030 ; le trait noir est son "
+        "intervalle à 95\u00a0%.",
         donnees, decimales=1))
     return sortie

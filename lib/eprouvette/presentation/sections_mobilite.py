@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..domaines.mobilite import effets_calendrier
 from . import blocs, figures
-from . import textes as t
-from .sections import _e
+from .. import francais as t
+from ..francais import echapper
 
 
 def _sujet(a) -> tuple[str, bool]:
@@ -51,9 +51,9 @@ def calendrier(a) -> list:
         d = 0 if abs(naive.moyenne_avant) >= 100 else 1
         sortie.append(blocs.Bloc(
             "<p>À titre de comparaison, une simple comparaison des moyennes journalières avant et pendant "
-            f"l'expérimentation donnerait {_e(t.nombre(naive.moyenne_avant, d))} puis "
-            f"{_e(t.nombre(naive.moyenne_apres, d))} {_e(r.unite)}{' par jour' if r.details.get('comptage') else ''}, soit "
-            f"{_e(t.pourcentage_signe(naive.ecart_relatif))} : cette comparaison mélange l'effet de l'expérimentation "
+            f"l'expérimentation donnerait {echapper(t.nombre(naive.moyenne_avant, d))} puis "
+            f"{echapper(t.nombre(naive.moyenne_apres, d))} {echapper(r.unite)}{' par jour' if r.details.get('comptage') else ''}, soit "
+            f"{echapper(t.pourcentage_signe(naive.ecart_relatif))} : cette comparaison mélange l'effet de l'expérimentation "
             "avec celui des vacances, des jours fériés, de la météo et de la saison, que le modèle retire. "
             "Elle ne doit pas servir à conclure.</p>"))
     if not r.details.get("pluie_disponible", False):
@@ -66,7 +66,7 @@ def calendrier(a) -> list:
 def serie(a) -> list:
     """La phrase de résultat et le graphique mesuré / estimé sans l'expérimentation, par semaine."""
     r, p = a.resultat, a.pilote
-    sortie = [blocs.Bloc(f"<p>{_e(r.resume)}</p>")]
+    sortie = [blocs.Bloc(f"<p>{echapper(r.resume)}</p>")]
     cf = r.contrefactuel
     if cf is None or not len(cf):
         return sortie
@@ -119,8 +119,8 @@ def report_modal(a) -> list:
                        "Source": f"{v.source} ({v.annee})" + (" — à confirmer" if v.a_confirmer else "")})
     return [
         blocs.Bloc(
-            f"<p>Les passages supplémentaires se traduisent en {_e(t.nombre(ea.quantite))} km en voiture évités par an "
-            f"(intervalle {_e(t.intervalle(ea.ic_bas, ea.ic_haut, 'km'))}), soit {_e(t.nombre(ea.tco2e_par_an, 1))} tCO2e "
+            f"<p>Les passages supplémentaires se traduisent en {echapper(t.nombre(ea.quantite))} km en voiture évités par an "
+            f"(intervalle {echapper(t.intervalle(ea.ic_bas, ea.ic_haut, 'km'))}), soit {echapper(t.nombre(ea.tco2e_par_an, 1))} tCO2e "
             "évitées par an, sous les hypothèses ci-dessous, toutes à confirmer. Ce report modal n'apporte pas "
             "d'économie en euros à la collectivité : seule la valeur carbone entre dans le bilan.</p>"),
         blocs.tableau(pd.DataFrame(lignes), "Hypothèses du report modal (donnees/parametres/mobilite.yaml)"),

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .. import config
+from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
 from ..erreurs import chemin_lisible
+from ..francais import accord, compte
 
 #: Paramètres qu'un carnet de domaine accepte.
 PARAMETRES_CARNET = ("dossier_pilote",)
@@ -59,7 +60,7 @@ def carnet_du_pilote(dossier: Path) -> Path | None:
 
     pilote.yaml est lu comme par :func:`eprouvette.pilote.lire_fiche` (fichier ordinaire du
     dossier, taille et alias YAML bornés) ; None si cette lecture échoue."""
-    if etat_mod.probleme_du_dossier(dossier) is not None:
+    if fichiers.probleme_du_dossier(dossier) is not None:
         return None
     try:
         from ..pilote import lire_fiche
@@ -135,7 +136,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         try:
             # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
-            etat_mod.verifier_dossier(dossier_p)
+            fichiers.verifier_dossier(dossier_p)
             pilote = charger_pilote(dossier_p)
         except (ErreurDonnees, ErreursDonnees) as e:
             raise EchecPilote(str(e)) from None
@@ -157,7 +158,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         inconnus = sorted(set(parametres) - attendus)
         if inconnus:
             raise EchecPilote(
-                f"{chemin_lisible(carnet)} : paramètre(s) inconnu(s) {', '.join(inconnus)} ; "
+                f"{chemin_lisible(carnet)} : {accord(len(inconnus), 'paramètre inconnu', 'paramètres inconnus')} "
+                f"{', '.join(inconnus)} ; "
                 f"le carnet accepte : {', '.join(sorted(attendus)) or 'aucun paramètre'}."
             )
 
@@ -216,6 +218,15 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         resultats.setdefault("identifiant", identifiant)
         resultats["rapport"] = f"{identifiant}.html"
+        # La note aux élus (deux pages) : le premier écran du rapport, ce qu'il faut pour essaimer, le contact.
+        from .note import carnet_note, chemin_note
+
+        t0 = time.perf_counter()
+        nb_note = carnet_note(nb, resultats, pilote, identifiant)
+        page_note = convertir_en_html(nb_note, pilote.titre) if nb_note is not None else None
+        if page_note is not None:
+            resultats["note"] = chemin_note(identifiant)
+        journal.append(f"note aux élus : {time.perf_counter() - t0:.2f} s")
         etat_mod.ecrire_atomique(
             config.RAPPORTS / "carnets" / f"{identifiant}.ipynb", nbformat.writes(nb)
         )
@@ -224,6 +235,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
             json.dumps(resultats, ensure_ascii=False, indent=2, default=str),
         )
         etat_mod.ecrire_atomique(config.RAPPORTS / f"{identifiant}.html", page)
+        if page_note is not None:
+            etat_mod.ecrire_atomique(config.RAPPORTS / chemin_note(identifiant), page_note)
         etat.update(statut="reussi", resultats=resultats, taille_html=len(page.encode("utf-8")))
     except EchecPilote as e:
         etat.update(statut="echec", message=str(e))
@@ -259,6 +272,7 @@ def _retirer_sorties(identifiant: str) -> None:
     for chemin in (
         config.RAPPORTS / f"{identifiant}.html",
         config.RAPPORTS / f"{identifiant}.json",
+        config.RAPPORTS / f"{identifiant}-note.html",
         config.RAPPORTS / "carnets" / f"{identifiant}.ipynb",
     ):
         chemin.unlink(missing_ok=True)
@@ -334,7 +348,7 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
-    taille = sum(_taille_donnees(e.cible) for e in etat_mod.inventaire(tache.dossier)
+    taille = sum(_taille_donnees(e.cible) for e in fichiers.inventaire(tache.dossier)
                  if e.cible is not None and not e.dossier)
     # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
     return (2, float(taille))
@@ -345,7 +359,7 @@ def _taille_donnees(fichier: Path) -> int:
     try:
         taille = fichier.stat().st_size
         if fichier.name.lower().endswith(".gz") and taille >= 18:
-            fd = etat_mod.ouvrir_sans_suivre(fichier)
+            fd = fichiers.ouvrir_sans_suivre(fichier)
             try:
                 os.lseek(fd, -4, os.SEEK_END)
                 taille = max(taille, int.from_bytes(os.read(fd, 4), "little"))
@@ -411,7 +425,7 @@ def construire_tout(
         taches = ordonner(taches)
         n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
         print(
-            f"{len(taches)} rapport(s) à construire sur {len(dossiers)} pilote(s), {n} processus…",
+            f"{compte(len(taches), 'rapport')} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…",
             file=sortie,
             flush=True,
         )
@@ -466,7 +480,7 @@ def construire_tout(
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
     if echecs:
-        print(f"\n{len(echecs)} pilote(s) en échec :", file=sortie)
+        print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
         for e in echecs:
             print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
             print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)

@@ -25,7 +25,8 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 import eprouvette
-from eprouvette.presentation import blocs, figures, textes
+from eprouvette import francais
+from eprouvette.presentation import blocs, figures
 
 #: Dossier des gabarits nbconvert du projet.
 DOSSIER_GABARITS = Path(__file__).resolve().parent / "templates"
@@ -36,28 +37,6 @@ ETIQUETTES_RETIREES = frozenset({"parameters", "injected-parameters", "masquer",
 
 class CarnetEnErreur(RuntimeError):
     """Le carnet contient une cellule en erreur : il ne doit pas devenir un rapport."""
-
-
-def chemin_plotly_js() -> Path:
-    """Le fichier ``plotly.min.js`` du paquet plotly installé (jamais un CDN)."""
-    import plotly
-
-    chemin = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    if not chemin.is_file():
-        raise FileNotFoundError(f"plotly.min.js introuvable dans le paquet plotly ({chemin})")
-    return chemin
-
-
-_PLOTLY_JS: str | None = None
-
-
-def _plotly_js() -> str:
-    global _PLOTLY_JS
-    if _PLOTLY_JS is None:
-        texte = chemin_plotly_js().read_text(encoding="utf-8")
-        # Dans un <script> en ligne, « </script » fermerait la balise avant la fin.
-        _PLOTLY_JS = re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
-    return _PLOTLY_JS
 
 
 def html_sortie_plotly(sortie) -> str | None:
@@ -90,10 +69,10 @@ class PreparationRapport(Preprocessor):
     def preprocess(self, nb, resources):
         resources = resources if resources is not None else {}
         infos = resources.setdefault("eprouvette", {})
-        infos.setdefault("plotly_js", _plotly_js())
+        infos.setdefault("plotly_js", figures.script_plotly_js())
         infos.setdefault("locale_plotly_js", figures.script_locale_fr())
         infos.setdefault("version", eprouvette.__version__)
-        infos.setdefault("date", textes.date_longue(date.today()))
+        infos.setdefault("date", francais.date_longue(date.today()))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -160,7 +139,7 @@ def convertir_en_html(nb: nbformat.NotebookNode, titre: str, date_rapport: date 
         raise ValueError("le titre du rapport est vide")
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = str(titre)
-    resources = {"eprouvette": {"date": textes.date_longue(date_rapport or date.today())}}
+    resources = {"eprouvette": {"date": francais.date_longue(date_rapport or date.today())}}
     corps, _ = exportateur().from_notebook_node(nb, resources=resources)
     # nbconvert rend chaque sortie focalisable (tabindex="0") : sans code à faire défiler,
     # ce ne sont que des arrêts inutiles pour qui navigue au clavier.

@@ -21,9 +21,9 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from .. import config
+from .. import francais, parametres
+from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
 from . import etat as etat_mod
 
@@ -100,30 +100,20 @@ document.querySelectorAll("table.triable").forEach(function (table) {
 """
 
 
-def _e(texte) -> str:
-    return html.escape("" if texte is None else str(texte), quote=True)
-
-
 def _nombre(x: float | None, decimales: int = 0) -> str:
-    if x is None:
-        return "—"
-    texte = f"{abs(x):,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return ("−" if x < 0 else "") + texte
+    """Nombre du tableau du portefeuille (francais.nombre) ; une valeur absente s'écrit « — »."""
+    return "—" if x is None else francais.nombre(x, decimales)
 
 
 def _pourcentage(x: float | None) -> str:
-    return "—" if x is None else _nombre(100 * x, 1) + "\u00a0%"
+    return "—" if x is None else francais.pourcentage(x, 1)
 
 
 def _euros(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if abs(x) >= 1e6:
-        return _nombre(x / 1e6, 1) + "\u00a0M€"
-    return _nombre(x, 0) + "\u00a0€"
+    return "—" if x is None else francais.euros(x)
 
 
-ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95 %)", "Investissement", "dont FEDER",
+ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement", "dont FEDER",
            "Année d'engagement", "VAN socio-économique", "VAN financière"]
 
 
@@ -172,9 +162,9 @@ def _ligne(etat: dict) -> str:
     if r.get("incertitude_valide") is False:
         ic = "<br><small>incertitude impossible à calculer</small>"
     elif _num(r.get("ic_relatif_bas")) is not None and _num(r.get("ic_relatif_haut")) is not None:
-        ic = f"<br><small>IC 95 % : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
+        ic = f"<br><small>IC 95\u00a0% : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
     elif _num(r.get("ic_bas")) is not None:
-        ic = f"<br><small>IC 95 % : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
+        ic = f"<br><small>IC 95\u00a0% : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
     effet_txt = _pourcentage(effet_rel) if effet_rel is not None else f"{_nombre(_num(r.get('effet')))} {_e(r.get('unite', ''))}"
     eco = r.get("economie") or {}
     mc = eco.get("monte_carlo") or {}
@@ -182,14 +172,16 @@ def _ligne(etat: dict) -> str:
     ic_socio = ""
     if mc.get("van_socio_ic95_eur"):
         b, h = mc["van_socio_ic95_eur"]
-        ic_socio = f"<br><small>IC 95 % : {_euros(_num(b))} à {_euros(_num(h))}</small>"
+        ic_socio = f"<br><small>IC 95\u00a0% : {_euros(_num(b))} à {_euros(_num(h))}</small>"
     annee = annee_engagement(r)
     lien = r.get("rapport") or f"{ident}.html"
     libelle = LIBELLES_VERDICTS.get(verdict, verdict) or "—"
     return (
         "<tr>"
         f'<td data-tri="{_e(r.get("titre", ident))}"><a href="{_e(lien)}">{_e(r.get("titre", ident))}</a>'
-        f"<br><small>{_e(ident)}</small></td>"
+        f"<br><small>{_e(ident)}"
+        + (f' · <a href="{_e(r["note"])}">note aux élus</a>' if r.get("note") else "")
+        + "</small></td>"
         f"<td>{_e(LIBELLES_DOMAINES.get(r.get('domaine'), r.get('domaine', '')))}</td>"
         f"<td>{_e(r.get('porteur', ''))}</td>"
         f'<td data-tri="{_e(libelle)}"><span class="badge v-{_e(verdict)}">{_e(libelle)}</span></td>'
@@ -210,11 +202,8 @@ def _ligne(etat: dict) -> str:
 
 def charger_portefeuille(chemin: str | Path | None = None) -> dict:
     """Lit ``donnees/parametres/portefeuille.yaml`` : montant, période et source de l'enveloppe FEDER."""
-    chemin = Path(chemin) if chemin else config.PARAMETRES / "portefeuille.yaml"
-    try:
-        brut = yaml.safe_load(chemin.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ErreurDonnees(chemin, "le fichier des paramètres du portefeuille est introuvable.") from None
+    chemin = parametres.chemin(chemin, "portefeuille.yaml")
+    brut = parametres.lire_fichier(chemin, "du portefeuille")
     env = brut.get("enveloppe_feder") or {}
     montant, periode = env.get("montant_eur"), env.get("periode")
     if not isinstance(montant, (int, float)) or montant <= 0:
@@ -304,19 +293,11 @@ def _html_enveloppe(t: dict, portefeuille: dict) -> str:
 
 def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
     """Barres empilées du FEDER engagé par année et par domaine (HTML plotly, sans plotly.js)."""
-    import plotly.graph_objects as go
-
     from ..presentation import figures
 
-    fig = go.Figure()
-    for i, d in enumerate(t["domaines"]):
-        fig.add_trace(go.Bar(
-            x=[str(a) for a in t["annees"]], y=[t["montants"][d][a] for a in t["annees"]],
-            name=LIBELLES_DOMAINES.get(d, d), marker_pattern_shape=figures.MOTIFS[i % len(figures.MOTIFS)],
-            hovertemplate="%{x} : %{y:,.0f} €<extra>" + LIBELLES_DOMAINES.get(d, d) + "</extra>",
-        ))
-    fig.update_layout(barmode="stack", height=380, yaxis_title="FEDER engagé (€)", xaxis_title="Année",
-                      hovermode="closest", legend=dict(orientation="h", y=1.1))
+    series = {LIBELLES_DOMAINES.get(d, d): [t["montants"][d][a] for a in t["annees"]] for d in t["domaines"]}
+    fig = figures.figure_barres_empilees([str(a) for a in t["annees"]], series,
+                                         titre_y="FEDER engagé (€)", titre_x="Année")
     return figures.html_figure(fig)
 
 
@@ -373,7 +354,7 @@ def _html_effets_combines(combines: list[dict]) -> str:
         lignes.append(
             f'<tr><th scope="row">{_e(c["type_pilote"])}</th><td>{_e(", ".join(c["pilotes"]))}</td>'
             f'<td class="nombre">{c["k"]}</td>'
-            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95 % : {_pourcentage(c["ic_bas"])} à '
+            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95\u00a0% : {_pourcentage(c["ic_bas"])} à '
             f'{_pourcentage(c["ic_haut"])}</small></td>'
             f'<td>{"établi (l’intervalle exclut zéro)" if etabli else "non établi (l’intervalle contient zéro)"}</td>'
             f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"])}</td>'
@@ -386,15 +367,8 @@ def _html_effets_combines(combines: list[dict]) -> str:
         '<th scope="col">Hétérogénéité (I²)</th><th scope="col">Prudence</th></tr></thead>'
         f"<tbody>{''.join(lignes)}</tbody></table>"
         '<p class="note">Chaque effet relatif est pondéré par sa précision ; son erreur-type est déduite de '
-        "son intervalle à 95 %. Avec peu de pilotes, la variance entre pilotes est très mal estimée.</p>"
+        "son intervalle à 95\u00a0%. Avec peu de pilotes, la variance entre pilotes est très mal estimée.</p>"
     )
-
-
-def _plotly_js() -> str:
-    from .html import chemin_plotly_js
-
-    texte = chemin_plotly_js().read_text(encoding="utf-8")
-    return re.sub(r"</(script)", r"<\\/\1", texte, flags=re.IGNORECASE)
 
 
 def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
@@ -405,7 +379,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     etats = sorted(etats, key=lambda e: e.get("identifiant", ""))
     n_ok = sum(1 for e in etats if e.get("statut") == "reussi")
     n_ko = len(etats) - n_ok
-    compte = f"{len(etats)} pilote(s) : {n_ok} rapport(s) construit(s)"
+    compte = f"{francais.compte(len(etats), 'pilote')} : {francais.compte(n_ok, 'rapport construit', 'rapports construits')}"
     if n_ko:
         compte += f", {n_ko} en échec"
     lignes = "\n".join(_ligne(e) for e in etats)
@@ -427,7 +401,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Éprouvette — portefeuille des expérimentations</title>
 <style>{_CSS}</style>
-<script>{_plotly_js()}</script>
+<script>{figures.script_plotly_js()}</script>
 <script>{figures.script_locale_fr()}</script>
 </head>
 <body>
@@ -453,17 +427,13 @@ socio-économique ajoute la valeur carbone à la VAN financière.</p>
 {_html_effets_combines(effets_combines(etats))}
 </main>
 <footer>
-<p>Page produite par Éprouvette le {maintenant.day} {_MOIS[maintenant.month - 1]} {maintenant.year}. Les intervalles sont à 95 %.
+<p>Page produite par Éprouvette le {francais.date_longue(maintenant.date())}. Les intervalles sont à 95\u00a0%.
 Chaque rapport indique sa méthode, ses vérifications et ses limites.</p>
 </footer>
 <script>{_JS_TRI}</script>
 </body>
 </html>
 """
-
-
-_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-         "octobre", "novembre", "décembre"]
 
 
 def ecrire_index(etats: list[dict]) -> None:

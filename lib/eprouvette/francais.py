@@ -1,13 +1,19 @@
-"""Mise en forme des nombres, montants, dates et probabilités à la française.
+"""La rédaction française : nombres, pourcentages, montants, dates, accords, échappement HTML.
 
-Règles typographiques appliquées partout dans les rapports :
+Rez-de-chaussée de la bibliothèque (il n'importe que ``config``) : les méthodes, les domaines,
+l'analyse, la présentation et le lanceur écrivent leurs phrases par ces fonctions, et par
+aucune copie locale.
+
+Règles typographiques appliquées partout (rapports, messages, carnets) :
 
 - séparateur des milliers : espace fine insécable (U+202F) — ``1 234 567`` ;
 - séparateur décimal : virgule — ``1 234,5`` ;
 - signe moins : le vrai signe moins (U+2212) — ``−12,3`` — et non le trait d'union ;
 - pourcentages : espace insécable (U+00A0) avant ``%`` — ``12,3 %`` ;
 - unités : espace insécable entre le nombre et l'unité — ``85 000 €``, ``1 200 kWh`` ;
-- valeur manquante (None, NaN) : ``n.d.`` (non disponible).
+- valeur manquante (None, NaN) : ``n.d.`` (non disponible) ;
+- accord : « 1 site », « 0 site », « 4 sites » (:func:`compte`), jamais « site(s) » ;
+- HTML : tout texte venu des données passe par :func:`echapper`.
 
 Montants en euros (:func:`euros`), échelle automatique :
 
@@ -22,6 +28,7 @@ Montants en euros (:func:`euros`), échelle automatique :
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import date, datetime
 from numbers import Real
@@ -102,6 +109,36 @@ def nombre(valeur: float | int | None, decimales: int = 0) -> str:
     texte = texte.replace(",", ESPACE_FINE).replace(".", ",")
     negatif = x < 0 and any(c not in "0," + ESPACE_FINE for c in texte)
     return (MOINS if negatif else "") + texte
+
+
+def nombre_significatif(valeur: float | int | None, chiffres: int = 4) -> str:
+    """Un nombre technique à ``chiffres`` chiffres significatifs, à la française :
+    ``nombre_significatif(-24.524186)`` -> ``"−24,52"`` ; ``0.0084823`` -> ``"0,008482"`` ;
+    un entier (ou un flottant entier) s'écrit sans décimale : ``4524`` -> ``"4 524"`` ; les zéros
+    finaux sont retirés (``14.5`` -> ``"14,5"``)."""
+    if _manquant(valeur):
+        return NON_DISPONIBLE
+    x = _verifier_nombre(valeur)
+    if math.isinf(x) or x == 0 or x.is_integer():
+        return nombre(x, 0)
+    decimales = max(0, chiffres - 1 - math.floor(math.log10(abs(x))))
+    return _sans_virgule_zero(nombre(x, decimales))
+
+
+def valeur_technique(valeur: object) -> str:
+    """Une valeur d'annexe : nombre (:func:`nombre_significatif`), booléen (« oui » / « non ») ou texte."""
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, Real):
+        return nombre_significatif(valeur)
+    return "" if valeur is None else str(valeur)
+
+
+def nombre_exact(valeur: object) -> str:
+    """Un nombre cité tel qu'il a été lu, chiffres compris, à la française : ``-35.0`` -> ``"−35,0"``,
+    ``"12.345678"`` -> ``"12,345678"`` (pour les messages d'erreur : on ne cite pas une valeur arrondie)."""
+    texte = str(valeur).replace(".", ",")
+    return MOINS + texte[1:] if texte.startswith("-") else texte
 
 
 def nombre_signe(valeur: float | int | None, decimales: int = 0) -> str:
@@ -274,3 +311,71 @@ def p_valeur(p: float) -> str:
     else:
         frequence = "presque à chaque fois"
     return f"{debut} par le seul hasard {frequence} ({courte})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Accords, échappement, phrase d'un effet
+# ---------------------------------------------------------------------------------------------
+
+
+def accord(n: float, singulier: str, pluriel: str | None = None) -> str:
+    """Le mot accordé au nombre : singulier sous 2 (« 0 site », « 1,5 jour »), pluriel au-delà.
+
+    ``pluriel`` par défaut : le singulier suivi de « s ». Pour une expression, donnez-le :
+    ``accord(3, "valeur illisible", "valeurs illisibles")``.
+    """
+    return singulier if abs(n) < 2 else (pluriel if pluriel is not None else singulier + "s")
+
+
+def compte(n: float, singulier: str, pluriel: str | None = None, decimales: int = 0) -> str:
+    """Le nombre et le mot accordé : ``compte(4, "site")`` -> ``"4 sites"`` (espace normale)."""
+    return f"{nombre(n, decimales)} {accord(n, singulier, pluriel)}"
+
+
+def echapper(texte: object) -> str:
+    """Texte sûr dans du HTML (``&``, ``<``, ``>``, guillemets) ; None donne une chaîne vide.
+
+    Un pilote nommé ``<script>…`` s'affiche comme du texte."""
+    return html.escape("" if texte is None else str(texte), quote=True)
+
+
+def decimales_lisibles(*valeurs: float | None) -> int:
+    """Décimales lisibles selon l'ordre de grandeur : 0 à partir de 100, 1 dès 10, 2 dès 1, sinon 3."""
+    m = max((abs(v) for v in valeurs if v is not None and math.isfinite(v)), default=1.0)
+    if m >= 100:
+        return 0
+    if m >= 10:
+        return 1
+    if m >= 1:
+        return 2
+    return 3
+
+
+def phrase_effet(
+    indicateur: str,
+    unite: str,
+    effet: float,
+    bas: float,
+    haut: float,
+    relatif: float | None,
+    quoi: str,
+) -> str:
+    """La phrase d'un effet pour un élu : sens, taille, intervalle, et si l'on peut conclure.
+
+    ``quoi`` ouvre la phrase (« Pendant l'expérimentation »), ``indicateur`` en est le sujet.
+    """
+    from eprouvette import config
+
+    d = decimales_lisibles(effet, bas, haut)
+    sens = "une baisse" if effet < 0 else "une hausse"
+    rel = f" ({pourcentage(relatif)})" if relatif is not None and math.isfinite(relatif) else ""
+    niveau = nombre(config.NIVEAU_CONFIANCE * 100, 0) + ESPACE_INSECABLE + "%"
+    if bas > 0 or haut < 0:
+        conclusion = "l'écart est trop net pour être dû au seul hasard"
+    else:
+        conclusion = "l'intervalle contient zéro : on ne peut pas distinguer cet écart du hasard"
+    return (
+        f"{quoi}, {indicateur} montre {sens} de {_avec_unite(nombre(abs(effet), d), unite)}{rel} "
+        f"par rapport à ce qu'on attendait sans l'expérimentation (intervalle de confiance à "
+        f"{niveau}{ESPACE_INSECABLE}: entre {nombre(bas, d)} et {_avec_unite(nombre(haut, d), unite)}) ; {conclusion}."
+    )
