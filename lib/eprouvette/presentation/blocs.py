@@ -206,6 +206,10 @@ def essentiel(
 # Tableaux
 # --------------------------------------------------------------------------------------------
 
+#: À l'impression, un tableau plus long est abrégé à ses premières lignes (le dit sous le tableau).
+LIGNES_IMPRIMEES = 15
+
+
 def _decimales_auto(serie: pd.Series) -> int:
     valeurs = pd.to_numeric(serie, errors="coerce").dropna()
     valeurs = valeurs[np.isfinite(valeurs)]
@@ -273,12 +277,15 @@ def tableau(
             else:
                 cellules.append(f"<td{classe}>{echapper(texte)}</td>")
         lignes.append("<tr>" + "".join(cellules) + "</tr>")
+    long = len(lignes) > LIGNES_IMPRIMEES
     return Bloc(
-        '<div class="ep-tableau"><table>'
+        f'<div class="ep-tableau{" ep-tableau--long" if long else ""}"><table>'
         f"<caption>{echapper(legende)}</caption>"
         f"<thead><tr>{entetes}</tr></thead>"
         f"<tbody>{''.join(lignes)}</tbody>"
         "</table></div>"
+        + (f'<p class="ep-imprime-seulement">Tableau abrégé à l\'impression\u00a0: {LIGNES_IMPRIMEES} lignes sur '
+           f"{francais.nombre(len(lignes))}\u00a0; toutes sont dans le rapport à l'écran.</p>" if long else "")
     )
 
 
