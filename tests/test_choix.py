@@ -30,3 +30,31 @@ def test_serie_seule_et_comptage():
     assert c.identifiant == "serie_interrompue" and c.options["famille"] == "quasi_poisson"
     assert "seulement 6 périodes" in c.explication
     assert choisir_methode(a_periode_avant=True).options["famille"] == "gaussienne"
+
+
+def _resultat(methode, **details):
+    from eprouvette.methodes.base import ResultatImpact
+
+    return ResultatImpact(methode=methode, libelle_methode="", indicateur="", unite="", effet=0.0, ic_bas=-1.0,
+                          ic_haut=1.0, p_valeur=1.0, details=details)
+
+
+def test_le_plan_montre_est_celui_de_l_adaptateur():
+    from eprouvette.methodes.choix import choix_du_resultat
+
+    # Un secteur équipé, cinq témoins : les données appelleraient un contrôle synthétique, mais l'adaptateur
+    # de l'eau emploie des doubles différences sur séries journalières ; le rapport doit dire celles-ci.
+    assert choisir_methode(a_periode_avant=True, n_temoins=5, n_experimentes=1).identifiant == "controle_synthetique"
+    c = choix_du_resultat(_resultat("doubles_differences"), a_periode_avant=True, n_temoins=5, n_experimentes=1)
+    assert c.identifiant == "doubles_differences" and "1 site expérimenté et 5 témoins" in c.explication
+    # Série interrompue comparée aux témoins (mobilité) : des doubles différences, pas « sans témoin ».
+    comparee = choix_du_resultat(_resultat("serie_interrompue", temoins_utilises=True), a_periode_avant=True,
+                                 n_temoins=2, n_experimentes=3)
+    assert comparee.identifiant == "doubles_differences"
+    seule = choix_du_resultat(_resultat("serie_interrompue"), a_periode_avant=True, comptage=True)
+    assert seule.identifiant == "serie_interrompue" and seule.options["famille"] == "quasi_poisson"
+    energie = choix_du_resultat(_resultat("reference_energetique_temoins"), a_periode_avant=True, n_temoins=2)
+    assert energie.identifiant == "reference_energetique"
+    # Même description que le choix d'après les données quand les deux s'accordent.
+    assert choix_du_resultat(_resultat("doubles_differences"), a_periode_avant=True, n_temoins=3,
+                             n_experimentes=4) == choisir_methode(a_periode_avant=True, n_temoins=3, n_experimentes=4)

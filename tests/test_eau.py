@@ -9,6 +9,7 @@ import yaml
 
 from eprouvette import config
 from eprouvette.domaines import eau, eau_pilote
+from eprouvette.methodes import series_journalieres
 from eprouvette.erreurs import ErreurDonnees
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def test_ecart_moyennes_sans_autocorrelation_egale_test_t():
     d = rng.normal(0, 1, 600)
     apres = np.arange(600) >= 300
     d[apres] += 0.5
-    em = eau_pilote.ecart_moyennes_ar1(d, apres)
+    em = series_journalieres.ecart_moyennes_ar1(d, apres)
     assert em.effet == pytest.approx(d[apres].mean() - d[~apres].mean())
     se_t = np.sqrt(d[apres].var(ddof=1) / 300 + d[~apres].var(ddof=1) / 300)
     assert abs(em.rho) < 0.1
@@ -141,7 +142,7 @@ def test_ecart_moyennes_sans_autocorrelation_egale_test_t():
 
 
 def test_doubles_differences_retrouve_l_effet_plante():
-    r = eau_pilote.doubles_differences_series(_series(-120.0, 1))
+    r = eau_pilote.estimer(_series(-120.0, 1), "pertes", avec_temoins=True)
     assert r.ic_bas < -120 < r.ic_haut
     assert r.significatif and r.effet < 0
     assert r.effet_relatif == pytest.approx(-120 / 1000, abs=0.03)
@@ -150,13 +151,14 @@ def test_doubles_differences_retrouve_l_effet_plante():
 
 
 def test_doubles_differences_sans_effet_ne_conclut_pas_a_tort():
-    fausses_alertes = sum(eau_pilote.doubles_differences_series(_series(0.0, g)).significatif for g in range(20))
+    fausses_alertes = sum(eau_pilote.estimer(_series(0.0, g), "pertes", avec_temoins=True).significatif
+                          for g in range(20))
     assert fausses_alertes <= 3  # ~5 % attendus ; large marge pour 20 tirages
 
 
 def test_somme_correlations_ar1():
     # m = 3, ρ = 0,5 : 3 + 2 × (2 × 0,5 + 1 × 0,25) = 5,5
-    assert eau_pilote._somme_correlations_ar1(3, 0.5) == pytest.approx(5.5)
+    assert series_journalieres.somme_correlations_ar1(3, 0.5) == pytest.approx(5.5)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import yaml
 
 from eprouvette import config
 from eprouvette.domaines import mobilite as mob
-from eprouvette.domaines.mobilite_pilote import estimer_effet
+from eprouvette.methodes.puissance import facteur_autocorrelation
+from eprouvette.methodes.series_calendrier import estimer_effet
 from eprouvette.generateurs.mobilite import VELO_ARRAS, generer_pilote_mobilite
 
 PILOTES = ["mobilite-feux-bus-amiens", "mobilite-compteurs-velo-arras"]
@@ -59,8 +60,8 @@ def test_effets_calendrier_en_mots():
 def test_comparaison_naive_et_facteur_autocorrelation():
     n = mob.comparaison_naive([10, 10, 5, 5], pd.date_range("2025-01-01", periods=4), "2025-01-03")
     assert (n.moyenne_avant, n.moyenne_apres, n.ecart_relatif) == (10.0, 5.0, -0.5)
-    assert mob.facteur_autocorrelation(0.5) == pytest.approx(3.0)
-    assert mob.facteur_autocorrelation(-0.2) == 1.0
+    assert facteur_autocorrelation(0.5) == pytest.approx(3.0)
+    assert facteur_autocorrelation(-0.2) == 1.0
 
 
 def test_report_modal_calcul_a_la_main():

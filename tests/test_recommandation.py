@@ -280,10 +280,16 @@ def test_les_controles_de_comparabilite_des_methodes_sont_reconnus():
     différences, énergie) sont ceux que le niveau de preuve lit : un échec ramène au niveau 3."""
     import inspect
 
-    from eprouvette.domaines import eau_pilote, mobilite_pilote
-    from eprouvette.methodes import doubles_differences, niveau_preuve, reference_energetique
+    from eprouvette.methodes import (
+        doubles_differences,
+        niveau_preuve,
+        reference_energetique,
+        series_calendrier,
+        series_journalieres,
+    )
 
-    sources = "".join(inspect.getsource(m) for m in (eau_pilote, mobilite_pilote, doubles_differences,
+    # Les estimateurs de l'eau (séries journalières) et de la mobilité (série de calendrier) vivent dans methodes/.
+    sources = "".join(inspect.getsource(m) for m in (series_journalieres, series_calendrier, doubles_differences,
                                                       reference_energetique))
     for nom in ("tendances_prealables", "placebo_temporel", "tendance_prolongee", "Placebo dans le temps",
                 "Tendance pendant la référence"):

@@ -104,7 +104,7 @@ def simuler(s: Scenario, graine: int) -> tuple[pd.DataFrame, float]:
 
 def mesurer(s: Scenario, repetitions: int, graine: int) -> dict:
     """Répète ``estimer_effet`` sur des séries simulées ; taux de « significatif », couverture, EMD relatifs."""
-    from eprouvette.domaines.mobilite_pilote import estimer_effet
+    from eprouvette.methodes.series_calendrier import estimer_effet
 
     t0 = time.perf_counter()
     significatifs = couverts = 0

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eprouvette.domaines.eau_pilote import _serie_interrompue_sans_temoin, doubles_differences_series
+from eprouvette.domaines.eau_pilote import estimer
 from eprouvette.methodes._simulation import bruit_ar1
 from eprouvette.methodes.niveau_preuve import evaluer_niveau_preuve
 from eprouvette.recommandation import charger_grille, recommander
@@ -65,13 +65,13 @@ def _verdict(r, n_temoins):
 
 
 def _dd(graine, **kw):
-    r = doubles_differences_series(simuler_secteurs(graine, **kw), unite="m³/j")
+    r = estimer(simuler_secteurs(graine, **kw), "pertes en réseau des secteurs expérimentés", avec_temoins=True)
     return r, _verdict(r, kw.get("n_tem", 3))
 
 
 def _its(graine, **kw):
     s = simuler_secteurs(graine, n_tem=0, **kw)
-    r = _serie_interrompue_sans_temoin(s, "m³/j", "pertes")
+    r = estimer(s, "pertes", avec_temoins=False)
     return r, _verdict(r, 0)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from . import economie as eco
 from .lecture import charger_mesures, charger_meteo
 from .methodes.base import ResultatImpact
-from .methodes.choix import ChoixMethode, choisir_methode
+from .methodes.choix import ChoixMethode, choix_du_resultat
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
 from .provenance import Provenance, relever as relever_provenance
@@ -39,7 +39,7 @@ class Analyse:
     economie_annuelle: eco.EconomieAnnuelle | None
     recommandation: Recommandation
     notes_economie: list[str] = field(default_factory=list)
-    #: Le plan choisi d'après les données, son explication et ce qu'il ne peut pas montrer.
+    #: Le plan employé par l'adaptateur du domaine, son explication et ce qu'il ne peut pas montrer.
     choix: ChoixMethode | None = None
     #: Notes sur les données (secret statistique des compteurs individuels…), montrées dans le rapport.
     notes_donnees: list[str] = field(default_factory=list)
@@ -203,15 +203,16 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         max(fin_etudiee, pd.Timestamp(pilote.periode_experimentation.debut)),
         {s.identifiant: s.nom for s in pilote.sites},
     )
-    choix = choisir_methode(
+    domaine_mod = module_domaine(pilote.domaine)
+    resultat = domaine_mod.evaluer_pilote(pilote, mesures, meteo)
+    # Le plan décrit dans le rapport est celui que l'adaptateur a employé (pas un second choix).
+    choix = choix_du_resultat(
+        resultat,
         a_periode_avant=pilote.periode_reference.jours > 0,
         n_temoins=len(pilote.sites_temoins),
         n_experimentes=len(pilote.sites_experimentaux),
-        energie_meteo=pilote.domaine == "energie" and meteo is not None,
         comptage=ind.type_mesure == "comptage",
     )
-    domaine_mod = module_domaine(pilote.domaine)
-    resultat = domaine_mod.evaluer_pilote(pilote, mesures, meteo)
     resultat.verifications = list(resultat.verifications) + [
         v for v in qualite.verifications if v.statut != "reussie"
     ]

@@ -11,19 +11,17 @@ converties en km, gazole et CO2e (facteur du gazole de ``valorisation.yaml``).
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..feder import IndicateurFeder
 from ..francais import nombre, pourcentage
 from ..methodes.base import ResultatImpact, Verification
 from .dechets import (
+    bilan_tournees,
     charger_parametres_dechets,
     levees_par_semaine,
     lire_caracteristiques,
+    taux_remplissage_avant_apres,
     tco2e_par_levee,
 )
 
@@ -31,7 +29,7 @@ UNITE_EFFET = "levées par conteneur et par semaine"
 SEMAINES_PAR_AN = 365.25 / 7
 #: Au-delà de cette part de semaines incomplètes (jours sans transmission), une vérification est « à surveiller ».
 PART_SEMAINES_INCOMPLETES_MAX = 0.05
-PUISSANCE = 0.80
+GROUPES = {1: "Conteneurs expérimentaux", 0: "Conteneurs témoins"}
 
 
 def indicateur_taux(pilote):
@@ -51,6 +49,14 @@ def panel_levees(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def levees_hebdomadaires(complet: pd.DataFrame) -> pd.DataFrame:
+    """Levées moyennes par conteneur et par semaine, par groupe, sur les semaines complètes du panel."""
+    g = complet.groupby(["traite", "semaine"], as_index=False).agg(levees=("levees", "mean"),
+                                                                    conteneurs=("site", "nunique"))
+    g["groupe"] = g["traite"].map(GROUPES)
+    return g[["semaine", "groupe", "levees", "conteneurs"]].sort_values(["semaine", "groupe"]).reset_index(drop=True)
+
+
 def _verifier(pilote) -> None:
     from ..erreurs import ErreurDonnees
 
@@ -63,11 +69,6 @@ def _verifier(pilote) -> None:
     lire_caracteristiques(pilote)  # erreurs en français dès le début, avant tout calcul
 
 
-def _mde(se: float, ddl: int) -> float:
-    """Effet minimal détectable (80 % de puissance, test bilatéral à 5 %) : (t_0,975 + t_0,80) × erreur type."""
-    return float((stats.t.ppf(0.975, ddl) + stats.t.ppf(PUISSANCE, ddl)) * se)
-
-
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..methodes.doubles_differences import effets_fixes_bidirectionnels
 
@@ -75,31 +76,34 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     ind = pilote.indicateur_principal
     panel = panel_levees(pilote, mesures)
     complet = panel[panel["complete"]].copy()
+    complements = {"levees_hebdomadaires": levees_hebdomadaires(complet)}
+    taux = indicateur_taux(pilote)
+    if taux is not None:
+        complements["taux_remplissage"] = taux_remplissage_avant_apres(
+            mesures, taux.identifiant, [s.identifiant for s in pilote.sites_experimentaux],
+            [s.identifiant for s in pilote.sites_temoins], pilote.periode_reference, pilote.periode_experimentation)
     part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
     n_exp = len(pilote.sites_experimentaux)
     if len(pilote.sites_temoins) == 0:
         r = _serie_interrompue(pilote, complet)
     else:
+        # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
+        # (ddl NaN) ; l'effet minimal détectable vient du plan d'inférence retenu.
         r = effets_fixes_bidirectionnels(
             complet, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
             colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
+            libelle_methode="Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)",
+            justification=(
+                f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
+                "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
+                "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
+                "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
+                "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
+                "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
+                "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
+            ),
         )
-        # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
-        # (ddl NaN) ; pas d'effet minimal détectable sans incertitude valide.
-        ddl = float(r.details.get("ddl", 30))
-        r.effet_minimal_detectable = (_mde(r.erreur_type, max(int(ddl), 1))
-                                      if r.incertitude_valide and math.isfinite(ddl) else None)
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
-        r.libelle_methode = "Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)"
-        r.justification = (
-            f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
-            "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
-            "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
-            "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
-            "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
-            "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
-            "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
-        )
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
     n_cs = len(exp_pendant)
@@ -116,6 +120,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5\u00a0%, vérifier la transmission des sondes."),
         part_incompletes,
     )]
+    r.complements.update(complements)
     if r.effet_relatif is not None and r.significatif:
         r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "
                      f"environ {nombre(-e_cs * n_cs, 0)} levées évitées.")
@@ -133,20 +138,22 @@ def _serie_interrompue(pilote, complet: pd.DataFrame) -> ResultatImpact:
     r = serie_interrompue(s, debut, colonne_valeur="levees", colonne_date="semaine",
                           indicateur=pilote.indicateur_principal.libelle.lower(),
                           unite="levées par conteneur (cumul sur l'expérimentation)", famille="gaussienne",
-                          saisonnalite="fourier", periode=365.25 / 7, harmoniques=2, changement_pente=False)
+                          saisonnalite="fourier", periode=365.25 / 7, harmoniques=2, changement_pente=False,
+                          limites=[
+        "Sans conteneur témoin, un changement survenu au même moment (nouvelles consignes de tri, "
+        "changement de prestataire, fermeture d'une déchèterie voisine) serait confondu avec l'effet."])
     n_apres = int(r.details["n_apres"])
     ref = float(s.loc[s["semaine"] < debut, "levees"].mean())
     diagnostic_duree_resultat(r, seuil=0.05 * ref)
     r.details["effet_par_conteneur_semaine"] = (r.effet / n_apres, r.ic_bas / n_apres, r.ic_haut / n_apres)
-    r.limites = list(r.limites) + [
-        "Sans conteneur témoin, un changement survenu au même moment (nouvelles consignes de tri, "
-        "changement de prestataire, fermeture d'une déchèterie voisine) serait confondu avec l'effet."
-    ]
     return r
 
 
 def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
-    """Levées évitées par an, valorisées au coût d'une levée ; CO2e du gazole non brûlé."""
+    """Levées évitées par an, valorisées au coût d'une levée ; CO2e du gazole non brûlé.
+
+    Range aussi dans ``resultat.complements`` le tableau des km, du gazole et du CO2e évités par an
+    (« tournees_evitees ») et ses hypothèses (« hypotheses_tournees »), que lit le rapport."""
     from ..economie import EconomieAnnuelle
 
     params = charger_parametres_dechets()
@@ -155,13 +162,31 @@ def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     facteur = len(pilote.sites_experimentaux) * SEMAINES_PAR_AN
     # Levées évitées (positif = économie) : opposé de l'effet.
     q, bas, haut = -e * facteur, -h * facteur, -b * facteur
-    tco2e = tco2e_par_levee(carac.km_par_levee, params.consommation_gazole.valeur,
-                            valorisation.facteurs_emission["gazole"].valeur)
+    gazole = valorisation.facteurs_emission["gazole"]
+    tco2e = tco2e_par_levee(carac.km_par_levee, params.consommation_gazole.valeur, gazole.valeur)
+    resultat.complements["tournees_evitees"] = tableau_tournees(
+        resultat, len(pilote.sites_experimentaux), carac.km_par_levee, params.consommation_gazole.valeur, gazole.valeur)
+    resultat.complements["hypotheses_tournees"] = {
+        "conteneurs_experimentaux": len(pilote.sites_experimentaux), "origine_km": carac.origine_km,
+        "consommation_gazole": params.consommation_gazole, "facteur_gazole": gazole}
     return EconomieAnnuelle(
         quantite=q, unite="levées", prix_unitaire=params.cout_levee.valeur, ic_bas=min(bas, haut),
         ic_haut=max(bas, haut), tco2e_par_unite=tco2e, plage_prix=params.cout_levee.plage(),
         libelle="Levées évitées par an",
     )
+
+
+def tableau_tournees(resultat: ResultatImpact, n_conteneurs: int, km_par_levee: float, consommation_l_100km: float,
+                     facteur_kgco2e_l: float) -> pd.DataFrame:
+    """Levées, km, gazole et tCO2e évités par an (valeur centrale et bornes de l'intervalle à 95 %)."""
+    e, b, h = resultat.details["effet_par_conteneur_semaine"]
+    n = n_conteneurs * SEMAINES_PAR_AN
+    lignes = []
+    for nom, x in (("Valeur centrale", -e), ("Borne basse (95\u00a0%)", min(-b, -h)), ("Borne haute (95\u00a0%)", max(-b, -h))):
+        bt = bilan_tournees(x * n, km_par_levee, consommation_l_100km, facteur_kgco2e_l)
+        lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
+                       "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})
+    return pd.DataFrame(lignes)
 
 
 def indicateurs_feder(analyse) -> list[IndicateurFeder]:

@@ -13,37 +13,35 @@ Méthode (doubles différences sur séries journalières, erreurs AR(1)) :
    (r = Σ E / Σ T avant le début) ; écart quotidien D = E − r × T ;
 4. effet = moyenne de D pendant l'expérimentation − moyenne de D pendant la référence (m³/j),
    soit l'estimateur des doubles différences ; erreur type sous erreurs AR(1) (ρ estimé par
-   vraisemblance restreinte), ce qui tient compte de la ressemblance des jours successifs
-   (:func:`ecart_moyennes_ar1`) ; les jours entre la fin de la référence et le début de
+   vraisemblance restreinte), ce qui tient compte de la ressemblance des jours successifs ; les jours entre la fin de la référence et le début de
    l'expérimentation sont écartés. Les moyennes simples donnent l'effet moyen de la période quelle
    que soit sa dynamique (montée progressive quand les fuites sont trouvées puis réparées).
 
 Sans secteur témoin : série interrompue sur E seul (tendance, saisonnalité annuelle, changement de
 niveau), plus fragile. L'effet est rapporté en m³/j (et m³/an dans ``details``), l'effet relatif
 sur les totaux des pertes des secteurs expérimentés.
+
+Les estimateurs sont dans :mod:`eprouvette.methodes.series_journalieres` ; ce module ne dit que ce
+que veulent dire les données du réseau (débit nocturne, pertes, secteurs) et les mots du rapport.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
 
 from .. import config
 from ..erreurs import ErreurDonnees
 from ..feder import IndicateurFeder
-from ..methodes.base import ResultatImpact, Verification, intervalle_relatif
+from ..methodes.base import ResultatImpact
 from .. import parametres
-from ..francais import accord, nombre, phrase_effet
-from ..methodes.serie_interrompue import prais_winsten, rho_ar1_reml
+from ..francais import accord, nombre
+from ..methodes.series_journalieres import doubles_differences_series, serie_interrompue_sans_temoin
 from . import eau
 
-METHODE = "doubles_differences"
 LIBELLE = "Doubles différences sur séries journalières (secteurs témoins mis à l'échelle, erreurs AR(1))"
 
 #: Clés de ``caracteristiques`` du bilan annuel du réseau (SISPEA), en m³/an et km.
@@ -207,290 +205,44 @@ def _est_debit(pilote) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Estimation
+# Ce que l'estimation dit dans les mots du réseau (l'estimateur : methodes/series_journalieres.py)
 # ---------------------------------------------------------------------------------------------
 
-
-def _somme_correlations_ar1(m: int, rho: float) -> float:
-    """Σ_i Σ_j ρ^|i−j| sur m périodes : variance d'une somme d'erreurs AR(1) de variance 1."""
-    if m <= 0:
-        return 0.0
-    k = np.arange(1, m)
-    return float(m + 2 * np.sum((m - k) * rho**k))
-
-
-@dataclass
-class _EcartMoyennes:
-    effet: float
-    erreur_type: float
-    ddl: float
-    p_valeur: float
-    ic_bas: float
-    ic_haut: float
-    rho: float
-    sigma: float
-    moyenne_avant: float
-    residus: np.ndarray
-
-
-def ecart_moyennes_ar1(d: np.ndarray, apres: np.ndarray, niveau: float = config.NIVEAU_CONFIANCE) -> _EcartMoyennes:
-    """Écart des moyennes « après » − « avant » d'une série, erreur type sous erreurs AR(1).
-
-    Les moyennes sont simples (chaque jour compte autant) : l'effet est l'effet moyen sur la période,
-    quelle que soit sa dynamique (montée progressive, essoufflement). Variance :
-    σ² [S(m, ρ)/m² + S(n, ρ)/n²] avec S(k, ρ) = Σ_i Σ_j ρ^|i−j| ; ρ estimé par vraisemblance restreinte
-    (REML) sur le modèle à deux niveaux, σ² = variance marginale des résidus. La corrélation entre les
-    deux moyennes (jours voisins de part et d'autre du début) est négligée : elle est positive et
-    ne ferait que réduire la variance.
-    """
-    d = np.asarray(d, dtype=float)
-    apres = np.asarray(apres, dtype=bool)
-    n_av, n_ap = int((~apres).sum()), int(apres.sum())
-    X = np.column_stack([np.ones(len(d)), apres.astype(float)])
-    rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
-    m_av, m_ap = float(d[~apres].mean()), float(d[apres].mean())
-    residus = d - np.where(apres, m_ap, m_av)
-    s_ap, s_av = _somme_correlations_ar1(n_ap, rho), _somme_correlations_ar1(n_av, rho)
-    # Variance marginale sans biais sous AR(1) : E[Σ (x − x̄)²] = σ² (k − S(k, ρ)/k) dans chaque groupe
-    # (les résidus autour de moyennes estimées sont trop petits, d'autant plus que ρ est fort).
-    sigma = float(math.sqrt(residus @ residus / max(len(d) - s_ap / n_ap - s_av / n_av, 2.0)))
-    var = sigma**2 * (s_ap / n_ap**2 + s_av / n_av**2)
-    se = math.sqrt(var)
-    # Degrés de liberté de Satterthwaite : la variance dépend de σ̂² (≈ n (1 − ρ²)/(1 + ρ²) jours
-    # effectifs) et de ρ̂ (variance (1 − ρ²)/n ; sensibilité d log V / dρ ≈ 2 / (1 − ρ²)).
-    n_tot = len(d)
-    r2 = min(rho**2, 0.99)
-    var_log_v = 2 * (1 + r2) / (n_tot * (1 - r2)) + (2 / (1 - r2)) ** 2 * (1 - r2) / n_tot
-    ddl = max(2.0, min(2.0 / var_log_v, n_tot * (1 - rho) / (1 + rho) - 2))
-    effet = m_ap - m_av
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(effet / se), ddl)) if se > 0 else float("nan")
-    return _EcartMoyennes(effet, se, ddl, p, effet - crit * se, effet + crit * se, rho, sigma, m_av, residus)
+JUSTIFICATION = (
+    "Des secteurs témoins suivis avant et pendant l'expérimentation sont disponibles : on compare "
+    "l'évolution des pertes des secteurs équipés à celle des témoins (mis à leur échelle sur la "
+    "période de référence), ce qui retire les variations communes (saison, gel, sécheresse, "
+    "pression du réseau). Avec peu de secteurs, l'incertitude vient de la série journalière de "
+    "l'écart, modélisée avec une autocorrélation d'ordre 1."
+)
+LIMITES = [
+    "Repose sur l'hypothèse de tendances parallèles : sans l'expérimentation, l'écart entre secteurs "
+    "équipés et témoins serait resté le même. La période de référence permet de la tester en partie.",
+    "Les pertes sont estimées par le débit nocturne : usage nocturne légitime et facteur jour-nuit "
+    "sont des hypothèses (docs/eau.md) qui changent l'effet relatif, pas le sens de l'effet.",
+    "Un événement ne touchant que les secteurs équipés (renouvellement de conduites, changement de "
+    "pression, casse majeure) serait confondu avec l'effet.",
+    "Le rapport des témoins aux secteurs équipés est fixé sur la période de référence : son "
+    "incertitude n'est pas propagée (elle est faible sur une longue référence).",
+    "Le coût des réparations déclenchées par la détection n'est compté que s'il figure dans les "
+    "coûts de fonctionnement du pilote.",
+]
+SANS_TEMOIN = ("Aucun secteur témoin : une variation du réseau entier (sécheresse, gel, casse) au même moment "
+               "serait confondue avec l'effet.")
 
 
-def _mde(em: _EcartMoyennes, alpha: float = 0.05, puissance: float = 0.8) -> float:
-    """Effet minimal détectable (80 % de puissance, risque 5 %) de l'écart des moyennes."""
-    return float((stats.t.ppf(1 - alpha / 2, em.ddl) + stats.t.ppf(puissance, em.ddl)) * em.erreur_type)
-
-
-def _verif_ljung_box(residus: np.ndarray, rho: float) -> Verification:
-    innov = residus[1:] - rho * residus[:-1]
-    lb = acorr_ljungbox(innov, lags=[14])
-    p = float(lb["lb_pvalue"].iloc[0])
-    if p >= 0.05:
-        return Verification("autocorrelation_residus", "reussie",
-                            f"Après le modèle AR(1) (ρ = {nombre(rho, 2)}), les résidus ne montrent plus "
-                            f"d'autocorrélation notable (Ljung-Box à 14 jours : p = {nombre(p, 2)}).", p)
-    return Verification("autocorrelation_residus", "attention",
-                        f"Il reste de l'autocorrélation après le modèle AR(1) (ρ = {nombre(rho, 2)} ; Ljung-Box à "
-                        f"14 jours : p = {nombre(p, 3)}) : l'intervalle peut être un peu trop étroit.", p)
-
-
-def _verif_tendance_prealable(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]:
-    n = len(d_avant)
-    t = np.arange(n, dtype=float)
-    X = np.column_stack([np.ones(n), (t - t.mean()) / n])
-    rho = rho_ar1_reml(d_avant, X)
-    Xs, ys = prais_winsten(X, rho), prais_winsten(d_avant, rho)
-    beta, *_ = np.linalg.lstsq(Xs, ys, rcond=None)
-    e = ys - Xs @ beta
-    s2 = float(e @ e) / (n - 2)
-    se = math.sqrt(s2 * np.linalg.inv(Xs.T @ Xs)[1, 1])
-    p = float(2 * stats.t.sf(abs(beta[1] / se), n - 2))
-    derive = float(beta[1])  # écart gagné sur toute la période de référence
-    info = {"derive_sur_reference": derive, "erreur_type_derive": se, "p_valeur": p, "rho": rho, "n": n}
-    if p >= 0.05:
-        return Verification("tendances_prealables", "reussie",
-                            f"Avant le début, l'écart entre secteurs expérimentés et témoins est resté stable "
-                            f"(dérive sur la période de référence : {nombre(derive, 1)} {unite}, p = {nombre(p, 2)}) ; "
-                            "cela soutient, sans la prouver, l'hypothèse de tendances parallèles.", p), info
-    return Verification("tendances_prealables", "echec",
-                        f"Avant même le début, l'écart entre secteurs expérimentés et témoins dérivait "
-                        f"({nombre(derive, 1)} {unite} sur la période de référence, p = {nombre(p, 3)}) : "
-                        "l'hypothèse de tendances parallèles est douteuse.", p), info
-
-
-def _verif_tendance_prolongee(effet: float, se: float, ddl: float, n_avant: int, n_apres: int,
-                              info_tendance: dict, unite: str, niveau: float = config.NIVEAU_CONFIANCE
-                              ) -> tuple[Verification, dict]:
-    """L'effet tient-il si l'évolution de l'écart observée avant le début s'était prolongée ?
-
-    Dans l'esprit de Rambachan et Roth (2023, « A More Credible Approach to Parallel Trends ») :
-    la pente de l'écart sur la période de référence, prolongée jusqu'au milieu de
-    l'expérimentation, donne le biais qu'aurait l'effet si cette évolution avait continué.
-    L'intervalle « robuste » est la réunion des intervalles de l'effet corrigé pour toutes les
-    pentes de l'intervalle à 95 % de la pente d'avant : ``[e − b_haut − c·se ; e − b_bas + c·se]``.
-    L'effet doit y rester établi, du même côté. Une tendance trop faible pour être détectée par le
-    test des tendances préalables peut ainsi encore bloquer un effet qu'elle suffirait à expliquer.
-    """
-    ecart_jours = (n_avant + n_apres) / 2.0  # du milieu de la référence au milieu de l'expérimentation
-    facteur = ecart_jours / n_avant
-    biais = info_tendance["derive_sur_reference"] * facteur
-    se_biais = info_tendance["erreur_type_derive"] * facteur
-    corrige = effet - biais
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    crit_pente = float(stats.t.ppf(0.5 + niveau / 2, max(info_tendance["n"] - 2, 1)))
-    bas = corrige - crit_pente * se_biais - crit * se
-    haut = corrige + crit_pente * se_biais + crit * se
-    info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
-            "erreur_type_biais": se_biais}
-    par_an = info_tendance["derive_sur_reference"] * 365.25 / n_avant
-    texte_corrige = (f"effet corrigé de cette évolution : {nombre(corrige, 1)} {unite} par jour, intervalle de "
-                     f"{nombre(bas, 1)} à {nombre(haut, 1)}")
-    etabli = (bas > 0 or haut < 0) and (effet - crit * se > 0 or effet + crit * se < 0)
-    if not (effet - crit * se > 0 or effet + crit * se < 0):
-        return Verification("tendance_prolongee", "reussie",
-                            "L'effet n'étant pas établi, prolonger l'évolution d'avant ne change pas la conclusion "
-                            f"({texte_corrige}).", corrige), info
-    if etabli and np.sign(corrige) == np.sign(effet):
-        return Verification("tendance_prolongee", "reussie",
-                            f"Avant le début, l'écart entre secteurs équipés et témoins évoluait de {nombre(par_an, 1)} "
-                            f"{unite} par an ; même si cette évolution s'était prolongée, l'effet resterait établi "
-                            f"({texte_corrige}).", corrige), info
-    return Verification("tendance_prolongee", "echec",
-                        f"Avant le début, l'écart entre secteurs équipés et témoins évoluait déjà de {nombre(par_an, 1)} "
-                        f"{unite} par an : prolongée jusqu'à l'expérimentation, cette évolution suffirait à expliquer "
-                        f"l'effet mesuré ({texte_corrige}). On ne peut pas l'attribuer à la technologie.",
-                        corrige), info
-
-
-def _verif_placebo(d_avant: np.ndarray, unite: str) -> tuple[Verification, dict]:
-    """Faux début au milieu de la période de référence : on ne doit rien trouver."""
-    n = len(d_avant)
-    em = ecart_moyennes_ar1(d_avant, np.arange(n) >= n // 2)
-    info = {"effet": em.effet, "ic_bas": em.ic_bas, "ic_haut": em.ic_haut, "p_valeur": em.p_valeur}
-    if em.p_valeur >= 0.05:
-        return Verification("placebo_temporel", "reussie",
-                            f"Un faux début placé au milieu de la période de référence ne donne pas d'effet "
-                            f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 2)}).", em.p_valeur), info
-    return Verification("placebo_temporel", "echec",
-                        f"Un faux début placé au milieu de la période de référence donne déjà un « effet » "
-                        f"({nombre(em.effet, 1)} {unite}, p = {nombre(em.p_valeur, 3)}) : l'écart entre groupes bouge "
-                        "sans l'expérimentation.", em.p_valeur), info
-
-
-def doubles_differences_series(
-    series: pd.DataFrame,
-    *,
-    indicateur: str = "pertes en réseau des secteurs expérimentés",
-    unite: str = "m³/j",
-    niveau: float = config.NIVEAU_CONFIANCE,
-) -> ResultatImpact:
-    """Doubles différences sur deux séries journalières (expérimentés E, témoins T), erreurs AR(1).
-
-    ``series`` : colonnes ``date``, ``periode`` (avant / apres), ``pertes_experimentaux`` et
-    ``pertes_temoins`` (même unité, par jour). Témoins mis à l'échelle r = Σ E / Σ T sur la période
-    « avant » ; D = E − r T ; D = a + b [après] + AR(1). Effet ``b`` par jour, intervalle à 95 %,
-    effet relatif sur les totaux : Σ effet / Σ (E − effet) sur la période après.
-    """
-    s = series.sort_values("date").reset_index(drop=True)
-    apres = (s["periode"] == "apres").to_numpy()
-    if apres.sum() < 14 or (~apres).sum() < 28:
-        raise ValueError(f"Trop peu de jours pour conclure ({int((~apres).sum())} avant, {int(apres.sum())} après) : "
-                         "il en faut au moins 28 avant et 14 après.")
-    E = s["pertes_experimentaux"].to_numpy(float)
-    T = s["pertes_temoins"].to_numpy(float)
-    ratio = float(E[~apres].sum() / T[~apres].sum())
-    if not ratio > 0:
-        raise ValueError("Les pertes estimées des témoins sont nulles ou négatives sur la période de référence : "
-                         "vérifier l'usage nocturne légitime déclaré.")
-    D = E - ratio * T
-    n, m = len(D), int(apres.sum())
-    em = ecart_moyennes_ar1(D, apres, niveau)
-    effet, bas, haut, se = em.effet, em.ic_bas, em.ic_haut, em.erreur_type
-    total_e = float(E[apres].sum())
-    cf_total = total_e - m * effet
-    rel, rel_bas, rel_haut = intervalle_relatif(m * effet, m * bas, m * haut, total_e)
-    rho, sigma = em.rho, em.sigma
-    mde = _mde(em)
-    cf = ratio * T + em.moyenne_avant
-    crit = stats.t.ppf(0.5 + niveau / 2, em.ddl)
-    se_a = sigma * math.sqrt(_somme_correlations_ar1(n - m, rho)) / (n - m)
-    contre = pd.DataFrame({
-        "date": s["date"].to_numpy(), "observe": E, "contrefactuel": cf,
-        "contrefactuel_bas": cf - crit * se_a, "contrefactuel_haut": cf + crit * se_a,
-        "periode": s["periode"].to_numpy(),
-    })
-    v_tend, info_tend = _verif_tendance_prealable(D[~apres], unite)
-    v_plac, info_plac = _verif_placebo(D[~apres], unite)
-    v_prol, info_prol = _verif_tendance_prolongee(effet, se, em.ddl, int(n - m), m, info_tend, unite, niveau)
-    verifs = [_verif_ljung_box(em.residus, rho), v_tend, v_plac, v_prol]
-    if (~apres).sum() < 365:
-        verifs.append(Verification("duree_reference", "attention",
-                                   f"Période de référence de {int((~apres).sum())} jours, moins d'un an : les "
-                                   "saisons n'y sont pas toutes représentées.", float((~apres).sum())))
-    coefficients = pd.DataFrame({
-        "terme": ["écart moyen avant (référence)", "écart moyen après", "effet (après − avant)"],
-        "coefficient": [em.moyenne_avant, em.moyenne_avant + effet, effet],
-        "erreur_type": [se_a, float("nan"), se],
-    })
-    jours_an = 365.25
-    details = {
-        "ratio_temoins": ratio, "rho_ar1_modele": rho, "sigma_residus": sigma, "ddl": em.ddl,
-        "n_avant": int(n - m), "n_apres": m, "coefficients": coefficients,
-        "effet_m3_an": effet * jours_an, "ic_m3_an": (bas * jours_an, haut * jours_an),
-        "effet_cumule": m * effet, "ic_effet_cumule": (m * bas, m * haut),
-        "total_observe_apres": total_e, "total_contrefactuel_apres": cf_total,
-        "tendance_prealable": info_tend, "placebo_temporel": info_plac, "tendance_prolongee": info_prol,
-        "effet_minimal_detectable_m3_an": mde * jours_an,
-    }
-    quoi = "Par rapport à l'évolution des secteurs témoins, en moyenne par jour d'expérimentation"
-    return ResultatImpact(
-        methode=METHODE, libelle_methode=LIBELLE, indicateur=indicateur, unite=unite,
-        effet=effet, ic_bas=bas, ic_haut=haut, p_valeur=em.p_valeur,
-        effet_relatif=rel, ic_relatif_bas=rel_bas, ic_relatif_haut=rel_haut, erreur_type=se,
-        effet_minimal_detectable=mde, contrefactuel=contre, verifications=verifs,
-        resume=phrase_effet(indicateur, unite, effet, bas, haut, rel, quoi),
-        justification=(
-            "Des secteurs témoins suivis avant et pendant l'expérimentation sont disponibles : on compare "
-            "l'évolution des pertes des secteurs équipés à celle des témoins (mis à leur échelle sur la "
-            "période de référence), ce qui retire les variations communes (saison, gel, sécheresse, "
-            "pression du réseau). Avec peu de secteurs, l'incertitude vient de la série journalière de "
-            "l'écart, modélisée avec une autocorrélation d'ordre 1."
-        ),
-        limites=[
-            "Repose sur l'hypothèse de tendances parallèles : sans l'expérimentation, l'écart entre secteurs "
-            "équipés et témoins serait resté le même. La période de référence permet de la tester en partie.",
-            "Les pertes sont estimées par le débit nocturne : usage nocturne légitime et facteur jour-nuit "
-            "sont des hypothèses (docs/eau.md) qui changent l'effet relatif, pas le sens de l'effet.",
-            "Un événement ne touchant que les secteurs équipés (renouvellement de conduites, changement de "
-            "pression, casse majeure) serait confondu avec l'effet.",
-            "Le rapport des témoins aux secteurs équipés est fixé sur la période de référence : son "
-            "incertitude n'est pas propagée (elle est faible sur une longue référence).",
-            "Le coût des réparations déclenchées par la détection n'est compté que s'il figure dans les "
-            "coûts de fonctionnement du pilote.",
-        ],
-        details=details,
-    )
-
-
-def _serie_interrompue_sans_temoin(series: pd.DataFrame, unite: str, indicateur: str) -> ResultatImpact:
-    from ..methodes.serie_interrompue import serie_interrompue
-
-    s = series.sort_values("date").reset_index(drop=True)
-    debut = s.loc[s["periode"] == "apres", "date"].min()
-    s = s.assign(jour_an=s["date"].dt.day_of_year.astype(float))
-    r = serie_interrompue(s, debut, colonne_valeur="pertes_experimentaux", indicateur=indicateur, unite=unite,
-                          saisonnalite="fourier", periode=365.25, harmoniques=1, colonne_saison="jour_an",
-                          changement_pente=False, erreurs="ar1")
-    m = r.details["n_apres"]
-    from ..methodes.puissance import effet_minimal_detectable_serie
-
-    mde = effet_minimal_detectable_serie(r.details["sigma_residus"], r.details["n_avant"], m,
-                                         r.details.get("rho_ar1_modele", 0.0), changement_pente=False,
-                                         saisonnalite=None)
-    r.effet, r.ic_bas, r.ic_haut = r.effet / m, r.ic_bas / m, r.ic_haut / m
-    r.erreur_type = r.erreur_type / m if r.erreur_type else None
-    r.effet_minimal_detectable = mde
-    r.details["effet_m3_an"] = r.effet * 365.25
-    r.details["ic_m3_an"] = (r.ic_bas * 365.25, r.ic_haut * 365.25)
-    r.resume = phrase_effet(indicateur, unite, r.effet, r.ic_bas, r.ic_haut, r.effet_relatif,
-                              "Par rapport à la tendance et à la saison d'avant, en moyenne par jour")
-    r.verifications.append(Verification(
-        "absence_temoins", "attention",
-        "Aucun secteur témoin : une variation du réseau entier (sécheresse, gel, casse) au même moment serait "
-        "confondue avec l'effet."))
-    return r
+def estimer(series: pd.DataFrame, indicateur: str, avec_temoins: bool, unite: str = "m³/j") -> ResultatImpact:
+    """L'effet sur les séries journalières du pilote (:func:`series_pilote`) : doubles différences
+    avec les secteurs témoins, sinon série interrompue sur les secteurs expérimentés ; effet en m³/j
+    et en m³/an (``details["effet_m3_an"]``). Lève ValueError si les données ne suffisent pas."""
+    if avec_temoins:
+        return doubles_differences_series(
+            series, colonne_experimentaux="pertes_experimentaux", colonne_temoins="pertes_temoins",
+            indicateur=indicateur, unite=unite, sites="secteurs", libelle_methode=LIBELLE,
+            justification=JUSTIFICATION, limites=LIMITES, suffixe_annuel="m3_an")
+    return serie_interrompue_sans_temoin(
+        series, colonne_experimentaux="pertes_experimentaux", indicateur=indicateur, unite=unite,
+        avertissement=SANS_TEMOIN, suffixe_annuel="m3_an")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,15 +275,16 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                   if _est_debit(pilote) else f"{_libelle_volume(pilote)} des secteurs expérimentés")
     if pilote.sites_temoins:
         try:
-            r = doubles_differences_series(series, indicateur=indicateur)
+            r = estimer(series, indicateur, True)
         except ValueError as e:  # trop peu de jours, témoins sans pertes : un défaut des données
             raise ErreurDonnees(
                 pilote.dossier / "pilote.yaml", str(e), champ="periode",
-                conseil="Vérifiez les dates de « periode » et les fichiers de mesures des secteurs.",
+                conseil="Vérifiez les dates de « periode », les fichiers de mesures des secteurs et l'usage "
+                        "nocturne légitime déclaré (abonnés, gros consommateurs de nuit).",
             ) from None
     else:
-        r = _serie_interrompue_sans_temoin(series, "m³/j", indicateur)
-    r.details["series"] = series
+        r = estimer(series, indicateur, False)
+    r.complements["series"] = series  # pour les graphiques du rapport (pas l'annexe)
     return r
 
 

@@ -39,7 +39,6 @@ __all__ = [
     "effets_calendrier",
     "phrase_effet_calendrier",
     "comparaison_naive",
-    "facteur_autocorrelation",
     "ParametresMobilite",
     "charger_parametres_mobilite",
     "report_modal",
@@ -173,18 +172,6 @@ def comparaison_naive(valeurs, dates, debut) -> ComparaisonNaive:
         raise ValueError("Il faut des jours avant et après le début pour comparer.")
     avant_m, apres_m = float(np.nanmean(v[~apres])), float(np.nanmean(v[apres]))
     return ComparaisonNaive(avant_m, apres_m, apres_m / avant_m - 1 if avant_m else float("nan"))
-
-
-def facteur_autocorrelation(rho: float) -> float:
-    """Facteur de variance d'une somme de jours consécutifs aux erreurs AR(1) : (1 + ρ) / (1 − ρ).
-
-    Vaut 1 quand ρ ≤ 0 (on n'étrécit jamais l'intervalle). Le GLM de quasi-Poisson suppose des
-    jours indépendants : si les résidus restent autocorrélés (météo persistante, chantier…), la
-    variance de l'effet cumulé sur la période est sous-estimée d'environ ce facteur.
-    """
-    if not -1 < rho < 1:
-        raise ValueError("Le coefficient d'autocorrélation doit être strictement entre −1 et 1.")
-    return 1.0 if rho <= 0 else (1 + rho) / (1 - rho)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ Conventions
   jamais en additionnant des pourcentages point par point. ``None`` quand cela n'a pas de sens.
   Son intervalle a une seule définition, :func:`intervalle_relatif` : chaque borne de l'effet
   absolu ``e`` correspond au contrefactuel ``O - e`` (``O`` : total mesuré), donc à l'effet
-  relatif ``e / (O - e)``. Toutes les méthodes construisent leur effet relatif par elle.
+  relatif ``e / (O - e)``. Toutes les méthodes construisent leur résultat par
+  :meth:`ResultatImpact.construire`, qui applique cette convention une fois (et
+  :meth:`ResultatImpact.changer_effet` quand un adaptateur change d'échelle).
 - Une incertitude dégénérée (erreur type nulle, infinie ou NaN, intervalle qui s'effondre) ne
   donne jamais un effet « significatif » : :func:`incertitude_indeterminee` remplace l'intervalle
   par NaN, dit en français pourquoi, et la grille ne peut plus recommander de généraliser.
@@ -27,7 +29,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import math
 
@@ -77,6 +79,75 @@ class ResultatImpact:
     limites: list[str] = field(default_factory=list)
     #: Tableaux et valeurs techniques pour l'annexe (coefficients, statistiques…).
     details: dict[str, Any] = field(default_factory=dict)
+    #: Ce que l'adaptateur d'un domaine a calculé pour les sections propres au domaine du rapport
+    #: (séries par groupe, tableaux secondaires, hypothèses chiffrées) : la présentation les lit
+    #: sans rien recalculer. Ni dans l'annexe, ni dans le JSON.
+    complements: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def construire(
+        cls,
+        *,
+        methode: str,
+        libelle_methode: str,
+        indicateur: str,
+        unite: str,
+        effet: float,
+        ic_bas: float,
+        ic_haut: float,
+        p_valeur: float,
+        total_observe: float | None = None,
+        cumul: float | None = None,
+        relatif: tuple[float | None, float | None, float | None] | None = None,
+        resume: str | Callable[["ResultatImpact"], str] = "",
+        raison_indeterminee: str | None = None,
+        **champs: Any,
+    ) -> "ResultatImpact":
+        """Le résultat d'une méthode, avec son effet relatif calculé par la convention commune.
+
+        - ``total_observe`` (``O``, total mesuré sur la période d'expérimentation) : l'effet relatif
+          et son intervalle viennent de :func:`intervalle_relatif` appliquée à l'effet cumulé
+          (``cumul`` × effet et × bornes quand l'effet est donné par période, sinon l'effet
+          lui-même). Sans total, pas d'effet relatif.
+        - ``relatif`` : un effet relatif et ses bornes déjà calculés autrement (échelle du
+          logarithme d'un modèle de comptage), pris tels quels.
+        - ``resume`` : la phrase pour un élu, ou une fonction qui la construit à partir du résultat
+          (son effet relatif, ses bornes).
+        - ``raison_indeterminee`` : si le plan ne peut pas donner d'incertitude, la raison en
+          français (:func:`incertitude_indeterminee` est alors appliquée).
+        Les autres champs (erreur type, contrefactuel, vérifications, justification, limites,
+        détails…) sont passés tels quels.
+        """
+        if relatif is None:
+            relatif = (None, None, None)
+            if total_observe is not None:
+                e, b, h = effet, ic_bas, ic_haut
+                if cumul is not None:
+                    e, b, h = cumul * e, cumul * b, cumul * h
+                relatif = intervalle_relatif(e, b, h, total_observe)
+        rel, rel_bas, rel_haut = relatif
+        r = cls(methode=methode, libelle_methode=libelle_methode, indicateur=indicateur, unite=unite,
+                effet=effet, ic_bas=ic_bas, ic_haut=ic_haut, p_valeur=p_valeur, effet_relatif=rel,
+                ic_relatif_bas=rel_bas, ic_relatif_haut=rel_haut, **champs)
+        if callable(resume):
+            r.resume = resume(r)
+        else:
+            r.resume = resume
+        if raison_indeterminee is not None:
+            incertitude_indeterminee(r, raison_indeterminee)
+        return r
+
+    def changer_effet(self, effet: float, ic_bas: float, ic_haut: float, *, p_valeur: float,
+                      erreur_type: float | None, total_observe: float,
+                      effet_minimal_detectable: float | None = None) -> "ResultatImpact":
+        """Remplace l'effet d'un résultat (autre échelle, autre modèle) et recalcule son effet relatif
+        par la convention commune (:func:`intervalle_relatif` sur ``total_observe``)."""
+        self.effet, self.ic_bas, self.ic_haut = effet, ic_bas, ic_haut
+        self.erreur_type, self.p_valeur = erreur_type, p_valeur
+        self.effet_relatif, self.ic_relatif_bas, self.ic_relatif_haut = intervalle_relatif(
+            effet, ic_bas, ic_haut, total_observe)
+        self.effet_minimal_detectable = effet_minimal_detectable
+        return self
 
     @property
     def incertitude_valide(self) -> bool:
@@ -99,7 +170,7 @@ class ResultatImpact:
 
     def en_dict(self) -> dict[str, Any]:
         """Version sérialisable en JSON (sans la série contrefactuelle)."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("contrefactuel", "details")}
+        d = {k: v for k, v in asdict(self).items() if k not in ("contrefactuel", "details", "complements")}
         d["significatif"] = self.significatif
         d["incertitude_valide"] = self.incertitude_valide
         d["verifications"] = [asdict(v) for v in self.verifications]

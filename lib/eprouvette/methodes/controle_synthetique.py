@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from .. import config
-from .base import ResultatImpact, Verification, incertitude_est_valide, incertitude_indeterminee, intervalle_relatif
+from .base import ResultatImpact, Verification, incertitude_est_valide, incertitude_indeterminee
 from ..francais import nombre, phrase_effet, pourcentage
 
 METHODE = "controle_synthetique"
@@ -113,8 +113,6 @@ def controle_synthetique(
     if p > 1 - niveau and (bas > 0 or haut < 0):
         # Le test par placebos ne conclut pas : l'intervalle ne doit pas laisser croire le contraire.
         bas, haut, elargi = min(bas, 0.0), max(haut, 0.0), True
-    total_observe = float(y[~avant].sum())
-    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, total_observe)
     dispersion = float(np.std(placebos["effet_cumule"].to_numpy(), ddof=1)) if J > 1 else float("nan")
     verifs = []
     sd_avant = float(np.std(y[avant]))
@@ -140,7 +138,7 @@ def controle_synthetique(
     indicateur = indicateur or traite
     contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
                            "periode": np.where(avant, "avant", "apres")})
-    r = ResultatImpact(
+    r = ResultatImpact.construire(
         methode=METHODE,
         libelle_methode=LIBELLE,
         indicateur=indicateur,
@@ -149,14 +147,12 @@ def controle_synthetique(
         ic_bas=bas,
         ic_haut=haut,
         p_valeur=p,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_bas,
-        ic_relatif_haut=rel_haut,
+        total_observe=float(y[~avant].sum()),
         erreur_type=dispersion,
         contrefactuel=contre,
         verifications=verifs,
-        resume=phrase_effet(indicateur, unite, effet, bas, haut, rel,
-                              f"Sur les {n_apres} périodes suivant le début, en cumul")
+        resume=lambda res: phrase_effet(indicateur, unite, effet, bas, haut, res.effet_relatif,
+                                          f"Sur les {n_apres} périodes suivant le début, en cumul")
         + f" Comparaison aux {J} témoins traités comme de faux sites expérimentés : p = {nombre(p, 3)}"
         + (" (l'intervalle a été étendu jusqu'à zéro car ce test ne conclut pas)." if elargi else "."),
         justification="Un seul site expérimenté et plusieurs sites candidats : on construit un « site "

@@ -48,10 +48,10 @@ from .base import (
     Verification,
     incertitude_est_valide,
     incertitude_indeterminee,
-    intervalle_relatif,
 )
 from ..francais import accord, nombre, phrase_effet
-from .serie_interrompue import prais_winsten, rho_ar1_reml
+from .serie_interrompue import prais_winsten
+from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
 LIBELLE = "Doubles différences avec sites témoins"
@@ -386,29 +386,6 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     return EcartAR1(tau, se, ddl, p, tau - crit * se, tau + crit * se, rho, math.sqrt(sigma2), n)
 
 
-def derive_prealable_ar1(ecart_avant: np.ndarray) -> tuple[float, float, float]:
-    """Pente de la série des écarts avant le début (moindres carrés généralisés AR(1), Prais-Winsten).
-
-    Renvoie (dérive sur toute la période d'avant, p-valeur, ρ).
-    """
-    d = np.asarray(ecart_avant, float)
-    n = len(d)
-    if n < 4:
-        return float("nan"), float("nan"), float("nan")
-    t = np.arange(n, dtype=float)
-    X = np.column_stack([np.ones(n), (t - t.mean()) / n])
-    if np.ptp(d) <= 1e-12 * max(1.0, float(np.abs(d).max())):
-        return 0.0, 1.0, float("nan")  # écart rigoureusement constant avant le début : aucune dérive
-    rho = float(np.clip(rho_ar1_reml(d, X), -0.95, 0.97))
-    Xs, ys = prais_winsten(X, rho), prais_winsten(d, rho)
-    beta, *_ = np.linalg.lstsq(Xs, ys, rcond=None)
-    e = ys - Xs @ beta
-    s2 = float(e @ e) / (n - 2)
-    se = math.sqrt(s2 * np.linalg.inv(Xs.T @ Xs)[1, 1])
-    p = float(2 * stats.t.sf(abs(beta[1] / se), n - 2)) if se > 0 else float("nan")
-    return float(beta[1]), p, rho
-
-
 def _inference_temporelle(ecart: np.ndarray, exposition: np.ndarray, niveau: float, g1: int, g0: int,
                           n_avant: int, n_apres: int) -> _Inference:
     s = saut_ecart_ar1(ecart, exposition, niveau)
@@ -464,10 +441,9 @@ def doubles_differences_moyennes(
     bas, haut = effet - z * se, effet + z * se
     p = float(2 * stats.norm.sf(abs(effet / se))) if math.isfinite(se) and se > 0 else float("nan")
     contre = float(m[(1, 0)] + (m[(0, 1)] - m[(0, 0)]))
-    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, float(m[(1, 1)]))
     tableau = cellules.reset_index().rename(columns={colonne_traite: "traite", colonne_apres: "apres"})
     indicateur = indicateur or colonne_valeur
-    r = ResultatImpact(
+    r = ResultatImpact.construire(
         methode=METHODE,
         libelle_methode=LIBELLE + " (moyennes de cellule)",
         indicateur=indicateur,
@@ -476,9 +452,7 @@ def doubles_differences_moyennes(
         ic_bas=bas,
         ic_haut=haut,
         p_valeur=p,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_bas,
-        ic_relatif_haut=rel_haut,
+        total_observe=float(m[(1, 1)]),
         erreur_type=se,
         contrefactuel=pd.DataFrame(
             {
@@ -495,8 +469,8 @@ def doubles_differences_moyennes(
                 "sites avant et après, l'estimation par régression regroupée par site est préférable.",
             )
         ],
-        resume=phrase_effet(
-            indicateur, unite, effet, bas, haut, rel,
+        resume=lambda res: phrase_effet(
+            indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période",
         ),
         justification="Des sites témoins et une période d'avant sont disponibles : on compare l'évolution "
@@ -611,8 +585,7 @@ def doubles_differences(
     moyennes = d.groupby([colonne_traite, colonne_apres])[colonne_valeur].mean()
     observe_t = float(moyennes.get((1, 1), np.nan))
     contre_t = observe_t - effet
-    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, observe_t)
-    r = ResultatImpact(
+    r = ResultatImpact.construire(
         methode=METHODE,
         libelle_methode=LIBELLE,
         indicateur=indicateur,
@@ -621,9 +594,7 @@ def doubles_differences(
         ic_bas=bas,
         ic_haut=haut,
         p_valeur=p,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_bas,
-        ic_relatif_haut=rel_haut,
+        total_observe=observe_t,
         erreur_type=se,
         contrefactuel=pd.DataFrame(
             {
@@ -633,8 +604,8 @@ def doubles_differences(
             }
         ),
         verifications=verifs,
-        resume=phrase_effet(
-            indicateur, unite, effet, bas, haut, rel,
+        resume=lambda res: phrase_effet(
+            indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période",
         ),
         justification="Des sites témoins et une période d'avant sont disponibles : on compare l'évolution "
@@ -894,6 +865,8 @@ def effets_fixes_bidirectionnels(
     inference: Inference = "auto",
     n_placebos: int = PLACEBOS_MAXIMUM,
     niveau: float = config.NIVEAU_CONFIANCE,
+    libelle_methode: str | None = None,
+    justification: str | None = None,
 ) -> ResultatImpact:
     """Doubles différences sur un panel sites × périodes : effets fixes site et période.
 
@@ -903,6 +876,9 @@ def effets_fixes_bidirectionnels(
     dans l'espace, série des écarts AR(1) pour un panel long, ou incertitude indéterminée.
     ``details["inference"]`` et la vérification « nombre_grappes » disent laquelle. Si
     ``tendances_prealables``, une étude événementielle teste l'absence d'écart avant le début.
+    L'effet minimal détectable (80 % de puissance) vient de l'erreur type et des ddl du plan retenu.
+    ``libelle_methode`` et ``justification`` : ceux de l'adaptateur d'un domaine (ses mots pour ses
+    sites), à la place des textes génériques.
     """
     cols = [colonne_valeur, colonne_site, colonne_temps, colonne_traitement, *covariables]
     _verifier_colonnes(donnees, cols)
@@ -972,8 +948,6 @@ def effets_fixes_bidirectionnels(
     part = dt.groupby(colonne_temps)[colonne_traitement].mean()
     contre = pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - effet * part).to_numpy()})
     actifs = D > 0
-    observe_actif = float(y[actifs].mean())
-    rel, rel_bas, rel_haut = intervalle_relatif(effet, bas, haut, observe_actif)
     n_actifs = int(actifs.sum())
     details = {
         "coefficients": tableau,
@@ -1009,28 +983,29 @@ def effets_fixes_bidirectionnels(
             message = str(exc) if isinstance(exc, ValueError) else "calcul impossible sur si peu de sites ou de périodes"
             verifs.append(Verification("tendances_prealables", "attention",
                                        f"Tendances préalables non testées : {message.rstrip('.')}."))
-    r = ResultatImpact(
+    ddl = float(inf.ddl)
+    r = ResultatImpact.construire(
         methode=METHODE,
-        libelle_methode=LIBELLE + " (effets fixes site et période)",
+        libelle_methode=libelle_methode or LIBELLE + " (effets fixes site et période)",
         indicateur=indicateur,
         unite=unite,
         effet=effet,
         ic_bas=bas,
         ic_haut=haut,
         p_valeur=p,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_bas,
-        ic_relatif_haut=rel_haut,
+        total_observe=float(y[actifs].mean()),
         erreur_type=se,
+        # Sans incertitude valide, _finaliser le retire (incertitude indéterminée).
+        effet_minimal_detectable=(effet_minimal_detectable(se, max(int(ddl), 1)) if math.isfinite(ddl) else None),
         contrefactuel=contre,
         verifications=verifs,
-        resume=phrase_effet(
-            indicateur, unite, effet, bas, haut, rel,
+        resume=lambda res: phrase_effet(
+            indicateur, unite, effet, bas, haut, res.effet_relatif,
             "Par rapport à l'évolution des sites témoins, en moyenne par site et par période d'expérimentation",
         ),
-        justification="Des sites témoins suivis avant et pendant l'expérimentation sont disponibles : les "
-        "effets fixes retirent les différences permanentes entre sites et les chocs communs à chaque "
-        "période (météo, saison, conjoncture).",
+        justification=justification or "Des sites témoins suivis avant et pendant l'expérimentation sont "
+        "disponibles : les effets fixes retirent les différences permanentes entre sites et les chocs communs "
+        "à chaque période (météo, saison, conjoncture).",
         limites=list(LIMITES)
         + [
             "Si les sites commencent l'expérimentation à des dates différentes et que l'effet varie dans "
@@ -1229,7 +1204,8 @@ def etude_evenementielle(
                    f"(traitement réaffecté à d'autres sites, période d'avant seule), {_groupes(g1, g0)}")
     elif regime == "temporelle" and n_avant >= 3:
         ecart_avant = ecart[: n_avant]
-        derive, p, rho = derive_prealable_ar1(ecart_avant)
+        pente = pente_prealable_ar1(ecart_avant, rho_max=0.97)
+        derive, p, rho = pente.derive, pente.p_valeur, pente.rho
         F = derive
         ic_bas = ic_haut = np.full(m, np.nan)
         se = np.full(m, np.nan)

@@ -119,7 +119,7 @@ def meta_analyse(
                                 "effet": y, "variance": v, "erreur_type": np.sqrt(v)}),
         "tau2": tau2, "I2": i2, "Q": q, "p_Q": p_q, "modele": modele,
     }
-    return ResultatImpact(
+    return ResultatImpact.construire(
         methode=METHODE,
         libelle_methode={"fe": "Méta-analyse à effet fixe", "dl": "Méta-analyse à effets aléatoires (DerSimonian-Laird)",
                          "pm": "Méta-analyse à effets aléatoires (Paule-Mandel)"}[modele],

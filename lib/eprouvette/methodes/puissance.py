@@ -19,15 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .base import ResultatImpact
 from ..francais import nombre
 from .serie_interrompue import ajuster, construire_plan
-
-ALPHA = 0.05
-PUISSANCE = 0.80
-
+from .verifications import ALPHA, PUISSANCE, multiplicateur_detectable
 
 def facteur_plan(rho: float) -> float:
     """Facteur de plan d'erreurs AR(1) : (1 + ρ) / (1 − ρ)."""
@@ -36,8 +32,18 @@ def facteur_plan(rho: float) -> float:
     return (1 + rho) / (1 - rho)
 
 
+def facteur_autocorrelation(rho: float) -> float:
+    """Le facteur de plan (:func:`facteur_plan`) pour élargir un intervalle : 1 quand ρ ≤ 0 (on
+    n'étrécit jamais l'intervalle). Le GLM de quasi-Poisson suppose des jours indépendants : si les
+    résidus restent autocorrélés (météo persistante, chantier…), la variance de l'effet cumulé sur la
+    période est sous-estimée d'environ ce facteur.
+    """
+    f = facteur_plan(rho)
+    return 1.0 if rho <= 0 else f
+
+
 def _multiplicateur(alpha: float, puissance: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(puissance))
+    return multiplicateur_detectable(None, alpha=alpha, puissance=puissance)
 
 
 def effet_minimal_detectable_approche(

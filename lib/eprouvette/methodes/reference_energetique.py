@@ -97,7 +97,8 @@ from ..meteo import profil_diurne as _profil_diurne
 from ..erreurs import ErreurDonnees
 from ..francais import accord, nombre, pourcentage
 from ..erreurs import citer as _court
-from .base import ResultatImpact, Verification, incertitude_indeterminee, intervalle_relatif
+from .base import ResultatImpact, Verification
+from .verifications import autocovariances, effet_minimal_detectable, ljung_box
 
 __all__ = [
     "GRILLE_CHAUFFAGE",
@@ -127,8 +128,6 @@ CORRIGER_BIAIS_AUTOCOVARIANCES = True
 #: essayée d'abord, n'en capte presque rien (erreur type changée de moins de 3 %) et reste coupée.
 REECHANTILLONNER_RECHERCHE = True
 COMPTER_RECHERCHE = False
-#: Multiplicateur de l'effet minimal détectable : z(0,975) + z(0,80).
-FACTEUR_EMD = float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
 _FORMES = {
     "constante": "constante seule (consommation indépendante de la météo)",
@@ -477,14 +476,6 @@ def _facteur_recherche(d: _Donnees, groupes: list[tuple[np.ndarray, _Estimation,
 # Bruit autocorrélé : AR(p) de Yule-Walker et variance d'une forme linéaire
 # --------------------------------------------------------------------------------------------
 
-def _autocovariances(e: np.ndarray, kmax: int) -> np.ndarray:
-    """Autocovariances empiriques (division par n) d'une série à trous (NaN = manquant)."""
-    obs = ~np.isnan(e)
-    n = int(obs.sum())
-    z = np.where(obs, e - np.nanmean(e), 0.0)
-    N = len(z)
-    return np.array([float(z[: N - k] @ z[k:]) / n for k in range(kmax + 1)])
-
 
 def _levinson(r: np.ndarray, pmax: int) -> list[tuple[np.ndarray, float]]:
     """Coefficients AR et variance d'innovation pour les ordres 0..pmax (Levinson-Durbin)."""
@@ -538,7 +529,7 @@ def _autocovariances_attendues(gamma: np.ndarray, obs: np.ndarray, regresseurs: 
     ``V = DQ`` (Q base orthonormée des régresseurs, D = diag(σ)) ; pondérés (poids 1/σ²),
     ``U = V = Q`` (Q base des régresseurs divisés par σ). ``E[e e'] = A Γ A'`` ; on n'en calcule que
     les diagonales proches (distances de calendrier 0..kmax) et les moyennes de lignes (centrage,
-    comme :func:`_autocovariances`), Γ v étant une convolution sur le calendrier : coût linéaire en n.
+    comme :func:`~eprouvette.methodes.verifications.autocovariances`), Γ v étant une convolution sur le calendrier : coût linéaire en n.
     """
     pos = np.flatnonzero(obs)
     n = len(pos)
@@ -598,7 +589,7 @@ def _modele_bruit(residus: np.ndarray, n_params: int, N: int, regresseurs: np.nd
     obs = ~np.isnan(residus)
     n = int(obs.sum())
     pmax = int(max(0, min(ORDRE_AR_MAX, n // 10)))
-    r = _autocovariances(residus, pmax + 1)
+    r = autocovariances(residus, pmax + 1)
     if r[0] <= 0:
         gamma = np.zeros(N)
         return _ModeleBruit(gamma, 0, np.zeros(0), 0.0, 0.0, float(n), 1.0)
@@ -630,16 +621,10 @@ def _modele_bruit(residus: np.ndarray, n_params: int, N: int, regresseurs: np.nd
 
 
 def _ljung_box(e: np.ndarray, h: int, p_ar: int) -> float:
-    obs = ~np.isnan(e)
-    n = int(obs.sum())
-    if n <= h + 5:
+    """p-valeur de Ljung-Box des innovations (1 si la série est trop courte pour le test)."""
+    if int((~np.isnan(e)).sum()) <= h + 5:
         return 1.0
-    r = _autocovariances(e, h)
-    if r[0] <= 0:
-        return 1.0
-    rho = r[1:] / r[0]
-    q = n * (n + 2) * float(np.sum(rho**2 / (n - np.arange(1, h + 1))))
-    return float(stats.chi2.sf(q, max(h - p_ar, 1)))
+    return ljung_box(e, h, p_ar)[1]
 
 
 def _variance_forme(w: np.ndarray, gamma: np.ndarray) -> float:
@@ -1400,6 +1385,76 @@ def evaluer_energie(
                     fichiers_mesures=fichiers_mesures)
 
 
+def _series_alignees(serie_e: pd.Series, y_t_serie: pd.Series | None, d: _Donnees, methode_dju: str,
+                     fichiers_mesures) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Séries des sites équipés (et des témoins) sur le calendrier de la météo : un jour sans météo,
+    ou sans mesure dans l'un des deux groupes, est manquant dans les deux. Renvoie aussi le nombre
+    de jours mesurés écartés faute de météo ; ErreurDonnees s'il reste trop peu de jours."""
+    y_e = np.array(serie_e.reindex(d.dates), dtype=float)
+    sans_meteo = np.isnan(d.tmoy) | (np.isnan(d.tn) & (methode_dju == "costic"))
+    if d.t_horaire is not None:
+        sans_meteo |= np.isnan(d.t_horaire).all(axis=1)
+    jours_sans_meteo = int(((d.ref | d.exp) & sans_meteo & ~np.isnan(y_e)).sum())
+    y_e[sans_meteo] = np.nan
+    y_t = None
+    if y_t_serie is not None:
+        y_t = np.array(y_t_serie.reindex(d.dates), dtype=float)
+        y_t[sans_meteo] = np.nan
+        commun = np.isnan(y_e) | np.isnan(y_t)
+        y_e[commun] = np.nan
+        y_t[commun] = np.nan
+    if int((d.ref & ~np.isnan(y_e)).sum()) < 30 or int((d.exp & ~np.isnan(y_e)).sum()) < 1:
+        raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "trop peu de jours mesurés (avec météo) dans les périodes "
+                            "du pilote pour évaluer l'effet.",
+                            attendu="au moins 30 jours de référence et des jours d'expérimentation")
+    return y_e, y_t, jours_sans_meteo
+
+
+def _corriger_par_temoins(y_e: np.ndarray, y_t: np.ndarray, d: _Donnees, X: np.ndarray, est_e: _Estimation,
+                          t_ch, t_fr, occupation, derivees, fichiers_mesures, details: dict):
+    """Avec des sites témoins : leur propre modèle, le facteur d'échelle k, la série nette y_E − k y_T
+    ajustée sur le modèle des sites équipés, et le contrefactuel du groupe expérimental. Renvoie
+    l'estimation nette, le contrefactuel, la série et la matrice des contrôles (placebo, tendance),
+    l'estimation et le modèle des témoins et k ; complète ``details``."""
+    # Les témoins ont leur propre point d'équilibre (cherché sur leurs données, même grille) :
+    # deux groupes de bâtiments ne basculent pas en chauffage à la même température.
+    spec_t, _, _ = _choisir_modele(y_t, d, t_ch, t_fr, occupation)
+    X_t, noms_t = _matrice(spec_t, d)
+    derivees_t = _derivees_equilibre(spec_t, d, t_ch, t_fr) if COMPTER_RECHERCHE else []
+    est_t = _estimer(y_t, X_t, d.ref, d.exp, bandes=False, derivees=derivees_t)
+    k = est_e.somme_predite / est_t.somme_predite if est_t.somme_predite else float("nan")
+    if not math.isfinite(k) or k <= 0:
+        raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "la consommation prédite des témoins est nulle ou négative.",
+                            conseil="Vérifiez les mesures des sites témoins.")
+    dnet = y_e - k * y_t
+    # Effet : la série nette est ajustée sur le modèle des sites équipés (c'est l'estimateur
+    # « même matrice » de l'en-tête, bien calibré en simulation). Ses contrôles (placebo,
+    # tendance), qui comparent des saisons entre elles, utilisent les colonnes des deux modèles
+    # (l'espérance X βE - k X_t βT y est exactement) : avec le seul modèle des équipés, la
+    # courbure propre aux témoins passait pour une dérive.
+    est = _estimer(dnet, X, d.ref, d.exp, niveau=est_e.predit, derivees=derivees)
+    X_net, _ = _union_colonnes(X, derivees, X_t, derivees_t)
+    # Contrefactuel du groupe expérimental : ce que prédit la série nette, plus les témoins
+    # ramenés à leur taille (k yT + X β_net).
+    cf = np.where(d.exp, k * y_t + est.predit, est_e.predit)
+    derive_t = est_t.effet / est_t.somme_predite
+    details.update({
+        "effet_groupe_temoin": est_t.effet,
+        "erreur_type_groupe_temoin": est_t.erreur_type,
+        "derive_relative_temoins": derive_t,
+        "facteur_echelle_temoins": k,
+        "modele_temoins": spec_t.libelle(),
+        "temperature_equilibre_chauffage_temoins": spec_t.t_chauffage,
+        "temperature_equilibre_refroidissement_temoins": spec_t.t_refroidissement,
+        "coefficients_temoins": pd.DataFrame({"variable": noms_t, "coefficient": est_t.beta}),
+        "effet_sans_temoins": est_e.effet,
+        "ic_sans_temoins": (est_e.effet - est_e.quantile * est_e.erreur_type,
+                            est_e.effet + est_e.quantile * est_e.erreur_type),
+        "ordre_ar_net": est.bruit.ordre,
+    })
+    return est, cf, dnet, X_net, est_t, spec_t, k
+
+
 def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, periode_reference,
              periode_experimentation, *, calendrier, colonnes_occupation, indicateur, unite,
              temperature_base_chauffage, temperature_base_refroidissement, rechercher_refroidissement,
@@ -1411,23 +1466,9 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     d = _preparer(meteo, calendrier, r0, r1, e0, e1, colonnes_occupation, methode_dju,
                   temperatures_horaires)
     occupation = tuple(d.occupation)
-    y_e = np.array(series["experimental"].reindex(d.dates), dtype=float)
-    sans_meteo = np.isnan(d.tmoy) | (np.isnan(d.tn) & (methode_dju == "costic"))
-    if d.t_horaire is not None:
-        sans_meteo |= np.isnan(d.t_horaire).all(axis=1)
-    jours_sans_meteo = int(((d.ref | d.exp) & sans_meteo & ~np.isnan(y_e)).sum())
-    y_e[sans_meteo] = np.nan
-    avec_temoins = y_t_serie is not None
-    if avec_temoins:
-        y_t = np.array(y_t_serie.reindex(d.dates), dtype=float)
-        y_t[sans_meteo] = np.nan
-        commun = np.isnan(y_e) | np.isnan(y_t)
-        y_e[commun] = np.nan
-        y_t[commun] = np.nan
-    if int((d.ref & ~np.isnan(y_e)).sum()) < 30 or int((d.exp & ~np.isnan(y_e)).sum()) < 1:
-        raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "trop peu de jours mesurés (avec météo) dans les périodes "
-                            "du pilote pour évaluer l'effet.",
-                            attendu="au moins 30 jours de référence et des jours d'expérimentation")
+    y_e, y_t, jours_sans_meteo = _series_alignees(series["experimental"], y_t_serie, d, methode_dju,
+                                                  fichiers_mesures)
+    avec_temoins = y_t is not None
     t_ch, t_fr = _grilles(temperature_base_chauffage, temperature_base_refroidissement,
                           rechercher_refroidissement)
     spec, _, essais = _choisir_modele(y_e, d, t_ch, t_fr, occupation)
@@ -1468,45 +1509,11 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
         _verif_extrapolation(d, y_e),
     ]
 
+    est_t = spec_t = None
+    k = 0.0
     if avec_temoins:
-        # Les témoins ont leur propre point d'équilibre (cherché sur leurs données, même grille) :
-        # deux groupes de bâtiments ne basculent pas en chauffage à la même température.
-        spec_t, _, _ = _choisir_modele(y_t, d, t_ch, t_fr, occupation)
-        X_t, noms_t = _matrice(spec_t, d)
-        derivees_t = _derivees_equilibre(spec_t, d, t_ch, t_fr) if COMPTER_RECHERCHE else []
-        est_t = _estimer(y_t, X_t, d.ref, d.exp, bandes=False, derivees=derivees_t)
-        k = est_e.somme_predite / est_t.somme_predite if est_t.somme_predite else float("nan")
-        if not math.isfinite(k) or k <= 0:
-            raise ErreurDonnees(_lieu_mesures(fichiers_mesures)[0], "la consommation prédite des témoins est nulle ou négative.",
-                                conseil="Vérifiez les mesures des sites témoins.")
-        dnet = y_e - k * y_t
-        # Effet : la série nette est ajustée sur le modèle des sites équipés (c'est l'estimateur
-        # « même matrice » de l'en-tête, bien calibré en simulation). Ses contrôles (placebo,
-        # tendance), qui comparent des saisons entre elles, utilisent les colonnes des deux modèles
-        # (l'espérance X βE - k X_t βT y est exactement) : avec le seul modèle des équipés, la
-        # courbure propre aux témoins passait pour une dérive.
-        est = _estimer(dnet, X, d.ref, d.exp, niveau=est_e.predit, derivees=derivees)
-        X_net, _ = _union_colonnes(X, derivees, X_t, derivees_t)
-        # Contrefactuel du groupe expérimental : ce que prédit la série nette, plus les témoins
-        # ramenés à leur taille (k yT + X β_net).
-        cf = np.where(d.exp, k * y_t + est.predit, est_e.predit)
-        derive_t = est_t.effet / est_t.somme_predite
-        details.update({
-            "effet_groupe_temoin": est_t.effet,
-            "erreur_type_groupe_temoin": est_t.erreur_type,
-            "derive_relative_temoins": derive_t,
-            "facteur_echelle_temoins": k,
-            "modele_temoins": spec_t.libelle(),
-            "temperature_equilibre_chauffage_temoins": spec_t.t_chauffage,
-            "temperature_equilibre_refroidissement_temoins": spec_t.t_refroidissement,
-            "coefficients_temoins": pd.DataFrame({"variable": noms_t, "coefficient": est_t.beta}),
-            "effet_sans_temoins": est_e.effet,
-            "ic_sans_temoins": (est_e.effet - est_e.quantile * est_e.erreur_type,
-                                est_e.effet + est_e.quantile * est_e.erreur_type),
-            "ordre_ar_net": est.bruit.ordre,
-        })
-        X_placebo = X_net
-        y_placebo = dnet
+        est, cf, y_placebo, X_placebo, est_t, spec_t, k = _corriger_par_temoins(
+            y_e, y_t, d, X, est_e, t_ch, t_fr, occupation, derivees, fichiers_mesures, details)
     else:
         est = est_e
         cf = est_e.predit
@@ -1516,7 +1523,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     # La recherche des températures d'équilibre sur les mêmes données est comptée dans l'incertitude.
     if REECHANTILLONNER_RECHERCHE and (len(t_ch) > 1 or len(t_fr) > 1):
         groupes = [(y_e, est_e, spec)] + ([(y_t, est_t, spec_t)] if avec_temoins else [])
-        recherche = _facteur_recherche(d, groupes, k if avec_temoins else 0.0, t_ch, t_fr, occupation)
+        recherche = _facteur_recherche(d, groupes, k, t_ch, t_fr, occupation)
         est.erreur_type *= math.sqrt(recherche["facteur"])
         details["recherche_equilibre"] = recherche
 
@@ -1526,8 +1533,6 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     lo, hi = effet - q * se, effet + q * se
     total_cf = float(np.nansum(np.where(est.masque_exp, cf, np.nan)))
     total_obs = float(np.nansum(y_e[est.masque_exp]))
-    # Une seule définition de l'intervalle relatif (base.intervalle_relatif) : borne e -> e / (O - e).
-    rel, rel_lo, rel_hi = intervalle_relatif(effet, lo, hi, total_obs)
     details.update({"total_observe": total_obs,
                     "total_contrefactuel": total_cf,
                     "degres_liberte": est.ddl,
@@ -1552,10 +1557,36 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
             float(details["derive_relative_temoins"])))
 
     contrefactuel = _contrefactuel(d, y_e, cf, X, est)
-    emd = FACTEUR_EMD * se
+    methode, libelle, justification, limites = _textes_plan(avec_temoins, spec)
 
-    resume = _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, libelle_exp, libelle_tem,
-                     avec_temoins, lo > 0 or hi < 0, est.masque_exp.sum())
+    # L'effet relatif suit la définition commune (base.intervalle_relatif) : borne e -> e / (O - e).
+    return ResultatImpact.construire(
+        methode=methode,
+        libelle_methode=libelle,
+        indicateur=indicateur,
+        unite=unite,
+        effet=effet,
+        ic_bas=lo,
+        ic_haut=hi,
+        p_valeur=est.p_valeur,
+        total_observe=total_obs,
+        erreur_type=se,
+        effet_minimal_detectable=effet_minimal_detectable(se),
+        contrefactuel=contrefactuel,
+        verifications=verifs,
+        resume=lambda res: _resume(effet, lo, hi, res.effet_relatif, res.ic_relatif_bas, res.ic_relatif_haut, unite,
+                                   libelle_exp, libelle_tem, avec_temoins, lo > 0 or hi < 0, est.masque_exp.sum()),
+        justification=justification,
+        limites=limites,
+        details=details,
+        raison_indeterminee=None if math.isfinite(se) and se > 0 else (
+            "la variance de l'écart n'a pas pu être estimée (résidus de la référence nuls ou "
+            "non finis : série constante, ou modèle qui reproduit exactement la référence)."),
+    )
+
+
+def _textes_plan(avec_temoins: bool, spec: SpecificationModele) -> tuple[str, str, str, list[str]]:
+    """Identifiant, libellé, justification et limites du plan (avec ou sans sites témoins)."""
     if avec_temoins:
         libelle = "Référence ajustée au climat (IPMVP option C) corrigée par des sites témoins"
         methode = "reference_energetique_temoins"
@@ -1592,33 +1623,7 @@ def _evaluer(series: dict[str, pd.Series], y_t_serie: pd.Series | None, meteo, p
     if spec.forme == "constante":
         limites.append("Aucune dépendance à la température n'a été trouvée : la comparaison n'est "
                        "pas corrigée du climat.")
-
-    resultat = ResultatImpact(
-        methode=methode,
-        libelle_methode=libelle,
-        indicateur=indicateur,
-        unite=unite,
-        effet=effet,
-        ic_bas=lo,
-        ic_haut=hi,
-        p_valeur=est.p_valeur,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_lo,
-        ic_relatif_haut=rel_hi,
-        erreur_type=se,
-        effet_minimal_detectable=emd,
-        contrefactuel=contrefactuel,
-        verifications=verifs,
-        resume=resume,
-        justification=justification,
-        limites=limites,
-        details=details,
-    )
-    if not (math.isfinite(se) and se > 0):
-        return incertitude_indeterminee(
-            resultat, "la variance de l'écart n'a pas pu être estimée (résidus de la référence nuls ou "
-            "non finis : série constante, ou modèle qui reproduit exactement la référence).")
-    return resultat
+    return methode, libelle, justification, limites
 
 
 def _resume(effet, lo, hi, rel, rel_lo, rel_hi, unite, lib_e, lib_t, temoins, signif, jours) -> str:

@@ -33,12 +33,11 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
 from ..francais import accord, compte, nombre, phrase_effet
-from .base import ResultatImpact, Verification, intervalle_relatif
+from .base import ResultatImpact, Verification
 
 Famille = Literal["gaussienne", "poisson", "quasi_poisson"]
 
@@ -367,6 +366,7 @@ def serie_interrompue(
     erreurs: Literal["hac", "ar1", "classique"] = "ar1",
     retard_hac: int | None = None,
     niveau: float = config.NIVEAU_CONFIANCE,
+    limites: Sequence[str] = (),
 ) -> ResultatImpact:
     """Évalue l'effet d'une expérimentation par une série temporelle interrompue.
 
@@ -386,6 +386,8 @@ def serie_interrompue(
         de Prais-Winsten, variance corrigée de Kenward-Roger et ddl de Satterthwaite), « hac »
         (moindres carrés + Newey-West, trop optimiste sur une série courte) ou « classique » ; ignoré pour les comptages (covariance du modèle, mise à l'échelle en
         quasi-Poisson).
+    limites : limites propres aux données (dites par l'adaptateur d'un domaine), ajoutées à celles
+        du plan.
 
     Renvoie un :class:`ResultatImpact` dont l'effet est l'effet cumulé sur la période après.
     """
@@ -429,9 +431,10 @@ def serie_interrompue(
     if famille != "gaussienne" and (y < 0).any():
         raise ValueError("Un modèle de comptage demande des valeurs positives ou nulles.")
     aj = ajuster(y, plan, famille=famille, exposition=expo, erreurs=erreurs, retard_hac=retard_hac, niveau=niveau)
-    return _resultat(
-        dates, y, plan, aj, famille, erreurs, retard_hac, indicateur or colonne_valeur, unite, niveau,
-        saisonnalite, periode, expo is not None,
+    return resultat_serie(
+        dates, y, plan, aj, famille=famille, erreurs=erreurs, retard_hac=retard_hac,
+        indicateur=indicateur or colonne_valeur, unite=unite, niveau=niveau, saisonnalite=saisonnalite,
+        periode=periode, exposee=expo is not None, limites=limites,
     )
 
 
@@ -457,33 +460,91 @@ def _tableau_coefficients(noms, params, cov, ddl, niveau) -> pd.DataFrame:
     )
 
 
-def _resultat(
-    dates, y, plan, aj, famille, erreurs, retard_hac, indicateur, unite, niveau, saisonnalite, periode, exposee
+def resultat_serie(
+    dates, y, plan: PlanSerie, aj: AjustementSerie, *, famille: Famille, erreurs: str, retard_hac: int | None,
+    indicateur: str, unite: str, niveau: float, saisonnalite: str | None, periode: float, exposee: bool,
+    limites: Sequence[str] = (),
 ) -> ResultatImpact:
+    """Le :class:`ResultatImpact` d'une série interrompue ajustée (``aj`` sur ``plan``) : contrefactuel
+    et sa bande, effet cumulé et effet relatif, vérifications (autocorrélation, longueur, surdispersion),
+    textes. ``exposee`` : le modèle de comptage est rapporté à une exposition."""
     post = plan.apres
     n, n_apres = len(y), int(post.sum())
-    n_avant = n - n_apres
-    X, Xc = plan.X, plan.X_contrefactuel
-    z = stats.norm.ppf(0.5 + niveau / 2)
     details: dict = {
         "n_periodes": n,
-        "n_avant": n_avant,
+        "n_avant": n - n_apres,
         "n_apres": n_apres,
         "famille": famille,
         "coefficients": _tableau_coefficients(plan.noms, aj.params, aj.cov, aj.ddl, niveau),
     }
-    # Bande du contrefactuel (incertitude des coefficients seulement).
+    contrefactuel = _contrefactuel_serie(dates, y, plan, aj, famille, niveau)
+    total_obs = float(y[post].sum())
+    total_cf = float(aj.contrefactuel[post].sum())
+    relatif = None
+    if famille != "gaussienne":
+        relatif = _effet_relatif_comptage(plan, aj, total_obs, total_cf, niveau, details)
+    details["total_observe_apres"] = total_obs
+    details["total_contrefactuel_apres"] = total_cf
+    details["effet_moyen_par_periode"] = aj.effet / n_apres
+    details["erreurs"] = erreurs if famille == "gaussienne" else ("quasi-Poisson" if famille == "quasi_poisson" else "Poisson")
+    verifs = _verifications_serie(aj, famille, erreurs, retard_hac, n, n_apres, saisonnalite, periode, details)
+    quoi = f"Sur les {n_apres} périodes suivant le début de l'expérimentation, en cumul"
+    justification = (
+        "Seule la série du site expérimenté est disponible : on prolonge sa tendance et sa "
+        "saisonnalité d'avant le début pour estimer ce qui se serait passé sans l'expérimentation, "
+        "et l'on compare à ce qui a été mesuré."
+        + (
+            " L'indicateur étant un comptage, le modèle est un GLM de Poisson"
+            + (" avec surdispersion (quasi-Poisson)" if famille == "quasi_poisson" else "")
+            + (", rapporté à l'exposition." if exposee else ".")
+            if famille != "gaussienne"
+            else ""
+        )
+    )
+    return ResultatImpact.construire(
+        methode=METHODE,
+        libelle_methode=LIBELLE,
+        indicateur=indicateur,
+        unite=unite,
+        effet=aj.effet,
+        ic_bas=aj.ic_bas,
+        ic_haut=aj.ic_haut,
+        p_valeur=aj.p_valeur,
+        total_observe=total_obs,
+        relatif=relatif,
+        erreur_type=aj.erreur_type,
+        contrefactuel=contrefactuel,
+        verifications=verifs,
+        resume=lambda res: phrase_effet(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, res.effet_relatif, quoi),
+        justification=justification,
+        limites=list(LIMITES) + list(limites),
+        details=details,
+    )
+
+
+LIMITES = [
+    "Sans site témoin, tout autre changement survenu au même moment (météo exceptionnelle, "
+    "tarif, travaux, autre politique) est confondu avec l'effet de l'expérimentation.",
+    "Le contrefactuel suppose que la tendance d'avant se serait prolongée à l'identique.",
+    "L'intervalle ne traduit que l'incertitude du modèle ajusté, pas celle du choix du modèle.",
+]
+
+
+def _contrefactuel_serie(dates, y, plan: PlanSerie, aj: AjustementSerie, famille: str, niveau: float) -> pd.DataFrame:
+    """Série observée, ajustée et contrefactuelle, avec la bande du contrefactuel (incertitude des
+    coefficients seulement)."""
+    Xc = plan.X_contrefactuel
+    var = np.einsum("ij,jk,ik->i", Xc, aj.cov, Xc)
     if famille == "gaussienne":
-        var_cf = np.einsum("ij,jk,ik->i", Xc, aj.cov, Xc)
         crit = stats.t.ppf(0.5 + niveau / 2, aj.ddl)
-        cf_bas = aj.contrefactuel - crit * np.sqrt(var_cf)
-        cf_haut = aj.contrefactuel + crit * np.sqrt(var_cf)
+        cf_bas = aj.contrefactuel - crit * np.sqrt(var)
+        cf_haut = aj.contrefactuel + crit * np.sqrt(var)
     else:
+        z = stats.norm.ppf(0.5 + niveau / 2)
         eta_cf = np.log(aj.contrefactuel)
-        var_eta = np.einsum("ij,jk,ik->i", Xc, aj.cov, Xc)
-        cf_bas = np.exp(eta_cf - z * np.sqrt(var_eta))
-        cf_haut = np.exp(eta_cf + z * np.sqrt(var_eta))
-    contrefactuel = pd.DataFrame(
+        cf_bas = np.exp(eta_cf - z * np.sqrt(var))
+        cf_haut = np.exp(eta_cf + z * np.sqrt(var))
+    return pd.DataFrame(
         {
             "date": dates.to_numpy(),
             "observe": y,
@@ -491,50 +552,51 @@ def _resultat(
             "contrefactuel": aj.contrefactuel,
             "contrefactuel_bas": cf_bas,
             "contrefactuel_haut": cf_haut,
-            "periode": np.where(post, "apres", "avant"),
+            "periode": np.where(plan.apres, "apres", "avant"),
         }
     )
-    total_obs = float(y[post].sum())
-    total_cf = float(aj.contrefactuel[post].sum())
-    rel = rel_bas = rel_haut = None
-    if famille == "gaussienne":
-        rel, rel_bas, rel_haut = intervalle_relatif(aj.effet, aj.ic_bas, aj.ic_haut, total_obs)
-    else:
-        mu, cf = aj.ajuste[post], aj.contrefactuel[post]
-        g = (mu[:, None] * X[post]).sum(0) / mu.sum() - (cf[:, None] * Xc[post]).sum(0) / cf.sum()
-        se_log = math.sqrt(max(g @ aj.cov @ g, 0.0))
-        log_ratio = math.log(total_obs / total_cf) if total_obs > 0 and total_cf > 0 else float("nan")
-        rel = math.exp(log_ratio) - 1
-        rel_bas = math.exp(log_ratio - z * se_log) - 1
-        rel_haut = math.exp(log_ratio + z * se_log) - 1
-        # Une seule définition (base.intervalle_relatif) : les bornes absolues sont l'image des
-        # bornes relatives, e = O r / (1 + r), calculées sur l'échelle du logarithme (positives).
-        if math.isfinite(log_ratio) and se_log > 0:
-            aj.ic_bas = total_obs * rel_bas / (1 + rel_bas)
-            aj.ic_haut = total_obs * rel_haut / (1 + rel_haut)
-            aj.p_valeur = float(2 * stats.norm.sf(abs(log_ratio) / se_log))
-            details["erreur_type_log_rapport"] = se_log
-        b, se_b = aj.params[1], math.sqrt(aj.cov[1, 1])
-        details["rapport_taux"] = math.exp(b)
-        details["rapport_taux_ic"] = (math.exp(b - z * se_b), math.exp(b + z * se_b))
-        if "pente" in plan.noms:
-            j = plan.noms.index("pente")
-            bp, sep = aj.params[j], math.sqrt(aj.cov[j, j])
-            details["rapport_taux_pente"] = math.exp(bp)
-            details["rapport_taux_pente_ic"] = (math.exp(bp - z * sep), math.exp(bp + z * sep))
-        details["dispersion"] = aj.echelle
-    details["total_observe_apres"] = total_obs
-    details["total_contrefactuel_apres"] = total_cf
-    details["effet_moyen_par_periode"] = aj.effet / n_apres
-    details["erreurs"] = erreurs if famille == "gaussienne" else ("quasi-Poisson" if famille == "quasi_poisson" else "Poisson")
 
-    # --- Vérifications ---
-    verifs: list[Verification] = []
+
+def _effet_relatif_comptage(plan: PlanSerie, aj: AjustementSerie, total_obs: float, total_cf: float,
+                            niveau: float, details: dict) -> tuple[float, float, float]:
+    """Modèle de comptage : effet relatif et son intervalle sur l'échelle du logarithme du rapport des
+    totaux ; les bornes absolues de ``aj`` en deviennent l'image (e = O r / (1 + r), la définition de
+    :func:`~eprouvette.methodes.base.intervalle_relatif`), et les rapports de taux vont dans ``details``."""
+    post, X, Xc = plan.apres, plan.X, plan.X_contrefactuel
+    z = stats.norm.ppf(0.5 + niveau / 2)
+    mu, cf = aj.ajuste[post], aj.contrefactuel[post]
+    g = (mu[:, None] * X[post]).sum(0) / mu.sum() - (cf[:, None] * Xc[post]).sum(0) / cf.sum()
+    se_log = math.sqrt(max(g @ aj.cov @ g, 0.0))
+    log_ratio = math.log(total_obs / total_cf) if total_obs > 0 and total_cf > 0 else float("nan")
+    rel = math.exp(log_ratio) - 1
+    rel_bas = math.exp(log_ratio - z * se_log) - 1
+    rel_haut = math.exp(log_ratio + z * se_log) - 1
+    if math.isfinite(log_ratio) and se_log > 0:
+        aj.ic_bas = total_obs * rel_bas / (1 + rel_bas)
+        aj.ic_haut = total_obs * rel_haut / (1 + rel_haut)
+        aj.p_valeur = float(2 * stats.norm.sf(abs(log_ratio) / se_log))
+        details["erreur_type_log_rapport"] = se_log
+    b, se_b = aj.params[1], math.sqrt(aj.cov[1, 1])
+    details["rapport_taux"] = math.exp(b)
+    details["rapport_taux_ic"] = (math.exp(b - z * se_b), math.exp(b + z * se_b))
+    if "pente" in plan.noms:
+        j = plan.noms.index("pente")
+        bp, sep = aj.params[j], math.sqrt(aj.cov[j, j])
+        details["rapport_taux_pente"] = math.exp(bp)
+        details["rapport_taux_pente_ic"] = (math.exp(bp - z * sep), math.exp(bp + z * sep))
+    details["dispersion"] = aj.echelle
+    return rel, rel_bas, rel_haut
+
+
+def _verifications_serie(aj: AjustementSerie, famille: str, erreurs: str, retard_hac: int | None, n: int,
+                         n_apres: int, saisonnalite: str | None, periode: float, details: dict) -> list[Verification]:
+    """Autocorrélation des résidus (Ljung-Box, Durbin-Watson), longueur de la série, surdispersion."""
+    from .verifications import ljung_box, verification_longueur_serie, verification_surdispersion
+
     r = aj.residus
     rho = _rho_ar1(r) if aj.rho is None else aj.rho
-    sigma = float(np.std(r, ddof=len(aj.params))) if famille == "gaussienne" else None
     details["rho_ar1_residus"] = rho
-    details["sigma_residus"] = sigma
+    details["sigma_residus"] = float(np.std(r, ddof=len(aj.params))) if famille == "gaussienne" else None
     if famille == "gaussienne" and erreurs == "hac":
         details["retard_hac"] = retard_hac if retard_hac is not None else retard_newey_west(n)
     if aj.rho is not None:
@@ -543,11 +605,11 @@ def _resultat(
     residus_lb = r
     if famille == "gaussienne" and erreurs == "ar1" and aj.rho is not None:
         residus_lb = r[1:] - aj.rho * r[:-1]  # innovations (résidus blanchis)
-    lb = acorr_ljungbox(residus_lb, lags=[retard_lb])
-    p_lb = float(lb["lb_pvalue"].iloc[0])
+    q_lb, p_lb = ljung_box(residus_lb, retard_lb)
     dw = float(durbin_watson(residus_lb))
-    details["ljung_box"] = {"retard": retard_lb, "statistique": float(lb["lb_stat"].iloc[0]), "p_valeur": p_lb}
+    details["ljung_box"] = {"retard": retard_lb, "statistique": q_lb, "p_valeur": p_lb}
     details["durbin_watson"] = dw
+    verifs: list[Verification] = []
     if p_lb >= 0.05:
         verifs.append(
             Verification(
@@ -580,98 +642,11 @@ def _resultat(
             )
         )
     minimum_avant = max(12, int(math.ceil(periode))) if saisonnalite else 12
-    if n_avant < 8 or n_apres < 4:
-        verifs.append(
-            Verification(
-                "longueur_serie",
-                "echec",
-                f"Trop peu de périodes ({n_avant} avant, {n_apres} après) : il en faut au moins 8 avant "
-                "et 4 après pour estimer une tendance et un changement.",
-                float(n_avant),
-            )
-        )
-    elif n_avant < minimum_avant or n_apres < 6:
-        verifs.append(
-            Verification(
-                "longueur_serie",
-                "attention",
-                f"Série courte ({n_avant} périodes avant, {n_apres} après) : la tendance et la "
-                "saisonnalité sont mal connues, l'intervalle est fragile.",
-                float(n_avant),
-            )
-        )
-    else:
-        verifs.append(
-            Verification(
-                "longueur_serie",
-                "reussie",
-                f"Longueur suffisante : {n_avant} périodes avant et {n_apres} après le début.",
-                float(n_avant),
-            )
-        )
+    verifs.append(verification_longueur_serie(n - n_apres, n_apres, minimum_avant))
     if famille in ("poisson", "quasi_poisson"):
         disp = aj.echelle if famille == "quasi_poisson" else float(
             aj.modele.pearson_chi2 / aj.modele.df_resid
         )
         details["dispersion"] = disp
-        if famille == "poisson" and disp > 1.5:
-            verifs.append(
-                Verification(
-                    "surdispersion",
-                    "echec",
-                    f"Les comptages varient {nombre(disp, 2)} fois plus que ne le prévoit le modèle de Poisson : "
-                    "les intervalles sont trop étroits ; utiliser le quasi-Poisson.",
-                    disp,
-                )
-            )
-        else:
-            verifs.append(
-                Verification(
-                    "surdispersion",
-                    "reussie",
-                    f"Dispersion (χ² de Pearson / ddl) = {nombre(disp, 2)}"
-                    + (" : prise en compte par le quasi-Poisson." if famille == "quasi_poisson" else "."),
-                    disp,
-                )
-            )
-
-    quoi = f"Sur les {n_apres} périodes suivant le début de l'expérimentation, en cumul"
-    resume = phrase_effet(indicateur, unite, aj.effet, aj.ic_bas, aj.ic_haut, rel, quoi)
-    justification = (
-        "Seule la série du site expérimenté est disponible : on prolonge sa tendance et sa "
-        "saisonnalité d'avant le début pour estimer ce qui se serait passé sans l'expérimentation, "
-        "et l'on compare à ce qui a été mesuré."
-        + (
-            " L'indicateur étant un comptage, le modèle est un GLM de Poisson"
-            + (" avec surdispersion (quasi-Poisson)" if famille == "quasi_poisson" else "")
-            + (", rapporté à l'exposition." if exposee else ".")
-            if famille != "gaussienne"
-            else ""
-        )
-    )
-    limites = [
-        "Sans site témoin, tout autre changement survenu au même moment (météo exceptionnelle, "
-        "tarif, travaux, autre politique) est confondu avec l'effet de l'expérimentation.",
-        "Le contrefactuel suppose que la tendance d'avant se serait prolongée à l'identique.",
-        "L'intervalle ne traduit que l'incertitude du modèle ajusté, pas celle du choix du modèle.",
-    ]
-    return ResultatImpact(
-        methode=METHODE,
-        libelle_methode=LIBELLE,
-        indicateur=indicateur,
-        unite=unite,
-        effet=aj.effet,
-        ic_bas=aj.ic_bas,
-        ic_haut=aj.ic_haut,
-        p_valeur=aj.p_valeur,
-        effet_relatif=rel,
-        ic_relatif_bas=rel_bas,
-        ic_relatif_haut=rel_haut,
-        erreur_type=aj.erreur_type,
-        contrefactuel=contrefactuel,
-        verifications=verifs,
-        resume=resume,
-        justification=justification,
-        limites=limites,
-        details=details,
-    )
+        verifs.append(verification_surdispersion(disp, famille == "quasi_poisson"))
+    return verifs

@@ -3,7 +3,9 @@
 Chaque fonction prend une :class:`~eprouvette.analyse.Analyse` d'un pilote déchets et renvoie une
 liste de blocs (graphiques accessibles avec titre h3, phrase de lecture et tableau de données ;
 tableaux à la française). Les sections communes (essentiel, économie, recommandation…) viennent
-de :mod:`eprouvette.presentation.sections`.
+de :mod:`eprouvette.presentation.sections`. Rien n'est recalculé ni relu ici : les séries et les
+tableaux viennent de ``analyse.resultat.complements``, rangés par l'adaptateur
+(:mod:`eprouvette.domaines.dechets_pilote`).
 """
 
 from __future__ import annotations
@@ -11,22 +13,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..domaines import dechets as d
-from ..domaines.dechets_pilote import SEMAINES_PAR_AN, indicateur_taux, panel_levees
+from ..domaines.dechets_pilote import GROUPES
 from . import blocs, figures
 from .. import francais as t
 from ..francais import echapper
 
-GROUPES = {1: "Conteneurs expérimentaux", 0: "Conteneurs témoins"}
-
 
 def levees_hebdomadaires(a) -> pd.DataFrame:
     """Levées moyennes par conteneur et par semaine, par groupe (semaines complètes seulement)."""
-    panel = panel_levees(a.pilote, a.mesures)
-    panel = panel[panel["complete"]]
-    g = panel.groupby(["traite", "semaine"], as_index=False).agg(levees=("levees", "mean"), conteneurs=("site", "nunique"))
-    g["groupe"] = g["traite"].map(GROUPES)
-    return g[["semaine", "groupe", "levees", "conteneurs"]].sort_values(["semaine", "groupe"]).reset_index(drop=True)
+    return a.resultat.complements["levees_hebdomadaires"]
 
 
 def donnees(a) -> list:
@@ -103,13 +98,10 @@ def resultats(a) -> list:
 def taux_remplissage(a) -> list:
     """Tableau du taux de remplissage à la levée, avant / pendant, expérimentaux / témoins."""
     p = a.pilote
-    ind = indicateur_taux(p)
-    if ind is None:
+    tab = a.resultat.complements.get("taux_remplissage")
+    if tab is None:
         return [blocs.avertissement("Le pilote ne déclare pas d'indicateur « taux_remplissage » : le taux de "
                                     "remplissage à la levée n'est pas suivi.", "Non mesuré")]
-    tab = d.taux_remplissage_avant_apres(
-        a.mesures, ind.identifiant, [s.identifiant for s in p.sites_experimentaux],
-        [s.identifiant for s in p.sites_temoins], p.periode_reference, p.periode_experimentation)
     m = tab.set_index(["groupe", "periode"])["taux_moyen"]
     ecart = None
     if len(p.sites_temoins):
@@ -133,39 +125,21 @@ def taux_remplissage(a) -> list:
 
 def tableau_tournees(a) -> pd.DataFrame:
     """Levées, km, gazole et tCO2e évités par an (valeur centrale et bornes de l'intervalle à 95 %)."""
-    p, r = a.pilote, a.resultat
-    carac = d.lire_caracteristiques(p)
-    params = d.charger_parametres_dechets()
-    from ..economie import charger_valorisation
-
-    facteur = charger_valorisation().facteurs_emission["gazole"].valeur
-    e, b, h = r.details["effet_par_conteneur_semaine"]
-    n = len(p.sites_experimentaux) * SEMAINES_PAR_AN
-    conso = params.consommation_gazole.valeur
-    lignes = []
-    for nom, x in (("Valeur centrale", -e), ("Borne basse (95\u00a0%)", min(-b, -h)), ("Borne haute (95\u00a0%)", max(-b, -h))):
-        bt = d.bilan_tournees(x * n, carac.km_par_levee, conso, facteur)
-        lignes.append({"Estimation": nom, "Levées évitées par an": bt.levees_evitees, "Km évités par an": bt.km_evites,
-                       "Gazole évité (L/an)": bt.gazole_evite_l, "CO2e évité (t/an)": bt.tco2e_evitees})
-    return pd.DataFrame(lignes)
+    return a.resultat.complements["tournees_evitees"]
 
 
 def tournees_evitees(a) -> list:
     """Tableau km / gazole / tCO2e évités, avec les hypothèses de calcul."""
-    p = a.pilote
-    carac = d.lire_caracteristiques(p)
-    params = d.charger_parametres_dechets()
-    from ..economie import charger_valorisation
-
-    gaz = charger_valorisation().facteurs_emission["gazole"]
+    h = a.resultat.complements["hypotheses_tournees"]
+    conso, gaz = h["consommation_gazole"], h["facteur_gazole"]
     tab = tableau_tournees(a)
     hyp = [
-        f"Levées évitées par an = effet par conteneur et par semaine × {len(p.sites_experimentaux)} conteneurs "
+        f"Levées évitées par an = effet par conteneur et par semaine × {h['conteneurs_experimentaux']} conteneurs "
         "expérimentaux × 52,18 semaines (l'expérimentation est supposée représentative de l'année entière).",
-        carac.origine_km,
-        f"Consommation du camion de collecte : {t.nombre(params.consommation_gazole.valeur, 0)} "
-        f"{params.consommation_gazole.unite} ({params.consommation_gazole.source}, {params.consommation_gazole.annee}"
-        + (", à confirmer" if params.consommation_gazole.a_confirmer else "") + ").",
+        h["origine_km"],
+        f"Consommation du camion de collecte : {t.nombre(conso.valeur, 0)} "
+        f"{conso.unite} ({conso.source}, {conso.annee}"
+        + (", à confirmer" if conso.a_confirmer else "") + ").",
         f"Facteur d'émission du gazole : {t.nombre(gaz.valeur, 2)} {gaz.unite} ({gaz.source}, {gaz.annee}"
         + (", à confirmer" if gaz.a_confirmer else "") + ").",
     ]

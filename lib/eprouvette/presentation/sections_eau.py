@@ -89,7 +89,7 @@ def tableau_sispea(a) -> list:
 
 def graphique_debit_nocturne(a) -> list:
     """Débit minimum nocturne (somme des secteurs) des expérimentés et des témoins, moyennes hebdomadaires."""
-    series = a.resultat.details.get("series")
+    series = a.resultat.complements.get("series")
     if series is None or "brut_experimentaux" not in series:
         return []
     debit = eau_pilote._est_debit(a.pilote)

@@ -108,9 +108,7 @@ def report_modal(a) -> list:
     ea = a.economie_annuelle
     if ea is None or ea.unite != "km en voiture":
         return []
-    from ..domaines.mobilite import charger_parametres_mobilite
-
-    p = charger_parametres_mobilite()
+    p = a.resultat.complements["parametres_report_modal"]  # les hypothèses employées par l'analyse
     lignes = []
     for nom, lib in (("longueur_trajet_velo_km", "Longueur moyenne d'un trajet à vélo"),
                      ("part_report_voiture", "Part des trajets supplémentaires qui auraient été faits en voiture"),
