@@ -366,7 +366,10 @@ def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuill
             erreurs.append(f"{n} pages")
         if resultats["verdict_libelle"] not in page1 or "Pourquoi" not in page1:
             erreurs.append("verdict ou raison absents de la page 1")
-        if "Contact et rapport complet" not in tout or f"{ident}.html" not in tout:
+        # pdftotext coupe un long identifiant à un trait d'union en fin de ligne et retire ce trait
+        # (« dechets-pavemballages-compiegne.html ») : comparaison sans traits d'union ni sauts de ligne.
+        sans_traits = tout.replace("\n", "").replace("-", "")
+        if "Contact et rapport complet" not in tout or f"{ident}.html".replace("-", "") not in sans_traits:
             erreurs.append("contact ou lien vers le rapport complet absent")
         if erreurs:
             problemes[ident] = erreurs

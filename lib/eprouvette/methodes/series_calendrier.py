@@ -227,7 +227,7 @@ def _verifier_tendances_paralleles(ymod: np.ndarray, plan: PlanSerie, reference:
     if not math.isfinite(p):
         return Verification("tendances_prealables", "attention",
                             "La tendance relative des sites expérimentaux et des témoins n'a pas pu être vérifiée.")
-    ecart = f"{nombre(100 * math.expm1(pente), 1)} % par an" if log_echelle else f"{nombre(pente, 2)} par an"
+    ecart = f"{nombre(100 * math.expm1(pente), 1)}\u00a0% par an" if log_echelle else f"{nombre(pente, 2)} par an"
     if p < 0.05:
         return Verification(
             "tendances_prealables", "attention",
@@ -369,7 +369,7 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
                     r.details["ar1_plus_bruit"] = {"phi": m["phi"], "lambda": m["lam"], "s2": m["s2"]}
                     r.verifications.append(Verification(
                         "bruit_de_comptage", "reussie",
-                        f"Les comptages sont modestes : le hasard du comptage fait {nombre(100 * min(part, 1.0), 0)} % des "
+                        f"Les comptages sont modestes : le hasard du comptage fait {nombre(100 * min(part, 1.0), 0)}\u00a0% des "
                         "écarts d'un jour à l'autre et masque en partie leur persistance ; le modèle sépare les deux "
                         f"(persistance {nombre(m['phi'], 2)}), l'intervalle en tient compte.", part))
                 else:
