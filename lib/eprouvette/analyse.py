@@ -120,22 +120,15 @@ class Analyse:
 
 
 def module_domaine(domaine: str):
-    """Le module d'analyse d'un domaine : ``eprouvette.domaines.<domaine>_pilote``.
-
-    Il expose :
-    - ``evaluer_pilote(pilote, mesures, meteo) -> ResultatImpact`` ;
-    - ``economie_annuelle(pilote, resultat, valorisation) -> EconomieAnnuelle | None`` (None : l'effet
-      n'a pas de prix connu ; l'économie n'est alors pas chiffrée et le critère d'efficience n'est pas évalué) ;
-    - ``indicateurs_feder(analyse) -> list[IndicateurFeder]`` (indicateurs communs du FEDER nourris par le pilote).
-    """
-    import importlib
+    """La déclaration du domaine (:class:`eprouvette.domaines.Domaine`) : ``evaluer_pilote``,
+    ``economie_annuelle`` et ``indicateurs_feder`` y passent par l'adaptateur du domaine."""
+    from .domaines import DomaineInconnu
+    from .domaines import domaine as trouver
 
     try:
-        return importlib.import_module(f"eprouvette.domaines.{domaine}_pilote")
-    except ModuleNotFoundError as e:
-        if e.name != f"eprouvette.domaines.{domaine}_pilote":
-            raise
-        raise NotImplementedError(f"le domaine « {domaine} » n'a pas encore de module d'analyse") from None
+        return trouver(domaine)
+    except DomaineInconnu as e:
+        raise NotImplementedError(str(e)) from None
 
 
 def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str], domaine_mod):
@@ -203,14 +196,14 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         max(fin_etudiee, pd.Timestamp(pilote.periode_experimentation.debut)),
         {s.identifiant: s.nom for s in pilote.sites},
     )
+    domaine_mod = module_domaine(pilote.domaine)
     choix = choisir_methode(
         a_periode_avant=pilote.periode_reference.jours > 0,
         n_temoins=len(pilote.sites_temoins),
         n_experimentes=len(pilote.sites_experimentaux),
-        energie_meteo=pilote.domaine == "energie" and meteo is not None,
+        energie_meteo=domaine_mod.reference_meteo and meteo is not None,
         comptage=ind.type_mesure == "comptage",
     )
-    domaine_mod = module_domaine(pilote.domaine)
     resultat = domaine_mod.evaluer_pilote(pilote, mesures, meteo)
     resultat.verifications = list(resultat.verifications) + [
         v for v in qualite.verifications if v.statut != "reussie"

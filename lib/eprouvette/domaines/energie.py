@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..erreurs import ErreurDonnees
+from . import Domaine
 
 __all__ = [
     "jours_feries",
@@ -104,3 +105,10 @@ def _calendrier_ecoles(debut: pd.Timestamp, fin: pd.Timestamp) -> pd.DataFrame:
     weekend = jours.day_of_week.to_numpy() >= 5
     motif = np.where(weekend, "week-end", np.where(ferie, "férié", np.where(vac, "vacances", "")))
     return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie | vac, "motif": motif})
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="energie", libelle="Énergie des bâtiments publics", ordre=1, adaptateur="energie_pilote",
+    codes_feder=("RCO19", "RCR26", "RCR29"), reference_meteo=True, generateurs=("energie", "energie_horaire"),
+)

@@ -29,6 +29,7 @@ from ..erreurs import ErreurDonnees
 from .. import parametres
 from ..francais import nombre
 from ..parametres import Parametre
+from . import Domaine
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -232,3 +233,10 @@ def report_modal(passages_supplementaires_par_an: float, parametres: ParametresM
     km = (passages_supplementaires_par_an * p.trajets_par_passage.valeur * p.part_report_voiture.valeur
           * p.longueur_trajet_velo_km.valeur)
     return km, km * p.facteur_emission_voiture.valeur / 1000.0
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="mobilite", libelle="Mobilité", ordre=3, adaptateur="mobilite_pilote",
+    codes_feder=("RCO60", "RCR62", "RCR64"), generateurs=("mobilite",), parametres=FICHIER_PARAMETRES,
+)
