@@ -105,3 +105,11 @@ def test_une_declaration_hors_de_son_module_est_refusee(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         registre.cache_clear()
+
+
+def test_architecture_nomme_chaque_domaine():
+    """docs/architecture.md reste vrai : chaque domaine déclaré y est nommé, avec la marche à suivre."""
+    texte = (config.RACINE / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "## Ajouter un domaine" in texte and "outils/publier_domaines.py" in texte
+    for d in DOMAINES:
+        assert f"{d.identifiant}.py" in texte, f"docs/architecture.md ne nomme pas domaines/{d.identifiant}.py"

@@ -19,6 +19,7 @@ from . import Domaine
 __all__ = [
     "jours_feries",
     "vacances_zone_b",
+    "vacances_scolaires",
     "calendrier_ecoles",
     "ZONE_SCOLAIRE",
 ]
@@ -66,6 +67,12 @@ def vacances_zone_b(dates) -> pd.Series:
 
     Lève une ErreurDonnees si une date sort des années couvertes par les dates officielles.
     """
+    return vacances_scolaires(dates, ZONE_SCOLAIRE)
+
+
+def vacances_scolaires(dates, zone: str) -> pd.Series:
+    """Vrai pour les jours de vacances scolaires de la zone ``zone`` (« A », « B » ou « C », dates
+    officielles), pont de l'Ascension compris ; ErreurDonnees hors des années couvertes."""
     from vacances_scolaires_france import UnsupportedYearException
 
     d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
@@ -73,7 +80,7 @@ def vacances_zone_b(dates) -> pd.Series:
     ponts = _ponts_ascension(range(d.min().year, d.max().year + 1)) if len(d) else set()
     try:
         res = np.array(
-            [officiel.is_holiday_for_zone(j.date(), ZONE_SCOLAIRE) or j.date() in ponts for j in d], dtype=bool
+            [officiel.is_holiday_for_zone(j.date(), zone) or j.date() in ponts for j in d], dtype=bool
         )
     except UnsupportedYearException as e:
         raise ErreurDonnees(

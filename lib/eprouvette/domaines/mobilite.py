@@ -94,6 +94,8 @@ _LIBELLES = {
     **{j: f"un {j}" for j in JOURS},
     "ferie": "un jour férié",
     "vacances_scolaires": "un jour de vacances scolaires",
+    # Tourisme (eprouvette.domaines.tourisme) : les visiteurs viennent des trois zones scolaires.
+    **{f"vacances_zone_{z}": f"un jour de vacances scolaires de la zone {z.upper()}" for z in "abc"},
     "pluie_mm": f"chaque millimètre de pluie (jusqu'à {PLAFOND_PLUIE_MM:.0f} mm)",
     "temoin": "le site témoin (même jour)",
 }
@@ -134,7 +136,7 @@ def effets_calendrier(coefficients: pd.DataFrame, *, multiplicatif: bool, sujet:
     ``ic_haut`` (variation relative si ``multiplicatif``, écart absolu sinon), ``p_valeur``,
     ``phrase``.
     """
-    termes = [*JOURS[1:], "ferie", "vacances_scolaires", "pluie_mm"]
+    termes = [*JOURS[1:], "ferie", "vacances_scolaires", *(f"vacances_zone_{z}" for z in "abc"), "pluie_mm"]
     c = coefficients[coefficients["terme"].isin(termes)].copy()
     c["ordre"] = c["terme"].map({t: i for i, t in enumerate(termes)})
     c = c.sort_values("ordre")
