@@ -35,7 +35,7 @@ from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite
                      note_simulation, periodes, temperatures_simulees)
 
 __all__ = ["VERSION_GENERATEUR", "ParametresMobiliteSimules", "PiloteMobiliteGenere", "generer_pilote_mobilite",
-           "ecrire_pilote", "simuler_meteo", "EXEMPLES"]
+           "ecrire_pilote", "simuler_meteo", "jours_et_meteo", "EXEMPLES"]
 
 VERSION_GENERATEUR = "1.0.0"
 
@@ -96,6 +96,14 @@ def simuler_meteo(rng: np.random.Generator, dates: pd.DatetimeIndex) -> pd.DataF
                          "precipitations_mm": np.round(pluie, 1)})
 
 
+def jours_et_meteo(graine: int, reference: tuple[str, str], experimentation: tuple[str, str]):
+    """Générateur aléatoire de la graine, jours simulés, masque des jours d'expérimentation et météo simulée
+    (tirée en premier : pour une graine donnée, la même météo quel que soit le pilote qui l'utilise)."""
+    rng = np.random.default_rng(graine)
+    _, _, e0, _, dates = bornes_simulation(reference, experimentation)
+    return rng, dates, np.asarray(dates >= e0), simuler_meteo(rng, dates)
+
+
 def _effets_calendrier(p: ParametresMobiliteSimules, dates: pd.DatetimeIndex, pluie: np.ndarray) -> np.ndarray:
     cal = covariables_calendrier(dates, pluie)
     jours = cal[["mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]].to_numpy()
@@ -108,12 +116,9 @@ def _effets_calendrier(p: ParametresMobiliteSimules, dates: pd.DatetimeIndex, pl
 
 def generer_pilote_mobilite(graine: int, p: ParametresMobiliteSimules) -> PiloteMobiliteGenere:
     """Génère un pilote mobilité simulé (en mémoire) pour une graine donnée."""
-    rng = np.random.default_rng(graine)
-    _, _, e0, e1, dates = bornes_simulation(p.reference, p.experimentation)
+    rng, dates, en_exp, meteo = jours_et_meteo(graine, p.reference, p.experimentation)
     n = len(dates)
-    meteo = simuler_meteo(rng, dates)
     cal = _effets_calendrier(p, dates, meteo["precipitations_mm"].to_numpy())
-    en_exp = np.asarray(dates >= e0)
     comptage = p.type_pilote == "compteurs-velo"
     lignes, sites, cf_vrai, effet_vrai = [], [], np.zeros(n), np.zeros(n)
     if comptage:

@@ -33,9 +33,8 @@ import numpy as np
 import pandas as pd
 
 from ..domaines.tourisme import covariables_tourisme
-from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance,
-                     note_simulation, periodes)
-from .mobilite import PiloteMobiliteGenere, simuler_meteo
+from .commun import ar1, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance, note_simulation, periodes
+from .mobilite import PiloteMobiliteGenere, jours_et_meteo
 
 __all__ = ["VERSION_GENERATEUR", "ParametresTourisme", "PiloteTourismeGenere", "generer_pilote_tourisme",
            "ecrire_pilote", "EXEMPLES"]
@@ -100,12 +99,9 @@ def _log_calendrier(p: ParametresTourisme, dates: pd.DatetimeIndex, pluie: np.nd
 
 def generer_pilote_tourisme(graine: int, p: ParametresTourisme) -> PiloteTourismeGenere:
     """Génère un pilote tourisme simulé (en mémoire) pour une graine donnée."""
-    rng = np.random.default_rng(graine)
-    _, _, e0, _, dates = bornes_simulation(p.reference, p.experimentation)
+    rng, dates, en_exp, meteo = jours_et_meteo(graine, p.reference, p.experimentation)
     n = len(dates)
-    meteo = simuler_meteo(rng, dates)
     log_cal = _log_calendrier(p, dates, meteo["precipitations_mm"].to_numpy())
-    en_exp = np.asarray(dates >= e0)
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
     lignes, sites, cf_vrai, effet_vrai = [], [], np.zeros(n), np.zeros(n)
     for ident, nom, role, niveau in p.sites:
