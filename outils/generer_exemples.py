@@ -4,8 +4,9 @@
     .venv/bin/python outils/generer_exemples.py ID [ID…]   # certains seulement
 
 Jamais lancée par une construction (les données d'entrée sont en lecture seule pour `make`).
-Chaque module de ``eprouvette.generateurs`` qui expose ``EXEMPLES`` (liste de couples
-``(identifiant, fonction qui écrit le pilote dans un dossier)``) est pris en compte. Pour une
+Les générateurs sont ceux que déclare chaque domaine (``Domaine.generateurs``, registre
+:mod:`eprouvette.domaines`) : des modules de ``eprouvette.generateurs`` qui exposent ``EXEMPLES``
+(liste de couples ``(identifiant, fonction qui écrit le pilote dans un dossier)``). Pour une
 graine donnée, les fichiers produits sont identiques à l'octet près ; un test vérifie que les
 exemples versionnés correspondent aux générateurs.
 """
@@ -13,7 +14,6 @@ exemples versionnés correspondent aux générateurs.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -23,12 +23,12 @@ sys.path.insert(0, str(RACINE / "lib"))
 
 def exemples() -> dict:
     """Identifiant -> fonction d'écriture, pour tous les générateurs."""
-    import eprouvette.generateurs as paquet
+    from eprouvette.domaines import registre
 
     tous = {}
-    for info in sorted(pkgutil.iter_modules(paquet.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"eprouvette.generateurs.{info.name}")
-        for identifiant, ecrire in getattr(module, "EXEMPLES", []):
+    for nom in sorted(g for d in registre().values() for g in d.generateurs):
+        module = importlib.import_module(f"eprouvette.generateurs.{nom}")
+        for identifiant, ecrire in module.EXEMPLES:
             if identifiant in tous:
                 raise SystemExit(f"exemple « {identifiant} » déclaré deux fois")
             tous[identifiant] = ecrire

@@ -7,11 +7,12 @@ import papermill as pm
 import pytest
 
 from eprouvette import config
+from eprouvette.domaines import registre
 
 pytestmark = pytest.mark.lent
 
 
-@pytest.mark.parametrize("nom", sorted(config.DOMAINES.values()))
+@pytest.mark.parametrize("nom", sorted(d.carnet for d in registre().values()))
 def test_carnet_avec_ses_parametres_par_defaut(nom, tmp_path):
     carnet = config.NOTEBOOKS / nom
     assert carnet.exists(), f"carnet manquant : {nom}"

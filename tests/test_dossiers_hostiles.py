@@ -589,13 +589,13 @@ def construire(dossier, sortie):
     import nbformat
     from IPython.core.formatters import DisplayFormatter
 
-    from eprouvette import config
+    from eprouvette.domaines import domaine
     from eprouvette.pilote import charger_pilote
     from eprouvette.rapports.executer import _extraire_resultats
     from eprouvette.rapports.html import convertir_en_html
 
     pilote = charger_pilote(Path(dossier))
-    nb = nbformat.read(str(config.NOTEBOOKS / config.DOMAINES[pilote.domaine]), as_version=4)
+    nb = nbformat.read(str(domaine(pilote.domaine).chemin_carnet()), as_version=4)
     formateur, sorties = DisplayFormatter(), []
 
     def afficher(*objets, raw=False, **_):

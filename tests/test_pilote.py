@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from eprouvette import config
+from eprouvette.domaines import identifiants
 from eprouvette.erreurs import ErreurDonnees, ErreursDonnees
 from eprouvette.pilote import Periode, charger_pilote, lister_pilotes
 
@@ -173,7 +174,7 @@ def test_domaine_inconnu(tmp_path):
     (e,) = erreurs_de(faire_pilote(tmp_path, texte))
     assert (e.ligne, e.champ) == (ligne_de(texte, "domaine:"), "domaine")
     assert e.message == "valeur « transport » non reconnue."
-    assert e.attendu == "une des valeurs energie, eau, mobilite, dechets"
+    assert e.attendu == "une des valeurs " + ", ".join(identifiants())
 
 
 @pytest.mark.parametrize("code", ['"6204"', '"62-41"', '"2C041"', '"620410"'])

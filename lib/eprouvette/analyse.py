@@ -120,22 +120,15 @@ class Analyse:
 
 
 def module_domaine(domaine: str):
-    """Le module d'analyse d'un domaine : ``eprouvette.domaines.<domaine>_pilote``.
-
-    Il expose :
-    - ``evaluer_pilote(pilote, mesures, meteo) -> ResultatImpact`` ;
-    - ``economie_annuelle(pilote, resultat, valorisation) -> EconomieAnnuelle | None`` (None : l'effet
-      n'a pas de prix connu ; l'économie n'est alors pas chiffrée et le critère d'efficience n'est pas évalué) ;
-    - ``indicateurs_feder(analyse) -> list[IndicateurFeder]`` (indicateurs communs du FEDER nourris par le pilote).
-    """
-    import importlib
+    """La déclaration du domaine (:class:`eprouvette.domaines.Domaine`) : ``evaluer_pilote``,
+    ``economie_annuelle`` et ``indicateurs_feder`` y passent par l'adaptateur du domaine."""
+    from .domaines import DomaineInconnu
+    from .domaines import domaine as trouver
 
     try:
-        return importlib.import_module(f"eprouvette.domaines.{domaine}_pilote")
-    except ModuleNotFoundError as e:
-        if e.name != f"eprouvette.domaines.{domaine}_pilote":
-            raise
-        raise NotImplementedError(f"le domaine « {domaine} » n'a pas encore de module d'analyse") from None
+        return trouver(domaine)
+    except DomaineInconnu as e:
+        raise NotImplementedError(str(e)) from None
 
 
 def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str], domaine_mod):

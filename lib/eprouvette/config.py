@@ -25,14 +25,6 @@ PAQUETS_JS = Path(os.environ.get("EPROUVETTE_PAQUETS_JS", RACINE / ".cache" / "j
 #: Niveau de confiance des intervalles, partout dans le projet.
 NIVEAU_CONFIANCE = 0.95
 
-#: Domaines connus et carnet (notebook) qui les analyse.
-DOMAINES = {
-    "energie": "energie.ipynb",
-    "eau": "eau.ipynb",
-    "mobilite": "mobilite.ipynb",
-    "dechets": "dechets.ipynb",
-}
-
 #: Délai maximal d'exécution d'une cellule de carnet, en secondes : au-delà, la construction de ce
 #: pilote est arrêtée (les autres continuent). Réglable par la variable EPROUVETTE_DELAI_CELLULE.
 DELAI_CELLULE_S = int(os.environ.get("EPROUVETTE_DELAI_CELLULE", "900"))

@@ -101,10 +101,12 @@ def candidats(
     Le porteur lui-même (et, à l'échelle EPCI, tout EPCI contenant une commune du porteur)
     est exclu. ``bande`` : facteur maximal d'écart de population (None = pas de filtre).
     """
-    if domaine not in config.DOMAINES:
-        raise ValueError(
-            f"domaine « {domaine} » inconnu ; domaines possibles : {', '.join(config.DOMAINES)}"
-        )
+    from .domaines import DomaineInconnu, domaine as trouver
+
+    try:
+        trouver(domaine)
+    except DomaineInconnu as e:
+        raise ValueError(str(e)) from None
     if bande is not None and bande < 1:
         raise ValueError("la bande de population doit être supérieure ou égale à 1")
     porteur = _porteur(codes_porteur)

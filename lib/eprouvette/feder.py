@@ -21,6 +21,8 @@ CATALOGUE = {
     "RCR62": ("Usagers annuels des transports publics nouveaux ou modernisés", "usagers/an"),
     "RCR64": ("Usagers annuels des infrastructures dédiées au vélo", "usagers/an"),
     "RCR103": ("Déchets collectés séparément", "t/an"),
+    "RCO77": ("Sites culturels et touristiques bénéficiant d'un soutien", "sites"),
+    "RCR77": ("Visiteurs des sites culturels et touristiques bénéficiant d'un soutien", "visiteurs/an"),
 }
 
 

@@ -35,6 +35,7 @@ from ..erreurs import ErreurDonnees
 from .. import parametres
 from ..francais import nombre
 from ..parametres import Parametre
+from . import Domaine
 
 __all__ = [
     "FICHIER_PARAMETRES",
@@ -301,3 +302,10 @@ def taux_remplissage_avant_apres(
 
 def _date(x) -> dt.date:
     return pd.Timestamp(x).date()
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="dechets", libelle="Déchets", ordre=4, adaptateur="dechets_pilote",
+    codes_feder=("RCO14", "RCR103", "RCR29"), generateurs=("dechets",), parametres="dechets.yaml",
+)

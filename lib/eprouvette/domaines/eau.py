@@ -34,6 +34,7 @@ import pandas as pd
 
 from .. import config
 from ..francais import accord
+from . import Domaine
 
 #: Fenêtre du débit minimum nocturne, heure locale : [2 h ; 4 h[.
 HEURE_DEBUT_NUIT = 2
@@ -254,3 +255,10 @@ def pertes_journalieres(debit_fuite_m3h, facteur_jour_nuit_h: float):
 def effet_annuel(effet_m3_jour: float, jours_par_an: float = 365.25) -> float:
     """Passe d'un effet en m³/j à un effet en m³/an."""
     return float(effet_m3_jour) * jours_par_an
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="eau", libelle="Eau", ordre=2, adaptateur="eau_pilote", codes_feder=("RCO14", "RCR43"),
+    generateurs=("eau",), parametres="eau.yaml",
+)

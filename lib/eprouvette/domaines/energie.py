@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from ..erreurs import ErreurDonnees
+from . import Domaine
 
 __all__ = [
     "jours_feries",
     "vacances_zone_b",
+    "vacances_scolaires",
     "calendrier_ecoles",
     "ZONE_SCOLAIRE",
 ]
@@ -65,6 +67,12 @@ def vacances_zone_b(dates) -> pd.Series:
 
     Lève une ErreurDonnees si une date sort des années couvertes par les dates officielles.
     """
+    return vacances_scolaires(dates, ZONE_SCOLAIRE)
+
+
+def vacances_scolaires(dates, zone: str) -> pd.Series:
+    """Vrai pour les jours de vacances scolaires de la zone ``zone`` (« A », « B » ou « C », dates
+    officielles), pont de l'Ascension compris ; ErreurDonnees hors des années couvertes."""
     from vacances_scolaires_france import UnsupportedYearException
 
     d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
@@ -72,7 +80,7 @@ def vacances_zone_b(dates) -> pd.Series:
     ponts = _ponts_ascension(range(d.min().year, d.max().year + 1)) if len(d) else set()
     try:
         res = np.array(
-            [officiel.is_holiday_for_zone(j.date(), ZONE_SCOLAIRE) or j.date() in ponts for j in d], dtype=bool
+            [officiel.is_holiday_for_zone(j.date(), zone) or j.date() in ponts for j in d], dtype=bool
         )
     except UnsupportedYearException as e:
         raise ErreurDonnees(
@@ -104,3 +112,10 @@ def _calendrier_ecoles(debut: pd.Timestamp, fin: pd.Timestamp) -> pd.DataFrame:
     weekend = jours.day_of_week.to_numpy() >= 5
     motif = np.where(weekend, "week-end", np.where(ferie, "férié", np.where(vac, "vacances", "")))
     return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie | vac, "motif": motif})
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="energie", libelle="Énergie des bâtiments publics", ordre=1, adaptateur="energie_pilote",
+    codes_feder=("RCO19", "RCR26", "RCR29"), reference_meteo=True, generateurs=("energie", "energie_horaire"),
+)

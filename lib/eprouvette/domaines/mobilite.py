@@ -29,6 +29,7 @@ from ..erreurs import ErreurDonnees
 from .. import parametres
 from ..francais import nombre
 from ..parametres import Parametre
+from . import Domaine
 from .energie import jours_feries, vacances_zone_b
 
 __all__ = [
@@ -92,6 +93,8 @@ _LIBELLES = {
     **{j: f"un {j}" for j in JOURS},
     "ferie": "un jour férié",
     "vacances_scolaires": "un jour de vacances scolaires",
+    # Tourisme (eprouvette.domaines.tourisme) : les visiteurs viennent des trois zones scolaires.
+    **{f"vacances_zone_{z}": f"un jour de vacances scolaires de la zone {z.upper()}" for z in "abc"},
     "pluie_mm": f"chaque millimètre de pluie (jusqu'à {PLAFOND_PLUIE_MM:.0f} mm)",
     "temoin": "le site témoin (même jour)",
 }
@@ -132,7 +135,7 @@ def effets_calendrier(coefficients: pd.DataFrame, *, multiplicatif: bool, sujet:
     ``ic_haut`` (variation relative si ``multiplicatif``, écart absolu sinon), ``p_valeur``,
     ``phrase``.
     """
-    termes = [*JOURS[1:], "ferie", "vacances_scolaires", "pluie_mm"]
+    termes = [*JOURS[1:], "ferie", "vacances_scolaires", *(f"vacances_zone_{z}" for z in "abc"), "pluie_mm"]
     c = coefficients[coefficients["terme"].isin(termes)].copy()
     c["ordre"] = c["terme"].map({t: i for i, t in enumerate(termes)})
     c = c.sort_values("ordre")
@@ -219,3 +222,10 @@ def report_modal(passages_supplementaires_par_an: float, parametres: ParametresM
     km = (passages_supplementaires_par_an * p.trajets_par_passage.valeur * p.part_report_voiture.valeur
           * p.longueur_trajet_velo_km.valeur)
     return km, km * p.facteur_emission_voiture.valeur / 1000.0
+
+
+#: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
+DOMAINE = Domaine(
+    identifiant="mobilite", libelle="Mobilité", ordre=3, adaptateur="mobilite_pilote",
+    codes_feder=("RCO60", "RCR62", "RCR64"), generateurs=("mobilite",), parametres=FICHIER_PARAMETRES,
+)

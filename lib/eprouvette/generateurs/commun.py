@@ -8,6 +8,7 @@ donnée (et les versions épinglées de numpy et PyYAML), les octets écrits son
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,14 @@ import pandas as pd
 import yaml
 from scipy import signal
 
-__all__ = ["ar1", "nombre_fr", "ecrire_csv_fr", "ecrire_yaml"]
+__all__ = ["ar1", "nombre_fr", "ecrire_csv_fr", "ecrire_yaml", "ecrire_pilote_simule", "exemple", "periodes",
+           "financement_autofinance", "note_simulation", "entete_verite", "temperatures_simulees",
+           "bornes_simulation"]
+
+#: En-têtes des deux YAML de chaque pilote simulé.
+ENTETE_FICHE = ("Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
+                "Ne pas modifier à la main : relancer le générateur.")
+ENTETE_VERITE = "Vérité du pilote simulé : l'effet que l'évaluation doit retrouver."
 
 
 def ar1(rng: np.random.Generator, n: int, rho: float, ecart_type: float) -> np.ndarray:
@@ -81,3 +89,77 @@ def ecrire_yaml(objet: Any, chemin: str | Path, entete: str = "") -> None:
     if entete:
         texte = "".join(f"# {l}\n" if l else "#\n" for l in entete.splitlines()) + texte
     Path(chemin).write_bytes(texte.encode("utf-8"))
+
+
+def ecrire_pilote_simule(dossier: str | Path, fiche: dict, verite: dict, *,
+                         tableaux: Mapping[str, tuple[pd.DataFrame, dict[str, int]]] | None = None,
+                         octets: Mapping[str, bytes] | None = None) -> Path:
+    """L'écrivain unique des pilotes simulés : ``pilote.yaml``, les fichiers de données, ``verite.yaml``.
+
+    ``tableaux`` : nom de fichier -> (table, décimales par colonne), écrits par :func:`ecrire_csv_fr` ;
+    ``octets`` : nom de fichier -> contenu déjà mis en forme (fichiers compressés, formats d'export).
+    """
+    dossier = Path(dossier)
+    dossier.mkdir(parents=True, exist_ok=True)
+    ecrire_yaml(fiche, dossier / "pilote.yaml", entete=ENTETE_FICHE)
+    for nom, (table, decimales) in (tableaux or {}).items():
+        ecrire_csv_fr(table, dossier / nom, decimales)
+    for nom, contenu in (octets or {}).items():
+        (dossier / nom).write_bytes(contenu)
+    ecrire_yaml(verite, dossier / "verite.yaml", entete=ENTETE_VERITE)
+    return dossier
+
+
+def exemple(generer: Callable[[int, Any], Any], ecrire: Callable[[Any, Path], Path], graine: int,
+            parametres: Any) -> Callable[[Path], Path]:
+    """La fonction d'écriture d'un pilote d'exemple (pour ``EXEMPLES``) : générer puis écrire."""
+
+    def ecrire_exemple(dossier):
+        return ecrire(generer(graine, parametres), dossier)
+
+    return ecrire_exemple
+
+
+def entete_verite(module: str, version: str, graine: int, avertissement: str) -> dict:
+    """Les premières clés de ``verite.yaml`` : générateur, version, graine, avertissement."""
+    return {"generateur": f"eprouvette.generateurs.{module}", "version_generateur": version, "graine": int(graine),
+            "avertissement": avertissement}
+
+
+def periodes(reference: tuple[str, str], experimentation: tuple[str, str]) -> dict:
+    """Le bloc ``periodes`` de pilote.yaml."""
+    return {"reference": {"debut": reference[0], "fin": reference[1]},
+            "experimentation": {"debut": experimentation[0], "fin": experimentation[1]}}
+
+
+def financement_autofinance(feder_eur: float, investissement_eur: float, porteur: str) -> dict:
+    """Le bloc ``financement`` : la part FEDER, le reste de l'investissement autofinancé par le porteur."""
+    return {"feder_eur": feder_eur,
+            "cofinancements": [{"financeur": f"{porteur} (autofinancement)", "montant_eur": investissement_eur - feder_eur}]}
+
+
+def note_simulation(module: str, version: str, graine: int) -> str:
+    """Le champ ``notes`` d'un pilote simulé (générateur, version, graine)."""
+    return (f"Données simulées par eprouvette.generateurs.{module} version {version}, graine {graine} ; "
+            "l'effet vrai est dans verite.yaml.")
+
+
+def bornes_simulation(reference: tuple[str, str], experimentation: tuple[str, str]):
+    """Début et fin de la référence, de l'expérimentation, et les jours simulés (de l'un à l'autre)."""
+    r0, r1 = (pd.Timestamp(x) for x in reference)
+    e0, e1 = (pd.Timestamp(x) for x in experimentation)
+    return r0, r1, e0, e1, pd.date_range(r0, e1, freq="D")
+
+
+def temperatures_simulees(rng: np.random.Generator, dates: pd.DatetimeIndex, moyenne: float, amplitude: float,
+                          rho: float, ecart_type: float) -> tuple[np.ndarray, np.ndarray]:
+    """Température moyenne journalière et amplitude jour / nuit d'allure picarde.
+
+    Saison en cosinus (minimum mi-janvier), anomalies AR(1), amplitude de 7,5 °C ± 2,5 °C selon la
+    saison, bruitée et au moins de 1 °C. Les tirages se font toujours dans le même ordre : pour
+    une graine donnée, la série est la même quel que soit le générateur qui l'appelle.
+    """
+    saison = -np.cos(2 * np.pi * (dates.day_of_year.to_numpy() - 15) / 365.25)  # -1 mi-janvier, +1 mi-juillet
+    tmoy = moyenne + amplitude * saison + ar1(rng, len(dates), rho, ecart_type)
+    ampl = np.clip(7.5 + 2.5 * saison + rng.normal(0.0, 1.5, len(dates)), 1.0, None)
+    return tmoy, ampl

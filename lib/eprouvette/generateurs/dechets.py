@@ -29,6 +29,7 @@ fictifs ; les collectivités porteuses sont réelles mais les pilotes n'existent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ..domaines.energie import jours_feries
-from .commun import ar1, ecrire_csv_fr, ecrire_yaml
+from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance,
+                     note_simulation, periodes)
 
 __all__ = ["VERSION_GENERATEUR", "ParametresDechets", "PiloteDechetsGenere", "generer_pilote_dechets",
            "ecrire_pilote", "simuler_collecte", "EXEMPLES"]
@@ -158,9 +160,7 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
     """Génère un pilote déchets simulé (en mémoire) pour une graine donnée."""
     p = parametres or ParametresDechets()
     rng = np.random.default_rng(graine)
-    r0, r1 = (pd.Timestamp(x) for x in p.reference)
-    e0, e1 = (pd.Timestamp(x) for x in p.experimentation)
-    dates = pd.date_range(r0, e1, freq="D")
+    r0, r1, e0, e1, dates = bornes_simulation(p.reference, p.experimentation)
     n = len(dates)
     ouvre = _jours_ouvres(dates)
     en_exp = np.asarray(dates >= e0)
@@ -218,10 +218,8 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
     reel, cf = float(reel_tot[en_exp].sum()), float(cf_tot[en_exp].sum())
     effet_cs = (reel - cf) / (p.n_experimentaux * n_sem_exp)
     verite = {
-        "generateur": "eprouvette.generateurs.dechets",
-        "version_generateur": VERSION_GENERATEUR,
-        "graine": int(graine),
-        "avertissement": "Données simulées : ce pilote n'existe pas, les conteneurs sont fictifs.",
+        **entete_verite("dechets", VERSION_GENERATEUR, graine,
+                        "Données simulées : ce pilote n'existe pas, les conteneurs sont fictifs."),
         "verdict_attendu": p.verdict_attendu,
         "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
@@ -276,10 +274,7 @@ def _fiche(p: ParametresDechets, sites: list[dict], graine: int) -> dict[str, An
             "plein est vidé sans attendre."),
         "contexte": p.contexte,
         "porteur": porteur,
-        "periodes": {
-            "reference": {"debut": p.reference[0], "fin": p.reference[1]},
-            "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
-        },
+        "periodes": periodes(p.reference, p.experimentation),
         "caracteristiques": {
             "flux": p.flux,
             "capacite_m3": p.capacite_m3,
@@ -305,38 +300,23 @@ def _fiche(p: ParametresDechets, sites: list[dict], graine: int) -> dict[str, An
                         f"posée, {p.cout_plateforme_eur:g} € de mise en service de la plateforme, "
                         f"{p.abonnement_sonde_eur_an:g} € d'abonnement par sonde et par an."),
         },
-        "financement": {
-            "feder_eur": feder,
-            "cofinancements": [{"financeur": f"{p.porteur} (autofinancement)", "montant_eur": invest - feder}],
-        },
+        "financement": financement_autofinance(feder, invest, p.porteur),
         "conditions_de_succes": [
             "Un marché de collecte payé à la levée (et non au forfait), pour que les levées évitées soient des euros économisés.",
             "Un prestataire capable de composer ses tournées chaque jour à partir de la plateforme.",
             "Des sondes qui transmettent tous les jours (couverture réseau, piles).",
         ],
-        "notes": (f"Données simulées par eprouvette.generateurs.dechets version {VERSION_GENERATEUR}, "
-                  f"graine {graine} ; l'effet vrai est dans verite.yaml."),
+        "notes": note_simulation("dechets", VERSION_GENERATEUR, graine),
     }
 
 
 def ecrire_pilote(pilote: PiloteDechetsGenere, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv et verite.yaml dans ``dossier``."""
-    dossier = Path(dossier)
-    dossier.mkdir(parents=True, exist_ok=True)
-    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
-                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
-                       "Ne pas modifier à la main : relancer le générateur.")
-    ecrire_csv_fr(pilote.mesures, dossier / "mesures.csv", {"valeur": 0})
-    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
-                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
-    return dossier
+    return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite,
+                                tableaux={"mesures.csv": (pilote.mesures, {"valeur": 0})})
 
 
-def _exemple(graine: int, parametres: ParametresDechets):
-    def ecrire(dossier):
-        return ecrire_pilote(generer_pilote_dechets(graine, parametres), dossier)
-
-    return ecrire
+_exemple = partial(exemple, generer_pilote_dechets, ecrire_pilote)
 
 
 ARRAS = ParametresDechets(

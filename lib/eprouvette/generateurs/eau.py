@@ -20,13 +20,14 @@ sont fictifs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .commun import ar1, ecrire_csv_fr, ecrire_yaml
+from .commun import ar1, ecrire_pilote_simule, entete_verite, exemple, note_simulation, periodes
 
 __all__ = ["VERSION_GENERATEUR", "ParametresEau", "generer_pilote_eau", "ecrire_pilote", "EXEMPLES"]
 
@@ -114,10 +115,8 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
     mesures = pd.concat(lignes, ignore_index=True)
     n_jours = int(periode_exp.sum())
     verite = {
-        "generateur": "eprouvette.generateurs.eau",
-        "version_generateur": VERSION_GENERATEUR,
-        "graine": graine,
-        "avertissement": "Données simulées : ce pilote n'existe pas, les secteurs sont fictifs.",
+        **entete_verite("eau", VERSION_GENERATEUR, graine,
+                        "Données simulées : ce pilote n'existe pas, les secteurs sont fictifs."),
         "verdict_attendu": p.verdict_attendu,
         "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
@@ -161,10 +160,7 @@ def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
             **p.caracteristiques_reseau,
         },
         "porteur": {"nom": p.porteur, "type": p.type_porteur, "codes_insee": [p.code_insee]},
-        "periodes": {
-            "reference": {"debut": p.reference[0], "fin": p.reference[1]},
-            "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
-        },
+        "periodes": periodes(p.reference, p.experimentation),
         "sites": [
             {"identifiant": s["site"], "nom": s["nom"], "role": s["role"], "code_insee": p.code_insee,
              "description": f"Secteur fictif (données simulées), {s['abonnes']} abonnés."}
@@ -184,29 +180,17 @@ def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
         "couts": p.couts,
         "financement": p.financement,
         "conditions_de_succes": list(p.conditions_de_succes),
-        "notes": (f"Données simulées par eprouvette.generateurs.eau version {VERSION_GENERATEUR}, graine {graine} ; "
-                  "l'effet vrai est dans verite.yaml."),
+        "notes": note_simulation("eau", VERSION_GENERATEUR, graine),
     }
 
 
 def ecrire_pilote(pilote: PiloteGenere, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv et verite.yaml dans ``dossier``."""
-    dossier = Path(dossier)
-    dossier.mkdir(parents=True, exist_ok=True)
-    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
-                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
-                       "Ne pas modifier à la main : relancer le générateur.")
-    ecrire_csv_fr(pilote.mesures, dossier / "mesures.csv", {"valeur": 3})
-    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
-                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
-    return dossier
+    return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite,
+                                tableaux={"mesures.csv": (pilote.mesures, {"valeur": 3})})
 
 
-def _exemple(graine: int, parametres: ParametresEau):
-    def ecrire(dossier):
-        return ecrire_pilote(generer_pilote_eau(graine, parametres), dossier)
-
-    return ecrire
+_exemple = partial(exemple, generer_pilote_eau, ecrire_pilote)
 
 
 AMIENS = ParametresEau(

@@ -24,6 +24,7 @@ Pour une graine donnée, les fichiers écrits sont identiques à l'octet près (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ..domaines.energie import calendrier_ecoles
-from .commun import ar1, ecrire_csv_fr, ecrire_yaml
+from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance,
+                     note_simulation, periodes, temperatures_simulees)
 
 __all__ = ["VERSION_GENERATEUR", "ParametresEnergie", "PiloteGenere", "generer_pilote_energie",
            "ecrire_pilote"]
@@ -99,12 +101,8 @@ _NOMS_TEM = ["École fictive des Charmes", "École fictive des Bouleaux", "Écol
 
 
 def _meteo(rng: np.random.Generator, dates: pd.DatetimeIndex, p: ParametresEnergie) -> pd.DataFrame:
-    jour = dates.day_of_year.to_numpy()
-    saison = -np.cos(2 * np.pi * (jour - 15) / 365.25)  # -1 mi-janvier, +1 mi-juillet
-    tmoy = p.temperature_moyenne + p.amplitude_saisonniere * saison
-    tmoy = tmoy + ar1(rng, len(dates), p.rho_meteo, p.ecart_type_meteo)
-    ampl = 7.5 + 2.5 * saison + rng.normal(0.0, 1.5, len(dates))
-    ampl = np.clip(ampl, 1.0, None)
+    tmoy, ampl = temperatures_simulees(rng, dates, p.temperature_moyenne, p.amplitude_saisonniere, p.rho_meteo,
+                                       p.ecart_type_meteo)
     tn = np.round(tmoy - ampl / 2, 1)
     tx = np.round(tmoy + ampl / 2, 1)
     return pd.DataFrame({"date": dates, "temperature_min": tn, "temperature_max": tx})
@@ -114,9 +112,7 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
     """Génère un pilote GTB-écoles simulé (en mémoire) pour une graine donnée."""
     p = parametres or ParametresEnergie()
     rng = np.random.default_rng(graine)
-    r0, r1 = (pd.Timestamp(x) for x in p.reference)
-    e0, e1 = (pd.Timestamp(x) for x in p.experimentation)
-    dates = pd.date_range(r0, e1, freq="D")
+    r0, r1, e0, e1, dates = bornes_simulation(p.reference, p.experimentation)
     n = len(dates)
     meteo = _meteo(rng, dates, p)
     tmoy = ((meteo["temperature_min"] + meteo["temperature_max"]) / 2).to_numpy()
@@ -181,10 +177,8 @@ def generer_pilote_energie(graine: int = 2024, parametres: ParametresEnergie | N
     effet_total = float(effet_vrai[en_exp].sum())
     cf_total = float(cf_vrai[en_exp].sum())
     verite = {
-        "generateur": "eprouvette.generateurs.energie",
-        "version_generateur": VERSION_GENERATEUR,
-        "graine": int(graine),
-        "avertissement": "Données simulées : ce pilote n'existe pas, les écoles sont fictives.",
+        **entete_verite("energie", VERSION_GENERATEUR, graine,
+                        "Données simulées : ce pilote n'existe pas, les écoles sont fictives."),
         "verdict_attendu": p.verdict_attendu,
         "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
@@ -264,10 +258,7 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
             f"consigne municipale de sobriété s'applique à toutes les écoles à partir de {_mois_fr(p.debut_choc_commun)}."),
         "occupation": "ecole_zone_b",
         "porteur": {"nom": f"Ville de {p.commune}", "type": "commune", "codes_insee": [p.code_insee]},
-        "periodes": {
-            "reference": {"debut": p.reference[0], "fin": p.reference[1]},
-            "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
-        },
+        "periodes": periodes(p.reference, p.experimentation),
         "sites": sites,
         "indicateurs": [{
             "identifiant": INDICATEUR,
@@ -286,41 +277,25 @@ def _fiche(p: ParametresEnergie, sites: list[dict], graine: int) -> dict[str, An
             "duree_vie_ans": 15,
             "sources": "Montants fictifs, d'un ordre de grandeur plausible pour une GTB d'école.",
         },
-        "financement": {
-            "feder_eur": feder,
-            "cofinancements": [{"financeur": f"Ville de {p.commune} (autofinancement)",
-                                "montant_eur": investissement - feder}],
-        },
+        "financement": financement_autofinance(feder, investissement, f"Ville de {p.commune}"),
         "conditions_de_succes": [
             "Un technicien de la ville formé à la supervision et disponible pour ajuster les consignes.",
             "Des emplois du temps d'occupation des salles tenus à jour (périscolaire, associations).",
             "Une chaufferie et des réseaux hydrauliques en état de fonctionner en intermittence.",
             "Un compteur gaz communicant par bâtiment (relevés journaliers).",
         ],
-        "notes": (f"Données simulées par eprouvette.generateurs.energie version {VERSION_GENERATEUR}, "
-                  f"graine {graine} ; l'effet vrai est dans verite.yaml."),
+        "notes": note_simulation("energie", VERSION_GENERATEUR, graine),
     }
 
 
 def ecrire_pilote(pilote: PiloteGenere, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv, meteo.csv et verite.yaml dans ``dossier``."""
-    dossier = Path(dossier)
-    dossier.mkdir(parents=True, exist_ok=True)
-    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
-                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
-                       "Ne pas modifier à la main : relancer le générateur.")
-    ecrire_csv_fr(pilote.mesures, dossier / "mesures.csv", {"valeur": 1})
-    ecrire_csv_fr(pilote.meteo, dossier / "meteo.csv", {"temperature_min": 1, "temperature_max": 1})
-    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
-                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
-    return dossier
+    return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite, tableaux={
+        "mesures.csv": (pilote.mesures, {"valeur": 1}),
+        "meteo.csv": (pilote.meteo, {"temperature_min": 1, "temperature_max": 1})})
 
 
-def _exemple(graine: int, parametres: ParametresEnergie):
-    def ecrire(dossier):
-        return ecrire_pilote(generer_pilote_energie(graine, parametres), dossier)
-
-    return ecrire
+_exemple = partial(exemple, generer_pilote_energie, ecrire_pilote)
 
 
 #: Pilotes d'exemple du domaine énergie (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.

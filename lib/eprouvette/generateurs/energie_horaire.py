@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ..domaines.energie import jours_feries
-from .commun import ar1, ecrire_yaml, nombre_fr
+from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance,
+                     nombre_fr, note_simulation, periodes, temperatures_simulees)
 
 __all__ = ["VERSION_GENERATEUR", "ParametresHoraire", "PiloteHoraire", "generer_pilote_horaire",
            "ecrire_pilote_horaire", "EXEMPLES"]
@@ -105,11 +107,8 @@ _NOMS_TEM = ["Bureaux fictifs de Marly-Chasse", "Centre administratif fictif de 
 
 
 def _meteo_jour(rng, jours: pd.DatetimeIndex, p: ParametresHoraire) -> pd.DataFrame:
-    jour = jours.day_of_year.to_numpy()
-    saison = -np.cos(2 * np.pi * (jour - 15) / 365.25)
-    tmoy = p.temperature_moyenne + p.amplitude_saisonniere * saison + ar1(rng, len(jours), p.rho_meteo,
-                                                                          p.ecart_type_meteo)
-    ampl = np.clip(7.5 + 2.5 * saison + rng.normal(0.0, 1.5, len(jours)), 1.0, None)
+    tmoy, ampl = temperatures_simulees(rng, jours, p.temperature_moyenne, p.amplitude_saisonniere, p.rho_meteo,
+                                       p.ecart_type_meteo)
     return pd.DataFrame({"jour": jours, "tm": tmoy, "tn": tmoy - ampl / 2, "tx": tmoy + ampl / 2})
 
 
@@ -151,9 +150,7 @@ def generer_pilote_horaire(graine: int = 59606, parametres: ParametresHoraire | 
     """Génère (en mémoire) un pilote de thermostats connectés à relevés horaires."""
     p = parametres or ParametresHoraire()
     rng = np.random.default_rng(graine)
-    r0, r1 = (pd.Timestamp(x) for x in p.reference)
-    e0, e1 = (pd.Timestamp(x) for x in p.experimentation)
-    jours = pd.date_range(r0, e1, freq="D")
+    r0, r1, e0, e1, jours = bornes_simulation(p.reference, p.experimentation)
     meteo = _meteo_jour(rng, jours, p)
     meteo_mf, douteux = _fichier_meteo_france(rng, meteo, p)
     # Température du jour vue par le bâtiment : celle du poste du pilote (TM).
@@ -236,12 +233,10 @@ def generer_pilote_horaire(graine: int = 59606, parametres: ParametresHoraire | 
     changements = [str(j.date()) for j in jours
                    if (jour_local == j).sum() != 24]
     verite = {
-        "generateur": "eprouvette.generateurs.energie_horaire",
-        "version_generateur": VERSION_GENERATEUR,
-        "graine": int(graine),
-        "avertissement": ("Données simulées : ce pilote n'existe pas, les bâtiments sont fictifs ; les postes "
-                          "météo " + " et ".join(f"{x[0]} ({x[1]})" for x in p.postes)
-                          + " sont fictifs (numéros à 8 chiffres au format Météo-France)."),
+        **entete_verite("energie_horaire", VERSION_GENERATEUR, graine,
+                        ("Données simulées : ce pilote n'existe pas, les bâtiments sont fictifs ; les postes "
+                         "météo " + " et ".join(f"{x[0]} ({x[1]})" for x in p.postes)
+                         + " sont fictifs (numéros à 8 chiffres au format Météo-France).")),
         "verdict_attendu": p.verdict_attendu,
         "regle_attendue": p.regle_attendue,
         "raison_attendue": p.raison_attendue,
@@ -299,10 +294,7 @@ def _fiche(p: ParametresHoraire, sites: list[dict], graine: int) -> dict[str, An
             "décembre 2024."),
         "occupation": "bureaux",
         "porteur": {"nom": f"Ville de {p.commune}", "type": "commune", "codes_insee": [p.code_insee]},
-        "periodes": {
-            "reference": {"debut": p.reference[0], "fin": p.reference[1]},
-            "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]},
-        },
+        "periodes": periodes(p.reference, p.experimentation),
         "sites": sites,
         "indicateurs": [{
             "identifiant": INDICATEUR,
@@ -321,18 +313,13 @@ def _fiche(p: ParametresHoraire, sites: list[dict], graine: int) -> dict[str, An
             "duree_vie_ans": 10,
             "sources": "Montants fictifs, d'un ordre de grandeur plausible pour des thermostats connectés.",
         },
-        "financement": {
-            "feder_eur": feder,
-            "cofinancements": [{"financeur": f"Ville de {p.commune} (autofinancement)",
-                                "montant_eur": investissement - feder}],
-        },
+        "financement": financement_autofinance(feder, investissement, f"Ville de {p.commune}"),
         "conditions_de_succes": [
             "Des horaires d'ouverture des bureaux tenus à jour dans la supervision.",
             "Un agent des services techniques formé pour régler les consignes.",
             "Un relevé horaire du compteur de gaz par bâtiment.",
         ],
-        "notes": (f"Données simulées par eprouvette.generateurs.energie_horaire version {VERSION_GENERATEUR}, "
-                  f"graine {graine} ; l'effet vrai est dans verite.yaml."),
+        "notes": note_simulation("energie_horaire", VERSION_GENERATEUR, graine),
     }
 
 
@@ -342,28 +329,16 @@ def _gzip(texte: str) -> bytes:
 
 def ecrire_pilote_horaire(pilote: PiloteHoraire, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv.gz, le fichier Météo-France et verite.yaml dans ``dossier``."""
-    dossier = Path(dossier)
-    dossier.mkdir(parents=True, exist_ok=True)
-    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
-                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
-                       "Ne pas modifier à la main : relancer le générateur.")
     m = pilote.mesures
     lignes = ["date;site;indicateur;valeur"] + [
         f"{d};{s};{i};{nombre_fr(v, 1)}" for d, s, i, v in zip(m["date"], m["site"], m["indicateur"], m["valeur"])]
-    (dossier / "mesures.csv.gz").write_bytes(_gzip("\n".join(lignes) + "\n"))
     mf = pilote.meteo_mf
     texte = ";".join(mf.columns) + "\n" + "".join(";".join(r) + "\n" for r in mf.astype(str).itertuples(index=False))
-    (dossier / pilote.nom_fichier_meteo).write_bytes(_gzip(texte))
-    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
-                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
-    return dossier
+    return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite, octets={
+        "mesures.csv.gz": _gzip("\n".join(lignes) + "\n"), pilote.nom_fichier_meteo: _gzip(texte)})
 
 
-def _exemple(graine: int, parametres: ParametresHoraire):
-    def ecrire(dossier):
-        return ecrire_pilote_horaire(generer_pilote_horaire(graine, parametres), dossier)
-
-    return ecrire
+_exemple = partial(exemple, generer_pilote_horaire, ecrire_pilote_horaire)
 
 
 #: Pilote d'exemple à relevés horaires : Valenciennes, thermostats connectés dans trois bâtiments de

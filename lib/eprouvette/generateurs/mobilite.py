@@ -23,6 +23,7 @@ Pour une graine donnée, les fichiers écrits sont identiques à l'octet près.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ..domaines.mobilite import covariables_calendrier
-from .commun import ar1, ecrire_csv_fr, ecrire_yaml
+from .commun import (ar1, bornes_simulation, ecrire_pilote_simule, entete_verite, exemple, financement_autofinance,
+                     note_simulation, periodes, temperatures_simulees)
 
 __all__ = ["VERSION_GENERATEUR", "ParametresMobiliteSimules", "PiloteMobiliteGenere", "generer_pilote_mobilite",
-           "ecrire_pilote", "simuler_meteo", "EXEMPLES"]
+           "ecrire_pilote", "simuler_meteo", "jours_et_meteo", "EXEMPLES"]
 
 VERSION_GENERATEUR = "1.0.0"
 
@@ -81,10 +83,7 @@ class PiloteMobiliteGenere:
 def simuler_meteo(rng: np.random.Generator, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """Températures (TN, TX) et pluie journalière (mm) d'allure picarde ou artésienne."""
     n = len(dates)
-    jour = dates.day_of_year.to_numpy()
-    saison = -np.cos(2 * np.pi * (jour - 15) / 365.25)
-    tmoy = 11.0 + 7.6 * saison + ar1(rng, n, 0.8, 3.0)
-    ampl = np.clip(7.5 + 2.5 * saison + rng.normal(0.0, 1.5, n), 1.0, None)
+    tmoy, ampl = temperatures_simulees(rng, dates, 11.0, 7.6, 0.8, 3.0)
     # Jours de pluie persistants : P(pluie | pluie la veille) = 0,65 ; P(pluie | sec la veille) = 0,30.
     pluie = np.zeros(n)
     mouille = False
@@ -95,6 +94,14 @@ def simuler_meteo(rng: np.random.Generator, dates: pd.DatetimeIndex) -> pd.DataF
     return pd.DataFrame({"date": dates, "temperature_min": np.round(tmoy - ampl / 2, 1),
                          "temperature_max": np.round(tmoy + ampl / 2, 1),
                          "precipitations_mm": np.round(pluie, 1)})
+
+
+def jours_et_meteo(graine: int, reference: tuple[str, str], experimentation: tuple[str, str]):
+    """Générateur aléatoire de la graine, jours simulés, masque des jours d'expérimentation et météo simulée
+    (tirée en premier : pour une graine donnée, la même météo quel que soit le pilote qui l'utilise)."""
+    rng = np.random.default_rng(graine)
+    _, _, e0, _, dates = bornes_simulation(reference, experimentation)
+    return rng, dates, np.asarray(dates >= e0), simuler_meteo(rng, dates)
 
 
 def _effets_calendrier(p: ParametresMobiliteSimules, dates: pd.DatetimeIndex, pluie: np.ndarray) -> np.ndarray:
@@ -109,14 +116,9 @@ def _effets_calendrier(p: ParametresMobiliteSimules, dates: pd.DatetimeIndex, pl
 
 def generer_pilote_mobilite(graine: int, p: ParametresMobiliteSimules) -> PiloteMobiliteGenere:
     """Génère un pilote mobilité simulé (en mémoire) pour une graine donnée."""
-    rng = np.random.default_rng(graine)
-    r0 = pd.Timestamp(p.reference[0])
-    e0, e1 = (pd.Timestamp(x) for x in p.experimentation)
-    dates = pd.date_range(r0, e1, freq="D")
+    rng, dates, en_exp, meteo = jours_et_meteo(graine, p.reference, p.experimentation)
     n = len(dates)
-    meteo = simuler_meteo(rng, dates)
     cal = _effets_calendrier(p, dates, meteo["precipitations_mm"].to_numpy())
-    en_exp = np.asarray(dates >= e0)
     comptage = p.type_pilote == "compteurs-velo"
     lignes, sites, cf_vrai, effet_vrai = [], [], np.zeros(n), np.zeros(n)
     if comptage:
@@ -161,10 +163,8 @@ def generer_pilote_mobilite(graine: int, p: ParametresMobiliteSimules) -> Pilote
     effet_total = float(effet_vrai[en_exp].sum())
     cf_total = float(cf_vrai[en_exp].sum())
     verite = {
-        "generateur": "eprouvette.generateurs.mobilite",
-        "version_generateur": VERSION_GENERATEUR,
-        "graine": int(graine),
-        "avertissement": "Données simulées : ce pilote n'existe pas, les compteurs et la ligne sont fictifs.",
+        **entete_verite("mobilite", VERSION_GENERATEUR, graine,
+                        "Données simulées : ce pilote n'existe pas, les compteurs et la ligne sont fictifs."),
         "effet_vrai": {
             "description": (f"{100 * p.effet:+.0f} % de passages de cyclistes chaque jour de l'expérimentation"
                             if comptage else f"{p.effet:+.1f} minutes de temps de parcours chaque jour de l'expérimentation")
@@ -248,35 +248,23 @@ def _fiche(p: ParametresMobiliteSimules, sites: list[dict], graine: int) -> dict
         "technologie": techno, "contexte": contexte,
         "caracteristiques": dict(p.caracteristiques),
         "porteur": porteur,
-        "periodes": {"reference": {"debut": p.reference[0], "fin": p.reference[1]},
-                     "experimentation": {"debut": p.experimentation[0], "fin": p.experimentation[1]}},
+        "periodes": periodes(p.reference, p.experimentation),
         "sites": sites,
         "indicateurs": [indicateur],
         "fichiers": {"mesures": ["mesures.csv"], "meteo": "meteo.csv"},
         "couts": couts,
-        "financement": {"feder_eur": feder, "cofinancements": [{"financeur": porteur["nom"] + " (autofinancement)",
-                                                                "montant_eur": inv - feder}]},
+        "financement": financement_autofinance(feder, inv, porteur["nom"]),
         "conditions_de_succes": conditions,
-        "notes": (f"Données simulées par eprouvette.generateurs.mobilite version {VERSION_GENERATEUR}, graine {graine} ; "
-                  "l'effet vrai est dans verite.yaml."),
+        "notes": note_simulation("mobilite", VERSION_GENERATEUR, graine),
     }
     return fiche
 
 
 def ecrire_pilote(pilote: PiloteMobiliteGenere, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv, meteo.csv et verite.yaml dans ``dossier``."""
-    decimales = pilote.decimales
-    dossier = Path(dossier)
-    dossier.mkdir(parents=True, exist_ok=True)
-    ecrire_yaml(pilote.fiche, dossier / "pilote.yaml",
-                entete="Pilote simulé (données fictives) — généré par outils/generer_exemples.py.\n"
-                       "Ne pas modifier à la main : relancer le générateur.")
-    ecrire_csv_fr(pilote.mesures, dossier / "mesures.csv", {"valeur": decimales})
-    ecrire_csv_fr(pilote.meteo, dossier / "meteo.csv",
-                  {"temperature_min": 1, "temperature_max": 1, "precipitations_mm": 1})
-    ecrire_yaml(pilote.verite, dossier / "verite.yaml",
-                entete="Vérité du pilote simulé : l'effet que l'évaluation doit retrouver.")
-    return dossier
+    return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite, tableaux={
+        "mesures.csv": (pilote.mesures, {"valeur": pilote.decimales}),
+        "meteo.csv": (pilote.meteo, {"temperature_min": 1, "temperature_max": 1, "precipitations_mm": 1})})
 
 
 FEUX_BUS_AMIENS = ParametresMobiliteSimules(
@@ -298,11 +286,7 @@ VELO_ARRAS = ParametresMobiliteSimules(
 )
 
 
-def _exemple(graine: int, parametres: ParametresMobiliteSimules):
-    def ecrire(dossier):
-        return ecrire_pilote(generer_pilote_mobilite(graine, parametres), dossier)
-
-    return ecrire
+_exemple = partial(exemple, generer_pilote_mobilite, ecrire_pilote)
 
 
 #: Pilotes d'exemple du domaine mobilité (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.

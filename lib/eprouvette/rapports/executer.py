@@ -69,8 +69,10 @@ def carnet_du_pilote(dossier: Path) -> Path | None:
         domaine = brut.get("domaine") if isinstance(brut, dict) else None
     except Exception:
         return None
-    nom = config.DOMAINES.get(domaine) if isinstance(domaine, str) else None
-    return config.NOTEBOOKS / nom if nom else None
+    from ..domaines import registre
+
+    d = registre().get(domaine) if isinstance(domaine, str) else None
+    return d.chemin_carnet() if d else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +143,12 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         except (ErreurDonnees, ErreursDonnees) as e:
             raise EchecPilote(str(e)) from None
         etat.update(titre=pilote.titre, domaine=pilote.domaine)
-        carnet = config.NOTEBOOKS / config.DOMAINES[pilote.domaine]
+        from ..domaines import DomaineInconnu, domaine
+
+        try:
+            carnet = domaine(pilote.domaine).chemin_carnet()
+        except DomaineInconnu as e:
+            raise EchecPilote(f"{str(e)[0].upper()}{str(e)[1:]}.") from None
         if not carnet.exists():
             raise EchecPilote(
                 f"Le domaine « {pilote.domaine} » n'a pas "

@@ -27,12 +27,23 @@ from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
 from . import etat as etat_mod
 
-LIBELLES_DOMAINES = {
-    "energie": "Énergie des bâtiments publics",
-    "eau": "Eau",
-    "mobilite": "Mobilité",
-    "dechets": "Déchets",
-}
+
+
+def libelle_domaine(identifiant, defaut: str | None = None) -> str:
+    """Libellé d'un domaine tel que le déclare le registre (:mod:`eprouvette.domaines`)."""
+    from ..domaines import registre
+
+    d = registre().get(identifiant) if isinstance(identifiant, str) else None
+    if d is not None:
+        return d.libelle
+    return defaut if defaut is not None else (identifiant or "—")
+
+
+def _rang_domaine(identifiant) -> int:
+    from ..domaines import registre
+
+    rangs = list(registre())
+    return rangs.index(identifiant) if identifiant in rangs else len(rangs)
 
 LIBELLES_VERDICTS = {
     "generaliser": "Généraliser",
@@ -144,7 +155,7 @@ def _ligne(etat: dict) -> str:
         return (
             "<tr>"
             f'<td data-tri="{_e(titre)}"><strong>{_e(titre)}</strong><br><small>{_e(ident)}</small></td>'
-            f"<td>{_e(LIBELLES_DOMAINES.get(etat.get('domaine'), etat.get('domaine') or '—'))}</td>"
+            f"<td>{_e(libelle_domaine(etat.get('domaine'), etat.get('domaine') or '—'))}</td>"
             "<td>—</td>"
             '<td data-tri="zz"><span class="echec">Échec de construction</span></td>'
             f'<td colspan="{len(ENTETES) - 4}"><p class="message">{_e(etat.get("message", ""))}</p>'
@@ -182,7 +193,7 @@ def _ligne(etat: dict) -> str:
         f"<br><small>{_e(ident)}"
         + (f' · <a href="{_e(r["note"])}">note aux élus</a>' if r.get("note") else "")
         + "</small></td>"
-        f"<td>{_e(LIBELLES_DOMAINES.get(r.get('domaine'), r.get('domaine', '')))}</td>"
+        f"<td>{_e(libelle_domaine(r.get('domaine'), r.get('domaine', '')))}</td>"
         f"<td>{_e(r.get('porteur', ''))}</td>"
         f'<td data-tri="{_e(libelle)}"><span class="badge v-{_e(verdict)}">{_e(libelle)}</span></td>'
         f'<td data-tri="{_e(n_preuve if n_preuve is not None else "")}">{preuve_txt}</td>'
@@ -242,8 +253,7 @@ def tableau_enveloppe(etats: list[dict], portefeuille: dict) -> dict:
     """
     annees = portefeuille["annees"]
     lignes = engagements(etats)
-    domaines = sorted({l["domaine"] for l in lignes}, key=lambda d: list(LIBELLES_DOMAINES).index(d)
-                      if d in LIBELLES_DOMAINES else 99)
+    domaines = sorted({l["domaine"] for l in lignes}, key=_rang_domaine)
     montants = {d: {a: 0.0 for a in annees} for d in domaines}
     hors_periode = 0.0
     for l in lignes:
@@ -263,7 +273,7 @@ def _html_enveloppe(t: dict, portefeuille: dict) -> str:
     for d in t["domaines"]:
         cellules = "".join(f'<td class="nombre">{_euros(t["montants"][d][a])}</td>' for a in annees)
         total_d = sum(t["montants"][d].values())
-        corps.append(f'<tr><th scope="row">{_e(LIBELLES_DOMAINES.get(d, d))}</th>{cellules}'
+        corps.append(f'<tr><th scope="row">{_e(libelle_domaine(d, d))}</th>{cellules}'
                      f'<td class="nombre"><strong>{_euros(total_d)}</strong></td></tr>')
     totaux = "".join(
         f'<td class="nombre"><strong>{_euros(sum(t["montants"][d][a] for d in t["domaines"]))}</strong></td>'
@@ -296,7 +306,7 @@ def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
     from ..presentation import figures
     from ..presentation.blocs import FIGURE_SANS_COMMANDES
 
-    series = {LIBELLES_DOMAINES.get(d, d): [t["montants"][d][a] for a in t["annees"]] for d in t["domaines"]}
+    series = {libelle_domaine(d, d): [t["montants"][d][a] for a in t["annees"]] for d in t["domaines"]}
     fig = figures.figure_barres_empilees([str(a) for a in t["annees"]], series,
                                          titre_y="FEDER engagé (€)", titre_x="Année")
     return figures.html_figure(fig, FIGURE_SANS_COMMANDES)
