@@ -374,3 +374,21 @@ def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuill
         if erreurs:
             problemes[ident] = erreurs
     assert not problemes, problemes
+
+
+def test_donnees_simulees_dites_sur_chaque_page(portefeuille):
+    """Les pilotes d'exemple sont simulés (« donnees_simulees: true ») : le rapport, la note aux élus et le
+    portefeuille portent le bandeau « Données simulées » en tête de page, pas seulement dans « Le contexte »."""
+    import re
+
+    for d in portefeuille["exemples"]:
+        fiche = yaml.safe_load((d / "pilote.yaml").read_text(encoding="utf-8"))
+        assert fiche.get("donnees_simulees") is True, d.name
+        for page in (f"{d.name}.html", f"{d.name}-note.html"):
+            texte = (portefeuille["rapports"] / page).read_text(encoding="utf-8")
+            bandeau = texte.index('class="ep-simule"')
+            assert "<strong>Données simulées</strong>" in texte[bandeau:bandeau + 200]
+            assert bandeau < texte.index('class="ep-essentiel"'), page  # avant le premier écran
+    index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'class="simule"[^>]*><strong>Données simulées</strong>', index)
+    assert index.index('class="simule"') < index.index("<h2>Les pilotes</h2>")

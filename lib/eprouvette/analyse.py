@@ -64,6 +64,7 @@ class Analyse:
         d: dict[str, Any] = {
             "identifiant": p.identifiant,
             "titre": p.titre,
+            "donnees_simulees": p.donnees_simulees,
             "domaine": p.domaine,
             "type_pilote": p.type_pilote,
             "porteur": p.porteur.nom,

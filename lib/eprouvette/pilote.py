@@ -155,6 +155,8 @@ class Pilote:
     occupation: str = "continue"
     #: Choix des sites équipés : « choix » (défaut) ou « tirage_au_sort » (niveau de preuve 5 avec des témoins).
     affectation: str = "choix"
+    #: Vrai pour un pilote d'exemple dont les mesures sont simulées : un bandeau le dit sur chaque page.
+    donnees_simulees: bool = False
     #: Relevés de compteurs individuels (données personnelles) : agrégés par site avant toute analyse.
     releves_compteurs: tuple = ()
     #: Poste Météo-France à lire quand le fichier météo est un fichier quotidien de Météo-France.
@@ -722,6 +724,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         contexte=donnees["contexte"],
         occupation=donnees.get("occupation", "continue"),
         affectation=donnees.get("affectation", "choix"),
+        donnees_simulees=donnees.get("donnees_simulees") is True,
         caracteristiques=dict(donnees.get("caracteristiques") or {}),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},

@@ -84,7 +84,8 @@ class Domaine:
         sortie = list(self.module_adaptateur().indicateurs_feder(analyse))
         hors = sorted({i.code for i in sortie} - set(self.codes_feder))
         if hors:
-            raise ValueError(f"domaine « {self.identifiant} » : indicateur(s) FEDER non déclaré(s) {', '.join(hors)}")
+            quoi = "indicateur FEDER non déclaré" if len(hors) == 1 else "indicateurs FEDER non déclarés"
+            raise ValueError(f"domaine « {self.identifiant} » : {quoi} : {', '.join(hors)}")
         return sortie
 
 

@@ -101,6 +101,10 @@ def ecrire_pilote_simule(dossier: str | Path, fiche: dict, verite: dict, *,
     """
     dossier = Path(dossier)
     dossier.mkdir(parents=True, exist_ok=True)
+    # Un pilote simulé le dit dans sa fiche : le rapport, la note et le portefeuille portent un bandeau.
+    fiche = {k: v for k, v in fiche.items() if k != "donnees_simulees"}
+    rang = list(fiche).index("type_pilote") + 1 if "type_pilote" in fiche else len(fiche)
+    fiche = dict([*list(fiche.items())[:rang], ("donnees_simulees", True), *list(fiche.items())[rang:]])
     ecrire_yaml(fiche, dossier / "pilote.yaml", entete=ENTETE_FICHE)
     for nom, (table, decimales) in (tableaux or {}).items():
         ecrire_csv_fr(table, dossier / nom, decimales)

@@ -216,6 +216,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 "(appel à eprouvette.rapports.publier_resultats manquant)."
             )
         nb.metadata["title"] = pilote.titre
+        if pilote.donnees_simulees:
+            nb.metadata["eprouvette_simule"] = True  # bandeau « Données simulées » du rapport et de la note
 
         from .html import convertir_en_html
 

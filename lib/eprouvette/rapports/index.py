@@ -59,6 +59,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neu
        color: var(--encre); background: var(--fond); margin: 0; line-height: 1.5; }
 header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem; }
 header { border-bottom: 4px solid var(--accent); }
+.simule { margin: 0; padding: .45rem 1.5rem; text-align: center; background: #fdf1dc; color: #7a4b00;
+          border-bottom: 2px solid #7a4b00; }
 h1 { font-size: 1.8rem; margin: .5rem 0; }
 .sous-titre { color: var(--doux); margin: 0 0 .5rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -382,6 +384,17 @@ def _html_effets_combines(combines: list[dict]) -> str:
     )
 
 
+def _bandeau_simules(etats: list[dict]) -> str:
+    """« Données simulées » quand des pilotes du portefeuille sont des exemples fictifs (vide sinon)."""
+    n = sum(1 for e in etats if (e.get("resultats") or {}).get("donnees_simulees"))
+    if not n:
+        return ""
+    quoi = ("tous les pilotes de ce portefeuille sont des exemples fictifs" if n == len(etats) else
+            f"{francais.compte(n, 'pilote')} sur {len(etats)} {'est un exemple fictif' if n == 1 else 'sont des exemples fictifs'}")
+    return (f'<p class="simule" role="note"><strong>Données simulées</strong>\u00a0: {_e(quoi)}, fabriqués pour montrer '
+            "et tester l'outil\u00a0; leurs chiffres ne décrivent aucune expérimentation réelle.</p>")
+
+
 def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
     """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe)."""
     from ..presentation import figures, paquet_plotly
@@ -420,6 +433,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <h1>Portefeuille des expérimentations « tube à essai »</h1>
 <p class="sous-titre">Région Hauts-de-France — évaluation des pilotes financés par le FEDER. {_e(compte)}.</p>
 </header>
+{_bandeau_simules(etats)}
 <main>
 <h2>Les pilotes</h2>
 <table class="triable">
