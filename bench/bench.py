@@ -472,9 +472,10 @@ def _markdown(res: dict) -> str:
             if r.get("erreur") or lu.get("erreur"):
                 l.append(f"| {d['lignes']:,} | {d['taille_fichier_mo']} Mo | échec | | | | | | | |".replace(",", " "))
                 continue
-            l.append(f"| {d['lignes']:,} | {d['taille_fichier_mo']} Mo | {r['mur_s']} s | {r['cpu_s']} s | "
+            lignes = f"{d['lignes']:,}".replace(",", " ")
+            l.append(f"| {lignes} | {d['taille_fichier_mo']} Mo | {r['mur_s']} s | {r['cpu_s']} s | "
                      f"{r['max_processus_mo']:.0f} Mo | {r['max_somme_mo']:.0f} Mo | {lu['mur_s']} s | {lu['cpu_s']} s | "
-                     f"{lu['max_processus_mo']:.0f} Mo | {d['charge_avant']} → {d['charge_apres']} |".replace(",", " ", 1))
+                     f"{lu['max_processus_mo']:.0f} Mo | {d['charge_avant']} → {d['charge_apres']} |")
         l.append("")
     e = res.get("reference_energetique")
     if e:
