@@ -8,7 +8,6 @@ de morceaux ; le chemin ordinaire par un seuil immense.
 
 from __future__ import annotations
 
-import codecs
 import gzip
 from pathlib import Path
 
