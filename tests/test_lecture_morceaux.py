@@ -109,6 +109,7 @@ DEFAUTS = {
     "virgule_non_protegee": ENTETE.replace(";", ",") + _corps(8).replace(";", ","),
     "fin_de_ligne_windows": (ENTETE + _corps(9)).replace("\n", "\r\n"),
     "trop_d_erreurs": ENTETE + "".join(_ligne(i, "x") for i in range(120)),
+    "cellule_geante": ENTETE + _corps(3) + _ligne(3, "capteur hors service " * 10_000) + _corps(3, jour0="2023-03-01"),
     "signe_plus_et_zeros": ENTETE + _corps(3, valeur="+3") + _corps(3, valeur="007,50", jour0="2023-03-01"),
 }
 

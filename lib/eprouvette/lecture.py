@@ -762,6 +762,10 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     from ._imports import frictionless
 
     frictionless()
+    # Importer frictionless.formats lève aussi la limite de taille d'un champ du module csv (131 072
+    # caractères par défaut) : une cellule géante est alors lue, et signalée comme toute valeur fautive.
+    from frictionless import formats  # noqa: F401
+
     from .fichiers import examiner, lire_octets
 
     chemin = Path(chemin)
