@@ -13,13 +13,18 @@
    virtuel séparé ``bench/.venv-opendsm``) sur les échantillons fournis avec OpenEEmeter (économie
    vraie 10 %) : économie estimée et temps d'ajustement, avec la température horaire, la moyenne du
    jour, et les seules minimales et maximales du jour (TN, TX, ce que donne un fichier Météo-France) ;
-5. taille de chaque rapport HTML et de chaque carnet exécuté.
+5. taille de chaque rapport HTML et de chaque carnet exécuté ;
+6. un pilote énergie à relevés horaires de 1, 2 et 3 millions de lignes en ``.csv.gz`` déclaré dans
+   ``fichiers.mesures`` (le chemin de lecture ordinaire, ``bench/generer_pilote_horaire_massif.py``) :
+   rapport construit par le lanceur, temps, temps CPU et mémoire de crête de tout l'arbre de
+   processus (``bench/memoire.py``), et la lecture seule (``lecture.lire_tableau``) du même fichier.
 
 Tout se passe dans des copies, dans un dossier temporaire (variables EPROUVETTE_PILOTES et
 EPROUVETTE_RAPPORTS) : rien n'est écrit dans donnees/ ni dans rapports/ du dépôt. Les chiffres
 vont dans bench/resultats/derniers.json et sont affichés en Markdown à la fin.
 
-    .venv/bin/python bench/bench.py [--sans 4] [--lignes-compteurs 1000] [--jours 425]
+    .venv/bin/python bench/bench.py [--sans 4] [--seulement 6] [--compteurs 1000] [--jours 425]
+                                    [--millions 1 2 3]
 """
 
 from __future__ import annotations
@@ -316,6 +321,53 @@ def mesurer_gros_fichier(tmp: Path, compteurs: int, jours: int) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# 6 : des millions de relevés horaires dans fichiers.mesures (lecture ordinaire, par morceaux)
+# --------------------------------------------------------------------------------------------
+
+_SCRIPT_LECTURE = """
+import sys, time
+t = time.perf_counter()
+from eprouvette.lecture import lire_tableau
+df = lire_tableau(sys.argv[1], "mesures")
+print("lignes", len(df), "en", round(time.perf_counter() - t, 2), "s")
+"""
+
+
+def mesurer_mesures_massives(tmp: Path, millions: list[float]) -> dict:
+    """Pilote horaire de ``n`` millions de lignes (.csv.gz, fichiers.mesures) : rapport et lecture seule."""
+    res: dict = {}
+    for n in millions:
+        cle = f"{n:g}M"
+        pilotes = tmp / "mesures-massives" / cle / "pilotes"
+        rapports = tmp / "mesures-massives" / cle / "rapports"
+        env = _env(pilotes, rapports)
+        from generer_pilote_horaire_massif import generer  # noqa: E402 (bench/ est dans sys.path)
+
+        _journal(f"(6) génération d'un pilote horaire de {n:g} million(s) de lignes…")
+        gen = generer(pilotes / "energie-thermostats-massif", lignes=int(n * 1_000_000))
+        fichier = pilotes / "energie-thermostats-massif" / "mesures.csv.gz"
+        ligne = {"lignes": gen["lignes"], "sites": gen["sites"], "taille_fichier_mo": gen["taille_fichier_mo"],
+                 "charge_avant": _charge()}
+        _journal(f"(6) rapport de {cle} par le lanceur…")
+        r = _memoire([PY, "-m", "eprouvette.rapports", gen["identifiant"]], env=env, cwd=DEPOT)
+        journal = rapports / "journaux" / f"{gen['identifiant']}.log"
+        if journal.exists():
+            m = re.search(r"exécution du carnet : ([\d.]+) s", journal.read_text(encoding="utf-8"))
+            r["execution_carnet_s"] = float(m.group(1)) if m else None
+        resultats = rapports / f"{gen['identifiant']}.json"
+        if resultats.exists():
+            r["verdict"] = json.loads(resultats.read_text(encoding="utf-8")).get("verdict_libelle")
+        r.pop("sortie", None)
+        ligne["rapport"] = r
+        _journal(f"(6) lecture seule de {cle}…")
+        ligne["lecture"] = _memoire([PY, "-c", _SCRIPT_LECTURE, str(fichier)], env=env)
+        ligne["charge_apres"] = _charge()
+        res[cle] = ligne
+        shutil.rmtree(pilotes.parent, ignore_errors=True)
+    return res
+
+
+# --------------------------------------------------------------------------------------------
 # 4 : référence énergétique contre OpenEEmeter
 # --------------------------------------------------------------------------------------------
 
@@ -409,6 +461,22 @@ def _markdown(res: dict) -> str:
                      f"{dec['agregation_s']:.1f} s, analyse {dec['analyse_s']:.1f} s, sections et figures "
                      f"{dec['sections_s']:.1f} s")
         l += [f"- Totaux DuckDB et pandas identiques : {g.get('memes_totaux')}", ""]
+    mm = res.get("mesures_massives")
+    if mm:
+        l += ["Relevés horaires dans `fichiers.mesures` (`.csv.gz`, « ; », décimale virgule, lecture par morceaux)", "",
+              "| Lignes | Fichier | Rapport : temps écoulé | temps CPU | crête, plus gros processus | somme sur l'arbre "
+              "| Lecture seule : temps écoulé | CPU | crête | Charge (avant → après) |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+        for cle, d in mm.items():
+            r, lu = d.get("rapport", {}), d.get("lecture", {})
+            if r.get("erreur") or lu.get("erreur"):
+                l.append(f"| {d['lignes']:,} | {d['taille_fichier_mo']} Mo | échec | | | | | | | |".replace(",", " "))
+                continue
+            lignes = f"{d['lignes']:,}".replace(",", " ")
+            l.append(f"| {lignes} | {d['taille_fichier_mo']} Mo | {r['mur_s']} s | {r['cpu_s']} s | "
+                     f"{r['max_processus_mo']:.0f} Mo | {r['max_somme_mo']:.0f} Mo | {lu['mur_s']} s | {lu['cpu_s']} s | "
+                     f"{lu['max_processus_mo']:.0f} Mo | {d['charge_avant']} → {d['charge_apres']} |")
+        l.append("")
     e = res.get("reference_energetique")
     if e:
         l += ["| | Économie du portefeuille (vraie : 10 %) | Erreur absolue moyenne par échantillon | Temps d'ajustement |",
@@ -440,10 +508,16 @@ def _markdown(res: dict) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="Mesures de performance d'Éprouvette")
-    ap.add_argument("--sans", type=int, action="append", default=[], help="sauter la partie 1/2/5 (1), 3 ou 4")
+    ap.add_argument("--sans", type=int, action="append", default=[], help="sauter la partie 1/2/5 (1), 3, 4 ou 6")
+    ap.add_argument("--seulement", type=int, action="append", default=[],
+                    help="ne lancer que cette partie (1 pour 1/2/5, 3, 4 ou 6) ; répétable")
+    ap.add_argument("--millions", type=float, nargs="+", default=[1, 2, 3],
+                    help="partie 6 : tailles des pilotes horaires, en millions de lignes")
     ap.add_argument("--compteurs", type=int, default=1000)
     ap.add_argument("--jours", type=int, default=425)
     a = ap.parse_args()
+    if a.seulement:
+        a.sans += [k for k in (1, 3, 4, 6) if k not in a.seulement]
     res: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": {
         "coeurs": len(os.sched_getaffinity(0)), "processeur": platform.processor() or platform.machine(),
         "python": platform.python_version(), "charge_debut": _charge()}}
@@ -456,6 +530,9 @@ def main() -> int:
             res["gros_fichier"] = mesurer_gros_fichier(tmp, a.compteurs, a.jours)
         if 4 not in a.sans:
             res["reference_energetique"] = mesurer_reference_energetique(tmp)
+        if 6 not in a.sans:
+            sys.path[:0] = [str(BENCH), str(DEPOT / "lib")]
+            res["mesures_massives"] = mesurer_mesures_massives(tmp, a.millions)
     res["machine"]["charge_fin"] = _charge()
     sortie = BENCH / "resultats" / "derniers.json"
     sortie.parent.mkdir(exist_ok=True)

@@ -6,6 +6,8 @@
 
 - ``mur_s`` : temps écoulé ;
 - ``code`` : code de retour de la commande ;
+- ``cpu_s`` : temps CPU (utilisateur + système) de la commande et des descendants qu'elle a attendus
+  (le chiffre à lire quand la machine est partagée : le temps écoulé dépend de la charge) ;
 - ``max_rss_enfants_mo`` : ``ru_maxrss`` de RUSAGE_CHILDREN de ce processus-ci, c'est-à-dire la plus
   grande mémoire résidente atteinte par un descendant attendu (``wait``) : la commande, et ses propres
   descendants qu'elle a attendus (le noyau Jupyter, petit-enfant, est attendu par jupyter_client) ;
@@ -68,8 +70,10 @@ def mesurer(commande: list[str], intervalle: float = 0.05, **kwargs) -> dict:
     fini.set()
     if fil:
         fil.join()
+    enfants = resource.getrusage(resource.RUSAGE_CHILDREN)
     res = {"mur_s": round(mur, 2), "code": proc.returncode,
-           "max_rss_enfants_mo": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+           "cpu_s": round(enfants.ru_utime + enfants.ru_stime, 2),
+           "max_rss_enfants_mo": round(enfants.ru_maxrss / 1024, 1)}
     res.update({k: (round(v, 1) if isinstance(v, float) else v) for k, v in crete.items()})
     res["sortie"] = sortie
     res["erreurs"] = erreurs

@@ -21,7 +21,7 @@ PAQUET = RACINE / "eprouvette"
 COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("socle", ("eprouvette", "eprouvette.config", "eprouvette._imports", "eprouvette.erreurs",
                "eprouvette.francais", "eprouvette.fichiers", "eprouvette.parametres", "eprouvette.provenance")),
-    ("lecture", ("eprouvette.pilote", "eprouvette.lecture", "eprouvette.lecture_massive", "eprouvette.meteo",
+    ("lecture", ("eprouvette.pilote", "eprouvette.lecture", "eprouvette.lecture_massive", "eprouvette.lecture_morceaux", "eprouvette.meteo",
                  "eprouvette.referentiel")),
     ("methodes", ("eprouvette.methodes", "eprouvette.qualite")),
     ("domaines", ("eprouvette.domaines", "eprouvette.economie", "eprouvette.feder", "eprouvette.essaimage",

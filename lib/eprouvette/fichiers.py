@@ -316,3 +316,19 @@ def empreintes_fichiers(dossier: Path) -> dict[str, str]:
             description = e.description()
         resultat[e.relatif] = hashlib.sha256(description.encode("utf-8")).hexdigest()
     return resultat
+
+
+def taille_donnees(fichier: Path) -> int:
+    """Taille d'un fichier de données ; décompressée pour un .gz (champ ISIZE de fin de gzip)."""
+    try:
+        taille = fichier.stat().st_size
+        if fichier.name.lower().endswith(".gz") and taille >= 18:
+            fd = ouvrir_sans_suivre(fichier)
+            try:
+                os.lseek(fd, -4, os.SEEK_END)
+                taille = max(taille, int.from_bytes(os.read(fd, 4), "little"))
+            finally:
+                os.close(fd)
+        return taille
+    except OSError:
+        return 0

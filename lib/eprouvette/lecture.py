@@ -404,6 +404,15 @@ def _lire_parquet(chemin: Path) -> tuple[list[list[str]], list[int]]:
     return lignes, list(range(1, len(lignes) + 1))
 
 
+def _rang_entete(physiques: list[str], premier: str) -> int:
+    """Rang de la ligne d'en-tête d'un CSV : la première des 10 premières lignes physiques qui nomme
+    le premier champ du schéma (lignes de titre au-dessus) ; 0 sinon."""
+    for i, brute in enumerate(physiques[:10]):
+        if re.search(rf"(^|[;,\t\"]) *{re.escape(premier)} *($|[;,\t\"])", brute.strip().lower()):
+            return i
+    return 0
+
+
 def _trouver_entete(lignes: list[list[str]], premier_champ: str) -> int:
     """Rang de la ligne d'en-tête : la première des 10 premières lignes qui nomme le premier champ
     du schéma (les exports ont souvent une ligne de titre au-dessus) ; 0 sinon."""
@@ -545,6 +554,10 @@ def lire_dates(valeurs: pd.Series) -> pd.Series:
     Formes : AAAA-MM-JJ, JJ/MM/AAAA, AAAA-MM-JJTHH:MM[:SS], AAAA-MM-JJ HH:MM[:SS],
     JJ/MM/AAAA HH:MM[:SS]. Heures locales, sans fuseau. Une date impossible (30 février) donne NaT.
     """
+    return _par_blocs(_lire_dates, valeurs)
+
+
+def _lire_dates(valeurs: pd.Series) -> pd.Series:
     textes = valeurs.astype("str").str.strip().str.replace("T", " ", n=1, regex=False)
     resultat = pd.Series(pd.NaT, index=valeurs.index, dtype="datetime64[ns]")
     for motif, fmt in _FORMES_DATE:
@@ -552,6 +565,20 @@ def lire_dates(valeurs: pd.Series) -> pd.Series:
         if masque.any():
             resultat[masque] = pd.to_datetime(textes[masque], format=fmt, errors="coerce").astype("datetime64[ns]")
     return resultat
+
+
+#: Taille des blocs des conversions texte -> dates ou nombres : pandas y passe par des objets Python
+#: et des copies de la colonne (plusieurs centaines de Mo pour 3 millions de lignes d'un coup).
+BLOC_CONVERSION = 500_000
+
+
+def _par_blocs(conversion, valeurs: pd.Series, *args) -> pd.Series:
+    """`conversion` appliquée à `valeurs` par blocs de BLOC_CONVERSION lignes (même résultat, chaque
+    cellule étant convertie seule ; mémoire bornée)."""
+    if len(valeurs) <= BLOC_CONVERSION:
+        return conversion(valeurs, *args)
+    return pd.concat([conversion(valeurs.iloc[k:k + BLOC_CONVERSION], *args)
+                      for k in range(0, len(valeurs), BLOC_CONVERSION)])
 
 
 def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[ErreurDonnees, pd.Series] | None:
@@ -562,17 +589,28 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
     lues à l'envers sans un mot : le fichier est refusé. Un fichier entièrement valide en JJ/MM
     reste lu en JJ/MM ; un fichier qui a des deux voit ses dates impossibles signalées une à une.
     """
-    parties = valeurs.astype("str").str.strip().str.extract(r"^(\d{2})/(\d{2})/\d{4}(?:$|[ T])")
-    if parties[0].isna().all():
+    textes = valeurs.astype("str").str.strip()
+    # Deux nombres en tête : découpés directement quand ils sont en chiffres ASCII (vectorisé, des
+    # millions de lignes) ; les autres cellules qui ont une barre passent par l'expression complète.
+    oblique = textes.str.contains("/", regex=False).to_numpy(dtype=bool, na_value=False)
+    if not oblique.any():
         return None
-    premier = pd.to_numeric(parties[0], errors="coerce")
-    second = pd.to_numeric(parties[1], errors="coerce")
+    simple = oblique.copy()
+    simple[oblique] = textes[oblique].str.match(r"[0-9]{2}/[0-9]{2}/[0-9]{4}(?:$|[ T])").to_numpy(dtype=bool, na_value=False)
+    premier, second = np.full(len(textes), np.nan), np.full(len(textes), np.nan)
+    premier[simple] = pd.to_numeric(textes[simple].str.slice(0, 2)).to_numpy(dtype=float)
+    second[simple] = pd.to_numeric(textes[simple].str.slice(3, 5)).to_numpy(dtype=float)
+    autres = oblique & ~simple
+    if autres.any():
+        parties = textes[autres].str.extract(r"^(\d{2})/(\d{2})/\d{4}(?:$|[ T])")
+        premier[autres] = pd.to_numeric(parties[0], errors="coerce").to_numpy(dtype=float)
+        second[autres] = pd.to_numeric(parties[1], errors="coerce").to_numpy(dtype=float)
     seulement_mmjj = (premier >= 1) & (premier <= 12) & (second > 12) & (second <= 31)
     seulement_jjmm = (second >= 1) & (second <= 12) & (premier > 12) & (premier <= 31)
     if not seulement_mmjj.any() or seulement_jjmm.any():
         return None
     ambigues = (premier >= 1) & (premier <= 12) & (second >= 1) & (second <= 12) & (premier != second)
-    lignes = [int(l) for l in valeurs.index[seulement_mmjj.to_numpy()]]
+    lignes = [int(l) for l in valeurs.index[seulement_mmjj]]
     exemple = valeurs[seulement_mmjj].iloc[0].strip()
     citees = ", ".join(str(l) for l in lignes[:3]) + (f" et {compte(len(lignes) - 3, 'autre')}" if len(lignes) > 3 else "")
     n = int(ambigues.sum())
@@ -584,11 +622,11 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
         ligne=lignes[0], colonne=colonne,
         attendu="des dates AAAA-MM-JJ (ISO) ou JJ/MM/AAAA (jour puis mois) dans tout le fichier",
         conseil="Réexportez les dates au format AAAA-MM-JJ (ISO), ou en JJ/MM/AAAA.")
-    return erreur, (seulement_mmjj | ambigues).to_numpy()
+    return erreur, (seulement_mmjj | ambigues)
 
 
 def localiser_heure_legale(dates: pd.Series, groupes: pd.DataFrame | list[pd.Series] | None = None,
-                           fuseau: str = config.FUSEAU) -> pd.Series:
+                           fuseau: str = config.FUSEAU, nettoyer: bool = False) -> pd.Series:
     """Horodatages locaux sans fuseau (heure légale française) -> datetime64[ns, Europe/Paris].
 
     Changement d'heure d'octobre : l'heure répétée (02:00 à 02:59) figure deux fois dans le
@@ -598,13 +636,15 @@ def localiser_heure_legale(dates: pd.Series, groupes: pd.DataFrame | list[pd.Ser
     reste à l'heure d'hiver et sera donc signalée comme doublon.
     Changement d'heure de mars : l'heure sautée (02:00 à 02:59) n'existe pas ; un horodatage qui
     y tombe donne NaT (l'appelant le signale comme une erreur).
+    `nettoyer` : les valeurs de `groupes` sont des textes à débarrasser de leurs espaces de bord
+    (fait sur les seules lignes de l'heure répétée, plutôt que sur des colonnes de millions de lignes).
     """
     naives = pd.to_datetime(dates).astype("datetime64[ns]")
-    rang = _rang_heure_repetee(naives, groupes, fuseau)
+    rang = _rang_heure_repetee(naives, groupes, fuseau, nettoyer)
     return naives.dt.tz_localize(fuseau, ambiguous=(rang <= 0).to_numpy(), nonexistent="NaT")
 
 
-def _rang_heure_repetee(naives: pd.Series, groupes, fuseau: str = config.FUSEAU) -> pd.Series:
+def _rang_heure_repetee(naives: pd.Series, groupes, fuseau: str = config.FUSEAU, nettoyer: bool = False) -> pd.Series:
     """Pour chaque horodatage de l'heure répétée d'octobre : 0 à sa première occurrence dans sa
     série (ordre du fichier), 1 à la deuxième… ; -1 pour les autres horodatages."""
     inexistantes = naives.notna() & naives.dt.tz_localize(fuseau, ambiguous=True, nonexistent="NaT").isna()
@@ -617,9 +657,14 @@ def _rang_heure_repetee(naives: pd.Series, groupes, fuseau: str = config.FUSEAU)
             cles = [groupes[c] for c in groupes.columns]
         else:
             cles = list(groupes)
-        cles = [pd.Series(np.asarray(c, dtype=object), index=naives.index) for c in cles] + [naives]
+        # Seulement les horodatages de l'heure répétée (quelques-uns sur des millions de lignes).
+        ou = np.flatnonzero(ambigues.to_numpy())
+        index = naives.index[ou]
+        cles = [pd.Series(c).iloc[ou] for c in cles]
+        cles = [pd.Series((c.astype("str").str.strip() if nettoyer else c).to_numpy(dtype=object), index=index)
+                for c in cles] + [naives.iloc[ou]]
         cadre = pd.DataFrame({i: c for i, c in enumerate(cles)})
-        rang[ambigues] = cadre[ambigues.to_numpy()].groupby(list(range(len(cles))), sort=False, dropna=False).cumcount()
+        rang[ambigues] = cadre.groupby(list(range(len(cles))), sort=False, dropna=False).cumcount()
     return rang
 
 
@@ -629,6 +674,10 @@ def est_horodatage(valeurs: pd.Series) -> bool:
 
 
 def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
+    return _par_blocs(_vers_nombres_bloc, valeurs, dialecte)
+
+
+def _vers_nombres_bloc(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
     textes = valeurs.astype("str").str.strip()
     if dialecte.milliers:
         textes = textes.str.replace(dialecte.milliers, "", regex=False)
@@ -640,6 +689,59 @@ def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # API publique
 # --------------------------------------------------------------------------------------------
+
+
+def _verifier_entete(chemin: Path, cellules: list[str], ligne: int | None, descripteur: dict) -> list[str]:
+    """En-tête nettoyé (espaces et majuscules tolérés) ; colonnes inconnues ou en double refusées
+    (`ErreursDonnees`). Retire de `descripteur` les colonnes facultatives absentes du fichier."""
+    entete = [c.strip().lower() for c in cellules]
+    noms = [f["name"] for f in descripteur["fields"]]
+    erreurs: list[ErreurDonnees] = []
+    for i, nom in enumerate(entete):
+        if nom not in noms:
+            erreurs.append(ErreurDonnees(
+                chemin, f"colonne « {_court(cellules[i])} » inconnue du standard." if nom else f"colonne n° {i + 1} sans nom.",
+                ligne=ligne, colonne=_court(cellules[i]) or None, attendu=f"les colonnes {', '.join(noms)}"))
+        elif entete.index(nom) != i:
+            erreurs.append(ErreurDonnees(chemin, f"colonne « {nom} » présente deux fois.", ligne=ligne,
+                                         colonne=nom, attendu="une seule colonne de ce nom"))
+    if erreurs:
+        raise ErreursDonnees(erreurs)
+
+    # Colonnes facultatives absentes : retirées de la copie du schéma.
+    descripteur["fields"] = [f for f in descripteur["fields"] if f["name"] in entete or _champ_obligatoire(f)]
+    return entete
+
+
+def _regler_decimale(descripteur: dict, decimale: str, milliers: str | None) -> None:
+    """Décimale et séparateur de milliers du fichier dans les champs « number » du descripteur."""
+    for f in descripteur["fields"]:
+        if f.get("type") == "number":
+            f["decimalChar"] = decimale
+            if milliers:
+                f["groupChar"] = milliers
+            else:
+                f.pop("groupChar", None)
+            f.pop("example", None)  # l'exemple est écrit avec un point ; il ne doit pas gêner la copie
+
+
+def _ressource(lignes: list[list[str]], separateur: str, descripteur: dict):
+    """Ressource frictionless d'un CSV normalisé (UTF-8, séparateur détecté, en-tête nettoyé)."""
+    from frictionless import Dialect, Resource, Schema, formats
+
+    tampon = io.StringIO()
+    csv.writer(tampon, delimiter=separateur, lineterminator="\n").writerows(lignes)
+    return Resource(
+        tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
+        # L'en-tête est la ligne 1 par construction : sans le dire, frictionless devine la ligne
+        # d'en-tête et prend parfois la 2e (première ligne de données courte), d'où des messages faux.
+        dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=separateur)]),
+        # Colonnes associées par leur nom, dans n'importe quel ordre (Table Schema v2 « fieldsMatch »).
+        # La clé primaire est contrôlée plus bas (_doublons), à l'identique mais en une passe :
+        # frictionless la vérifie cellule par cellule (40 % de sa validation sur 70 000 lignes).
+        schema=Schema.from_descriptor(
+            {**{k: v for k, v in descripteur.items() if k != "primaryKey"}, "fieldsMatch": "equal"}),
+    )
 
 
 def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | Path | None = None) -> pd.DataFrame:
@@ -660,7 +762,9 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     from ._imports import frictionless
 
     frictionless()
-    from frictionless import Dialect, Resource, Schema, formats
+    # Importer frictionless.formats lève aussi la limite de taille d'un champ du module csv (131 072
+    # caractères par défaut) : une cellule géante est alors lue, et signalée comme toute valeur fautive.
+    from frictionless import formats  # noqa: F401
 
     from .fichiers import examiner, lire_octets
 
@@ -680,6 +784,15 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     compresse = nom_fichier.endswith((".csv.gz", ".txt.gz", ".tsv.gz"))
     premier = descripteur["fields"][0]["name"]
     if suffixe in (".csv", ".txt", ".tsv") or compresse:
+        from . import lecture_morceaux as morceaux
+        from .fichiers import taille_donnees
+
+        # Gros fichier (millions de lignes) : lu en flux, par morceaux, mêmes résultats et messages.
+        if taille_donnees(entree.cible) > morceaux.seuil_octets():
+            try:
+                return morceaux.lire_csv_par_morceaux(chemin, entree.cible, copy.deepcopy(descripteur), compresse)
+            except morceaux._Ordinaire:
+                pass  # cas rare (archive abîmée, octets illisibles…) : message de la lecture d'un seul tenant
         octets = lire_octets(chemin, limite)
         if compresse:
             import gzip
@@ -707,11 +820,7 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
             raise ErreurDonnees(chemin, "fichier vide.", attendu="une ligne d'en-tête puis une ligne par mesure")
         # Lignes de titre au-dessus de l'en-tête (« Export du … ») : sautées, numéros de ligne gardés.
         physiques = texte.split("\n")
-        saut = 0
-        for i, brute in enumerate(physiques[:10]):
-            if re.search(rf"(^|[;,\t\"]) *{re.escape(premier)} *($|[;,\t\"])", brute.strip().lower()):
-                saut = i
-                break
+        saut = _rang_entete(physiques, premier)
         separateur = _detecter_separateur(physiques[saut], chemin)
         lignes, debuts = _lignes_csv("\n".join(physiques[saut:]), separateur)
         debuts = [d + saut for d in debuts]
@@ -739,24 +848,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
         raise ErreurDonnees(chemin, "aucune mesure : le fichier n'a qu'une ligne d'en-tête.", ligne=debuts[0] if debuts else None,
                             attendu="une ligne d'en-tête puis une ligne par mesure")
 
-    # En-tête : espaces et majuscules tolérés ; colonnes inconnues ou en double refusées.
-    entete = [c.strip().lower() for c in lignes[0]]
-    noms = [f["name"] for f in descripteur["fields"]]
-    erreurs: list[ErreurDonnees] = []
-    for i, nom in enumerate(entete):
-        if nom not in noms:
-            erreurs.append(ErreurDonnees(
-                chemin, f"colonne « {_court(lignes[0][i])} » inconnue du standard." if nom else f"colonne n° {i + 1} sans nom.",
-                ligne=debuts[0], colonne=_court(lignes[0][i]) or None, attendu=f"les colonnes {', '.join(noms)}"))
-        elif entete.index(nom) != i:
-            erreurs.append(ErreurDonnees(chemin, f"colonne « {nom} » présente deux fois.", ligne=debuts[0],
-                                         colonne=nom, attendu="une seule colonne de ce nom"))
-    if erreurs:
-        raise ErreursDonnees(erreurs)
+    entete = _verifier_entete(chemin, lignes[0], debuts[0], descripteur)
     lignes[0] = entete
-
-    # Colonnes facultatives absentes : retirées de la copie du schéma.
-    descripteur["fields"] = [f for f in descripteur["fields"] if f["name"] in entete or _champ_obligatoire(f)]
     champs = {f["name"]: f for f in descripteur["fields"]}
     nombres = [f["name"] for f in descripteur["fields"] if f.get("type") in ("number", "integer")]
 
@@ -766,30 +859,11 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     texte_brut = suffixe in (".csv", ".txt", ".tsv") or compresse
     decimale, milliers = _detecter_decimale(echantillon, chemin) if texte_brut else (".", None)
     dialecte = Dialecte(encodage=encodage, separateur=separateur, decimale=decimale, milliers=milliers)
-    for f in descripteur["fields"]:
-        if f.get("type") == "number":
-            f["decimalChar"] = decimale
-            if milliers:
-                f["groupChar"] = milliers
-            else:
-                f.pop("groupChar", None)
-            f.pop("example", None)  # l'exemple est écrit avec un point ; il ne doit pas gêner la copie
+    _regler_decimale(descripteur, decimale, milliers)
+    erreurs: list[ErreurDonnees] = []
 
     # Validation par frictionless, sur un CSV normalisé (UTF-8, séparateur détecté, en-tête nettoyé).
-    tampon = io.StringIO()
-    csv.writer(tampon, delimiter=separateur, lineterminator="\n").writerows(lignes)
-    ressource = Resource(
-        tampon.getvalue().encode("utf-8"), format="csv", encoding="utf-8",
-        # L'en-tête est la ligne 1 par construction : sans le dire, frictionless devine la ligne
-        # d'en-tête et prend parfois la 2e (première ligne de données courte), d'où des messages faux.
-        dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=separateur)]),
-        # Colonnes associées par leur nom, dans n'importe quel ordre (Table Schema v2 « fieldsMatch »).
-        # La clé primaire est contrôlée plus bas (_doublons), à l'identique mais en une passe :
-        # frictionless la vérifie cellule par cellule (40 % de sa validation sur 70 000 lignes).
-        schema=Schema.from_descriptor(
-            {**{k: v for k, v in descripteur.items() if k != "primaryKey"}, "fieldsMatch": "equal"}),
-    )
-    rapport = ressource.validate(limit_errors=10 * MAX_ERREURS)
+    rapport = _ressource(lignes, separateur, descripteur).validate(limit_errors=10 * MAX_ERREURS)
     cles = tuple(descripteur.get("primaryKey", ()))
     # Heure répétée d'octobre : la deuxième écriture d'un même horodatage (heure d'hiver) n'est pas
     # un doublon. Numéros de ligne frictionless (en-tête = 1) de ces deuxièmes occurrences.
@@ -824,12 +898,22 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     corps = [ligne + [""] * (largeur - len(ligne)) if len(ligne) < largeur else ligne[:largeur] for ligne in lignes[1:]]
     df = pd.DataFrame(corps, columns=entete, dtype="str")
     df.index = pd.Index(debuts[1:], name="ligne")
+    return _tableau_type(df, chemin, descripteur, dialecte, cles)
+
+
+def _tableau_type(df: pd.DataFrame, chemin: Path, descripteur: dict, dialecte: Dialecte,
+                  cles: tuple[str, ...], dates_lues: pd.Series | None = None) -> pd.DataFrame:
+    """Cellules texte (index : numéro de ligne du fichier) -> colonnes typées ; contrôles du
+    calendrier (dates impossibles, ordre jour/mois, heure légale). Commun à la lecture d'un seul
+    tenant et à la lecture par morceaux (`lecture_morceaux`, qui passe `dates_lues` : la colonne
+    « date » déjà lue par `lire_dates`)."""
+    erreurs: list[ErreurDonnees] = []
     for f in descripteur["fields"]:
         nom = f["name"]
         if nom not in df.columns:
             df[nom] = ""
         if nom == "date":
-            dates = lire_dates(df[nom])
+            dates = lire_dates(df[nom]) if dates_lues is None else dates_lues
             # Ordre jour/mois décidé pour tout le fichier : des dates qui ne sont valides qu'en MM/JJ
             # (01/13/2023) sans aucune qui ne le soit qu'en JJ/MM : export américain, refusé.
             americaines = _ordre_americain(chemin, df[nom], nom)
@@ -843,8 +927,9 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
                     attendu=_attendu_champ(f, dialecte)))
             if est_horodatage(df[nom]):
                 # Heure légale française : heure d'été / d'hiver résolue, heure sautée de mars refusée.
-                groupes = [df[c].str.strip() for c in cles if c != "date" and c in df.columns]
-                locales = localiser_heure_legale(dates, groupes)
+                groupes = [df[c] for c in cles if c != "date" and c in df.columns]
+                locales = localiser_heure_legale(dates, groupes, nettoyer=True)
+                del groupes  # les colonnes brutes se libèrent dès qu'elles sont remplacées
                 for ligne, valeur in df.loc[dates.notna() & locales.isna(), nom].head(MAX_ERREURS).items():
                     jour = dates.loc[ligne]
                     erreurs.append(ErreurDonnees(
@@ -973,7 +1058,9 @@ def charger_mesures(pilote) -> pd.DataFrame:
         erreurs += _resume_inconnus(df, "site", sites, fichier, "site")
         erreurs += _resume_inconnus(df, "indicateur", indicateurs, fichier, "indicateur")
         erreurs += _valeurs_impossibles(df, pilote, fichier)
-        morceaux.append(df.assign(_fichier=str(fichier), _ligne=df.index.to_numpy()).reset_index(drop=True))
+        # Le nom du fichier en catégorie : un code par ligne, pas des millions de copies du chemin.
+        morceaux.append(df.assign(_fichier=pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), [str(fichier)]),
+                                  _ligne=df.index.to_numpy()).reset_index(drop=True))
     notes: list[str] = []
     for releve in getattr(pilote, "releves_compteurs", ()):
         # Compteurs individuels (RGPD) : agrégés par DuckDB en totaux journaliers par site ; les

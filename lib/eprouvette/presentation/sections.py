@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from ..methodes.base import ResultatImpact
@@ -260,15 +261,24 @@ def donnees(a) -> list:
     p, q = a.pilote, a.qualite
     ind = p.indicateur_principal
     roles = {s.identifiant: ("Sites expérimentaux" if s.role == "experimental" else "Sites témoins") for s in p.sites}
-    m = a.mesures[a.mesures["indicateur"] == ind.identifiant].copy()
-    m["groupe"] = m["site"].map(roles)
+    choisies = (a.mesures["indicateur"] == ind.identifiant).to_numpy()
+    m = a.mesures[["date", "site", "valeur"]]
+    if not choisies.all():
+        m = m[choisies]
+    # Groupe en catégorie (un code par mesure, pas une colonne de texte : des millions de relevés
+    # horaires), catégories dans l'ordre alphabétique comme des groupes écrits en texte.
+    sites = pd.Categorical(m["site"])
+    noms = sorted(set(roles.values()))
+    rangs = np.array([noms.index(roles[s]) if s in roles else -1 for s in sites.categories] + [-1], dtype=np.int64)
+    m = m.assign(groupe=pd.Categorical.from_codes(rangs[sites.codes], noms))
     if getattr(m["date"].dt, "tz", None) is not None:
-        m["date"] = m["date"].dt.tz_localize(None)
+        m = m.assign(date=m["date"].dt.tz_localize(None))
     agregat = agregat_mensuel(ind.unite)
     # Par jour et par groupe d'abord (somme des sites), puis par mois (somme ou moyenne selon l'unité).
     m = m.dropna(subset=["valeur"])
-    jour = (m.groupby(["groupe", pd.Grouper(key="date", freq="D")])
+    jour = (m.groupby(["groupe", pd.Grouper(key="date", freq="D")], observed=True)
             .agg(valeur=("valeur", "sum"), n=("site", "nunique")).reset_index())
+    jour["groupe"] = jour["groupe"].astype("str")
     sites_par_groupe = pd.Series(roles).value_counts()
     par = par_mois(jour, ["valeur"], agregat, groupe="groupe", series=sites_par_groupe)
     mensuel, incomplets, agregat = par.tableau, par.incomplets, par.agregat

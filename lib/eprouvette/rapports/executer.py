@@ -357,26 +357,10 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
-    taille = sum(_taille_donnees(e.cible) for e in fichiers.inventaire(tache.dossier)
+    taille = sum(fichiers.taille_donnees(e.cible) for e in fichiers.inventaire(tache.dossier)
                  if e.cible is not None and not e.dossier)
     # Sans historique : avant les pilotes connus (durée inconnue, possiblement longue), par taille.
     return (2, float(taille))
-
-
-def _taille_donnees(fichier: Path) -> int:
-    """Taille d'un fichier de données ; décompressée pour un .gz (champ ISIZE de fin de gzip)."""
-    try:
-        taille = fichier.stat().st_size
-        if fichier.name.lower().endswith(".gz") and taille >= 18:
-            fd = fichiers.ouvrir_sans_suivre(fichier)
-            try:
-                os.lseek(fd, -4, os.SEEK_END)
-                taille = max(taille, int.from_bytes(os.read(fd, 4), "little"))
-            finally:
-                os.close(fd)
-        return taille
-    except OSError:
-        return 0
 
 
 def ordonner(taches: list[Tache]) -> list[Tache]:
