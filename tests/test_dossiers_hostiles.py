@@ -631,7 +631,7 @@ print(json.dumps(releves))
 
 #: Ce qu'une construction a le droit d'ouvrir hors du dossier du pilote, chacun nommé : la bibliothèque,
 #: le carnet du domaine, les paramètres chiffrés (donnees/parametres), le référentiel des communes
-#: (donnees/referentiel), les schémas du standard (donnees/schemas), l'environnement Python (bibliothèques
+#: (donnees/referentiel), les schémas du standard (donnees/schemas), le plotly.js réduit (.cache/js), l'environnement Python (bibliothèques
 #: et gabarits nbconvert) et, du système, la base des fuseaux horaires et la limite de CPU du cgroup (lue
 #: par les bibliothèques numériques pour compter les cœurs).
 def _autorises(sortie: Path) -> dict[str, str]:
@@ -643,6 +643,8 @@ def _autorises(sortie: Path) -> dict[str, str]:
         "paramètres": config.PARAMETRES.resolve(),
         "référentiel": config.REFERENTIEL.resolve(),
         "schémas": config.SCHEMAS.resolve(),
+        # plotly.js réduit aux traces des rapports, installé par `make js` (jamais dans donnees/).
+        "paquets JavaScript": config.PAQUETS_JS.resolve(),
         "sortie": sortie.resolve(),
         "fuseaux horaires": Path("/usr/share/zoneinfo"),
         "cgroup (nombre de cœurs)": Path("/sys/fs/cgroup"),

@@ -134,7 +134,10 @@ def test_carte_hors_ligne_dans_chromium(tmp_path):
     exiger_chromium()
     page = tmp_path / "carte.html"
     texte = _page(section_essaimage(_analyse()))
-    assert texte.index("PlotlyGeoAssets") < texte.index("plotly.js v")
+    from eprouvette.presentation import paquet_plotly
+
+    # Le fond de carte hors ligne est déclaré avant plotly.js (compressé, une fois par page).
+    assert texte.index("PlotlyGeoAssets") < texte.index(f'id="{paquet_plotly.ID_DONNEES}"')
     page.write_text(texte, encoding="utf-8")
     res = verifier_page(page, types_traces_attendus=[["scattergeo"] * 3])
     assert res["problemes"] == []

@@ -105,7 +105,8 @@ def test_rapport_dessine_les_figures_stockees(construit):
     for stockee, dessinee in zip(stockees, dessinees):
         assert dessinee["data"] == stockee["data"]
         assert dessinee["layout"] == stockee["layout"]
-        assert dessinee["config"] == {**figures.CONFIG, **stockee["config"]}
+        # Dans le rapport, la figure n'a pas de barre d'outils (cadre accessible, un seul arrêt au clavier).
+        assert dessinee["config"] == {**figures.CONFIG, **stockee["config"], **blocs.FIGURE_SANS_COMMANDES}
     # Chaque figure d'un graphique() garde son cadre accessible (alternative textuelle).
     assert construit["page"].count('role="img"') >= len(stockees)
 

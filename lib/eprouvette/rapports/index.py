@@ -391,7 +391,7 @@ def _bandeau_simules(etats: list[dict]) -> str:
         return ""
     quoi = ("tous les pilotes de ce portefeuille sont des exemples fictifs" if n == len(etats) else
             f"{francais.compte(n, 'pilote')} sur {len(etats)} {'est un exemple fictif' if n == 1 else 'sont des exemples fictifs'}")
-    return (f'<p class="simule" role="note"><strong>Données simulées</strong>\u00a0: {_e(quoi)}, fabriqués pour montrer '
+    return (f'<p class="simule"><strong>Données simulées</strong>\u00a0: {_e(quoi)}, fabriqués pour montrer '
             "et tester l'outil\u00a0; leurs chiffres ne décrivent aucune expérimentation réelle.</p>")
 
 
@@ -432,8 +432,8 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <header>
 <h1>Portefeuille des expérimentations « tube à essai »</h1>
 <p class="sous-titre">Région Hauts-de-France — évaluation des pilotes financés par le FEDER. {_e(compte)}.</p>
-</header>
 {_bandeau_simules(etats)}
+</header>
 <main>
 <h2>Les pilotes</h2>
 <table class="triable">
