@@ -119,6 +119,14 @@ def test_chaque_rapport_dans_chromium(portefeuille):
         assert html.with_suffix(".png").stat().st_size > 10_000
         carnet = portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb"
         consigner_taille(d.name, html.stat().st_size, carnet.stat().st_size)
+        # La note aux élus passe les mêmes contrôles : axe-core, console, réseau, graphique dessiné, taille.
+        note = portefeuille["rapports"] / f"{d.name}-note.html"
+        rn = verifier_page(note, largeur=1366, hauteur=768, axe=AXE_JS.is_file())
+        erreurs_note = list(rn["problemes"]) + rn["erreurs_console"] + rn["erreurs_page"] + rn["requetes_reseau"]
+        if not rn["graphiques"] or not all(g["a_svg"] for g in rn["graphiques"]):
+            erreurs_note.append("graphique non dessiné")
+        if erreurs_note:
+            problemes[f"{d.name}-note"] = erreurs_note
     index = verifier_page(portefeuille["rapports"] / "index.html", largeur=1366, hauteur=768, axe=AXE_JS.is_file())
     if index["problemes"] or not index["graphiques"]:
         problemes["index"] = index["problemes"] or ["aucun graphique"]
@@ -163,6 +171,10 @@ def test_taille_des_pages(portefeuille):
     for d in portefeuille["exemples"]:
         page = (portefeuille["rapports"] / f"{d.name}.html").read_text(encoding="utf-8")
         assert page.count('id="ep-plotly-js"') == 1 and 'data-paquet="reduit"' in page, d.name
+        # La note aux élus emporte le même plotly.js réduit et reste légère.
+        note = portefeuille["rapports"] / f"{d.name}-note.html"
+        assert note.stat().st_size <= 1_500_000, (note.name, note.stat().st_size)
+        assert 'data-paquet="reduit"' in note.read_text(encoding="utf-8"), note.name
 
 
 @pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)
@@ -373,6 +385,11 @@ def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuill
             erreurs.append("contact ou lien vers le rapport complet absent")
         if erreurs:
             problemes[ident] = erreurs
+        # La page 1 imprimée de chaque note, en image, à côté des rapports (à regarder).
+        image = portefeuille["rapports"] / f"{ident}-note-page1"
+        subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", "-singlefile", str(pdf), str(image)],
+                       check=True)
+        assert image.with_suffix(".png").stat().st_size > 10_000
     assert not problemes, problemes
 
 
