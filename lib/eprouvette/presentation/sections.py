@@ -97,7 +97,7 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
         precision = f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None
         co2 = a.economie.tco2e_evitees_an if a.economie is not None else None
-        if co2:
+        if co2 and round(abs(co2), 1) >= 0.1:  # « 0,0 t de CO₂ » ne dit rien : on ne l'écrit pas
             precision = ((precision + " ; ") if precision else "") + (
                 f"{t.nombre(co2, 1)} t de CO₂ {'évitées' if co2 > 0 else 'émises en plus'} par an")
         if not r.significatif:
