@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import math
 
 import numpy as np
@@ -125,6 +126,27 @@ def test_lire_meteo_france_erreurs_en_francais(tmp_path):
     assert exc.value.ligne == 2 and exc.value.colonne == "TN"
     with pytest.raises(ErreurDonnees, match="introuvable"):
         lire_meteo_france(tmp_path / "absent.csv.gz")
+
+
+def test_lire_meteo_france_ne_suit_pas_les_liens(tmp_path):
+    """Un fichier Météo-France lien vers l'extérieur, lien cassé ou tube nommé : refusé sans être
+    lu (ni bloquer), message français."""
+    dehors = tmp_path / "dehors"
+    dehors.mkdir()
+    cible = dehors / "Q_02.csv.gz"
+    _ecrire_mf(cible, ["02691001;SQ;0;0;0;20240101;;;1.0;1;;;4.0;1;;;;;;"])
+    pilote = tmp_path / "pilote"
+    pilote.mkdir()
+    (pilote / "lien.csv.gz").symlink_to(cible)
+    (pilote / "casse.csv.gz").symlink_to(pilote / "absent.csv.gz")
+    os.mkfifo(pilote / "tube.csv.gz")
+    for nom in ("lien.csv.gz", "casse.csv.gz", "tube.csv.gz"):
+        with pytest.raises(ErreurDonnees) as exc:
+            lire_meteo_france(pilote / nom, dossier=pilote)
+        assert "Traceback" not in str(exc.value) and "No such file" not in str(exc.value)
+    # Le même fichier, copié dans le dossier, se lit.
+    (pilote / "Q_02.csv.gz").write_bytes(cible.read_bytes())
+    assert len(lire_meteo_france(pilote / "Q_02.csv.gz", dossier=pilote)) == 1
 
 
 def test_jours_feries_paques():

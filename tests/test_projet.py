@@ -79,3 +79,35 @@ def test_imports_d_un_carnet_sans_grammaire_rfc3987():
     lignes = r.stdout.split("\n")
     assert lignes[0] == "False False", r.stdout
     assert lignes[1] == "True", r.stdout
+
+
+def test_version_du_code_n_ecrit_pas_dans_le_depot():
+    """La provenance lance ``git status`` ; il ne doit pas réécrire l'index du dépôt (ni
+    ``index.lock``) même quand un fichier suivi a changé de date : une construction ne modifie rien
+    du dépôt."""
+    import os
+    import shutil
+
+    import pytest
+
+    from eprouvette import provenance
+
+    if shutil.which("git") is None:
+        pytest.skip("git absent")
+    sortie = subprocess.run(["git", "-C", str(config.RACINE), "rev-parse", "--absolute-git-dir"],
+                            capture_output=True, text=True)
+    if sortie.returncode != 0:
+        pytest.skip("pas un dépôt git")
+    index = os.path.join(sortie.stdout.strip(), "index")
+    if not os.path.exists(index):
+        pytest.skip("dépôt sans index")
+    suivi = config.RACINE / "README.md"
+    avant_suivi = os.stat(suivi)
+    avant = os.stat(index).st_mtime_ns
+    try:
+        # Nouvelle date sur un fichier suivi : un « git status » ordinaire rafraîchirait l'index.
+        os.utime(suivi, ns=(avant_suivi.st_atime_ns, avant_suivi.st_mtime_ns + 1_000_000_000))
+        provenance.version_du_code()
+        assert os.stat(index).st_mtime_ns == avant
+    finally:
+        os.utime(suivi, ns=(avant_suivi.st_atime_ns, avant_suivi.st_mtime_ns))

@@ -1181,7 +1181,7 @@ def charger_meteo(pilote) -> pd.DataFrame | None:
         # valeurs douteuses écartées) : voir eprouvette.meteo.lire_meteo_france.
         from .meteo import lire_meteo_france
 
-        return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None))
+        return lire_meteo_france(fichier, poste=getattr(pilote, "poste_meteo", None), dossier=pilote.dossier)
     df = lire_tableau(fichier, "meteo", dossier=pilote.dossier)
     erreurs = [
         ErreurDonnees(fichier, f"température minimale ({nombre_exact(r.temperature_min)} °C) supérieure à la "

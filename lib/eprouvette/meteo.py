@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .erreurs import ErreurDonnees
+from . import fichiers
 
 __all__ = ["dju", "djc", "profil_diurne", "degres_heures", "lire_meteo_france"]
 
@@ -166,7 +167,8 @@ _COLONNES_MF = {"TN": "temperature_min", "TX": "temperature_max", "TM": "tempera
 CODE_DOUTEUX = "2"
 
 
-def lire_meteo_france(chemin: str | Path, poste: str | None = None) -> pd.DataFrame:
+def lire_meteo_france(chemin: str | Path, poste: str | None = None,
+                      dossier: str | Path | None = None) -> pd.DataFrame:
     """Lit un fichier quotidien de Météo-France (``Q_<dep>_..._RR-T-Vent.csv.gz``).
 
     Format attendu : gzip (ou texte brut), séparateur « ; », ligne d'en-tête, décimale point,
@@ -179,6 +181,8 @@ def lire_meteo_france(chemin: str | Path, poste: str | None = None) -> pd.DataFr
     chemin : fichier ``.csv.gz`` ou ``.csv``.
     poste : numéro du poste à garder (NUM_POSTE). Obligatoire si le fichier contient plusieurs
         postes (les fichiers départementaux en contiennent des dizaines).
+    dossier : dossier du pilote dont le fichier ne doit pas sortir (par défaut : le dossier du
+        fichier) ; un lien qui en sort, un lien cassé ou un tube nommé sont refusés sans être lus.
 
     Renvoie
     -------
@@ -188,11 +192,14 @@ def lire_meteo_france(chemin: str | Path, poste: str | None = None) -> pd.DataFr
     pour qualité douteuse ; ``df.attrs["poste"]`` et ``df.attrs["nom_poste"]`` le poste lu.
     """
     chemin = Path(chemin)
-    if not chemin.exists():
-        raise ErreurDonnees(chemin, "fichier introuvable.",
-                            conseil="Vérifiez le chemin du fichier Météo-France.")
     try:
-        brut = chemin.read_bytes()
+        # Lu sans suivre de lien hors du dossier du fichier ni ouvrir autre chose qu'un fichier
+        # ordinaire (tube nommé, périphérique) : voir ``fichiers.lire_octets``.
+        brut = fichiers.lire_octets(chemin, dossier)
+    except FileNotFoundError:
+        raise ErreurDonnees(chemin, "fichier introuvable.",
+                            conseil="Vérifiez le chemin du fichier Météo-France.") from None
+    try:
         if brut[:2] == b"\x1f\x8b":
             brut = gzip.decompress(brut)
     except (OSError, EOFError) as exc:

@@ -34,7 +34,11 @@ class Provenance:
 
 
 def version_du_code() -> str:
-    """Le commit court du dépôt (« (modifié localement) » s'il a des changements), sinon « inconnue »."""
+    """Le commit court du dépôt (« (modifié localement) » s'il a des changements), sinon « inconnue ».
+
+    ``--no-optional-locks`` : ``git status`` ne rafraîchit pas l'index (il n'écrit jamais
+    ``.git/index.lock``) ; la construction ne modifie rien du dépôt.
+    """
     try:
         sortie = subprocess.run(
             ["git", "-C", str(config.RACINE), "rev-parse", "--short", "HEAD"],
@@ -42,7 +46,7 @@ def version_du_code() -> str:
         )
         sha = sortie.stdout.strip()
         etat = subprocess.run(
-            ["git", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "--no-optional-locks", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True, text=True, timeout=5,
         ).stdout.strip()
         return (sha + (" (modifié localement)" if etat else "")) if sha else "inconnue"
