@@ -366,7 +366,11 @@ def _corpus_lecture(pilotes: Path, attendus: dict) -> dict:
             f"Ce rapport évalue les {JOURS_EN_COURS} jours mesurés jusqu'au {JOURS_EN_COURS} janvier 2024 ; ses "
             "conclusions sont provisoires.",
             f"Seulement {JOURS_EN_COURS} jours de mesures pendant l'expérimentation, pour un minimum de 28 : c'est "
-            "trop peu pour conclure, dans un sens comme dans l'autre. Il faut mesurer plus longtemps."],
+            "trop peu pour conclure, dans un sens comme dans l'autre. Il faut mesurer plus longtemps.",
+            # Le premier écran et « Le contexte » donnent la période étudiée, pas la fin prévue seule.
+            f"depuis le 1er janvier 2024 (en cours jusqu'au {fin.day} {MOIS[fin.month - 1]} {fin.year}\u00a0; "
+            f"mesurée jusqu'au {JOURS_EN_COURS} janvier 2024)"],
+        "absentes": [f"du 1er janvier 2024 au {fin.day} {MOIS[fin.month - 1]} {fin.year}"],
     }
     # La note d'expérimentation en cours : une fois dans « Les données », une fois dans les limites (pas deux).
     construits["en-cours"]["compte"] = {construits["en-cours"]["phrases"][0]: 2}

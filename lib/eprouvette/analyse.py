@@ -51,6 +51,9 @@ class Analyse:
     jours_mesures_experimentation: int | None = None
     #: False si l'expérimentation court encore à la date de la construction (conclusions provisoires).
     experimentation_terminee: bool = True
+    #: Dernier jour étudié de l'expérimentation : sa fin déclarée si elle est terminée, sinon le
+    #: dernier jour mesuré (ou la date de la construction s'il n'y a pas encore de mesure).
+    fin_etudiee: date | None = None
     #: Traçabilité (date, version du code, empreintes des fichiers), relevée à la lecture des données.
     provenance: Provenance | None = None
 
@@ -88,6 +91,7 @@ class Analyse:
             "niveau_confiance": 0.95,
             "jours_mesures_experimentation": self.jours_mesures_experimentation,
             "experimentation_terminee": self.experimentation_terminee,
+            "fin_etudiee": self.fin_etudiee.isoformat() if self.fin_etudiee else None,
             "verifications": [v.__dict__ for v in r.verifications],
             "qualite_donnees": self.qualite.niveau,
             "cout_investissement_eur": p.couts.investissement_eur,
@@ -236,6 +240,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", []))
     analyse.jours_mesures_experimentation = n_jours_exp
     analyse.experimentation_terminee = not notes_periode
+    analyse.fin_etudiee = fin_etudiee.date()
     if notes_periode:
         resultat.limites = list(resultat.limites) + notes_periode
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))

@@ -66,6 +66,27 @@ def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None, indicateur
     )
 
 
+def periode_experimentation(a) -> str:
+    """La période de l'expérimentation telle que le rapport l'a étudiée : « du … au … » si elle est
+    terminée ; sinon « depuis le … (en cours jusqu'au … ; mesurée jusqu'au …) »."""
+    pe = a.pilote.periode_experimentation
+    fin = getattr(a, "fin_etudiee", None)
+    if getattr(a, "experimentation_terminee", True) or fin is None:
+        return t.periode(pe.debut, pe.fin)
+    mesure = (f"mesurée jusqu'au {t.date_longue(fin)}" if getattr(a, "jours_mesures_experimentation", 0)
+              else "pas encore de mesure")
+    return f"depuis le {t.date_longue(pe.debut)} (en cours jusqu'au {t.date_longue(pe.fin)}\u00a0; {mesure})"
+
+
+def periode_etudiee(a) -> str:
+    """De la référence au dernier jour étudié de l'expérimentation (voir :func:`periode_experimentation`)."""
+    p = a.pilote
+    fin = getattr(a, "fin_etudiee", None)
+    if getattr(a, "experimentation_terminee", True) or fin is None or fin < p.periode_reference.debut:
+        fin = p.periode_experimentation.fin
+    return t.periode(p.periode_reference.debut, fin)
+
+
 def _pluriel(n: int, singulier: str, pluriel: str) -> str:
     return f"{n} {singulier if n == 1 else pluriel}"
 
@@ -129,7 +150,7 @@ def essentiel(a) -> blocs.Bloc:
         f"{p.technologie.rstrip('.')}. "
         + f"Mis en place sur {_pluriel(exp, 'site', 'sites')}"
         + (f", comparé{'s' if exp > 1 else ''} à {_pluriel(tem, 'site témoin', 'sites témoins')}" if tem else "")
-        + f", {t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin)}. "
+        + f", {periode_experimentation(a)}. "
         + phrase_effet(a.resultat, indicateur=p.indicateur_principal.libelle)
     )
     return blocs.essentiel(
@@ -166,7 +187,7 @@ def contexte(a) -> list:
     texte = (
         f'<p>{echapper(p.contexte)}</p><p><strong>Porteur :</strong> {echapper(p.porteur.nom)}. '
         f"<strong>Période de référence :</strong> {echapper(t.periode(p.periode_reference.debut, p.periode_reference.fin))}. "
-        f"<strong>Expérimentation :</strong> {echapper(t.periode(p.periode_experimentation.debut, p.periode_experimentation.fin))}.</p>"
+        f"<strong>Expérimentation :</strong> {echapper(periode_experimentation(a))}.</p>"
     )
     return [blocs.Bloc(texte), blocs.tableau(sites, "Les sites suivis", decimales=0)]
 
@@ -297,7 +318,7 @@ def donnees(a) -> list:
     n_sites = len(p.sites)
     resume = (
         f"{t.nombre(len(a.mesures))} mesures sur {t.compte(n_sites, 'site')}, "
-        f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
+        f"{periode_etudiee(a)}. {q.phrase}"
     )
     qual = q.tableau.rename(
         columns={

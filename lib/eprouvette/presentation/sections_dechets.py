@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..domaines.dechets_pilote import GROUPES
 from . import blocs, figures
+from .sections import periode_etudiee
 from .. import francais as t
 from ..francais import echapper
 
@@ -32,7 +33,7 @@ def donnees(a) -> list:
     texte = (
         f"{t.nombre(len(m))} relevés journaliers des levées de {len(p.sites)} conteneurs "
         f"({len(p.sites_experimentaux)} expérimentaux, {len(p.sites_temoins)} témoins), "
-        f"{t.periode(p.periode_reference.debut, p.periode_experimentation.fin)}. {q.phrase}"
+        f"{periode_etudiee(a)}. {q.phrase}"
     )
     qual = q.tableau.rename(columns={
         "site": "Conteneur", "indicateur": "Indicateur", "jours_attendus": "Jours attendus",
