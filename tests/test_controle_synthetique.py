@@ -132,3 +132,28 @@ def test_debut_incomparable_message_francais():
     d = _prop99()
     with pytest.raises(ValueError, match="ne se compare pas"):
         controle_synthetique(d, "California", "1989-01-01")
+
+
+def test_prop99_controle_de_robustesse_par_dd_synthetiques():
+    """Le contrôle synthétique est vérifié par les doubles différences synthétiques sur le même
+    panel : sur la Proposition 99, −15,6 par an sur 12 ans (≈ −187 en cumul) contre −19,5 par an
+    (≈ −234) : dans l'intervalle, de même sens, les deux méthodes concordent."""
+    w = _prop99()
+    r = controle_synthetique(w, "California", 1989, unite="paquets par habitant")
+    v = next(v for v in r.verifications if v.nom == "dd_synthetiques")
+    assert v.valeur / 12 == pytest.approx(-15.60, abs=0.01)
+    assert v.statut == "reussie"
+    assert "concordent" in v.phrase and "paquets par habitant" in v.phrase
+
+
+def test_dd_synthetiques_divergent_signale():
+    """Un site qui a un écart de niveau constant avec tous les témoins : le contrôle synthétique (sans
+    constante) se trompe, les DD synthétiques non ; la divergence est signalée."""
+    rng = np.random.default_rng(11)
+    annees = np.arange(2000, 2020)
+    communs = np.cumsum(rng.normal(0, 1, len(annees)))
+    d = pd.DataFrame({f"t{j}": 50 + 5 * j + communs + rng.normal(0, 0.3, len(annees)) for j in range(8)}, index=annees)
+    d["equipe"] = 200 + communs + rng.normal(0, 0.3, len(annees))  # bien au-dessus de tous les témoins
+    r = controle_synthetique(d, "equipe", 2012)
+    v = next(v for v in r.verifications if v.nom == "dd_synthetiques")
+    assert abs(v.valeur) < 5 and v.statut == "attention" and "prudence" in v.phrase
