@@ -1137,9 +1137,12 @@ def charger_mesures(pilote) -> pd.DataFrame:
     if not morceaux:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "site": pd.Series(dtype="str"),
                              "indicateur": pd.Series(dtype="str"), "valeur": pd.Series(dtype="float64")})
+    # Lignes lues par fichier : pour le résumé de `make verifier` (eprouvette.verification).
+    lignes_par_fichier = {str(f): int(n) for f, n in tout["_fichier"].value_counts(sort=False).items()}
     tout = tout.drop(columns=["_fichier", "_ligne"])
     tout = tout.sort_values(["site", "indicateur", "date"], kind="stable").reset_index(drop=True)
     tout.attrs = {"notes": notes} if notes else {}
+    tout.attrs["lignes_par_fichier"] = lignes_par_fichier
     return tout
 
 

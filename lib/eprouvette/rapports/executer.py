@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
+from ..cli import choisir_pilotes, dossiers_pilotes
 from ..erreurs import chemin_lisible
 from ..francais import accord, compte
 
@@ -50,9 +51,7 @@ class Tache:
 
 def lister_dossiers_pilotes(racine: Path) -> list[Path]:
     """Tous les sous-dossiers (non cachés) de ``racine`` : chacun est un pilote."""
-    if not racine.exists():
-        return []
-    return sorted(p for p in racine.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return dossiers_pilotes(racine)
 
 
 def carnet_du_pilote(dossier: Path) -> Path | None:
@@ -383,12 +382,20 @@ def construire_tout(
     selection: list[str] | None = None,
     sortie=sys.stdout,
     adresse_dask: str | None = None,
+    silencieux: bool = False,
 ) -> int:
-    """Construit tous les rapports qui en ont besoin, puis l'index. Renvoie le code de sortie."""
+    """Construit tous les rapports qui en ont besoin, puis l'index. Renvoie le code de sortie.
+
+    ``selection`` : identifiants des pilotes à construire (tous si vide) ; un identifiant inconnu
+    lève :class:`eprouvette.cli.PiloteInconnu` (message qui liste les pilotes connus), avant
+    toute construction. ``silencieux`` : seules les erreurs et la ligne finale sont écrites."""
     racine = Path(pilotes) if pilotes else config.PILOTES
-    dossiers = lister_dossiers_pilotes(racine)
-    if selection:
-        dossiers = [d for d in dossiers if d.name in selection]
+    dossiers = choisir_pilotes(selection, racine)
+
+    def dire(*morceaux, **options) -> None:
+        if not silencieux:
+            print(*morceaux, file=sortie, flush=True, **options)
+
     config.RAPPORTS.mkdir(parents=True, exist_ok=True)
     _nettoyer_temporaires()
 
@@ -412,21 +419,17 @@ def construire_tout(
     change = _nettoyer_orphelins({d.name for d in lister_dossiers_pilotes(racine)}) if not selection else False
     change = change or illisibles
     if not dossiers:
-        print(f"Aucun pilote dans {racine}.", file=sortie)
+        print(f"Aucun pilote dans {_chemin_court(racine)}.", file=sortie)
 
     if taches:
         taches = ordonner(taches)
         n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
-        print(
-            f"{compte(len(taches), 'rapport')} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…",
-            file=sortie,
-            flush=True,
-        )
+        dire(f"{compte(len(taches), 'rapport')} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…")
         debut = time.perf_counter()
         if n == 1 and not adresse_dask:
             for i, t in enumerate(taches, 1):
                 etats[t.identifiant] = construire_rapport(str(t.dossier), t.empreinte)
-                _afficher(i, len(taches), etats[t.identifiant], sortie)
+                _afficher(i, len(taches), etats[t.identifiant], dire)
         else:
             from .executeurs import creer_executeur
 
@@ -449,7 +452,7 @@ def construire_tout(
                     except Exception as e:  # le processus lui-même est mort
                         etats[t.identifiant] = _echec_processus(t, e)
                     i += 1
-                    _afficher(i, len(taches), etats[t.identifiant], sortie)
+                    _afficher(i, len(taches), etats[t.identifiant], dire)
             for t in sorted(a_reprendre, key=lambda t: t.identifiant):
                 try:
                     with creer_executeur(None, 1) as seul:
@@ -457,11 +460,11 @@ def construire_tout(
                 except Exception as e:
                     etats[t.identifiant] = _echec_processus(t, e)
                 i += 1
-                _afficher(i, len(taches), etats[t.identifiant], sortie)
-        print(f"Terminé en {time.perf_counter() - debut:.1f} s.", file=sortie)
+                _afficher(i, len(taches), etats[t.identifiant], dire)
+        dire(f"Terminé en {time.perf_counter() - debut:.1f} s.")
         change = True
     elif dossiers:
-        print("Tous les rapports sont à jour : rien à reconstruire.", file=sortie)
+        dire("Tous les rapports sont à jour : rien à reconstruire.")
 
     _nettoyer_temporaires()
     index = config.RAPPORTS / "index.html"
@@ -477,8 +480,11 @@ def construire_tout(
         for e in echecs:
             print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
             print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)
-        return 1
-    return 0
+    if index.exists():
+        # La ligne finale : où ouvrir le résultat (un lien file:// que les terminaux rendent cliquable).
+        print(f"Page d'accueil des rapports : {_chemin_court(index)} — {index.resolve().as_uri()}",
+              file=sortie, flush=True)
+    return 1 if echecs else 0
 
 
 def _echec_hors_construction(identifiant: str, message: str, empreinte: str = "") -> dict:
@@ -508,10 +514,10 @@ def _chemin_court(chemin: Path) -> str:
         return str(chemin)
 
 
-def _afficher(i: int, n: int, etat: dict, sortie) -> None:
+def _afficher(i: int, n: int, etat: dict, dire) -> None:
     if etat.get("statut") == "reussi":
         verdict = (etat.get("resultats") or {}).get("verdict_libelle") or (etat.get("resultats") or {}).get("verdict", "")
         texte = f"rapport construit ({verdict})" if verdict else "rapport construit"
     else:
         texte = "ÉCHEC — " + etat.get("message", "").splitlines()[0][:200]
-    print(f"[{i}/{n}] {etat['identifiant']} : {texte} ({etat.get('duree_s', 0):.1f} s)", file=sortie, flush=True)
+    dire(f"[{i}/{n}] {etat['identifiant']} : {texte} ({etat.get('duree_s', 0):.1f} s)")
