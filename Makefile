@@ -14,7 +14,11 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
+.PHONY: help rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
+
+# Pilotes choisis : `make rapports PILOTE=gtb-ecoles-arras` (plusieurs : séparés par des espaces
+# ou des virgules, entre guillemets). Sans PILOTE : tous les pilotes de donnees/pilotes/.
+PILOTE ?=
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
@@ -49,8 +53,11 @@ js: $(ENV_STAMP) ## Installe plotly.js réduit aux traces des rapports et axe-co
 js-si-possible: $(ENV_STAMP)
 	@if [ ! -f $(JS_STAMP) ] || [ -n "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then $(PYTHON) outils/paquets_js.py --si-possible; fi
 
-rapports: $(ENV_STAMP) js-si-possible ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
-	@$(PYTHON) -m eprouvette.rapports
+rapports: $(ENV_STAMP) js-si-possible ## Construit les rapports (tous, ou PILOTE=<id>) et rapports/index.html
+	@$(PYTHON) -m eprouvette rapports $(PILOTE)
+
+verifier: $(ENV_STAMP) ## Vérifie les dossiers des pilotes sans construire (tous, ou PILOTE=<id>) : erreurs et résumé
+	@$(PYTHON) -m eprouvette verifier $(PILOTE)
 
 test: $(ENV_STAMP) navigateur-si-possible js-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
 	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile

@@ -20,16 +20,18 @@ PAQUET = RACINE / "eprouvette"
 #: elle-même). Chaque entrée est un module ou un paquet (tous ses modules).
 COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("socle", ("eprouvette", "eprouvette.config", "eprouvette._imports", "eprouvette.erreurs",
-               "eprouvette.francais", "eprouvette.fichiers", "eprouvette.parametres", "eprouvette.provenance")),
+               "eprouvette.francais", "eprouvette.fichiers", "eprouvette.parametres", "eprouvette.provenance",
+               "eprouvette.cli")),
     ("lecture", ("eprouvette.pilote", "eprouvette.lecture", "eprouvette.lecture_massive", "eprouvette.lecture_morceaux", "eprouvette.meteo",
                  "eprouvette.referentiel")),
     ("methodes", ("eprouvette.methodes", "eprouvette.qualite")),
     ("domaines", ("eprouvette.domaines", "eprouvette.economie", "eprouvette.feder", "eprouvette.essaimage",
                   "eprouvette.recommandation")),
-    ("analyse", ("eprouvette.analyse",)),
+    ("analyse", ("eprouvette.analyse", "eprouvette.verification")),
     ("presentation", ("eprouvette.presentation",)),
     ("rapports", ("eprouvette.rapports",)),
     ("generateurs", ("eprouvette.generateurs",)),
+    ("commandes", ("eprouvette.__main__",)),
 ]
 
 #: Seuls ces paquets importent plotly (« seul presentation connaît plotly »).

@@ -7,6 +7,7 @@ texte en français. Le lanceur de rapports récupère :meth:`Analyse.resultats_j
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,9 @@ from .francais import date_longue
 from .qualite import BilanQualite, bilan_qualite
 from .essaimage import evaluer_transferabilite
 from .recommandation import Recommandation, recommander
+
+#: Les notes de l'analyse (aussi montrées dans le rapport) vont au journal de la construction.
+_journal = logging.getLogger(__name__)
 
 
 @dataclass
@@ -245,4 +249,6 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         resultat.limites = list(resultat.limites) + notes_periode
     analyse.indicateurs_feder = list(domaine_mod.indicateurs_feder(analyse))
     analyse.provenance = provenance
+    for note in analyse.notes_donnees + analyse.notes_economie:
+        _journal.info("note : %s", note)
     return analyse

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
+from contextlib import contextmanager
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +35,7 @@ from pathlib import Path
 from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
+from . import journal as journal_mod
 from ..cli import choisir_pilotes, dossiers_pilotes
 from ..erreurs import chemin_lisible
 from ..francais import accord, compte
@@ -123,7 +126,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
     dossier_p = Path(dossier)
     identifiant = dossier_p.name
     debut = time.perf_counter()
-    journal = [f"{datetime.now().isoformat(timespec='seconds')} construction de {identifiant}"]
+    journal = journal_mod.ouvrir(identifiant)
+    journal.info("construction de %s", identifiant)
     etat = {
         "identifiant": identifiant,
         "empreinte": empreinte,
@@ -185,13 +189,18 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 execution_timeout=config.DELAI_CELLULE_S,
                 # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
                 # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
-                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"],
+                # Avertissements (numpy, statsmodels…) et notes de la bibliothèque relevés cellule par
+                # cellule pour le journal et le rapport (eprouvette.rapports.journal).
+                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False",
+                                 f"--IPKernelApp.exec_lines={json.dumps([journal_mod.CODE_NOYAU])}"],
             )
         except PapermillExecutionError as e:
-            journal.append("".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
+            _consigner_carnet_partiel(journal, sortie_carnet)
+            journal.error("le carnet s'est arrêté sur une erreur :\n%s",
+                          "".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
             raise EchecPilote(_message_execution(e)) from None
         except CellTimeoutError:
-            journal.append(traceback.format_exc())
+            journal.error("%s", traceback.format_exc())
             raise EchecPilote(
                 f"Le carnet a dépassé le délai de {config.DELAI_CELLULE_S} s pour une seule cellule : "
                 "la construction de ce pilote est arrêtée, les autres continuent. Un fichier de mesures "
@@ -199,21 +208,29 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 "journal du pilote. Le délai se règle par la variable d'environnement EPROUVETTE_DELAI_CELLULE."
             ) from None
         except DeadKernelError:
-            journal.append(traceback.format_exc())
+            journal.error("%s", traceback.format_exc())
             raise EchecPilote(
                 "Le processus d'analyse du carnet s'est arrêté brutalement (mémoire épuisée ou arrêt forcé) : "
                 "la construction de ce pilote est abandonnée, les autres continuent. Le détail est dans le "
                 "journal du pilote."
             ) from None
-        journal.append(f"exécution du carnet : {time.perf_counter() - t0:.2f} s")
+        journal.info("exécution du carnet : %.2f s", time.perf_counter() - t0)
 
         nb = nbformat.read(str(sortie_carnet), as_version=4)
         resultats = _extraire_resultats(nb)
+        releves = journal_mod.extraire(nb)
+        journal_mod.consigner(journal, releves)
         if resultats is None:
             raise EchecPilote(
                 f"{chemin_lisible(carnet)} n'a pas publié de résultats "
                 "(appel à eprouvette.rapports.publier_resultats manquant)."
             )
+        # Un avertissement de calcul (RuntimeWarning…) peut changer un chiffre : le rapport le dit.
+        avertissements = journal_mod.avertissements_calcul(releves)
+        if avertissements:
+            journal_mod.inserer_note(nb, journal_mod.note_avertissements(
+                avertissements, _chemin_court(_journal(identifiant))))
+            resultats["avertissements_calcul"] = avertissements
         nb.metadata["title"] = pilote.titre
         if pilote.donnees_simulees:
             nb.metadata["eprouvette_simule"] = True  # bandeau « Données simulées » du rapport et de la note
@@ -221,8 +238,9 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         from .html import convertir_en_html
 
         t0 = time.perf_counter()
-        page = convertir_en_html(nb, pilote.titre)
-        journal.append(f"conversion HTML : {time.perf_counter() - t0:.2f} s")
+        with _avertissements_au_journal(journal):
+            page = convertir_en_html(nb, pilote.titre)
+        journal.info("conversion HTML : %.2f s", time.perf_counter() - t0)
 
         resultats.setdefault("identifiant", identifiant)
         resultats["rapport"] = f"{identifiant}.html"
@@ -231,10 +249,11 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
 
         t0 = time.perf_counter()
         nb_note = carnet_note(nb, resultats, pilote, identifiant)
-        page_note = convertir_en_html(nb_note, pilote.titre) if nb_note is not None else None
+        with _avertissements_au_journal(journal):
+            page_note = convertir_en_html(nb_note, pilote.titre) if nb_note is not None else None
         if page_note is not None:
             resultats["note"] = chemin_note(identifiant)
-        journal.append(f"note aux élus : {time.perf_counter() - t0:.2f} s")
+        journal.info("note aux élus : %.2f s", time.perf_counter() - t0)
         etat_mod.ecrire_atomique(
             config.RAPPORTS / "carnets" / f"{identifiant}.ipynb", nbformat.writes(nb)
         )
@@ -248,7 +267,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         etat.update(statut="reussi", resultats=resultats, taille_html=len(page.encode("utf-8")))
     except EchecPilote as e:
         etat.update(statut="echec", message=str(e))
-        journal.append(f"ÉCHEC : {e}")
+        journal.error("échec : %s", e)
         _retirer_sorties(identifiant)
     except Exception as e:  # une erreur du code, pas des données : on la consigne en entier
         etat.update(
@@ -258,15 +277,42 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 "Le détail technique est dans le journal du pilote."
             ),
         )
-        journal.append(traceback.format_exc())
+        journal.error("erreur interne :\n%s", traceback.format_exc())
         _retirer_sorties(identifiant)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     etat["duree_s"] = round(time.perf_counter() - debut, 2)
-    journal.append(f"durée totale : {etat['duree_s']} s")
-    etat_mod.ecrire_atomique(_journal(identifiant), "\n".join(journal) + "\n")
+    journal.info("durée totale : %s s", etat["duree_s"])
+    journal_mod.fermer(journal, _journal(identifiant))
     etat_mod.ecrire_etat(identifiant, etat)
     return etat
+
+
+@contextmanager
+def _avertissements_au_journal(journal):
+    """Les avertissements émis par le lanceur (conversion HTML…) vont au journal, et au terminal comme avant."""
+    with warnings.catch_warnings(record=True) as vus:
+        warnings.simplefilter("default")
+        yield
+    for w in vus:
+        journal.warning("avertissement (lanceur) : %s : %s", w.category.__name__, w.message)
+        if (w.category, str(w.message)) not in _DEJA_MONTRES:
+            _DEJA_MONTRES.add((w.category, str(w.message)))
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+#: Avertissements du lanceur déjà écrits sur le terminal par ce processus (une fois chacun, comme avant).
+_DEJA_MONTRES: set = set()
+
+
+def _consigner_carnet_partiel(journal, sortie_carnet: Path) -> None:
+    """Carnet arrêté sur une erreur : ses avertissements et notes déjà émis vont quand même au journal."""
+    try:
+        import nbformat
+
+        journal_mod.consigner(journal, journal_mod.extraire(nbformat.read(str(sortie_carnet), as_version=4)))
+    except Exception:  # carnet partiel absent ou illisible : la trace de l'erreur suffit
+        pass
 
 
 def _nettoyer_ansi(texte: str) -> str:
