@@ -317,3 +317,24 @@ def test_make_rapports_un_pilote_journal_et_avertissements(tmp_path):
     r = _lancer("eprouvette", "rapports", "-q", MOBILITE, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout == f"Page d'accueil des rapports : {index} — {index.as_uri()}\n"
+
+
+def test_erreur_de_donnees_dans_un_carnet_sans_trace(tmp_path):
+    """Dans JupyterLab (IPython), une erreur de données de la première cellule est dite en français,
+    sans trace Python : le message de la lecture, le fichier, la ligne."""
+    from test_lecture import faire_pilote
+
+    try:
+        faire_pilote(tmp_path, {"mesures.csv": "date;site;indicateur;valeur\n2023-02-30;ecole-jean-jaures;"
+                                               "consommation_chauffage;812,4\n"})
+    except Exception:
+        pass
+    dossier = next(tmp_path.iterdir())
+    code = ("from IPython.core.interactiveshell import InteractiveShell\n"
+            "sh = InteractiveShell.instance()\n"
+            f"sh.run_cell({f'from eprouvette.analyse import analyser_pilote; analyser_pilote({str(dossier)!r})'!r})\n")
+    r = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=300)
+    sortie = r.stdout + r.stderr
+    assert "Erreur dans les données du pilote" in sortie, sortie
+    assert "mesures.csv, ligne 2, colonne « date » : « 2023-02-30 » n'est pas une date du calendrier." in sortie
+    assert "Traceback" not in sortie and "File " not in sortie, sortie

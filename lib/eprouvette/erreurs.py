@@ -23,6 +23,11 @@ def chemin_lisible(chemin: str | Path) -> str:
         return str(p)
 
 
+def _sans_trace(erreur: Exception) -> list[str]:
+    return ["Erreur dans les données du pilote (à corriger dans son dossier ; `make verifier` les liste toutes) :",
+            *str(erreur).splitlines()]
+
+
 #: Longueur au-delà de laquelle une valeur citée dans un message est coupée, suivie de « … ».
 LONGUEUR_CITATION = 80
 
@@ -62,6 +67,10 @@ class ErreurDonnees(Exception):
             morceaux.append(f"champ « {self.champ} »")
         return ", ".join(morceaux)
 
+    def _render_traceback_(self) -> list[str]:
+        """Dans un carnet (IPython, JupyterLab) : le message en français, sans trace Python."""
+        return _sans_trace(self)
+
     def __str__(self) -> str:
         texte = f"{self.lieu()} : {self.message}"
         if self.attendu:
@@ -93,6 +102,10 @@ class ErreursDonnees(Exception):
                 self.detaillees = len(self.erreurs) - 1
                 self.total = self.detaillees + int(reste.group(1))
         super().__init__(str(self))
+
+    def _render_traceback_(self) -> list[str]:
+        """Dans un carnet (IPython, JupyterLab) : les messages en français, sans trace Python."""
+        return _sans_trace(self)
 
     def __str__(self) -> str:
         if len(self.erreurs) == 1:

@@ -82,6 +82,17 @@ def _interne(dossier: Path, etape: str, e: Exception) -> ErreurDonnees:
                          conseil="Ce n'est pas une faute des données : signalez-la à l'équipe d'Éprouvette.")
 
 
+def _lire(verif: Verification, etape: str, lecture, *args):
+    """Le résultat de ``lecture(*args)``, ou None après avoir ajouté ses erreurs à ``verif``."""
+    try:
+        return lecture(*args)
+    except (ErreurDonnees, ErreursDonnees) as e:
+        _ajouter(verif, e)
+    except Exception as e:  # une erreur du code, pas des données : dite, jamais en trace
+        _ajouter(verif, _interne(verif.dossier, etape, e))
+    return None
+
+
 def verifier(dossier: str | Path) -> Verification:
     """Vérifie le dossier d'un pilote comme une construction le lirait ; ne lève jamais.
 
@@ -95,32 +106,14 @@ def verifier(dossier: str | Path) -> Verification:
     if refus:
         _ajouter(verif, ErreursDonnees(refus))
         return verif
+    from .lecture import charger_meteo, charger_mesures
     from .pilote import charger_pilote
 
-    try:
-        pilote = charger_pilote(dossier)
-    except (ErreurDonnees, ErreursDonnees) as e:
-        _ajouter(verif, e)
+    pilote = _lire(verif, "de pilote.yaml", charger_pilote, dossier)
+    if pilote is None:
         return verif
-    except Exception as e:  # une erreur du code, pas des données : dite, jamais en trace
-        _ajouter(verif, _interne(dossier, "de pilote.yaml", e))
-        return verif
-
-    from .lecture import charger_meteo, charger_mesures
-
-    mesures = meteo = None
-    try:
-        mesures = charger_mesures(pilote)
-    except (ErreurDonnees, ErreursDonnees) as e:
-        _ajouter(verif, e)
-    except Exception as e:
-        _ajouter(verif, _interne(dossier, "des mesures", e))
-    try:
-        meteo = charger_meteo(pilote)
-    except (ErreurDonnees, ErreursDonnees) as e:
-        _ajouter(verif, e)
-    except Exception as e:
-        _ajouter(verif, _interne(dossier, "de la météo", e))
+    mesures = _lire(verif, "des mesures", charger_mesures, pilote)
+    meteo = _lire(verif, "de la météo", charger_meteo, pilote)
     try:
         verif.resume, verif.resume_court = resumer(pilote, mesures, meteo)
     except Exception as e:  # pragma: no cover - le résumé ne doit pas masquer les erreurs

@@ -19,3 +19,21 @@ def publier_resultats(resultats: dict) -> None:
 
     propre = json.loads(json.dumps(_nettoyer_json(resultats), ensure_ascii=False, default=str))
     display({MIME_RESULTATS: propre}, raw=True)
+
+
+def retirer_sorties(nb, mime: str) -> list[tuple[int, object]]:
+    """Retire du carnet exécuté ``nb`` les sorties de type ``mime`` (invisibles dans le rapport) ;
+    renvoie ``(rang de la cellule, valeur)`` de chacune, dans l'ordre du carnet."""
+    retirees = []
+    for rang, cellule in enumerate(nb.cells):
+        if cellule.get("cell_type") != "code":
+            continue
+        gardees = []
+        for sortie in cellule.get("outputs", []):
+            donnees = sortie.get("data", {}) if isinstance(sortie, dict) else {}
+            if mime in donnees:
+                retirees.append((rang, donnees[mime]))
+            else:
+                gardees.append(sortie)
+        cellule["outputs"] = gardees
+    return retirees

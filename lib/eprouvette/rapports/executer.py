@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import config, fichiers
-from . import MIME_RESULTATS
+from . import MIME_RESULTATS, retirer_sorties
 from . import etat as etat_mod
 from . import journal as journal_mod
 from ..cli import choisir_pilotes, dossiers_pilotes
@@ -92,20 +92,11 @@ def _journal(identifiant: str) -> Path:
 
 def _extraire_resultats(nb) -> dict | None:
     """Retire du carnet les sorties de résultats (invisibles dans le rapport) et renvoie la dernière."""
-    resultats = None
-    for cellule in nb.cells:
-        if cellule.get("cell_type") != "code":
-            continue
-        gardees = []
-        for sortie in cellule.get("outputs", []):
-            donnees = sortie.get("data", {}) if isinstance(sortie, dict) else {}
-            if MIME_RESULTATS in donnees:
-                valeur = donnees[MIME_RESULTATS]
-                resultats = json.loads(valeur) if isinstance(valeur, str) else dict(valeur)
-                continue
-            gardees.append(sortie)
-        cellule["outputs"] = gardees
-    return resultats
+    publies = retirer_sorties(nb, MIME_RESULTATS)
+    if not publies:
+        return None
+    valeur = publies[-1][1]
+    return json.loads(valeur) if isinstance(valeur, str) else dict(valeur)
 
 
 def _message_execution(erreur) -> str:

@@ -139,24 +139,18 @@ def extraire(nb) -> list[dict]:
 
     Les flux d'erreur (stderr) des cellules sont aussi relevés (``genre`` = ``stderr``) : ils
     n'apparaissent pas dans le rapport, ils vont au journal."""
-    releves = []
-    for i, cellule in enumerate(nb.cells):
-        if cellule.get("cell_type") != "code":
-            continue
-        gardees = []
-        for sortie in cellule.get("outputs", []):
-            donnees = sortie.get("data", {}) if isinstance(sortie, dict) else {}
-            if MIME_JOURNAL in donnees:
-                releves.append({**dict(donnees[MIME_JOURNAL]), "cellule": i + 1, "section": _section(nb, i)})
-                continue
+    from . import retirer_sorties
+
+    releves = [{**dict(valeur), "cellule": rang + 1, "section": _section(nb, rang)}
+               for rang, valeur in retirer_sorties(nb, MIME_JOURNAL)]
+    for rang, cellule in enumerate(nb.cells):
+        for sortie in cellule.get("outputs", []) if cellule.get("cell_type") == "code" else []:
             if sortie.get("output_type") == "stream" and sortie.get("name") == "stderr":
                 texte = "".join(sortie.get("text", ""))
                 if texte.strip():
-                    releves.append({"genre": "stderr", "message": texte.strip(), "cellule": i + 1,
-                                    "section": _section(nb, i)})
-            gardees.append(sortie)
-        cellule["outputs"] = gardees
-    return releves
+                    releves.append({"genre": "stderr", "message": texte.strip(), "cellule": rang + 1,
+                                    "section": _section(nb, rang)})
+    return sorted(releves, key=lambda r: r["cellule"])
 
 
 def consigner(journal: logging.Logger, releves: list[dict]) -> None:
