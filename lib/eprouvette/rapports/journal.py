@@ -78,6 +78,7 @@ def installer() -> None:
     warnings.showwarning = montrer
     journal = logging.getLogger("eprouvette")
     journal.setLevel(logging.INFO)
+    journal.propagate = False  # pas de seconde copie sur stderr (gestionnaire de dernier recours)
     if not any(isinstance(h, _VersLeCarnet) for h in journal.handlers):
         journal.addHandler(_VersLeCarnet())
 
