@@ -327,6 +327,16 @@ def _horodatage(chargeur: yaml.SafeLoader, noeud: yaml.Node) -> Any:
 
 _Chargeur.add_constructor("tag:yaml.org,2002:timestamp", _horodatage)
 
+#: Chiffres écrits avec un zéro initial (« 02173 », « 02320002 ») : gardés tels qu'écrits, en texte.
+#: YAML 1.1 lit « 02173 » comme l'octal 1147 mais « 02691 » comme le texte « 02691 » (un 9 n'est
+#: pas octal) ; un code INSEE, SIREN ou de poste météo de l'Aisne ou de l'Ain serait ainsi changé
+#: en un autre nombre selon ses chiffres. Aucun nombre du standard ne s'écrit avec un zéro initial :
+#: un tel nombre (« surface_m2: 0250 ») est signalé comme du texte par la validation.
+_ZERO_INITIAL = re.compile(r"^0[0-9]+$")
+_Chargeur.yaml_implicit_resolvers = {premier: list(resolveurs)
+                                     for premier, resolveurs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Chargeur.yaml_implicit_resolvers["0"].insert(0, ("tag:yaml.org,2002:str", _ZERO_INITIAL))
+
 
 def _relever_lignes(noeud: yaml.Node, chemin: tuple = (), lignes: dict | None = None,
                     doublons: list | None = None) -> tuple[dict, list]:
@@ -497,6 +507,8 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             conseil = (f"Écrivez la valeur entre guillemets : \"{_conseil_texte(chemin, valeur, ecrit)}\" (sans "
                        "guillemets, YAML la lit comme un nombre et peut perdre un zéro initial).")
         types = attendu_regle if isinstance(attendu_regle, list) else [attendu_regle]
+        if {"number", "integer"} & set(types) and isinstance(valeur, str) and _ZERO_INITIAL.match(valeur):
+            conseil = f"Écrivez le nombre sans zéro initial : {int(valeur)}."
         if isinstance(valeur, (dict, list)):
             trouve = f"{_decrire_type(valeur)} à cet endroit."
         elif ecrit is not None and isinstance(valeur, (int, float)) and not isinstance(valeur, bool) \
