@@ -287,3 +287,22 @@ def test_sites_sans_mesures_liste_bornee(tmp_path):
         _somme_groupe(mesures, sites, "x", tmp_path / "mesures.csv")
     assert info.value.message == ("aucune mesure de « x » pour les sites "
                                   + ", ".join(f"t{i:02d}" for i in range(10)) + " et 16 autres.")
+
+
+def test_annee_engagement_feder_declaree_dans_la_fiche(tmp_path):
+    """docs/portefeuille.md : « financement.annee_engagement_feder » de pilote.yaml, reprise par le JSON du pilote."""
+    from eprouvette.pilote import charger_pilote
+    from eprouvette.rapports import index
+
+    texte = _remplacer("  feder_eur: 28800\n", "  feder_eur: 28800\n  annee_engagement_feder: 2024\n")
+    pilote = charger_pilote(_pilote(tmp_path, texte))
+    assert pilote.financement.annee_engagement_feder == 2024
+    assert index.annee_engagement({"periode_experimentation": [str(pilote.periode_experimentation.debut), ""],
+                                   "annee_engagement_feder": pilote.financement.annee_engagement_feder}) == 2024
+
+
+def test_annee_engagement_feder_non_entiere_refusee(tmp_path):
+    texte = _remplacer("  feder_eur: 28800\n", "  feder_eur: 28800\n  annee_engagement_feder: 2024.5\n")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert (e.ligne, e.champ) == (_ligne(texte, "annee_engagement_feder"), "financement.annee_engagement_feder")
+    assert e.attendu == "un nombre entier"

@@ -121,6 +121,8 @@ class Financement:
 
     feder_eur: float
     cofinancements: tuple[Cofinancement, ...] = ()
+    #: `financement.annee_engagement_feder` : année d'engagement de l'aide (None : début de l'expérimentation).
+    annee_engagement_feder: int | None = None
 
     @property
     def total_eur(self) -> float:
@@ -757,7 +759,8 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         financement=Financement(
             feder_eur=float(f["feder_eur"]),
             cofinancements=tuple(Cofinancement(x["financeur"], float(x["montant_eur"]))
-                                 for x in f.get("cofinancements", []))),
+                                 for x in f.get("cofinancements", [])),
+            annee_engagement_feder=f.get("annee_engagement_feder")),
         conditions_de_succes=tuple(donnees.get("conditions_de_succes", [])),
         contact=donnees.get("contact"),
         notes=donnees.get("notes"),
