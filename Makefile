@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
+.PHONY: help nouveau-pilote rapports test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
 
 help: ## Affiche cette aide
 	@echo "Éprouvette — évaluation des expérimentations « tube à essai »"
@@ -48,6 +48,9 @@ js: $(ENV_STAMP) ## Installe plotly.js réduit aux traces des rapports et axe-co
 
 js-si-possible: $(ENV_STAMP)
 	@if [ ! -f $(JS_STAMP) ] || [ -n "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then $(PYTHON) outils/paquets_js.py --si-possible; fi
+
+nouveau-pilote: $(ENV_STAMP) ## Crée donnees/pilotes/<ID>/ : pilote.yaml à remplir et classeur modèle (make nouveau-pilote ID=… DOMAINE=…)
+	@$(PYTHON) -m eprouvette.modele_pilote --id "$(ID)" --domaine "$(DOMAINE)" $(if $(DOSSIER),--dossier "$(DOSSIER)")
 
 rapports: $(ENV_STAMP) js-si-possible ## Construit tous les rapports (rapports/index.html et un rapport par pilote)
 	@$(PYTHON) -m eprouvette.rapports

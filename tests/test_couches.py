@@ -29,7 +29,7 @@ COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("analyse", ("eprouvette.analyse",)),
     ("presentation", ("eprouvette.presentation",)),
     ("rapports", ("eprouvette.rapports",)),
-    ("generateurs", ("eprouvette.generateurs",)),
+    ("generateurs", ("eprouvette.generateurs", "eprouvette.modele_pilote")),
 ]
 
 #: Seuls ces paquets importent plotly (« seul presentation connaît plotly »).

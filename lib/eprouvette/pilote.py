@@ -422,6 +422,7 @@ _TYPES = {
     "array": "une liste (lignes commençant par « - »)",
     "object": "un groupe de champs (lignes indentées « nom: valeur »)",
     "null": "une valeur vide",
+    "date": "une date au format AAAA-MM-JJ, par exemple 2023-09-01",
 }
 
 
@@ -511,13 +512,20 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
         types = attendu_regle if isinstance(attendu_regle, list) else [attendu_regle]
         if {"number", "integer"} & set(types) and isinstance(valeur, str) and _ZERO_INITIAL.match(valeur):
             conseil = f"Écrivez le nombre sans zéro initial : {int(valeur)}."
-        if isinstance(valeur, (dict, list)):
+        if valeur is None:
+            # « titre: » sans valeur : un champ de la fiche laissé vide (fiche de make nouveau-pilote).
+            trouve = "champ vide, à remplir."
+            if erreur.schema.get("format") == "date":
+                attendu_regle = "date"
+        elif isinstance(valeur, (dict, list)):
             trouve = f"{_decrire_type(valeur)} à cet endroit."
         elif ecrit is not None and isinstance(valeur, (int, float)) and not isinstance(valeur, bool) \
                 and ecrit.strip() != str(valeur):
             trouve = f"valeur « {_court(ecrit.strip())} » lue comme {_decrire_type(valeur)} ({_court(valeur)})."
         else:
             trouve = f"valeur {_montrer(valeur)} lue comme {_decrire_type(valeur)}."
+        if attendu_regle == "date":
+            types = ["date"]
         return [ErreurDonnees(
             fichier, trouve,
             ligne=ligne, champ=champ, attendu=" ou ".join(_TYPES.get(t, t) for t in types),
@@ -530,7 +538,8 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             conseil = (f"Écrivez \"{valeur.strip().zfill(5)}\" : le code INSEE d'une commune des départements 01 à "
                        "09 commence par un zéro.")
         return [ErreurDonnees(
-            fichier, f"valeur {_montrer(valeur)} mal écrite.", ligne=ligne, champ=champ,
+            fichier, "champ vide, à remplir." if valeur == "" else f"valeur {_montrer(valeur)} mal écrite.",
+            ligne=ligne, champ=champ,
             attendu=_MOTIFS.get(attendu_regle, f"un texte qui suit le motif {_court(attendu_regle)}"),
             conseil=conseil,
         )]
