@@ -192,3 +192,21 @@ def test_make_nouveau_pilote(tmp_path):
                        timeout=300)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "par-make" / "mesures.xlsx").is_file() and "make verifier PILOTE=par-make" in r.stdout
+
+
+@pytest.mark.lent
+def test_rapport_construit_depuis_le_modele_rempli(tmp_path):
+    """Le pilote créé par nouveau-pilote, rempli, donne un rapport (lanceur réel, sortie temporaire)."""
+    pilotes, rapports = tmp_path / "pilotes", tmp_path / "rapports"
+    assert _lancer("--id", "modele-eau", "--domaine", "eau", "--dossier", str(pilotes)).returncode == 0
+    _remplir_classeur(pilotes / "modele-eau" / "mesures.xlsx", np.random.default_rng(3))
+    _completer_fiche(pilotes / "modele-eau")
+    env = {**os.environ, "PYTHONPATH": str(RACINE / "lib"), "EPROUVETTE_PILOTES": str(pilotes),
+           "EPROUVETTE_RAPPORTS": str(rapports)}
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[1/1] modele-eau : rapport construit" in r.stdout
+    resultats = json.loads((rapports / "modele-eau.json").read_text(encoding="utf-8"))
+    assert resultats["identifiant"] == "modele-eau" and resultats["methode"] == "doubles_differences"
+    assert (rapports / "modele-eau.html").is_file()
