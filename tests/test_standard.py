@@ -91,4 +91,7 @@ def test_exemples_lus_par_eprouvette_comme_par_le_validateur():
     assert len(df) == 7 and df["valeur"].tolist()[:3] == [812.4, 790.1, 3.0]
     with pytest.raises(ErreursDonnees) as info:
         lire_tableau(DOSSIER / "exemple-invalide.csv", "mesures")
-    assert [(e.ligne, e.colonne) for e in info.value.erreurs] == [(3, "date"), (4, "site"), (5, "valeur"), (6, None)]
+    erreurs = info.value.erreurs
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(3, "date"), (4, "site"), (5, "valeur"), (6, None)]
+    assert (erreurs[1].message, erreurs[1].attendu) == ("valeur manquante.", "du texte (colonne obligatoire)")
+    assert erreurs[2].message == "valeur « douze » illisible."

@@ -437,7 +437,7 @@ def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
         return f"un nombre écrit avec la décimale « {dialecte.decimale} » comme dans le reste du fichier, par exemple {exemple}"
     if type_ == "integer":
         return "un nombre entier"
-    return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
+    return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR, "string": "du texte"}.get(type_, f"une valeur de type {type_}")
 
 
 def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
