@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
+.PHONY: help nouveau-pilote rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
 
 # Pilotes choisis : `make rapports PILOTE=gtb-ecoles-arras` (plusieurs : séparés par des espaces
 # ou des virgules, entre guillemets). Sans PILOTE : tous les pilotes de donnees/pilotes/.
@@ -52,6 +52,9 @@ js: $(ENV_STAMP) ## Installe plotly.js réduit aux traces des rapports et axe-co
 
 js-si-possible: $(ENV_STAMP)
 	@if [ ! -f $(JS_STAMP) ] || [ -n "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then $(PYTHON) outils/paquets_js.py --si-possible; fi
+
+nouveau-pilote: $(ENV_STAMP) ## Crée donnees/pilotes/<ID>/ : pilote.yaml à remplir et classeur modèle (make nouveau-pilote ID=… DOMAINE=…)
+	@$(PYTHON) -m eprouvette nouveau-pilote --id "$(ID)" --domaine "$(DOMAINE)" $(if $(DOSSIER),--dossier "$(DOSSIER)")
 
 rapports: $(ENV_STAMP) js-si-possible ## Construit les rapports (tous, ou PILOTE=<id>) et rapports/index.html
 	@$(PYTHON) -m eprouvette rapports $(PILOTE)

@@ -30,7 +30,7 @@ COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("analyse", ("eprouvette.analyse", "eprouvette.verification")),
     ("presentation", ("eprouvette.presentation",)),
     ("rapports", ("eprouvette.rapports",)),
-    ("generateurs", ("eprouvette.generateurs",)),
+    ("generateurs", ("eprouvette.generateurs", "eprouvette.modele_pilote")),
     ("commandes", ("eprouvette.__main__",)),
 ]
 

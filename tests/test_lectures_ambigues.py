@@ -81,6 +81,53 @@ def test_seulement_des_points_suivis_de_trois_chiffres_refuse(tmp_path):
     assert e.attendu == "des nombres sans séparateur de milliers (1234), ou la décimale écrite avec une virgule (1,234)"
 
 
+def _comptages(valeurs_comptage, decimale_continue="812.4") -> str:
+    """Un relevé continu (qui fixe la décimale du fichier) puis des comptages d'heures d'inconfort."""
+    texte = ENTETE + f"2023-01-01;{SITE};{IND};{decimale_continue}\n"
+    return texte + "".join(f"2023-01-{j:02d};{SITE};heures_inconfort;{v}\n"
+                           for j, v in enumerate(valeurs_comptage, start=2))
+
+
+@pytest.mark.parametrize("morceaux", [False, True], ids=["un-seul-tenant", "par-morceaux"])
+def test_comptage_au_point_des_milliers_refuse(tmp_path, monkeypatch, morceaux):
+    """« 1.234 » et « 12.345 » d'un comptage, dans un fichier à décimale point (812.4) : lus autrefois
+    1,234 et 12,345 sans un mot ; refusés ligne par ligne, par les deux chemins de lecture."""
+    monkeypatch.setenv("EPROUVETTE_SEUIL_MORCEAUX", "0" if morceaux else str(10**15))
+    monkeypatch.setenv("EPROUVETTE_LIGNES_MORCEAU", "2")
+    pilote = faire_pilote(tmp_path, {"m.csv": _comptages(["1.234", "7", "12.345"])})
+    with pytest.raises(ErreursDonnees) as info:
+        charger_mesures(pilote)
+    erreurs = info.value.erreurs
+    assert [(Path(e.fichier).name, e.ligne, e.colonne) for e in erreurs] == [("m.csv", 3, "valeur"),
+                                                                             ("m.csv", 5, "valeur")]
+    assert erreurs[0].message == (
+        "un comptage est un nombre entier ; « 1.234 » est ambigu pour l'indicateur « heures_inconfort » : avec la "
+        "décimale point du fichier il se lirait 1,234, alors qu'un point des milliers donne 1234.")
+    assert erreurs[0].conseil == "Écrivez 1234 (sans séparateur des milliers), puis redéposez le fichier."
+    assert "« 12.345 »" in erreurs[1].message and erreurs[1].conseil.startswith("Écrivez 12345 ")
+    assert erreurs[1].attendu == "un nombre entier sans séparateur des milliers, par exemple 1234"
+    texte = str(info.value)
+    assert "m.csv, ligne 3, colonne « valeur » : un comptage est un nombre entier" in texte
+    assert "Traceback" not in texte
+
+
+def test_comptage_au_point_des_milliers_avec_decimale_virgule_lu_en_milliers(tmp_path):
+    df = charger_mesures(faire_pilote(tmp_path, {"m.csv": _comptages(["1.234", "12.345"], "812,4")}))
+    assert df.loc[df["indicateur"] == "heures_inconfort", "valeur"].tolist() == [1234.0, 12345.0]
+
+
+def test_comptage_fractionnaire_refuse(tmp_path):
+    e = une_erreur(charger_mesures, faire_pilote(tmp_path, {"m.csv": _comptages(["3", "2,5"], "812,4")}))
+    assert (e.ligne, e.colonne) == (4, "valeur")
+    assert e.message == "un comptage est un nombre entier ; « 2,5 » n'en est pas un (indicateur « heures_inconfort »)."
+
+
+def test_lire_tableau_sans_comptages_garde_la_decimale_du_fichier(tmp_path):
+    """`lire_tableau` seul ne connaît pas les types d'indicateurs : la règle vient de pilote.yaml."""
+    df = lire_tableau(ecrire(tmp_path / "m.csv", _comptages(["1.234"])), "mesures")
+    assert df["valeur"].tolist() == [812.4, 1.234]
+
+
 # --- 3. UTF-16 sans marque d'ordre (BOM) -----------------------------------------------------
 
 

@@ -123,17 +123,36 @@ def _erreurs(dossier: Path) -> list[ErreurDonnees]:
     return e.erreurs if isinstance(e, ErreursDonnees) else [e]
 
 
-@pytest.mark.parametrize("ecrit, conseil", [("2691", '"02691"'), ("02173", '"02173"'), ("62041", '"62041"')])
+@pytest.mark.parametrize("ecrit, conseil", [("2691", '"02691"'), ("62041", '"62041"')])
 def test_code_insee_sans_guillemets_conseil_avec_le_zero_initial(tmp_path, ecrit, conseil):
     texte = _remplacer('    code_insee: "62041"\n    surface_m2', f"    code_insee: {ecrit}\n    surface_m2")
     (e,) = _erreurs(_pilote(tmp_path, texte))
     assert (e.ligne, e.champ) == (_ligne(texte, f"code_insee: {ecrit}"), "sites[0].code_insee")
     assert e.conseil == (f"Écrivez la valeur entre guillemets : {conseil} (sans guillemets, YAML la lit comme un "
                          "nombre et peut perdre un zéro initial).")
-    if ecrit == "02173":  # YAML 1.1 : octal, lu 1147
-        assert e.message == "valeur « 02173 » lue comme un nombre entier (1147)."
-    else:
-        assert e.message == f"valeur « {int(ecrit)} » lue comme un nombre entier."
+    assert e.message == f"valeur « {int(ecrit)} » lue comme un nombre entier."
+
+
+def test_codes_a_zero_initial_sans_guillemets_gardes_tels_qu_ecrits(tmp_path):
+    """« 02173 » (Chauny, Aisne) est l'octal 1147 pour YAML 1.1, « 02691 » un texte (le 9 n'est pas octal) :
+    les deux sont gardés tels qu'écrits, dans tous les champs de code (INSEE, poste Météo-France…)."""
+    from eprouvette.pilote import charger_pilote
+
+    texte = (_remplacer('    code_insee: "62041"\n    surface_m2', "    code_insee: 02173\n    surface_m2")
+             .replace('codes_insee: ["62041"]', "codes_insee: [02173, 02691, 01053]")
+             .replace("  meteo: meteo.csv\n", "  meteo: meteo.csv\n  meteo_poste: 02320002\n"))
+    pilote = charger_pilote(_pilote(tmp_path, texte))
+    assert pilote.site("ecole-jean-jaures").code_insee == "02173"
+    assert pilote.porteur.codes_insee == ("02173", "02691", "01053")
+    assert pilote.poste_meteo == "02320002"
+
+
+def test_nombre_a_zero_initial_refuse_avec_le_nombre_a_ecrire(tmp_path):
+    texte = _remplacer("    surface_m2: 1850", "    surface_m2: 01850")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert (e.ligne, e.champ) == (_ligne(texte, "surface_m2: 01850"), "sites[0].surface_m2")
+    assert e.message == "valeur « 01850 » lue comme du texte."
+    assert e.conseil == "Écrivez le nombre sans zéro initial : 1850."
 
 
 def test_champ_ecrit_deux_fois_dit_ce_qui_est_attendu(tmp_path):
@@ -268,3 +287,22 @@ def test_sites_sans_mesures_liste_bornee(tmp_path):
         _somme_groupe(mesures, sites, "x", tmp_path / "mesures.csv")
     assert info.value.message == ("aucune mesure de « x » pour les sites "
                                   + ", ".join(f"t{i:02d}" for i in range(10)) + " et 16 autres.")
+
+
+def test_annee_engagement_feder_declaree_dans_la_fiche(tmp_path):
+    """docs/portefeuille.md : « financement.annee_engagement_feder » de pilote.yaml, reprise par le JSON du pilote."""
+    from eprouvette.pilote import charger_pilote
+    from eprouvette.rapports import index
+
+    texte = _remplacer("  feder_eur: 28800\n", "  feder_eur: 28800\n  annee_engagement_feder: 2024\n")
+    pilote = charger_pilote(_pilote(tmp_path, texte))
+    assert pilote.financement.annee_engagement_feder == 2024
+    assert index.annee_engagement({"periode_experimentation": [str(pilote.periode_experimentation.debut), ""],
+                                   "annee_engagement_feder": pilote.financement.annee_engagement_feder}) == 2024
+
+
+def test_annee_engagement_feder_non_entiere_refusee(tmp_path):
+    texte = _remplacer("  feder_eur: 28800\n", "  feder_eur: 28800\n  annee_engagement_feder: 2024.5\n")
+    (e,) = _erreurs(_pilote(tmp_path, texte))
+    assert (e.ligne, e.champ) == (_ligne(texte, "annee_engagement_feder"), "financement.annee_engagement_feder")
+    assert e.attendu == "un nombre entier"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 import papermill as pm
 
 from eprouvette import config
@@ -18,6 +19,53 @@ def test_environment_yml_suit_pyproject():
     r = subprocess.run([sys.executable, str(RACINE / "outils" / "environnement.py"), "--verifier"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def _lignes_exigences(tmp_path, lignes: list[str]):
+    """Les lignes pip d'environment.yml lues comme conda les passe à pip : un fichier d'exigences écrit
+    à côté d'environment.yml (ici une copie du verrou à côté), pip lancé depuis le dossier du projet."""
+    import shutil
+
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import parse_requirements
+
+    shutil.copy(RACINE / "requirements-verrou.txt", tmp_path / "requirements-verrou.txt")
+    fichier = tmp_path / "condaenv.requirements.txt"
+    fichier.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    return list(parse_requirements(str(fichier), session=PipSession()))
+
+
+def test_environment_yml_valide_pour_pip_et_conforme_au_verrou(tmp_path, monkeypatch):
+    import yaml
+    from packaging.requirements import Requirement
+    from pip._internal.exceptions import RequirementsFileParseError
+
+    env = yaml.safe_load((RACINE / "environment.yml").read_text(encoding="utf-8"))
+    assert env["channels"] == ["conda-forge"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    # Python à la version mineure du verrou (celle de l'environnement qui passe ces tests), et pip.
+    assert conda == [f"python={sys.version_info.major}.{sys.version_info.minor}", "pip"]
+    monkeypatch.chdir(RACINE)
+    lues = _lignes_exigences(tmp_path, pip)
+    contraintes = {Requirement(r.requirement).name.lower().replace("_", "-"): str(Requirement(r.requirement).specifier)
+                   for r in lues if r.constraint}
+    projet = [r for r in lues if not r.constraint]
+    assert len(projet) == 1 and projet[0].is_editable and projet[0].requirement.endswith(".[dev]")
+    # Le verrou entier est une contrainte, et chaque dépendance directe y est à la version de pyproject.toml.
+    verrou = [l for l in (RACINE / "requirements-verrou.txt").read_text(encoding="utf-8").splitlines()
+              if l.strip() and not l.startswith("#")]
+    assert len(contraintes) == len(verrou) and all(v.startswith("==") for v in contraintes.values())
+    import tomllib
+
+    projet_toml = tomllib.loads((RACINE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for dep in projet_toml["dependencies"] + projet_toml["optional-dependencies"]["dev"]:
+        exigence = Requirement(dep)
+        assert contraintes.get(exigence.name.lower().replace("_", "-")) == str(exigence.specifier), dep
+    # L'ancienne ligne « -e . --no-deps » : refusée par ce même analyseur (une option par exigence
+    # que pip n'admet pas dans un fichier d'exigences) ; conda s'arrêtait là.
+    with pytest.raises((RequirementsFileParseError, SystemExit)):
+        _lignes_exigences(tmp_path, ["-e . --no-deps"])
 
 
 def test_dependances_epinglees_et_verrouillees():

@@ -101,6 +101,8 @@ class Analyse:
             "cout_investissement_eur": p.couts.investissement_eur,
             "feder_eur": p.financement.feder_eur,
         }
+        if p.financement.annee_engagement_feder is not None:
+            d["annee_engagement_feder"] = p.financement.annee_engagement_feder
         d.update(self.recommandation.en_dict())
         d["indicateurs_feder"] = [i.en_dict() for i in self.indicateurs_feder]
         if self.economie is not None:

@@ -437,7 +437,7 @@ def _attendu_champ(champ: dict, dialecte: Dialecte) -> str:
         return f"un nombre écrit avec la décimale « {dialecte.decimale} » comme dans le reste du fichier, par exemple {exemple}"
     if type_ == "integer":
         return "un nombre entier"
-    return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR}.get(type_, f"une valeur de type {type_}")
+    return {"boolean": "vrai ou faux", "date": ATTENDU_JOUR, "string": "du texte"}.get(type_, f"une valeur de type {type_}")
 
 
 def _traduire_frictionless(erreur, fichier: Path, debuts: list[int], champs: dict[str, dict],
@@ -744,7 +744,8 @@ def _ressource(lignes: list[list[str]], separateur: str, descripteur: dict):
     )
 
 
-def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | Path | None = None) -> pd.DataFrame:
+def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | Path | None = None, *,
+                 comptages: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
     """Lit un CSV (ou un .xlsx) et le valide contre un Table Schema.
 
     `schema` : descripteur (dict), chemin d'un fichier .json, ou nom court « mesures » / « meteo »
@@ -758,7 +759,11 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     `dossier` : le dossier que la lecture ne doit pas quitter (celui du pilote ; par défaut celui
     du fichier). Seul un fichier ordinaire est ouvert : un lien symbolique qui sort de `dossier`,
     un lien cassé, un tube nommé… sont refusés (`ErreurDonnees`) sans être ouverts.
+
+    `comptages` : identifiants des indicateurs de comptage (`type_mesure: comptage` de pilote.yaml) ;
+    leurs valeurs doivent être entières (« 1.234 » refusé, voir :func:`_comptages_non_entiers`).
     """
+    comptages = frozenset(comptages)
     from ._imports import frictionless
 
     frictionless()
@@ -790,7 +795,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
         # Gros fichier (millions de lignes) : lu en flux, par morceaux, mêmes résultats et messages.
         if taille_donnees(entree.cible) > morceaux.seuil_octets():
             try:
-                return morceaux.lire_csv_par_morceaux(chemin, entree.cible, copy.deepcopy(descripteur), compresse)
+                return morceaux.lire_csv_par_morceaux(chemin, entree.cible, copy.deepcopy(descripteur), compresse,
+                                                      comptages=comptages)
             except morceaux._Ordinaire:
                 pass  # cas rare (archive abîmée, octets illisibles…) : message de la lecture d'un seul tenant
         octets = lire_octets(chemin, limite)
@@ -898,15 +904,17 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     corps = [ligne + [""] * (largeur - len(ligne)) if len(ligne) < largeur else ligne[:largeur] for ligne in lignes[1:]]
     df = pd.DataFrame(corps, columns=entete, dtype="str")
     df.index = pd.Index(debuts[1:], name="ligne")
-    return _tableau_type(df, chemin, descripteur, dialecte, cles)
+    return _tableau_type(df, chemin, descripteur, dialecte, cles, comptages=comptages)
 
 
 def _tableau_type(df: pd.DataFrame, chemin: Path, descripteur: dict, dialecte: Dialecte,
-                  cles: tuple[str, ...], dates_lues: pd.Series | None = None) -> pd.DataFrame:
+                  cles: tuple[str, ...], dates_lues: pd.Series | None = None,
+                  comptages: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Cellules texte (index : numéro de ligne du fichier) -> colonnes typées ; contrôles du
-    calendrier (dates impossibles, ordre jour/mois, heure légale). Commun à la lecture d'un seul
-    tenant et à la lecture par morceaux (`lecture_morceaux`, qui passe `dates_lues` : la colonne
-    « date » déjà lue par `lire_dates`)."""
+    calendrier (dates impossibles, ordre jour/mois, heure légale) et des comptages (valeur entière
+    pour les indicateurs nommés dans `comptages`, voir :func:`_comptages_non_entiers`). Commun à la
+    lecture d'un seul tenant et à la lecture par morceaux (`lecture_morceaux`, qui passe
+    `dates_lues` : la colonne « date » déjà lue par `lire_dates`)."""
     erreurs: list[ErreurDonnees] = []
     for f in descripteur["fields"]:
         nom = f["name"]
@@ -942,7 +950,10 @@ def _tableau_type(df: pd.DataFrame, chemin: Path, descripteur: dict, dialecte: D
                 dates = locales
             df[nom] = dates
         elif f.get("type") in ("number", "integer"):
-            df[nom] = _vers_nombres(df[nom], dialecte)
+            nombres = _vers_nombres(df[nom], dialecte)
+            if comptages and nom == "valeur" and "indicateur" in df.columns:
+                erreurs += _comptages_non_entiers(df, nombres, chemin, dialecte, comptages)
+            df[nom] = nombres
         else:
             df[nom] = df[nom].str.strip()
     if erreurs:
@@ -951,6 +962,45 @@ def _tableau_type(df: pd.DataFrame, chemin: Path, descripteur: dict, dialecte: D
     df.attrs["dialecte"] = asdict(dialecte)
     df.attrs["fichier"] = chemin_lisible(chemin)
     return df
+
+
+def _comptages_non_entiers(df: pd.DataFrame, nombres: pd.Series, chemin: Path, dialecte: Dialecte,
+                           comptages: frozenset[str]) -> list[ErreurDonnees]:
+    """Une valeur non entière d'un indicateur de comptage (`type_mesure: comptage`) est refusée.
+
+    Un comptage (passages, levées, visiteurs) est un nombre entier : « 1.234 » ou « 12.345 » dans un
+    fichier à décimale point (fixée par un « 812.4 » d'un autre indicateur) serait lu 1,234 et
+    12,345 alors que l'auteur a presque sûrement écrit un point des milliers (1234, 12345). Le
+    lecteur ne devine pas : il refuse, cellule par cellule (au plus ``MAX_ERREURS``), et dit quoi
+    écrire. Les cellules sont celles du fichier, avant conversion (`df`, texte)."""
+    fractions = nombres.notna() & (nombres.to_numpy() % 1 != 0)
+    if not fractions.any():
+        return []
+    indicateurs = df.loc[fractions, "indicateur"].str.strip()
+    fautives = indicateurs[indicateurs.isin(comptages)]
+    erreurs = []
+    for ligne, indicateur in fautives.head(MAX_ERREURS).items():
+        ecrit = str(df.at[ligne, "valeur"]).strip()
+        chiffres = ecrit.lstrip("+-")
+        if dialecte.decimale == "." and _MILLIERS_POINT.fullmatch(chiffres):
+            entier = ecrit.replace(".", "")
+            message = (f"un comptage est un nombre entier ; « {_court(ecrit)} » est ambigu pour l'indicateur "
+                       f"« {_court(indicateur)} » : avec la décimale point du fichier il se lirait "
+                       f"{_court(ecrit.replace('.', ','))}, alors qu'un point des milliers donne {entier}.")
+            conseil = f"Écrivez {entier} (sans séparateur des milliers), puis redéposez le fichier."
+        else:
+            message = (f"un comptage est un nombre entier ; « {_court(ecrit)} » n'en est pas un (indicateur "
+                       f"« {_court(indicateur)} »).")
+            conseil = ("Vérifiez la valeur, ou déclarez l'indicateur « type_mesure: continue » dans pilote.yaml "
+                       "s'il s'agit d'une grandeur mesurée et non d'un nombre d'événements.")
+        erreurs.append(ErreurDonnees(chemin, message, ligne=int(ligne), colonne="valeur",
+                                     attendu="un nombre entier sans séparateur des milliers, par exemple 1234",
+                                     conseil=conseil))
+    if len(fautives) > MAX_ERREURS:
+        reste = len(fautives) - MAX_ERREURS
+        autres = compte(reste, "autre valeur non entière", "autres valeurs non entières")
+        erreurs.append(ErreurDonnees(chemin, f"… et {autres} de comptage dans ce fichier."))
+    return erreurs
 
 
 def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier: Path, quoi: str) -> list[ErreurDonnees]:
@@ -1046,9 +1096,10 @@ def charger_mesures(pilote) -> pd.DataFrame:
     sites = [s.identifiant for s in pilote.sites]
     indicateurs = [i.identifiant for i in pilote.indicateurs]
     morceaux, erreurs = [], verifier_unites(pilote)
+    comptages = frozenset(i.identifiant for i in pilote.indicateurs if i.type_mesure == "comptage")
     for fichier in pilote.fichiers_mesures:
         try:
-            df = lire_tableau(fichier, "mesures", dossier=pilote.dossier)
+            df = lire_tableau(fichier, "mesures", dossier=pilote.dossier, comptages=comptages)
         except ErreursDonnees as e:
             erreurs += e.erreurs
             continue

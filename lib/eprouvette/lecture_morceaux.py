@@ -347,8 +347,10 @@ def doublons_vectorises(cles: pd.DataFrame, secondes: np.ndarray) -> list[tuple[
     return [(int(r) + 2, int(p) + 2) for r, p in zip(rangs[garde], precedent[garde])]
 
 
-def lire_csv_par_morceaux(chemin: Path, cible: Path, descripteur: dict, compresse: bool) -> pd.DataFrame:
-    """Même contrat que `lecture.lire_tableau` pour un gros CSV ; lève `_Ordinaire` pour les cas rares."""
+def lire_csv_par_morceaux(chemin: Path, cible: Path, descripteur: dict, compresse: bool, *,
+                          comptages: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Même contrat que `lecture.lire_tableau` pour un gros CSV (comptages entiers compris) ; lève
+    `_Ordinaire` pour les cas rares."""
     encodage = _encodage(cible, compresse)
     flux = _lire_morceaux(cible, compresse, encodage, chemin, descripteur["fields"][0]["name"], descripteur)
     try:
@@ -410,7 +412,7 @@ def lire_csv_par_morceaux(chemin: Path, cible: Path, descripteur: dict, compress
     erreurs += [e for _, _, e in sorted(numerotees, key=lambda t: (t[0], t[1]))]
     if erreurs:
         raise ErreursDonnees(lec._limiter(erreurs, chemin))
-    df = lec._tableau_type(df, chemin, descripteur, dialecte, cles, dates)
+    df = lec._tableau_type(df, chemin, descripteur, dialecte, cles, dates, comptages)
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # rendre au système les colonnes de texte libérées

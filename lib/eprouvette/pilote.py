@@ -121,6 +121,8 @@ class Financement:
 
     feder_eur: float
     cofinancements: tuple[Cofinancement, ...] = ()
+    #: `financement.annee_engagement_feder` : année d'engagement de l'aide (None : début de l'expérimentation).
+    annee_engagement_feder: int | None = None
 
     @property
     def total_eur(self) -> float:
@@ -327,6 +329,16 @@ def _horodatage(chargeur: yaml.SafeLoader, noeud: yaml.Node) -> Any:
 
 _Chargeur.add_constructor("tag:yaml.org,2002:timestamp", _horodatage)
 
+#: Chiffres écrits avec un zéro initial (« 02173 », « 02320002 ») : gardés tels qu'écrits, en texte.
+#: YAML 1.1 lit « 02173 » comme l'octal 1147 mais « 02691 » comme le texte « 02691 » (un 9 n'est
+#: pas octal) ; un code INSEE, SIREN ou de poste météo de l'Aisne ou de l'Ain serait ainsi changé
+#: en un autre nombre selon ses chiffres. Aucun nombre du standard ne s'écrit avec un zéro initial :
+#: un tel nombre (« surface_m2: 0250 ») est signalé comme du texte par la validation.
+_ZERO_INITIAL = re.compile(r"^0[0-9]+$")
+_Chargeur.yaml_implicit_resolvers = {premier: list(resolveurs)
+                                     for premier, resolveurs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Chargeur.yaml_implicit_resolvers["0"].insert(0, ("tag:yaml.org,2002:str", _ZERO_INITIAL))
+
 
 def _relever_lignes(noeud: yaml.Node, chemin: tuple = (), lignes: dict | None = None,
                     doublons: list | None = None) -> tuple[dict, list]:
@@ -410,6 +422,7 @@ _TYPES = {
     "array": "une liste (lignes commençant par « - »)",
     "object": "un groupe de champs (lignes indentées « nom: valeur »)",
     "null": "une valeur vide",
+    "date": "une date au format AAAA-MM-JJ, par exemple 2023-09-01",
 }
 
 
@@ -497,13 +510,22 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             conseil = (f"Écrivez la valeur entre guillemets : \"{_conseil_texte(chemin, valeur, ecrit)}\" (sans "
                        "guillemets, YAML la lit comme un nombre et peut perdre un zéro initial).")
         types = attendu_regle if isinstance(attendu_regle, list) else [attendu_regle]
-        if isinstance(valeur, (dict, list)):
+        if {"number", "integer"} & set(types) and isinstance(valeur, str) and _ZERO_INITIAL.match(valeur):
+            conseil = f"Écrivez le nombre sans zéro initial : {int(valeur)}."
+        if valeur is None:
+            # « titre: » sans valeur : un champ de la fiche laissé vide (fiche de make nouveau-pilote).
+            trouve = "champ vide, à remplir."
+            if erreur.schema.get("format") == "date":
+                attendu_regle = "date"
+        elif isinstance(valeur, (dict, list)):
             trouve = f"{_decrire_type(valeur)} à cet endroit."
         elif ecrit is not None and isinstance(valeur, (int, float)) and not isinstance(valeur, bool) \
                 and ecrit.strip() != str(valeur):
             trouve = f"valeur « {_court(ecrit.strip())} » lue comme {_decrire_type(valeur)} ({_court(valeur)})."
         else:
             trouve = f"valeur {_montrer(valeur)} lue comme {_decrire_type(valeur)}."
+        if attendu_regle == "date":
+            types = ["date"]
         return [ErreurDonnees(
             fichier, trouve,
             ligne=ligne, champ=champ, attendu=" ou ".join(_TYPES.get(t, t) for t in types),
@@ -516,7 +538,8 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             conseil = (f"Écrivez \"{valeur.strip().zfill(5)}\" : le code INSEE d'une commune des départements 01 à "
                        "09 commence par un zéro.")
         return [ErreurDonnees(
-            fichier, f"valeur {_montrer(valeur)} mal écrite.", ligne=ligne, champ=champ,
+            fichier, "champ vide, à remplir." if valeur == "" else f"valeur {_montrer(valeur)} mal écrite.",
+            ligne=ligne, champ=champ,
             attendu=_MOTIFS.get(attendu_regle, f"un texte qui suit le motif {_court(attendu_regle)}"),
             conseil=conseil,
         )]
@@ -745,7 +768,8 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         financement=Financement(
             feder_eur=float(f["feder_eur"]),
             cofinancements=tuple(Cofinancement(x["financeur"], float(x["montant_eur"]))
-                                 for x in f.get("cofinancements", []))),
+                                 for x in f.get("cofinancements", [])),
+            annee_engagement_feder=f.get("annee_engagement_feder")),
         conditions_de_succes=tuple(donnees.get("conditions_de_succes", [])),
         contact=donnees.get("contact"),
         notes=donnees.get("notes"),

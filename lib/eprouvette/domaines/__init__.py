@@ -52,6 +52,10 @@ class Domaine:
     parametres: str | None = None
     #: Carnet d'analyse dans ``notebooks/`` (par défaut ``<identifiant>.ipynb``).
     carnet: str = field(default="")
+    #: Extrait de ``pilote.yaml`` propre au domaine, en YAML commenté en français : ses indicateurs
+    #: (liste ``indicateurs``) et ses champs (``occupation``, ``caracteristiques``…). C'est ce que
+    #: ``make nouveau-pilote`` (:mod:`eprouvette.modele_pilote`) recopie dans la fiche à remplir.
+    modele_fiche: str = ""
 
     def __post_init__(self) -> None:
         if not self.carnet:

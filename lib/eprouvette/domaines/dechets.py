@@ -304,8 +304,27 @@ def _date(x) -> dt.date:
     return pd.Timestamp(x).date()
 
 
+#: Extrait de pilote.yaml propre au domaine, recopié par « make nouveau-pilote » (modele_pilote).
+_MODELE_FICHE = """indicateurs:
+  # L'indicateur principal : le nombre de levées de chaque conteneur par jour (0 les jours sans levée).
+  - identifiant: levees
+    libelle: Levées de conteneurs
+    unite: nombre
+    sens_souhaite: baisse
+    principal: true
+    type_mesure: comptage
+# Collecte, voir docs/dechets.md : à compléter.
+caracteristiques:
+  flux: emballages
+  capacite_m3:
+  longueur_tournee_km:
+  levees_par_tournee:
+  tonnage_collecte_t_an:
+"""
+
 #: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
 DOMAINE = Domaine(
     identifiant="dechets", libelle="Déchets", ordre=4, adaptateur="dechets_pilote",
     codes_feder=("RCO14", "RCR103", "RCR29"), generateurs=("dechets",), parametres="dechets.yaml",
+    modele_fiche=_MODELE_FICHE,
 )

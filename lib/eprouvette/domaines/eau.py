@@ -257,8 +257,28 @@ def effet_annuel(effet_m3_jour: float, jours_par_an: float = 365.25) -> float:
     return float(effet_m3_jour) * jours_par_an
 
 
+#: Extrait de pilote.yaml propre au domaine, recopié par « make nouveau-pilote » (modele_pilote).
+_MODELE_FICHE = """indicateurs:
+  # L'indicateur principal : le débit minimum nocturne de chaque secteur, un relevé par jour.
+  - identifiant: debit_minimum_nocturne
+    libelle: Débit minimum nocturne des secteurs
+    unite: m³/h
+    sens_souhaite: baisse
+    principal: true
+    type_mesure: continue
+# Bilan annuel du service (rapport annuel, SISPEA), voir docs/eau.md : à compléter.
+caracteristiques:
+  annee_bilan:
+  volume_produit_m3:
+  volume_comptabilise_m3:
+  lineaire_reseau_km:
+  abonnes_secteurs_experimentaux:
+  abonnes_secteurs_temoins:
+"""
+
 #: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
 DOMAINE = Domaine(
     identifiant="eau", libelle="Eau", ordre=2, adaptateur="eau_pilote", codes_feder=("RCO14", "RCR43"),
     generateurs=("eau",), parametres="eau.yaml",
+    modele_fiche=_MODELE_FICHE,
 )

@@ -114,8 +114,25 @@ def _calendrier_ecoles(debut: pd.Timestamp, fin: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame({"date": jours, "inoccupe": weekend | ferie | vac, "motif": motif})
 
 
+#: Extrait de pilote.yaml propre au domaine, recopié par « make nouveau-pilote » (modele_pilote).
+_MODELE_FICHE = """# Calendrier d'occupation des bâtiments : ecole_zone_b (vacances scolaires de la zone B),
+# bureaux (fermés les week-ends et jours fériés) ou continue (occupés tous les jours).
+occupation: continue
+indicateurs:
+  # L'indicateur principal : la consommation relevée chaque jour, dans l'unité des compteurs.
+  - identifiant: consommation_chauffage
+    libelle: Consommation d'énergie du chauffage
+    unite: kWh
+    sens_souhaite: baisse
+    principal: true
+    # Énergie consommée : electricite, gaz_naturel, fioul, reseau_chaleur ou bois.
+    vecteur_energetique: gaz_naturel
+    type_mesure: continue
+"""
+
 #: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
 DOMAINE = Domaine(
     identifiant="energie", libelle="Énergie des bâtiments publics", ordre=1, adaptateur="energie_pilote",
     codes_feder=("RCO19", "RCR26", "RCR29"), reference_meteo=True, generateurs=("energie", "energie_horaire"),
+    modele_fiche=_MODELE_FICHE,
 )

@@ -224,8 +224,23 @@ def report_modal(passages_supplementaires_par_an: float, parametres: ParametresM
     return km, km * p.facteur_emission_voiture.valeur / 1000.0
 
 
+#: Extrait de pilote.yaml propre au domaine, recopié par « make nouveau-pilote » (modele_pilote).
+_MODELE_FICHE = """indicateurs:
+  # L'indicateur principal : un comptage journalier (passages, voyageurs) ou un temps de parcours.
+  - identifiant: passages_velo
+    libelle: Passages de cyclistes aux compteurs
+    unite: passages
+    sens_souhaite: hausse
+    principal: true
+    type_mesure: comptage
+# Usage compté : velo, pieton, bus…, voir docs/mobilite.md.
+caracteristiques:
+  usage: velo
+"""
+
 #: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
 DOMAINE = Domaine(
     identifiant="mobilite", libelle="Mobilité", ordre=3, adaptateur="mobilite_pilote",
     codes_feder=("RCO60", "RCR62", "RCR64"), generateurs=("mobilite",), parametres=FICHIER_PARAMETRES,
+    modele_fiche=_MODELE_FICHE,
 )

@@ -62,8 +62,24 @@ def covariables_tourisme(dates, precipitations_mm=None) -> pd.DataFrame:
     return sortie
 
 
+#: Extrait de pilote.yaml propre au domaine, recopié par « make nouveau-pilote » (modele_pilote).
+_MODELE_FICHE = """indicateurs:
+  # L'indicateur principal : les visiteurs comptés chaque jour sur chaque site.
+  - identifiant: visiteurs
+    libelle: Visiteurs comptés sur les sites
+    unite: passages
+    sens_souhaite: hausse
+    principal: true
+    type_mesure: comptage
+# Site saturé que le pilote veut soulager et sa capacité par jour, voir docs/tourisme.md.
+caracteristiques:
+  site_sature:
+  capacite_jour:
+"""
+
 #: Déclaration du domaine (registre : :mod:`eprouvette.domaines`).
 DOMAINE = Domaine(
     identifiant="tourisme", libelle="Tourisme et attractivité", ordre=5, adaptateur="tourisme_pilote",
     codes_feder=("RCO77", "RCR77"), generateurs=("tourisme",),
+    modele_fiche=_MODELE_FICHE,
 )

@@ -1,0 +1,212 @@
+"""`make nouveau-pilote` : fiche à remplir et classeur modèle, remplis comme un analyste, puis relus.
+
+Tout est écrit dans un dossier temporaire (`--dossier`, ou `EPROUVETTE_PILOTES`), jamais dans donnees/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from eprouvette import config
+from eprouvette.domaines import domaine, identifiants
+from eprouvette.erreurs import ErreursDonnees
+
+RACINE = config.RACINE
+DEBUT_REF, FIN_REF = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+DEBUT_EXP, FIN_EXP = dt.date(2024, 1, 1), dt.date(2024, 6, 30)
+
+
+def _lancer(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environnement = {**os.environ, "PYTHONPATH": str(RACINE / "lib"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "eprouvette.modele_pilote", *args], capture_output=True,
+                          text=True, env=environnement, cwd=RACINE, timeout=300)
+
+
+def _jours():
+    jour = DEBUT_REF
+    while jour <= FIN_EXP:
+        yield jour
+        jour += dt.timedelta(days=1)
+
+
+def _remplir_classeur(chemin: Path, rng: np.random.Generator) -> int:
+    """Mesures journalières plausibles pour chaque site et indicateur de la feuille « Listes »."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(chemin)
+    assert wb.sheetnames[0] == "Mesures"
+    listes = wb["Listes"]
+    sites = [c.value for c in listes["A"][1:] if c.value]
+    indicateurs = [(listes[f"D{i}"].value, listes[f"F{i}"].value) for i in range(2, listes.max_row + 1)
+                   if listes[f"D{i}"].value]
+    feuille, rang = wb["Mesures"], 2
+    for jour in _jours():
+        for site in sites:
+            for ident, type_mesure in indicateurs:
+                apres = jour >= DEBUT_EXP and not site.startswith("temoin")
+                if type_mesure == "comptage":
+                    valeur = int(rng.poisson(1200 * (1.1 if apres else 1.0)))  # des milliers : 1234, pas 1.234
+                else:
+                    valeur = round(float(rng.normal(800 * (0.85 if apres else 1.0), 40)), 1)
+                for j, v in enumerate((jour, site, ident, valeur), start=1):
+                    feuille.cell(row=rang, column=j, value=v)
+                rang += 1
+    wb.save(chemin)
+    return rang - 2
+
+
+def _completer_fiche(dossier: Path) -> None:
+    """Ce que l'analyste écrit dans les champs vides de pilote.yaml."""
+    chemin = dossier / "pilote.yaml"
+    fiche = yaml.safe_load(chemin.read_text(encoding="utf-8"))
+    fiche.update(titre="Pilote de test", type_pilote="test-modele", technologie="Capteurs connectés.",
+                 contexte="Un pilote rempli par un test.")
+    fiche["porteur"].update(nom="Ville de Lens", codes_insee=["62498"])
+    fiche["periodes"] = {"reference": {"debut": DEBUT_REF, "fin": FIN_REF},
+                         "experimentation": {"debut": DEBUT_EXP, "fin": FIN_EXP}}
+    for i, site in enumerate(fiche["sites"]):
+        site.update(nom=f"Site {i + 1}", code_insee="62498")
+    for cle, valeur in (fiche.get("caracteristiques") or {}).items():
+        if valeur is None:
+            fiche["caracteristiques"][cle] = 2023 if cle == "annee_bilan" else 1000 if "m3" in cle else 10
+    fiche["couts"] = {"investissement_eur": 50000, "fonctionnement_annuel_eur": 2000, "duree_vie_ans": 10}
+    fiche["financement"] = {"feder_eur": 30000}
+    chemin.write_text(yaml.safe_dump(fiche, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if fiche["fichiers"].get("meteo"):
+        lignes = ["date;temperature_min;temperature_max"]
+        for k, jour in enumerate(_jours()):
+            t = 11 - 8 * np.cos(2 * np.pi * k / 365)
+            lignes.append(f"{jour};{t - 4:.1f};{t + 4:.1f}".replace(".", ","))
+        (dossier / fiche["fichiers"]["meteo"]).write_text("\n".join(lignes) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("id_domaine", identifiants())
+def test_modele_rempli_est_lu_sans_erreur(tmp_path, id_domaine):
+    from eprouvette.lecture import charger_mesures
+    from eprouvette.pilote import charger_pilote
+
+    ident = f"test-{id_domaine}"
+    r = _lancer("--id", ident, "--domaine", id_domaine, "--dossier", str(tmp_path), "--sites", "site-1,site-2")
+    assert r.returncode == 0, r.stderr
+    assert f"Pilote « {ident} » créé dans {tmp_path / ident}" in r.stdout
+    assert f"make verifier PILOTE={ident}" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    dossier = tmp_path / ident
+    assert sorted(p.name for p in dossier.iterdir()) == ["mesures.xlsx", "pilote.yaml"]
+    assert not list(tmp_path.glob(".*.tmp"))
+    n = _remplir_classeur(dossier / "mesures.xlsx", np.random.default_rng(7))
+    _completer_fiche(dossier)
+    pilote = charger_pilote(dossier)
+    assert pilote.domaine == id_domaine
+    assert [s.identifiant for s in pilote.sites] == ["site-1", "site-2", "temoin-1"]
+    mesures = charger_mesures(pilote)
+    assert len(mesures) == n and set(mesures["site"]) == {"site-1", "site-2", "temoin-1"}
+    comptages = [i.identifiant for i in pilote.indicateurs if i.type_mesure == "comptage"]
+    valeurs = mesures.loc[mesures["indicateur"].isin(comptages), "valeur"]
+    assert (valeurs == valeurs.round()).all() and (valeurs.empty or valeurs.min() > 999)
+    assert mesures["date"].min().date() == DEBUT_REF and mesures["date"].max().date() == FIN_EXP
+
+
+def test_fiche_vierge_dit_quoi_remplir(tmp_path):
+    from eprouvette.pilote import charger_pilote
+
+    assert _lancer("--id", "vierge", "--domaine", "mobilite", "--dossier", str(tmp_path)).returncode == 0
+    texte = (tmp_path / "vierge" / "pilote.yaml").read_text(encoding="utf-8")
+    assert texte.startswith("# Fiche du pilote « vierge » (domaine : ")
+    assert domaine("mobilite").modele_fiche.splitlines()[0] in texte  # champs du domaine, tirés du registre
+    with pytest.raises(ErreursDonnees) as info:
+        charger_pilote(tmp_path / "vierge")
+    par_champ = {e.champ: e for e in info.value.erreurs}
+    ligne_titre = texte.splitlines().index("titre:") + 1
+    assert (par_champ["titre"].ligne, par_champ["titre"].message) == (ligne_titre, "champ vide, à remplir.")
+    assert par_champ["periodes.reference.debut"].attendu == "une date au format AAAA-MM-JJ, par exemple 2023-09-01"
+    assert par_champ["sites[0].code_insee"].message == "champ vide, à remplir."
+
+
+def test_classeur_tire_du_table_schema(tmp_path):
+    from openpyxl import load_workbook
+
+    assert _lancer("--id", "classeur", "--domaine", "dechets", "--dossier", str(tmp_path),
+                   "--sites", "pav-1,pav-2", "--temoins", "pav-9").returncode == 0
+    schema = json.loads((config.SCHEMAS / "mesures.schema.json").read_text(encoding="utf-8"))
+    wb = load_workbook(tmp_path / "classeur" / "mesures.xlsx")
+    assert wb.sheetnames == ["Mesures", "Listes", "Mode d'emploi"]
+    feuille = wb["Mesures"]
+    assert [c.value for c in feuille[1]] == [f["name"] for f in schema["fields"]]
+    assert all(c.comment is not None and c.comment.text.startswith(f["title"]) for c, f in zip(feuille[1], schema["fields"]))
+    assert feuille.column_dimensions["A"].number_format == "yyyy-mm-dd"
+    assert feuille.column_dimensions["B"].number_format == "@"
+    validations = {str(v.sqref): v for v in feuille.data_validations.dataValidation}
+    assert validations["A2:A100001"].type == "date"
+    assert validations["B2:B100001"].type == "list" and validations["B2:B100001"].formula1 == "=Listes!$A$2:$A$201"
+    assert validations["C2:C100001"].formula1 == "=Listes!$D$2:$D$201"
+    assert "INT(D2)" in validations["D2:D100001"].formula1
+    assert [c.value for c in wb["Listes"]["A"][1:4]] == ["pav-1", "pav-2", "pav-9"]
+    assert wb["Listes"]["D2"].value == "levees" and wb["Listes"]["F2"].value == "comptage"
+    mode = " ".join(str(c.value) for c in wb["Mode d'emploi"]["A"] if c.value)
+    assert f"version {schema['version']}" in mode and "make verifier PILOTE=classeur" in mode
+
+
+def test_refuse_d_ecraser_et_messages_en_francais(tmp_path):
+    assert _lancer("--id", "deja", "--domaine", "eau", "--dossier", str(tmp_path)).returncode == 0
+    fiche = (tmp_path / "deja" / "pilote.yaml").read_bytes()
+    (tmp_path / "deja" / "pilote.yaml").write_text("titre: mon travail\n", encoding="utf-8")
+    r = _lancer("--id", "deja", "--domaine", "energie", "--dossier", str(tmp_path))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == (f"Erreur : le dossier {tmp_path / 'deja'} existe déjà : nouveau-pilote n'écrase jamais un "
+                        "pilote. Choisissez un autre identifiant, ou déplacez ce dossier.\n")
+    assert (tmp_path / "deja" / "pilote.yaml").read_text(encoding="utf-8") == "titre: mon travail\n" != fiche.decode()
+    r = _lancer("--id", "autre", "--domaine", "energi", "--dossier", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stderr == f"Erreur : domaine « energi » inconnu ; domaines possibles : {', '.join(identifiants())}.\n"
+    r = _lancer("--id", "Mauvais Nom", "--domaine", "eau", "--dossier", str(tmp_path))
+    assert r.returncode == 1 and "identifiant « Mauvais Nom » mal écrit" in r.stderr
+    r = _lancer("--domaine", "eau", "--dossier", str(tmp_path))
+    assert r.returncode == 1 and "identifiant du pilote manquant : make nouveau-pilote ID=" in r.stderr
+    r = _lancer("--aide")
+    assert r.returncode == 0 and r.stdout.startswith("Utilisation : ") and "affiche cette aide" in r.stdout
+    r = _lancer("--inconnu")
+    assert r.returncode == 2 and "Erreur : arguments inconnus : --inconnu" in r.stderr
+    assert not (tmp_path / "autre").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["deja"]
+
+
+def test_dossier_par_defaut_celui_des_pilotes(tmp_path):
+    """Sans --dossier : config.PILOTES (donnees/pilotes, redirigé ici par EPROUVETTE_PILOTES)."""
+    r = _lancer("--id", "par-defaut", "--domaine", "tourisme", env={"EPROUVETTE_PILOTES": str(tmp_path / "pilotes")})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "pilotes" / "par-defaut" / "pilote.yaml").is_file()
+
+
+def test_make_nouveau_pilote(tmp_path):
+    r = subprocess.run(["make", "-s", "-C", str(RACINE), "nouveau-pilote", "ID=par-make", "DOMAINE=energie",
+                        f"PYTHON={sys.executable}", f"ENV_STAMP=", f"DOSSIER={tmp_path}"],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(RACINE / "lib")},
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "par-make" / "mesures.xlsx").is_file() and "make verifier PILOTE=par-make" in r.stdout
+
+
+@pytest.mark.lent
+def test_rapport_construit_depuis_le_modele_rempli(tmp_path):
+    """Le pilote créé par nouveau-pilote, rempli, donne un rapport (lanceur réel, sortie temporaire)."""
+    pilotes, rapports = tmp_path / "pilotes", tmp_path / "rapports"
+    assert _lancer("--id", "modele-eau", "--domaine", "eau", "--dossier", str(pilotes)).returncode == 0
+    _remplir_classeur(pilotes / "modele-eau" / "mesures.xlsx", np.random.default_rng(3))
+    _completer_fiche(pilotes / "modele-eau")
+    env = {**os.environ, "PYTHONPATH": str(RACINE / "lib"), "EPROUVETTE_PILOTES": str(pilotes),
+           "EPROUVETTE_RAPPORTS": str(rapports)}
+    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[1/1] modele-eau : rapport construit" in r.stdout
+    resultats = json.loads((rapports / "modele-eau.json").read_text(encoding="utf-8"))
+    assert resultats["identifiant"] == "modele-eau" and resultats["methode"] == "doubles_differences"
+    assert (rapports / "modele-eau.html").is_file()
