@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import config, fichiers
 from . import MIME_RESULTATS
 from . import etat as etat_mod
+from .exports import apres_index
 from ..erreurs import chemin_lisible
 from ..francais import accord, compte
 
@@ -470,6 +471,7 @@ def construire_tout(
 
         tous = {d.name: etats.get(d.name) or etat_mod.lire_etat(d.name) for d in lister_dossiers_pilotes(racine)}
         ecrire_index([e for e in tous.values() if e])
+    apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
     if echecs:
