@@ -355,13 +355,13 @@ def _feuille_tableau(ws, colonnes: list[Colonne], etats: list[dict], figer: str 
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    ws.append([c.entete for c in colonnes])
+    _ajouter(ws, [c.entete for c in colonnes])
     for e in etats:
         r = (e.get("resultats") or {}) if e.get("statut") == "reussi" else {}
         ligne = []
         for c in colonnes:
             ligne.append(c.valeur(e, r) if (r or c.identite) else None)
-        ws.append(ligne)
+        _ajouter(ws, ligne)
         n = ws.max_row
         for j, c in enumerate(colonnes, start=1):
             cell = ws.cell(row=n, column=j)
@@ -434,14 +434,14 @@ def _feuille_feder(ws, etats: list[dict]) -> None:
 
     entetes = [("Identifiant", 34), ("Pilote", 40), ("Code", 9), ("Indicateur commun", 50), ("Valeur", 14),
                ("Unité", 14), ("Comment la valeur est obtenue", 80)]
-    ws.append([h for h, _ in entetes])
+    _ajouter(ws, [h for h, _ in entetes])
     for e in etats:
         r = e.get("resultats") or {}
         if e.get("statut") != "reussi":
             continue
         for i in r.get("indicateurs_feder") or []:
             v = _num(i.get("valeur"))
-            ws.append([e.get("identifiant"), r.get("titre"), i.get("code"), i.get("libelle"), v,
+            _ajouter(ws, [e.get("identifiant"), r.get("titre"), i.get("code"), i.get("libelle"), v,
                        i.get("unite"), i.get("note")])
             if v is not None:
                 ws.cell(row=ws.max_row, column=5).number_format = _format_mesure([v])
@@ -463,11 +463,11 @@ def _feuille_enveloppe(ws, etats: list[dict]) -> None:
     portefeuille = charger_portefeuille()
     t = tableau_enveloppe(etats, portefeuille)
     annees = t["annees"]
-    ws.append(["Domaine", *annees, "Total"])
+    _ajouter(ws, ["Domaine", *annees, "Total"])
     for d in t["domaines"]:
         valeurs = [t["montants"][d][a] for a in annees]
-        ws.append([libelle_domaine(d, d), *valeurs, sum(valeurs)])
-    ws.append(["Total", *(sum(t["montants"][d][a] for d in t["domaines"]) for a in annees),
+        _ajouter(ws, [libelle_domaine(d, d), *valeurs, sum(valeurs)])
+    _ajouter(ws, ["Total", *(sum(t["montants"][d][a] for d in t["domaines"]) for a in annees),
                t["total"] - t["hors_periode"]])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
@@ -484,12 +484,12 @@ def _feuille_enveloppe(ws, etats: list[dict]) -> None:
          t["hors_periode"], FORMAT_EUROS),
     ]
     for libelle, valeur, fmt in resume:
-        ws.append([libelle, valeur])
+        _ajouter(ws, [libelle, valeur])
         ws.cell(row=ws.max_row, column=2).number_format = fmt
     ws.append([])
-    ws.append(["Source de l'enveloppe : " + portefeuille["source"]
+    _ajouter(ws, ["Source de l'enveloppe : " + portefeuille["source"]
                + (" (montant à confirmer)" if portefeuille["a_confirmer"] else "")])
-    ws.append(["Année d'engagement d'un pilote : déclarée dans son dossier, sinon début de son expérimentation. "
+    _ajouter(ws, ["Année d'engagement d'un pilote : déclarée dans son dossier, sinon début de son expérimentation. "
                "Pilotes en échec non comptés."])
     ws.column_dimensions["A"].width = 44
     for j in range(2, len(annees) + 3):
@@ -504,6 +504,8 @@ def _feuille_a_lire(ws, etats: list[dict], feuilles: list[tuple[str, list[Colonn
 
     from .. import __version__
     from ..provenance import version_du_code
+
+    from ..francais import compte
 
     n_simules = sum(1 for e in etats if (e.get("resultats") or {}).get("donnees_simulees"))
     n_echecs = sum(1 for e in etats if e.get("statut") != "reussi")
@@ -520,20 +522,21 @@ def _feuille_a_lire(ws, etats: list[dict], feuilles: list[tuple[str, list[Colonn
         ("Classeur écrit le", datetime.now().replace(microsecond=0)),
         ("Version", f"Éprouvette {__version__}, code {version_du_code()}"),
         ("Grille de recommandation", ", ".join(f"version {v}" for v in grilles) or "—"),
-        ("Pilotes", f"{len(etats)} dont {n_echecs} en échec de construction (verdict « Échec de construction », "
-                    "message dans la colonne Message)."),
-        ("Données simulées", (f"{n_simules} pilote(s) sur {len(etats)} sont des exemples fictifs (colonne « Données "
-                              "simulées ») : leurs chiffres ne décrivent aucune expérimentation réelle.")
-         if n_simules else "Aucun pilote simulé."),
+        ("Pilotes", f"{compte(len(etats), 'pilote')}, dont {n_echecs} en échec de construction (verdict "
+                    "« Échec de construction », message dans la colonne Message)."),
+        ("Données simulées", (f"{compte(n_simules, 'pilote')} sur {len(etats)} "
+                              f"{'est un exemple fictif' if n_simules == 1 else 'sont des exemples fictifs'} "
+                              "(colonne « Données simulées ») : leurs chiffres ne décrivent aucune "
+                              "expérimentation réelle.") if n_simules else "Aucun pilote simulé."),
         ("Formats", "Montants en euros, pourcentages, dates et nombres sont de vrais nombres (les formats "
                     "n'en changent que l'affichage) ; une cellule vide : valeur absente ou non évaluée."),
         ("Graphiques", "Les graphiques de chaque rapport, en PNG à la taille d'une diapositive : "
                        "figures/<identifiant>/ (make figures)."),
     ]
-    ws.append(["À lire", ""])
+    _ajouter(ws, ["À lire", ""])
     ws["A1"].font = Font(bold=True, size=14)
     for libelle, valeur in lignes:
-        ws.append([libelle, valeur])
+        _ajouter(ws, [libelle, valeur])
         ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
         cell = ws.cell(row=ws.max_row, column=2)
         if isinstance(valeur, datetime):
@@ -542,17 +545,29 @@ def _feuille_a_lire(ws, etats: list[dict], feuilles: list[tuple[str, list[Colonn
         else:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.append([])
-    ws.append(["Feuille", "Colonne", "Sens"])
+    _ajouter(ws, ["Feuille", "Colonne", "Sens"])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for nom, colonnes in feuilles:
         for c in colonnes:
-            ws.append([nom, c.entete, c.sens])
+            _ajouter(ws, [nom, c.entete, c.sens])
             ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
             ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["C"].width = 90
+
+
+def _ajouter(ws, valeurs) -> None:
+    """Ajoute une ligne. Un texte reste du texte : « =… » n'est jamais une formule (un titre de pilote
+    n'est pas une donnée de confiance) ; les caractères de contrôle, interdits en XML, sont retirés."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    valeurs = [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in valeurs]
+    ws.append(valeurs)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def construire_classeur(etats: list[dict], source: Path | None = None):
