@@ -58,7 +58,8 @@ FORMAT_POURCENTAGE = "0.0 %"
 FORMAT_DATE = "dd/mm/yyyy"
 FORMAT_ENTIER = "#,##0"
 FORMAT_ANNEE = "0"
-FORMAT_P_VALEUR = "0.000"
+#: Une p-valeur sous 0,001 s'affiche « < 0,001 » (la cellule garde la vraie valeur).
+FORMAT_P_VALEUR = '[<0.001]"< 0,001";0.000'
 
 
 class ErreurExport(Exception):
@@ -116,8 +117,10 @@ def _oui_non(x) -> str | None:
 
 def _format_mesure(valeurs: list[float | None], unite: str = "") -> str:
     """Format d'un nombre dans l'unité d'un indicateur : décimales selon la taille, unité affichée."""
-    grand = max((abs(v) for v in valeurs if v is not None), default=0.0)
-    base = "#,##0" if grand >= 100 else "#,##0.0" if grand >= 10 else "#,##0.00"
+    presents = [v for v in valeurs if v is not None]
+    grand = max((abs(v) for v in presents), default=0.0)
+    entiers = bool(presents) and all(float(v).is_integer() for v in presents)
+    base = "#,##0" if grand >= 100 or entiers else "#,##0.0" if grand >= 10 else "#,##0.00"
     unite = str(unite or "").replace('"', "").strip()
     return f'{base} "{unite}"' if unite else base
 
