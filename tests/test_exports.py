@@ -207,6 +207,25 @@ def test_apres_index_ecrit_atomiquement_et_un_echec_avertit(sorties, monkeypatch
     assert not [p.name for p in dossier.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_aucun_png_perime_ne_reste(sorties, monkeypatch):
+    """Au nouvel index : PNG d'un pilote en échec, disparu, ou dont le rapport a changé, retirés."""
+    dossier, _ = sorties
+    monkeypatch.setattr(config, "RAPPORTS", dossier)
+    (dossier / "a-energie.html").write_text("<html>rapport A</html>", encoding="utf-8")
+    (dossier / "b-eau.html").write_text("<html>rapport B</html>", encoding="utf-8")
+    figures = dossier / "figures"
+    for ident in ("a-energie", "b-eau", "d-en-panne", "zz-disparu"):
+        (figures / ident).mkdir(parents=True)
+        (figures / ident / "01-graphique.png").write_bytes(b"\x89PNG")
+    a_jour = exports._empreinte(dossier / "a-energie.html", 960, 540, 5 / 3)
+    (figures / "a-energie" / exports.TEMOIN).write_text(json.dumps(a_jour), encoding="utf-8")
+    perime = exports._empreinte(dossier / "a-energie.html", 960, 540, 5 / 3)  # l'empreinte d'un autre rapport
+    (figures / "b-eau" / exports.TEMOIN).write_text(json.dumps(perime), encoding="utf-8")
+    exports.apres_index()
+    assert sorted(p.name for p in figures.iterdir()) == ["a-energie"]
+    assert (figures / "a-energie" / "01-graphique.png").is_file()
+
+
 def test_lanceur_ecrit_le_classeur_meme_avec_un_pilote_en_echec(tmp_path, monkeypatch):
     """Le vrai lanceur : un pilote dont pilote.yaml est illisible échoue avant tout carnet ; le classeur
     est écrit après l'index et porte son message, identique à celui de index.json."""
@@ -236,7 +255,7 @@ def test_nom_de_fichier_parlant():
     assert exports.nom_fichier(3, "") == "03-graphique.png"
     long = exports.nom_fichier(2, "Débit minimum nocturne " * 10)
     tronque, complet = long[3:-4], "-".join(["debit-minimum-nocturne"] * 10)
-    assert len(long) <= 70 and complet.startswith(tronque) and complet[len(tronque)] == "-"  # coupé entre deux mots
+    assert len(long) <= 90 and complet.startswith(tronque) and complet[len(tronque)] == "-"  # coupé entre deux mots
 
 
 def _commande(dossier: Path, *args: str, **env) -> subprocess.CompletedProcess:

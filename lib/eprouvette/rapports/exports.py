@@ -606,10 +606,10 @@ def construire_classeur(etats: list[dict], source: Path | None = None):
     return wb
 
 
-def ecrire_classeur(dossier: Path | None = None) -> Path:
+def ecrire_classeur(dossier: Path | None = None, etats: list[dict] | None = None) -> Path:
     """Écrit ``rapports/portefeuille.xlsx`` (fichier temporaire puis renommage) ; renvoie son chemin."""
     dossier = Path(dossier) if dossier else config.RAPPORTS
-    wb = construire_classeur(lire_etats(dossier), dossier)
+    wb = construire_classeur(lire_etats(dossier) if etats is None else etats, dossier)
     tampon = io.BytesIO()
     wb.save(tampon)
     cible = dossier / FICHIER_CLASSEUR
@@ -627,7 +627,9 @@ def apres_index(sortie=None) -> None:
     try:
         if cible.exists() and index.exists() and cible.stat().st_mtime_ns >= index.stat().st_mtime_ns:
             return
-        ecrire_classeur(dossier)
+        etats = lire_etats(dossier)
+        retirer_figures_perimees(dossier, etats)
+        ecrire_classeur(dossier, etats)
     except Exception as e:  # l'export ne doit jamais faire échouer la construction des rapports
         cible.unlink(missing_ok=True)
         print(f"Attention : le classeur {_court(cible)} n'a pas pu être écrit ({type(e).__name__} : {e}). "
@@ -654,7 +656,7 @@ class ChromiumAbsent(ErreurExport):
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})
 
 
-def nom_fichier(rang: int, titre: str, longueur: int = 60) -> str:
+def nom_fichier(rang: int, titre: str, longueur: int = 80) -> str:
     """``01-consommation-mensuelle.png`` : rang sur deux chiffres, titre sans accents ni ponctuation."""
     texte = (titre or "").translate(_LIGATURES)
     texte = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii").lower()
@@ -685,7 +687,7 @@ async ({largeur, hauteur, echelle, simule}) => {
     }
     const texte = lignes.map((l) => l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')).join('<br>');
     const layout = structuredClone(gd.layout || {});
-    layout.title = {text: texte, x: 0.01, xanchor: 'left', xref: 'paper', yref: 'container',
+    layout.title = {text: texte, x: 16 / largeur, xanchor: 'left', xref: 'container', yref: 'container',
                     // plotly.js place la première ligne d'un titre de plusieurs lignes au-dessus du point d'ancrage
                     y: 1 - (10 + 24 * (lignes.length - 1)) / hauteur,
                     yanchor: 'top', font: {size: 18}};
@@ -707,10 +709,46 @@ async ({largeur, hauteur, echelle, simule}) => {
 """
 
 
-def _empreinte(chemin: Path, largeur: int, hauteur: int, echelle: float) -> str:
-    h = hashlib.sha256(chemin.read_bytes())
-    h.update(f"{largeur}x{hauteur}x{echelle}".encode())
-    return h.hexdigest()
+#: Témoin d'un dossier de PNG : l'empreinte du rapport dessiné et la taille des images.
+TEMOIN = ".rapport.json"
+
+
+#: À augmenter quand le dessin ou le nom des PNG change : les dossiers existants seront redessinés.
+VERSION_DESSIN = 2
+
+
+def _empreinte(chemin: Path, largeur: int, hauteur: int, echelle: float) -> dict:
+    return {"rapport": hashlib.sha256(chemin.read_bytes()).hexdigest(), "taille": [largeur, hauteur, echelle],
+            "dessin": VERSION_DESSIN}
+
+
+def _temoin(dossier_png: Path) -> dict | None:
+    try:
+        return json.loads((dossier_png / TEMOIN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def retirer_figures_perimees(dossier: Path, etats: list[dict]) -> None:
+    """Retire les PNG d'un pilote disparu, en échec, ou dont le rapport a changé depuis leur dessin :
+    aucune image périmée ne reste à côté des rapports (``make figures`` les redessine)."""
+    racine = dossier / DOSSIER_FIGURES
+    if not racine.is_dir():
+        return
+    reussis = {str(e.get("identifiant")): e for e in etats if e.get("statut") == "reussi"}
+    for d in racine.iterdir():
+        if not d.is_dir() or d.name.startswith("."):
+            continue
+        e = reussis.get(d.name)
+        html = dossier / ((e.get("resultats") or {}).get("rapport") or f"{d.name}.html") if e else None
+        temoin = _temoin(d)
+        try:
+            a_jour = (html is not None and html.is_file() and temoin is not None
+                      and temoin.get("rapport") == hashlib.sha256(html.read_bytes()).hexdigest())
+        except OSError:
+            a_jour = False
+        if not a_jour:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def rapports_a_dessiner(dossier: Path, identifiants: list[str] | None = None) -> list[tuple[str, Path, bool]]:
@@ -731,15 +769,6 @@ def rapports_a_dessiner(dossier: Path, identifiants: list[str] | None = None) ->
     return sortie
 
 
-def _retirer_figures_orphelines(dossier: Path, gardes: set[str]) -> None:
-    racine = dossier / DOSSIER_FIGURES
-    if not racine.is_dir():
-        return
-    for d in racine.iterdir():
-        if d.is_dir() and not d.name.startswith(".") and d.name not in gardes:
-            shutil.rmtree(d, ignore_errors=True)
-
-
 def _remplacer_dossier(tmp: Path, cible: Path) -> None:
     """Met ``tmp`` à la place de ``cible`` : on voit l'ancien jeu de PNG ou le nouveau, jamais un mélange."""
     ancien = None
@@ -749,6 +778,19 @@ def _remplacer_dossier(tmp: Path, cible: Path) -> None:
     os.replace(tmp, cible)
     if ancien is not None:
         shutil.rmtree(ancien, ignore_errors=True)
+
+
+def _retirer_restes(racine: Path) -> None:
+    """Les dossiers temporaires (``.<id>.<pid>.…``) d'un dessin interrompu dont le processus n'existe plus."""
+    from .executer import _processus_vivant
+
+    if not racine.is_dir():
+        return
+    for d in racine.iterdir():
+        morceaux = d.name.split(".")
+        if d.is_dir() and d.name.startswith(".") and len(morceaux) >= 3 and morceaux[2].isdigit() \
+                and not _processus_vivant(int(morceaux[2])):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def exporter_figures(dossier: Path | None = None, identifiants: list[str] | None = None, forcer: bool = False,
@@ -763,14 +805,13 @@ def exporter_figures(dossier: Path | None = None, identifiants: list[str] | None
     sortie = sortie or sys.stdout
     dossier = Path(dossier) if dossier else config.RAPPORTS
     a_faire = rapports_a_dessiner(dossier, identifiants)
-    if not identifiants:
-        _retirer_figures_orphelines(dossier, {i for i, _, _ in a_faire})
+    retirer_figures_perimees(dossier, lire_etats(dossier))
     racine = dossier / DOSSIER_FIGURES
+    _retirer_restes(racine)
     travaux = []
     for ident, html, simule in a_faire:
         empreinte = _empreinte(html, largeur, hauteur, echelle)
-        temoin = racine / ident / ".rapport"
-        if not forcer and temoin.is_file() and temoin.read_text(encoding="utf-8") == empreinte:
+        if not forcer and _temoin(racine / ident) == empreinte:
             continue
         travaux.append((ident, html, simule, empreinte))
     if not travaux:
@@ -809,7 +850,7 @@ def exporter_figures(dossier: Path | None = None, identifiants: list[str] | None
                         nom = nom_fichier(rang, image["titre"])
                         (tmp / nom).write_bytes(base64.b64decode(image["png"]))
                         noms.append(nom)
-                    (tmp / ".rapport").write_text(empreinte, encoding="utf-8")
+                    (tmp / TEMOIN).write_text(json.dumps(empreinte), encoding="utf-8")
                     os.chmod(tmp, 0o755)
                     _remplacer_dossier(tmp, racine / ident)
                 except BaseException:
