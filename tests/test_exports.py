@@ -41,7 +41,7 @@ def _resultats(ident, domaine, verdict, libelle, feder, debut="2024-09-01", fin=
         "regle_verdict": "etabli", "raison_verdict": "L'effet est net.", "version_grille": 4,
         "niveau_preuve": {"niveau": 4, "libelle": "Sites témoins comparables"},
         "cout_investissement_eur": 90000.0, "cout_fonctionnement_annuel_eur": 3600.0, "duree_vie_ans": 15,
-        "feder_eur": feder, "cofinancements_eur": 36000.0, "experimentation_terminee": True,
+        "feder_eur": feder, "cofinancements_eur": 36000.0, "experimentation_terminee": True, "fin_etudiee": fin,
         "economie": {"van_eur": 18987.8, "van_socio_eur": 128531.1, "cout_par_unite": 78.7, "unite_cout": "€/MWh",
                      "monte_carlo": {"van_ic95_eur": [-41176.2, 104996.1], "probabilite_van_positive": 0.7212}},
         "indicateurs_feder": [{"code": "RCO19", "valeur": 12200.0, "libelle": "Bâtiments", "unite": "m²",
@@ -126,7 +126,7 @@ def test_classeur_une_ligne_par_pilote_et_ses_formats(sorties):
     assert a["VAN financière : IC 95 % bas"].value == pytest.approx(-41176.2)
     fin = a["Fin de l'expérimentation"]
     assert isinstance(fin.value, datetime) and fin.value.date().isoformat() == "2025-08-31"
-    assert fin.number_format == "dd/mm/yyyy"
+    assert fin.number_format == "dd/mm/yyyy" and a["Fin étudiée"].value == fin.value
     assert a["Données simulées"].value == "Oui"
     assert a["Rapport"].hyperlink.target == "a-energie.html"
     rco19 = next(k for k in a if k.startswith("RCO19 "))

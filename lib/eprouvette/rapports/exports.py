@@ -298,8 +298,10 @@ COLONNES_PILOTES: list[Colonne] = [
             lambda e, r: _num(_eco(r).get("tco2e_evitees_an")), "#,##0.0", largeur=12),
     Colonne("Début de l'expérimentation", "Premier jour de la période d'expérimentation.",
             lambda e, r: _date((r.get("periode_experimentation") or [None])[0]), FORMAT_DATE, largeur=12),
-    Colonne("Fin de l'expérimentation", "Dernier jour de la période d'expérimentation.",
+    Colonne("Fin de l'expérimentation", "Dernier jour prévu de la période d'expérimentation.",
             lambda e, r: _date((r.get("periode_experimentation") or [None, None])[-1]), FORMAT_DATE, largeur=12),
+    Colonne("Fin étudiée", "Dernier jour étudié : la fin de l'expérimentation si elle est terminée, sinon le "
+            "dernier jour mesuré.", lambda e, r: _date(r.get("fin_etudiee")), FORMAT_DATE, largeur=12),
     Colonne("Expérimentation terminée", "Non : l'expérimentation court encore, conclusions provisoires.",
             lambda e, r: _oui_non(r.get("experimentation_terminee")), largeur=12),
     Colonne("Données simulées", "Oui : exemple fictif fabriqué pour montrer et tester l'outil ; ses chiffres ne "
