@@ -26,7 +26,7 @@ from eprouvette import config  # noqa: E402
 from eprouvette.presentation.blocs import MIME_PLOTLY  # noqa: E402
 from eprouvette.rapports import exports, index  # noqa: E402
 
-FORMAT_EUROS = '#,##0 "€"'
+FORMAT_EUROS = '#,##0"\u00a0€"'
 PORTEFEUILLE = index.charger_portefeuille()
 
 
@@ -111,19 +111,19 @@ def test_classeur_une_ligne_par_pilote_et_ses_formats(sorties):
     a = lignes[0]
     assert a["Verdict"].value == "Généraliser" and a["Règle de la grille"].value == "etabli"
     assert a["Domaine"].value == "Énergie des bâtiments publics"
-    assert a["Commune(s)"].value == "Saint-Quentin (02691)"
+    assert a["Communes"].value == "Saint-Quentin (02691)"
     # De vrais nombres, avec les formats que l'équipe finances attend.
     for entete, valeur in (("FEDER", 54000.0), ("Investissement", 90000.0), ("VAN financière", 18987.8),
                            ("Cofinancements", 36000.0)):
         assert a[entete].data_type == "n" and a[entete].value == pytest.approx(valeur), entete
         assert a[entete].number_format == FORMAT_EUROS, entete
-    assert a["Taux FEDER"].value == pytest.approx(54000 / 90000) and a["Taux FEDER"].number_format == "0.0 %"
-    assert a["Effet relatif"].value == pytest.approx(-0.0954) and a["Effet relatif"].number_format == "0.0 %"
-    assert a["Effet"].value == pytest.approx(-115194.5) and a["Effet"].number_format == '#,##0 "kWh"'
-    assert a["Effet : IC 95 % bas"].number_format == '#,##0 "kWh"'
-    assert a["Coût par unité évitée"].number_format == '#,##0.0 "€/MWh"'
+    assert a["Taux FEDER"].value == pytest.approx(54000 / 90000) and a["Taux FEDER"].number_format == '0.0"\u00a0"%'
+    assert a["Effet relatif"].value == pytest.approx(-0.0954) and a["Effet relatif"].number_format == '0.0"\u00a0"%'
+    assert a["Effet"].value == pytest.approx(-115194.5) and a["Effet"].number_format == '#,##0"\u00a0kWh"'
+    assert a["Effet : IC 95\u00a0% bas"].number_format == '#,##0"\u00a0kWh"'
+    assert a["Coût par unité évitée"].number_format == '#,##0.0"\u00a0€/MWh"'
     assert a["Niveau de preuve"].value == 4 and a["Année d'engagement FEDER"].value == 2024
-    assert a["VAN financière : IC 95 % bas"].value == pytest.approx(-41176.2)
+    assert a["VAN financière : IC 95\u00a0% bas"].value == pytest.approx(-41176.2)
     fin = a["Fin de l'expérimentation"]
     assert isinstance(fin.value, datetime) and fin.value.date().isoformat() == "2025-08-31"
     assert fin.number_format == "dd/mm/yyyy" and a["Fin étudiée"].value == fin.value
@@ -132,7 +132,7 @@ def test_classeur_une_ligne_par_pilote_et_ses_formats(sorties):
     rco19 = next(k for k in a if k.startswith("RCO19 "))
     assert a[rco19].value == pytest.approx(12200.0) and a[rco19].data_type == "n"
     # Petit effet : des décimales, et son unité.
-    assert lignes[1]["Effet"].number_format == '#,##0.00 "m³/j"'
+    assert lignes[1]["Effet"].number_format == '#,##0.00"\u00a0m³/j"'
     assert lignes[1]["VAN financière"].value is None  # économie non chiffrée : cellule vide, pas « — »
 
     # Titre hostile : du texte, jamais une formule ; le caractère de contrôle est retiré.
@@ -274,6 +274,9 @@ def test_commande_classeur_et_sans_chromium(sorties):
     assert r.returncode == 1
     assert "Chromium est introuvable" in r.stderr and "make navigateur" in r.stderr
     assert "Traceback" not in r.stderr
+    r = _commande(dossier, "--figures", "a-energi")
+    assert r.returncode == 1 and "pilote inconnu dans rapports/index.json : a-energi ; pilotes connus : " \
+        "a-energie, b-eau, c-hostile, d-en-panne." in r.stderr, r.stderr
     r = _commande(dossier / "vide", "--classeur")
     assert r.returncode == 1 and "lancez d'abord `make rapports`" in r.stderr
 

@@ -52,9 +52,10 @@ DOSSIER_FIGURES = "figures"
 LARGEUR_PNG, HAUTEUR_PNG, ECHELLE_PNG = 960, 540, 5 / 3
 
 # Codes de format OOXML. Ils s'écrivent avec « , » et « . » quelle que soit la langue ; Excel et
-# LibreOffice en français les affichent avec leurs séparateurs : « 1 234 € », « 12,3 % ».
-FORMAT_EUROS = '#,##0 "€"'
-FORMAT_POURCENTAGE = "0.0 %"
+# LibreOffice en français les affichent avec leurs séparateurs : « 1 234 € », « 12,3 % » (espace
+# insécable entre le nombre et son unité, entre guillemets : un texte fixe du format).
+FORMAT_EUROS = '#,##0"\u00a0€"'
+FORMAT_POURCENTAGE = '0.0"\u00a0"%'  # espace insécable avant « % », comme dans les rapports
 FORMAT_DATE = "dd/mm/yyyy"
 FORMAT_ENTIER = "#,##0"
 FORMAT_ANNEE = "0"
@@ -122,7 +123,7 @@ def _format_mesure(valeurs: list[float | None], unite: str = "") -> str:
     entiers = bool(presents) and all(float(v).is_integer() for v in presents)
     base = "#,##0" if grand >= 100 or entiers else "#,##0.0" if grand >= 10 else "#,##0.00"
     unite = str(unite or "").replace('"', "").strip()
-    return f'{base} "{unite}"' if unite else base
+    return f'{base}"\u00a0{unite}"' if unite else base
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,7 +218,7 @@ COLONNES_PILOTES: list[Colonne] = [
             lambda e, r: e.get("identifiant"), largeur=34, identite=True),
     Colonne("Pilote", "Titre du pilote.", lambda e, r: r.get("titre") or e.get("titre"), largeur=48, identite=True),
     Colonne("Porteur", "Collectivité porteuse du pilote.", lambda e, r: r.get("porteur"), largeur=28),
-    Colonne("Commune(s)", "Communes du porteur, nom (référentiel INSEE des Hauts-de-France) et code INSEE.",
+    Colonne("Communes", "Communes du porteur, nom (référentiel INSEE des Hauts-de-France) et code INSEE.",
             _communes, largeur=28),
     Colonne("Domaine", "Domaine d'évaluation (libellé du registre des domaines).", _domaine, largeur=22,
             identite=True),
@@ -235,15 +236,15 @@ COLONNES_PILOTES: list[Colonne] = [
     Colonne("Unité", "Unité de l'indicateur, de l'effet et de son intervalle.", lambda e, r: r.get("unite"), largeur=12),
     Colonne("Effet", "Effet estimé : mesuré moins contrefactuel, dans l'unité de l'indicateur, sur la période "
             "d'expérimentation (une baisse est négative).", lambda e, r: _num(r.get("effet")), _format_effet, largeur=16),
-    Colonne("Effet : IC 95 % bas", "Borne basse de l'intervalle de confiance à 95 % de l'effet (même unité).",
+    Colonne("Effet : IC 95\u00a0% bas", "Borne basse de l'intervalle de confiance à 95\u00a0% de l'effet (même unité).",
             lambda e, r: _num(r.get("ic_bas")), _format_effet, largeur=16),
-    Colonne("Effet : IC 95 % haut", "Borne haute de l'intervalle de confiance à 95 % de l'effet (même unité).",
+    Colonne("Effet : IC 95\u00a0% haut", "Borne haute de l'intervalle de confiance à 95\u00a0% de l'effet (même unité).",
             lambda e, r: _num(r.get("ic_haut")), _format_effet, largeur=16),
     Colonne("Effet relatif", "Effet rapporté au contrefactuel, calculé sur les totaux.",
             lambda e, r: _num(r.get("effet_relatif")), FORMAT_POURCENTAGE, largeur=11),
-    Colonne("Effet relatif : IC 95 % bas", "Borne basse de l'intervalle à 95 % de l'effet relatif.",
+    Colonne("Effet relatif : IC 95\u00a0% bas", "Borne basse de l'intervalle à 95\u00a0% de l'effet relatif.",
             lambda e, r: _num(r.get("ic_relatif_bas")), FORMAT_POURCENTAGE, largeur=12),
-    Colonne("Effet relatif : IC 95 % haut", "Borne haute de l'intervalle à 95 % de l'effet relatif.",
+    Colonne("Effet relatif : IC 95\u00a0% haut", "Borne haute de l'intervalle à 95\u00a0% de l'effet relatif.",
             lambda e, r: _num(r.get("ic_relatif_haut")), FORMAT_POURCENTAGE, largeur=12),
     Colonne("Incertitude calculable", "Non : les données ne donnent pas d'incertitude fiable (intervalle vide).",
             lambda e, r: _oui_non(r.get("incertitude_valide")), largeur=12),
@@ -276,9 +277,9 @@ COLONNES_PILOTES: list[Colonne] = [
     Colonne("Unité du coût", "Unité du coût par unité évitée.", lambda e, r: _eco(r).get("unite_cout"), largeur=10),
     Colonne("VAN financière", "Valeur actuelle nette financière sur la durée de vie, au taux public (€).",
             lambda e, r: _num(_eco(r).get("van_eur")), FORMAT_EUROS, largeur=14),
-    Colonne("VAN financière : IC 95 % bas", "Borne basse de l'intervalle à 95 % de la VAN financière (Monte-Carlo).",
+    Colonne("VAN financière : IC 95\u00a0% bas", "Borne basse de l'intervalle à 95\u00a0% de la VAN financière (Monte-Carlo).",
             lambda e, r: _mc(r, "van_ic95_eur", 0), FORMAT_EUROS, largeur=14),
-    Colonne("VAN financière : IC 95 % haut", "Borne haute de l'intervalle à 95 % de la VAN financière (Monte-Carlo).",
+    Colonne("VAN financière : IC 95\u00a0% haut", "Borne haute de l'intervalle à 95\u00a0% de la VAN financière (Monte-Carlo).",
             lambda e, r: _mc(r, "van_ic95_eur", 1), FORMAT_EUROS, largeur=14),
     Colonne("Probabilité VAN financière > 0", "Part des tirages de Monte-Carlo où la VAN financière est positive.",
             lambda e, r: _num((_eco(r).get("monte_carlo") or {}).get("probabilite_van_positive")),
@@ -286,9 +287,9 @@ COLONNES_PILOTES: list[Colonne] = [
     Colonne("VAN socio-économique", "VAN financière plus la valeur carbone des émissions évitées (€) : "
             "c'est elle qui décide du critère d'efficience.",
             lambda e, r: _num(_eco(r).get("van_socio_eur")), FORMAT_EUROS, largeur=14),
-    Colonne("VAN socio-économique : IC 95 % bas", "Borne basse de l'intervalle à 95 % de la VAN socio-économique.",
+    Colonne("VAN socio-économique : IC 95\u00a0% bas", "Borne basse de l'intervalle à 95\u00a0% de la VAN socio-économique.",
             lambda e, r: _mc(r, "van_socio_ic95_eur", 0), FORMAT_EUROS, largeur=14),
-    Colonne("VAN socio-économique : IC 95 % haut", "Borne haute de l'intervalle à 95 % de la VAN socio-économique.",
+    Colonne("VAN socio-économique : IC 95\u00a0% haut", "Borne haute de l'intervalle à 95\u00a0% de la VAN socio-économique.",
             lambda e, r: _mc(r, "van_socio_ic95_eur", 1), FORMAT_EUROS, largeur=14),
     Colonne("VAN pour la collectivité", "VAN vue de la collectivité, FEDER compté comme une recette (€).",
             lambda e, r: _num(_eco(r).get("van_collectivite_eur")), FORMAT_EUROS, largeur=14),
@@ -405,7 +406,7 @@ def _colonnes_domaine(domaine: str, etats: list[dict]) -> list[Colonne]:
     from ..domaines import registre
 
     garder = ("Identifiant", "Pilote", "Verdict", "Règle de la grille", "Indicateur", "Unité", "Effet",
-              "Effet : IC 95 % bas", "Effet : IC 95 % haut", "Effet relatif", "Niveau de preuve",
+              "Effet : IC 95\u00a0% bas", "Effet : IC 95\u00a0% haut", "Effet relatif", "Niveau de preuve",
               "Coût par unité évitée", "Unité du coût", "VAN socio-économique", "Données simulées")
     par_entete = {c.entete: c for c in COLONNES_PILOTES}
     colonnes = [par_entete[h] for h in garder]
@@ -756,10 +757,11 @@ def retirer_figures_perimees(dossier: Path, etats: list[dict]) -> None:
 def rapports_a_dessiner(dossier: Path, identifiants: list[str] | None = None) -> list[tuple[str, Path, bool]]:
     """(identifiant, rapport HTML, données simulées) des pilotes réussis de ``index.json``."""
     inconnus = set(identifiants or ())
-    sortie = []
+    sortie, connus = [], []
     for e in lire_etats(dossier):
         ident = str(e.get("identifiant"))
         inconnus.discard(ident)
+        connus.append(ident)
         if identifiants and ident not in identifiants:
             continue
         r = e.get("resultats") or {}
@@ -767,7 +769,11 @@ def rapports_a_dessiner(dossier: Path, identifiants: list[str] | None = None) ->
         if e.get("statut") == "reussi" and html.is_file():
             sortie.append((ident, html, bool(r.get("donnees_simulees"))))
     if inconnus:
-        raise ErreurExport(f"pilote(s) inconnu(s) dans {dossier.name}/index.json : {', '.join(sorted(inconnus))}.")
+        from ..francais import accord
+
+        raise ErreurExport(f"{accord(len(inconnus), 'pilote inconnu', 'pilotes inconnus')} dans "
+                           f"{dossier.name}/index.json : {', '.join(sorted(inconnus))} ; pilotes connus : "
+                           f"{', '.join(connus) or 'aucun'}.")
     return sortie
 
 
