@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help nouveau-pilote rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf bench js js-si-possible
+.PHONY: help nouveau-pilote rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf exports figures bench js js-si-possible
 
 # Pilotes choisis : `make rapports PILOTE=gtb-ecoles-arras` (plusieurs : séparés par des espaces
 # ou des virgules, entre guillemets). Sans PILOTE : tous les pilotes de donnees/pilotes/.
@@ -74,6 +74,12 @@ lab: $(ENV_STAMP) ## Ouvre JupyterLab sur notebooks/ avec le noyau du projet
 
 pdf: rapports navigateur ## Imprime chaque rapport en PDF A4 (rapports/<id>.pdf) avec Chromium
 	@$(PYTHON) -m eprouvette.rapports.pdf
+
+exports: rapports navigateur-si-possible ## Classeur du portefeuille (rapports/portefeuille.xlsx) et chaque graphique en PNG (rapports/figures/)
+	@$(PYTHON) -m eprouvette exporter
+
+figures: rapports navigateur-si-possible ## Chaque graphique de chaque rapport en PNG de diapositive (rapports/figures/<id>/, Chromium)
+	@$(PYTHON) -m eprouvette exporter --figures
 
 navigateur: ## Installe Chromium, poppler-utils et npm (paquets Debian) pour les tests dans le navigateur, les PDF et make js
 	@{ command -v chromium && command -v pdftotext && command -v npm; } >/dev/null || { \

@@ -172,9 +172,10 @@ def test_refuse_d_ecraser_et_messages_en_francais(tmp_path):
     r = _lancer("--domaine", "eau", "--dossier", str(tmp_path))
     assert r.returncode == 1 and "identifiant du pilote manquant : make nouveau-pilote ID=" in r.stderr
     r = _lancer("--aide")
-    assert r.returncode == 0 and r.stdout.startswith("Utilisation : ") and "affiche cette aide" in r.stdout
+    assert r.returncode == 0 and r.stdout.startswith("utilisation : ") and "affiche cette aide" in r.stdout
+    assert "usage" not in r.stdout and "show this help" not in r.stdout
     r = _lancer("--inconnu")
-    assert r.returncode == 2 and "Erreur : arguments inconnus : --inconnu" in r.stderr
+    assert r.returncode == 2 and "erreur : argument inconnu : « --inconnu »" in r.stderr
     assert not (tmp_path / "autre").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["deja"]
 
 

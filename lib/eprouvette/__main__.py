@@ -14,6 +14,7 @@ import sys
 COMMANDES: dict[str, tuple[str, str]] = {
     "rapports": ("eprouvette.rapports.__main__", "construit les rapports HTML des pilotes et rapports/index.html"),
     "verifier": ("eprouvette.verification", "vérifie le dossier d'un pilote sans construire de rapport"),
+    "exporter": ("eprouvette.rapports.exports", "classeur du portefeuille (rapports/portefeuille.xlsx) et graphiques en PNG"),
     "nouveau-pilote": ("eprouvette.modele_pilote", "crée le dossier d'un nouveau pilote : fiche à remplir et classeur modèle"),
 }
 

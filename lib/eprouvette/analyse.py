@@ -99,7 +99,10 @@ class Analyse:
             "verifications": [v.__dict__ for v in r.verifications],
             "qualite_donnees": self.qualite.niveau,
             "cout_investissement_eur": p.couts.investissement_eur,
+            "cout_fonctionnement_annuel_eur": p.couts.fonctionnement_annuel_eur,
+            "duree_vie_ans": p.couts.duree_vie_ans,
             "feder_eur": p.financement.feder_eur,
+            "cofinancements_eur": p.financement.total_eur - p.financement.feder_eur,
         }
         if p.financement.annee_engagement_feder is not None:
             d["annee_engagement_feder"] = p.financement.annee_engagement_feder

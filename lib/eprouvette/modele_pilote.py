@@ -20,7 +20,6 @@ Crée ``<dossier>/<id>/`` (``donnees/pilotes`` par défaut : c'est la seule comm
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -276,32 +275,20 @@ def creer_pilote(identifiant: str, id_domaine: str, racine: Path, sites: list[st
     return cible
 
 
-class _Formateur(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="Utilisation : ")
-
-
-class _Analyseur(argparse.ArgumentParser):
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        message = (message.replace("the following arguments are required", "arguments obligatoires manquants")
-                   .replace("unrecognized arguments", "arguments inconnus")
-                   .replace("expected one argument", "une valeur est attendue"))
-        message = re.sub(r"^([^:]*?) ?: ", r"\1 : ", message, count=1)  # espace avant le deux-points
-        self.exit(2, f"Erreur : {message}\n")
-
-
 def _liste(texte: str) -> list[str]:
     return [t.strip() for t in texte.split(",") if t.strip()]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Ligne de commande de ``make nouveau-pilote`` ; 0 si le dossier est créé, 1 sinon."""
-    p = _Analyseur(prog="python -m eprouvette.modele_pilote", formatter_class=_Formateur, add_help=False,
-                   description="Crée le dossier d'un nouveau pilote : pilote.yaml à remplir et classeur modèle "
-                               f"{NOM_CLASSEUR} tiré du standard des mesures.")
-    p._optionals.title = "options"
-    p.add_argument("-h", "--aide", action="help", help="affiche cette aide et quitte")
+def main(argv: list[str] | None = None, prog: str = "python -m eprouvette nouveau-pilote") -> int:
+    """Ligne de commande de ``make nouveau-pilote`` ; 0 si le dossier est créé, 1 sinon (2 : commande
+    mal écrite)."""
+    from .cli import Analyseur, ajouter_version
+
+    p = Analyseur(prog=prog, add_help=False,
+                  description="Crée le dossier d'un nouveau pilote : pilote.yaml à remplir et classeur modèle "
+                              f"{NOM_CLASSEUR} tiré du standard des mesures.")
+    p.add_argument("-h", "--help", "--aide", action="help", help="affiche cette aide et quitte")
+    ajouter_version(p)
     p.add_argument("--id", default="", metavar="IDENTIFIANT",
                    help="identifiant du pilote (minuscules, chiffres, tirets) : nom du dossier créé")
     p.add_argument("--domaine", default="", metavar="DOMAINE", help=f"domaine : {', '.join(identifiants())}")

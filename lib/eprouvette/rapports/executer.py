@@ -36,6 +36,7 @@ from .. import config, fichiers
 from . import MIME_RESULTATS, retirer_sorties
 from . import etat as etat_mod
 from . import journal as journal_mod
+from .exports import apres_index
 from ..cli import choisir_pilotes, dossiers_pilotes
 from ..erreurs import chemin_lisible
 from ..francais import accord, compte
@@ -510,6 +511,7 @@ def construire_tout(
 
         tous = {d.name: etats.get(d.name) or etat_mod.lire_etat(d.name) for d in lister_dossiers_pilotes(racine)}
         ecrire_index([e for e in tous.values() if e])
+    apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
     if echecs:
