@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -195,19 +197,53 @@ def test_make_nouveau_pilote(tmp_path):
     assert (tmp_path / "par-make" / "mesures.xlsx").is_file() and "make verifier PILOTE=par-make" in r.stdout
 
 
+def _commandes_du_readme() -> list[str]:
+    """Les commandes ``make …`` de la section « Ajouter un pilote » du README, dans l'ordre (sans
+    celles qui ne sont qu'une forme à compléter, « … »)."""
+    texte = (RACINE / "README.md").read_text(encoding="utf-8")
+    section = texte.split("\n## Ajouter un pilote\n", 1)[1].split("\n## ", 1)[0]
+    commandes = []
+    for ligne in section.splitlines():
+        ligne = ligne.strip()
+        commandes += re.findall(r"`(make [^`]+)`", ligne)
+        if ligne.startswith("make "):
+            commandes.append(ligne)
+    return [c for c in commandes if "…" not in c]
+
+
 @pytest.mark.lent
-def test_rapport_construit_depuis_le_modele_rempli(tmp_path):
-    """Le pilote créé par nouveau-pilote, rempli, donne un rapport (lanceur réel, sortie temporaire)."""
+def test_le_readme_ajouter_un_pilote_marche_tel_qu_il_est_ecrit(tmp_path):
+    """« Ajouter un pilote » du README, commande par commande, par ``make`` comme l'analyste :
+    nouveau-pilote crée le dossier ; verifier signale les champs à remplir ; une fois la fiche et le
+    classeur remplis (étape 2), verifier réussit et ``make rapports PILOTE=…`` construit le rapport
+    (lanceur réel ; pilotes et rapports dans un dossier temporaire, jamais dans donnees/)."""
+    commandes = _commandes_du_readme()
+    etapes = [c.split()[1] for c in commandes]
+    assert etapes[:3] == ["nouveau-pilote", "verifier", "rapports"], commandes
+    ident = re.search(r"\bID=(\S+)", commandes[0]).group(1)
+    assert all(f"PILOTE={ident}" in c for c in commandes[1:3]), commandes
     pilotes, rapports = tmp_path / "pilotes", tmp_path / "rapports"
-    assert _lancer("--id", "modele-eau", "--domaine", "eau", "--dossier", str(pilotes)).returncode == 0
-    _remplir_classeur(pilotes / "modele-eau" / "mesures.xlsx", np.random.default_rng(3))
-    _completer_fiche(pilotes / "modele-eau")
-    env = {**os.environ, "PYTHONPATH": str(RACINE / "lib"), "EPROUVETTE_PILOTES": str(pilotes),
-           "EPROUVETTE_RAPPORTS": str(rapports)}
-    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True, env=env,
-                       cwd=tmp_path, timeout=900)
+    env = {**os.environ, "EPROUVETTE_PILOTES": str(pilotes), "EPROUVETTE_RAPPORTS": str(rapports)}
+
+    def make(commande: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*shlex.split(commande), "-s", "-C", str(RACINE), f"PYTHON={sys.executable}",
+                               "ENV_STAMP="], capture_output=True, text=True, env=env, timeout=900)
+
+    r = make(commandes[0])
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "[1/1] modele-eau : rapport construit" in r.stdout
-    resultats = json.loads((rapports / "modele-eau.json").read_text(encoding="utf-8"))
-    assert resultats["identifiant"] == "modele-eau" and resultats["methode"] == "doubles_differences"
-    assert (rapports / "modele-eau.html").is_file()
+    dossier = pilotes / ident
+    assert sorted(p.name for p in dossier.iterdir()) == ["mesures.xlsx", "pilote.yaml"]
+    r = make(commandes[1])  # avant l'étape 2 : la fiche est à remplir
+    assert r.returncode != 0 and "champ vide, à remplir" in r.stdout  # make rend 2 quand la commande rend 1
+    assert "Traceback" not in r.stdout + r.stderr
+    _remplir_classeur(dossier / "mesures.xlsx", np.random.default_rng(3))
+    _completer_fiche(dossier)
+    r = make(commandes[1])
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = make(commandes[2])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"[1/1] {ident} : rapport construit" in r.stdout
+    assert r.stdout.rstrip().splitlines()[-1].endswith((rapports / "index.html").resolve().as_uri())
+    resultats = json.loads((rapports / f"{ident}.json").read_text(encoding="utf-8"))
+    assert resultats["identifiant"] == ident and resultats["domaine"] == domaine(ident.split("-")[0]).identifiant
+    assert (rapports / f"{ident}.html").is_file()
