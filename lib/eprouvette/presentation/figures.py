@@ -97,7 +97,8 @@ def _locale_fr() -> dict:
     d'un carnet (:data:`CONFIG_CARNET`)."""
     return {
         "dictionary": {
-            "Download plot as a png": "Télécharger le graphique en PNG",
+            # Libellé du bouton d'image de plotly.js 4 (« a png » avant la version 3).
+            "Download plot as a PNG": "Télécharger le graphique en PNG",
             "Download plot": "Télécharger le graphique",
             "Autoscale": "Échelle automatique",
             "Reset axes": "Réinitialiser les axes",
