@@ -483,6 +483,17 @@ def _sorties(objet) -> list:
     return capture.outputs
 
 
+def test_preparer_carnet_affiche_la_feuille_des_blocs():
+    (sortie,) = _sorties(blocs.preparer_carnet())
+    assert sortie.metadata == {"eprouvette": {"styles": True}}
+    assert blocs.est_sortie_styles({"metadata": sortie.metadata})
+    assert not blocs.est_sortie_styles({"metadata": {"eprouvette": {"alternative": "x"}}})
+    html = sortie.data["text/html"]
+    assert html.startswith(f'<style id="{blocs.ID_STYLES}">') and html.endswith("</style>")
+    assert blocs.feuille_de_style() in html
+    assert pio.renderers.default == figures.NOM_RENDU  # rendu plotly de la maison activé
+
+
 def test_graphique_affiche_trois_sorties_et_la_figure_une_fois():
     df = _df_contrefactuel(6)
     g = blocs.graphique(figures.figure_serie_contrefactuelle(df, "Conso", "MWh"),

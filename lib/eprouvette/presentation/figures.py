@@ -16,8 +16,9 @@ Style
 -----
 Le gabarit plotly ``eprouvette`` : polices du système, palette dont chaque couleur contraste
 à au moins 3:1 avec le blanc (critère RGAA 3.3), séparateurs décimaux français
-(``separators``), noms de mois en français (locale ``fr`` de plotly.js, déclarée par le
-gabarit nbconvert grâce à :func:`script_locale_fr`), barre d'outils réduite au seul
+(``separators``), noms de mois en français (locale ``fr`` de plotly.js, :data:`LOCALE_FR` :
+déclarée une fois par la page du rapport grâce à :func:`script_locale_fr`, et portée par chaque
+figure d'un carnet, :data:`CONFIG_CARNET`, pour le plotly.js de JupyterLab), barre d'outils réduite au seul
 téléchargement de l'image. La couleur ne porte jamais seule le sens : chaque série a aussi
 son style de trait (plein, tirets, pointillés), ses marqueurs et son nom en légende.
 """
