@@ -295,9 +295,11 @@ def test_carnet_energie_dans_jupyterlab(tmp_path):
                 page.evaluate("() => document.querySelector('.ep-essentiel').scrollIntoView()")
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(tmp_path / "jupyterlab-essentiel.png"))
-                page.evaluate("() => document.querySelector('.jp-RenderedPlotly').scrollIntoView()")
-                page.wait_for_timeout(300)
-                page.screenshot(path=str(tmp_path / "jupyterlab-graphique.png"))
+                for nom, selecteur in (("graphique", ".jp-RenderedPlotly"), ("verifications", ".ep-verifications"),
+                                       ("tableau", ".ep-tableau:not(details .ep-tableau)")):
+                    page.evaluate(f"() => document.querySelector('{selecteur}').scrollIntoView()")
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=str(tmp_path / f"jupyterlab-{nom}.png"))
             finally:
                 contexte.close()
     finally:
