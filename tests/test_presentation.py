@@ -228,6 +228,10 @@ def test_moteur_de_rendu_enregistre_et_idempotent():
     format_fr = paquet[MIME_PLOTLY]["config"]["locales"]["fr"]["format"]
     assert format_fr["shortMonths"][6] == "juil." and format_fr["thousands"] == "\u202f"
     assert paquet[MIME_PLOTLY]["data"][0]["type"] == "bar"
+    # Un analyste qui choisit le moteur « jupyterlab » de plotly garde les graphiques en français.
+    for nom in ("plotly_mimetype", "jupyterlab"):
+        autre = pio.renderers[nom].to_mimebundle(go.Figure(go.Bar(x=["a"], y=[1])).to_dict())
+        assert autre[MIME_PLOTLY]["config"]["locales"]["fr"] == figures.LOCALE_FR, nom
 
 
 def test_html_de_la_figure_stockee():

@@ -289,15 +289,23 @@ def _enregistrer() -> None:
 _enregistrer()
 
 
+#: Moteurs de plotly qui produisent le type MIME plotly (dessiné par l'extension jupyterlab-plotly).
+MOTEURS_MIME = ("plotly_mimetype", "jupyterlab", "nteract", "vscode")
+
+
 def activer_rendu_rapport() -> None:
     """Rend les figures interactives dans JupyterLab et présentes dans le rapport HTML.
 
     À appeler en tête de chaque carnet de rapport. Choisit le moteur ``rapport`` (type MIME
     plotly seul, configuré et allégé ; le HTML est fait à la conversion) et le gabarit
-    ``eprouvette`` par défaut. Peut être appelée plusieurs fois.
+    ``eprouvette`` par défaut. Les moteurs de type MIME de plotly (``plotly_mimetype``,
+    ``jupyterlab``…, si un analyste en choisit un) reçoivent la même configuration : dates et barre
+    d'outils en français dans JupyterLab. Peut être appelée plusieurs fois.
     """
     _enregistrer()
-    pio.renderers["plotly_mimetype"].config = dict(CONFIG_CARNET)
+    for nom in MOTEURS_MIME:
+        if nom in pio.renderers:
+            pio.renderers[nom].config = dict(CONFIG_CARNET)
     pio.renderers.default = RENDU_PAR_DEFAUT
     pio.templates.default = NOM_GABARIT
 
