@@ -68,9 +68,12 @@ test: $(ENV_STAMP) navigateur-si-possible js-si-possible ## Lance toute la suite
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
 	@$(PYTHON) -m pytest -m "not lent"
 
-lab: $(ENV_STAMP) ## Ouvre JupyterLab sur notebooks/ avec le noyau du projet
+# JupyterLab à la racine du dépôt (pilotes, rapports et docs à portée du navigateur de fichiers), ouvert
+# sur notebooks/ ; les carnets déclarent le noyau « eprouvette » installé ici (le Python de
+# l'environnement du projet). Le lanceur de `make rapports` n'en dépend pas (noyau python3 du même Python).
+lab: $(ENV_STAMP) ## Ouvre JupyterLab à la racine du dépôt, sur notebooks/, avec le noyau du projet
 	@$(PYTHON) -m ipykernel install --sys-prefix --name eprouvette --display-name "Python (Éprouvette)" >/dev/null
-	@$(PYTHON) -m jupyter lab --notebook-dir=notebooks
+	@$(PYTHON) -m jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 pdf: rapports navigateur ## Imprime chaque rapport en PDF A4 (rapports/<id>.pdf) avec Chromium
 	@$(PYTHON) -m eprouvette.rapports.pdf

@@ -1,5 +1,7 @@
 """Chaque carnet de domaine s'exécute de bout en bout avec ses paramètres par défaut, comme un
-analyste qui l'ouvre dans JupyterLab et lance « Run All » (sans passer par le lanceur)."""
+analyste qui l'ouvre dans JupyterLab et lance « Run All » (sans passer par le lanceur), et cela
+depuis n'importe quel dossier de travail : ici un dossier temporaire hors du dépôt (issue #16 :
+« dossier du pilote introuvable » depuis la racine du dépôt quand le défaut était un chemin relatif)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pytest
 
 from eprouvette import config
 from eprouvette.domaines import registre
+from eprouvette.pilote import dossier_du_pilote
 
 pytestmark = pytest.mark.lent
 
@@ -17,9 +20,11 @@ def test_carnet_avec_ses_parametres_par_defaut(nom, tmp_path):
     carnet = config.NOTEBOOKS / nom
     assert carnet.exists(), f"carnet manquant : {nom}"
     defaut = pm.inspect_notebook(str(carnet))["dossier_pilote"]["default"].strip("\"'")
-    assert (config.NOTEBOOKS / defaut / "pilote.yaml").exists(), f"{nom} : pilote par défaut introuvable ({defaut})"
+    assert (dossier_du_pilote(defaut) / "pilote.yaml").exists(), f"{nom} : pilote par défaut introuvable ({defaut})"
+    ailleurs = tmp_path / "dossier-de-travail"
+    ailleurs.mkdir()
     nb = pm.execute_notebook(str(carnet), str(tmp_path / nom), kernel_name="python3", progress_bar=False,
-                             cwd=str(config.NOTEBOOKS), request_save_on_cell_execute=False)
+                             cwd=str(ailleurs), request_save_on_cell_execute=False)
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     # Mince : le carnet appelle la bibliothèque ; aucune cellule de code ne dépasse quelques lignes.
     for cellule in nb.cells:

@@ -31,7 +31,7 @@ from IPython.display import display
 from eprouvette.methodes.base import Verification
 from eprouvette import francais as textes
 from eprouvette.presentation import blocs, figures
-figures.activer_rendu_rapport()
+display(blocs.preparer_carnet())
 print("BRUIT-STDOUT")
 print("BRUIT-STDERR", file=sys.stderr)""", []),
     ("markdown", "Note d'évaluation (le titre h1 vient du gabarit, tiré de metadata.title).", []),
@@ -205,6 +205,23 @@ def test_sortie_plotly_avec_son_html_n_est_pas_dedoublee():
 # ------------------------------------------------------------------------------ le rapport
 
 @pytest.mark.lent
+def test_feuille_des_blocs_une_fois_dans_le_carnet_et_dans_le_rapport(rapport):
+    """Le carnet affiche la feuille des blocs une fois (pour JupyterLab) ; le rapport l'a une fois en
+    tête de page, et pas la sortie du carnet qui la portait."""
+    from eprouvette.presentation import blocs
+
+    sorties = [o for c in carnet_execute().cells for o in c.get("outputs", [])]
+    styles = [o for o in sorties if blocs.est_sortie_styles(o)]
+    assert len(styles) == 1
+    assert styles[0]["data"]["text/html"] == str(blocs.styles_carnet())
+    assert styles[0]["data"]["text/plain"] == "(styles des blocs du rapport)"
+    feuille = blocs.feuille_de_style()
+    assert ".ep-chiffres {" in feuille and rapport.count(feuille) == 1
+    assert blocs.ID_STYLES not in rapport
+    tete, _, corps = rapport.partition("</head>")
+    assert feuille in tete and ".ep-chiffres {" not in corps
+
+
 def test_page_francaise_titree(rapport):
     assert '<html lang="fr">' in rapport
     assert "<title>Pilotage du chauffage &amp; des écoles &lt;Douai&gt;</title>" in rapport

@@ -23,6 +23,7 @@ MIME_PLOTLY = "application/vnd.plotly.v1+json"
 FINE = "\u202f"
 INSEC = "\u00a0"
 MOINS = "\u2212"
+#: Feuille de la page des rapports ; celle des blocs (et des couleurs) est blocs.FEUILLE_BLOCS.
 CSS = (Path(figures.__file__).resolve().parents[1] / "rapports" / "templates" / "eprouvette"
        / "static" / "rapport.css")
 
@@ -167,7 +168,7 @@ def test_palette_contraste_3_pour_1_sur_blanc():
 
 
 def _variables_css() -> dict[str, str]:
-    return dict(re.findall(r"--(ep-[a-z-]+):\s*(#[0-9a-fA-F]{6})", CSS.read_text(encoding="utf-8")))
+    return dict(re.findall(r"--(ep-[a-z-]+):\s*(#[0-9a-fA-F]{6})", blocs.feuille_de_style()))
 
 
 def test_css_contraste_du_texte():
@@ -181,9 +182,29 @@ def test_css_contraste_du_texte():
 
 
 def test_css_sans_ressource_distante():
-    texte = CSS.read_text(encoding="utf-8")
-    assert "@import" not in texte and "url(" not in texte and "http" not in texte
-    assert "@media print" in texte and "size: A4" in texte
+    for texte in (CSS.read_text(encoding="utf-8"), blocs.feuille_de_style()):
+        assert "@import" not in texte and "url(" not in texte and "http" not in texte
+    assert "@media print" in CSS.read_text(encoding="utf-8") and "size: A4" in CSS.read_text(encoding="utf-8")
+
+
+def _selecteurs(css: str) -> list[str]:
+    """Les sélecteurs des règles d'une feuille (commentaires ôtés ; règles @media ouvertes)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    return [s.strip() for bloc in re.findall(r"([^{}]+)\{[^{}]*\}", css) for s in bloc.split(",")]
+
+
+def test_css_des_blocs_ne_touche_que_les_blocs():
+    """Affichée dans JupyterLab, la feuille des blocs s'applique à toute la page : chaque sélecteur
+    vise un élément « ep-… » (rien de JupyterLab, ni h2, ni table en général)."""
+    selecteurs = _selecteurs(blocs.feuille_de_style())
+    assert len(selecteurs) > 50  # le test a de quoi mordre
+    for selecteur in selecteurs:
+        if selecteur == ":root":  # variables --ep-… seulement (ci-dessous)
+            continue
+        assert ".ep-" in selecteur, selecteur
+    sans_commentaires = re.sub(r"/\*.*?\*/", "", blocs.feuille_de_style(), flags=re.DOTALL)
+    racine = re.search(r":root\s*\{([^}]*)\}", sans_commentaires).group(1)
+    assert all(d.strip().startswith("--ep-") for d in racine.split(";") if d.strip()), racine
 
 
 # ------------------------------------------------------------------------------ plotly
@@ -201,8 +222,16 @@ def test_moteur_de_rendu_enregistre_et_idempotent():
     # Dans le carnet, la figure n'est stockée qu'une fois : le type MIME plotly, configuré.
     paquet = moteur.to_mimebundle(go.Figure(go.Bar(x=["a"], y=[1])).to_dict())
     assert list(paquet) == [MIME_PLOTLY]
-    assert paquet[MIME_PLOTLY]["config"] == figures.CONFIG
+    # Avec la définition de la locale fr : le plotly.js de JupyterLab n'en a aucune de déclarée.
+    assert paquet[MIME_PLOTLY]["config"] == figures.CONFIG_CARNET
+    assert paquet[MIME_PLOTLY]["config"]["locale"] == "fr"
+    format_fr = paquet[MIME_PLOTLY]["config"]["locales"]["fr"]["format"]
+    assert format_fr["shortMonths"][6] == "juil." and format_fr["thousands"] == "\u202f"
     assert paquet[MIME_PLOTLY]["data"][0]["type"] == "bar"
+    # Un analyste qui choisit le moteur « jupyterlab » de plotly garde les graphiques en français.
+    for nom in ("plotly_mimetype", "jupyterlab"):
+        autre = pio.renderers[nom].to_mimebundle(go.Figure(go.Bar(x=["a"], y=[1])).to_dict())
+        assert autre[MIME_PLOTLY]["config"]["locales"]["fr"] == figures.LOCALE_FR, nom
 
 
 def test_html_de_la_figure_stockee():
@@ -214,6 +243,9 @@ def test_html_de_la_figure_stockee():
     assert '"displaylogo": false' in html and '"locale": "fr"' in html
     assert '"modeBarButtons": [["toImage"]]' in html and '"responsive": true' in html
     assert '"config"' not in html  # la configuration va à Plotly.newPlot, pas dans la figure
+    # La page du rapport déclare la locale une fois (script_locale_fr) : pas de copie par figure.
+    assert '"locales"' not in html and "juil." not in html
+    assert "juil." in figures.script_locale_fr()
 
 
 def test_paquet_mime_pour_jupyterlab_seulement():
@@ -314,7 +346,10 @@ def test_figure_du_rapport_allegee():
                                                debut_experimentation="2025-01-01")
     brut = _json(fig)
     stocke = figures.paquet_mime(fig)[MIME_PLOTLY]
-    assert len(json.dumps(stocke)) < 0.6 * len(json.dumps(brut))
+    # La figure (données et mise en page) ; la configuration (locale fr pour JupyterLab, environ
+    # 1,4 ko) est la même pour toutes et n'est pas dans le JSON de plotly.io.
+    figure = {k: v for k, v in stocke.items() if k != "config"}
+    assert len(json.dumps(figure)) < 0.6 * len(json.dumps(brut))
     for avant, apres in zip(brut["data"], stocke["data"]):
         assert avant.get("type") == apres.get("type")
         assert list(pd.to_datetime(avant["x"])) == list(pd.to_datetime(apres["x"]))
@@ -450,6 +485,17 @@ def _sorties(objet) -> list:
     with capture_output() as capture:
         display(objet)
     return capture.outputs
+
+
+def test_preparer_carnet_affiche_la_feuille_des_blocs():
+    (sortie,) = _sorties(blocs.preparer_carnet())
+    assert sortie.metadata == {"eprouvette": {"styles": True}}
+    assert blocs.est_sortie_styles({"metadata": sortie.metadata})
+    assert not blocs.est_sortie_styles({"metadata": {"eprouvette": {"alternative": "x"}}})
+    html = sortie.data["text/html"]
+    assert html.startswith(f'<style id="{blocs.ID_STYLES}">') and html.endswith("</style>")
+    assert blocs.feuille_de_style() in html
+    assert pio.renderers.default == figures.NOM_RENDU  # rendu plotly de la maison activé
 
 
 def test_graphique_affiche_trois_sorties_et_la_figure_une_fois():

@@ -105,8 +105,12 @@ def test_rapport_dessine_les_figures_stockees(construit):
     for stockee, dessinee in zip(stockees, dessinees):
         assert dessinee["data"] == stockee["data"]
         assert dessinee["layout"] == stockee["layout"]
-        # Dans le rapport, la figure n'a pas de barre d'outils (cadre accessible, un seul arrêt au clavier).
-        assert dessinee["config"] == {**figures.CONFIG, **stockee["config"], **blocs.FIGURE_SANS_COMMANDES}
+        # Dans le rapport, la figure n'a pas de barre d'outils (cadre accessible, un seul arrêt au clavier),
+        # ni la définition de la locale fr que le carnet porte pour JupyterLab (la page la déclare une fois).
+        assert stockee["config"]["locales"]["fr"] == figures.LOCALE_FR
+        assert dessinee["config"] == {**figures.CONFIG,
+                                      **{k: v for k, v in stockee["config"].items() if k != "locales"},
+                                      **blocs.FIGURE_SANS_COMMANDES}
     # Chaque figure d'un graphique() garde son cadre accessible (alternative textuelle).
     assert construit["page"].count('role="img"') >= len(stockees)
 

@@ -868,19 +868,40 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     return donnees, racine
 
 
+def dossier_du_pilote(dossier: str | Path) -> Path:
+    """Le dossier d'un pilote, à partir de son chemin ou de son seul identifiant.
+
+    Un chemin absolu, ou relatif qui existe depuis le dossier de travail, est pris tel quel ; un
+    identifiant (``"energie-gtb-ecoles-saint-quentin"``, un nom sans ``/``) désigne le dossier de ce
+    nom dans :data:`eprouvette.config.PILOTES` (``donnees/pilotes/`` du dépôt). Un carnet trouve
+    ainsi son pilote par défaut quel que soit le dossier d'où il est lancé (JupyterLab, papermill,
+    dossier temporaire). Sinon, le chemin est rendu tel quel (:func:`charger_pilote` dit alors
+    qu'il est introuvable).
+    """
+    chemin = Path(dossier)
+    if chemin.is_absolute() or chemin.is_dir():
+        return chemin
+    if len(chemin.parts) == 1 and (config.PILOTES / chemin).is_dir():
+        return config.PILOTES / chemin
+    return chemin
+
+
 def charger_pilote(dossier: str | Path) -> Pilote:
     """Charge et valide `<dossier>/pilote.yaml`.
+
+    ``dossier`` : le chemin du dossier du pilote, ou son identifiant (:func:`dossier_du_pilote`).
 
     Lève `ErreurDonnees` si le fichier manque ou si le YAML est mal formé (avec ligne et colonne),
     et `ErreursDonnees` avec toutes les infractions au standard (champ, ligne, attendu) sinon.
     Les fichiers de mesures déclarés doivent exister ; leur contenu est lu par
     `eprouvette.lecture.charger_mesures`.
     """
-    dossier = Path(dossier)
+    dossier = dossier_du_pilote(dossier)
     fichier = dossier / NOM_FICHIER
     if not dossier.is_dir():
         raise ErreurDonnees(dossier, "dossier du pilote introuvable.",
-                            conseil=f"Les pilotes se rangent dans {config.PILOTES}/<identifiant>/.")
+                            conseil=f"Les pilotes se rangent dans {config.PILOTES}/<identifiant>/ ; donnez "
+                                    "l'identifiant du pilote ou le chemin de son dossier.")
     donnees, racine = lire_fiche(dossier)
     if not isinstance(donnees, dict):
         raise ErreurDonnees(fichier, "le fichier est vide ou ne contient pas une liste de champs « nom: valeur ».",

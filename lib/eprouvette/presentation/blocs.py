@@ -5,8 +5,15 @@ Chaque fonction renvoie un :class:`Bloc` : une chaîne HTML (utilisable telle qu
 (``display(bloc)`` ou en dernière ligne d'une cellule). Tout texte reçu est échappé avec
 :func:`eprouvette.francais.echapper` : un pilote nommé ``<script>…`` s'affiche comme du texte.
 
-Le style (classes ``ep-…``) vit dans la feuille de style du gabarit nbconvert
-(``rapports/templates/eprouvette/static/rapport.css``), pas dans chaque bloc.
+Le style des blocs (classes ``ep-…``) a une seule source, ``presentation/blocs.css``
+(:func:`feuille_de_style`), qui n'est copiée dans aucun bloc : le rapport HTML l'insère une fois
+en tête de page ; un carnet l'affiche une fois, dans sa première cellule de code
+(``display(blocs.preparer_carnet())``), pour que JupyterLab montre « L'essentiel », les chiffres
+clés, les tableaux et les vérifications comme le rapport. Cette sortie de styles porte la
+métadonnée ``{"eprouvette": {"styles": true}}`` ; la conversion en rapport la retire (la page a
+déjà la feuille). JupyterLab n'applique un ``<style>`` de sortie que dans un carnet de confiance :
+un carnet exécuté par l'analyste l'est ; un carnet exécuté ailleurs (``rapports/carnets/``) le
+devient par « Trust Notebook » (ou ``jupyter trust``), sinon il s'affiche sans mise en forme.
 
 Graphiques dans JupyterLab et dans le HTML
 ------------------------------------------
@@ -26,6 +33,7 @@ lecture au terminal), pas une copie de son HTML.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -33,6 +41,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,8 +57,12 @@ MIME_PLOTLY = "application/vnd.plotly.v1+json"
 
 #: Longueur du résumé ``text/plain`` d'un bloc dans le carnet exécuté.
 LONGUEUR_RESUME = 160
-#: Clé des métadonnées de sortie propres au projet (alternative textuelle d'une figure).
+#: Clé des métadonnées de sortie propres au projet (alternative textuelle d'une figure, styles).
 CLE_METADONNEES = "eprouvette"
+#: La feuille de style des blocs : source unique, pour le rapport et pour JupyterLab.
+FEUILLE_BLOCS = Path(__file__).resolve().with_name("blocs.css")
+#: Identifiant de l'élément ``<style>`` que le carnet affiche.
+ID_STYLES = "ep-styles-blocs"
 
 
 def paragraphe(texte: object) -> "Bloc":
@@ -76,6 +89,53 @@ class Bloc(str):
 
     def _repr_pretty_(self, p, cycle) -> None:
         p.text(resume_texte(self) or "(bloc HTML)")
+
+
+# --------------------------------------------------------------------------------------------
+# Styles : une feuille, pour le rapport et pour le carnet
+# --------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def feuille_de_style() -> str:
+    """Le CSS des blocs (``presentation/blocs.css``), tel que le rapport et le carnet l'insèrent."""
+    return FEUILLE_BLOCS.read_text(encoding="utf-8")
+
+
+def est_sortie_styles(sortie) -> bool:
+    """Vrai pour la sortie de carnet qui porte la feuille de style des blocs (:func:`styles_carnet`)."""
+    propres = (sortie.get("metadata") or {}).get(CLE_METADONNEES)
+    return isinstance(propres, dict) and propres.get("styles") is True
+
+
+class BlocStyles(Bloc):
+    """La feuille de style des blocs, affichée une fois en tête d'un carnet (rien de visible).
+
+    Affichée dans un carnet, sa sortie porte la métadonnée ``{"eprouvette": {"styles": true}}``
+    (:func:`est_sortie_styles`), que la conversion en rapport retire.
+    """
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display({"text/html": str(self), "text/plain": "(styles des blocs du rapport)"}, raw=True,
+                metadata={CLE_METADONNEES: {"styles": True}})
+
+
+def styles_carnet() -> BlocStyles:
+    """La feuille de style des blocs dans un élément ``<style>``, à afficher une fois par carnet."""
+    return BlocStyles(f'<style id="{ID_STYLES}">\n{feuille_de_style()}</style>')
+
+
+def preparer_carnet() -> BlocStyles:
+    """Première chose d'un carnet de rapport : ``display(blocs.preparer_carnet())``.
+
+    Choisit le rendu plotly de la maison (:func:`figures.activer_rendu_rapport` : figures
+    interactives dans JupyterLab et présentes dans le rapport, dates et barre d'outils en français)
+    et renvoie la feuille de style des blocs (:func:`styles_carnet`), qui, affichée, met en forme
+    les blocs du carnet dans JupyterLab comme dans le rapport.
+    """
+    figures.activer_rendu_rapport()
+    return styles_carnet()
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ Style
 -----
 Le gabarit plotly ``eprouvette`` : polices du système, palette dont chaque couleur contraste
 à au moins 3:1 avec le blanc (critère RGAA 3.3), séparateurs décimaux français
-(``separators``), noms de mois en français (locale ``fr`` de plotly.js, déclarée par le
-gabarit nbconvert grâce à :func:`script_locale_fr`), barre d'outils réduite au seul
+(``separators``), noms de mois en français (locale ``fr`` de plotly.js, :data:`LOCALE_FR` :
+déclarée une fois par la page du rapport grâce à :func:`script_locale_fr`, et portée par chaque
+figure d'un carnet, :data:`CONFIG_CARNET`, pour le plotly.js de JupyterLab), barre d'outils réduite au seul
 téléchargement de l'image. La couleur ne porte jamais seule le sens : chaque série a aussi
 son style de trait (plein, tirets, pointillés), ses marqueurs et son nom en légende.
 """
@@ -89,6 +90,52 @@ CONFIG = {
     "locale": "fr",
     "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "graphique-eprouvette"},
 }
+
+
+def _locale_fr() -> dict:
+    """La locale ``fr`` de plotly.js (mois, jours, séparateurs, barre d'outils) : une seule définition,
+    déclarée à plotly.js par la page du rapport (:func:`script_locale_fr`) et portée par chaque figure
+    d'un carnet (:data:`CONFIG_CARNET`)."""
+    return {
+        "dictionary": {
+            # Libellé du bouton d'image de plotly.js 4 (« a png » avant la version 3).
+            "Download plot as a PNG": "Télécharger le graphique en PNG",
+            "Download plot": "Télécharger le graphique",
+            "Autoscale": "Échelle automatique",
+            "Reset axes": "Réinitialiser les axes",
+            "Zoom in": "Zoom avant",
+            "Zoom out": "Zoom arrière",
+            "Double-click to zoom back out": "Double-cliquer pour revenir au zoom initial",
+            "Click to enter Plot title": "Cliquer pour saisir le titre",
+            "Taking snapshot - this may take a few seconds": "Capture en cours…",
+            "Snapshot succeeded": "Capture réussie",
+        },
+        "format": {
+            "days": [j.capitalize() for j in (francais.JOURS[6],) + francais.JOURS[:6]],
+            "shortDays": [j.capitalize() for j in (francais.JOURS_COURTS[6],) + francais.JOURS_COURTS[:6]],
+            "months": list(francais.MOIS),
+            "shortMonths": list(francais.MOIS_COURTS),
+            "date": "%d/%m/%Y",
+            "decimal": ",",
+            "thousands": "\u202f",
+            "grouping": [3],
+            "currency": ["", "\u00a0€"],
+            "year": "%Y",
+            "month": "%b %Y",
+            "dayMonth": "%-d %b",
+            "dayMonthYear": "%-d %b %Y",
+        },
+    }
+
+
+LOCALE_FR = _locale_fr()
+
+#: Configuration des figures d'un carnet : celle du rapport, plus la définition de la locale ``fr``
+#: (``config.locales`` de plotly.js). Dans JupyterLab, la figure est dessinée par le plotly.js de
+#: l'extension jupyterlab-plotly, où aucune locale n'est déclarée : sans cette définition, les dates
+#: des axes s'écriraient « Jul 2022 » et la barre d'outils en anglais. Le rapport la retire
+#: (:func:`html_figure_json`) : sa page la déclare une fois pour toutes ses figures.
+CONFIG_CARNET = {**CONFIG, "locales": {"fr": LOCALE_FR}}
 
 
 def _gabarit() -> go.layout.Template:
@@ -224,7 +271,7 @@ class RenduRapport(PlotlyRenderer):
     """
 
     def __init__(self, config: dict | None = None):
-        super().__init__(config={**CONFIG, **(config or {})})
+        super().__init__(config={**CONFIG_CARNET, **(config or {})})
 
     def to_mimebundle(self, fig_dict):
         paquet = super().to_mimebundle(copy.deepcopy(fig_dict))
@@ -242,15 +289,23 @@ def _enregistrer() -> None:
 _enregistrer()
 
 
+#: Moteurs de plotly qui produisent le type MIME plotly (dessiné par l'extension jupyterlab-plotly).
+MOTEURS_MIME = ("plotly_mimetype", "jupyterlab", "nteract", "vscode")
+
+
 def activer_rendu_rapport() -> None:
     """Rend les figures interactives dans JupyterLab et présentes dans le rapport HTML.
 
     À appeler en tête de chaque carnet de rapport. Choisit le moteur ``rapport`` (type MIME
     plotly seul, configuré et allégé ; le HTML est fait à la conversion) et le gabarit
-    ``eprouvette`` par défaut. Peut être appelée plusieurs fois.
+    ``eprouvette`` par défaut. Les moteurs de type MIME de plotly (``plotly_mimetype``,
+    ``jupyterlab``…, si un analyste en choisit un) reçoivent la même configuration : dates et barre
+    d'outils en français dans JupyterLab. Peut être appelée plusieurs fois.
     """
     _enregistrer()
-    pio.renderers["plotly_mimetype"].config = dict(CONFIG)
+    for nom in MOTEURS_MIME:
+        if nom in pio.renderers:
+            pio.renderers[nom].config = dict(CONFIG_CARNET)
     pio.renderers.default = RENDU_PAR_DEFAUT
     pio.templates.default = NOM_GABARIT
 
@@ -262,8 +317,14 @@ def paquet_mime(fig: go.Figure | dict) -> dict:
 
 
 def html_figure_json(fig_json: dict) -> str:
-    """Le HTML d'une figure stockée sous le type MIME plotly (sa clé ``config`` comprise)."""
+    """Le HTML d'une figure stockée sous le type MIME plotly (sa clé ``config`` comprise).
+
+    La définition de la locale (``config.locales``, pour JupyterLab) n'est pas répétée dans chaque
+    figure du rapport : la page la déclare une fois (:func:`script_locale_fr`).
+    """
     config = fig_json.get("config") if isinstance(fig_json.get("config"), dict) else None
+    if config and "locales" in config:
+        config = {k: v for k, v in config.items() if k != "locales"}
     figure = {k: v for k, v in fig_json.items() if k != "config"}
     return html_figure(figure, config)
 
@@ -273,37 +334,7 @@ def script_locale_fr() -> str:
 
     Le gabarit nbconvert l'insère juste après plotly.js, avant toute figure.
     """
-    locale = {
-        "moduleType": "locale",
-        "name": "fr",
-        "dictionary": {
-            "Download plot as a png": "Télécharger le graphique en PNG",
-            "Download plot": "Télécharger le graphique",
-            "Autoscale": "Échelle automatique",
-            "Reset axes": "Réinitialiser les axes",
-            "Zoom in": "Zoom avant",
-            "Zoom out": "Zoom arrière",
-            "Double-click to zoom back out": "Double-cliquer pour revenir au zoom initial",
-            "Click to enter Plot title": "Cliquer pour saisir le titre",
-            "Taking snapshot - this may take a few seconds": "Capture en cours…",
-            "Snapshot succeeded": "Capture réussie",
-        },
-        "format": {
-            "days": [j.capitalize() for j in (francais.JOURS[6],) + francais.JOURS[:6]],
-            "shortDays": [j.capitalize() for j in (francais.JOURS_COURTS[6],) + francais.JOURS_COURTS[:6]],
-            "months": list(francais.MOIS),
-            "shortMonths": list(francais.MOIS_COURTS),
-            "date": "%d/%m/%Y",
-            "decimal": ",",
-            "thousands": "\u202f",
-            "grouping": [3],
-            "currency": ["", "\u00a0€"],
-            "year": "%Y",
-            "month": "%b %Y",
-            "dayMonth": "%-d %b",
-            "dayMonthYear": "%-d %b %Y",
-        },
-    }
+    locale = {"moduleType": "locale", "name": "fr", **LOCALE_FR}
     return (
         "if (window.Plotly) { Plotly.register("
         + json.dumps(locale, ensure_ascii=False)

@@ -66,8 +66,10 @@ class PreparationRapport(Preprocessor):
     Fournit plotly.js au gabarit (compressé, avec son chargeur et la locale française ; le paquet
     réduit si le carnet ne dessine que ses types de traces, sinon le complet), fait le HTML des
     figures plotly stockées sous leur seul type MIME (une sortie qui a déjà son ``text/html``
-    n'est pas touchée), et retire les flux texte (``print``, avertissements sur stderr) qui n'ont rien
-    à faire dans un rapport.
+    n'est pas touchée), fournit la feuille de style des blocs (``css_blocs``) et retire du carnet la
+    sortie qui la portait pour JupyterLab (:func:`eprouvette.presentation.blocs.styles_carnet` : la
+    page ne l'a qu'une fois), ainsi que les flux texte (``print``, avertissements sur stderr) qui
+    n'ont rien à faire dans un rapport.
     """
 
     def preprocess(self, nb, resources):
@@ -77,13 +79,16 @@ class PreparationRapport(Preprocessor):
                  if isinstance((sortie.get("data") or {}).get(blocs.MIME_PLOTLY), dict)
                  for t in paquet_plotly.types_traces(sortie["data"][blocs.MIME_PLOTLY])]
         infos.setdefault("scripts_plotly", paquet_plotly.scripts_plotly(figures.script_locale_fr(), types))
+        # La feuille des blocs, une fois en tête de page ; la sortie qui la porte dans le carnet est retirée.
+        infos.setdefault("css_blocs", blocs.feuille_de_style())
         infos.setdefault("version", eprouvette.__version__)
         infos.setdefault("date", francais.date_longue(date.today()))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.get("cell_type") == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if o.get("output_type") != "stream" and not blocs.est_sortie_styles(o)]
             for sortie in cell.outputs:
                 donnees = sortie.get("data")
                 if donnees is None or "text/html" in donnees:
