@@ -26,6 +26,15 @@ def test_carnet_avec_ses_parametres_par_defaut(nom, tmp_path):
     nb = pm.execute_notebook(str(carnet), str(tmp_path / nom), kernel_name="python3", progress_bar=False,
                              cwd=str(ailleurs), request_save_on_cell_execute=False)
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    # Ce qui a été lu du dossier, pour l'analyste (comme make verifier) : une fois, replié, marqué hors rapport.
+    from eprouvette.presentation import blocs
+
+    cadres = [o for c in nb.cells for o in c.get("outputs", [])
+              if blocs.est_sortie_hors_rapport(o) and not blocs.est_sortie_styles(o)]
+    assert len(cadres) == 1
+    html = cadres[0]["data"]["text/html"]
+    assert html.startswith('<details class="ep-analyste">') and "Dossier du pilote lu sans erreur" in html
+    assert "Sites :" in html and "Indicateurs :" in html and "Périodes :" in html
     # Mince : le carnet appelle la bibliothèque ; aucune cellule de code ne dépasse quelques lignes.
     for cellule in nb.cells:
         if cellule.cell_type == "code":

@@ -222,6 +222,21 @@ def test_feuille_des_blocs_une_fois_dans_le_carnet_et_dans_le_rapport(rapport):
     assert feuille in tete and ".ep-chiffres {" not in corps
 
 
+def test_cadre_pour_l_analyste_retire_du_rapport():
+    """Un cadre pour l'analyste (``blocs.BlocAnalyste``, ce qui a été lu du dossier) reste dans le
+    carnet et n'entre pas dans le rapport."""
+    from eprouvette.presentation import blocs
+
+    cadre = blocs.dossier_lu(["Sites : 2 — 1 expérimental (a), 1 témoin (b)."], "lu sans erreur : 2 sites.")
+    cellule = new_code_cell("display(cadre)")
+    cellule.outputs = [new_output("display_data", data={"text/html": str(cadre), "text/plain": "cadre"},
+                                  metadata={"eprouvette": {"analyste": True}}),
+                       new_output("display_data", data={"text/html": "<p>Reste au rapport.</p>"})]
+    page = rapports_html.convertir_en_html(new_notebook(cells=[new_markdown_cell("# T"), cellule]), "T")
+    assert "Reste au rapport." in page
+    assert "Dossier du pilote lu" not in page and "Sites : 2" not in page
+
+
 def test_page_francaise_titree(rapport):
     assert '<html lang="fr">' in rapport
     assert "<title>Pilotage du chauffage &amp; des écoles &lt;Douai&gt;</title>" in rapport

@@ -150,11 +150,13 @@ def _jours(dates) -> tuple:
     return (d.min(), d.max()) if len(d) else (None, None)
 
 
-def resumer(pilote, mesures=None, meteo=None) -> tuple[list[str], str]:
+def resumer(pilote, mesures=None, meteo=None, *, trous: bool = True) -> tuple[list[str], str]:
     """(lignes du résumé, phrase courte) de ce qui a été lu pour ``pilote``.
 
     ``mesures`` et ``meteo`` : les tableaux de :func:`~eprouvette.lecture.charger_mesures` et
-    :func:`~eprouvette.lecture.charger_meteo` (None s'ils n'ont pas pu être lus)."""
+    :func:`~eprouvette.lecture.charger_meteo` (None s'ils n'ont pas pu être lus). ``trous=False`` :
+    sans le décompte des jours sans mesure (le carnet, dont la section « Les données » le fait déjà,
+    l'emploie ainsi pour ne pas parcourir deux fois les mesures)."""
     import pandas as pd
 
     from .qualite import bilan_qualite
@@ -190,6 +192,7 @@ def resumer(pilote, mesures=None, meteo=None) -> tuple[list[str], str]:
             lignes.append(f"Mesures du {date_longue(debut)} au {date_longue(fin)}, "
                           f"{compte(len(mesures), 'valeur')} au total.")
         court.append(compte(len(mesures), "mesure"))
+    if mesures is not None and trous:
         # Chaque période à part : les jours entre la référence et l'expérimentation ne sont pas étudiés.
         t = pd.concat([bilan_qualite(mesures, p.debut, p.fin).tableau for p in (ref, exp)], ignore_index=True)
         if not t.empty:
@@ -199,15 +202,15 @@ def resumer(pilote, mesures=None, meteo=None) -> tuple[list[str], str]:
             lignes.append("Jours sans mesure : aucune mesure sur les périodes étudiées.")
             court.append("aucune mesure sur les périodes")
         else:
-            trous = t[t["jours_manquants"] > 0]
-            if trous.empty:
+            trouees = t[t["jours_manquants"] > 0]
+            if trouees.empty:
                 lignes.append("Jours sans mesure : aucun, sur " + ("la seule série" if len(t) == 1 else
                               f"les {len(t)} séries") + " (site et indicateur) des deux périodes.")
                 court.append("aucun jour sans mesure")
             else:
-                pire = trous.sort_values("part_manquante", ascending=False).iloc[0]
-                total = int(trous["jours_manquants"].sum())
-                series = "la seule série" if len(t) == 1 else f"{len(trous)} des {len(t)} séries"
+                pire = trouees.sort_values("part_manquante", ascending=False).iloc[0]
+                total = int(trouees["jours_manquants"].sum())
+                series = "la seule série" if len(t) == 1 else f"{len(trouees)} des {len(t)} séries"
                 lignes.append(
                     f"Jours sans mesure : {nombre(total)} sur {series} (site et indicateur) des deux périodes ; "
                     f"le plus : {pire['site']}, {pire['indicateur']} : {compte(int(pire['jours_manquants']), 'jour')} "

@@ -107,6 +107,33 @@ def est_sortie_styles(sortie) -> bool:
     return isinstance(propres, dict) and propres.get("styles") is True
 
 
+def est_sortie_hors_rapport(sortie) -> bool:
+    """Vrai pour une sortie de carnet que la conversion en rapport retire : la feuille de style
+    (:func:`styles_carnet`) et les cadres pour l'analyste seul (:class:`BlocAnalyste`)."""
+    propres = (sortie.get("metadata") or {}).get(CLE_METADONNEES)
+    return isinstance(propres, dict) and (propres.get("styles") is True or propres.get("analyste") is True)
+
+
+class BlocAnalyste(Bloc):
+    """Un cadre pour l'analyste, montré dans JupyterLab et absent du rapport : sa sortie porte la
+    métadonnée ``{"eprouvette": {"analyste": true}}`` (:func:`est_sortie_hors_rapport`)."""
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display({"text/html": str(self), "text/plain": resume_texte(self)}, raw=True,
+                metadata={CLE_METADONNEES: {"analyste": True}})
+
+
+def dossier_lu(lignes: list[str], phrase: str) -> BlocAnalyste:
+    """Ce qui a été lu du dossier du pilote (:func:`eprouvette.verification.resumer`), replié,
+    pour l'analyste : fiche, sites, indicateurs, périodes, lignes par fichier."""
+    items = "".join(f"<li>{echapper(ligne)}</li>" for ligne in lignes)
+    return BlocAnalyste(
+        f'<details class="ep-analyste"><summary>Dossier du pilote {echapper(phrase)} '
+        f"(pour l'analyste ; absent du rapport)</summary><ul>{items}</ul></details>")
+
+
 class BlocStyles(Bloc):
     """La feuille de style des blocs, affichée une fois en tête d'un carnet (rien de visible).
 

@@ -68,7 +68,8 @@ class PreparationRapport(Preprocessor):
     figures plotly stockées sous leur seul type MIME (une sortie qui a déjà son ``text/html``
     n'est pas touchée), fournit la feuille de style des blocs (``css_blocs``) et retire du carnet la
     sortie qui la portait pour JupyterLab (:func:`eprouvette.presentation.blocs.styles_carnet` : la
-    page ne l'a qu'une fois), ainsi que les flux texte (``print``, avertissements sur stderr) qui
+    page ne l'a qu'une fois) et les cadres pour l'analyste seul (``blocs.BlocAnalyste`` : ce qui a
+    été lu du dossier), ainsi que les flux texte (``print``, avertissements sur stderr) qui
     n'ont rien à faire dans un rapport.
     """
 
@@ -88,7 +89,7 @@ class PreparationRapport(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.get("cell_type") == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
-                            if o.get("output_type") != "stream" and not blocs.est_sortie_styles(o)]
+                            if o.get("output_type") != "stream" and not blocs.est_sortie_hors_rapport(o)]
             for sortie in cell.outputs:
                 donnees = sortie.get("data")
                 if donnees is None or "text/html" in donnees:
