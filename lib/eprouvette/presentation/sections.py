@@ -116,7 +116,10 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         q, b, h = ea.quantite, ea.ic_bas, ea.ic_haut
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
-        precision = f"entre {t.nombre_arrondi(b)} et {t.nombre_arrondi(h)} {unite}" if ea.ic_bas is not None else None
+        # Trois chiffres significatifs au plus, et pas de décimale au-delà de 10 (« 50 levées », pas « 50,5 »).
+        d = 0 if max(abs(q), abs(b or 0), abs(h or 0)) >= 10 else 1
+        precision = (f"entre {t.nombre_arrondi(b, decimales=d)} et {t.nombre_arrondi(h, decimales=d)} {unite}"
+                     if ea.ic_bas is not None else None)
         co2 = a.economie.tco2e_evitees_an if a.economie is not None else None
         if co2 and round(abs(co2), 1) >= 0.1:  # « 0,0 t de CO₂ » ne dit rien : on ne l'écrit pas
             precision = ((precision + " ; ") if precision else "") + (
@@ -125,7 +128,7 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
             # Un chiffre d'économie tiré d'un effet non établi n'est qu'une estimation centrale : on le dit.
             precision = ((precision + " ; ") if precision else "") + "si l'effet estimé se confirme (il n'est pas établi)"
         chiffres.append(("Économie par an" if q >= 0 else "Économie par an (négative : surconsommation)",
-                         f"{t.nombre_arrondi(q)} {unite}", precision))
+                         f"{t.nombre_arrondi(q, decimales=d)} {unite}", precision))
     cout = f"dont FEDER {t.euros_arrondis(p.financement.feder_eur)}" if p.financement.feder_eur else None
     chiffres.append(("Investissement", t.euros_arrondis(p.couts.investissement_eur), cout))
     if a.economie is not None:
@@ -445,14 +448,19 @@ def economie(a) -> list:
     ]
     mc = a.monte_carlo
     if mc is not None:
+        def fourchette(bas: float, haut: float, complement: str) -> str:
+            b, h = t.euros_arrondis(bas), t.euros_arrondis(haut)
+            if b == h:  # aucun tirage ne la fait varier (le report modal n'a pas de prix) : pas de « entre X et X »
+                return f"vaut {echapper(b)} dans tous les tirages"
+            return f"est comprise entre {echapper(b)} et {echapper(h)}{complement}"
+
         sortie.append(
             blocs.Bloc(
                 "<p>En tenant compte de l'incertitude de l'effet mesuré, des prix et des coûts "
-                f"({echapper(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique est comprise "
-                f"entre {echapper(t.euros_arrondis(mc.van_socio.bas))} et {echapper(t.euros_arrondis(mc.van_socio.haut))} (intervalle à 95\u00a0%) ; "
+                f"({echapper(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique "
+                f"{fourchette(mc.van_socio.bas, mc.van_socio.haut, ' (intervalle à 95' + t.ESPACE_INSECABLE + '%)')} ; "
                 f"la probabilité qu'elle soit positive est de {echapper(t.pourcentage(mc.van_socio.probabilite_positive, 0))}. "
-                f"Sans la valeur carbone, la VAN financière est comprise entre {echapper(t.euros_arrondis(mc.van.bas))} et "
-                f"{echapper(t.euros_arrondis(mc.van.haut))} (probabilité d'être positive : "
+                f"Sans la valeur carbone, la VAN financière {fourchette(mc.van.bas, mc.van.haut, '')} (probabilité d'être positive : "
                 f"{echapper(t.pourcentage(mc.probabilite_van_positive, 0))}).</p>"
             )
         )
