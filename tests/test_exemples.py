@@ -343,7 +343,9 @@ def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille):
 @pytest.mark.navigateur
 def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuille, tmp_path):
     """Chaque pilote a sa note aux élus (<id>-note.html) : imprimée en A4 par Chromium (comme make pdf),
-    au plus deux pages, le verdict et sa raison en page 1, le contact et le lien vers le rapport complet."""
+    au plus deux pages, le verdict et sa raison en page 1, le contact et le lien vers le rapport complet.
+    Le rapport complet, imprimé de même, tient en douze pages au plus (tableaux longs abrégés, annexe
+    omise : chaque fois dit à l'impression)."""
     import shutil
     import subprocess
 
@@ -364,12 +366,26 @@ def test_note_aux_elus_tient_en_deux_pages_avec_le_verdict_en_page_1(portefeuill
         copie = tmp_path / note.name
         shutil.copy(note, copie)
         notes.append((d.name, copie, resultats))
-    imprimer([c for _, c, _ in notes])
+    complets = []
+    for d in portefeuille["exemples"]:
+        copie = tmp_path / f"{d.name}.html"
+        shutil.copy(portefeuille["rapports"] / copie.name, copie)
+        complets.append((d.name, copie))
+    imprimer([c for _, c, _ in notes] + [c for _, c in complets])
+
+    def nombre_de_pages(pdf) -> int:
+        infos = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        return int(next(l.split()[-1] for l in infos.splitlines() if l.startswith("Pages:")))
+
     problemes = {}
+    pages_complets = {ident: nombre_de_pages(copie.with_suffix(".pdf")) for ident, copie in complets}
+    print("pages imprimées des rapports complets :", pages_complets)
+    for ident, n in pages_complets.items():
+        if n > 12:
+            problemes[f"{ident}.html"] = [f"{n} pages imprimées (12 au plus)"]
     for ident, copie, resultats in notes:
         pdf = copie.with_suffix(".pdf")
-        pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-        n = int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:")))
+        n = nombre_de_pages(pdf)
         page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
                                text=True).stdout
         tout = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
@@ -409,3 +425,42 @@ def test_donnees_simulees_dites_sur_chaque_page(portefeuille):
     index = (portefeuille["rapports"] / "index.html").read_text(encoding="utf-8")
     assert re.search(r'class="simule"[^>]*><strong>Données simulées</strong>', index)
     assert index.index('class="simule"') < index.index("<h2>Les pilotes</h2>")
+
+
+def _pages_lues(portefeuille):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from texte_visible import ESPACE_FAUTIVE, fausses_precisions, prose_et_cartes, texte_visible
+
+    for d in portefeuille["exemples"]:
+        for nom in (f"{d.name}.html", f"{d.name}-note.html"):
+            page = (portefeuille["rapports"] / nom).read_text(encoding="utf-8")
+            yield nom, page, (ESPACE_FAUTIVE, fausses_precisions, prose_et_cartes, texte_visible)
+
+
+def test_nombres_de_la_prose_et_des_cartes_arrondis(portefeuille):
+    """Dans la prose et les cartes de chaque rapport et de chaque note, aucun nombre à plus de trois chiffres
+    significatifs (« 128 531 € », « 1 112 711 m³/an ») ni au point décimal anglais (« 0.9657110052390346 ») ;
+    les tableaux peuvent en garder plus ; années, dates, codes et identifiants de provenance exclus."""
+    problemes = {}
+    for nom, page, (_, fausses_precisions, prose_et_cartes, _) in _pages_lues(portefeuille):
+        trouves = fausses_precisions(prose_et_cartes(page))
+        if trouves:
+            problemes[nom] = trouves
+    assert len(list(_pages_lues(portefeuille))) == 2 * len(portefeuille["exemples"])
+    assert not problemes, problemes
+
+
+def test_typographie_francaise_du_texte_visible(portefeuille):
+    """Aucun « : », « ; », « ! », « ? » ni « » » précédé d'une espace ordinaire, aucun « « » suivi d'une
+    espace ordinaire, aucune espace ordinaire entre un nombre et « % » ou « € », dans le texte visible
+    (prose, titres, légendes, raisons de la grille, glossaire) des rapports et des notes."""
+    import re
+
+    problemes = {}
+    for nom, page, (espace_fautive, _, _, texte_visible) in _pages_lues(portefeuille):
+        texte = texte_visible(page)
+        fautes = [texte[max(0, m.start() - 30):m.end() + 10] for m in espace_fautive.finditer(texte)]
+        fautes += [texte[max(0, m.start() - 30):m.end() + 5] for m in re.finditer(r"\d [%€]", texte)]
+        if fautes:
+            problemes[nom] = fautes[:10]
+    assert not problemes, problemes

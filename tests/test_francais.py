@@ -58,17 +58,61 @@ def test_valeur_technique():
     assert francais.valeur_technique(1.0488532272454605) == "1,049"
 
 
+@pytest.mark.parametrize(("valeur", "attendu"), [
+    (128_531, f"129{FINE}000"),
+    (-48_675.2, f"{MOINS}48{FINE}700"),
+    (1_112_711, f"1{FINE}110{FINE}000"),
+    (-1525.7, f"{MOINS}1{FINE}530"),
+    (17.34, "17,3"),
+    (9.5, "9,5"),
+    (143, "143"),
+    (0.9657110052390346, "0,966"),
+    (999.7, f"1{FINE}000"),
+    (0.0, "0"),
+    (None, "n.d."),
+])
+def test_nombre_arrondi_trois_chiffres_significatifs(valeur, attendu):
+    assert francais.nombre_arrondi(valeur) == attendu
+
+
+def test_nombre_arrondi_borne_les_decimales():
+    assert francais.nombre_arrondi(9.69, decimales=1) == "9,7"
+    assert francais.nombre_arrondi(29.24, decimales=1) == "29,2"
+    assert francais.nombre_arrondi(-0.04, decimales=1) == "0"  # un zéro arrondi n'a pas de signe
+    assert francais.nombre_arrondi(1234.5, decimales=2) == f"1{FINE}230"
+
+
+def test_euros_arrondis():
+    assert francais.euros_arrondis(128_531) == f"129{FINE}000{INSEC}€"
+    assert francais.euros_arrondis(-105_931) == f"{MOINS}106{FINE}000{INSEC}€"
+    assert francais.euros_arrondis(1_234_567) == f"1,2{INSEC}M€"
+    assert francais.euros_arrondis(90_000) == f"90{FINE}000{INSEC}€"
+    assert francais.euros_arrondis(None) == "n.d."
+
+
+def test_environ_dit_quand_un_compte_est_arrondi():
+    assert francais.environ(68_623, "mesure") == f"environ 68{FINE}600 mesures"
+    assert francais.environ(412, "mesure") == "412 mesures"
+    assert francais.environ(1, "site") == "1 site"
+    assert francais.environ(40_761, "habitant") == f"environ 40{FINE}800 habitants"
+
+
+def test_intervalle_arrondi():
+    assert francais.intervalle(-30_721, 68_987, "km", decimales=None) == (
+        f"entre {MOINS}30{FINE}700 et 69{FINE}000{INSEC}km")
+
+
 def test_phrase_effet_typographie():
     phrase = francais.phrase_effet("la consommation", "kWh", -1234.5, -2000.0, -400.0, -0.083,
                                    "Pendant l'expérimentation")
     assert phrase == (
-        f"Pendant l'expérimentation, la consommation montre une baisse de 1{FINE}234{INSEC}kWh "
+        f"Pendant l'expérimentation, la consommation montre une baisse de 1{FINE}230{INSEC}kWh "
         f"({MOINS}8,3{INSEC}%) par rapport à ce qu'on attendait sans l'expérimentation (intervalle de "
         f"confiance à 95{INSEC}%{INSEC}: entre {MOINS}2{FINE}000 et {MOINS}400{INSEC}kWh) ; l'écart est trop net "
         "pour être dû au seul hasard.")
     assert "-" not in phrase
     nul = francais.phrase_effet("le trafic", "", 3.0, -1.0, 7.0, None, "Sur la période")
-    assert nul.endswith("on ne peut pas distinguer cet écart du hasard.") and "hausse de 3,00 par" in nul
+    assert nul.endswith("on ne peut pas distinguer cet écart du hasard.") and "hausse de 3 par" in nul
 
 
 def _chaines(fichier: Path):

@@ -362,3 +362,43 @@ def test_carnet_sans_code_converti_et_non_modifie():
     page = rapports_html.convertir_en_html(nb, "Sans code")
     assert nbformat.writes(nb) == avant
     assert "<title>Sans code</title>" in page and "<h1" in page
+
+
+# --- Typographie française du texte visible (eprouvette.rapports.typographie) ----------------------
+
+def test_typographie_espaces_insecables_dans_le_texte():
+    from eprouvette.rapports import typographie
+
+    page = ('<p>Pourquoi : « Généraliser » ; vraiment ? oui ! 12 % et 1 200 € et 3 t de CO₂, 143 MWh.</p>'
+            '<p><strong>Où</strong> : ici <a href="#x">«</a> cité</p>')
+    sortie = typographie.appliquer(page)
+    nb, fine = "\u00a0", "\u202f"
+    assert (f"<p>Pourquoi{nb}: «{nb}Généraliser{nb}»{fine}; vraiment{fine}? oui{fine}! 12{nb}% et 1 200{nb}€ et "
+            f"3{nb}t de CO₂, 143{nb}MWh.</p>") in sortie
+    # L'espace en fin de nœud texte avant un « : » du nœud suivant, et après un « « » d'un lien.
+    assert f"<strong>Où</strong>{nb}: ici" in sortie
+    assert f'<a href="#x">«</a>{nb}cité' in sortie
+
+
+def test_typographie_ne_touche_ni_balises_ni_scripts_ni_styles():
+    from eprouvette.rapports import typographie
+
+    page = ('<div aria-label="Titre : sous-titre ?" data-x=\'a > b : c\'>Texte : oui</div>'
+            '<script type="application/json">{"title": "Titre : a ; b", "y": "12 %"}</script>'
+            '<style>a::after { content: " : "; }</style><pre>x : y</pre><code>a ; b</code><!-- c : d -->')
+    sortie = typographie.appliquer(page)
+    attendu = page.replace("Texte : oui", "Texte\u00a0: oui")
+    assert sortie == attendu
+    # Une page sans rien à corriger est rendue à l'identique.
+    assert typographie.appliquer(attendu) == attendu
+
+
+def test_rapport_de_test_sans_espace_ordinaire_avant_la_ponctuation_haute(rapport):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from texte_visible import ESPACE_FAUTIVE, texte_visible
+
+    texte = texte_visible(rapport)
+    assert ":" in texte and not ESPACE_FAUTIVE.findall(texte)

@@ -412,8 +412,9 @@ def evaluer_transferabilite(analyse, *, bande: float = 3.0, seuil: int | None = 
     echelle = "communes" if table.attrs["niveau"] == "commune" else "intercommunalités (EPCI)"
     tenu = n >= seuil
     explication = (
-        f"{n} {echelle} des Hauts-de-France ont une population comparable à celle du porteur "
-        f"({francais.nombre(table.attrs['population_porteur'])} habitants ; entre le tiers et le triple) ; "
+        f"{francais.nombre_arrondi(n) if francais.arrondi(n) == n else 'Environ ' + francais.nombre_arrondi(n)} "
+        f"{echelle} des Hauts-de-France ont une population comparable à celle du porteur "
+        f"({francais.environ(table.attrs['population_porteur'], 'habitant')} ; entre le tiers et le triple) ; "
         f"il en faut au moins {seuil}."
     )
     return tenu, explication

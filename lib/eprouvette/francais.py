@@ -125,6 +125,60 @@ def nombre_significatif(valeur: float | int | None, chiffres: int = 4) -> str:
     return _sans_virgule_zero(nombre(x, decimales))
 
 
+#: Chiffres significatifs des nombres de la prose et des cartes (les tableaux peuvent en garder plus) :
+#: « 129 000 € », « 1 110 000 m³ », « 17,3 MWh », « 0,966 ».
+CHIFFRES_PROSE = 3
+
+
+def arrondi(valeur: float | int, chiffres: int = CHIFFRES_PROSE) -> float:
+    """La valeur arrondie à ``chiffres`` chiffres significatifs : ``arrondi(128_531)`` -> ``129000.0``."""
+    x = _verifier_nombre(valeur)
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, chiffres - 1 - math.floor(math.log10(abs(x))))
+
+
+def nombre_arrondi(valeur: float | int | None, chiffres: int = CHIFFRES_PROSE,
+                   decimales: int | None = None) -> str:
+    """Un nombre de phrase ou de carte, à ``chiffres`` chiffres significatifs au plus (3 par défaut), à la
+    française : ``128_531`` -> ``"129 000"`` ; ``-1525.7`` -> ``"−1 530"`` ; ``17.34`` -> ``"17,3"`` ;
+    ``9.5`` -> ``"9,5"`` ; ``0.96571`` -> ``"0,966"``. Les zéros finaux après la virgule sont retirés.
+    ``decimales`` borne en plus les décimales (``nombre_arrondi(9.69, decimales=1)`` -> ``"9,7"``).
+    La fonction commune de tout nombre lu dans une phrase : pas de fausse précision (« −48 675,2 € »)."""
+    if _manquant(valeur):
+        return NON_DISPONIBLE
+    x = _verifier_nombre(valeur)
+    if math.isinf(x) or x == 0:
+        return nombre(x, 0)
+    r = arrondi(x, chiffres)
+    d = max(0, chiffres - 1 - math.floor(math.log10(abs(r)))) if r else 0
+    if decimales is not None:
+        d = min(d, decimales)
+        r = round(r, d)
+    return _sans_virgule_zero(nombre(r, d))
+
+
+def euros_arrondis(montant: float | int | None, chiffres: int = CHIFFRES_PROSE) -> str:
+    """Un montant de phrase ou de carte : ``128_531`` -> ``"129 000 €"``, ``-48_675.2`` -> ``"−48 700 €"``,
+    ``1_234_567`` -> ``"1,2 M€"`` (les millions comme :func:`euros`), ``12.5`` -> ``"12,5 €"``."""
+    if _manquant(montant):
+        return NON_DISPONIBLE
+    x = _verifier_nombre(montant)
+    if abs(x) >= 999_950 or math.isinf(x):
+        return euros(x)
+    return nombre_arrondi(x, chiffres) + ESPACE_INSECABLE + "€"
+
+
+def environ(n: float | int, singulier: str, pluriel: str | None = None,
+            chiffres: int = CHIFFRES_PROSE) -> str:
+    """Un compte exact cité dans une phrase, arrondi et dit tel : ``environ(68_623, "mesure")`` ->
+    ``"environ 68 600 mesures"`` ; ``environ(412, "mesure")`` -> ``"412 mesures"`` (rien à arrondir)."""
+    texte = nombre_arrondi(n, chiffres)
+    r = arrondi(n, chiffres)
+    prefixe = "" if r == n else "environ "
+    return f"{prefixe}{texte} {accord(n, singulier, pluriel)}"
+
+
 def valeur_technique(valeur: object) -> str:
     """Une valeur d'annexe : nombre (:func:`nombre_significatif`), booléen (« oui » / « non ») ou texte."""
     if isinstance(valeur, bool):
@@ -249,13 +303,18 @@ def _avec_unite(texte: str, unite: str | None) -> str:
     return texte + ESPACE_INSECABLE + unite
 
 
-def intervalle(bas: float, haut: float, unite: str | None = None, decimales: int = 0) -> str:
+def intervalle(bas: float, haut: float, unite: str | None = None, decimales: int | None = 0) -> str:
     """``intervalle(1200, 3400, "kWh")`` -> ``"entre 1 200 et 3 400 kWh"``.
 
-    Les bornes sont remises dans l'ordre croissant.
+    Les bornes sont remises dans l'ordre croissant. ``decimales=None`` : chaque borne à trois chiffres
+    significatifs (:func:`nombre_arrondi`), comme dans une phrase.
     """
     a, b = sorted((_verifier_nombre(bas), _verifier_nombre(haut)))
-    return f"entre {nombre(a, decimales)} et {_avec_unite(nombre(b, decimales), unite)}"
+
+    def ecrire(x: float) -> str:
+        return nombre_arrondi(x) if decimales is None else nombre(x, decimales)
+
+    return f"entre {ecrire(a)} et {_avec_unite(ecrire(b), unite)}"
 
 
 def intervalle_pourcentage(bas: float, haut: float, decimales: int = 1) -> str:
@@ -375,7 +434,8 @@ def phrase_effet(
     else:
         conclusion = "l'intervalle contient zéro : on ne peut pas distinguer cet écart du hasard"
     return (
-        f"{quoi}, {indicateur} montre {sens} de {_avec_unite(nombre(abs(effet), d), unite)}{rel} "
+        f"{quoi}, {indicateur} montre {sens} de {_avec_unite(nombre_arrondi(abs(effet), decimales=d), unite)}{rel} "
         f"par rapport à ce qu'on attendait sans l'expérimentation (intervalle de confiance à "
-        f"{niveau}{ESPACE_INSECABLE}: entre {nombre(bas, d)} et {_avec_unite(nombre(haut, d), unite)}) ; {conclusion}."
+        f"{niveau}{ESPACE_INSECABLE}: entre {nombre_arrondi(bas, decimales=d)} et "
+        f"{_avec_unite(nombre_arrondi(haut, decimales=d), unite)}) ; {conclusion}."
     )

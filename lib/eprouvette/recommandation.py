@@ -44,7 +44,7 @@ import math
 
 from .erreurs import ErreurDonnees
 from . import parametres
-from .francais import accord, compte, euros, nombre, pourcentage
+from .francais import accord, compte, euros, euros_arrondis, nombre, pourcentage
 from .methodes.base import ResultatImpact
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
@@ -204,10 +204,12 @@ def recommander(
     else:
         seuil_van = s["van_socio_economique_min_eur"]
         efficient = van_socio_eur >= seuil_van
+        # Arrondis comme dans une phrase, sauf si l'arrondi rendait les deux montants égaux.
+        ecrire = euros_arrondis if euros_arrondis(van_socio_eur) != euros_arrondis(seuil_van) else euros
         expl_eff = (
-            f"VAN socio-économique (avec la valeur carbone) de {euros(van_socio_eur)}"
+            f"VAN socio-économique (avec la valeur carbone) de {ecrire(van_socio_eur)}"
             + (" ≥ " if efficient else " < ")
-            + f"{euros(seuil_van)}."
+            + f"{ecrire(seuil_van)}."
         )
         if duree_vie_ans is not None:
             if temps_retour_ans is None:

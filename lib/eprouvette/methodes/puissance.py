@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import ResultatImpact
-from ..francais import nombre
+from ..francais import nombre_arrondi
 from .serie_interrompue import ajuster, construire_plan
 from .verifications import ALPHA, PUISSANCE, multiplicateur_detectable
 
@@ -168,11 +168,11 @@ def diagnostic_duree(
     if trop_court:
         suite = (f" Il faudrait environ {necessaire} périodes après le début (au lieu de {n_apres})."
                  if necessaire else f" Même {n_apres_max} périodes après le début ne suffiraient pas avec ce bruit.")
-        phrase = (f"Trop court pour conclure : avec ce bruit, seul un effet d'au moins {nombre(mde, 2)}{u} par période "
-                  f"serait détecté 8 fois sur 10, au-delà du seuil qui compte ({nombre(seuil, 2)}{u})." + suite)
+        phrase = (f"Trop court pour conclure : avec ce bruit, seul un effet d'au moins {nombre_arrondi(mde, decimales=2)}{u} par période "
+                  f"serait détecté 8 fois sur 10, au-delà du seuil qui compte ({nombre_arrondi(seuil, decimales=2)}{u})." + suite)
     else:
-        phrase = (f"Durée suffisante : un effet de {nombre(seuil, 2)}{u} par période serait détecté au moins 8 fois "
-                  f"sur 10 (effet minimal détectable : {nombre(mde, 2)}{u}).")
+        phrase = (f"Durée suffisante : un effet de {nombre_arrondi(seuil, decimales=2)}{u} par période serait détecté au moins 8 fois "
+                  f"sur 10 (effet minimal détectable : {nombre_arrondi(mde, decimales=2)}{u}).")
     return DiagnosticDuree(trop_court, mde, seuil, n_apres, necessaire, phrase)
 
 

@@ -33,7 +33,7 @@ from scipy import stats
 from .. import config
 from .base import ResultatImpact, Verification
 from .doubles_differences import EcartAR1
-from ..francais import nombre, phrase_effet
+from ..francais import nombre, nombre_arrondi, phrase_effet
 from .serie_interrompue import rho_ar1_reml
 from .verifications import effet_minimal_detectable, ljung_box, pente_prealable_ar1
 
@@ -169,8 +169,9 @@ def verification_tendance_prolongee(effet: float, se: float, ddl: float, n_avant
     info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
             "erreur_type_biais": se_biais}
     par_an = info_tendance["derive_sur_reference"] * 365.25 / n_avant
-    texte_corrige = (f"effet corrigé de cette évolution : {nombre(corrige, 1)} {unite} par jour, intervalle de "
-                     f"{nombre(bas, 1)} à {nombre(haut, 1)}")
+    par_jour = unite if unite.endswith("/j") else f"{unite} par jour"  # pas de « m³/j par jour »
+    texte_corrige = (f"effet corrigé de cette évolution : {nombre_arrondi(corrige, decimales=1)} {par_jour}, "
+                     f"intervalle de {nombre_arrondi(bas, decimales=1)} à {nombre_arrondi(haut, decimales=1)}")
     etabli = (bas > 0 or haut < 0) and (effet - crit * se > 0 or effet + crit * se < 0)
     if not (effet - crit * se > 0 or effet + crit * se < 0):
         return Verification("tendance_prolongee", "reussie",

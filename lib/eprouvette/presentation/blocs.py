@@ -294,7 +294,7 @@ def essentiel(
 # --------------------------------------------------------------------------------------------
 
 #: À l'impression, un tableau plus long est abrégé à ses premières lignes (le dit sous le tableau).
-LIGNES_IMPRIMEES = 15
+LIGNES_IMPRIMEES = 10
 
 
 def _decimales_auto(serie: pd.Series) -> int:

@@ -144,10 +144,10 @@ def section_essaimage(analyse, nombre: int = 10) -> list:
     d = 0 if abs(q) >= 100 else 1
     sortie.append(blocs.Bloc(
         f"<p>Si le pilote était généralisé aux {res.nombre_retenus} territoires candidats, l'effet "
-        f"attendu serait de <strong>{echapper(t.nombre(q, d))} {echapper(u)}</strong> (intervalle à 95\u00a0% : "
-        f"{echapper(t.nombre(qb, d))} à {echapper(t.nombre(qh, d))} {echapper(u)}), pour un investissement d'environ "
-        f"<strong>{echapper(t.euros(res.investissement_total))}</strong> et "
-        f"{echapper(t.euros(res.fonctionnement_annuel_total))} de fonctionnement par an."
+        f"attendu serait de <strong>{echapper(t.nombre_arrondi(q, decimales=d))} {echapper(u)}</strong> (intervalle à 95\u00a0% : "
+        f"{echapper(t.nombre_arrondi(qb, decimales=d))} à {echapper(t.nombre_arrondi(qh, decimales=d))} {echapper(u)}), pour un investissement d'environ "
+        f"<strong>{echapper(t.euros_arrondis(res.investissement_total))}</strong> et "
+        f"{echapper(t.euros_arrondis(res.fonctionnement_annuel_total))} de fonctionnement par an."
         + ("" if res.significatif else
            " <strong>L'effet du pilote n'étant pas établi, cette projection n'est qu'un ordre de grandeur : "
            "son intervalle contient zéro, la généralisation pourrait ne rien produire.</strong>")

@@ -61,8 +61,8 @@ def phrase_effet(r: ResultatImpact, unite_lisible: str | None = None, indicateur
             "il contient zéro, l'effet n'est donc pas établi."
         )
     return (
-        f"Effet estimé : {t.nombre_signe(r.effet)} {u} (intervalle de confiance à 95\u00a0% : "
-        f"{t.intervalle(r.ic_bas, r.ic_haut, u)})."
+        f"Effet estimé : {'+' if r.effet > 0 else ''}{t.nombre_arrondi(r.effet)} {u} (intervalle de confiance à 95\u00a0% : "
+        f"{t.intervalle(r.ic_bas, r.ic_haut, u, decimales=None)})."
     )
 
 
@@ -116,27 +116,30 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
         q, b, h = ea.quantite, ea.ic_bas, ea.ic_haut
         if unite == "kWh":
             q, b, h, unite = q / 1000, (b or 0) / 1000, (h or 0) / 1000, "MWh"
-        precision = f"entre {t.nombre(b)} et {t.nombre(h)} {unite}" if ea.ic_bas is not None else None
+        # Trois chiffres significatifs au plus, et pas de décimale au-delà de 10 (« 50 levées », pas « 50,5 »).
+        d = 0 if max(abs(q), abs(b or 0), abs(h or 0)) >= 10 else 1
+        precision = (f"entre {t.nombre_arrondi(b, decimales=d)} et {t.nombre_arrondi(h, decimales=d)} {unite}"
+                     if ea.ic_bas is not None else None)
         co2 = a.economie.tco2e_evitees_an if a.economie is not None else None
         if co2 and round(abs(co2), 1) >= 0.1:  # « 0,0 t de CO₂ » ne dit rien : on ne l'écrit pas
             precision = ((precision + " ; ") if precision else "") + (
-                f"{t.nombre(co2, 1)} t de CO₂ {'évitées' if co2 > 0 else 'émises en plus'} par an")
+                f"{t.nombre_arrondi(co2, decimales=1)} t de CO₂ {'évitées' if co2 > 0 else 'émises en plus'} par an")
         if not r.significatif:
             # Un chiffre d'économie tiré d'un effet non établi n'est qu'une estimation centrale : on le dit.
             precision = ((precision + " ; ") if precision else "") + "si l'effet estimé se confirme (il n'est pas établi)"
         chiffres.append(("Économie par an" if q >= 0 else "Économie par an (négative : surconsommation)",
-                         f"{t.nombre(q)} {unite}", precision))
-    cout = f"dont FEDER {t.euros(p.financement.feder_eur)}" if p.financement.feder_eur else None
-    chiffres.append(("Investissement", t.euros(p.couts.investissement_eur), cout))
+                         f"{t.nombre_arrondi(q, decimales=d)} {unite}", precision))
+    cout = f"dont FEDER {t.euros_arrondis(p.financement.feder_eur)}" if p.financement.feder_eur else None
+    chiffres.append(("Investissement", t.euros_arrondis(p.couts.investissement_eur), cout))
     if a.economie is not None:
         e = a.economie
         retour = (
-            f"retour financier en {t.nombre(e.delai_retour_simple, 1)} ans"
+            f"retour financier en {t.nombre_arrondi(e.delai_retour_simple, decimales=1)} ans"
             if e.delai_retour_simple is not None
             else "sans valeur carbone, jamais remboursé"
         )
         chiffres.append(
-            (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros(e.van_socio),
+            (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros_arrondis(e.van_socio),
              f"valeur carbone comprise ; {retour}")
         )
     return chiffres
@@ -317,7 +320,7 @@ def donnees(a) -> list:
     table = table.rename(columns={"date": "Mois", **({g: f"{g} ({unite})" for g in groupes_presents} if incomplets else {})})
     n_sites = len(p.sites)
     resume = (
-        f"{t.nombre(len(a.mesures))} mesures sur {t.compte(n_sites, 'site')}, "
+        f"{t.environ(len(a.mesures), 'mesure')} sur {t.compte(n_sites, 'site')}, "
         f"{periode_etudiee(a)}. {q.phrase}"
     )
     qual = q.tableau.rename(
@@ -424,7 +427,7 @@ def robustesse(a) -> list:
         sortie.append(
             blocs.Bloc(
                 f"<p>Avec ces données, le plus petit effet que l'évaluation pouvait détecter de façon fiable "
-                f"(effet minimal détectable, 80\u00a0% de puissance) est de {echapper(t.nombre(r.effet_minimal_detectable))} "
+                f"(effet minimal détectable, 80\u00a0% de puissance) est de {echapper(t.nombre_arrondi(r.effet_minimal_detectable))} "
                 f"{echapper(r.unite)}.</p>"
             )
         )
@@ -445,14 +448,19 @@ def economie(a) -> list:
     ]
     mc = a.monte_carlo
     if mc is not None:
+        def fourchette(bas: float, haut: float, complement: str) -> str:
+            b, h = t.euros_arrondis(bas), t.euros_arrondis(haut)
+            if b == h:  # aucun tirage ne la fait varier (le report modal n'a pas de prix) : pas de « entre X et X »
+                return f"vaut {echapper(b)} dans tous les tirages"
+            return f"est comprise entre {echapper(b)} et {echapper(h)}{complement}"
+
         sortie.append(
             blocs.Bloc(
                 "<p>En tenant compte de l'incertitude de l'effet mesuré, des prix et des coûts "
-                f"({echapper(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique est comprise "
-                f"entre {echapper(t.euros(mc.van_socio.bas))} et {echapper(t.euros(mc.van_socio.haut))} (intervalle à 95\u00a0%) ; "
+                f"({echapper(t.nombre(mc.tirages))} tirages), la valeur actuelle nette socio-économique "
+                f"{fourchette(mc.van_socio.bas, mc.van_socio.haut, ' (intervalle à 95' + t.ESPACE_INSECABLE + '%)')} ; "
                 f"la probabilité qu'elle soit positive est de {echapper(t.pourcentage(mc.van_socio.probabilite_positive, 0))}. "
-                f"Sans la valeur carbone, la VAN financière est comprise entre {echapper(t.euros(mc.van.bas))} et "
-                f"{echapper(t.euros(mc.van.haut))} (probabilité d'être positive : "
+                f"Sans la valeur carbone, la VAN financière {fourchette(mc.van.bas, mc.van.haut, '')} (probabilité d'être positive : "
                 f"{echapper(t.pourcentage(mc.probabilite_van_positive, 0))}).</p>"
             )
         )
@@ -474,12 +482,12 @@ def ecart_central_simule(a) -> str:
     if abs(mediane - central) <= max(0.1 * max(abs(central), abs(mediane)), 1000.0):
         return ""
     sens = "dépasse" if mediane > central else "est inférieure à"
-    debut = (f"La VAN financière médiane des tirages ({t.euros(mediane)}) {sens} la VAN centrale "
-             f"({t.euros(central)}) ")
+    debut = (f"La VAN financière médiane des tirages ({t.euros_arrondis(mediane)}) {sens} la VAN centrale "
+             f"({t.euros_arrondis(central)}) ")
     plages = mc.plages_asymetriques
     if plages:
         def eur(x: float, haut: float) -> str:
-            return f"{t.nombre(x, 2 if abs(haut) < 10 else 0)}\u00a0€"
+            return f"{t.nombre_arrondi(x, decimales=2 if abs(haut) < 10 else 0)}\u00a0€"
 
         details = " ; ".join(f"{nom} va de {eur(pl.min, pl.max)} à {eur(pl.max, pl.max)}, valeur la plus probable "
                              f"{eur(pl.mode, pl.max)}" for nom, pl in plages)

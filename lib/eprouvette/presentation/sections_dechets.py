@@ -31,7 +31,7 @@ def donnees(a) -> list:
     ind = p.indicateur_principal
     m = a.mesures[a.mesures["indicateur"] == ind.identifiant]
     texte = (
-        f"{t.nombre(len(m))} relevés journaliers des levées de {len(p.sites)} conteneurs "
+        f"{t.environ(len(m), 'relevé journalier', 'relevés journaliers')} des levées de {len(p.sites)} conteneurs "
         f"({len(p.sites_experimentaux)} expérimentaux, {len(p.sites_temoins)} témoins), "
         f"{periode_etudiee(a)}. {q.phrase}"
     )
@@ -62,9 +62,9 @@ def graphique_levees(a) -> list:
         return moy.get((grp, ap), float("nan"))
     lecture = (
         "Chaque courbe donne le nombre moyen de levées d'un conteneur dans la semaine ; le trait vertical marque "
-        f"le passage à la collecte à la demande. Avant : {t.nombre(val(GROUPES[1], False), 2)} levée par conteneur "
-        f"et par semaine pour les expérimentaux, {t.nombre(val(GROUPES[0], False), 2)} pour les témoins ; pendant : "
-        f"{t.nombre(val(GROUPES[1], True), 2)} et {t.nombre(val(GROUPES[0], True), 2)}."
+        f"le passage à la collecte à la demande. Avant : {t.nombre_arrondi(val(GROUPES[1], False), decimales=2)} levée par conteneur "
+        f"et par semaine pour les expérimentaux, {t.nombre_arrondi(val(GROUPES[0], False), decimales=2)} pour les témoins ; pendant : "
+        f"{t.nombre_arrondi(val(GROUPES[1], True), decimales=2)} et {t.nombre_arrondi(val(GROUPES[0], True), decimales=2)}."
     )
     return [blocs.graphique(fig, "Levées par conteneur et par semaine : conteneurs expérimentaux et témoins",
                             lecture, table, decimales=2)]
@@ -136,7 +136,7 @@ def tournees_evitees(a) -> list:
     tab = tableau_tournees(a)
     hyp = [
         f"Levées évitées par an = effet par conteneur et par semaine × {h['conteneurs_experimentaux']} conteneurs "
-        "expérimentaux × 52,18 semaines (l'expérimentation est supposée représentative de l'année entière).",
+        "expérimentaux × 52,2 semaines (l'expérimentation est supposée représentative de l'année entière).",
         h["origine_km"],
         f"Consommation du camion de collecte : {t.nombre(conso.valeur, 0)} "
         f"{conso.unite} ({conso.source}, {conso.annee}"

@@ -32,9 +32,10 @@ def effet_volumes(a) -> blocs.Bloc:
     etabli = ("L'intervalle exclut zéro : l'effet est établi." if r.significatif
               else "L'intervalle contient zéro : l'effet n'est pas établi.")
     texte = (
-        f"Effet moyen sur {quoi} : {sens} de {francais.nombre(abs(r.effet), 0)} m³ par jour "
-        f"(intervalle à 95\u00a0% : {francais.intervalle(r.ic_bas, r.ic_haut, 'm³/j')}), soit "
-        f"{francais.nombre(abs(an), 0)} m³ par an (de {francais.nombre(an_bas, 0)} à {francais.nombre(an_haut, 0)} m³/an). "
+        f"Effet moyen sur {quoi} : {sens} de {francais.nombre_arrondi(abs(r.effet), decimales=0)} m³ par jour "
+        f"(intervalle à 95\u00a0% : {francais.intervalle(r.ic_bas, r.ic_haut, 'm³/j', decimales=None)}), soit "
+        f"{francais.nombre_arrondi(abs(an))} m³ par an (de {francais.nombre_arrondi(an_bas)} à "
+        f"{francais.nombre_arrondi(an_haut)} m³/an). "
         f"{etabli}"
     )
     if r.effet_relatif is not None:
@@ -76,7 +77,7 @@ def tableau_sispea(a) -> list:
                 "référence.")
     else:
         note = (f"La colonne « après » est estimée : mêmes consommations, volume produit diminué des pertes évitées "
-                f"mesurées sur les secteurs équipés ({francais.nombre(pertes_evitees)} m³/an). Elle ne tient pas compte "
+                f"mesurées sur les secteurs équipés ({francais.nombre_arrondi(pertes_evitees)} m³/an). Elle ne tient pas compte "
                 "d'une généralisation à d'autres secteurs.")
     seuil = ("Le seuil réglementaire est respecté." if ia["seuil_respecte"]
              else "Le rendement est sous le seuil réglementaire : le service doit établir un plan d'actions (à confirmer).")

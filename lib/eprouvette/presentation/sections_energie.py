@@ -92,7 +92,7 @@ def decret_tertiaire(analyse) -> list:
     assujettis = bat[bat["assujetti"]]
     if assujettis.empty:
         connues = bat["surface_m2"].dropna()
-        detail = (f"la plus grande surface déclarée est de {t.nombre(connues.max(), 0)} m²" if len(connues)
+        detail = (f"la plus grande surface déclarée est de {t.nombre_arrondi(connues.max(), decimales=0)} m²" if len(connues)
                   else "aucune surface n'est déclarée dans pilote.yaml")
         return [blocs.Bloc(
             "<p>Le décret tertiaire (décret n° 2019-771) ne s'applique qu'aux bâtiments tertiaires d'au moins "
@@ -106,7 +106,7 @@ def decret_tertiaire(analyse) -> list:
         "<p>Le décret tertiaire (décret n° 2019-771) oblige les bâtiments tertiaires d'au moins "
         f"{t.nombre(SEUIL_SURFACE_M2, 0)} m² à réduire leur consommation d'énergie finale de 40\u00a0% en 2030, "
         f"50\u00a0% en 2040 et 60\u00a0% en 2050 par rapport à une année de référence (au choix, 2010 ou après). "
-        f"Il s'applique {echapper(phrase_bat)} ({t.nombre(assujettis['surface_m2'].sum(), 0)} m² au total).</p>")
+        f"Il s'applique {echapper(phrase_bat)} ({t.nombre_arrondi(assujettis['surface_m2'].sum(), decimales=0)} m² au total).</p>")
     if r.effet_relatif is None:
         return [blocs.Bloc(intro + "<p>L'effet du pilote n'a pas pu être exprimé en pourcentage : il ne peut pas "
                                    "être placé sur la trajectoire du décret.</p>")]

@@ -51,8 +51,8 @@ def calendrier(a) -> list:
         d = 0 if abs(naive.moyenne_avant) >= 100 else 1
         sortie.append(blocs.Bloc(
             "<p>À titre de comparaison, une simple comparaison des moyennes journalières avant et pendant "
-            f"l'expérimentation donnerait {echapper(t.nombre(naive.moyenne_avant, d))} puis "
-            f"{echapper(t.nombre(naive.moyenne_apres, d))} {echapper(r.unite)}{' par jour' if r.details.get('comptage') else ''}, soit "
+            f"l'expérimentation donnerait {echapper(t.nombre_arrondi(naive.moyenne_avant, decimales=d))} puis "
+            f"{echapper(t.nombre_arrondi(naive.moyenne_apres, decimales=d))} {echapper(r.unite)}{' par jour' if r.details.get('comptage') else ''}, soit "
             f"{echapper(t.pourcentage_signe(naive.ecart_relatif))} : cette comparaison mélange l'effet de l'expérimentation "
             "avec celui des vacances, des jours fériés, de la météo et de la saison, que le modèle retire. "
             "Elle ne doit pas servir à conclure.</p>"))
@@ -119,8 +119,8 @@ def report_modal(a) -> list:
                        "Source": f"{v.source} ({v.annee})" + (" — à confirmer" if v.a_confirmer else "")})
     return [
         blocs.Bloc(
-            f"<p>Les passages supplémentaires se traduisent en {echapper(t.nombre(ea.quantite))} km en voiture évités par an "
-            f"(intervalle {echapper(t.intervalle(ea.ic_bas, ea.ic_haut, 'km'))}), soit {echapper(t.nombre(ea.tco2e_par_an, 1))} tCO2e "
+            f"<p>Les passages supplémentaires se traduisent en {echapper(t.nombre_arrondi(ea.quantite))} km en voiture évités par an "
+            f"(intervalle {echapper(t.intervalle(ea.ic_bas, ea.ic_haut, 'km', decimales=None))}), soit {echapper(t.nombre_arrondi(ea.tco2e_par_an, decimales=1))} t de CO₂ "
             "évitées par an, sous les hypothèses ci-dessous, toutes à confirmer. Ce report modal n'apporte pas "
             "d'économie en euros à la collectivité : seule la valeur carbone entre dans le bilan.</p>"),
         blocs.tableau(pd.DataFrame(lignes), "Hypothèses du report modal (donnees/parametres/mobilite.yaml)"),

@@ -28,6 +28,7 @@ from nbconvert.preprocessors import Preprocessor
 import eprouvette
 from eprouvette import francais
 from eprouvette.presentation import blocs, figures, paquet_plotly
+from eprouvette.rapports import typographie
 
 #: Dossier des gabarits nbconvert du projet.
 DOSSIER_GABARITS = Path(__file__).resolve().parent / "templates"
@@ -156,6 +157,8 @@ def convertir_en_html(nb: nbformat.NotebookNode, titre: str, date_rapport: date 
     # nbconvert rend chaque sortie focalisable (tabindex="0") : sans code à faire défiler,
     # ce ne sont que des arrêts inutiles pour qui navigue au clavier.
     corps = re.sub(r'(<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*?) tabindex="0"', r"\1", corps)
+    # Typographie française (espaces insécables) sur tout le texte visible, en une passe.
+    corps = typographie.appliquer(corps)
     if corps.count(f'id="{paquet_plotly.ID_DONNEES}"') != 1 and 'class="plotly-graph-div"' in corps:
         raise RuntimeError("plotly.js devrait figurer exactement une fois dans le rapport")
     return corps
