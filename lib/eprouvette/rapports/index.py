@@ -570,58 +570,13 @@ def localisations(etats: list[dict]) -> list[dict]:
 
 def _figure_carte(points: list[dict]) -> dict:
     """La carte (JSON plotly) : semis gris des communes, une trace par verdict, les noms des communes."""
-    import plotly.graph_objects as go
-
     from .. import essaimage
     from ..presentation import figures
 
     couleurs = couleurs_verdicts()
-    fond = essaimage.points_communes()
-    fig = go.Figure()
-    fig.add_trace(go.Scattergeo(
-        lon=fond["longitude"], lat=fond["latitude"], mode="markers", name="Autres communes (repère)",
-        marker=dict(size=3, color="#b4b4be"), hoverinfo="skip"))
-    for cle, v in blocs.VERDICTS.items():
-        pts = [pt for pt in points if pt["verdict"] == cle]
-        if not pts:
-            continue
-        fig.add_trace(go.Scattergeo(
-            lon=[pt["longitude"] for pt in pts], lat=[pt["latitude"] for pt in pts], mode="markers",
-            name=f"{v.libelle} ({len(pts)})",
-            marker=dict(size=15, color=couleurs[cle]["couleur"], symbol=SYMBOLES_VERDICTS.get(cle, "circle"),
-                        line=dict(width=1.5, color="#ffffff")),
-            text=[pt["titre"] for pt in pts], customdata=[pt["commune"] for pt in pts],
-            hovertemplate="%{text}<br>%{customdata}<extra>" + v.libelle + "</extra>"))
-    lieux: dict[str, list[dict]] = {}
-    for pt in points:
-        lieux.setdefault(pt["commune"], []).append(pt)
-    # Le nom de chaque commune sous ses points (au-dessus si un nom voisin est déjà dessous), calé
-    # vers l'intérieur au bord de la carte, pour se repérer.
-    etiquettes = sorted(({"nom": nom, "lon": sum(pt["longitude"] for pt in g) / len(g),
-                          "bas": min(pt["latitude"] for pt in g), "haut": max(pt["latitude"] for pt in g)}
-                         for nom, g in lieux.items()), key=lambda t: t["lon"])
-    lon_min, lon_max = float(fond["longitude"].min()), float(fond["longitude"].max())
-    dessous: list[dict] = []
-    for t in etiquettes:
-        relatif = (t["lon"] - lon_min) / max(lon_max - lon_min, 1e-9)
-        t["horizontal"] = "right" if relatif < 0.2 else ("left" if relatif > 0.8 else "center")
-        largeur = 0.07 * len(t["nom"])  # degrés de longitude, à peu près, d'un nom en 12 px
-        debut = {"right": t["lon"], "left": t["lon"] - largeur}.get(t["horizontal"], t["lon"] - largeur / 2)
-        t["etendue"] = (debut, debut + largeur)
-        voisin = any(t["etendue"][0] < d["etendue"][1] and d["etendue"][0] < t["etendue"][1]
-                     and abs(t["bas"] - d["bas"]) < 0.25 for d in dessous)
-        t["vertical"] = "top" if voisin else "bottom"
-        t["lat"] = t["haut"] + 0.07 if voisin else t["bas"] - 0.07
-        if not voisin:
-            dessous.append(t)
-    fig.add_trace(go.Scattergeo(
-        lon=[t["lon"] for t in etiquettes], lat=[t["lat"] for t in etiquettes], mode="text",
-        text=[t["nom"] for t in etiquettes], textposition=[f"{t['vertical']} {t['horizontal']}" for t in etiquettes],
-        textfont=dict(size=12, color="#1b1b1f"), hoverinfo="skip", showlegend=False, name="Communes des pilotes"))
-    fig.update_geos(visible=False, projection_type="mercator", fitbounds="locations", resolution=110,
-                    showland=False, showcountries=False, showcoastlines=False, showframe=False)
-    fig.update_layout(template=figures.NOM_GABARIT, height=540, margin=dict(l=5, r=5, t=10, b=10),
-                      legend=dict(orientation="h", y=-0.02, x=0))
+    groupes = [{"nom": v.libelle, "couleur": couleurs[cle]["couleur"], "symbole": SYMBOLES_VERDICTS.get(cle, "circle"),
+                "points": [pt for pt in points if pt["verdict"] == cle]} for cle, v in blocs.VERDICTS.items()]
+    fig = figures.figure_carte_points(essaimage.points_communes(), groupes)
     return figures.paquet_mime(fig)[blocs.MIME_PLOTLY]
 
 
