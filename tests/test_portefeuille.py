@@ -176,7 +176,7 @@ def test_ce_qui_est_a_decider(etats):
     assert index.fins_experimentation(etats, date(2025, 6, 1))[0]["etat"] == "plus_tard"
     assert "se termine dans 3 mois" in decision and "terminée depuis 24 mois" in decision
     # L'argent face à l'enveloppe.
-    assert "191\u202f000\u00a0€</span> engagés sur 5\u00a0M€" in decision and "4,8\u00a0M€" in decision
+    assert "191\u202f000\u00a0€</span> engagés sur 5\u00a0M€" in decision  # 3 chiffres significatifs and "4,8\u00a0M€" in decision
 
 
 def test_couleurs_des_verdicts_lues_dans_la_feuille_des_rapports(etats):
@@ -282,6 +282,11 @@ def test_portefeuille_des_exemples(portefeuille):
     lus = {cle: int(n) for cle, n in re.findall(r'<span class="badge v-(\w+)"><span class="badge__nombre">(\d+)</span>',
                                                  decision)}
     assert lus == attendus and sum(lus.values()) == len(resultats)
+    # L'argent engagé, dans l'encadré : la somme des FEDER des JSON, à trois chiffres significatifs.
+    engage = re.search(r'<span class="chiffre">([^<]+)</span> engagés sur', decision).group(1)
+    total = sum(r["feder_eur"] for r in resultats.values())
+    chiffres = re.sub(r"\D", "", engage)
+    assert len(chiffres.rstrip("0")) <= 3 and abs(float(chiffres) - total) <= 0.005 * total, (engage, total)
     # Liens dans les deux sens : chaque ligne vers son rapport et sa note ; chacun d'eux vers le portefeuille.
     for ident, r in resultats.items():
         ligne = re.search(rf'<tr><td[^>]*><a href="{re.escape(ident)}.html">.*?</tr>', page, flags=re.S).group(0)

@@ -216,6 +216,11 @@ def _euros(x: float | None) -> str:
     return "—" if x is None else francais.euros(x)
 
 
+def _euros_arrondis(x: float) -> str:
+    """Un montant d'encadré à trois chiffres significatifs : 395 920 -> « 396 000 € » (le tableau garde l'euro)."""
+    return francais.euros(round(x, 2 - math.floor(math.log10(abs(x)))) if x else 0)
+
+
 ENTETES = ["Pilote", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement (dont FEDER, année)",
            "VAN socio-économique (IC 95\u00a0%)", "VAN financière"]
 
@@ -498,7 +503,7 @@ def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui
     part = env["total"] / portefeuille["montant_eur"]
     largeur = max(0.0, min(1.0, part)) * 100
     argent = (
-        f"<p><span class=\"chiffre\">{_euros(env['total'])}</span> engagés sur {_euros(portefeuille['montant_eur'])} "
+        f"<p><span class=\"chiffre\">{_euros_arrondis(env['total'])}</span> engagés sur {_euros(portefeuille['montant_eur'])} "
         f"({_pourcentage(part)})</p>"
         f'<div class="jauge" aria-hidden="true"><span style="width:{largeur:.1f}%"></span></div>'
         f"<p>Reste à engager\u00a0: <strong>{_euros(env['reste'])}</strong> d'ici {portefeuille['annees'][-1]}. "
@@ -678,7 +683,7 @@ def _enumeration(mots: list[str]) -> str:
 def phrase_combinee(c: dict, types_pilotes: dict | None = None) -> str:
     """La phrase d'un effet combiné pour un élu (texte brut), sans statistique ni identifiant :
     « Sur 2 pilotes de gestion technique du bâtiment dans les écoles (Beauvais et Saint-Quentin), la
-    consommation de chauffage baisse en moyenne de 9,5 % (entre 3,9 % et 15 % de baisse) : … »."""
+    consommation de chauffage baisse en moyenne de 9,1 % (entre 5,9 % et 12 % de baisse) : … »."""
     mots = (types_pilotes or {}).get(c["type_pilote"])
     if mots:
         quoi, mesure = f"de {mots['libelle']}", mots["mesure"]
