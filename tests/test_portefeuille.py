@@ -175,6 +175,11 @@ def test_ce_qui_est_a_decider(etats):
     assert all(fins[k]["etat"] == "prochaine" and fins[k]["mois"] == 3 for k in "abd")
     assert index.fins_experimentation(etats, date(2025, 6, 1))[0]["etat"] == "plus_tard"
     assert "se termine dans 3 mois" in decision and "terminée depuis 24 mois" in decision
+    # Une expérimentation encore en cours à la construction de son rapport : verdict provisoire.
+    etats[0]["resultats"] |= {"experimentation_terminee": False, "fin_etudiee": "2026-02-15"}
+    assert index.fins_experimentation(etats, AUJOURDHUI)[0]["mesuree_jusqu_au"] == date(2026, 2, 15)
+    assert "verdict provisoire, mesurée jusqu'au 15/02/2026" in html_mod.unescape(
+        index.page_index(etats, PORTEFEUILLE, AUJOURDHUI))
     # L'argent face à l'enveloppe.
     assert "191\u202f000\u00a0€</span> engagés sur 5\u00a0M€" in decision  # 3 chiffres significatifs and "4,8\u00a0M€" in decision
 

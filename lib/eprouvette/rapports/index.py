@@ -457,8 +457,10 @@ def fins_experimentation(etats: list[dict], aujourdhui: date, horizon_mois: int 
     """Les pilotes réussis et la fin de leur expérimentation, la plus proche d'aujourd'hui d'abord.
 
     Chaque élément : ``identifiant``, ``titre``, ``verdict``, ``rapport``, ``fin`` (date),
-    ``mois`` (mois entiers entre aujourd'hui et la fin, négatif si elle est passée) et ``etat`` :
-    « terminee » (fin passée), « prochaine » (dans les ``horizon_mois`` mois) ou « plus_tard ».
+    ``mois`` (mois entiers entre aujourd'hui et la fin, négatif si elle est passée), ``etat`` :
+    « terminee » (fin passée), « prochaine » (dans les ``horizon_mois`` mois) ou « plus_tard », et
+    ``mesuree_jusqu_au`` (``fin_etudiee`` d'une expérimentation encore en cours à la construction de
+    son rapport : son verdict est provisoire ; None sinon).
     """
     lignes = []
     for e in etats:
@@ -469,9 +471,10 @@ def fins_experimentation(etats: list[dict], aujourdhui: date, horizon_mois: int 
             continue
         mois = _mois_entre(aujourdhui, fin)
         etat = "terminee" if fin < aujourdhui else ("prochaine" if mois < horizon_mois else "plus_tard")
+        mesuree = _date(r.get("fin_etudiee")) if r.get("experimentation_terminee") is False else None
         lignes.append({"identifiant": e.get("identifiant"), "titre": r.get("titre") or e.get("identifiant"),
                        "verdict": r.get("verdict"), "rapport": r.get("rapport") or f"{e.get('identifiant')}.html",
-                       "fin": fin, "mois": mois, "etat": etat})
+                       "fin": fin, "mois": mois, "etat": etat, "mesuree_jusqu_au": mesuree})
     return sorted(lignes, key=lambda l: abs((l["fin"] - aujourdhui).days))
 
 
@@ -479,7 +482,10 @@ def _quand(l: dict) -> str:
     m = abs(l["mois"])
     if l["etat"] == "terminee":
         return "terminée ce mois-ci" if m == 0 else f"terminée depuis {francais.compte(m, 'mois', 'mois')}"
-    return "se termine ce mois-ci" if m == 0 else f"se termine dans {francais.compte(m, 'mois', 'mois')}"
+    texte = "se termine ce mois-ci" if m == 0 else f"se termine dans {francais.compte(m, 'mois', 'mois')}"
+    if l.get("mesuree_jusqu_au"):
+        texte += f"\u00a0; verdict provisoire, mesurée jusqu'au {francais.date_courte(l['mesuree_jusqu_au'])}"
+    return texte
 
 
 def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui: date,
