@@ -481,8 +481,9 @@ def fins_experimentation(etats: list[dict], aujourdhui: date, horizon_mois: int 
 def _quand(l: dict) -> str:
     m = abs(l["mois"])
     if l["etat"] == "terminee":
-        return "terminée ce mois-ci" if m == 0 else f"terminée depuis {francais.compte(m, 'mois', 'mois')}"
-    texte = "se termine ce mois-ci" if m == 0 else f"se termine dans {francais.compte(m, 'mois', 'mois')}"
+        texte = "terminée ce mois-ci" if m == 0 else f"terminée depuis {francais.compte(m, 'mois', 'mois')}"
+    else:
+        texte = "se termine ce mois-ci" if m == 0 else f"se termine dans {francais.compte(m, 'mois', 'mois')}"
     if l.get("mesuree_jusqu_au"):
         texte += f"\u00a0; verdict provisoire, mesurée jusqu'au {francais.date_courte(l['mesuree_jusqu_au'])}"
     return texte
@@ -504,7 +505,8 @@ def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui
         + ("\u00a0: leur verdict est prêt" if n_fin["terminee"] else "") + "</li>"
         f"<li><span class=\"chiffre\">{n_fin['prochaine']}</span> {francais.accord(n_fin['prochaine'], 'se termine', 'se terminent')} "
         f"dans les {horizon_mois} prochains mois</li>"
-        + (f"<li>{n_fin['plus_tard']} plus tard</li>" if n_fin["plus_tard"] else "")
+        + (f"<li>{n_fin['plus_tard']} {francais.accord(n_fin['plus_tard'], 'se termine', 'se terminent')} plus tard</li>"
+           if n_fin["plus_tard"] else "")
     )
     part = env["total"] / portefeuille["montant_eur"]
     largeur = max(0.0, min(1.0, part)) * 100
