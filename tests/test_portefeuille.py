@@ -248,6 +248,8 @@ def test_phrase_combinee_simple_et_statistiques_en_annexe(etats):
     premier_niveau, annexe = section.split("<details>", 1)
     for stat in ("τ²", "I²", "Paule-Mandel", "Q de Cochran"):
         assert stat not in premier_niveau and stat in annexe, stat
+    # L'annexe aussi écrit des nombres lisibles : pas de « p = 0,000000000… » (trois chiffres significatifs).
+    assert not re.search(r"\d{5,}", _texte_visible(annexe)), _texte_visible(annexe)
 
 
 def test_typographie_francaise_du_portefeuille(etats):
@@ -312,6 +314,8 @@ def test_portefeuille_des_exemples(portefeuille):
     assert premier_niveau.count('<p class="combine">') == len(partages) >= 1
     for interdit in ["τ²", "I²", "Paule-Mandel", "Q de Cochran", *types, *resultats]:
         assert interdit not in premier_niveau, interdit
+    annexe = section.split("<details>", 1)[1].split("</details>")[0]
+    assert "τ²" in annexe and not re.search(r"\d{5,}", _texte_visible(annexe)), _texte_visible(annexe)
     # Typographie française (hors messages d'erreur cités).
     texte = _texte_visible(re.sub(r'<p class="message">.*?</p>', " ", page, flags=re.S))
     assert re.findall(r".{0,25}(?: [:;!?»]|« ).{0,10}", texte) == []

@@ -684,6 +684,21 @@ def _pct(fraction: float) -> str:
     return francais.nombre_significatif(abs(fraction) * 100, 2) + "\u00a0%"
 
 
+def _points(x: float) -> str:
+    """Un écart d'effets relatifs en points de pourcentage, à trois chiffres significatifs au plus."""
+    v = x * 100
+    return ("0" if v < 5e-4 else francais.nombre_significatif(v, 2 if v < 100 else 3)) + "\u00a0" + francais.accord(v, "point", "points")
+
+
+def _scientifique(x: float) -> str:
+    """``0.0000523`` -> « 5,2 × 10⁻⁵ », ``0.0418`` -> « 0,042 » : une petite variance lisible."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return francais.nombre_significatif(x, 2)
+    exposant = math.floor(math.log10(abs(x)))
+    chiffres = str(exposant).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{francais.nombre_significatif(x / 10 ** exposant, 2)}\u00a0×\u00a010{chiffres}"
+
+
 def _enumeration(mots: list[str]) -> str:
     return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + " et " + mots[-1]
 
@@ -721,26 +736,28 @@ def _html_effets_combines(combines: list[dict], types_pilotes: dict | None = Non
         return ("<p>Aucun type de pilote n'est encore partagé par deux pilotes évalués\u00a0: pas de résultat "
                 "combiné.</p>")
     phrases = "".join(f'<p class="combine">{_e(phrase_combinee(c, types_pilotes))}</p>' for c in combines)
-    sig = francais.nombre_significatif
+    def sig(x: float) -> str:
+        return "≈\u00a00" if abs(x) < 1e-6 else francais.nombre_significatif(x, 3)
+
     lignes = []
     for c in combines:
         mots = (types_pilotes or {}).get(c["type_pilote"])
         nom = mots["libelle"] if mots else "même type"
         lignes.append(
-            f'<tr><th scope="row">{_e(nom[:1].upper() + nom[1:])}</th><td>{_e(", ".join(c["pilotes"]))}</td>'
+            f'<tr><th scope="row">{_e(nom[:1].upper() + nom[1:])}</th><td>{_e(_enumeration(c["lieux"]))}</td>'
             f'<td class="nombre">{c["k"]}</td>'
             f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95\u00a0%\u00a0: {_pourcentage(c["ic_bas"])} à '
             f'{_pourcentage(c["ic_haut"])}</small></td>'
             f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"], )}</td>'
-            f'<td class="nombre">{sig(c["Q"], 3)}<br><small>p\u00a0=\u00a0{sig(c["p_Q"], 2)}</small></td>'
-            f'<td class="nombre">{sig(c["tau2"], 3)}</td>'
+            f'<td class="nombre">{sig(c["Q"])}<br><small>{_e(francais.p_valeur_courte(c["p_Q"]))}</small></td>'
+            f'<td class="nombre">{_points(math.sqrt(c["tau2"]))}<br><small>τ²\u00a0=\u00a0{_scientifique(c["tau2"])}</small></td>'
             f'<td>{_e(" ".join(c["verifications"]) or "—")}</td></tr>'
         )
     annexe = _defilant(
         '<table><caption>Effet relatif combiné par type de pilote (méta-analyse à effets aléatoires, '
         'Paule-Mandel)</caption><thead><tr><th scope="col">Type de pilote</th><th scope="col">Pilotes</th>'
         '<th scope="col">Nombre</th><th scope="col">Effet combiné</th><th scope="col">Hétérogénéité (I²)</th>'
-        '<th scope="col">Q de Cochran</th><th scope="col">Variance entre pilotes (τ²)</th>'
+        '<th scope="col">Q de Cochran</th><th scope="col">Écart type entre pilotes (τ) et variance (τ²)</th>'
         '<th scope="col">Prudence</th></tr></thead>'
         f"<tbody>{''.join(lignes)}</tbody></table>", "Statistiques des résultats combinés")
     return (
