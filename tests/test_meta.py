@@ -54,7 +54,7 @@ def test_effets_identiques_sans_avertissement_et_heterogeneite_non_estimable(rec
     assert res.effet == pytest.approx(-0.12)
     assert res.verifications[0].statut == "attention"
     assert res.verifications[0].phrase.startswith(
-        "Les 2 effets combinés sont identiques (Q = 0) : l'hétérogénéité entre pilotes n'est pas estimable "
+        "Les 2 effets combinés sont identiques (Q = 0)\u00a0: l'hétérogénéité entre pilotes n'est pas estimable "
         "(I² non défini)")
     assert not any("τ²) est très mal estimée" in v.phrase for v in res.verifications)
 

@@ -18,7 +18,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from .. import config
 from .base import ResultatImpact, Verification
-from ..francais import nombre, phrase_effet, pourcentage
+from ..francais import nombre, p_valeur_courte, phrase_effet, pourcentage
 
 METHODE = "meta_analyse"
 _METHODES_RE = {"dl": "chi2", "pm": "iterated"}
@@ -99,20 +99,20 @@ def meta_analyse(
     verifs = []
     if not math.isfinite(i2):
         verifs.append(Verification("heterogeneite", "attention",
-            f"Les {k} effets combinés sont identiques (Q = 0) : l'hétérogénéité entre pilotes n'est pas "
+            f"Les {k} effets combinés sont identiques (Q = 0)\u00a0: l'hétérogénéité entre pilotes n'est pas "
             "estimable (I² non défini) ; la variance entre pilotes (τ²) est prise nulle et l'effet combiné est "
             "l'effet commun. Des effets rigoureusement égaux font soupçonner des données recopiées d'un "
-            "pilote à l'autre : vérifiez-les.", None))
+            "pilote à l'autre\u00a0: vérifiez-les.", None))
     elif i2 >= 0.5:
         verifs.append(Verification("heterogeneite", "attention",
             f"Les effets varient nettement d'un pilote à l'autre (I² = {pourcentage(i2, 0)}, Q = {nombre(q, 1)}, "
-            f"p = {nombre(p_q, 3)}) : l'effet combiné est une moyenne, pas une promesse pour chaque territoire.", i2))
+            f"{p_valeur_courte(p_q)})\u00a0: l'effet combiné est une moyenne, pas une promesse pour chaque territoire.", i2))
     else:
         verifs.append(Verification("heterogeneite", "reussie",
-            f"Hétérogénéité modérée entre pilotes (I² = {pourcentage(i2, 0)}, Q = {nombre(q, 1)}, p = {nombre(p_q, 3)}).", i2))
+            f"Hétérogénéité modérée entre pilotes (I² = {pourcentage(i2, 0)}, Q = {nombre(q, 1)}, {p_valeur_courte(p_q)}).", i2))
     if k < 5 and modele != "fe" and math.isfinite(i2):
         verifs.append(Verification("nombre_etudes", "attention",
-            f"Seulement {k} effets combinés : la variance entre pilotes (τ²) est très mal estimée.", float(k)))
+            f"Seulement {k} effets combinés\u00a0: la variance entre pilotes (τ²) est très mal estimée.", float(k)))
     details = {
         "tableau": tab,
         "etudes": pd.DataFrame({"nom": list(noms) if noms is not None else [f"étude {i + 1}" for i in range(k)],

@@ -561,3 +561,66 @@ def figure_barres_empilees(abscisses: Sequence[str], series: dict[str, Sequence[
     fig.update_layout(barmode="stack", height=380, yaxis_title=titre_y, xaxis_title=titre_x,
                       hovermode="closest", legend=dict(orientation="h", y=1.1))
     return fig
+
+
+def _etiquettes_carte(points: Sequence[dict], lon_min: float, lon_max: float) -> list[dict]:
+    """Le nom de chaque lieu sous ses points (au-dessus si un nom voisin est déjà dessous), calé vers
+    l'intérieur au bord de la carte : ``nom``, ``lat``, ``lon``, ``position`` (``textposition`` plotly)."""
+    lieux: dict[str, list[dict]] = {}
+    for pt in points:
+        lieux.setdefault(pt["commune"], []).append(pt)
+    etiquettes = sorted(({"nom": nom, "lon": sum(pt["longitude"] for pt in g) / len(g),
+                          "bas": min(pt["latitude"] for pt in g), "haut": max(pt["latitude"] for pt in g)}
+                         for nom, g in lieux.items()), key=lambda e: e["lon"])
+    dessous: list[dict] = []
+    for e in etiquettes:
+        relatif = (e["lon"] - lon_min) / max(lon_max - lon_min, 1e-9)
+        horizontal = "right" if relatif < 0.2 else ("left" if relatif > 0.8 else "center")
+        largeur = 0.07 * len(e["nom"])  # degrés de longitude, à peu près, d'un nom en 12 px
+        debut = {"right": e["lon"], "left": e["lon"] - largeur}.get(horizontal, e["lon"] - largeur / 2)
+        e["etendue"] = (debut, debut + largeur)
+        voisin = any(e["etendue"][0] < d["etendue"][1] and d["etendue"][0] < e["etendue"][1]
+                     and abs(e["bas"] - d["bas"]) < 0.25 for d in dessous)
+        e["lat"] = e["haut"] + 0.07 if voisin else e["bas"] - 0.07
+        e["position"] = f"{'top' if voisin else 'bottom'} {horizontal}"
+        if not voisin:
+            dessous.append(e)
+    return etiquettes
+
+
+def figure_carte_points(fond: pd.DataFrame, groupes: Sequence[dict], hauteur: int = 540) -> go.Figure:
+    """Carte hors ligne (``scattergeo`` sans fond ni tuile) : un semis gris de repère, puis un groupe de
+    points par trace, puis le nom de chaque lieu.
+
+    ``fond`` : colonnes ``latitude``, ``longitude`` (les communes de la région). ``groupes`` : dans
+    l'ordre de la légende, ``{"nom", "couleur", "symbole", "points"}``, chaque point
+    ``{"titre", "commune", "latitude", "longitude"}`` ; un groupe vide n'a pas de trace. Le nom d'une
+    trace dit son nombre de points (« Généraliser (5) »). La page déclare le fond du monde vide
+    (``window.PlotlyGeoAssets``) avant plotly.js, sinon plotly.js le demanderait à un CDN.
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Scattergeo(
+        lon=fond["longitude"], lat=fond["latitude"], mode="markers", name="Autres communes (repère)",
+        marker=dict(size=3, color="#b4b4be"), hoverinfo="skip"))
+    tous = []
+    for g in groupes:
+        pts = list(g["points"])
+        if not pts:
+            continue
+        tous += pts
+        fig.add_trace(go.Scattergeo(
+            lon=[pt["longitude"] for pt in pts], lat=[pt["latitude"] for pt in pts], mode="markers",
+            name=f"{g['nom']} ({len(pts)})",
+            marker=dict(size=15, color=g["couleur"], symbol=g["symbole"], line=dict(width=1.5, color="#ffffff")),
+            text=[pt["titre"] for pt in pts], customdata=[pt["commune"] for pt in pts],
+            hovertemplate="%{text}<br>%{customdata}<extra>" + g["nom"] + "</extra>"))
+    etiquettes = _etiquettes_carte(tous, float(fond["longitude"].min()), float(fond["longitude"].max()))
+    fig.add_trace(go.Scattergeo(
+        lon=[e["lon"] for e in etiquettes], lat=[e["lat"] for e in etiquettes], mode="text",
+        text=[e["nom"] for e in etiquettes], textposition=[e["position"] for e in etiquettes],
+        textfont=dict(size=12, color="#1b1b1f"), hoverinfo="skip", showlegend=False, name="Lieux"))
+    fig.update_geos(visible=False, projection_type="mercator", fitbounds="locations", resolution=110,
+                    showland=False, showcountries=False, showcoastlines=False, showframe=False)
+    fig.update_layout(template=NOM_GABARIT, height=hauteur, margin=dict(l=5, r=5, t=10, b=10),
+                      legend=dict(orientation="h", y=-0.02, x=0))
+    return fig

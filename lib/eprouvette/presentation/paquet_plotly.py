@@ -233,9 +233,9 @@ def scripts_plotly(locale_js: str = "", types: Iterable[str] = ()) -> str:
     )
 
 
-def message_sans_graphique(ou: str = "dans le tableau « Voir les données du graphique » qui suit") -> str:
+def message_sans_graphique(ou: str = "dans le tableau «\u00a0Voir les données du graphique\u00a0» qui suit") -> str:
     """Le message visible à la place d'un graphique quand il ne peut pas être dessiné."""
     return (
-        '<p class="ep-graphique__absent">Graphique non affiché : JavaScript est désactivé ou ce '
+        '<p class="ep-graphique__absent">Graphique non affiché\u00a0: JavaScript est désactivé ou ce '
         f"navigateur ne peut pas le dessiner. Ses valeurs sont {ou}.</p>"
     )

