@@ -214,7 +214,7 @@ def resumer(pilote, mesures=None, meteo=None, *, trous: bool = True) -> tuple[li
                 lignes.append(
                     f"Jours sans mesure : {nombre(total)} sur {series} (site et indicateur) des deux périodes ; "
                     f"le plus : {pire['site']}, {pire['indicateur']} : {compte(int(pire['jours_manquants']), 'jour')} "
-                    f"({nombre(100 * float(pire['part_manquante']), 1)} %).")
+                    f"({nombre(100 * float(pire['part_manquante']), 1)}\u00a0%).")
                 court.append(compte(total, "jour sans mesure", "jours sans mesure"))
     if meteo is not None and pilote.fichier_meteo is not None:
         jours = pd.to_datetime(meteo["date"]).dt.normalize()

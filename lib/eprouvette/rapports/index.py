@@ -36,6 +36,7 @@ from ..francais import echapper as _e
 from ..erreurs import ErreurDonnees
 from ..presentation import blocs, paquet_plotly
 from . import etat as etat_mod
+from . import typographie
 
 
 
@@ -58,8 +59,9 @@ def _rang_domaine(identifiant) -> int:
 #: Libellés des verdicts : ceux des rapports (une seule source, presentation.blocs.VERDICTS).
 LIBELLES_VERDICTS = {cle: v.libelle for cle, v in blocs.VERDICTS.items()}
 
-#: La feuille de style des rapports : elle porte les couleurs des verdicts (``.ep-verdict--<clé>``).
-FEUILLE_RAPPORTS = Path(__file__).resolve().parent / "templates" / "eprouvette" / "static" / "rapport.css"
+#: La feuille de style des blocs des rapports (``presentation/blocs.css``, source unique pour le rapport
+#: et JupyterLab) : elle porte les couleurs des verdicts (``.ep-verdict--<clé>``).
+FEUILLE_RAPPORTS = blocs.FEUILLE_BLOCS
 
 #: Fins d'expérimentation « à venir » : dans ce nombre de mois à partir d'aujourd'hui.
 HORIZON_MOIS = 6
@@ -92,7 +94,7 @@ def couleurs_verdicts(chemin: str | Path | None = None) -> dict[str, dict[str, s
     """Couleur du texte et du fond de chaque verdict, lues dans la feuille de style des rapports.
 
     ``{"generaliser": {"couleur": "#1e6b3a", "fond": "#e7f3eb"}, …}`` : la règle
-    ``.ep-verdict--<clé>`` de ``rapport.css`` et ses variables ``--ep-…`` sont la seule source ;
+    ``.ep-verdict--<clé>`` de ``presentation/blocs.css`` et ses variables ``--ep-…`` sont la seule source ;
     le portefeuille (badges, carte) les reprend telles quelles.
     """
     return dict(_couleurs(str(chemin or FEUILLE_RAPPORTS)))
@@ -214,11 +216,6 @@ def _pourcentage(x: float | None) -> str:
 
 def _euros(x: float | None) -> str:
     return "—" if x is None else francais.euros(x)
-
-
-def _euros_arrondis(x: float) -> str:
-    """Un montant d'encadré à trois chiffres significatifs : 395 920 -> « 396 000 € » (le tableau garde l'euro)."""
-    return francais.euros(round(x, 2 - math.floor(math.log10(abs(x)))) if x else 0)
 
 
 ENTETES = ["Pilote", "Verdict", "Niveau de preuve", "Effet (IC 95\u00a0%)", "Investissement (dont FEDER, année)",
@@ -511,7 +508,7 @@ def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui
     part = env["total"] / portefeuille["montant_eur"]
     largeur = max(0.0, min(1.0, part)) * 100
     argent = (
-        f"<p><span class=\"chiffre\">{_euros_arrondis(env['total'])}</span> engagés sur {_euros(portefeuille['montant_eur'])} "
+        f"<p><span class=\"chiffre\">{francais.euros_arrondis(env['total'])}</span> engagés sur {_euros(portefeuille['montant_eur'])} "
         f"({_pourcentage(part)})</p>"
         f'<div class="jauge" aria-hidden="true"><span style="width:{largeur:.1f}%"></span></div>'
         f"<p>Reste à engager\u00a0: <strong>{_euros(env['reste'])}</strong> d'ici {portefeuille['annees'][-1]}. "
@@ -863,7 +860,9 @@ Chaque rapport indique sa méthode, ses vérifications et ses limites.</p>
 
 
 def ecrire_index(etats: list[dict]) -> None:
-    etat_mod.ecrire_atomique(config.RAPPORTS / "index.html", page_index(etats))
+    # Même passe typographique que les rapports (espaces insécables dans le texte visible, y compris
+    # celui qui vient des données : titres, messages d'erreur).
+    etat_mod.ecrire_atomique(config.RAPPORTS / "index.html", typographie.appliquer(page_index(etats)))
     resume = [
         {k: e.get(k) for k in ("identifiant", "statut", "message", "titre", "domaine")}
         | {"resultats": e.get("resultats")}
