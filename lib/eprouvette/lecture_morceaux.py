@@ -9,7 +9,8 @@ ni recopié pour frictionless.
 
 - Le fichier est lu en flux (gzip décompressé au fil de l'eau), découpé par le même lecteur CSV
   (module `csv`, mêmes lignes physiques) en morceaux de `lignes_par_morceau()` enregistrements
-  (``EPROUVETTE_LIGNES_MORCEAU``, 100 000 par défaut), rangés en colonnes de texte Arrow.
+  (``EPROUVETTE_LIGNES_MORCEAU``, 100 000 par défaut), rangés en catégories (un code par
+  cellule, chaque valeur distincte une fois : jamais de colonne de texte de tout le fichier).
 - Décidé pour tout le fichier, comme d'un seul tenant : l'encodage (BOM, UTF-16 sans BOM, UTF-8
   vérifié sur tout le flux ; sinon charset-normalizer sur les 4 premiers Mo), les lignes de titre,
   le séparateur, la décimale (`lecture._detecter_decimale`, nourrie de la première cellule de chaque
