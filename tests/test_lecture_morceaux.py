@@ -158,6 +158,37 @@ def test_gros_fichier_memes_lignes_et_donnees(tmp_path, monkeypatch):
     assert messages is None and len(df) == len(instants) * 10
 
 
+def test_cellules_gardees_en_codes_et_non_en_texte(tmp_path, monkeypatch):
+    """Mémoire bornée : pendant la lecture par morceaux, les cellules brutes de tout le fichier sont
+    gardées en catégories (un code par cellule, chaque valeur distincte une fois) et jamais en texte
+    (≈ 90 octets par ligne en texte, soit 270 Mo pour 3 millions de lignes) ; le tableau rendu n'a
+    aucune colonne de texte ligne à ligne (site et indicateur en catégories)."""
+    sites = [f"batiment-{k:02d}" for k in range(40)]
+    heures = pd.date_range("2023-04-03", periods=750, freq="h").strftime("%Y-%m-%dT%H:%M")  # sans changement d'heure
+    texte = ENTETE + "".join(f"{h};{s};chauffage;{(i * 7 + k) % 400},{k % 10}\n"
+                             for i, h in enumerate(heures) for k, s in enumerate(sites))
+    chemin = tmp_path / "mesures.csv.gz"
+    chemin.write_bytes(gzip.compress(texte.encode("utf-8")))
+    brutes = {}
+    vrai = lecture._tableau_type
+
+    def espion(df, *a, **k):
+        brutes.update(types={c: str(t) for c, t in df.dtypes.items()}, octets=df.memory_usage(deep=True).sum())
+        return vrai(df, *a, **k)
+
+    monkeypatch.setattr(lecture, "_tableau_type", espion)
+    df, messages, pris = _lire(chemin, monkeypatch, True, lignes=10_000)  # 3 morceaux
+    n = len(heures) * len(sites)
+    assert pris == "morceaux" and messages is None and len(df) == n
+    assert brutes["types"] == {"date": "category", "site": "category", "indicateur": "category", "valeur": "category"}
+    assert brutes["octets"] / n < 24  # codes (1 à 2 octets par cellule) et numéros de ligne (8 octets)
+    assert {c: str(t) for c, t in df.dtypes.items()} == {
+        "date": "datetime64[ns, Europe/Paris]", "site": "category", "indicateur": "category", "valeur": "float64"}
+    assert list(df["site"].cat.categories) == sites and list(df["indicateur"].cat.categories) == ["chauffage"]
+    assert df.memory_usage(deep=True).sum() / n < 32  # date 8, valeur 8, site 1, indicateur 1, ligne 8
+    assert df["site"].iloc[41] == "batiment-01" and df["valeur"].iloc[41] == pytest.approx((7 + 1) % 400 + 0.1)
+
+
 # --------------------------------------------------------------------------------------------
 # Les deux pièces vectorisées, contre leurs modèles
 # --------------------------------------------------------------------------------------------

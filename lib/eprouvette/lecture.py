@@ -554,7 +554,7 @@ def lire_dates(valeurs: pd.Series) -> pd.Series:
     Formes : AAAA-MM-JJ, JJ/MM/AAAA, AAAA-MM-JJTHH:MM[:SS], AAAA-MM-JJ HH:MM[:SS],
     JJ/MM/AAAA HH:MM[:SS]. Heures locales, sans fuseau. Une date impossible (30 février) donne NaT.
     """
-    return _par_blocs(_lire_dates, valeurs)
+    return _sur_valeurs(_lire_dates, valeurs)
 
 
 def _lire_dates(valeurs: pd.Series) -> pd.Series:
@@ -581,6 +581,56 @@ def _par_blocs(conversion, valeurs: pd.Series, *args) -> pd.Series:
                       for k in range(0, len(valeurs), BLOC_CONVERSION)])
 
 
+def _sur_valeurs(conversion, valeurs: pd.Series, *args) -> pd.Series | pd.DataFrame:
+    """`conversion` (cellule par cellule : chaque résultat ne dépend que de sa cellule) appliquée à
+    `valeurs`. Colonne en catégories (lecture par morceaux) : appliquée une fois à chaque valeur
+    distincte, puis recopiée ligne à ligne par les codes, sans jamais écrire la colonne en texte ;
+    sinon par blocs (`_par_blocs`). Même résultat, index de `valeurs`."""
+    if isinstance(valeurs.dtype, pd.CategoricalDtype):
+        codes = valeurs.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            resultat = _par_blocs(conversion, pd.Series(valeurs.cat.categories, dtype="str"), *args).iloc[codes]
+            resultat.index = valeurs.index
+            return resultat
+        valeurs = valeurs.astype("str")
+    return _par_blocs(conversion, valeurs, *args)
+
+
+def en_categories(valeurs: pd.Series) -> pd.Series:
+    """Texte sans espaces de bord, en catégories : un code par cellule, chaque valeur distincte
+    écrite une fois, catégories = valeurs présentes dans l'ordre alphabétique (celui d'un tri de la
+    colonne en texte). Même résultat que la colonne soit en texte ou déjà en catégories."""
+    if not isinstance(valeurs.dtype, pd.CategoricalDtype):
+        valeurs = valeurs.astype("str").astype("category")
+    codes = valeurs.cat.codes.to_numpy()
+    nettoyees = pd.Series(valeurs.cat.categories, dtype="str").str.strip()
+    presentes = np.bincount(codes[codes >= 0], minlength=len(nettoyees)) > 0
+    finales = pd.Index(pd.unique(nettoyees[presentes]), dtype="str").sort_values()
+    table = np.append(finales.get_indexer(nettoyees), -1)  # code -1 (cellule absente) : reste absent
+    return pd.Series(pd.Categorical.from_codes(table[codes], dtype=pd.CategoricalDtype(finales)),
+                     index=valeurs.index, name=valeurs.name)
+
+
+def _jour_mois(valeurs: pd.Series) -> pd.DataFrame:
+    """Les deux nombres en tête d'une date JJ/MM/AAAA ou MM/JJ/AAAA (NaN pour les autres cellules)."""
+    textes = valeurs.astype("str").str.strip()
+    premier, second = np.full(len(textes), np.nan), np.full(len(textes), np.nan)
+    # Deux nombres en tête : découpés directement quand ils sont en chiffres ASCII (vectorisé, des
+    # millions de lignes) ; les autres cellules qui ont une barre passent par l'expression complète.
+    oblique = textes.str.contains("/", regex=False).to_numpy(dtype=bool, na_value=False)
+    if oblique.any():
+        simple = oblique.copy()
+        simple[oblique] = textes[oblique].str.match(r"[0-9]{2}/[0-9]{2}/[0-9]{4}(?:$|[ T])").to_numpy(dtype=bool, na_value=False)
+        premier[simple] = pd.to_numeric(textes[simple].str.slice(0, 2)).to_numpy(dtype=float)
+        second[simple] = pd.to_numeric(textes[simple].str.slice(3, 5)).to_numpy(dtype=float)
+        autres = oblique & ~simple
+        if autres.any():
+            parties = textes[autres].str.extract(r"^(\d{2})/(\d{2})/\d{4}(?:$|[ T])")
+            premier[autres] = pd.to_numeric(parties[0], errors="coerce").to_numpy(dtype=float)
+            second[autres] = pd.to_numeric(parties[1], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame({"premier": premier, "second": second}, index=valeurs.index)
+
+
 def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[ErreurDonnees, pd.Series] | None:
     """Erreur (et masque des dates concernées) si les dates JJ/MM/AAAA du fichier semblent en MM/JJ/AAAA.
 
@@ -589,22 +639,9 @@ def _ordre_americain(fichier: Path, valeurs: pd.Series, colonne: str) -> tuple[E
     lues à l'envers sans un mot : le fichier est refusé. Un fichier entièrement valide en JJ/MM
     reste lu en JJ/MM ; un fichier qui a des deux voit ses dates impossibles signalées une à une.
     """
-    textes = valeurs.astype("str").str.strip()
-    # Deux nombres en tête : découpés directement quand ils sont en chiffres ASCII (vectorisé, des
-    # millions de lignes) ; les autres cellules qui ont une barre passent par l'expression complète.
-    oblique = textes.str.contains("/", regex=False).to_numpy(dtype=bool, na_value=False)
-    if not oblique.any():
-        return None
-    simple = oblique.copy()
-    simple[oblique] = textes[oblique].str.match(r"[0-9]{2}/[0-9]{2}/[0-9]{4}(?:$|[ T])").to_numpy(dtype=bool, na_value=False)
-    premier, second = np.full(len(textes), np.nan), np.full(len(textes), np.nan)
-    premier[simple] = pd.to_numeric(textes[simple].str.slice(0, 2)).to_numpy(dtype=float)
-    second[simple] = pd.to_numeric(textes[simple].str.slice(3, 5)).to_numpy(dtype=float)
-    autres = oblique & ~simple
-    if autres.any():
-        parties = textes[autres].str.extract(r"^(\d{2})/(\d{2})/\d{4}(?:$|[ T])")
-        premier[autres] = pd.to_numeric(parties[0], errors="coerce").to_numpy(dtype=float)
-        second[autres] = pd.to_numeric(parties[1], errors="coerce").to_numpy(dtype=float)
+    nombres = _sur_valeurs(_jour_mois, valeurs)
+    premier, second = nombres["premier"].to_numpy(), nombres["second"].to_numpy()
+    del nombres
     seulement_mmjj = (premier >= 1) & (premier <= 12) & (second > 12) & (second <= 31)
     seulement_jjmm = (second >= 1) & (second <= 12) & (premier > 12) & (premier <= 31)
     if not seulement_mmjj.any() or seulement_jjmm.any():
@@ -670,11 +707,15 @@ def _rang_heure_repetee(naives: pd.Series, groupes, fuseau: str = config.FUSEAU,
 
 def est_horodatage(valeurs: pd.Series) -> bool:
     """Vrai si au moins une valeur porte une heure (données infra-journalières)."""
-    return bool(valeurs.astype("str").str.contains(":", regex=False).any())
+    return bool(_sur_valeurs(_a_une_heure, valeurs).any())
+
+
+def _a_une_heure(valeurs: pd.Series) -> pd.Series:
+    return valeurs.astype("str").str.contains(":", regex=False)
 
 
 def _vers_nombres(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
-    return _par_blocs(_vers_nombres_bloc, valeurs, dialecte)
+    return _sur_valeurs(_vers_nombres_bloc, valeurs, dialecte)
 
 
 def _vers_nombres_bloc(valeurs: pd.Series, dialecte: Dialecte) -> pd.Series:
@@ -752,7 +793,8 @@ def lire_tableau(chemin: str | Path, schema: str | Path | dict, dossier: str | P
     (fichiers de `donnees/schemas/`). Encodage, séparateur et décimale sont détectés ; le
     contrôle est fait par frictionless. Rend un DataFrame dont l'index (nommé « ligne ») est le
     numéro de ligne dans le fichier (en-tête = 1) ; les colonnes « number » sont en float64, la
-    colonne « date » en datetime64, les autres en texte. Le dialecte détecté est dans
+    colonne « date » en datetime64, les autres en texte sans espaces de bord, en catégories
+    (`en_categories` : un code par ligne, catégories dans l'ordre alphabétique). Le dialecte détecté est dans
     `df.attrs["dialecte"]`. Lève `ErreurDonnees` (fichier illisible) ou `ErreursDonnees` (toutes
     les cellules fautives, avec ligne, colonne, valeur et attendu).
 
@@ -955,7 +997,7 @@ def _tableau_type(df: pd.DataFrame, chemin: Path, descripteur: dict, dialecte: D
                 erreurs += _comptages_non_entiers(df, nombres, chemin, dialecte, comptages)
             df[nom] = nombres
         else:
-            df[nom] = df[nom].str.strip()
+            df[nom] = en_categories(df[nom])
     if erreurs:
         raise ErreursDonnees(_limiter(erreurs, chemin))
     df = df[[f["name"] for f in descripteur["fields"]]]
@@ -1005,7 +1047,7 @@ def _comptages_non_entiers(df: pd.DataFrame, nombres: pd.Series, chemin: Path, d
 
 def _resume_inconnus(df: pd.DataFrame, colonne: str, connus: list[str], fichier: Path, quoi: str) -> list[ErreurDonnees]:
     erreurs = []
-    inconnus = df.loc[~df[colonne].isin(connus), colonne]
+    inconnus = df.loc[~df[colonne].isin(connus), colonne].astype("str")
     for valeur, groupe in inconnus.groupby(inconnus, sort=False):
         n = len(groupe)
         proches = difflib.get_close_matches(str(valeur), connus, n=1, cutoff=0.6)
@@ -1084,7 +1126,8 @@ def _date_lisible(date: pd.Timestamp) -> str:
 def charger_mesures(pilote) -> pd.DataFrame:
     """Toutes les mesures d'un pilote, contrôlées contre son pilote.yaml.
 
-    Colonnes : `date`, `site` (texte), `indicateur` (texte), `valeur` (float64) ; trié par site,
+    Colonnes : `date`, `site` et `indicateur` (texte en catégories : un code par ligne, catégories
+    dans l'ordre alphabétique, les mêmes pour tous les fichiers), `valeur` (float64) ; trié par site,
     indicateur et date. Données journalières : `date` en datetime64[ns] sans fuseau (minuit).
     Données infra-journalières (un horodatage au moins porte une heure) : `date` en
     datetime64[ns, Europe/Paris] ; l'heure répétée d'octobre est lue dans l'ordre du fichier
@@ -1095,7 +1138,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
     """
     sites = [s.identifiant for s in pilote.sites]
     indicateurs = [i.identifiant for i in pilote.indicateurs]
-    morceaux, erreurs = [], verifier_unites(pilote)
+    morceaux, erreurs, tout = [], verifier_unites(pilote), None
     comptages = frozenset(i.identifiant for i in pilote.indicateurs if i.type_mesure == "comptage")
     for fichier in pilote.fichiers_mesures:
         try:
@@ -1112,6 +1155,7 @@ def charger_mesures(pilote) -> pd.DataFrame:
         # Le nom du fichier en catégorie : un code par ligne, pas des millions de copies du chemin.
         morceaux.append(df.assign(_fichier=pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), [str(fichier)]),
                                   _ligne=df.index.to_numpy()).reset_index(drop=True))
+        del df
     notes: list[str] = []
     for releve in getattr(pilote, "releves_compteurs", ()):
         # Compteurs individuels (RGPD) : agrégés par DuckDB en totaux journaliers par site ; les
@@ -1165,7 +1209,12 @@ def charger_mesures(pilote) -> pd.DataFrame:
                     else m.assign(date=m["date"].dt.tz_localize(config.FUSEAU, ambiguous=True, nonexistent="shift_forward"))
                     for m in morceaux]
     if morceaux:
-        tout = pd.concat(morceaux, ignore_index=True)
+        # Site et indicateur : mêmes catégories dans tous les fichiers (concaténés sans redevenir du texte).
+        for colonne in ("site", "indicateur"):
+            communes = _categories([m[colonne] for m in morceaux])
+            morceaux = [m.assign(**{colonne: m[colonne].astype(communes)}) for m in morceaux]
+        tout = morceaux[0] if len(morceaux) == 1 else pd.concat(morceaux, ignore_index=True)
+        del morceaux
         doublons = tout.duplicated(["date", "site", "indicateur"], keep=False)
         if doublons.any():
             vus: dict = {}
@@ -1185,16 +1234,27 @@ def charger_mesures(pilote) -> pd.DataFrame:
     if erreurs:
         erreurs.sort(key=lambda e: (str(e.fichier), e.ligne or 0))
         raise ErreursDonnees(_limiter(erreurs, Path(pilote.dossier)))
-    if not morceaux:
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "site": pd.Series(dtype="str"),
-                             "indicateur": pd.Series(dtype="str"), "valeur": pd.Series(dtype="float64")})
+    if tout is None:
+        vide = _categories([])
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "site": pd.Series(dtype=vide),
+                             "indicateur": pd.Series(dtype=vide), "valeur": pd.Series(dtype="float64")})
     # Lignes lues par fichier : pour le résumé de `make verifier` (eprouvette.verification).
-    lignes_par_fichier = {str(f): int(n) for f, n in tout["_fichier"].value_counts(sort=False).items()}
-    tout = tout.drop(columns=["_fichier", "_ligne"])
-    tout = tout.sort_values(["site", "indicateur", "date"], kind="stable").reset_index(drop=True)
+    lignes_par_fichier = {str(f): int(n) for f, n in tout["_fichier"].value_counts(sort=False).items() if n}
+    # Catégories dans l'ordre alphabétique : le tri suit celui du texte.
+    tout = tout[["date", "site", "indicateur", "valeur"]].sort_values(["site", "indicateur", "date"], kind="stable")
+    tout = tout.reset_index(drop=True)
     tout.attrs = {"notes": notes} if notes else {}
     tout.attrs["lignes_par_fichier"] = lignes_par_fichier
     return tout
+
+
+def _categories(colonnes: list[pd.Series]) -> pd.CategoricalDtype:
+    """Catégories communes à des colonnes de texte ou de catégories : leurs valeurs présentes, dans
+    l'ordre alphabétique."""
+    valeurs: set[str] = set()
+    for c in colonnes:
+        valeurs.update(str(v) for v in c.dropna().unique())
+    return pd.CategoricalDtype(pd.Index(sorted(valeurs), dtype="str"))
 
 
 def est_meteo_france(chemin: str | Path, dossier: str | Path | None = None) -> bool:

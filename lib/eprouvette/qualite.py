@@ -104,7 +104,7 @@ def bilan_qualite(mesures: pd.DataFrame, debut, fin, sites_libelles: dict[str, s
         mesures = mesures.assign(date=mesures["date"].dt.tz_localize(None))
     jours_attendus = (fin - debut).days + 1
     lignes = []
-    for (site, indicateur), groupe in mesures.groupby(["site", "indicateur"], sort=True):
+    for (site, indicateur), groupe in mesures.groupby(["site", "indicateur"], sort=True, observed=True):
         serie = groupe.set_index(groupe["date"].dt.normalize())["valeur"].sort_index()
         serie = serie[(serie.index >= debut) & (serie.index <= fin)]
         serie = serie.groupby(level=0).sum(min_count=1)

@@ -247,9 +247,9 @@ def levees_par_semaine(
     m["jour"] = _jours(m["date"])
     m = m[m["valeur"].notna()]
     # Plusieurs lignes le même jour (deux relevés) : on les additionne.
-    m = m.groupby(["site", "jour"], as_index=False)["valeur"].sum()
+    m = m.groupby(["site", "jour"], as_index=False, observed=True)["valeur"].sum()
     m["semaine"] = m["jour"] - pd.to_timedelta(m["jour"].dt.day_of_week, unit="D")
-    g = m.groupby(["site", "semaine"], as_index=False).agg(levees=("valeur", "sum"), jours_mesures=("jour", "nunique"))
+    g = m.groupby(["site", "semaine"], as_index=False, observed=True).agg(levees=("valeur", "sum"), jours_mesures=("jour", "nunique"))
     fin_sem = g["semaine"] + pd.Timedelta(days=6)
     dans_ref = (g["semaine"] >= r0) & (fin_sem <= r1)
     dans_exp = (g["semaine"] >= e0) & (fin_sem <= e1)

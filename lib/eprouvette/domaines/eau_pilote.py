@@ -144,7 +144,8 @@ def _journalier(mesures: pd.DataFrame, indicateur: str) -> pd.DataFrame:
 
 def _somme_groupe(jour: pd.DataFrame, sites: list[str]) -> pd.Series:
     """Somme journalière d'un groupe de secteurs, seulement les jours où tous ont une mesure."""
-    large = jour[jour["site"].isin(sites)].pivot_table(index="date", columns="site", values="valeur", aggfunc="mean")
+    large = jour[jour["site"].isin(sites)].pivot_table(index="date", columns="site", values="valeur",
+                                                       aggfunc="mean", observed=True)
     large = large.reindex(columns=sites)
     return large.dropna().sum(axis=1)
 

@@ -91,7 +91,7 @@ def agreger_jours(mesures: pd.DataFrame, part_minimale: float = PART_MINIMALE_JO
     m = m.assign(_instant=instants, jour=instants.dt.tz_localize(None).dt.normalize())
     m = m.dropna(subset=["_instant"])
     sorties, bilan = [], []
-    for (site, ind), g in m.groupby(["site", "indicateur"], sort=True):
+    for (site, ind), g in m.groupby(["site", "indicateur"], sort=True, observed=True):
         pas = _pas_minutes(g["_instant"])
         agg = g.groupby("jour")["valeur"].agg(["sum", "count"])
         jours = agg.index

@@ -89,7 +89,7 @@ def _serie_groupe(mesures: pd.DataFrame, sites: list[str], comptage: bool) -> pd
         d = d.dt.tz_convert("Europe/Paris").dt.tz_localize(None)
     m["jour"] = d.dt.normalize()
     # Mesures infra-journalières : d'abord un total (comptage) ou une moyenne par site et par jour.
-    par_site = m.groupby(["jour", "site"])["valeur"].agg("sum" if comptage else "mean").unstack("site")
+    par_site = m.groupby(["jour", "site"], observed=True)["valeur"].agg("sum" if comptage else "mean").unstack("site")
     par_site = par_site.reindex(columns=sites)
     if comptage:
         return par_site.dropna(how="any").sum(axis=1)

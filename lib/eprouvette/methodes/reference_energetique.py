@@ -1307,7 +1307,7 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
     m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
     m = m.dropna(subset=["valeur"])
-    agg = m.groupby(["site", "jour"])["valeur"].agg(["sum", "count"])
+    agg = m.groupby(["site", "jour"], observed=True)["valeur"].agg(["sum", "count"])
     par_site = {}
     for site in sites:
         a = agg.loc[site]
