@@ -587,3 +587,29 @@ def test_phrase_effet_sans_incertitude_calculable():
     texte = phrase_effet(r)
     assert "ne permettent pas de calculer son incertitude" in texte and "n.d." not in texte
     assert "a baissé" not in texte and "−10" in texte
+
+
+def test_chaque_verification_a_un_titre_francais():
+    """Le rapport ne montre jamais un identifiant (« nombre_grappes », « tendances_prealables ») comme
+    titre de vérification : chaque nom-identifiant que la bibliothèque donne à une ``Verification`` a
+    son titre dans ``blocs.LIBELLES_VERIFICATIONS``."""
+    import re
+    from pathlib import Path
+
+    import eprouvette
+    from eprouvette.methodes.base import Verification
+    from eprouvette.presentation import blocs
+
+    racine = Path(eprouvette.__file__).parent
+    identifiants = set()
+    for fichier in racine.rglob("*.py"):
+        identifiants |= set(re.findall(r'Verification\(\s*"([a-z0-9_]+)"', fichier.read_text(encoding="utf-8")))
+        identifiants |= set(re.findall(r'Verification\(\s*nom="([a-z0-9_]+)"', fichier.read_text(encoding="utf-8")))
+    assert {"nombre_grappes", "tendances_prealables", "autocorrelation_residus"} <= identifiants
+    manquants = sorted(identifiants - set(blocs.LIBELLES_VERIFICATIONS))
+    assert manquants == [], f"vérifications sans titre français : {manquants}"
+    page = blocs.verifications([Verification("nombre_grappes", "reussie", "Assez de sites.", 20.0),
+                                Verification("Ajustement mensuel (ASHRAE 14, CV(RMSE))", "attention", "…", 1.0)])
+    assert "Nombre de sites" in page and "nombre_grappes" not in page
+    assert "Ajustement mensuel (ASHRAE 14, CV(RMSE))" in page
+    assert blocs.libelle_verification("un_nom_nouveau") == "Un nom nouveau"

@@ -476,6 +476,54 @@ STATUTS = {
 }
 
 
+#: Titre en français de chaque vérification dont le nom est un identifiant (le JSON garde l'identifiant,
+#: le lecteur voit le titre). Les méthodes qui nomment déjà leurs vérifications par une phrase
+#: (référence énergétique) n'y figurent pas. Un test vérifie que chaque identifiant de la bibliothèque
+#: y a son titre.
+LIBELLES_VERIFICATIONS = {
+    "absence_temoins": "Sites témoins",
+    "ajustement_avant": "Ajustement avant le début",
+    "autocorrelation_residus": "Autocorrélation des résidus",
+    "bruit_de_comptage": "Bruit des comptages",
+    "comptages_faibles": "Comptages faibles",
+    "concentration_poids": "Concentration des poids",
+    "couverture": "Couverture des mesures",
+    "dd_synthetiques": "Doubles différences synthétiques",
+    "duree_reference": "Durée de la période de référence",
+    "erreurs_independantes": "Indépendance des erreurs",
+    "heterogeneite": "Écarts entre pilotes",
+    "incertitude": "Incertitude",
+    "independance_cellules": "Indépendance des mesures",
+    "jours_aberrants": "Jours hors norme",
+    "laisser_un_de_cote": "Sans chaque site, tour à tour",
+    "longueur_serie": "Longueur de la série",
+    "nombre_etudes": "Nombre de pilotes combinés",
+    "nombre_grappes": "Nombre de sites",
+    "nombre_placebos": "Nombre de témoins pour les placebos",
+    "paliers": "Compteur bloqué",
+    "placebo_spatial": "Placebo dans l'espace",
+    "placebo_temporel": "Placebo dans le temps",
+    "semaines_completes": "Semaines complètes",
+    "surdispersion": "Dispersion des comptages",
+    "tendance_prolongee": "Tendance prolongée",
+    "tendances_prealables": "Tendances avant le début",
+    "valeurs_aberrantes": "Valeurs aberrantes",
+    "valeurs_negatives": "Valeurs négatives",
+    "zeros_suspects": "Zéros suspects",
+}
+
+
+def libelle_verification(nom: str) -> str:
+    """Le titre affiché d'une vérification : son titre français si son nom est un identifiant connu,
+    sinon le nom tel quel (déjà une phrase), un identifiant inconnu rendu lisible (« a_b » -> « A b »)."""
+    if nom in LIBELLES_VERIFICATIONS:
+        return LIBELLES_VERIFICATIONS[nom]
+    if re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", nom):
+        texte = nom.replace("_", " ")
+        return texte[:1].upper() + texte[1:]
+    return nom
+
+
 def verifications(liste: Iterable[Verification], titre: str | None = None) -> Bloc:
     """Liste des hypothèses vérifiées : statut en toutes lettres + icône, jamais la couleur seule."""
     items = []
@@ -485,7 +533,7 @@ def verifications(liste: Iterable[Verification], titre: str | None = None) -> Bl
             f'<li class="ep-verif ep-verif--{v.statut}">'
             f'<span class="ep-verif__statut"><span aria-hidden="true" class="ep-verif__icone">{icone}</span> '
             f"{mot}</span> "
-            f'<span class="ep-verif__nom">{echapper(v.nom)}</span>'
+            f'<span class="ep-verif__nom">{echapper(libelle_verification(v.nom))}</span>'
             f'<span class="ep-verif__phrase">{echapper(v.phrase)}</span></li>'
         )
     if not items:
