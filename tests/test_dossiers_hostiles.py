@@ -57,6 +57,7 @@ import yaml
 
 from eprouvette import config
 from eprouvette.erreurs import ErreurDonnees, ErreursDonnees, chemin_lisible
+from eprouvette.rapports import typographie
 
 VALIDES = ("mobilite-feux-bus-amiens", "eau-alertes-ia-douai")
 #: Refusés avant toute lecture : le dossier, ou pilote.yaml.
@@ -441,8 +442,9 @@ def test_chaque_pilote_hostile_a_son_message(lot_hostile, ident):
     assert f"- {ident} : {lot_hostile['attendus'][ident]}" in lot_hostile["sortie"]
     page = html.unescape((rapports / "index.html").read_text(encoding="utf-8"))
     assert ident in page
-    # Le message de l'index est celui de index.json (cellule géante comprise : citée coupée, jamais entière).
-    assert lot_hostile["attendus"][ident] in page
+    # Le message de l'index est celui de index.json (cellule géante comprise : citée coupée, jamais entière),
+    # avec la typographie française de toute page (espaces insécables avant « : », après « « »…).
+    assert typographie.texte(lot_hostile["attendus"][ident]) in page
     assert len(index[ident]["message"]) < 2000 and "Traceback" not in index[ident]["message"]
     if ident == "cellule-geante":
         # Nulle part la cellule entière (ni même 200 de ses caractères) : console, index, journal du pilote.
@@ -470,17 +472,18 @@ def test_pilotes_hostiles_construits_et_ce_que_dit_leur_rapport(lot_hostile, ide
         assert resultats["economie"] == modele["economie"]
     if "verification" in attendu:
         assert attendu["verification"] in resultats["verifications"]
-        assert attendu["verification"]["phrase"] in page
+        assert typographie.texte(attendu["verification"]["phrase"]) in page
     for cle in ("qualite_donnees", "experimentation_terminee", "jours_mesures_experimentation", "verdict",
                 "regle_verdict"):
         if cle in attendu:
             assert resultats[cle] == attendu[cle], (cle, resultats[cle])
+    # Le texte des pages passe par la typographie française (rapports/typographie.py).
     for phrase in attendu.get("phrases", []):
-        assert phrase in page, phrase
+        assert typographie.texte(phrase) in page, phrase
     for phrase, fois in attendu.get("compte", {}).items():
-        assert page.count(phrase) == fois, (phrase, page.count(phrase))
+        assert page.count(typographie.texte(phrase)) == fois, (phrase, page.count(typographie.texte(phrase)))
     for phrase in attendu.get("absentes", []):
-        assert phrase not in page, phrase
+        assert typographie.texte(phrase) not in page and phrase not in page, phrase
 
 
 # --------------------------------------------------------------------------------------------

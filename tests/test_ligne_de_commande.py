@@ -24,6 +24,7 @@ import pytest
 import eprouvette
 from eprouvette import config
 from eprouvette.erreurs import ErreurDonnees
+from eprouvette.rapports import typographie
 from eprouvette.verification import verifier
 
 PYTHON = sys.executable
@@ -302,8 +303,9 @@ def test_make_rapports_un_pilote_journal_et_avertissements(tmp_path):
 
     page = html.unescape((rapports / f"{MOBILITE}.html").read_text(encoding="utf-8"))
     assert "Avertissements de calcul" in page
-    assert "Une division par zéro, dans la section « L'économie »." in page
-    assert "Une estimation qui n'a pas convergé, dans la section « L'économie »." in page
+    # Le texte du rapport passe par la typographie française (espaces insécables dans les guillemets).
+    assert typographie.texte("Une division par zéro, dans la section « L'économie ».") in page
+    assert typographie.texte("Une estimation qui n'a pas convergé, dans la section « L'économie ».") in page
     assert f"journaux/{MOBILITE}.log" in page
     for anglais in ("divide by zero", "RuntimeWarning", "ConvergenceWarning", "Maximum Likelihood"):
         assert anglais not in page, anglais

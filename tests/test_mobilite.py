@@ -303,7 +303,8 @@ def test_pilote_avec_temoins_de_bout_en_bout(tmp_path):
     # Le témoin suit les compteurs équipés sans l'effet (+5 %) ; choc commun de +8 % partout.
     jours_apres = large.index >= debut
     temoin = 0.8 * large.sum(axis=1) * np.where(jours_apres, 1.08 / 1.05, 1.0)
-    m.loc[apres, "valeur"] = m.loc[apres, "valeur"] * 1.08
+    # Des passages restent des nombres entiers (un comptage non entier est refusé à la lecture).
+    m.loc[apres, "valeur"] = np.round(m.loc[apres, "valeur"] * 1.08)
     t = pd.DataFrame({"date": large.index, "site": "compteur-temoin", "indicateur": "passages_velo",
                       "valeur": np.round(temoin.to_numpy())})
     pd.concat([m, t]).to_csv(dossier / "mesures.csv", sep=";", index=False)

@@ -33,11 +33,18 @@ class Provenance:
     empreintes: dict[str, str] = field(default_factory=dict)
 
 
+#: Ce qui fait « le code » dont la version est relevée : une modification locale de ces dossiers
+#: (pas des données, des rapports ni des docs) vaut « (modifié localement) ».
+CHEMINS_DU_CODE = ("lib", "notebooks", "pyproject.toml", "requirements-verrou.txt")
+
+
 def version_du_code() -> str:
     """Le commit court du dépôt (« (modifié localement) » s'il a des changements), sinon « inconnue ».
 
     ``--no-optional-locks`` : ``git status`` ne rafraîchit pas l'index (il n'écrit jamais
-    ``.git/index.lock``) ; la construction ne modifie rien du dépôt.
+    ``.git/index.lock``) ; la construction ne modifie rien du dépôt. Limité au code
+    (:data:`CHEMINS_DU_CODE`) : sans index rafraîchi, git relit le contenu des fichiers dont la date
+    a changé, et il ne doit jamais ouvrir les données des pilotes (``donnees/``).
     """
     try:
         sortie = subprocess.run(
@@ -46,7 +53,8 @@ def version_du_code() -> str:
         )
         sha = sortie.stdout.strip()
         etat = subprocess.run(
-            ["git", "--no-optional-locks", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "--no-optional-locks", "-C", str(config.RACINE), "status", "--porcelain", "--untracked-files=no",
+             "--", *CHEMINS_DU_CODE],
             capture_output=True, text=True, timeout=5,
         ).stdout.strip()
         return (sha + (" (modifié localement)" if etat else "")) if sha else "inconnue"
