@@ -261,7 +261,8 @@ def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Se
             + (f" et {compte(len(equipes), f'{mot} équipé', f'{mot}s équipés')}" if len(equipes) >= 2 else ""))
     if not changes:
         if reference in ("hausse établie", "baisse établie"):
-            phrase = (f"Sans chacun des {quoi}, pris à tour de rôle, l'effet reste établi ({reference}) : "
+            sens = "à la hausse" if reference == "hausse établie" else "à la baisse"
+            phrase = (f"Sans chacun des {quoi}, pris à tour de rôle, l'effet reste établi {sens} : "
                       f"il ne repose sur aucun {mot} en particulier.")
         else:
             phrase = (f"Sans chacun des {quoi}, pris à tour de rôle, la conclusion reste la même ({reference}) : "
@@ -270,15 +271,18 @@ def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Se
     complet = _effet_court(resultat_complet, d)
     if len(changes) == 1:
         s, role, r, c = changes[0]
-        debut = f"L'effet repose sur un seul {mot} {role}"
         if reference in ("hausse établie", "baisse établie"):
+            debut = f"L'effet repose sur un seul {mot} {role}"
             devient = "il n'est plus établi" if c == "non établi" else f"la conclusion devient « {c} »"
         else:
-            devient = f"la conclusion devient « {c} » au lieu de « {reference} »"
+            debut = f"La conclusion dépend d'un seul {mot} {role}"
+            devient = f"elle devient « {c} » au lieu de « {reference} »"
         phrase = f"{debut} : sans « {s.nom} », {devient} ({_effet_court(r, d)} au lieu de {complet})."
     else:
         noms = ", ".join(f"« {s.nom} » ({_effet_court(r, d)}, {c})" for s, role, r, c in changes)
-        phrase = (f"La conclusion ({reference}, {complet}) change quand on retire l'un de ces "
-                  f"{len(changes)} {mot}s : {noms}. L'effet repose sur quelques {mot}s.")
+        fin = (f"L'effet repose sur quelques {mot}s." if reference in ("hausse établie", "baisse établie")
+               else f"La conclusion dépend de quelques {mot}s.")
+        phrase = (f"Avec tous les {mot}s, la conclusion est « {reference} » ({complet}) ; elle change quand on retire l'un de ces "
+                  f"{len(changes)} {mot}s : {noms}. {fin}")
     phrase += f" ({n_calcules} estimations sans un {mot} sur {len(a_retirer)}.)" if n_calcules < len(a_retirer) else ""
     return LaisserUnDeCote(tableau, Verification("laisser_un_de_cote", "attention", phrase, float(len(changes))), phrase)
