@@ -177,6 +177,16 @@ def test_exemple_verdict_et_effet_vrai(exemple):
     assert r.effet_relatif == pytest.approx(-evitees / (obs + evitees), rel=1e-9)
 
 
+def test_exemple_laisser_un_conteneur_de_cote(exemple):
+    # L'effet simulé touche tous les conteneurs expérimentaux : il ne repose sur aucun conteneur.
+    a, _ = exemple
+    v = [x for x in a.resultat.verifications if x.nom == "laisser_un_de_cote"]
+    assert len(v) == 1 and v[0].statut == "reussie" and "aucun conteneur" in v[0].phrase
+    t = a.resultat.details["estimations_sans_chaque_site"]
+    assert len(t) == len(a.pilote.sites_temoins) + len(a.pilote.sites_experimentaux)
+    assert (t["Conclusion"] == "baisse établie").all()
+
+
 def test_exemple_economie_et_feder(exemple):
     a, _ = exemple
     ea = a.economie_annuelle

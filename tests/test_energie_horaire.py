@@ -134,6 +134,17 @@ def test_verdict_et_effet_vrai_du_pilote_horaire(analyse_horaire):
     assert len(agregation) == 1 and agregation[0].valeur >= 1  # des jours à moins de 50 % existent
 
 
+def test_laisser_un_site_de_cote_dans_le_pilote_horaire(analyse_horaire):
+    # Chaque mairie équipée reçoit l'effet simulé : sans aucune d'elles ni aucun témoin, il reste établi.
+    a = analyse_horaire
+    v = [x for x in a.resultat.verifications if x.nom == "laisser_un_de_cote"]
+    assert len(v) == 1 and v[0].statut == "reussie", v[0].phrase if v else "contrôle absent"
+    t = a.resultat.details["estimations_sans_chaque_site"]
+    assert list(t["Rôle"]) == ["témoin"] * len(a.pilote.sites_temoins) + ["équipé"] * len(a.pilote.sites_experimentaux)
+    assert set(t["Site retiré"]) == {s.nom for s in a.pilote.sites}
+    assert (t["Borne haute (95 %)"] < 0).all()
+
+
 # ------------------------------------------------------------------ décret tertiaire
 
 def test_part_de_l_effort_du_decret_tertiaire_a_la_main():

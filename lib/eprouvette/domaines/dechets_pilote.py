@@ -71,6 +71,7 @@ def _verifier(pilote) -> None:
 
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..methodes.doubles_differences import effets_fixes_bidirectionnels
+    from ..methodes.verifications import laisser_un_de_cote
 
     _verifier(pilote)
     ind = pilote.indicateur_principal
@@ -84,25 +85,32 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             [s.identifiant for s in pilote.sites_temoins], pilote.periode_reference, pilote.periode_experimentation)
     part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
     n_exp = len(pilote.sites_experimentaux)
+    controle = None
     if len(pilote.sites_temoins) == 0:
         r = _serie_interrompue(pilote, complet)
     else:
         # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
         # (ddl NaN) ; l'effet minimal détectable vient du plan d'inférence retenu.
-        r = effets_fixes_bidirectionnels(
-            complet, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
-            colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
-            libelle_methode="Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)",
-            justification=(
-                f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
-                "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
-                "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
-                "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
-                "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
-                "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
-                "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
-            ),
-        )
+        def estimer(panel: pd.DataFrame, tendances_prealables: bool = True) -> ResultatImpact:
+            return effets_fixes_bidirectionnels(
+                panel, tendances_prealables=tendances_prealables, colonne_valeur="levees", colonne_site="site", colonne_temps="semaine",
+                colonne_traitement="actif", indicateur=ind.libelle.lower(), unite=UNITE_EFFET, graine=20240902,
+                libelle_methode="Doubles différences conteneurs expérimentaux / témoins (effets fixes conteneur et semaine)",
+                justification=(
+                    f"{n_exp} conteneurs passés à la collecte à la demande et {len(pilote.sites_temoins)} conteneurs "
+                    "témoins restés à jours fixes, suivis avant et pendant : on compare l'évolution des levées par "
+                    "conteneur et par semaine des uns et des autres. Les effets fixes retirent les différences "
+                    "permanentes entre conteneurs (emplacement, taille) et ce qui touche toutes les semaines de la "
+                    "même façon (fêtes, vacances, jours fériés, météo). Les erreurs sont regroupées par conteneur ; "
+                    "sous 30 conteneurs, l'intervalle vient d'un bootstrap sauvage par grappes ; avec moins de 10 "
+                    "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
+                ),
+            )
+        r = estimer(complet)
+        # L'effet repose-t-il sur un seul conteneur ? Estimation refaite sans chacun à tour de rôle (même
+        # inférence ; sans l'étude événementielle, qui ne change ni l'effet ni son intervalle).
+        controle = laisser_un_de_cote(lambda retires: estimer(complet[~complet["site"].isin(retires)], False),
+                                      pilote.sites, r, mot="conteneur")
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
@@ -120,6 +128,8 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         + (" ; c'est peu." if statut == "reussie" else " : au-delà de 5\u00a0%, vérifier la transmission des sondes."),
         part_incompletes,
     )]
+    if controle is not None:
+        controle.ajouter_a(r)
     r.complements.update(complements)
     if r.effet_relatif is not None and r.significatif:
         r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "

@@ -167,6 +167,7 @@ def cherche_refroidissement(vecteur: str | None) -> bool:
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
+    from ..methodes.verifications import laisser_un_de_cote
 
     if meteo is None:
         raise ErreurDonnees(
@@ -181,20 +182,29 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     if len(mesures) and est_infra_journalier(mesures["date"]):
         mesures, bilan = agreger_jours(mesures)
         verif_jours = _verification_jours(bilan)
-    resultat = evaluer_energie(
-        mesures,
-        meteo,
-        methode_dju=methode_degres_jours(meteo),
-        rechercher_refroidissement=cherche_refroidissement(ind.vecteur_energetique),
-        sites_experimentaux=[s.identifiant for s in pilote.sites_experimentaux],
-        sites_temoins=[s.identifiant for s in pilote.sites_temoins],
-        indicateur=ind.identifiant,
-        periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
-        periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
-        calendrier=calendrier_occupation(pilote),
-        unite=ind.unite,
-        fichiers_mesures=list(pilote.fichiers_mesures) or [pilote.fichier],
-    )
+    experimentaux = [s.identifiant for s in pilote.sites_experimentaux]
+    temoins = [s.identifiant for s in pilote.sites_temoins]
+
+    def estimer(retires: frozenset = frozenset()) -> ResultatImpact:
+        return evaluer_energie(
+            mesures,
+            meteo,
+            methode_dju=methode_degres_jours(meteo),
+            rechercher_refroidissement=cherche_refroidissement(ind.vecteur_energetique),
+            sites_experimentaux=[s for s in experimentaux if s not in retires],
+            sites_temoins=[s for s in temoins if s not in retires],
+            indicateur=ind.identifiant,
+            periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
+            periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
+            calendrier=calendrier_occupation(pilote),
+            unite=ind.unite,
+            fichiers_mesures=list(pilote.fichiers_mesures) or [pilote.fichier],
+        )
+
+    resultat = estimer()
+    if temoins:
+        # L'effet repose-t-il sur un seul bâtiment ? Estimation refaite sans chacun à tour de rôle.
+        laisser_un_de_cote(estimer, pilote.sites, resultat, mot="site").ajouter_a(resultat)
     if verif_jours is not None:
         resultat.verifications = [verif_jours] + list(resultat.verifications)
     return resultat

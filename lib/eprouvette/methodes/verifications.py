@@ -11,7 +11,9 @@ hypothèses sur les données ; les calculs qui reviennent d'un plan à l'autre v
 - :func:`pente_prealable_ar1` : la pente d'une série avant le début (moindres carrés généralisés
   AR(1)), qui sert aux tests de tendances préalables ;
 - :func:`verification_longueur_serie`, :func:`verification_surdispersion` : longueur d'une série
-  interrompue et surdispersion d'un modèle de comptage.
+  interrompue et surdispersion d'un modèle de comptage ;
+- :func:`laisser_un_de_cote` : l'estimation refaite sans chaque site témoin (et chaque site équipé),
+  pour dire si l'effet repose sur un seul site.
 
 Les phrases propres à un plan (ce que veut dire une autocorrélation pour lui) restent dans son
 module ; le placebo dans le temps générique est dans :mod:`eprouvette.methodes.placebo`.
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from .base import Verification
-from ..francais import nombre
+from .base import ResultatImpact, Verification
+from ..erreurs import ErreurDonnees
+from ..francais import compte, decimales_lisibles, nombre, nombre_signe
 from .serie_interrompue import prais_winsten, rho_ar1_reml
 
 ALPHA = 0.05
@@ -161,3 +166,123 @@ def verification_surdispersion(dispersion: float, quasi_poisson: bool) -> Verifi
         "surdispersion", "reussie",
         f"Dispersion (χ² de Pearson / ddl) = {nombre(dispersion, 2)}"
         + (" : prise en compte par le quasi-Poisson." if quasi_poisson else "."), dispersion)
+
+
+# ---------------------------------------------------------------------------------------------
+# Laisser un site de côté
+# ---------------------------------------------------------------------------------------------
+
+
+def conclusion_effet(r: ResultatImpact) -> str:
+    """La conclusion d'un résultat, telle que la grille la lit : « hausse établie », « baisse établie »,
+    « non établi » (intervalle qui contient zéro) ou « incertitude non calculable »."""
+    if not r.incertitude_valide:
+        return "incertitude non calculable"
+    if r.significatif:
+        return "hausse établie" if r.effet > 0 else "baisse établie"
+    return "non établi"
+
+
+def _effet_court(r: ResultatImpact, decimales: int) -> str:
+    """« −0,61 [−0,92 ; −0,30] » (effet et intervalle à 95 %), ou l'effet seul sans intervalle."""
+    if not r.incertitude_valide:
+        return f"{nombre_signe(r.effet, decimales)}, sans intervalle calculable"
+    return f"{nombre_signe(r.effet, decimales)} [{nombre_signe(r.ic_bas, decimales)}\u00a0; {nombre_signe(r.ic_haut, decimales)}]"
+
+
+@dataclass
+class LaisserUnDeCote:
+    """Le contrôle « laisser un site de côté » : le tableau des estimations sans chaque site (annexe),
+    la vérification (None si le contrôle est sans objet) et sa phrase."""
+
+    tableau: pd.DataFrame
+    verification: Verification | None
+    phrase: str
+
+    def ajouter_a(self, resultat: ResultatImpact) -> ResultatImpact:
+        """Range le contrôle dans le résultat : la vérification dans ``verifications`` (ou, sans objet,
+        la phrase dans ``limites``) et le tableau dans ``details["estimations_sans_chaque_site"]``."""
+        if self.verification is not None:
+            resultat.verifications = list(resultat.verifications) + [self.verification]
+        else:
+            resultat.limites = list(resultat.limites) + [self.phrase]
+        if len(self.tableau):
+            resultat.details["estimations_sans_chaque_site"] = self.tableau
+        return resultat
+
+
+def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Sequence,
+                       resultat_complet: ResultatImpact, *, decimales: int | None = None,
+                       mot: str = "site") -> LaisserUnDeCote:
+    """Refait l'estimation sans chaque site témoin, puis sans chaque site équipé (s'il en reste au moins
+    un autre), et dit si la conclusion en dépend.
+
+    ``estimer(sites_retires)`` refait l'estimation complète sans les identifiants de ``sites_retires``
+    (un ensemble d'un identifiant) ; ``sites`` : les sites du pilote (``identifiant``, ``nom``,
+    ``role`` « experimental » ou « temoin », comme :class:`eprouvette.pilote.Site`). La conclusion
+    comparée est celle de :func:`conclusion_effet` (sens et caractère établi de l'effet) : le contrôle
+    est « reussie » si aucun site retiré ne la change, « attention » sinon, avec une phrase qui nomme le
+    ou les sites. Avec un seul témoin, le contrôle est sans objet (pas de vérification, une phrase pour
+    les limites) : on ne peut pas vérifier que l'effet ne repose pas sur lui. Une estimation impossible
+    sans un site (ValueError, données insuffisantes) est notée dans le tableau et ne compte pas.
+    ``mot`` : comment la phrase appelle un site (« conteneur » pour les déchets) ; ``decimales`` :
+    celles des effets cités (par défaut selon leur ordre de grandeur).
+    """
+    temoins = [s for s in sites if s.role == "temoin"]
+    equipes = [s for s in sites if s.role == "experimental"]
+    if len(temoins) < 2:
+        phrase = (f"Un seul {mot} témoin : on ne peut pas vérifier que l'effet ne repose pas sur lui "
+                  f"(contrôle « laisser un {mot} de côté » sans objet)." if temoins else
+                  f"Aucun {mot} témoin : contrôle « laisser un {mot} de côté » sans objet.")
+        return LaisserUnDeCote(pd.DataFrame(), None, phrase)
+    a_retirer = temoins + (equipes if len(equipes) >= 2 else [])
+    d = decimales if decimales is not None else decimales_lisibles(
+        resultat_complet.effet, resultat_complet.ic_bas, resultat_complet.ic_haut)
+    reference = conclusion_effet(resultat_complet)
+    lignes, changes = [], []
+    for s in a_retirer:
+        role = "témoin" if s.role == "temoin" else "équipé"
+        try:
+            r = estimer(frozenset({s.identifiant}))
+        except (ValueError, np.linalg.LinAlgError, ErreurDonnees) as exc:
+            lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": np.nan, "Borne basse (95 %)": np.nan,
+                           "Borne haute (95 %)": np.nan, "Effet relatif": np.nan,
+                           "Conclusion": f"non calculée ({exc})"})
+            continue
+        c = conclusion_effet(r)
+        lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": r.effet, "Borne basse (95 %)": r.ic_bas,
+                       "Borne haute (95 %)": r.ic_haut,
+                       "Effet relatif": np.nan if r.effet_relatif is None else r.effet_relatif, "Conclusion": c})
+        if c != reference:
+            changes.append((s, role, r, c))
+    tableau = pd.DataFrame(lignes)
+    n_calcules = int(tableau["Effet"].notna().sum())
+    quoi = (f"{compte(len(temoins), f'{mot} témoin', f'{mot}s témoins')}"
+            + (f" et {compte(len(equipes), f'{mot} équipé', f'{mot}s équipés')}" if len(equipes) >= 2 else ""))
+    if not changes:
+        if reference in ("hausse établie", "baisse établie"):
+            sens = "à la hausse" if reference == "hausse établie" else "à la baisse"
+            phrase = (f"Sans chacun des {quoi}, pris à tour de rôle, l'effet reste établi {sens} : "
+                      f"il ne repose sur aucun {mot} en particulier.")
+        else:
+            phrase = (f"Sans chacun des {quoi}, pris à tour de rôle, la conclusion reste la même ({reference}) : "
+                      f"aucun {mot} ne la fait basculer à lui seul.")
+        return LaisserUnDeCote(tableau, Verification("laisser_un_de_cote", "reussie", phrase, 0.0), phrase)
+    complet = _effet_court(resultat_complet, d)
+    if len(changes) == 1:
+        s, role, r, c = changes[0]
+        if reference in ("hausse établie", "baisse établie"):
+            debut = f"L'effet repose sur un seul {mot} {role}"
+            devient = "il n'est plus établi" if c == "non établi" else f"la conclusion devient « {c} »"
+        else:
+            debut = f"La conclusion dépend d'un seul {mot} {role}"
+            devient = f"elle devient « {c} » au lieu de « {reference} »"
+        phrase = f"{debut} : sans « {s.nom} », {devient} ({_effet_court(r, d)} au lieu de {complet})."
+    else:
+        noms = ", ".join(f"« {s.nom} » ({_effet_court(r, d)}, {c})" for s, role, r, c in changes)
+        fin = (f"L'effet repose sur quelques {mot}s." if reference in ("hausse établie", "baisse établie")
+               else f"La conclusion dépend de quelques {mot}s.")
+        phrase = (f"Avec tous les {mot}s, la conclusion est « {reference} » ({complet}) ; elle change quand on retire l'un de ces "
+                  f"{len(changes)} {mot}s : {noms}. {fin}")
+    phrase += f" ({n_calcules} estimations sans un {mot} sur {len(a_retirer)}.)" if n_calcules < len(a_retirer) else ""
+    return LaisserUnDeCote(tableau, Verification("laisser_un_de_cote", "attention", phrase, float(len(changes))), phrase)
