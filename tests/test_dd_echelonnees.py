@@ -86,6 +86,18 @@ def test_deux_bases_memes_effets_apres(panel):
     assert (avant["base"] == avant["periode"] - 1).all()
 
 
+def test_periodes_en_dates(panel):
+    """Des mois (dates ou textes AAAA-MM) au lieu d'entiers : mêmes effets, durées en périodes."""
+    mois = pd.date_range("2023-01-01", periods=10, freq="MS")
+    d = panel.assign(periode=mois[panel.periode - 1],
+                     debut=[mois[int(x) - 1] if x == x else pd.NaT for x in panel.debut])
+    e, e0 = dd_echelonnees(d), dd_echelonnees(panel)
+    assert e.effet == e0.effet and e.evenement["att"].equals(e0.evenement["att"])
+    assert e.cohortes == {mois[3]: 8, mois[5]: 10, mois[7]: 12}
+    texte = d.assign(periode=d.periode.dt.strftime("%Y-%m"), debut=d.debut.dt.strftime("%Y-%m"))
+    assert dd_echelonnees(texte).effet == e0.effet
+
+
 def test_graine_et_poids(panel):
     """Même graine, mêmes écarts types ; poids de Mammen de moyenne 0, variance 1, troisième moment 1,
     qui donnent des écarts types voisins de ceux de Rademacher."""
