@@ -120,6 +120,14 @@ def test_panel_refuse_en_francais(panel):
         dd_echelonnees(faux)
     with pytest.raises(ValueError, match="jamais équipé"):
         dd_echelonnees(panel.dropna(subset=["debut"]), temoins="jamais")
+    une_cohorte = panel[panel.debut == 4]
+    with pytest.raises(ValueError, match="Aucune période équipée n'a de site témoin"):
+        dd_echelonnees(une_cohorte)
+    # Sans jamais équipés, la dernière cohorte n'a plus de témoin une fois équipée : cellules écartées, dit.
+    sans_jamais = dd_echelonnees(panel.dropna(subset=["debut"]))
+    assert not sans_jamais.inference_credible
+    assert any("sans aucun site témoin" in r for r in sans_jamais.remarques)
+    assert sans_jamais.att_gt.query("cohorte == 8 and apres")["att"].isna().all()
 
 
 def test_sites_equipes_des_le_debut_ecartes_et_inference_fragile():

@@ -249,6 +249,9 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
     valides = np.isfinite(att)
     gk = np.array([c[0] for c in cellules])
     tk = np.array([c[1] for c in cellules])
+    if not (valides & (tk >= gk)).any():
+        raise ValueError("Aucune période équipée n'a de site témoin : il faut des sites jamais équipés "
+                         "ou équipés plus tard.")
     pg = np.zeros(T)
     for g in set(gk.tolist()):
         pg[g] = float((G == g).mean())
