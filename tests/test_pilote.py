@@ -169,6 +169,54 @@ def test_champ_inconnu_dans_un_site(tmp_path):
                                             "Vouliez-vous écrire « surface_m2 » ?")
 
 
+def test_dates_d_equipement_par_site(tmp_path):
+    """Déploiement échelonné : chaque site expérimental peut avoir son début (et sa fin)
+    d'équipement ; sans ces champs, celles de l'expérimentation (anciennes fiches inchangées)."""
+    ancien = charger_pilote(faire_pilote(tmp_path / "a"))
+    assert ancien.site("ecole-jean-jaures").debut_equipement is None and not ancien.deploiement_echelonne
+    assert ancien.periode_equipement("ecole-jean-jaures") == ancien.periode_experimentation
+    assert ancien.periode_equipement("ecole-temoin") is None
+    texte = remplacer("    surface_m2: 1850\n", "    surface_m2: 1850\n    debut_equipement: 2023-02-27\n"
+                      "    fin_equipement: \"2023-11-30\"\n")
+    texte = texte.replace("  - identifiant: ecole-temoin", "  - identifiant: ecole-victor-hugo\n    nom: École Victor-Hugo\n"
+                          "    role: experimental\n    code_insee: \"62041\"\n  - identifiant: ecole-temoin", 1)
+    p = charger_pilote(faire_pilote(tmp_path / "b", texte))
+    s = p.site("ecole-jean-jaures")
+    assert (s.debut_equipement, s.fin_equipement) == (dt.date(2023, 2, 27), dt.date(2023, 11, 30))
+    assert p.periode_equipement(s) == Periode(dt.date(2023, 2, 27), dt.date(2023, 11, 30))
+    assert p.periode_equipement("ecole-victor-hugo") == p.periode_experimentation
+    assert p.deploiement_echelonne
+
+
+@pytest.mark.parametrize("champs, ligne, message", [
+    ("    debut_equipement: 2022-12-31\n", "debut_equipement: 2022-12-31",
+     "le début d'équipement du site « ecole-jean-jaures » (2022-12-31) est hors de la période "
+     "d'expérimentation (2023-01-01 au 2023-12-31)."),
+    ("    fin_equipement: 2024-01-01\n", "fin_equipement: 2024-01-01",
+     "la fin d'équipement du site « ecole-jean-jaures » (2024-01-01) est hors de la période "
+     "d'expérimentation (2023-01-01 au 2023-12-31)."),
+    ("    debut_equipement: 2023-06-01\n    fin_equipement: 2023-05-31\n", "fin_equipement: 2023-05-31",
+     "le site « ecole-jean-jaures » est équipé le 2023-06-01 mais son équipement finit avant, le 2023-05-31."),
+])
+def test_dates_d_equipement_fautives(tmp_path, champs, ligne, message):
+    texte = remplacer("    surface_m2: 1850\n", "    surface_m2: 1850\n" + champs)
+    (e,) = erreurs_de(faire_pilote(tmp_path, texte))
+    assert (e.ligne, e.champ) == (ligne_de(texte, ligne), "sites[0]." + ligne.split(":")[0])
+    assert e.message == message
+
+
+def test_dates_d_equipement_hors_periode_et_temoin(tmp_path):
+    texte = remplacer("    surface_m2: 1850\n", "    surface_m2: 1850\n    debut_equipement: 2024-03-01\n")
+    texte = texte.replace('    role: temoin\n    code_insee: "62041"\n',
+                          '    role: temoin\n    code_insee: "62041"\n    debut_equipement: 2023-03-01\n', 1)
+    e1, e2 = sorted(erreurs_de(faire_pilote(tmp_path, texte)), key=lambda e: e.ligne)
+    assert e1.message == ("le début d'équipement du site « ecole-jean-jaures » (2024-03-01) est hors de la "
+                          "période d'expérimentation (2023-01-01 au 2023-12-31).")
+    assert e2.champ == "sites[1].debut_equipement"
+    assert e2.message == ("le site témoin « ecole-temoin » a une date de début d'équipement : un témoin ne "
+                          "reçoit pas la technologie.")
+
+
 def test_domaine_inconnu(tmp_path):
     texte = remplacer("domaine: energie", "domaine: transport")
     (e,) = erreurs_de(faire_pilote(tmp_path, texte))

@@ -71,6 +71,10 @@ class Site:
     code_insee: str
     surface_m2: float | None = None
     description: str | None = None
+    #: Premier et dernier jour d'équipement propres au site (déploiement échelonné) ; None : ceux de
+    #: la période d'expérimentation (voir ``Pilote.periode_equipement``).
+    debut_equipement: dt.date | None = None
+    fin_equipement: dt.date | None = None
 
     @property
     def experimental(self) -> bool:
@@ -196,6 +200,21 @@ class Pilote:
     def indicateur_principal(self) -> Indicateur:
         """L'indicateur sur lequel porte la recommandation."""
         return next(i for i in self.indicateurs if i.principal)
+
+    def periode_equipement(self, site: Site | str) -> Periode | None:
+        """Jours où la technologie fonctionne sur un site expérimental : ses dates propres
+        (``debut_equipement``, ``fin_equipement``) ou, à défaut, celles de l'expérimentation ; None
+        pour un témoin."""
+        s = self.site(site) if isinstance(site, str) else site
+        if not s.experimental:
+            return None
+        p = self.periode_experimentation
+        return Periode(debut=s.debut_equipement or p.debut, fin=s.fin_equipement or p.fin)
+
+    @property
+    def deploiement_echelonne(self) -> bool:
+        """Vrai si les sites expérimentaux ne sont pas tous équipés le même jour."""
+        return len({self.periode_equipement(s).debut for s in self.sites_experimentaux}) > 1
 
     def site(self, identifiant: str) -> Site:
         """Le site qui porte cet identifiant (KeyError sinon)."""
@@ -633,6 +652,10 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
                     err(f"site « {_court(s['identifiant'])} » déclaré deux fois (déjà en sites[{vus[s['identifiant']]}]).",
                         ("sites", i, "identifiant"), attendu="des identifiants de site uniques")
                 vus.setdefault(s["identifiant"], i)
+        exp = bornes.get("experimentation")
+        for i, s in enumerate(sites):
+            if isinstance(s, dict):
+                _verifier_equipement(s, i, exp, err)
         roles = [s.get("role") for s in sites if isinstance(s, dict)]
         if roles and all(isinstance(r, str) for r in roles) and "experimental" not in roles:
             err("aucun site n'a le rôle « experimental ».", ("sites",),
@@ -688,6 +711,28 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
     return erreurs
 
 
+def _verifier_equipement(s: dict, i: int, exp: tuple | None, err) -> None:
+    """Dates d'équipement d'un site : site expérimental seulement, dans l'expérimentation, dans l'ordre."""
+    dates = {cle: _en_date(s.get(cle)) for cle in ("debut_equipement", "fin_equipement")}
+    nom = _court(s.get("identifiant")) if isinstance(s.get("identifiant"), str) else f"n° {i + 1}"
+    for cle, d in dates.items():
+        if d is None:
+            continue
+        quoi = "début" if cle == "debut_equipement" else "fin"
+        if s.get("role") == "temoin":
+            err(f"le site témoin « {nom} » a une date de {quoi} d'équipement : un témoin ne reçoit pas la "
+                "technologie.", ("sites", i, cle),
+                attendu="des dates d'équipement pour les seuls sites expérimentaux")
+        elif exp is not None and not exp[0] <= d <= exp[1]:
+            err(f"{'le' if quoi == 'début' else 'la'} {quoi} d'équipement du site « {nom} » ({d.isoformat()}) est hors de la période "
+                f"d'expérimentation ({exp[0].isoformat()} au {exp[1].isoformat()}).", ("sites", i, cle),
+                attendu="une date comprise dans la période d'expérimentation")
+    if None not in dates.values() and dates["debut_equipement"] > dates["fin_equipement"]:
+        err(f"le site « {nom} » est équipé le {dates['debut_equipement'].isoformat()} mais son équipement "
+            f"finit avant, le {dates['fin_equipement'].isoformat()}.", ("sites", i, "fin_equipement"),
+            attendu="une fin d'équipement postérieure ou égale à son début")
+
+
 # --------------------------------------------------------------------------------------------
 # Chargement
 # --------------------------------------------------------------------------------------------
@@ -728,7 +773,9 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
     sites = tuple(
         Site(identifiant=s["identifiant"], nom=s["nom"], role=s["role"], code_insee=s["code_insee"],
              surface_m2=float(s["surface_m2"]) if "surface_m2" in s else None,
-             description=s.get("description"))
+             description=s.get("description"),
+             debut_equipement=_en_date(s.get("debut_equipement")),
+             fin_equipement=_en_date(s.get("fin_equipement")))
         for s in donnees["sites"]
     )
     c = donnees["couts"]

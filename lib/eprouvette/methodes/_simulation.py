@@ -142,3 +142,48 @@ def simuler_controle_synthetique(
     df = pd.DataFrame(temoins, columns=[f"T{j:02d}" for j in range(n_temoins)])
     df.insert(0, "pilote", traite)
     return PanelSynthetique(donnees=df, traite="pilote", debut=debut, effet_cumule=float(effet * apres.sum()))
+
+
+@dataclass
+class PanelEchelonne:
+    donnees: pd.DataFrame  # format long : site, periode, valeur, debut (NaN : jamais équipé), actif
+    #: Vrai effet global : moyenne des effets des cellules équipées, pondérée par la taille des cohortes.
+    effet_global: float
+    #: Vrai effet par durée d'exposition e = t − g (0 avant le début).
+    effet_par_duree: dict
+
+
+def simuler_panel_echelonne(
+    cohortes: dict[int, int] | None = None,
+    n_jamais: int = 15,
+    n_periodes: int = 10,
+    *,
+    effet: float = 1.0,
+    pente: float = 0.5,
+    rho: float = 0.0,
+    sigma: float = 1.5,
+    sd_site: float = 4.0,
+    graine: int = 0,
+) -> PanelEchelonne:
+    """Déploiement échelonné : ``cohortes`` {première période équipée (0 à n_periodes − 1) : nombre
+    de sites}, ``n_jamais`` sites jamais équipés ; effets fixes site et période, bruit AR(1) par site ;
+    effet ``effet + pente × e`` à la durée d'exposition e ≥ 0 (il croît avec le temps si ``pente`` > 0)."""
+    cohortes = {3: 8, 5: 10, 7: 12} if cohortes is None else cohortes
+    rng = np.random.default_rng(graine)
+    debuts = np.concatenate([np.full(n, float(g)) for g, n in cohortes.items()] + [np.full(n_jamais, np.nan)])
+    n_sites = len(debuts)
+    t = np.arange(n_periodes)
+    duree = t[None, :] - debuts[:, None]
+    equipe = np.nan_to_num(duree, nan=-1.0) >= 0
+    tau = np.where(equipe, effet + pente * np.nan_to_num(duree), 0.0)
+    y = (rng.normal(20, sd_site, n_sites)[:, None] + np.cumsum(rng.normal(0, 1, n_periodes))[None, :]
+         + bruit_ar1(n_periodes, rho, sigma, rng, taille=n_sites) + tau)
+    df = pd.DataFrame({
+        "site": np.repeat([f"S{i:02d}" for i in range(n_sites)], n_periodes),
+        "periode": np.tile(t, n_sites),
+        "valeur": y.ravel(),
+        "debut": np.repeat(debuts, n_periodes),
+        "actif": equipe.ravel().astype(int),
+    })
+    par_duree = {int(e): float(effet + pente * e) if e >= 0 else 0.0 for e in range(-n_periodes + 1, n_periodes)}
+    return PanelEchelonne(donnees=df, effet_global=float(tau[equipe].mean()), effet_par_duree=par_duree)
