@@ -142,3 +142,39 @@ def simuler_controle_synthetique(
     df = pd.DataFrame(temoins, columns=[f"T{j:02d}" for j in range(n_temoins)])
     df.insert(0, "pilote", traite)
     return PanelSynthetique(donnees=df, traite="pilote", debut=debut, effet_cumule=float(effet * apres.sum()))
+
+
+@dataclass
+class SerieTroisPeriodes:
+    donnees: pd.DataFrame  # colonnes date, valeur
+    debut: pd.Timestamp
+    debut_apres: pd.Timestamp
+    effet_pendant: float  # vrai effet moyen par période pendant l'expérimentation
+    effet_apres: float  # vrai effet moyen par période après
+
+
+def simuler_trois_periodes(
+    n_avant: int = 36,
+    n_pendant: int = 24,
+    n_apres: int = 24,
+    *,
+    effet_pendant: float = -10.0,
+    effet_apres: float = -10.0,
+    rho: float = 0.4,
+    sigma: float = 3.0,
+    niveau_base: float = 100.0,
+    tendance: float = 0.1,
+    amplitude_saison: float = 5.0,
+    graine: int = 0,
+) -> SerieTroisPeriodes:
+    """Série mensuelle avant / pendant / après : tendance, saisonnalité annuelle, bruit AR(1), et un
+    effet de niveau constant dans chaque période (``effet_pendant`` puis ``effet_apres``)."""
+    rng = np.random.default_rng(graine)
+    n = n_avant + n_pendant + n_apres
+    t = np.arange(1, n + 1)
+    effet = np.where(t > n_avant + n_pendant, effet_apres, np.where(t > n_avant, effet_pendant, 0.0))
+    y = (niveau_base + tendance * t + amplitude_saison * np.sin(2 * np.pi * t / 12)
+         + 0.5 * amplitude_saison * np.cos(4 * np.pi * t / 12) + effet + bruit_ar1(n, rho, sigma, rng))
+    dates = pd.date_range("2021-01-01", periods=n, freq="MS")
+    return SerieTroisPeriodes(pd.DataFrame({"date": dates, "valeur": y}), dates[n_avant],
+                              dates[n_avant + n_pendant], effet_pendant, effet_apres)
