@@ -177,3 +177,13 @@ def test_temoins_nuls_refuses(serie):
     df = serie.donnees.rename(columns={"valeur": "experimentaux"}).assign(temoins=0.0)
     with pytest.raises(ValueError, match="impossible de les mettre à l'échelle"):
         persistance_temoins(df, serie.debut, serie.debut_apres)
+
+
+def test_motifs_du_module_egaux_a_ceux_du_standard():
+    import json
+
+    from eprouvette import config
+    from eprouvette.methodes.persistance import MOTIFS
+
+    schema = json.loads((config.SCHEMAS / "pilote.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["periode_apres"]["properties"]["motif"]["enum"] == list(MOTIFS)
