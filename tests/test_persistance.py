@@ -77,7 +77,8 @@ def test_effet_connu_retrouve_sans_bruit_et_phrase_francaise():
     assert r.apres.effet == pytest.approx(-4.0, abs=0.05)
     assert r.difference.effet == pytest.approx(6.0, abs=0.1)
     assert r.constat == "s_estompe"
-    assert r.phrase.startswith("L'effet s'estompe après la fin de la subvention")
+    assert r.phrase.startswith("L'effet s'estompe après la fin de la subvention : il reste établi")
+    assert "En moyenne par période : −10" in r.phrase
     assert "MWh" in r.phrase and "\u2212" in r.phrase
     assert (r.n_avant, r.n_pendant, r.n_apres) == (36, 24, 24)
     assert set(r.contrefactuel["periode"]) == {"avant", "pendant", "apres"}

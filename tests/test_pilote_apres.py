@@ -62,3 +62,17 @@ def test_periode_apres_mal_ecrite(tmp_path, bloc, fragment):
     erreurs = erreurs_de(faire_pilote(tmp_path, _avec_apres(bloc)))
     assert len(erreurs) == 1 and erreurs[0].champ.startswith("periodes.apres")
     assert fragment in erreurs[0].message or fragment in (erreurs[0].attendu or "")
+
+
+def test_exemple_du_readme_valide(tmp_path):
+    """Le bloc « periodes » avec une période après, donné dans donnees/README.md, est valide."""
+    import re
+
+    from eprouvette import config
+    from test_pilote import BASE
+
+    readme = (config.DONNEES / "README.md").read_text(encoding="utf-8")
+    (bloc,) = [b for b in re.findall(r"```\n(periodes:\n.*?)```", readme, re.S) if "apres:" in b]
+    debut, fin = BASE.index("periodes:\n"), BASE.index("sites:\n")
+    p = charger_pilote(faire_pilote(tmp_path, BASE[:debut] + bloc + BASE[fin:]))
+    assert p.periode_apres == PeriodeApres(dt.date(2023, 9, 1), dt.date(2024, 6, 30), "fin_accompagnement")

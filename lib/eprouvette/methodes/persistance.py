@@ -200,27 +200,26 @@ def constater(pendant: Estimation, apres: Estimation, difference: Estimation,
 
 def _phrase(constat: Constat, pendant: Estimation, apres: Estimation, unite: str, quand: str,
             perte_maximale: float) -> str:
-    def chiffres(e: Estimation) -> str:
-        u = f"\u00a0{unite}" if unite else ""
-        return f"{nombre_arrondi(e.effet)}{u} ({intervalle(e.ic_bas, e.ic_haut, unite, decimales=None)})"
-
-    mesures = (f"en moyenne par période, {chiffres(pendant)} pendant l'expérimentation et {chiffres(apres)} "
-               f"après {quand}")
+    u = f"\u00a0{unite}" if unite else ""
+    mesures = (f"En moyenne par période : {nombre_arrondi(pendant.effet)}{u} pendant l'expérimentation "
+               f"(intervalle de confiance à 95\u00a0% : {intervalle(pendant.ic_bas, pendant.ic_haut, unite, decimales=None)}), "
+               f"{nombre_arrondi(apres.effet)}{u} après ({intervalle(apres.ic_bas, apres.ic_haut, unite, decimales=None)}).")
     if constat == "se_maintient":
-        return (f"L'effet se maintient après {quand} : {mesures} ; les données écartent la perte de "
-                f"{nombre_arrondi(100 * perte_maximale)}\u00a0% de l'effet.")
-    if constat == "s_estompe":
-        return f"L'effet s'estompe après {quand} : il reste établi mais nettement plus faible ({mesures})."
-    if constat == "disparait" and apres.etabli:
-        return f"L'effet disparaît après {quand}, et s'inverse même : {mesures}."
-    if constat == "disparait":
-        return (f"L'effet disparaît après {quand} : {mesures} ; l'effet d'après ne se distingue pas de zéro "
-                "et il est nettement plus faible que pendant.")
-    if not pendant.etabli:
-        return (f"On ne peut pas dire si l'effet dure après {quand} : aucun effet n'est établi pendant "
-                f"l'expérimentation ({mesures}).")
-    return (f"On ne peut pas dire si l'effet dure après {quand} : les mesures sont trop bruitées pour trancher "
-            f"({mesures}).")
+        tete = (f"L'effet se maintient après {quand} : les données écartent une perte de "
+                f"{nombre_arrondi(100 * perte_maximale)}\u00a0% de l'effet ou plus.")
+    elif constat == "s_estompe":
+        tete = f"L'effet s'estompe après {quand} : il reste établi mais nettement plus faible que pendant."
+    elif constat == "disparait" and apres.etabli:
+        tete = f"L'effet disparaît après {quand}, et s'inverse même."
+    elif constat == "disparait":
+        tete = (f"L'effet disparaît après {quand} : l'effet d'après ne se distingue pas de zéro et il est "
+                "nettement plus faible que pendant.")
+    elif not pendant.etabli:
+        tete = (f"On ne peut pas dire si l'effet dure après {quand} : aucun effet n'est établi pendant "
+                "l'expérimentation.")
+    else:
+        tete = f"On ne peut pas dire si l'effet dure après {quand} : les mesures sont trop bruitées pour trancher."
+    return f"{tete} {mesures}"
 
 
 def persistance(
