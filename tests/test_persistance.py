@@ -25,12 +25,18 @@ SIGMA = 1.0
 
 
 def _constats(effet_apres: float, graine: int, n: int = REPLICATIONS, **options) -> tuple[Counter, float]:
-    constats, couvert = Counter(), 0
+    """Constats sur ``n`` séries simulées, et couverture de l'intervalle de l'effet après ; la couverture
+    de la différence après − pendant ne doit pas être trop faible non plus (intervalle trop étroit :
+    « s'estompe » à tort)."""
+    constats, couvert, couvert_difference = Counter(), 0, 0
     for g in range(n):
         s = simuler_trois_periodes(effet_apres=effet_apres, sigma=SIGMA, graine=graine + g)
         r = persistance(s.donnees, s.debut, s.debut_apres, **options)
         constats[r.constat] += 1
         couvert += r.apres.ic_bas <= s.effet_apres <= r.apres.ic_haut
+        vraie_difference = s.effet_apres - s.effet_pendant
+        couvert_difference += r.difference.ic_bas <= vraie_difference <= r.difference.ic_haut
+    assert couvert_difference / n >= 0.92, couvert_difference / n
     return constats, couvert / n
 
 

@@ -160,21 +160,14 @@ def simuler_trois_periodes(
     *,
     effet_pendant: float = -10.0,
     effet_apres: float = -10.0,
-    rho: float = 0.4,
-    sigma: float = 3.0,
-    niveau_base: float = 100.0,
-    tendance: float = 0.1,
-    amplitude_saison: float = 5.0,
     graine: int = 0,
+    **options,
 ) -> SerieTroisPeriodes:
-    """Série mensuelle avant / pendant / après : tendance, saisonnalité annuelle, bruit AR(1), et un
-    effet de niveau constant dans chaque période (``effet_pendant`` puis ``effet_apres``)."""
-    rng = np.random.default_rng(graine)
-    n = n_avant + n_pendant + n_apres
-    t = np.arange(1, n + 1)
-    effet = np.where(t > n_avant + n_pendant, effet_apres, np.where(t > n_avant, effet_pendant, 0.0))
-    y = (niveau_base + tendance * t + amplitude_saison * np.sin(2 * np.pi * t / 12)
-         + 0.5 * amplitude_saison * np.cos(4 * np.pi * t / 12) + effet + bruit_ar1(n, rho, sigma, rng))
-    dates = pd.date_range("2021-01-01", periods=n, freq="MS")
-    return SerieTroisPeriodes(pd.DataFrame({"date": dates, "valeur": y}), dates[n_avant],
-                              dates[n_avant + n_pendant], effet_pendant, effet_apres)
+    """Série mensuelle avant / pendant / après de :func:`simuler_serie` (tendance, saisonnalité annuelle,
+    bruit AR(1) ; ``options`` : les siennes), avec un effet de niveau constant dans chaque période
+    (``effet_pendant`` puis ``effet_apres``)."""
+    s = simuler_serie(n_avant, n_pendant + n_apres, effet_niveau=effet_pendant, graine=graine, **options)
+    donnees = s.donnees.copy()
+    donnees.loc[n_avant + n_pendant:, "valeur"] += effet_apres - effet_pendant
+    dates = donnees["date"]
+    return SerieTroisPeriodes(donnees, dates[n_avant], dates[n_avant + n_pendant], effet_pendant, effet_apres)
