@@ -199,9 +199,9 @@ def constater(pendant: Estimation, apres: Estimation, difference: Estimation,
 
 
 def _phrase(constat: Constat, pendant: Estimation, apres: Estimation, unite: str, quand: str,
-            perte_maximale: float) -> str:
+            perte_maximale: float, par: str) -> str:
     u = f"\u00a0{unite}" if unite else ""
-    mesures = (f"En moyenne par période : {nombre_arrondi(pendant.effet)}{u} pendant l'expérimentation "
+    mesures = (f"{par} : {nombre_arrondi(pendant.effet)}{u} pendant l'expérimentation "
                f"(intervalle de confiance à 95\u00a0% : {intervalle(pendant.ic_bas, pendant.ic_haut, unite, decimales=None)}), "
                f"{nombre_arrondi(apres.effet)}{u} après ({intervalle(apres.ic_bas, apres.ic_haut, unite, decimales=None)}).")
     if constat == "se_maintient":
@@ -239,6 +239,7 @@ def persistance(
     erreurs: Erreurs = "ar1",
     retard_hac: int | None = None,
     motif: str | None = None,
+    par: str = "En moyenne par période",
     perte_maximale_maintien: float | None = None,
     fichier_parametres: str | Path | None = None,
     niveau: float = config.NIVEAU_CONFIANCE,
@@ -248,7 +249,8 @@ def persistance(
     ``donnees`` : une ligne par période (colonnes ``colonne_date`` et ``colonne_valeur``) ; les périodes
     avant ``debut`` forment la référence, de ``debut`` à ``debut_apres`` (exclu) l'expérimentation, à
     partir de ``debut_apres`` la période après (à l'appelant de couper la série à sa fin). ``motif`` :
-    ce qui s'arrête (clé de :data:`MOTIFS`), pour la phrase. ``perte_maximale_maintien`` : sinon lu
+    ce qui s'arrête (clé de :data:`MOTIFS`), pour la phrase ; ``par`` : ce qu'est un effet dans la phrase
+    (« En moyenne par période », « En moyenne par jour »…). ``perte_maximale_maintien`` : sinon lu
     dans ``donnees/parametres/persistance.yaml`` (ou ``fichier_parametres``).
     """
     for col in (colonne_date, colonne_valeur, *covariables):
@@ -305,7 +307,7 @@ def persistance(
     })
     return ResultatPersistance(
         indicateur=indicateur or colonne_valeur, unite=unite, pendant=e_pe, apres=e_ap, difference=e_diff,
-        constat=constat, phrase=_phrase(constat, e_pe, e_ap, unite, quand, seuil), erreurs=erreurs,
+        constat=constat, phrase=_phrase(constat, e_pe, e_ap, unite, quand, seuil, par), erreurs=erreurs,
         n_avant=n_av, n_pendant=n_pe, n_apres=n_ap, perte_maximale_maintien=seuil, motif=motif, rho=rho,
         contrefactuel=contrefactuel, details={"coefficients": dict(zip(noms, map(float, params)))},
     )
