@@ -171,4 +171,3 @@ def simuler_controle_synthetique(
     df = pd.DataFrame(temoins, columns=[f"T{j:02d}" for j in range(n_temoins)])
     df.insert(0, "pilote", traite)
     return PanelSynthetique(donnees=df, traite="pilote", debut=debut, effet_cumule=float(effet * apres.sum()))
-
