@@ -41,6 +41,12 @@ def test_periode_apres_evaluee_a_part(tmp_path):
     assert d["periode_apres"] == ["2024-10-15", "2025-04-14"]
     assert d["persistance"]["constat"] == p.constat
     assert "persistance" not in sans.resultats_json() and sans.persistance is None
+    from eprouvette.francais import echapper
+    from eprouvette.presentation import sections
+
+    html = "".join(str(b) for b in sections.resultats(avec))
+    assert "Après l'expérimentation." in html and echapper(p.phrase) in html
+    assert "Après l'expérimentation." not in "".join(str(b) for b in sections.resultats(sans))
 
 
 @pytest.mark.lent
