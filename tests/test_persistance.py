@@ -136,6 +136,8 @@ def test_regle_sur_des_estimations_choisies():
     assert constater(pendant, e(0, -3, 3), e(10, 7, 13), 0.5) == "disparait"
     assert constater(pendant, e(4, 1, 7), e(14, 11, 17), 0.5) == "disparait"  # s'inverse
     assert constater(pendant, e(0, -9, 9), e(10, -1, 21), 0.5) == "indetermine"  # trop bruité
+    # Une incertitude dégénérée (erreur type nulle) n'établit rien.
+    assert constater(Estimation(-10, 0.0, 30.0, -10, -10, float("nan")), e(-10, -12, -8), e(0, -3, 3), 0.5) == "indetermine"
     # Une hausse : le sens se lit sur l'effet pendant.
     assert constater(e(10, 8, 12), e(5, 3, 7), e(-5, -8, -2), 0.5) == "s_estompe"
 

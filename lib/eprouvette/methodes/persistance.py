@@ -44,7 +44,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from .. import config, parametres
-from ..francais import intervalle, nombre_arrondi
+from ..francais import intervalle, nombre, nombre_arrondi
 from .base import Verification
 from .serie_interrompue import (
     construire_plan,
@@ -94,7 +94,9 @@ class Estimation:
 
     @property
     def etabli(self) -> bool:
-        """L'intervalle exclut zéro."""
+        """L'intervalle exclut zéro (jamais avec une incertitude dégénérée : erreur type nulle ou non finie)."""
+        if not (math.isfinite(self.erreur_type) and self.erreur_type > 0):
+            return False
         return bool(self.ic_bas > 0 or self.ic_haut < 0)
 
 
@@ -199,10 +201,10 @@ def constater(pendant: Estimation, apres: Estimation, difference: Estimation,
 
 
 def _phrase(constat: Constat, pendant: Estimation, apres: Estimation, unite: str, quand: str,
-            perte_maximale: float, par: str) -> str:
+            perte_maximale: float, par: str, niveau: float) -> str:
     u = f"\u00a0{unite}" if unite else ""
     mesures = (f"{par} : {nombre_arrondi(pendant.effet)}{u} pendant l'expérimentation "
-               f"(intervalle de confiance à 95\u00a0% : {intervalle(pendant.ic_bas, pendant.ic_haut, unite, decimales=None)}), "
+               f"(intervalle de confiance à {nombre(100 * niveau)}\u00a0% : {intervalle(pendant.ic_bas, pendant.ic_haut, unite, decimales=None)}), "
                f"{nombre_arrondi(apres.effet)}{u} après ({intervalle(apres.ic_bas, apres.ic_haut, unite, decimales=None)}).")
     if constat == "se_maintient":
         tete = (f"L'effet se maintient après {quand} : les données écartent une perte de "
@@ -307,7 +309,7 @@ def persistance(
     })
     return ResultatPersistance(
         indicateur=indicateur or colonne_valeur, unite=unite, pendant=e_pe, apres=e_ap, difference=e_diff,
-        constat=constat, phrase=_phrase(constat, e_pe, e_ap, unite, quand, seuil, par), erreurs=erreurs,
+        constat=constat, phrase=_phrase(constat, e_pe, e_ap, unite, quand, seuil, par, niveau), erreurs=erreurs,
         n_avant=n_av, n_pendant=n_pe, n_apres=n_ap, perte_maximale_maintien=seuil, motif=motif, rho=rho,
         contrefactuel=contrefactuel, details={"coefficients": dict(zip(noms, map(float, params)))},
     )
