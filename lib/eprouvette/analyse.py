@@ -60,6 +60,9 @@ class Analyse:
     fin_etudiee: date | None = None
     #: Traçabilité (date, version du code, empreintes des fichiers), relevée à la lecture des données.
     provenance: Provenance | None = None
+    #: Persistance de l'effet sur la période après (``periodes.apres``), None sans période après ou si
+    #: elle n'a pas pu être évaluée (la raison est alors dans ``notes_donnees``).
+    persistance: Any | None = None
 
     @property
     def indicateur(self):
@@ -106,6 +109,9 @@ class Analyse:
         }
         if p.financement.annee_engagement_feder is not None:
             d["annee_engagement_feder"] = p.financement.annee_engagement_feder
+        if p.periode_apres is not None:
+            d["periode_apres"] = [str(p.periode_apres.debut), str(p.periode_apres.fin)]
+            d["persistance"] = self.persistance.en_dict() if self.persistance is not None else None
         d.update(self.recommandation.en_dict())
         d["indicateurs_feder"] = [i.en_dict() for i in self.indicateurs_feder]
         if self.economie is not None:
@@ -181,6 +187,46 @@ def jours_mesures_experimentation(pilote: Pilote, mesures: pd.DataFrame) -> tupl
     return len(uniques), (pd.Timestamp(max(uniques)) if len(uniques) else None)
 
 
+def series_mensuelles(pilote: Pilote, mesures: pd.DataFrame, sites) -> pd.Series:
+    """Moyenne mensuelle du total journalier de l'indicateur principal sur ``sites`` (la moyenne par
+    jour supporte les mois incomplets), de la référence à la fin de la période après."""
+    ind = pilote.indicateur_principal
+    m = mesures[(mesures["indicateur"] == ind.identifiant) & mesures["site"].isin([s.identifiant for s in sites])
+                & mesures["valeur"].notna()]
+    jours = m.assign(jour=_jours_locaux(m["date"])).groupby("jour")["valeur"].sum()
+    fin = pilote.periode_apres.fin if pilote.periode_apres is not None else pilote.periode_experimentation.fin
+    jours = jours[(jours.index >= pd.Timestamp(pilote.periode_reference.debut)) & (jours.index <= pd.Timestamp(fin))]
+    return jours.groupby(jours.index.to_period("M").to_timestamp()).mean()
+
+
+def evaluer_persistance(pilote: Pilote, mesures: pd.DataFrame):
+    """Persistance de l'effet (:mod:`~eprouvette.methodes.persistance`) sur les séries mensuelles des
+    sites équipés (et des témoins s'il y en a) ; ValueError en français si les données ne le permettent pas.
+    Le mois qui contient le début de l'expérimentation (ou de la période après) compte dans cette période
+    si elle commence au plus tard le 15, sinon dans la précédente."""
+    from .methodes.persistance import persistance, persistance_temoins
+
+    apres = pilote.periode_apres
+    debut = pd.Timestamp(pilote.periode_experimentation.debut)
+    debut_apres = pd.Timestamp(apres.debut)
+    ind = pilote.indicateur_principal
+    equipes = series_mensuelles(pilote, mesures, pilote.sites_experimentaux)
+    options = dict(indicateur=ind.libelle, unite=ind.unite, motif=apres.motif,
+                   par="En moyenne par jour, total des sites équipés")
+    # Le mois qui contient un début va à la nouvelle période s'il commence au plus tard le 15.
+    def mois_du_debut(jour: pd.Timestamp) -> pd.Timestamp:
+        mois = jour.to_period("M").to_timestamp()
+        return mois if jour.day <= 15 else mois + pd.DateOffset(months=1)
+
+    debut_mois, debut_apres_mois = mois_du_debut(debut), mois_du_debut(debut_apres)
+    if pilote.sites_temoins:
+        temoins = series_mensuelles(pilote, mesures, pilote.sites_temoins)
+        df = pd.DataFrame({"experimentaux": equipes, "temoins": temoins}).dropna().rename_axis("date").reset_index()
+        return persistance_temoins(df, debut_mois, debut_apres_mois, **options)
+    df = equipes.rename("valeur").rename_axis("date").reset_index()
+    return persistance(df, debut_mois, debut_apres_mois, **options)
+
+
 def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Analyse:
     """Charge, vérifie et évalue un pilote ; lève ErreurDonnees / ErreursDonnees si les données sont fautives.
 
@@ -190,6 +236,11 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     pilote = charger_pilote(Path(dossier))
     provenance = relever_provenance(pilote.dossier)
     mesures = charger_mesures(pilote)
+    mesures_toutes = mesures
+    if pilote.periode_apres is not None:
+        # L'évaluation principale porte sur la référence et l'expérimentation : la période après est à part.
+        fin_exp = pd.Timestamp(pilote.periode_experimentation.fin)
+        mesures = mesures[_jours_locaux(mesures["date"]) <= fin_exp]
     meteo = charger_meteo(pilote)
     ind = pilote.indicateur_principal
     aujourd_hui = aujourd_hui or date.today()
@@ -223,6 +274,15 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     resultat.verifications = list(resultat.verifications) + [
         v for v in qualite.verifications if v.statut != "reussie"
     ]
+    persistance_effet, notes_persistance = None, []
+    if pilote.periode_apres is not None:
+        try:
+            persistance_effet = evaluer_persistance(pilote, mesures_toutes)
+        except ValueError as e:
+            notes_persistance.append(f"La persistance de l'effet après l'expérimentation n'a pas pu être évaluée : {e}")
+        else:
+            # La grille la lit comme une vérification : un effet qui disparaît est un échec.
+            resultat.verifications.append(persistance_effet.verification())
 
     notes: list[str] = []
     resultat_eco, mc, annuelle = _economie(pilote, resultat, notes, domaine_mod)
@@ -246,7 +306,8 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         niveau_preuve=analyse.niveau_preuve,
         jours_mesures_experimentation=n_jours_exp,
     )
-    analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", []))
+    analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", [])) + notes_persistance
+    analyse.persistance = persistance_effet
     analyse.jours_mesures_experimentation = n_jours_exp
     analyse.experimentation_terminee = not notes_periode
     analyse.fin_etudiee = fin_etudiee.date()

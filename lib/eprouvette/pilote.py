@@ -62,6 +62,15 @@ class Periode:
 
 
 @dataclass(frozen=True)
+class PeriodeApres(Periode):
+    """La période facultative « après » la fin de l'expérimentation (``periodes.apres``) : l'effet
+    dure-t-il quand l'accompagnement, la subvention ou l'animation s'arrête, ou la technologie est
+    retirée ? ``motif`` : fin_accompagnement, fin_subvention, fin_animation, retrait, autre, ou None."""
+
+    motif: str | None = None
+
+
+@dataclass(frozen=True)
 class Site:
     """Un lieu mesuré : bâtiment, secteur de réseau, ligne, point de collecte…"""
 
@@ -169,6 +178,8 @@ class Pilote:
     poste_meteo: str | None = None
     #: Caractéristiques propres au domaine (linéaire de réseau, conteneurs…), vérifiées par le domaine.
     caracteristiques: dict = field(default_factory=dict)
+    #: Période facultative après la fin de l'expérimentation (``periodes.apres``), None sinon.
+    periode_apres: PeriodeApres | None = None
     lignes: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -627,7 +638,7 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
     periodes = donnees.get("periodes")
     bornes = {}
     if isinstance(periodes, dict):
-        for nom in ("reference", "experimentation"):
+        for nom in ("reference", "experimentation", "apres"):
             p = periodes.get(nom)
             debut = _en_date(p.get("debut")) if isinstance(p, dict) else None
             fin = _en_date(p.get("fin")) if isinstance(p, dict) else None
@@ -642,6 +653,11 @@ def _verifications(donnees: dict, dossier: Path, fichier: Path, lignes: dict) ->
                 f"de l'expérimentation ({bornes['experimentation'][0].isoformat()}).",
                 ("periodes", "reference", "fin"),
                 attendu="une période de référence qui se termine avant le début de l'expérimentation")
+        if "apres" in bornes and "experimentation" in bornes and bornes["apres"][0] <= bornes["experimentation"][1]:
+            err(f"la période après commence le {bornes['apres'][0].isoformat()}, pas après la fin de "
+                f"l'expérimentation ({bornes['experimentation'][1].isoformat()}) : les deux périodes se chevauchent.",
+                ("periodes", "apres", "debut"),
+                attendu="une période après qui commence après la fin de l'expérimentation")
 
     sites = donnees.get("sites")
     if isinstance(sites, list):
@@ -756,6 +772,12 @@ def _periode(p: dict) -> Periode:
     return Periode(debut=_en_date(p["debut"]), fin=_en_date(p["fin"]))
 
 
+def _periode_apres(p: dict | None) -> PeriodeApres | None:
+    if p is None:
+        return None
+    return PeriodeApres(debut=_en_date(p["debut"]), fin=_en_date(p["fin"]), motif=p.get("motif"))
+
+
 def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
     p = donnees["porteur"]
     indicateurs_bruts = donnees["indicateurs"]
@@ -798,6 +820,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         caracteristiques=dict(donnees.get("caracteristiques") or {}),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
         periodes={nom: _periode(donnees["periodes"][nom]) for nom in ("reference", "experimentation")},
+        periode_apres=_periode_apres(donnees["periodes"].get("apres")),
         sites=sites,
         indicateurs=indicateurs,
         fichiers_mesures=tuple(dossier / m for m in donnees["fichiers"].get("mesures", [])),

@@ -67,6 +67,35 @@ def simuler_serie(
 
 
 @dataclass
+class SerieTroisPeriodes:
+    donnees: pd.DataFrame  # colonnes date, valeur
+    debut: pd.Timestamp
+    debut_apres: pd.Timestamp
+    effet_pendant: float  # vrai effet moyen par période pendant l'expérimentation
+    effet_apres: float  # vrai effet moyen par période après
+
+
+def simuler_trois_periodes(
+    n_avant: int = 36,
+    n_pendant: int = 24,
+    n_apres: int = 24,
+    *,
+    effet_pendant: float = -10.0,
+    effet_apres: float = -10.0,
+    graine: int = 0,
+    **options,
+) -> SerieTroisPeriodes:
+    """Série mensuelle avant / pendant / après de :func:`simuler_serie` (tendance, saisonnalité annuelle,
+    bruit AR(1) ; ``options`` : les siennes), avec un effet de niveau constant dans chaque période
+    (``effet_pendant`` puis ``effet_apres``)."""
+    s = simuler_serie(n_avant, n_pendant + n_apres, effet_niveau=effet_pendant, graine=graine, **options)
+    donnees = s.donnees.copy()
+    donnees.loc[n_avant + n_pendant:, "valeur"] += effet_apres - effet_pendant
+    dates = donnees["date"]
+    return SerieTroisPeriodes(donnees, dates[n_avant], dates[n_avant + n_pendant], effet_pendant, effet_apres)
+
+
+@dataclass
 class PanelSimule:
     donnees: pd.DataFrame  # colonnes site, periode, traite, apres, actif, valeur
     effet: float  # vrai effet par site et par période

@@ -420,6 +420,8 @@ def resultats(a) -> list:
     g = _graphique_contrefactuel(a)
     if g is not None:
         sortie.append(g)
+    if getattr(a, "persistance", None) is not None:  # période après déclarée (periodes.apres) : l'effet dure-t-il ?
+        sortie.append(blocs.Bloc(f"<p><strong>Après l'expérimentation.</strong> {echapper(a.persistance.phrase)}</p>"))
     return sortie
 
 
