@@ -142,7 +142,7 @@ def test_laisser_un_site_de_cote_dans_le_pilote_horaire(analyse_horaire):
     t = a.resultat.details["estimations_sans_chaque_site"]
     assert list(t["Rôle"]) == ["témoin"] * len(a.pilote.sites_temoins) + ["équipé"] * len(a.pilote.sites_experimentaux)
     assert set(t["Site retiré"]) == {s.nom for s in a.pilote.sites}
-    assert (t["Borne haute (95 %)"] < 0).all()
+    assert (t["Borne haute (95\u00a0%)"] < 0).all()
 
 
 # ------------------------------------------------------------------ décret tertiaire

@@ -55,7 +55,7 @@ def test_un_seul_temoin_porte_l_effet_attention_et_site_nomme():
     assert t.loc["École fictive n° 3", "Conclusion"] == "non établi"
     assert (t.drop("École fictive n° 3")["Conclusion"] == "baisse établie").all()
     # Sans le témoin fautif, l'intervalle contient bien l'effet vrai (zéro).
-    assert t.loc["École fictive n° 3", "Borne basse (95 %)"] <= 0 <= t.loc["École fictive n° 3", "Borne haute (95 %)"]
+    assert t.loc["École fictive n° 3", "Borne basse (95\u00a0%)"] <= 0 <= t.loc["École fictive n° 3", "Borne haute (95\u00a0%)"]
     r = c.ajouter_a(complet)
     assert r.verifications[-1] is v and len(r.details["estimations_sans_chaque_site"]) == 6
 
@@ -65,7 +65,7 @@ def test_tous_les_sites_concordent_reussie():
     assert c.verification.statut == "reussie" and c.verification.valeur == 0.0
     assert "reste établi à la baisse" in c.verification.phrase
     assert (c.tableau["Conclusion"] == "baisse établie").all()
-    assert c.tableau["Borne haute (95 %)"].max() < 0
+    assert c.tableau["Borne haute (95\u00a0%)"].max() < 0
 
 
 def test_effet_non_etabli_qui_le_devient_sans_un_temoin():

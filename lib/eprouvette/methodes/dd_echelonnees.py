@@ -54,6 +54,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import config
+from ..francais import accord, compte
 
 __all__ = ["EstimationEchelonnee", "dd_echelonnees", "poids_multiplicateurs", "TEMOINS", "BASES",
            "SITES_PAR_COHORTE_MINIMUM", "TEMOINS_MINIMUM"]
@@ -144,8 +145,9 @@ def _panel(donnees: pd.DataFrame, site: str, temps: str, valeur: str, debut: str
             raise ValueError(f"La première période équipée du site {s} ({g}) n'est pas une période du panel.")
     premiers = G == 0
     if premiers.any():
-        remarques.append(f"{int(premiers.sum())} site(s) équipé(s) dès la première période, sans mesure d'avant, "
-                         "écarté(s) de l'estimation.")
+        n = int(premiers.sum())
+        remarques.append(f"{compte(n, 'site équipé', 'sites équipés')} dès la première période, sans mesure "
+                         f"d'avant, {accord(n, 'écarté', 'écartés')} de l'estimation.")
     garde = ~premiers
     return Y.to_numpy(float)[garde], G[garde], periodes, remarques
 
@@ -245,7 +247,9 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         Psi[equipes, k] = (dy[equipes] - m1) * n / n_coh[k]
         Psi[temoins_k, k] = -(dy[temoins_k] - m0) * n / n_tem[k]
     if sans_temoins:
-        remarques.append(f"{len(sans_temoins)} cellule(s) cohorte × période sans aucun site témoin, laissée(s) de côté.")
+        n = len(sans_temoins)
+        remarques.append(f"{compte(n, 'cellule')} cohorte × période sans aucun site témoin, "
+                         f"{accord(n, 'laissée', 'laissées')} de côté.")
     valides = np.isfinite(att)
     gk = np.array([c[0] for c in cellules])
     tk = np.array([c[1] for c in cellules])
@@ -293,8 +297,9 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
     credible = min(cohortes.values()) >= SITES_PAR_COHORTE_MINIMUM and n_temoins_min >= TEMOINS_MINIMUM
     if not credible:
         remarques.append(
-            f"Incertitude fragile : la plus petite cohorte compte {min(cohortes.values())} site(s) et "
-            f"{n_temoins_min} site(s) témoin(s) restent pour la dernière ; le bootstrap par site demande "
+            f"Incertitude fragile : la plus petite cohorte compte {compte(min(cohortes.values()), 'site')} et "
+            f"{compte(n_temoins_min, 'site témoin', 'sites témoins')} "
+            f"{accord(n_temoins_min, 'reste', 'restent')} pour la dernière ; le bootstrap par site demande "
             f"au moins {SITES_PAR_COHORTE_MINIMUM} sites par cohorte et {TEMOINS_MINIMUM} témoins, "
             "sinon il sous-estime l'incertitude.")
     z = stats.norm.ppf(0.5 + niveau / 2)

@@ -245,13 +245,13 @@ def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Se
         try:
             r = estimer(frozenset({s.identifiant}))
         except (ValueError, np.linalg.LinAlgError, ErreurDonnees) as exc:
-            lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": np.nan, "Borne basse (95 %)": np.nan,
-                           "Borne haute (95 %)": np.nan, "Effet relatif": np.nan,
+            lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": np.nan, "Borne basse (95\u00a0%)": np.nan,
+                           "Borne haute (95\u00a0%)": np.nan, "Effet relatif": np.nan,
                            "Conclusion": f"non calculée ({exc})"})
             continue
         c = conclusion_effet(r)
-        lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": r.effet, "Borne basse (95 %)": r.ic_bas,
-                       "Borne haute (95 %)": r.ic_haut,
+        lignes.append({"Site retiré": s.nom, "Rôle": role, "Effet": r.effet, "Borne basse (95\u00a0%)": r.ic_bas,
+                       "Borne haute (95\u00a0%)": r.ic_haut,
                        "Effet relatif": np.nan if r.effet_relatif is None else r.effet_relatif, "Conclusion": c})
         if c != reference:
             changes.append((s, role, r, c))

@@ -501,6 +501,7 @@ LIBELLES_VERIFICATIONS = {
     "nombre_grappes": "Nombre de sites",
     "nombre_placebos": "Nombre de témoins pour les placebos",
     "paliers": "Compteur bloqué",
+    "persistance": "L'effet après la fin de l'accompagnement",
     "placebo_spatial": "Placebo dans l'espace",
     "placebo_temporel": "Placebo dans le temps",
     "semaines_completes": "Semaines complètes",
