@@ -92,6 +92,22 @@ def test_un_seul_temoin_sans_objet():
     assert r.verifications == [] and c.phrase in r.limites and "estimations_sans_chaque_site" not in r.details
 
 
+def test_trop_d_estimations_a_refaire_limite_dite_sans_calcul():
+    """Un estimateur coûteux et beaucoup de sites (un parc de 216 bâtiments) : au-delà de ``maximum``
+    estimations à refaire, aucune n'est refaite et la limite le dit."""
+    sites = _sites(n1=10, n0=10)
+
+    def estimer(retires):
+        raise AssertionError("aucune estimation ne doit être refaite")
+
+    r = ResultatImpact("reference_energetique", "R", "x", "kWh", -1.0, -2.0, -0.5, 0.01)
+    c = laisser_un_de_cote(estimer, sites, r, maximum=19)
+    assert c.verification is None
+    assert "n'est fait que jusqu'à 19 estimations à refaire (il en faudrait 20)" in c.phrase
+    assert laisser_un_de_cote(lambda retires: _faux(-1.0, -1.5, -0.5), sites, _faux(-1.0, -1.6, -0.4),
+                              maximum=20).verification.statut == "reussie"
+
+
 def _faux(effet, bas, haut):
     return ResultatImpact("m", "M", "x", "kWh", effet, bas, haut, 0.01)
 

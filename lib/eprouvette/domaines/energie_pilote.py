@@ -164,6 +164,11 @@ def cherche_refroidissement(vecteur: str | None) -> bool:
     return vecteur not in VECTEURS_SANS_FROID
 
 
+#: Estimations refaites au plus par le contrôle « laisser un site de côté » (chacune refait tout
+#: l'ajustement au climat : environ 0,1 à 0,5 s par estimation).
+RETRAITS_MAX = 24
+
+
 def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
@@ -204,7 +209,10 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     resultat = estimer()
     if temoins:
         # L'effet repose-t-il sur un seul bâtiment ? Estimation refaite sans chacun à tour de rôle.
-        laisser_un_de_cote(estimer, pilote.sites, resultat, mot="site").ajouter_a(resultat)
+        # Chaque estimation refait tout l'ajustement énergétique : au plus RETRAITS_MAX (un pilote
+        # « tube à essai » a quelques sites ; un parc de centaines de bâtiments n'en dépend pas d'un seul).
+        laisser_un_de_cote(estimer, pilote.sites, resultat, mot="site",
+                           maximum=RETRAITS_MAX).ajouter_a(resultat)
     if verif_jours is not None:
         resultat.verifications = [verif_jours] + list(resultat.verifications)
     return resultat

@@ -213,7 +213,7 @@ class LaisserUnDeCote:
 
 def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Sequence,
                        resultat_complet: ResultatImpact, *, decimales: int | None = None,
-                       mot: str = "site") -> LaisserUnDeCote:
+                       mot: str = "site", maximum: int | None = None) -> LaisserUnDeCote:
     """Refait l'estimation sans chaque site témoin, puis sans chaque site équipé (s'il en reste au moins
     un autre), et dit si la conclusion en dépend.
 
@@ -226,7 +226,9 @@ def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Se
     les limites) : on ne peut pas vérifier que l'effet ne repose pas sur lui. Une estimation impossible
     sans un site (ValueError, données insuffisantes) est notée dans le tableau et ne compte pas.
     ``mot`` : comment la phrase appelle un site (« conteneur » pour les déchets) ; ``decimales`` :
-    celles des effets cités (par défaut selon leur ordre de grandeur).
+    celles des effets cités (par défaut selon leur ordre de grandeur). ``maximum`` : au-delà de ce
+    nombre d'estimations à refaire, le contrôle n'est pas fait et la limite le dit (pour un estimateur
+    coûteux : avec beaucoup de sites, chacun pèse peu dans l'estimation).
     """
     temoins = [s for s in sites if s.role == "temoin"]
     equipes = [s for s in sites if s.role == "experimental"]
@@ -236,6 +238,11 @@ def laisser_un_de_cote(estimer: Callable[[frozenset], ResultatImpact], sites: Se
                   f"Aucun {mot} témoin : contrôle « laisser un {mot} de côté » sans objet.")
         return LaisserUnDeCote(pd.DataFrame(), None, phrase)
     a_retirer = temoins + (equipes if len(equipes) >= 2 else [])
+    if maximum is not None and len(a_retirer) > maximum:
+        phrase = (f"{len(sites)} {mot}s : chacun ne pèse qu'une petite part de l'estimation ; le contrôle "
+                  f"« laisser un {mot} de côté » n'est fait que jusqu'à {maximum} estimations à refaire "
+                  f"(il en faudrait {len(a_retirer)}).")
+        return LaisserUnDeCote(pd.DataFrame(), None, phrase)
     d = decimales if decimales is not None else decimales_lisibles(
         resultat_complet.effet, resultat_complet.ic_bas, resultat_complet.ic_haut)
     reference = conclusion_effet(resultat_complet)
