@@ -61,6 +61,7 @@ def controle_synthetique(
     indicateur: str | None = None,
     unite: str = "",
     niveau: float = config.NIVEAU_CONFIANCE,
+    controle_dd_synthetiques: bool = True,
 ) -> ResultatImpact:
     """Contrôle synthétique sur des données au format large (index = périodes triées, une colonne par site).
 
@@ -68,7 +69,8 @@ def controle_synthetique(
     Σ (expérimenté − synthétique) après le début. La p-valeur est le rang du rapport
     RMSPE après / RMSPE avant du site expérimenté parmi ceux des placebos (chaque témoin traité
     à son tour) ; l'intervalle vient de la dispersion des écarts cumulés des placebos (sa couverture
-    est au plus J/(J+1) avec J témoins).
+    est au plus J/(J+1) avec J témoins). ``controle_dd_synthetiques`` : refaire l'estimation par les
+    doubles différences synthétiques en contrôle de robustesse (vérification ``dd_synthetiques``).
     """
     if traite not in donnees.columns:
         raise ValueError(f"Site expérimenté « {traite} » absent des colonnes.")
@@ -135,8 +137,9 @@ def controle_synthetique(
         verifs.append(Verification("concentration_poids", "attention",
             f"Le site synthétique repose presque entièrement sur un seul témoin ({temoins[int(np.argmax(w))]}, "
             f"poids {nombre(float(np.max(w)), 2)}).", float(np.max(w))))
-    verifs.append(_verification_dd_synthetiques(df[[*temoins, traite]].to_numpy(float).T, n_avant, n_apres,
-                                                effet, bas, haut, unite))
+    if controle_dd_synthetiques:  # False : seulement pour des simulations qui n'étudient que la p-valeur
+        verifs.append(_verification_dd_synthetiques(df[[*temoins, traite]].to_numpy(float).T, n_avant, n_apres,
+                                                    effet, bas, haut, unite))
     indicateur = indicateur or traite
     contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
                            "periode": np.where(avant, "avant", "apres")})
