@@ -26,7 +26,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -229,6 +229,7 @@ def levees_par_semaine(
     sites_temoins: Sequence[str],
     periode_reference,
     periode_experimentation,
+    periodes_equipement: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Panel conteneur × semaine des levées.
 
@@ -239,6 +240,13 @@ def levees_par_semaine(
     expérimental), ``apres`` (1 = semaine de l'expérimentation), ``actif`` (= traite × apres).
     Les semaines incomplètes sont gardées avec ``complete = False`` (pour les compter) : filtrer
     sur ``complete`` avant d'estimer.
+
+    ``periodes_equipement`` : pour un déploiement échelonné, la période d'équipement propre de chaque
+    conteneur expérimental (``Pilote.periode_equipement``, objet à ``debut`` / ``fin`` ou couple de
+    dates). Un conteneur n'est alors « actif » que les semaines entièrement dans sa période
+    d'équipement ; avant, il est « pas encore équipé » (``actif = 0``) ; la semaine où il est équipé
+    (ou déséquipé) en cours de semaine et les semaines d'après sa fin d'équipement sont retirées de
+    ses lignes. Sans ce paramètre, chaque conteneur expérimental est équipé toute l'expérimentation.
     """
     r0, r1 = _bornes(periode_reference)
     e0, e1 = _bornes(periode_experimentation)
@@ -257,6 +265,17 @@ def levees_par_semaine(
     g["apres"] = ((g["semaine"] >= e0)).astype(int)
     g["traite"] = g["site"].isin(exp).astype(int)
     g["actif"] = g["traite"] * g["apres"]
+    if periodes_equipement:
+        bornes = {site: _bornes(p) for site, p in periodes_equipement.items() if p is not None}
+        d0 = g["site"].map({s: b[0] for s, b in bornes.items()})
+        d1 = g["site"].map({s: b[1] for s, b in bornes.items()})
+        fin_sem = g["semaine"] + pd.Timedelta(days=6)
+        propre = d0.notna()
+        dedans = (g["semaine"] >= d0) & (fin_sem <= d1)
+        # Semaine à cheval sur une date d'équipement propre, ou après sa fin : ni avant ni pendant.
+        a_cheval = propre & ~dedans & (fin_sem >= d0)
+        g = g[~a_cheval].copy()
+        g["actif"] = (propre[~a_cheval] & dedans[~a_cheval]).astype(int)
     g["complete"] = g["jours_mesures"] == 7
     return g.sort_values(["site", "semaine"]).reset_index(drop=True)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..feder import IndicateurFeder
-from ..francais import nombre, pourcentage
+from ..francais import date_longue, nombre, pourcentage
 from ..methodes.base import ResultatImpact, Verification
 from .dechets import (
     bilan_tournees,
@@ -30,6 +30,8 @@ SEMAINES_PAR_AN = 365.25 / 7
 #: Au-delà de cette part de semaines incomplètes (jours sans transmission), une vérification est « à surveiller ».
 PART_SEMAINES_INCOMPLETES_MAX = 0.05
 GROUPES = {1: "Conteneurs expérimentaux", 0: "Conteneurs témoins"}
+#: Déploiement échelonné : longueur des périodes du panel de l'estimateur échelonné (semaines).
+SEMAINES_PAR_PERIODE = 4
 
 
 def indicateur_taux(pilote):
@@ -46,6 +48,7 @@ def panel_levees(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
         mesures, pilote.indicateur_principal.identifiant,
         [s.identifiant for s in pilote.sites_experimentaux], [s.identifiant for s in pilote.sites_temoins],
         pilote.periode_reference, pilote.periode_experimentation,
+        {s.identifiant: pilote.periode_equipement(s) for s in pilote.sites_experimentaux},
     )
 
 
@@ -86,7 +89,10 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
     n_exp = len(pilote.sites_experimentaux)
     controle = None
-    if len(pilote.sites_temoins) == 0:
+    echelonne = _echelonne(pilote, complet) if pilote.deploiement_echelonne else None
+    if echelonne is not None:
+        r, controle = echelonne
+    elif len(pilote.sites_temoins) == 0:
         r = _serie_interrompue(pilote, complet)
     else:
         # Peu de conteneurs : l'incertitude peut venir de placebos, de la durée, ou être indéterminée
@@ -113,7 +119,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                                       pilote.sites, r, mot="conteneur")
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
-    exp_pendant = complet[(complet["traite"] == 1) & (complet["apres"] == 1)]
+    exp_pendant = complet[complet["actif"] == 1]
     n_cs = len(exp_pendant)
     e_cs, b_cs, h_cs = r.details["effet_par_conteneur_semaine"]
     r.details["levees_observees_experimentation"] = float(exp_pendant["levees"].sum())
@@ -135,6 +141,47 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         r.resume += (f" Sur les {n_exp} conteneurs expérimentaux et la durée de l'expérimentation, cela fait "
                      f"environ {nombre(-e_cs * n_cs, 0)} levées évitées.")
     return r
+
+
+def _echelonne(pilote, complet: pd.DataFrame):
+    """Conteneurs équipés à des dates différentes : doubles différences échelonnées (Callaway et Sant'Anna)
+    sur des périodes de quatre semaines, et le contrôle « laisser un conteneur de côté ». None si
+    l'estimateur ne peut rien estimer (aucune période équipée n'a de témoin) : l'adaptateur revient alors
+    au plan commun, et l'analyse dit que les dates propres ne sont pas prises en compte."""
+    from ..methodes.deploiement_echelonne import equilibrer, estimer_echelonne, regrouper_periodes
+    from ..methodes.verifications import laisser_un_de_cote
+
+    periodes = regrouper_periodes(complet, colonne_site="site", colonne_temps="semaine", colonne_valeur="levees",
+                                  colonne_actif="actif", longueur=pd.Timedelta(weeks=SEMAINES_PAR_PERIODE))
+    periodes, remarques = equilibrer(periodes, mot="conteneur")
+    n_exp, n_tem = len(pilote.sites_experimentaux), len(pilote.sites_temoins)
+    options = dict(
+        indicateur=pilote.indicateur_principal.libelle.lower(), unite=UNITE_EFFET, mot="conteneur",
+        unite_duree="période", graine=20240902, limites=remarques,
+        date=date_longue,
+        libelle_methode="Doubles différences pour un déploiement échelonné (conteneurs équipés par vagues, "
+                        "Callaway et Sant'Anna)",
+        justification=(
+            f"Les {n_exp} conteneurs expérimentaux sont passés à la collecte à la demande par vagues, à des dates "
+            f"différentes ; {n_tem} conteneurs témoins sont restés à jours fixes. Chaque vague est comparée, sur les "
+            "mêmes semaines, aux conteneurs pas encore ou jamais équipés (jamais aux conteneurs déjà équipés, ce qui "
+            "fausserait l'estimation si l'effet grandit avec le temps) : c'est la méthode de Callaway et Sant'Anna "
+            f"(2021). Les levées sont comptées par périodes de {SEMAINES_PAR_PERIODE} semaines (moyenne par semaine "
+            "complète) ; l'effet global est la moyenne des effets des périodes équipées, pondérée par la taille des "
+            "vagues, et la courbe d'étude d'événement montre l'effet selon la durée d'équipement. L'incertitude vient "
+            "d'un bootstrap par conteneur ; avec trop peu de conteneurs par vague ou de témoins, le rapport dit "
+            "qu'elle ne peut pas être calculée."),
+    )
+    try:
+        r = estimer_echelonne(periodes, **options)
+    except ValueError:
+        return None
+    r.details["jours_par_periode"] = 7 * SEMAINES_PAR_PERIODE
+    controle = laisser_un_de_cote(
+        lambda retires: estimer_echelonne(periodes[~periodes["site"].isin(retires)], **options),
+        pilote.sites, r, mot="conteneur")
+    r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
+    return r, controle
 
 
 def _serie_interrompue(pilote, complet: pd.DataFrame) -> ResultatImpact:

@@ -64,6 +64,14 @@ class ParametresDechets:
     experimentation: tuple[str, str] = ("2024-09-02", "2025-03-02")
     n_experimentaux: int = 20
     n_temoins: int = 16
+    #: Déploiement échelonné : (premier jour équipé, nombre de conteneurs) de chaque vague, dans l'ordre
+    #: des conteneurs expérimentaux ; vide = tous équipés au début de l'expérimentation.
+    vagues: tuple[tuple[str, int], ...] = ()
+    #: Montée en charge : le seuil de levée part de ``seuil_levee_initial`` le jour de l'équipement et
+    #: atteint ``seuil_levee`` après ``semaines_montee`` semaines (le prestataire prend confiance dans les
+    #: sondes) ; None = seuil constant dès le premier jour.
+    seuil_levee_initial: float | None = None
+    semaines_montee: int = 0
     #: Remplissage moyen par semaine (part de la capacité), tiré uniformément par conteneur.
     remplissage_hebdo: tuple[float, float] = (0.40, 0.70)
     seuil_levee: float = 0.60
@@ -98,7 +106,7 @@ class PiloteDechetsGenere:
     fiche: dict[str, Any]
     mesures: pd.DataFrame
     verite: dict[str, Any]
-    #: Levées journalières réelles et contrefactuelles des conteneurs expérimentaux (sommes).
+    #: Levées journalières réelles et contrefactuelles des conteneurs expérimentaux (sommes, jours équipés).
     levees_reelles: pd.Series = field(repr=False, default=None)
     levees_contrefactuelles: pd.Series = field(repr=False, default=None)
 
@@ -128,7 +136,7 @@ def _jours_tournee(dates: pd.DatetimeIndex, ouvre: np.ndarray, jour_semaine: int
 
 
 def simuler_collecte(apports: np.ndarray, tournee: np.ndarray, ouvre: np.ndarray, a_la_demande: np.ndarray,
-                     rng: np.random.Generator, *, seuil_levee: float, seuil_urgence: float,
+                     rng: np.random.Generator, *, seuil_levee: float | np.ndarray, seuil_urgence: float,
                      p_signalement: float, remplissage_initial: float = 0.0,
                      tirages: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rejoue la collecte d'un conteneur jour par jour.
@@ -136,16 +144,18 @@ def simuler_collecte(apports: np.ndarray, tournee: np.ndarray, ouvre: np.ndarray
     Le matin, on décide de la levée selon le remplissage de la veille au soir, puis les apports du
     jour s'ajoutent. Renvoie (levées 0/1, taux de remplissage à la levée en % ou NaN).
     ``tirages`` : nombres uniformes pré-tirés (un par jour) pour les signalements, afin que deux
-    règles rejouées sur les mêmes apports partagent les mêmes signalements.
+    règles rejouées sur les mêmes apports partagent les mêmes signalements. ``seuil_levee`` : un
+    seuil, ou un seuil par jour (montée en charge).
     """
     n = len(apports)
+    seuil = np.broadcast_to(np.asarray(seuil_levee, dtype=float), (n,))
     u = tirages if tirages is not None else rng.random(n)
     f = remplissage_initial
     levees = np.zeros(n, dtype=int)
     taux = np.full(n, np.nan)
     for t in range(n):
         if a_la_demande[t]:
-            lever = ouvre[t] and ((tournee[t] and f >= seuil_levee) or f >= seuil_urgence)
+            lever = ouvre[t] and ((tournee[t] and f >= seuil[t]) or f >= seuil_urgence)
         else:
             lever = tournee[t] or (ouvre[t] and f >= 1.0 and u[t] < p_signalement)
         if lever:
@@ -173,9 +183,13 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
 
     roles = ["experimental"] * p.n_experimentaux + ["temoin"] * p.n_temoins
+    debuts = _debuts(p, e0)
     lignes_l, lignes_t, sites, params_sites = [], [], [], []
     reel_tot = np.zeros(n)
     cf_tot = np.zeros(n)
+    equipes_tot = np.zeros(n)
+    #: Par conteneur expérimental : écart de levées (réel − contrefactuel) selon les jours depuis l'équipement.
+    ecarts_duree = []
     compteur = {"experimental": 0, "temoin": 0}
     for role in roles:
         compteur[role] += 1
@@ -187,17 +201,21 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
         apports = hebdo / 7 * semaine * saison * np.exp(bruit + commun - p.ecart_type_commun**2 / 2)
         tournee = _jours_tournee(dates, ouvre, jour)
         u = rng.random(n)
-        demande = en_exp & (role == "experimental")
+        debut = debuts[k - 1] if role == "experimental" else e0
+        demande = en_exp & np.asarray(dates >= debut) & (role == "experimental")
         f0 = float(rng.uniform(0.0, hebdo))
-        lev, taux = simuler_collecte(apports, tournee, ouvre, demande, rng, seuil_levee=p.seuil_levee,
+        seuil = _seuil_levee(p, dates, debut)
+        lev, taux = simuler_collecte(apports, tournee, ouvre, demande, rng, seuil_levee=seuil,
                                      seuil_urgence=p.seuil_urgence, p_signalement=p.p_signalement, tirages=u,
                                      remplissage_initial=f0)
         if role == "experimental":
             lev_cf, _ = simuler_collecte(apports, tournee, ouvre, np.zeros(n, dtype=bool), rng,
                                          seuil_levee=p.seuil_levee, seuil_urgence=p.seuil_urgence,
                                          p_signalement=p.p_signalement, tirages=u, remplissage_initial=f0)
-            reel_tot += lev
-            cf_tot += lev_cf
+            reel_tot += np.where(demande, lev, 0)
+            cf_tot += np.where(demande, lev_cf, 0)
+            equipes_tot += demande
+            ecarts_duree.append(pd.DataFrame({"jours": (dates - debut).days, "ecart": lev - lev_cf})[demande])
         manque = rng.random(n) < p.part_jours_manquants
         lignes_l.append(pd.DataFrame({"date": dates[~manque], "site": ident, "indicateur": INDICATEUR_LEVEES,
                                       "valeur": lev[~manque].astype(float)}))
@@ -211,12 +229,16 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
                       "description": f"Conteneur fictif de {p.capacite_m3:g} m³ (données simulées), tournée le {jours[jour]}."})
         params_sites.append({"site": ident, "role": role, "remplissage_hebdomadaire": round(hebdo, 4),
                              "jour_tournee": jours[jour], "jours_manquants": int(manque.sum())})
+        if p.vagues and role == "experimental":
+            sites[-1]["debut_equipement"] = debut.date().isoformat()
+            params_sites[-1]["debut_equipement"] = debut.date().isoformat()
     mesures = pd.concat(lignes_l + lignes_t, ignore_index=True)
     mesures = mesures.sort_values(["date", "site", "indicateur"], kind="mergesort").reset_index(drop=True)
 
     n_sem_exp = int(en_exp.sum()) / 7
     reel, cf = float(reel_tot[en_exp].sum()), float(cf_tot[en_exp].sum())
-    effet_cs = (reel - cf) / (p.n_experimentaux * n_sem_exp)
+    # Conteneurs-semaines équipés (sans vagues : tous les conteneurs expérimentaux toute l'expérimentation).
+    effet_cs = (reel - cf) / (float(equipes_tot.sum()) / 7)
     verite = {
         **entete_verite("dechets", VERSION_GENERATEUR, graine,
                         "Données simulées : ce pilote n'existe pas, les conteneurs sont fictifs."),
@@ -234,6 +256,7 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
             "effet_relatif": round((reel - cf) / cf, 5) if cf else None,
             "perimetre": f"{p.n_experimentaux} conteneurs expérimentaux, {n_sem_exp:g} semaines d'expérimentation",
         },
+        **_verite_echelonnee(p, ecarts_duree),
         "regles_collecte": {
             "jours_fixes": "une levée par semaine le jour de tournée (reportée si férié) ; levée d'urgence d'un "
                            "conteneur plein signalé (probabilité par jour ouvré)",
@@ -251,6 +274,49 @@ def generer_pilote_dechets(graine: int = 62041, parametres: ParametresDechets | 
     }
     return PiloteDechetsGenere(_fiche(p, sites, graine), mesures, verite,
                                pd.Series(reel_tot, index=dates), pd.Series(cf_tot, index=dates))
+
+
+def _debuts(p: ParametresDechets, e0: pd.Timestamp) -> list[pd.Timestamp]:
+    """Premier jour équipé de chaque conteneur expérimental, dans l'ordre (vagues successives)."""
+    if not p.vagues:
+        return [e0] * p.n_experimentaux
+    debuts = [pd.Timestamp(d) for d, n in p.vagues for _ in range(n)]
+    if len(debuts) != p.n_experimentaux:
+        raise ValueError(f"les vagues comptent {len(debuts)} conteneurs pour {p.n_experimentaux} expérimentaux")
+    return debuts
+
+
+def _seuil_levee(p: ParametresDechets, dates: pd.DatetimeIndex, debut: pd.Timestamp) -> float | np.ndarray:
+    """Seuil de levée de chaque jour : constant, ou croissant du seuil initial au seuil final (montée en charge)."""
+    if p.seuil_levee_initial is None or p.semaines_montee <= 0:
+        return p.seuil_levee
+    part = np.clip((dates - debut).days.to_numpy() / (7 * p.semaines_montee), 0.0, 1.0)
+    return p.seuil_levee_initial + (p.seuil_levee - p.seuil_levee_initial) * part
+
+
+#: Longueur (semaines) des périodes de l'effet vrai selon la durée d'équipement (celles de l'adaptateur).
+SEMAINES_PAR_PERIODE_VERITE = 4
+
+
+def _verite_echelonnee(p: ParametresDechets, ecarts: list[pd.DataFrame]) -> dict:
+    """Pour un déploiement échelonné : les vagues, la montée en charge, et l'effet vrai par conteneur et par
+    semaine selon la durée d'équipement (périodes de quatre semaines depuis le premier jour équipé)."""
+    if not p.vagues:
+        return {}
+    e = pd.concat(ecarts, ignore_index=True)
+    e["periode"] = e["jours"] // (7 * SEMAINES_PAR_PERIODE_VERITE)
+    par = e.groupby("periode").agg(ecart=("ecart", "sum"), jours=("ecart", "size"))
+    return {
+        "deploiement": {
+            "vagues": [{"debut_equipement": d, "conteneurs": n} for d, n in p.vagues],
+            "montee_en_charge": {"seuil_levee_initial": p.seuil_levee_initial, "seuil_levee_final": p.seuil_levee,
+                                 "semaines": p.semaines_montee},
+        },
+        "effet_vrai_par_duree": [
+            {"periode_depuis_equipement": int(k), "semaines": SEMAINES_PAR_PERIODE_VERITE,
+             "effet_par_conteneur_semaine": round(float(r.ecart) / (float(r.jours) / 7), 5)}
+            for k, r in par.iterrows()],
+    }
 
 
 _NOMBRES = {16: "seize", 20: "vingt", 30: "trente"}
@@ -371,10 +437,50 @@ COMPIEGNE = ParametresDechets(
         "en simple observation et toujours vidés à jour fixe, comme témoins."),
 )
 
+LENS_LIEVIN = ParametresDechets(
+    identifiant="dechets-pav-verre-lens-lievin",
+    titre="Collecte à la demande des conteneurs à verre de l'agglomération de Lens-Liévin, équipés par vagues",
+    porteur="Communauté d'agglomération de Lens-Liévin",
+    siren="246200364",
+    commune="Lens",
+    code_insee="62498",
+    flux="verre",
+    reference=("2023-09-04", "2024-09-01"),
+    experimentation=("2024-09-02", "2025-08-03"),
+    n_experimentaux=33,
+    n_temoins=12,
+    vagues=(("2024-09-02", 11), ("2024-11-25", 11), ("2025-02-17", 11)),
+    seuil_levee=0.65,
+    seuil_levee_initial=0.30,
+    semaines_montee=16,
+    longueur_tournee_km=72.0,
+    levees_par_tournee=26,
+    tonnage_collecte_t_an=420.0,
+    verdict_attendu="generaliser",
+    regle_attendue="etabli",
+    raison_attendue=(
+        "Trois vagues de onze conteneurs à verre (septembre, fin novembre, mi-février) et douze témoins jamais "
+        "équipés : chaque vague est comparée aux conteneurs pas encore ou jamais équipés. L'effet grandit avec la "
+        "durée d'équipement (le seuil de levée monte de 30 % à 65 % en seize semaines : presque rien le premier "
+        "mois, environ −35 % de levées après quatre mois) ; en moyenne sur les semaines équipées, il est établi, "
+        "les tendances d'avant sont parallèles, onze conteneurs par vague et douze témoins suffisent à "
+        "l'incertitude, et les levées évitées paient les sondes -> généraliser."),
+    contexte=(
+        "Pilote simulé (données fictives) pour tester la chaîne d'évaluation. Les conteneurs à verre sont vidés "
+        "chaque semaine à jour fixe ; l'agglomération pose des sondes de remplissage sur trente-trois conteneurs en trois "
+        "vagues de onze (début septembre, fin novembre, mi-février) et passe chacun à la collecte « à la demande » "
+        "dès sa pose, avec un seuil de levée prudent au début qui monte en quatre mois. Douze autres conteneurs, "
+        "équipés de sondes en simple observation dès la période de référence, restent vidés à jour fixe comme "
+        "témoins."),
+)
+
 #: Pilotes d'exemple du domaine déchets (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
 #: - Arras (verre) : conteneurs peu remplis à chaque tournée, effet vrai ≈ −30 % de levées -> « généraliser ».
 #: - Compiègne (emballages) : conteneurs déjà presque pleins, effet vrai ≈ −3 %, établi -> « ajuster ».
+#: - Lens-Liévin (verre) : déploiement en trois vagues, effet qui grandit avec la durée d'équipement,
+#:   estimé par les doubles différences échelonnées -> « généraliser ».
 EXEMPLES = [
     ("dechets-pav-verre-arras", _exemple(62041, ARRAS)),
     ("dechets-pav-emballages-compiegne", _exemple(60159, COMPIEGNE)),
+    ("dechets-pav-verre-lens-lievin", _exemple(62498, LENS_LIEVIN)),
 ]
