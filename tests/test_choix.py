@@ -58,3 +58,42 @@ def test_le_plan_montre_est_celui_de_l_adaptateur():
     # Même description que le choix d'après les données quand les deux s'accordent.
     assert choix_du_resultat(_resultat("doubles_differences"), a_periode_avant=True, n_temoins=3,
                              n_experimentes=4) == choisir_methode(a_periode_avant=True, n_temoins=3, n_experimentes=4)
+
+
+def test_debuts_differents_doubles_differences_echelonnees():
+    # Trois sites équipés à des dates différentes et deux témoins : plan échelonné, pas les effets fixes.
+    c = choisir_methode(a_periode_avant=True, n_temoins=2, n_experimentes=3, debuts_differents=True)
+    assert c.identifiant == "dd_echelonnees"
+    assert c.libelle == "Doubles différences pour un déploiement échelonné"
+    assert "3 sites équipés à des dates différentes et 2 témoins jamais équipés" in c.explication
+    assert "pas encore ou jamais équipés" in c.explication and "Callaway" in c.explication
+    # Ce qu'il ne peut pas montrer : tendances parallèles par vague, anticipation, ordre du déploiement.
+    texte = " ".join(c.ne_peut_pas_montrer)
+    for mot in ("tendances parallèles par vague", "anticipation", "ordre du déploiement"):
+        assert mot in texte
+    # Sans témoin jamais équipé, les vagues suivantes servent de témoins aux premières, et il le dit.
+    seul = choisir_methode(a_periode_avant=True, n_temoins=0, n_experimentes=4, debuts_differents=True)
+    assert seul.identifiant == "dd_echelonnees" and "sans témoin jamais équipé" in seul.explication
+    assert "la dernière vague" in seul.explication
+    # Mêmes données sans dates propres : le choix ne change pas ; l'énergie garde sa référence météo ;
+    # sans mesure d'avant, rien n'est possible.
+    assert choisir_methode(a_periode_avant=True, n_temoins=2, n_experimentes=3).identifiant == "doubles_differences"
+    assert choisir_methode(a_periode_avant=True, n_temoins=2, n_experimentes=3, energie_meteo=True,
+                           debuts_differents=True).identifiant == "reference_energetique"
+    assert choisir_methode(a_periode_avant=False, n_experimentes=3, debuts_differents=True).identifiant == "aucune"
+
+
+def test_choix_du_resultat_reconnait_le_plan_echelonne():
+    from eprouvette.methodes.choix import choix_du_resultat
+
+    c = choix_du_resultat(_resultat("dd_echelonnees"), a_periode_avant=True, n_temoins=12, n_experimentes=33)
+    assert c == choisir_methode(a_periode_avant=True, n_temoins=12, n_experimentes=33, debuts_differents=True)
+    # Un adaptateur qui a employé les effets fixes sur un pilote échelonné : le rapport dit ce qui a été fait
+    # (l'analyse ajoute alors la vérification « dates_equipement »).
+    dd = choix_du_resultat(_resultat("doubles_differences"), a_periode_avant=True, n_temoins=3, n_experimentes=4,
+                           debuts_differents=True)
+    assert dd.identifiant == "doubles_differences"
+    # Identifiant inconnu : le choix d'après les données, dates propres comprises.
+    inconnu = choix_du_resultat(_resultat("autre"), a_periode_avant=True, n_temoins=3, n_experimentes=4,
+                                debuts_differents=True)
+    assert inconnu.identifiant == "dd_echelonnees"

@@ -1,5 +1,5 @@
 """Domaine déchets : formules calculées à la main, regroupement hebdomadaire, règles de collecte simulées,
-paramètres, et verdict des deux pilotes d'exemple."""
+paramètres, et verdict des trois pilotes d'exemple (dont un déploiement échelonné)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_caracteristiques_invalides(caract, champ):
 # Pilotes d'exemple : le verdict planté et l'effet vrai dans l'intervalle
 # ---------------------------------------------------------------------------------------------
 
-EXEMPLES = ["dechets-pav-verre-arras", "dechets-pav-emballages-compiegne"]
+EXEMPLES = ["dechets-pav-verre-arras", "dechets-pav-emballages-compiegne", "dechets-pav-verre-lens-lievin"]
 
 
 @pytest.fixture(scope="module", params=EXEMPLES)

@@ -19,6 +19,7 @@ from . import economie as eco
 from .lecture import charger_mesures, charger_meteo
 from .methodes.base import ResultatImpact
 from .methodes.choix import ChoixMethode, choix_du_resultat
+from .methodes.deploiement_echelonne import signaler_dates_ignorees
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
 from .provenance import Provenance, relever as relever_provenance
@@ -263,6 +264,10 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     )
     domaine_mod = module_domaine(pilote.domaine)
     resultat = domaine_mod.evaluer_pilote(pilote, mesures, meteo)
+    # Sites équipés à des dates différentes : si la méthode du domaine ne l'a pas pris en compte, le
+    # résultat le dit (limite, vérification « à surveiller » qui interdit « généraliser »).
+    signaler_dates_ignorees(resultat, [pilote.periode_equipement(s).debut for s in pilote.sites_experimentaux],
+                            date=date_longue)
     # Le plan décrit dans le rapport est celui que l'adaptateur a employé (pas un second choix).
     choix = choix_du_resultat(
         resultat,
@@ -270,6 +275,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         n_temoins=len(pilote.sites_temoins),
         n_experimentes=len(pilote.sites_experimentaux),
         comptage=ind.type_mesure == "comptage",
+        debuts_differents=pilote.deploiement_echelonne,
     )
     resultat.verifications = list(resultat.verifications) + [
         v for v in qualite.verifications if v.statut != "reussie"

@@ -21,7 +21,9 @@ d'évaluation et sur l'économie ; leurs seuils vivent dans
    erreur de type M de Gelman et Carlin 2014) ;
 7. niveau de preuve sous le minimum de la grille (par défaut : pas de site témoin) -> étendre
    l'expérimentation (``preuve_insuffisante``) ;
-8. effet établi et matériel mais hypothèses en échec (robustesse) -> étendre l'expérimentation (``fragile``) ;
+8. effet établi et matériel mais hypothèses en échec, trop de vérifications à surveiller, ou une
+   vérification de ``VERIFICATIONS_BLOQUANTES`` à surveiller (sites équipés à des dates différentes
+   évalués comme s'ils commençaient le même jour) -> étendre l'expérimentation (``fragile``) ;
 9. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
    carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster
    puis réévaluer (``inefficient``) ;
@@ -46,6 +48,7 @@ from .erreurs import ErreurDonnees
 from . import parametres
 from .francais import accord, compte, euros, euros_arrondis, nombre, pourcentage
 from .methodes.base import ResultatImpact
+from .methodes.deploiement_echelonne import VERIFICATION_DATES
 from .methodes.niveau_preuve import NIVEAUX, NiveauPreuve
 
 VERDICTS = {
@@ -54,6 +57,11 @@ VERDICTS = {
     "ajuster": "Ajuster puis réévaluer",
     "ne_pas_generaliser": "Ne pas généraliser",
 }
+
+#: Vérifications qui, même seulement « à surveiller », interdisent « généraliser » (règle ``fragile``) :
+#: elles disent que la méthode ne correspond pas au plan réel (sites équipés à des dates différentes
+#: évalués comme s'ils commençaient tous le même jour).
+VERIFICATIONS_BLOQUANTES = frozenset({VERIFICATION_DATES})
 
 _SEUILS_ATTENDUS = {
     "effet_relatif_materiel",
@@ -196,7 +204,8 @@ def recommander(
 
     n_echec = sum(v.statut == "echec" for v in resultat.verifications)
     n_attention = sum(v.statut == "attention" for v in resultat.verifications)
-    robuste = n_echec == 0 and n_attention <= s["verifications_attention_max"]
+    bloquantes = [v for v in resultat.verifications if v.nom in VERIFICATIONS_BLOQUANTES and v.statut != "reussie"]
+    robuste = n_echec == 0 and n_attention <= s["verifications_attention_max"] and not bloquantes
 
     if van_socio_eur is None:
         efficient = None
@@ -277,7 +286,9 @@ def recommander(
             "Hypothèses de la méthode vérifiées",
             robuste,
             f"{compte(n_echec, 'vérification')} en échec, {n_attention} à surveiller "
-            f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec).",
+            f"(au plus {int(s['verifications_attention_max'])} tolérées, aucun échec)."
+            + (" La méthode ne tient pas compte des dates d'équipement propres des sites : cela suffit à "
+               "interdire de généraliser." if bloquantes else ""),
         ),
         Critere("efficience", "Bilan socio-économique positif", efficient, expl_eff),
         Critere(
@@ -348,9 +359,13 @@ def recommander(
     elif not robuste:
         regle = "fragile"
         verdict = "etendre"
-        raison = ("L'effet paraît réel, mais des vérifications de la méthode ont échoué : le chiffre pourrait "
-                  "être faussé.")
-        certitude = "L'effet est probable, mais des vérifications ont échoué."
+        if bloquantes and n_echec == 0:
+            raison = "L'effet paraît réel, mais la méthode ne correspond pas au plan réel du pilote. " + bloquantes[0].phrase
+            certitude = "L'effet est probable, mais la méthode ne tient pas compte du calendrier d'équipement."
+        else:
+            raison = ("L'effet paraît réel, mais des vérifications de la méthode ont échoué : le chiffre pourrait "
+                      "être faussé.")
+            certitude = "L'effet est probable, mais des vérifications ont échoué."
     elif efficient is False:
         regle = "inefficient"
         verdict = "ajuster"

@@ -172,8 +172,9 @@ def _echelonne(pilote, complet: pd.DataFrame):
             "d'un bootstrap par conteneur ; avec trop peu de conteneurs par vague ou de témoins, le rapport dit "
             "qu'elle ne peut pas être calculée."),
     )
+    equipees = complet.loc[complet["actif"] == 1, "levees"]
     try:
-        r = estimer_echelonne(periodes, **options)
+        r = estimer_echelonne(periodes, total_observe=float(equipees.mean()) if len(equipees) else None, **options)
     except ValueError:
         return None
     r.details["jours_par_periode"] = 7 * SEMAINES_PAR_PERIODE

@@ -1,7 +1,8 @@
 """Choix du plan d'évaluation à partir de ce que contiennent les données.
 
 Le plan suit les données : sites témoins et période d'avant → doubles différences (ou contrôle
-synthétique quand un seul site expérimenté fait face à de nombreux candidats) ; consommation
+synthétique quand un seul site expérimenté fait face à de nombreux candidats ; doubles différences
+pour un déploiement échelonné quand les sites ne sont pas tous équipés le même jour) ; consommation
 d'énergie dépendant de la météo → référence énergétique par degrés-jours (IPMVP option C) ;
 seulement la série du site expérimenté → série temporelle interrompue, avec un modèle de
 comptage pour des comptages.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 class ChoixMethode:
     """Le plan retenu, pourquoi, et ce qu'il ne peut pas montrer."""
 
-    identifiant: str  # serie_interrompue | doubles_differences | controle_synthetique | reference_energetique | aucune
+    identifiant: str  # serie_interrompue | doubles_differences | dd_echelonnees | controle_synthetique | reference_energetique | aucune
     libelle: str
     explication: str
     ne_peut_pas_montrer: list[str] = field(default_factory=list)
@@ -35,6 +36,7 @@ def choisir_methode(
     energie_meteo: bool = False,
     comptage: bool = False,
     n_periodes_avant: int | None = None,
+    debuts_differents: bool = False,
 ) -> ChoixMethode:
     """Choisit le plan d'évaluation d'après les données (avant toute estimation).
 
@@ -44,12 +46,18 @@ def choisir_methode(
     energie_meteo : indicateur de consommation d'énergie qui dépend de la météo (chauffage, froid).
     comptage : l'indicateur est un comptage (événements, passages, incidents).
     n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte).
+    debuts_differents : les sites expérimentés ne sont pas tous équipés le même jour (déploiement
+      échelonné, ``Pilote.deploiement_echelonne``) : doubles différences échelonnées, dès qu'il y a des
+      témoins ou au moins deux sites équipés à des dates différentes (les derniers servent de témoins
+      aux premiers tant qu'ils ne sont pas équipés).
     """
     if not a_periode_avant:
         return _aucune()
     avert = _avertissement(n_periodes_avant)
     if energie_meteo:
         return _reference_energetique(avert)
+    if debuts_differents and n_experimentes >= 2:
+        return _dd_echelonnees(n_experimentes, n_temoins, avert)
     if n_temoins >= 1:
         if n_experimentes == 1 and n_temoins >= 5:
             return _controle_synthetique(n_temoins, avert)
@@ -65,6 +73,7 @@ def choix_du_resultat(
     n_experimentes: int = 1,
     comptage: bool = False,
     n_periodes_avant: int | None = None,
+    debuts_differents: bool = False,
 ) -> ChoixMethode:
     """Le plan que l'adaptateur du domaine a réellement employé (``resultat.methode``, et
     ``details["temoins_utilises"]`` pour une série interrompue comparée à des témoins), décrit comme
@@ -77,13 +86,15 @@ def choix_du_resultat(
         return _reference_energetique(avert)
     if methode == "controle_synthetique":
         return _controle_synthetique(n_temoins, avert)
+    if methode == "dd_echelonnees":
+        return _dd_echelonnees(n_experimentes, n_temoins, avert)
     if methode == "doubles_differences" or (methode == "serie_interrompue"
                                             and resultat.details.get("temoins_utilises")):
         return _doubles_differences(n_experimentes, n_temoins, avert)
     if methode == "serie_interrompue":
         return _serie_interrompue(comptage, avert)
     return choisir_methode(a_periode_avant=a_periode_avant, n_temoins=n_temoins, n_experimentes=n_experimentes,
-                           comptage=comptage, n_periodes_avant=n_periodes_avant)
+                           comptage=comptage, n_periodes_avant=n_periodes_avant, debuts_differents=debuts_differents)
 
 
 def _avertissement(n_periodes_avant: int | None) -> str:
@@ -143,6 +154,34 @@ def _doubles_differences(n_experimentes: int, n_temoins: int, avert: str) -> Cho
         ["Que les sites auraient évolué en parallèle sans l'expérimentation (testable en partie seulement).",
          "Un événement qui ne toucherait que les sites expérimentés au même moment."],
         {"bootstrap": "auto"},
+    )
+
+
+def _dd_echelonnees(n_experimentes: int, n_temoins: int, avert: str) -> ChoixMethode:
+    from .dd_echelonnees import SITES_PAR_COHORTE_MINIMUM, TEMOINS_MINIMUM
+    from .deploiement_echelonne import LIBELLE
+
+    temoins = (f" et {n_temoins} témoin{'s' if n_temoins > 1 else ''} jamais équipé{'s' if n_temoins > 1 else ''}"
+               if n_temoins else ", sans témoin jamais équipé")
+    return ChoixMethode(
+        "dd_echelonnees",
+        LIBELLE,
+        f"{n_experimentes} sites équipés à des dates différentes{temoins} : chaque site est comparé, sur les "
+        "mêmes périodes, aux sites pas encore ou jamais équipés, jamais aux sites déjà équipés (Callaway et "
+        "Sant'Anna, 2021). Les doubles différences ordinaires, qui mélangent ces comparaisons, peuvent être "
+        "biaisées quand l'effet grandit avec la durée d'équipement. Les effets de chaque vague sont moyennés, et "
+        "une courbe montre l'effet selon la durée d'équipement, avec les périodes d'avant pour tester les "
+        f"tendances parallèles. Il faut environ {SITES_PAR_COHORTE_MINIMUM} sites par vague et "
+        f"{TEMOINS_MINIMUM} témoins pour que l'incertitude soit fiable ; sinon le rapport dit qu'elle ne peut "
+        "pas être calculée." + ("" if n_temoins else " Sans témoin jamais équipé, la dernière vague n'a plus de "
+                                "point de comparaison une fois équipée.") + avert,
+        ["Que chaque vague aurait évolué comme les sites pas encore ou jamais équipés sans l'équipement "
+         "(tendances parallèles par vague ; testable en partie seulement, sur les périodes d'avant).",
+         "Que les sites n'ont pas changé avant leur date d'équipement (pas d'anticipation : annonce, formation).",
+         "Que l'ordre du déploiement n'est pas lié à l'évolution attendue des sites (équiper d'abord ceux qui "
+         "allaient se dégrader fausserait la comparaison).",
+         "Un événement qui ne toucherait qu'une vague au moment de son équipement."],
+        {"temoins": "pas_encore"},
     )
 
 

@@ -27,11 +27,15 @@ from .base import ResultatImpact, Verification
 from .dd_echelonnees import EstimationEchelonnee, dd_echelonnees
 from .verifications import effet_minimal_detectable
 
-__all__ = ["METHODE", "LIBELLE", "HYPOTHESES", "regrouper_periodes", "equilibrer", "resultat_echelonne",
-           "estimer_echelonne"]
+__all__ = ["METHODE", "LIBELLE", "HYPOTHESES", "VERIFICATION_DATES", "regrouper_periodes", "equilibrer",
+           "resultat_echelonne", "estimer_echelonne", "signaler_dates_ignorees"]
 
 METHODE = "dd_echelonnees"
 LIBELLE = "Doubles différences pour un déploiement échelonné"
+
+#: Nom de la vérification « à surveiller » d'un pilote échelonné évalué sans ses dates propres ; la
+#: grille de recommandation la lit comme un obstacle à « généraliser » (recommandation.VERIFICATIONS_BLOQUANTES).
+VERIFICATION_DATES = "dates_equipement"
 
 #: Ce que le plan suppose et ne peut pas montrer (reprises dans les limites du résultat et par le choix du plan).
 HYPOTHESES = [
@@ -166,7 +170,8 @@ def _phrase_courbe(evt: pd.DataFrame, unite: str, unite_duree: str) -> str:
 def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *, indicateur: str, unite: str,
                        mot: str = "site", unite_duree: str = "période", libelle_methode: str | None = None,
                        justification: str | None = None, limites: Sequence[str] = (),
-                       date=lambda x: pd.Timestamp(x).strftime("%d/%m/%Y")) -> ResultatImpact:
+                       date=lambda x: pd.Timestamp(x).strftime("%d/%m/%Y"),
+                       total_observe: float | None = None) -> ResultatImpact:
     """Le :class:`ResultatImpact` d'une estimation échelonnée faite sur ``panel`` (format de
     :func:`regrouper_periodes` : ``site``, ``periode``, ``valeur``, ``debut``).
 
@@ -176,11 +181,12 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     l'estimation n'a pas d'incertitude fiable (``inference_credible`` faux, intervalle NaN ou nul),
     l'incertitude est déclarée indéterminée, avec la raison de l'estimateur. ``mot`` nomme un site
     (« conteneur »), ``unite_duree`` une période (« période de quatre semaines »), ``date`` écrit la
-    date d'une vague."""
+    date d'une vague ; ``total_observe`` : la valeur moyenne mesurée sur les sites-périodes équipés,
+    si l'adaptateur la calcule sur un autre grain que ``panel`` (sinon, celle de ``panel``)."""
     e = estimation
     equipes = panel[panel["debut"].notna() & panel["debut"].isin(list(e.cohortes))]
     actifs = equipes[equipes["periode"] >= equipes["debut"]]
-    total = float(actifs["valeur"].mean()) if len(actifs) else None
+    total = total_observe if total_observe is not None else (float(actifs["valeur"].mean()) if len(actifs) else None)
     evt = e.evenement.copy()
     se = float(e.erreur_type)
     bas, haut = (float(x) for x in e.intervalle)
@@ -226,3 +232,25 @@ def estimer_echelonne(panel: pd.DataFrame, **options) -> ResultatImpact:
     e = dd_echelonnees(panel, colonne_site="site", colonne_temps="periode", colonne_valeur="valeur",
                        colonne_debut="debut", **estim)
     return resultat_echelonne(e, panel, **options)
+
+
+def signaler_dates_ignorees(resultat: ResultatImpact, debuts: Sequence, *, date=lambda x: str(x)) -> ResultatImpact:
+    """Un pilote dont les sites ont des dates d'équipement propres (``debuts`` : le premier jour équipé de
+    chaque site expérimental), évalué par une méthode qui ne les prend pas en compte (comme si tous
+    commençaient le même jour) : une limite en français et une vérification « à surveiller »
+    (:data:`VERIFICATION_DATES`) qui interdit « généraliser ». Rien si le résultat les a prises en compte
+    (``details["dates_equipement_prises_en_compte"]``) ou si tous les sites commencent le même jour."""
+    distincts = sorted(set(debuts))
+    if len(distincts) < 2 or resultat.details.get("dates_equipement_prises_en_compte"):
+        return resultat
+    phrase = (f"Les sites expérimentaux ont été équipés à {compte(len(distincts), 'date')} différentes (du "
+              f"{date(distincts[0])} au {date(distincts[-1])}), mais la méthode employée ici les évalue comme s'ils "
+              f"avaient tous commencé le {date(distincts[0])} : les semaines où un site n'était pas encore équipé "
+              "comptent comme équipées, ce qui dilue l'effet, et si l'effet change avec le temps l'estimation peut "
+              "être biaisée. Tant que les dates propres des sites ne sont pas prises en compte, le rapport ne peut "
+              "pas recommander de généraliser.")
+    resultat.verifications = [v for v in resultat.verifications if v.nom != VERIFICATION_DATES] + [
+        Verification(VERIFICATION_DATES, "attention", phrase, float(len(distincts)))]
+    resultat.limites = list(resultat.limites) + [
+        "Déploiement échelonné non pris en compte par cette méthode : " + phrase[:1].lower() + phrase[1:]]
+    return resultat
