@@ -157,7 +157,8 @@ def _echelonne(pilote, complet: pd.DataFrame):
     n_exp, n_tem = len(pilote.sites_experimentaux), len(pilote.sites_temoins)
     options = dict(
         indicateur=pilote.indicateur_principal.libelle.lower(), unite=UNITE_EFFET, mot="conteneur",
-        unite_duree="période", graine=20240902, limites=remarques,
+        unite_duree=f"période de {SEMAINES_PAR_PERIODE} semaines", unite_durees=f"périodes de {SEMAINES_PAR_PERIODE} semaines",
+        graine=20240902, limites=remarques,
         date=date_longue,
         libelle_methode="Doubles différences pour un déploiement échelonné (conteneurs équipés par vagues, "
                         "Callaway et Sant'Anna)",

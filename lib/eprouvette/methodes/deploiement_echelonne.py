@@ -98,7 +98,7 @@ def equilibrer(panel: pd.DataFrame, *, mot: str = "site", part_max_manquante: fl
     return panel.reset_index(drop=True), remarques
 
 
-def _tendances_prealables(evenement: pd.DataFrame, unite_duree: str, mot: str) -> Verification:
+def _tendances_prealables(evenement: pd.DataFrame, unite_duree: str, unite_durees: str, mot: str) -> Verification:
     """Test des tendances préalables sur les durées négatives de l'étude d'événement : chaque bande de
     confiance simultanée à 95 % doit contenir zéro. Une durée sans aucune variation (écart nul pour
     tous les sites, erreur type nulle, donc NaN) ne teste rien et n'est pas comptée."""
@@ -106,17 +106,17 @@ def _tendances_prealables(evenement: pd.DataFrame, unite_duree: str, mot: str) -
     bas, haut = avant["bas_simultane"].to_numpy(float), avant["haut_simultane"].to_numpy(float)
     testables = np.isfinite(bas) & np.isfinite(haut)
     if not testables.any():
-        quoi = (f"sur {compte(len(avant), unite_duree)} d'avant, l'incertitude des écarts ne peut pas être calculée "
+        quoi = (f"sur {compte(len(avant), unite_duree, unite_durees)} d'avant, l'incertitude des écarts ne peut pas être calculée "
                 "avec ce plan" if len(avant) else "aucune période d'avant n'a de témoin")
         return Verification("tendances_prealables", "attention", f"Tendances avant le début non testées : {quoi}.")
     hors = testables & ((bas > 0) | (haut < 0))
-    comment = (f"{compte(int(testables.sum()), unite_duree)} avant la date d'équipement, bandes de confiance "
+    comment = (f"{compte(int(testables.sum()), unite_duree, unite_durees)} avant la date d'équipement, bandes de confiance "
                "simultanées à 95\u00a0%")
     if hors.any():
         durees = ", ".join(str(-int(x)) for x in avant.loc[hors, "duree"])
         return Verification("tendances_prealables", "echec",
                             f"Avant même leur équipement, les {mot}s s'écartaient déjà des {mot}s pas encore ou jamais "
-                            f"équipés ({comment} ; écart net {durees} {unite_duree}(s) avant) : l'hypothèse de "
+                            f"équipés ({comment} ; écart net {durees} {unite_durees} avant) : l'hypothèse de "
                             "tendances parallèles est douteuse.", float(hors.sum()))
     return Verification("tendances_prealables", "reussie",
                         f"Avant leur équipement, les {mot}s évoluaient comme les {mot}s pas encore ou jamais équipés "
@@ -156,19 +156,20 @@ def _contrefactuel(e: EstimationEchelonnee, panel: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - effet).to_numpy()})
 
 
-def _phrase_courbe(evt: pd.DataFrame, unite: str, unite_duree: str) -> str:
+def _phrase_courbe(evt: pd.DataFrame, unite: str, unite_duree: str, unite_durees: str) -> str:
     apres = evt[evt["duree"] >= 0].sort_values("duree")
     if len(apres) < 2:
         return ""
     premier, dernier = apres.iloc[0], apres.iloc[-1]
     d = 2 if max(abs(premier["att"]), abs(dernier["att"])) < 10 else 0
     return (f" L'effet n'est pas le même selon la durée d'équipement : {nombre(premier['att'], d)} {unite} "
-            f"la première {unite_duree}, {nombre(dernier['att'], d)} après {int(dernier['duree'])} {unite_duree}s "
+            f"la première {unite_duree}, {nombre(dernier['att'], d)} après {compte(int(dernier['duree']), unite_duree, unite_durees)} "
             "(courbe d'étude d'événement).")
 
 
 def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *, indicateur: str, unite: str,
-                       mot: str = "site", unite_duree: str = "période", libelle_methode: str | None = None,
+                       mot: str = "site", unite_duree: str = "période", unite_durees: str | None = None,
+                       libelle_methode: str | None = None,
                        justification: str | None = None, limites: Sequence[str] = (),
                        date=lambda x: pd.Timestamp(x).strftime("%d/%m/%Y"),
                        total_observe: float | None = None) -> ResultatImpact:
@@ -180,7 +181,8 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     mesurée sur les sites-périodes équipés (convention commune, :func:`intervalle_relatif`). Si
     l'estimation n'a pas d'incertitude fiable (``inference_credible`` faux, intervalle NaN ou nul),
     l'incertitude est déclarée indéterminée, avec la raison de l'estimateur. ``mot`` nomme un site
-    (« conteneur »), ``unite_duree`` une période (« période de quatre semaines »), ``date`` écrit la
+    (« conteneur »), ``unite_duree`` / ``unite_durees`` une période et des périodes (« période de quatre
+    semaines », « périodes de quatre semaines »), ``date`` écrit la
     date d'une vague ; ``total_observe`` : la valeur moyenne mesurée sur les sites-périodes équipés,
     si l'adaptateur la calcule sur un autre grain que ``panel`` (sinon, celle de ``panel``)."""
     e = estimation
@@ -190,7 +192,8 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     evt = e.evenement.copy()
     se = float(e.erreur_type)
     bas, haut = (float(x) for x in e.intervalle)
-    verifs = [_vagues(e, mot, date), _tendances_prealables(evt, unite_duree, mot)]
+    unite_durees = unite_durees or unite_duree + "s"
+    verifs = [_vagues(e, mot, date), _tendances_prealables(evt, unite_duree, unite_durees, mot)]
     n_avant = int((evt["duree"] < 0).sum())
     n_apres = int((evt["duree"] >= 0).sum())
     details = {
@@ -204,7 +207,7 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
         "n_observations": len(panel), "ddl": float("nan"), "dates_equipement_prises_en_compte": True,
     }
     mde = effet_minimal_detectable(se) if math.isfinite(se) and se > 0 else None
-    courbe = _phrase_courbe(evt, unite, unite_duree)
+    courbe = _phrase_courbe(evt, unite, unite_duree, unite_durees)
     remarques = [r for r in e.remarques if "ncertitude" not in r]
     return ResultatImpact.construire(
         methode=METHODE, libelle_methode=libelle_methode or LIBELLE + " (Callaway et Sant'Anna)",
@@ -213,8 +216,8 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
         contrefactuel=_contrefactuel(e, panel), verifications=verifs,
         resume=lambda res: phrase_effet(
             indicateur, unite, e.effet, bas, haut, res.effet_relatif,
-            f"Par rapport aux {mot}s pas encore ou jamais équipés, en moyenne par {mot} et par {unite_duree} "
-            "d'équipement") + courbe,
+            f"Par rapport aux {mot}s pas encore ou jamais équipés, en moyenne sur les {mot}s et les périodes où ils "
+            "étaient équipés") + courbe,
         justification=justification or (
             f"Les {mot}s ont été équipés à des dates différentes : chacun est comparé, sur les mêmes périodes, aux "
             f"{mot}s pas encore ou jamais équipés (Callaway et Sant'Anna, 2021), jamais aux {mot}s déjà équipés. "

@@ -488,6 +488,7 @@ LIBELLES_VERIFICATIONS = {
     "comptages_faibles": "Comptages faibles",
     "concentration_poids": "Concentration des poids",
     "couverture": "Couverture des mesures",
+    "dates_equipement": "Dates d'équipement des sites",
     "dd_synthetiques": "Doubles différences synthétiques",
     "duree_reference": "Durée de la période de référence",
     "erreurs_independantes": "Indépendance des erreurs",
@@ -509,6 +510,7 @@ LIBELLES_VERIFICATIONS = {
     "tendance_prolongee": "Tendance prolongée",
     "tendances_prealables": "Tendances avant le début",
     "valeurs_aberrantes": "Valeurs aberrantes",
+    "vagues_equipement": "Vagues d'équipement",
     "valeurs_negatives": "Valeurs négatives",
     "zeros_suspects": "Zéros suspects",
 }

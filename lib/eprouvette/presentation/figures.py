@@ -500,6 +500,63 @@ def figure_groupes(
     return fig
 
 
+ETIQUETTE_EQUIPEMENT = "Équipement"
+
+
+def figure_etude_evenement(
+    evenement: pd.DataFrame,
+    titre: str,
+    unite: str,
+    *,
+    libelle_duree: str = "Périodes depuis l'équipement (négatif : avant)",
+    pas: float = 1.0,
+    decimales: int = 2,
+) -> go.Figure:
+    """Courbe d'étude d'événement d'un déploiement échelonné : l'effet selon la durée d'équipement.
+
+    ``evenement`` : une ligne par durée (colonnes ``duree`` en périodes, négative avant l'équipement,
+    ``att``, et si possible ``bas`` / ``haut`` : la bande de confiance tracée). ``pas`` : longueur d'une
+    période dans l'unité de l'axe (4 pour des périodes de quatre semaines lues en semaines). Avant
+    l'équipement, points gris (losanges) : le test des tendances parallèles ; depuis, points bleu nuit
+    (ronds) en trait plein ; ligne zéro et trait vertical « Équipement ». Une bande entièrement NaN
+    (incertitude non calculable) n'est pas tracée.
+    """
+    _verifier_colonnes(evenement, ["duree", "att"], "figure_etude_evenement")
+    d = evenement.sort_values("duree").assign(x=lambda v: v["duree"] * pas)
+    fig = go.Figure()
+    if {"bas", "haut"} <= set(d.columns) and np.isfinite(d[["bas", "haut"]].to_numpy(float)).any():
+        # Parmi des bandes calculées, une durée sans aucune variation (écart nul partout, bande NaN) est
+        # tracée sans largeur plutôt que de trouer la bande.
+        d = d.assign(bas=d["bas"].fillna(d["att"]), haut=d["haut"].fillna(d["att"]))
+        niveau = francais.pourcentage(0.95, 0)
+        bord = dict(color=COULEUR_CONTREFACTUEL, width=0.8, dash="dot")
+        fig.add_trace(go.Scatter(x=d["x"], y=d["haut"], mode="lines", line=bord, showlegend=False,
+                                 legendgroup="intervalle", name=f"Intervalle à {niveau}",
+                                 hovertemplate="borne haute : " + _format_valeur(unite, decimales) + "<extra></extra>"))
+        fig.add_trace(go.Scatter(x=d["x"], y=d["bas"], mode="lines", line=bord, fill="tonexty",
+                                 fillcolor=REMPLISSAGE_INTERVALLE, legendgroup="intervalle",
+                                 name=f"Intervalle de confiance à {niveau}",
+                                 hovertemplate="borne basse : " + _format_valeur(unite, decimales) + "<extra></extra>"))
+    for nom, partie, couleur, symbole, trait in (
+            ("Avant l'équipement (tendances parallèles)", d[d["duree"] < 0], COULEUR_TEMOIN, "diamond", "dot"),
+            ("Depuis l'équipement", d[d["duree"] >= 0], COULEUR_OBSERVE, "circle", "solid")):
+        if len(partie):
+            fig.add_trace(go.Scatter(
+                x=partie["x"], y=partie["att"], mode="lines+markers", name=nom,
+                line=dict(color=couleur, width=2.5, dash=trait), marker=dict(symbol=symbole, size=8),
+                hovertemplate=nom + " : " + _format_valeur(unite, decimales) + "<extra></extra>"))
+    fig.add_shape(type="line", xref="paper", yref="y", x0=0, x1=1, y0=0, y1=0, line=dict(color=AXE, width=1.2))
+    fig.add_shape(type="line", xref="x", yref="paper", x0=-0.5 * pas, x1=-0.5 * pas, y0=0, y1=1,
+                  line=dict(color=ENCRE, width=1.5, dash="dot"))
+    fig.add_annotation(x=-0.5 * pas, xref="x", yref="paper", y=1, yanchor="top", xanchor="left", xshift=4,
+                       text=ETIQUETTE_EQUIPEMENT, showarrow=False, bgcolor="rgba(255,255,255,0.85)",
+                       font=dict(size=12, color=ENCRE))
+    fig.update_layout(template=NOM_GABARIT, title=dict(text=titre), hovermode="closest",
+                      yaxis=dict(title=dict(text=unite), zeroline=False),
+                      xaxis=dict(title=dict(text=libelle_duree), zeroline=False))
+    return fig
+
+
 def _couleur_groupe(nom: str, rang: int) -> str:
     n = nom.lower()
     if n.startswith("exp"):

@@ -85,13 +85,21 @@ def resultats(a) -> list:
                 c[["date", "observe", "contrefactuel"]], "Levées mesurées et estimées sans la collecte à la demande", unite,
                 libelle_contrefactuel="Estimé sans collecte à la demande", decimales=2)
             table = c[["date", "observe", "contrefactuel"]].copy()
-            table["date"] = table["date"].map(lambda x: f"semaine du {t.date_courte(x)}")
-            table = table.rename(columns={"date": "Semaine", "observe": "Mesuré (levées par conteneur)",
+            # Déploiement échelonné : l'estimation est faite par périodes de plusieurs semaines.
+            jours = r.details.get("jours_par_periode")
+            quoi = f"période de {jours // 7} semaines du" if jours else "semaine du"
+            table["date"] = table["date"].map(lambda x: f"{quoi} {t.date_courte(x)}")
+            table = table.rename(columns={"date": "Semaine" if not jours else "Période",
+                                          "observe": "Mesuré (levées par conteneur)",
                                           "contrefactuel": "Estimé sans collecte à la demande"})
             sortie.append(blocs.graphique(
                 fig, "Conteneurs expérimentaux : levées mesurées et estimées sans la collecte à la demande",
-                "L'écart entre les deux courbes est l'effet estimé de la collecte à la demande, semaine par semaine, "
-                "pendant l'expérimentation (l'estimation sans collecte à la demande suit l'évolution des témoins).",
+                "L'écart entre les deux courbes est l'effet estimé de la collecte à la demande, "
+                + ("période par période, pendant l'expérimentation (moyenne des conteneurs expérimentaux, équipés ou "
+                   "pas encore ; l'estimation sans collecte à la demande suit l'évolution des conteneurs pas encore ou "
+                   "jamais équipés)." if jours else
+                   "semaine par semaine, pendant l'expérimentation (l'estimation sans collecte à la demande suit "
+                   "l'évolution des témoins)."),
                 table, decimales=2))
     return sortie
 
