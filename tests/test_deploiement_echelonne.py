@@ -204,3 +204,26 @@ def test_lens_lievin_les_effets_fixes_sont_biaises(lens):
                                          colonne_traitement="actif", tendances_prealables=False, graine=1)
     assert not dates.ic_bas <= vrai <= dates.ic_haut
     assert abs(dates.effet - vrai) > 2 * abs(a.resultat.effet - vrai)
+
+
+def test_section_du_rapport_et_courbe(lens):
+    from types import SimpleNamespace
+
+    from eprouvette.presentation import sections_echelonne
+
+    a, v = lens
+    blocs_ = sections_echelonne.deploiement_echelonne(a, mot="conteneur")
+    assert len(blocs_) == 2
+    texte = blocs_[0]._repr_html_()
+    assert "<h3>Un déploiement par vagues</h3>" in texte
+    assert "Les conteneurs ont été équipés à des dates différentes" in texte
+    assert "11 le 2 septembre 2024, 11 le 25 novembre 2024 et 11 le 17 février 2025" in texte
+    assert "pas encore ou jamais équipés" in texte
+    g = blocs_[1]
+    # Texte alternatif : titre, lecture (tendances d'avant, effet au début et à la fin), renvoi au tableau.
+    assert g.alternative.startswith("Effet selon la durée d'équipement (étude d'événement).")
+    assert "contient toujours zéro" in g.alternative and "après 44 semaines" in g.alternative
+    assert "les 4 premières semaines" in g.alternative
+    # Un pilote qui n'est pas évalué par ce plan : rien.
+    autre = SimpleNamespace(resultat=SimpleNamespace(methode="doubles_differences", details={}))
+    assert sections_echelonne.deploiement_echelonne(autre) == []

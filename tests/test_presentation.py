@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -613,3 +614,29 @@ def test_chaque_verification_a_un_titre_francais():
     assert "Nombre de sites" in page and "nombre_grappes" not in page
     assert "Ajustement mensuel (ASHRAE 14, CV(RMSE))" in page
     assert blocs.libelle_verification("un_nom_nouveau") == "Un nom nouveau"
+
+
+def test_figure_etude_evenement():
+    evt = pd.DataFrame({"duree": [-3, -2, -1, 0, 1, 2], "att": [0.01, 0.0, -0.01, -0.05, -0.2, -0.3],
+                        "bas": [-0.05, float("nan"), -0.06, -0.1, -0.3, -0.42],
+                        "haut": [0.07, float("nan"), 0.04, 0.0, -0.1, -0.18]})
+    fig = figures.figure_etude_evenement(evt, "Effet selon la durée", "levées", libelle_duree="Semaines", pas=4)
+    noms = [t.name for t in fig.data]
+    assert "Avant l'équipement (tendances parallèles)" in noms and "Depuis l'équipement" in noms
+    avant = next(t for t in fig.data if t.name.startswith("Avant"))
+    depuis = next(t for t in fig.data if t.name == "Depuis l'équipement")
+    # Durées en semaines (pas de 4), avant et depuis distingués par la couleur *et* le marqueur et le trait.
+    assert list(avant.x) == [-12, -8, -4] and list(depuis.x) == [0, 4, 8]
+    assert avant.marker.symbol != depuis.marker.symbol and avant.line.dash != depuis.line.dash
+    bande = [t for t in fig.data if t.fill == "tonexty"]
+    assert len(bande) == 1 and not any(math.isnan(v) for v in bande[0].y)  # durée sans variation : sans largeur
+    # Ligne zéro horizontale et trait « Équipement » entre la dernière durée d'avant et la première d'après.
+    assert any(s.y0 == 0 and s.y1 == 0 and s.xref == "paper" for s in fig.layout.shapes)
+    assert any(s.x0 == -2 and s.yref == "paper" for s in fig.layout.shapes)
+    assert any(a.text == "Équipement" for a in fig.layout.annotations)
+    assert fig.layout.xaxis.title.text == "Semaines" and fig.layout.yaxis.title.text == "levées"
+    # Sans incertitude calculable : pas de bande, les points restent.
+    sans = figures.figure_etude_evenement(evt.assign(bas=float("nan"), haut=float("nan")), "x", "levées")
+    assert not any(t.fill == "tonexty" for t in sans.data) and len(sans.data) == 2
+    with pytest.raises(ValueError, match="att"):
+        figures.figure_etude_evenement(pd.DataFrame({"duree": [0]}), "x", "y")
