@@ -166,6 +166,7 @@ def lens():
     return analyser_pilote(LENS), yaml.safe_load((LENS / "verite.yaml").read_text(encoding="utf-8"))
 
 
+@pytest.mark.lent
 def test_lens_lievin_echelonne_effet_vrai_et_verdict(lens):
     a, v = lens
     assert a.pilote.deploiement_echelonne
@@ -185,6 +186,7 @@ def test_lens_lievin_echelonne_effet_vrai_et_verdict(lens):
     assert evt.loc[0, "att"] > -0.1 and evt.loc[5, "att"] < -0.25
 
 
+@pytest.mark.lent
 def test_lens_lievin_les_effets_fixes_sont_biaises(lens):
     # Le même panel évalué comme si tous commençaient ensemble (effets fixes, semaines non encore
     # équipées comptées « pendant ») : l'effet est dilué, loin de l'effet vrai. Même avec les dates propres,
@@ -206,6 +208,7 @@ def test_lens_lievin_les_effets_fixes_sont_biaises(lens):
     assert abs(dates.effet - vrai) > 2 * abs(a.resultat.effet - vrai)
 
 
+@pytest.mark.lent
 def test_section_du_rapport_et_courbe(lens):
     from types import SimpleNamespace
 
@@ -227,3 +230,30 @@ def test_section_du_rapport_et_courbe(lens):
     # Un pilote qui n'est pas évalué par ce plan : rien.
     autre = SimpleNamespace(resultat=SimpleNamespace(methode="doubles_differences", details={}))
     assert sections_echelonne.deploiement_echelonne(autre) == []
+
+
+@pytest.mark.lent
+def test_autre_domaine_a_dates_propres_ne_generalise_pas(tmp_path):
+    # Le pilote d'exemple de l'eau (Amiens, « généraliser »), dont un secteur n'est équipé que sept
+    # semaines après les autres : la méthode de l'eau ne lit pas encore les dates propres, l'analyse le dit
+    # (limite, vérification à surveiller) et la grille ne peut plus recommander de généraliser.
+    import shutil
+
+    from eprouvette.analyse import analyser_pilote
+
+    source = config.PILOTES / "eau-sectorisation-amiens"
+    dossier = tmp_path / source.name
+    shutil.copytree(source, dossier)
+    fiche = yaml.safe_load((dossier / "pilote.yaml").read_text(encoding="utf-8"))
+    site = next(s for s in fiche["sites"] if s["role"] == "experimental")
+    site["debut_equipement"] = "2024-06-03"
+    (dossier / "pilote.yaml").write_text(yaml.safe_dump(fiche, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    a = analyser_pilote(dossier)
+    assert a.pilote.deploiement_echelonne and a.resultat.methode != "dd_echelonnees"
+    v = [x for x in a.resultat.verifications if x.nom == VERIFICATION_DATES]
+    assert len(v) == 1 and v[0].statut == "attention"
+    assert "du 15 avril 2024 au 3 juin 2024" in v[0].phrase
+    assert any("Déploiement échelonné non pris en compte" in lim for lim in a.resultat.limites)
+    assert a.recommandation.verdict == "etendre" and a.recommandation.regle == "fragile"
+    # Le plan montré est celui que l'adaptateur a employé, pas le plan échelonné qu'il n'a pas fait.
+    assert a.choix.identifiant == a.resultat.methode
