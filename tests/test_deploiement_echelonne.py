@@ -220,7 +220,7 @@ def test_section_du_rapport_et_courbe(lens):
     texte = blocs_[0]._repr_html_()
     assert "<h3>Un déploiement par vagues</h3>" in texte
     assert "Les conteneurs ont été équipés à des dates différentes" in texte
-    assert "11 le 2 septembre 2024, 11 le 25 novembre 2024 et 11 le 17 février 2025" in texte
+    assert "11 le 2 septembre 2024, 11 le 25 novembre 2024 et 11 le 17 février 2025. Les 12 conteneurs témoins" in texte
     assert "pas encore ou jamais équipés" in texte
     g = blocs_[1]
     # Texte alternatif : titre, lecture (tendances d'avant, effet au début et à la fin), renvoi au tableau.

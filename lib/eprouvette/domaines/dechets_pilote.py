@@ -3,8 +3,12 @@
 Méthode : doubles différences sur le panel conteneur × semaine des levées, effets fixes conteneur
 et semaine, erreurs regroupées par conteneur, bootstrap sauvage par grappes sous 30 conteneurs (avec
 au moins 10 conteneurs de chaque côté ; en dessous, placebos dans l'espace ou série des écarts)
-(:func:`eprouvette.methodes.doubles_differences.effets_fixes_bidirectionnels`). Sans conteneur
-témoin : série temporelle interrompue sur la moyenne hebdomadaire des levées par conteneur
+(:func:`eprouvette.methodes.doubles_differences.effets_fixes_bidirectionnels`). Conteneurs équipés
+à des dates différentes (``sites[].debut_equipement``) : chacun n'est « actif » que pendant sa propre
+période d'équipement, et l'estimation est celle des doubles différences échelonnées de Callaway et
+Sant'Anna sur des périodes de quatre semaines (:mod:`eprouvette.methodes.deploiement_echelonne`),
+pas celle des effets fixes, biaisée quand l'effet grandit avec la durée d'équipement. Sans conteneur
+témoin (et sans vagues) : série temporelle interrompue sur la moyenne hebdomadaire des levées par conteneur
 expérimental. Les levées évitées sont valorisées au coût d'une levée (``dechets.yaml``) et
 converties en km, gazole et CO2e (facteur du gazole de ``valorisation.yaml``).
 """

@@ -25,10 +25,11 @@ def _explication(r, mot: str) -> str:
     det = r.details
     vagues = _liste([f"{n} le {t.date_longue(pd.Timestamp(g).date())}" for g, n in det["cohortes"].items()])
     jamais = det["n_jamais"]
-    temoins = (f" ; {t.compte(jamais, f'{mot} témoin', f'{mot}s témoins')} ne l'"
-               f"{'a' if jamais == 1 else 'ont'} jamais été" if jamais else " ; aucun n'est resté sans équipement")
+    # Phrase à part (pas de « ; » juste après l'année de la dernière vague).
+    temoins = (f" Les {t.compte(jamais, f'{mot} témoin', f'{mot}s témoins')}, eux, ne l'"
+               f"{'a' if jamais == 1 else 'ont'} jamais été." if jamais else f" Aucun {mot} n'est resté sans équipement.")
     return (
-        f"Les {mot}s ont été équipés à des dates différentes, par vagues : {vagues}{temoins}. Chacun est comparé, "
+        f"Les {mot}s ont été équipés à des dates différentes, par vagues : {vagues}.{temoins} Chacun est comparé, "
         f"sur les mêmes semaines, aux {mot}s pas encore ou jamais équipés : on ne prend jamais pour point de "
         f"comparaison un {mot} déjà équipé, ce qui fausserait le calcul si l'effet grandit avec le temps. L'effet "
         "annoncé plus haut est la moyenne de ces comparaisons sur toutes les semaines où un "
