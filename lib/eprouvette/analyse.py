@@ -164,6 +164,11 @@ def _economie(pilote: Pilote, resultat: ResultatImpact, notes: list[str], domain
         )
         return None, None, None
     couts = eco.Couts.depuis_pilote(pilote.brut)
+    if not resultat.incertitude_valide:
+        # Sans incertitude de l'effet, un Monte-Carlo ne tirerait que les prix : une fausse précision.
+        notes.append("L'incertitude de l'effet n'a pas pu être calculée : le bilan économique n'est donné qu'à sa "
+                     "valeur centrale, sans intervalle ni probabilité ; c'est un ordre de grandeur, pas un résultat.")
+        return eco.evaluer(couts, annuelle, val), None, annuelle
     return eco.evaluer(couts, annuelle, val), eco.simuler(couts, annuelle, val), annuelle
 
 

@@ -312,10 +312,13 @@ class EconomieAnnuelle:
 
         ``facteur_annuel`` passe de l'unité de l'effet à une année (365 si l'effet est par jour,
         1 s'il est déjà annuel). ``signe=-1`` (défaut) : une baisse mesurée (effet négatif) est
-        une économie positive ; l'intervalle est retourné en conséquence.
+        une économie positive ; l'intervalle est retourné en conséquence. Sans incertitude
+        calculable (bornes NaN), l'économie n'a pas d'intervalle.
         """
         bornes = sorted([signe * facteur_annuel * resultat.ic_bas,
                          signe * facteur_annuel * resultat.ic_haut])
+        if not all(math.isfinite(b) for b in bornes):
+            bornes = [None, None]  # incertitude de l'effet non calculable : pas d'intervalle
         return cls(
             quantite=signe * facteur_annuel * resultat.effet,
             unite=re.sub(r"\s*/\s*(jour|j|an|mois)$", "", resultat.unite),

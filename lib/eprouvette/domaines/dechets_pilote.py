@@ -232,9 +232,11 @@ def economie_annuelle(pilote, resultat: ResultatImpact, valorisation):
     resultat.complements["hypotheses_tournees"] = {
         "conteneurs_experimentaux": len(pilote.sites_experimentaux), "origine_km": carac.origine_km,
         "consommation_gazole": params.consommation_gazole, "facteur_gazole": gazole}
+    # Sans incertitude calculable (bornes NaN), l'économie n'a pas d'intervalle.
+    finies = resultat.incertitude_valide
     return EconomieAnnuelle(
-        quantite=q, unite="levées", prix_unitaire=params.cout_levee.valeur, ic_bas=min(bas, haut),
-        ic_haut=max(bas, haut), tco2e_par_unite=tco2e, plage_prix=params.cout_levee.plage(),
+        quantite=q, unite="levées", prix_unitaire=params.cout_levee.valeur, ic_bas=min(bas, haut) if finies else None,
+        ic_haut=max(bas, haut) if finies else None, tco2e_par_unite=tco2e, plage_prix=params.cout_levee.plage(),
         libelle="Levées évitées par an",
     )
 

@@ -17,6 +17,7 @@ lisent l'économie, la grille et le rapport, pour n'importe quel domaine :
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -138,9 +139,10 @@ def _raison_inference(e: EstimationEchelonnee) -> str | None:
     valide = all(math.isfinite(float(x)) for x in (*e.intervalle, e.erreur_type)) and e.erreur_type > 0
     if e.inference_credible and valide:
         return None
-    propres = [r for r in e.remarques if "ncertitude" in r or "nférence" in r]
+    propres = [re.sub(r"^Incertitude fragile\s*:\s*", "", r) for r in e.remarques if "ncertitude" in r or "nférence" in r]
     if propres:
-        return " ".join(r.rstrip(".") + "." for r in propres).rstrip(".")
+        texte = " ".join(r.rstrip(".") + "." for r in propres).rstrip(".")
+        return texte[:1].lower() + texte[1:]
     return ("l'estimateur du déploiement échelonné ne peut pas donner une incertitude fiable avec si peu de sites "
             "par vague et de témoins")
 
@@ -193,7 +195,16 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     se = float(e.erreur_type)
     bas, haut = (float(x) for x in e.intervalle)
     unite_durees = unite_durees or unite_duree + "s"
-    verifs = [_vagues(e, mot, date), _tendances_prealables(evt, unite_duree, unite_durees, mot)]
+    raison = _raison_inference(e)
+    if raison is None:
+        tendances = _tendances_prealables(evt, unite_duree, unite_durees, mot)
+    else:
+        # Les bandes d'avant viennent de la même inférence, jugée non fiable : pas de test tenu pour réussi.
+        tendances = Verification("tendances_prealables", "attention",
+                                 "Tendances avant le début non testées : l'incertitude des écarts d'avant vient de la "
+                                 "même estimation, qui ne peut pas être tenue pour fiable avec si peu de "
+                                 f"{mot}s par vague ou de témoins.")
+    verifs = [_vagues(e, mot, date), tendances]
     n_avant = int((evt["duree"] < 0).sum())
     n_apres = int((evt["duree"] >= 0).sum())
     details = {
@@ -224,7 +235,7 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
             "Les effets de chaque vague sont ensuite moyennés, et la courbe d'étude d'événement montre l'effet selon "
             "la durée d'équipement."),
         limites=list(HYPOTHESES) + remarques + list(limites),
-        details=details, raison_indeterminee=_raison_inference(e))
+        details=details, raison_indeterminee=raison)
 
 
 def estimer_echelonne(panel: pd.DataFrame, **options) -> ResultatImpact:

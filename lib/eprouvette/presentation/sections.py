@@ -452,6 +452,8 @@ def economie(a) -> list:
         )
     ]
     mc = a.monte_carlo
+    if mc is None and a.notes_economie:
+        sortie.append(blocs.avertissement(" ".join(a.notes_economie), "Valeurs centrales seulement"))
     if mc is not None:
         def fourchette(bas: float, haut: float, complement: str) -> str:
             b, h = t.euros_arrondis(bas), t.euros_arrondis(haut)

@@ -65,8 +65,13 @@ def _lecture(evt: pd.DataFrame, unite: str, pas_semaines: float | None, decimale
             f"Depuis l'équipement, l'effet est de {t.nombre(premier['att'], decimales)} {unite} "
             + (f"les {t.nombre(pas_semaines, 0)} premières semaines" if pas_semaines else "la première période")
             + f" et de {t.nombre(dernier['att'], decimales)} {quand(int(dernier['duree']))}.")
-    morceaux.append("La bande colorée est l'intervalle de confiance à 95\u00a0% (simultané : il vaut pour toute la "
-                    "courbe à la fois) ; les durées les plus longues ne reposent que sur les premières vagues.")
+    if evt[["bas_simultane", "haut_simultane"]].notna().to_numpy().any():
+        morceaux.append("La bande colorée est l'intervalle de confiance à 95\u00a0% (simultané : il vaut pour toute "
+                        "la courbe à la fois).")
+    else:
+        morceaux.append("Sans incertitude calculable, la courbe n'a pas de bande de confiance : ses points ne "
+                        "disent pas à eux seuls si l'effet est réel.")
+    morceaux.append("Les durées les plus longues ne reposent que sur les premières vagues.")
     return " ".join(morceaux)
 
 
@@ -77,6 +82,9 @@ def deploiement_echelonne(a, mot: str = "site", decimales: int = 2) -> list:
     if r.methode != METHODE or "etude_evenement" not in r.details:
         return []
     evt = r.details["etude_evenement"]
+    if not (r.incertitude_valide and r.details.get("inference_credible", True)):
+        # Incertitude jugée non fiable par l'estimateur : pas de bande (elle serait trop étroite).
+        evt = evt.assign(bas_simultane=float("nan"), haut_simultane=float("nan"))
     jours = r.details.get("jours_par_periode")
     pas = jours / 7 if jours else None
     libelle = ("Semaines depuis l'équipement (négatif : avant)" if pas else
