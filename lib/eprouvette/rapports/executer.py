@@ -36,6 +36,7 @@ from .. import config, fichiers
 from . import MIME_RESULTATS, retirer_sorties
 from . import etat as etat_mod
 from . import journal as journal_mod
+from . import noyau_chaud
 from .exports import apres_index
 from ..cli import choisir_pilotes, dossiers_pilotes
 from ..erreurs import chemin_lisible
@@ -178,6 +179,9 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 request_save_on_cell_execute=False,
                 cwd=str(config.NOTEBOOKS),
                 shutdown_kernel="immediate",
+                # Noyau tiré d'un modèle déjà chargé (eprouvette.rapports.noyau_chaud) : un processus neuf
+                # par carnet, sans refaire les imports.
+                **noyau_chaud.arguments_papermill(),
                 execution_timeout=config.DELAI_CELLULE_S,
                 # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
                 # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.

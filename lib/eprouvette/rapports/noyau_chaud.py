@@ -1,0 +1,319 @@
+"""Noyaux « chauds » : chaque carnet s'exécute dans un processus neuf, tiré d'un modèle déjà chargé.
+
+Démarrer un noyau Jupyter puis importer pandas, scipy, statsmodels, plotly, jsonschema et la
+bibliothèque coûte environ 3,5 s de CPU par rapport, plus que l'analyse elle-même. Ici, chaque
+processus de construction lance une fois un **modèle** (``python -m eprouvette.rapports.noyau_chaud``)
+qui importe ces paquets puis attend. Pour chaque carnet, le modèle se **duplique** (``os.fork``) et
+c'est la copie qui devient le noyau : un processus neuf, à lui seul, avec son propre espace de noms,
+son environnement et son dossier de travail ; rien de ce qu'un carnet change (variable globale,
+attribut de module, variable d'environnement) ne revient au modèle ni ne passe au carnet suivant.
+
+Le modèle n'ouvre ni socket, ni boucle d'événements, ni fil d'exécution avant de se dupliquer (seuls
+des modules sont importés) : c'est la copie qui crée tout cela, comme un noyau démarré à froid.
+
+Côté papermill : :class:`GestionnaireNoyauChaud` (un ``AsyncKernelManager``) emploie
+:class:`ProvisionneurChaud`, qui fait tout comme le ``LocalProvisioner`` de jupyter_client (ports,
+fichier de connexion, signaux au groupe de processus) sauf le lancement, demandé au modèle. Si le
+modèle ne démarre pas, le noyau est lancé à froid comme avant (rien n'échoue pour autant).
+``EPROUVETTE_NOYAU_FROID=1`` force le lancement à froid (comparaisons, banc).
+
+Protocole (lignes JSON sur l'entrée et la sortie standard du modèle) : requête
+``{"argv": [...], "env": {...}, "cwd": "..."}``, réponse ``{"pid": n}`` ou ``{"erreur": "..."}``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import pkgutil
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+#: Modules importés par le modèle avant toute duplication (ce que les carnets de domaine emploient).
+MODULES_PRECHARGES = (
+    "numpy", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.api", "statsmodels.formula.api",
+    "plotly.graph_objects", "plotly.io", "plotly.subplots", "yaml", "pyarrow",
+    "holidays", "vacances_scolaires_france", "nbformat", "narwhals",
+    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "comm",
+)
+#: Sous-paquets d'Éprouvette chargés en entier (tous leurs modules) : ce qu'un carnet peut appeler.
+PAQUETS_PRECHARGES = ("eprouvette",)
+#: Modules d'Éprouvette qui ne sont pas des bibliothèques (points d'entrée) : jamais préchargés.
+NON_PRECHARGES = ("__main__",)
+
+VARIABLE_FROID = "EPROUVETTE_NOYAU_FROID"
+
+
+def actif() -> bool:
+    """Les noyaux chauds sont-ils employés (oui, sauf ``EPROUVETTE_NOYAU_FROID=1``) ?"""
+    return os.environ.get(VARIABLE_FROID, "") not in ("1", "oui", "true")
+
+
+# --- Côté modèle --------------------------------------------------------------------------------
+
+def _precharger() -> None:
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # jsonschema et frictionless d'abord, par eprouvette._imports (sans la grammaire rfc3987 : 2 s de CPU).
+        from .. import _imports
+
+        _imports.frictionless()
+        noms = list(MODULES_PRECHARGES)
+        for paquet in PAQUETS_PRECHARGES:
+            try:
+                racine = importlib.import_module(paquet)
+            except Exception:
+                continue
+            noms += [m.name for m in pkgutil.walk_packages(racine.__path__, paquet + ".")
+                     if m.name.rsplit(".", 1)[-1] not in NON_PRECHARGES]
+        for nom in noms:
+            try:
+                importlib.import_module(nom)
+            except Exception:  # un module absent n'empêche pas le reste : le carnet l'importera lui-même
+                pass
+
+
+def _devenir_noyau(requete: dict, canal_lecture: int, canal_ecriture: int) -> None:
+    """Dans la copie : quitter le protocole, prendre l'environnement demandé, démarrer le noyau."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # le noyau doit pouvoir attendre ses propres enfants
+    os.setsid()  # son propre groupe : le lanceur l'arrête par killpg sans toucher au modèle
+    nul = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nul, 0)
+    os.dup2(2, 1)  # la sortie standard du modèle est le canal du protocole : le noyau écrit ailleurs
+    for fd in (nul, canal_lecture, canal_ecriture):
+        if fd > 2:
+            os.close(fd)
+    os.environ.clear()
+    os.environ.update(requete.get("env") or {})
+    if requete.get("cwd"):
+        os.chdir(requete["cwd"])
+    # Les chemins d'Éprouvette sont lus dans l'environnement à l'import : les recalculer pour celui-ci.
+    from .executeurs import appliquer_environnement, environnement_eprouvette
+
+    appliquer_environnement(environnement_eprouvette())
+    argv = list(requete["argv"])
+    # argv = [python, -m, ipykernel_launcher, -f, fichier, ...] : on garde ce qui suit le module.
+    arguments = argv[argv.index("-m") + 2:] if "-m" in argv else argv[1:]
+    # Surveiller le modèle (son parent) : si le modèle disparaît, le noyau s'arrête, comme un noyau à froid
+    # dont le lanceur disparaît ; cela tait aussi la bannière « To connect another client… ».
+    arguments.append(f"--IPKernelApp.parent_handle={os.getppid()}")
+    sys.argv = ["ipykernel_launcher", *arguments]
+    from ipykernel import kernelapp
+
+    code = 0
+    try:
+        kernelapp.launch_new_instance(argv=arguments)
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _reprendre(*_args) -> None:
+    """Reprend les copies terminées dès leur fin (pas de processus zombie ; leur temps de CPU est ainsi
+    compté au modèle, puis au lanceur qui l'attend : le banc le mesure)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def servir() -> None:
+    """Boucle du modèle : précharger, puis une copie par requête."""
+    signal.signal(signal.SIGCHLD, _reprendre)
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # comme ipykernel_launcher : le dossier courant n'est pas un dossier de modules
+    _precharger()
+    entree, sortie = sys.stdin.buffer, sys.stdout.buffer
+    fd_entree, fd_sortie = entree.fileno(), sortie.fileno()
+    sortie.write(b'{"pret": true}\n')
+    sortie.flush()
+    for ligne in entree:
+        try:
+            requete = json.loads(ligne)
+        except ValueError:
+            continue
+        try:
+            pid = os.fork()
+        except OSError as e:
+            sortie.write((json.dumps({"erreur": str(e)}) + "\n").encode())
+            sortie.flush()
+            continue
+        if pid == 0:
+            _devenir_noyau(requete, fd_entree, fd_sortie)
+        sortie.write((json.dumps({"pid": pid}) + "\n").encode())
+        sortie.flush()
+
+
+# --- Côté lanceur -------------------------------------------------------------------------------
+
+class ModeleIndisponible(RuntimeError):
+    """Le modèle n'a pas pu être démarré ou ne répond plus."""
+
+
+class _Modele:
+    """Le processus modèle de ce processus de construction (un seul, démarré à la première demande)."""
+
+    def __init__(self) -> None:
+        self.verrou = threading.Lock()
+        self.processus: subprocess.Popen | None = None
+        self.env_depart: dict[str, str] | None = None
+
+    def _demarrer(self) -> None:
+        env = dict(os.environ)
+        # Le modèle importe cette bibliothèque-ci (celle du lanceur), même si elle n'est pas installée.
+        lib = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join([lib, *filter(None, [env.get("PYTHONPATH")])])
+        self.processus = subprocess.Popen(
+            [sys.executable, "-m", "eprouvette.rapports.noyau_chaud"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+        )
+        self.env_depart = dict(os.environ)
+        ligne = self.processus.stdout.readline()
+        if not ligne.startswith(b'{"pret"'):
+            self.arreter()
+            raise ModeleIndisponible("le modèle de noyau n'a pas démarré")
+
+    def lancer(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+        with self.verrou:
+            if self.processus is None or self.processus.poll() is not None:
+                self._demarrer()
+            try:
+                self.processus.stdin.write((json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n").encode())
+                self.processus.stdin.flush()
+                reponse = json.loads(self.processus.stdout.readline() or b"{}")
+            except (OSError, ValueError) as e:
+                self.arreter()
+                raise ModeleIndisponible(str(e)) from None
+        if "pid" not in reponse:
+            raise ModeleIndisponible(reponse.get("erreur", "réponse vide du modèle de noyau"))
+        return int(reponse["pid"])
+
+    def arreter(self) -> None:
+        """Ferme le modèle et l'attend (son temps de CPU et celui de ses copies sont alors comptés)."""
+        p, self.processus = self.processus, None
+        if p is None:
+            return
+        try:
+            p.stdin.close()  # fin de l'entrée : le modèle sort de sa boucle
+            p.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            p.kill()
+            p.wait()
+        p.stdout.close()
+
+
+_MODELE = _Modele()
+atexit.register(_MODELE.arreter)
+# Un processus de construction (multiprocessing) sort sans passer par atexit, mais par ses finaliseurs.
+import multiprocessing.util as _mp_util  # noqa: E402
+
+_mp_util.Finalize(_MODELE, _MODELE.arreter, exitpriority=10)
+
+
+class ProcessusCopie:
+    """Ce que le provisionneur attend d'un ``subprocess.Popen``, pour une copie du modèle.
+
+    La copie est l'enfant du modèle, pas du lanceur : on ne peut pas l'attendre par ``waitpid`` ;
+    le modèle reprend chaque copie terminée dès son signal SIGCHLD, si bien que ``kill(pid, 0)``
+    suffit pour savoir si elle vit encore (à l'instant près où le modèle la reprend). Son code de sortie n'est pas connu (0 est rendu)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # pid repris par un autre utilisateur : la copie est partie
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        fin = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if fin is not None and time.monotonic() > fin:
+                raise subprocess.TimeoutExpired("noyau", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _classes():
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ProvisionneurChaud(LocalProvisioner):
+        """Le ``LocalProvisioner`` de jupyter_client, dont le lancement passe par le modèle chargé."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            try:
+                env = kwargs.get("env")
+                pid = _MODELE.lancer(list(cmd), dict(os.environ if env is None else env),
+                                     str(kwargs["cwd"]) if kwargs.get("cwd") else None)
+            except ModeleIndisponible:
+                return await super().launch_kernel(cmd, **kwargs)  # à froid, comme avant
+            self.process = ProcessusCopie(pid)
+            # La copie se met dans son propre groupe (os.setsid) : son numéro de groupe est son pid. Ne pas
+            # le lire par getpgid, qui pourrait rendre celui du modèle si la copie n'a pas encore fini.
+            self.pid = self.pgid = pid
+            self.cwd = kwargs.get("cwd")
+            return self.connection_info
+
+    class GestionnaireNoyauChaud(AsyncKernelManager):
+        """Gestionnaire de noyau dont le provisionneur est :class:`ProvisionneurChaud`."""
+
+        async def _async_pre_start_kernel(self, **kw: Any):
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ProvisionneurChaud(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                      parent=self)
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ProvisionneurChaud, GestionnaireNoyauChaud
+
+
+def arguments_papermill() -> dict:
+    """Arguments à ajouter à ``papermill.execute_notebook`` : le gestionnaire chaud, ou rien à froid."""
+    if not actif():
+        return {}
+    return {"kernel_manager_class": _classes()[1]}
+
+
+if __name__ == "__main__":
+    servir()

@@ -1,0 +1,96 @@
+"""Noyaux tirés d'un modèle chargé (``eprouvette.rapports.noyau_chaud``) : rapides, mais isolés.
+
+Deux pilotes construits l'un après l'autre par le même processus de construction (``-j 1``) : le
+carnet du premier change une variable d'environnement, un attribut de module et une variable globale
+du module ``eprouvette.config`` ; le second n'en voit rien. Les deux noyaux sont bien des copies du
+même modèle (même parent), ce qui montre que le chemin « chaud » est celui qui a servi. Un noyau
+tué en plein calcul fait échouer son pilote seul, avec le message français habituel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from eprouvette import config
+
+pytestmark = pytest.mark.lent
+
+MOBILITE = "mobilite-feux-bus-amiens"
+
+ESPION = """
+import json, os, pathlib
+import eprouvette.config as _config
+import eprouvette.francais as _francais
+_vu = {"env": os.environ.get("EPROUVETTE_TEST_FUITE"), "attribut": getattr(_config, "FUITE", None),
+       "module": _francais.__dict__.get("FUITE"), "pilote": dossier_pilote, "pid": os.getpid(),
+       "parent": os.getppid(),
+       "commande_parent": pathlib.Path(f"/proc/{os.getppid()}/cmdline").read_bytes().decode(errors="replace")}
+pathlib.Path(os.environ["EPROUVETTE_TEST_SORTIE"], f"{os.getpid()}.json").write_text(json.dumps(_vu))
+os.environ["EPROUVETTE_TEST_FUITE"] = "oui"
+_config.FUITE = "oui"
+_francais.FUITE = "oui"
+"""
+
+SUICIDE = """
+import os, signal, pathlib
+if pathlib.Path(dossier_pilote).name.endswith("-tue"):
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _lot(tmp_path, code: str, identifiants: list[str], env_en_plus: dict | None = None):
+    if not (config.PILOTES / MOBILITE / "pilote.yaml").is_file():
+        pytest.skip(f"pilote d'exemple absent : {MOBILITE}")
+    carnets = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS, carnets, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    nb = nbformat.read(carnets / "mobilite.ipynb", as_version=4)
+    i = next(k for k, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, carnets / "mobilite.ipynb")
+    pilotes = tmp_path / "pilotes"
+    for ident in identifiants:
+        shutil.copytree(config.PILOTES / MOBILITE, pilotes / ident)
+        fiche = pilotes / ident / "pilote.yaml"
+        fiche.write_text(fiche.read_text(encoding="utf-8").replace(MOBILITE, ident, 1), encoding="utf-8")
+    sortie = tmp_path / "vu"
+    sortie.mkdir()
+    rapports = tmp_path / "rapports"
+    env = {k: v for k, v in os.environ.items() if k not in ("EPROUVETTE_NOYAU_FROID", "EPROUVETTE_TEST_FUITE")}
+    env.update(EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports),
+               EPROUVETTE_NOTEBOOKS=str(carnets), EPROUVETTE_TEST_SORTIE=str(sortie), **(env_en_plus or {}))
+    fin = subprocess.run([sys.executable, "-m", "eprouvette", "rapports", "-j", "1", "-q"], capture_output=True,
+                         text=True, env=env, cwd=config.RACINE, timeout=600)
+    index = json.loads((rapports / "index.json").read_text(encoding="utf-8"))
+    return fin, {e["identifiant"]: e for e in index}, [json.loads(f.read_text()) for f in sortie.glob("*.json")]
+
+
+def test_deux_pilotes_du_meme_processus_ne_partagent_rien_et_un_noyau_tue_n_arrete_que_le_sien(tmp_path):
+    fin, etats, vus = _lot(tmp_path, ESPION + SUICIDE, ["mobilite-a", "mobilite-b", "mobilite-c-tue"])
+    assert fin.returncode == 1, fin.stdout + fin.stderr
+    assert etats["mobilite-a"]["statut"] == etats["mobilite-b"]["statut"] == "reussi", etats
+    assert etats["mobilite-c-tue"]["statut"] == "echec"
+    assert etats["mobilite-c-tue"]["message"].startswith("Le processus d'analyse du carnet s'est arrêté brutalement")
+    assert "Traceback" not in fin.stdout + fin.stderr
+    assert len(vus) == 3, vus
+    for vu in vus:  # ce qu'un carnet précédent a changé, le suivant ne le voit pas
+        assert vu["env"] is None and vu["attribut"] is None and vu["module"] is None, vu
+    assert len({vu["pid"] for vu in vus}) == 3  # un processus neuf par carnet
+    # … copies du même modèle déjà chargé (le noyau tué n'a pas emporté le modèle) : le chemin chaud a servi.
+    assert len({vu["parent"] for vu in vus}) == 1
+    assert all("eprouvette.rapports.noyau_chaud" in vu["commande_parent"] for vu in vus), vus
+
+
+def test_a_froid_le_parent_est_le_processus_de_construction(tmp_path):
+    """Témoin du test précédent : avec EPROUVETTE_NOYAU_FROID=1, chaque noyau est lancé à froid par
+    le processus de construction lui-même, et l'isolation tient aussi."""
+    fin, etats, vus = _lot(tmp_path, ESPION, ["mobilite-a", "mobilite-b"], {"EPROUVETTE_NOYAU_FROID": "1"})
+    assert fin.returncode == 0, fin.stdout + fin.stderr
+    assert len(vus) == 2 and all(vu["env"] is None and vu["attribut"] is None for vu in vus), vus
+    assert not any("noyau_chaud" in vu["commande_parent"] for vu in vus), vus
