@@ -113,6 +113,29 @@ def _message_execution(erreur) -> str:
     )
 
 
+def executer_carnet(carnet: Path, sortie_carnet: Path, parametres: dict) -> None:
+    """Exécute un carnet par l'API de papermill, comme pour tout rapport (noyau neuf, délai par cellule)."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(carnet),
+        str(sortie_carnet),
+        parameters=parametres,
+        kernel_name=NOYAU,
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        cwd=str(config.NOTEBOOKS),
+        shutdown_kernel="immediate",
+        execution_timeout=config.DELAI_CELLULE_S,
+        # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
+        # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
+        # Avertissements (numpy, statsmodels…) et notes de la bibliothèque relevés cellule par
+        # cellule pour le journal et le rapport (eprouvette.rapports.journal).
+        extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False",
+                         f"--IPKernelApp.exec_lines={json.dumps([journal_mod.CODE_NOYAU])}"],
+    )
+
+
 def construire_rapport(dossier: str, empreinte: str) -> dict:
     """Construit le rapport d'un pilote. Ne lève pas : renvoie un état (réussite ou échec)."""
     dossier_p = Path(dossier)
@@ -169,23 +192,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         sortie_carnet = tmp / f"{identifiant}.ipynb"
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(
-                str(carnet),
-                str(sortie_carnet),
-                parameters=parametres,
-                kernel_name=NOYAU,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                cwd=str(config.NOTEBOOKS),
-                shutdown_kernel="immediate",
-                execution_timeout=config.DELAI_CELLULE_S,
-                # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
-                # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
-                # Avertissements (numpy, statsmodels…) et notes de la bibliothèque relevés cellule par
-                # cellule pour le journal et le rapport (eprouvette.rapports.journal).
-                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False",
-                                 f"--IPKernelApp.exec_lines={json.dumps([journal_mod.CODE_NOYAU])}"],
-            )
+            executer_carnet(carnet, sortie_carnet, parametres)
         except PapermillExecutionError as e:
             _consigner_carnet_partiel(journal, sortie_carnet)
             journal.error("le carnet s'est arrêté sur une erreur :\n%s",
@@ -514,6 +521,12 @@ def construire_tout(
     apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
+    code_cadrage = 0
+    if not selection:
+        # Les notes de cadrage des projets (donnees/projets/) et la vue de chaque appel (docs/conception.md).
+        from .cadrage import construire_cadrages
+
+        code_cadrage = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
     if echecs:
         print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
         for e in echecs:
@@ -523,7 +536,7 @@ def construire_tout(
         # La ligne finale : où ouvrir le résultat (un lien file:// que les terminaux rendent cliquable).
         print(f"Page d'accueil des rapports : {_chemin_court(index)} — {index.resolve().as_uri()}",
               file=sortie, flush=True)
-    return 1 if echecs else 0
+    return 1 if echecs or code_cadrage else 0
 
 
 def _echec_hors_construction(identifiant: str, message: str, empreinte: str = "") -> dict:
