@@ -27,7 +27,7 @@ COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("methodes", ("eprouvette.methodes", "eprouvette.qualite")),
     ("domaines", ("eprouvette.domaines", "eprouvette.economie", "eprouvette.feder", "eprouvette.essaimage",
                   "eprouvette.recommandation")),
-    ("analyse", ("eprouvette.analyse", "eprouvette.verification")),
+    ("analyse", ("eprouvette.analyse", "eprouvette.verification", "eprouvette.conception")),
     ("presentation", ("eprouvette.presentation",)),
     ("rapports", ("eprouvette.rapports",)),
     ("generateurs", ("eprouvette.generateurs", "eprouvette.modele_pilote")),

@@ -186,10 +186,10 @@ class Decomposition:
 
 def _regresseurs(jours: pd.DatetimeIndex, harmoniques: int) -> np.ndarray:
     cols = [np.ones(len(jours))]
-    t = jours.dayofyear.to_numpy() / 365.25
+    t = jours.day_of_year.to_numpy() / 365.25
     for k in range(1, harmoniques + 1):
         cols += [np.cos(2 * np.pi * k * t), np.sin(2 * np.pi * k * t)]
-    jour = jours.dayofweek.to_numpy()
+    jour = jours.day_of_week.to_numpy()
     cols += [(jour == j).astype(float) for j in range(1, 7)]
     return np.column_stack(cols)
 
