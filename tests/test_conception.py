@@ -117,3 +117,29 @@ def test_la_note_correspond_a_une_simulation_de_l_estimateur_reel(ident, n_note,
     else:
         longue = simuler_puissance(projet, max(essayees), plante, **autre)
         assert longue.puissance < PUISSANCE_VISEE, longue.en_dict()
+
+
+def test_plan_preenregistre_et_tirage_au_sort_du_projet(tmp_path):
+    """Un plan.yaml tiré au sort (commande tirer) : la note montre son empreinte, le niveau de preuve monte à 5."""
+    from eprouvette.conception import niveaux_de_preuve, plan_du_projet
+    from eprouvette.plan import ecrire_plan, empreinte
+    from eprouvette.tirage_au_sort import tirer_pour_pilote
+
+    dossier = tmp_path / EAU
+    shutil.copytree(config.PROJETS / EAU, dossier)
+    projet = charger_projet(dossier)
+    diag = diagnostiquer_temoins(projet)
+    retenus = [d.site for d in diag if d.verdict != "ecarter"]
+    sans = plan_du_projet(projet, retenus, 7)
+    assert sans.plan is None and sans.tirage_suivi is None
+    # La proposition est reproductible par sa graine, parmi les sites à équiper et les seuls témoins retenus.
+    assert plan_du_projet(projet, retenus, 7).proposition.equipes == sans.proposition.equipes
+    assert set(sans.proposition.equipes) | set(sans.proposition.temoins) == {"secteur-exp-1", "secteur-exp-2", *retenus}
+    assert niveaux_de_preuve(diag, retenus, sans)[0].niveau == 4
+    donnees, _ = tirer_pour_pilote(dossier, 7, plan_tirage="strates", candidats=["secteur-exp-1", "secteur-exp-2", *retenus],
+                                   auteur="test", enregistre_le=__import__("datetime").date(2027, 1, 15))
+    ecrire_plan(dossier, donnees)
+    avec = plan_du_projet(projet, retenus, 7)
+    assert avec.plan.empreinte == empreinte(donnees) and avec.tirage_suivi is True
+    assert avec.en_dict()["empreinte"] == empreinte(donnees)
+    assert niveaux_de_preuve(diag, retenus, avec)[0].niveau == 5

@@ -493,6 +493,7 @@ class Conception:
     niveau_preuve: NiveauPreuve
     niveau_tirage: NiveauPreuve
     pour_elever: list[str]
+    plan: "PlanProjet | None" = None
 
     @property
     def duree_prevue_jours(self) -> int:
@@ -540,6 +541,7 @@ class Conception:
             "niveau_preuve_tirage": self.niveau_tirage.en_dict(),
             "pour_elever": self.pour_elever,
             "statistiques_sites": self.decomposition.statistiques.to_dict(orient="records"),
+            "plan": self.plan.en_dict() if self.plan is not None else None,
         }
 
 
@@ -657,16 +659,75 @@ def concevoir(projet: Projet, *, n_simulations: int = 100, graine: int = 2027030
     pente, emd, sim_emd = chercher_emd(projet, dec, retenus, sans_effet, n=n_simulations, graine=graine)
     signe = -1.0 if p.indicateur_principal.sens_souhaite == "baisse" else 1.0
     au_seuil, necessaire = chercher_duree(projet, signe * projet.seuil_materialite / pente, kw, durees_mois)
-    # Niveau de preuve du plan : témoins retenus, tendances parallèles vérifiées sur l'historique.
+    plan = plan_du_projet(projet, retenus, graine)
+    niveau, tirage = niveaux_de_preuve(diag, retenus, plan)
+    return Conception(projet, dec, diag, retenus, n_simulations, graine, pente, sans_effet, emd, sim_emd,
+                      au_seuil, necessaire, niveau, tirage, _pour_elever(projet, diag, retenus, niveau, necessaire), plan)
+
+
+def niveaux_de_preuve(diag: list[DiagnosticTemoin], retenus: list[str], plan: "PlanProjet") -> tuple[NiveauPreuve, NiveauPreuve]:
+    """Le niveau de preuve que le plan atteindra (témoins retenus ; tendances parallèles vérifiées sur
+    l'historique ; tirage au sort du plan.yaml s'il se refait à l'identique), et celui d'un tirage au sort."""
     verif = [Verification("tendances_prealables",
                           "reussie" if all(d.verdict == "retenir" for d in diag if d.site in retenus) else "attention",
                           "Tendances des témoins retenus et des sites à équiper sur l'historique.")] if retenus else []
     niveau = evaluer_niveau_preuve(a_periode_avant=True, n_temoins=len(retenus), verifications=verif,
-                                   affectation_aleatoire=p.affectation == "tirage_au_sort")
+                                   affectation_aleatoire=plan.tirage_suivi is True)
     tirage = evaluer_niveau_preuve(a_periode_avant=True, n_temoins=max(len(retenus), 1), verifications=verif,
                                    affectation_aleatoire=True)
-    return Conception(projet, dec, diag, retenus, n_simulations, graine, pente, sans_effet, emd, sim_emd,
-                      au_seuil, necessaire, niveau, tirage, _pour_elever(projet, diag, retenus, niveau, necessaire))
+    return niveau, tirage
+
+
+@dataclass
+class PlanProjet:
+    """Le plan d'analyse préenregistré du projet (``plan.yaml``, :mod:`eprouvette.plan`) s'il en a un, et
+    le tirage au sort que la note propose parmi les candidats (sites à équiper et témoins retenus)."""
+
+    plan: object | None  # eprouvette.plan.Plan
+    tirage_suivi: bool | None  # le tirage du plan se refait à l'identique depuis sa graine (None : pas de tirage)
+    proposition: object | None  # eprouvette.methodes.tirage.Tirage
+    message_tirage: str = ""  # pourquoi aucun tirage n'est proposé
+
+    def en_dict(self) -> dict:
+        d = {"tirage_suivi": self.tirage_suivi, "message_tirage": self.message_tirage}
+        if self.plan is not None:
+            d.update(empreinte=self.plan.empreinte, enregistre_le=self.plan.enregistre_le.isoformat(),
+                     auteur=self.plan.auteur, tirage_au_sort=self.plan.tirage_au_sort)
+        if self.proposition is not None:
+            t = self.proposition
+            d["tirage_propose"] = {"graine": t.graine, "plan_tirage": t.plan_tirage, "equipes": list(t.equipes),
+                                   "temoins": list(t.temoins), "equilibre_atteint": bool(t.equilibre_atteint),
+                                   "equilibre": t.equilibre.to_dict(orient="records")}
+        return d
+
+
+def plan_du_projet(projet: Projet, retenus: list[str], graine: int) -> PlanProjet:
+    """Le plan.yaml du projet (erreurs en français s'il est fautif) et un tirage au sort proposé, par paires
+    sur le niveau et la tendance de l'historique (:mod:`eprouvette.methodes.tirage`), reproductible par sa graine."""
+    from . import plan as plan_mod
+    from .methodes.tirage import TirageImpossible, tirage_reproduit, tirer, variables_historique
+
+    p = projet.pilote
+    plan = plan_mod.charger_plan(p.dossier)
+    suivi = None
+    if plan is not None and plan.tirage_au_sort:
+        suivi = bool(tirage_reproduit(plan.affectation))
+    candidats = [s.identifiant for s in p.sites_experimentaux] + list(retenus)
+    proposition, message = None, ""
+    n = len(p.sites_experimentaux)
+    if len(candidats) <= n:
+        return PlanProjet(plan, suivi, None, (
+            f"{compte(len(candidats), 'site candidat', 'sites candidats')} (sites à équiper et témoins retenus) pour "
+            f"{compte(n, 'site')} à équiper : il n'en resterait aucun comme témoin. Il faut d'abord trouver d'autres "
+            "sites candidats interchangeables."))
+    plan_tirage = "paires" if len(candidats) == 2 * n else ("strates" if len(candidats) >= n + 2 else "simple")
+    try:
+        table = variables_historique(projet.historique, candidats, p.indicateur_principal.identifiant,
+                                     p.periode_reference.debut, p.periode_reference.fin, ("niveau", "tendance"))
+        proposition = tirer(table, n, graine, plan_tirage, appariement=["niveau"])
+    except TirageImpossible as e:
+        message = str(e)
+    return PlanProjet(plan, suivi, proposition, message)
 
 
 def _pour_elever(projet: Projet, diag, retenus, niveau: NiveauPreuve, necessaire) -> list[str]:

@@ -205,7 +205,8 @@ def temoins(c) -> list:
     ecartes = [d.nom for d in c.temoins if d.verdict == "ecarter"]
     texte = ("Un bon témoin évolue comme les sites à équiper : mêmes hauts et bas d'une semaine à l'autre "
              "(corrélation proche de 1), même tendance, un niveau du même ordre. ")
-    texte += (f"À ne pas employer : {', '.join(ecartes)}. Ils ne servent pas dans les simulations ci-dessus."
+    texte += (f"À ne pas employer : {', '.join(ecartes)}. "
+              + ("Il ne sert pas" if len(ecartes) == 1 else "Ils ne servent pas") + " dans les simulations ci-dessus."
               if ecartes else "Tous les candidats peuvent servir.")
     return [blocs.paragraphe(texte), blocs.tableau(
         df, "Les témoins candidats sur l'historique",
@@ -221,6 +222,62 @@ def niveau_preuve(c) -> list:
     items = "".join(f"<li>{echapper(x)}</li>" for x in c.pour_elever)
     return [blocs.paragraphe(c.niveau_preuve.phrase),
             blocs.Bloc(f"<p>Ce qui renforcerait le plan :</p><ul>{items}</ul>" if items else "")]
+
+
+def plan_et_tirage(c) -> list:
+    """Le plan d'analyse préenregistré (son empreinte) et le tirage au sort proposé, avec sa table d'équilibre."""
+    pp = c.plan
+    sortie = []
+    if pp is not None and pp.plan is not None:
+        pl = pp.plan
+        texte = (f"Plan d'analyse préenregistré (plan.yaml) : enregistré le {t.date_longue(pl.enregistre_le)} par "
+                 f"{pl.auteur} ; empreinte {pl.empreinte[:12]} (les 12 premiers caractères de son SHA-256). Le rapport "
+                 "d'évaluation dira si l'analyse l'a suivi et listera chaque écart.")
+        if pp.tirage_suivi is not None:
+            texte += (" Son tirage au sort se refait à l'identique depuis sa graine : le niveau de preuve 5 est atteignable."
+                      if pp.tirage_suivi else
+                      " Attention : son tirage au sort ne se refait pas à l'identique depuis sa graine ; il ne compte pas.")
+        sortie.append(blocs.Bloc(f"<p>{echapper(texte)}</p>"))
+    else:
+        sortie.append(blocs.paragraphe(
+            "Aucun plan d'analyse n'est encore enregistré (plan.yaml dans le dossier du projet). L'enregistrer avant le "
+            "début fixe l'indicateur principal, les périodes, les sites, les témoins et la méthode : personne ne pourra "
+            "choisir après coup l'indicateur qui arrange, et son empreinte figurera ici et dans le rapport d'évaluation."))
+    if pp is None:
+        return sortie
+    if pp.proposition is None:
+        sortie.append(blocs.paragraphe(f"Tirage au sort : impossible en l'état. {pp.message_tirage}"))
+        return sortie
+    tr = pp.proposition
+    noms = {s.identifiant: s.nom for s in c.projet.pilote.sites}
+    sortie.append(blocs.paragraphe(
+        f"Tirage au sort proposé ({tr.plan_tirage}, graine {tr.graine}) parmi les sites à équiper et les témoins "
+        f"retenus, interchangeables s'ils le sont vraiment : recevraient la technologie "
+        + ", ".join(noms.get(x, x) for x in tr.equipes) + " ; serviraient de témoins "
+        + ", ".join(noms.get(x, x) for x in tr.temoins) + ". La même graine redonne toujours la même liste. "
+        + ("Les deux groupes sont équilibrés sur l'historique." if tr.equilibre_atteint else
+           "Avec si peu de candidats, les deux groupes restent inégaux sur une variable au moins (table ci-dessous) : "
+           "l'évaluation le vérifiera sur les données d'avant.")
+        + f" Pour l'enregistrer (plan.yaml, écrit dans le dossier du projet) : python -m eprouvette tirer "
+        f"{_chemin(c.projet.pilote.dossier)} --graine {tr.graine}."))
+    eq = tr.equilibre.copy()
+    eq["variable"] = eq["variable"].map({"niveau": f"Niveau moyen ({c.projet.pilote.indicateur_principal.unite})",
+                                         "tendance": "Tendance (part par an)"}).fillna(eq["variable"])
+    sortie.append(blocs.tableau(eq, "Équilibre du tirage proposé sur l'historique",
+                                colonnes={"variable": "Variable", "moyenne_equipes": "Sites tirés pour être équipés",
+                                          "moyenne_temoins": "Témoins", "difference_standardisee":
+                                          "Différence standardisée (au-delà de 0,25 : déséquilibre)"},
+                                decimales=3))
+    return sortie
+
+
+def _chemin(dossier) -> str:
+    from pathlib import Path
+
+    from .. import config
+
+    d = Path(dossier).resolve()
+    return str(d.relative_to(config.RACINE.resolve())) if config.RACINE.resolve() in d.parents else str(d)
 
 
 def provenance(prov, parametres: dict) -> blocs.Bloc:
