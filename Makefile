@@ -63,6 +63,9 @@ rapports: $(ENV_STAMP) js-si-possible ## Construit les rapports (tous, ou PILOTE
 tirage: $(ENV_STAMP) ## Tire au sort les sites équipés d'un pilote et l'écrit dans son plan.yaml (make tirage PILOTE=… GRAINE=… [PLAN=paires|strates|simple])
 	@$(PYTHON) -m eprouvette tirer "$(PILOTE)" --graine "$(GRAINE)" $(if $(PLAN),--plan "$(PLAN)") $(if $(AUTEUR),--auteur "$(AUTEUR)")
 
+cadrage: $(ENV_STAMP) js-si-possible ## Notes de cadrage des projets de donnees/projets/ et vue de chaque appel (rapports/cadrage-<id>.html, rapports/appel-<appel>.html)
+	@$(PYTHON) -m eprouvette.rapports.cadrage
+
 verifier: $(ENV_STAMP) ## Vérifie les dossiers des pilotes sans construire (tous, ou PILOTE=<id>) : erreurs et résumé
 	@$(PYTHON) -m eprouvette verifier $(PILOTE)
 

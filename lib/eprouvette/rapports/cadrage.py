@@ -194,3 +194,23 @@ def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sor
             if not silencieux:
                 print(f"Vue de l'appel : {page} — {page.resolve().as_uri()}", file=sortie, flush=True)
     return 1 if any(e.get("statut") != "reussi" for e in etats) else 0
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """``python -m eprouvette.rapports.cadrage`` (``make cadrage``) : les notes de cadrage et les vues d'appel seules."""
+    from ..cli import Analyseur, entier_positif
+
+    analyseur = Analyseur(prog=prog or "python -m eprouvette.rapports.cadrage",
+                          description="Construit la note de cadrage de chaque projet de donnees/projets/ et la vue "
+                                      "de chaque appel à projets (rapports/cadrage-<id>.html, rapports/appel-<appel>.html).")
+    analyseur.add_argument("-f", "--force", action="store_true", help="reconstruit même ce qui est à jour")
+    analyseur.add_argument("--simulations", type=entier_positif, default=None, metavar="N",
+                           help="historiques simulés par essai (par défaut : 100, celui du carnet)")
+    analyseur.add_argument("-q", "--quiet", action="store_true", help="n'affiche que les erreurs")
+    args = analyseur.parse_args(argv)
+    config.RAPPORTS.mkdir(parents=True, exist_ok=True)
+    return construire_cadrages(forcer=args.force, silencieux=args.quiet, simulations=args.simulations)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
