@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import config, fichiers
+from .. import config
 from . import MIME_RESULTATS, retirer_sorties
 from . import etat as etat_mod
 from . import journal as journal_mod
@@ -66,16 +66,10 @@ def construire_note(dossier: str, empreinte: str, simulations: int | None = None
         import nbformat
         from papermill.exceptions import PapermillExecutionError
 
-        from ..erreurs import ErreurDonnees, ErreursDonnees
-        from ..pilote import charger_pilote
-        from .executer import executer_carnet
+        from .executer import charger_pilote_ou_echec, executer_carnet
         from .html import convertir_en_html
 
-        try:
-            fichiers.verifier_dossier(dossier_p)
-            pilote = charger_pilote(dossier_p)
-        except (ErreurDonnees, ErreursDonnees) as e:
-            raise EchecPilote(str(e)) from None
+        pilote = charger_pilote_ou_echec(dossier_p)
         parametres = {"dossier_projet": str(dossier_p.resolve())}
         if simulations is not None:
             parametres["simulations"] = int(simulations)

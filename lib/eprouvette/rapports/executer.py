@@ -87,6 +87,19 @@ class EchecPilote(Exception):
     """Un pilote ne peut pas être construit ; le message est pour l'analyste, en français."""
 
 
+def charger_pilote_ou_echec(dossier: Path):
+    """La fiche du dossier (pilote ou projet), après l'inventaire sûr du dossier ; :class:`EchecPilote` sinon."""
+    from ..erreurs import ErreurDonnees, ErreursDonnees
+    from ..pilote import charger_pilote
+
+    try:
+        # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
+        fichiers.verifier_dossier(dossier)
+        return charger_pilote(dossier)
+    except (ErreurDonnees, ErreursDonnees) as e:
+        raise EchecPilote(str(e)) from None
+
+
 def _journal(identifiant: str) -> Path:
     return config.RAPPORTS / "journaux" / f"{identifiant}.log"
 
@@ -151,15 +164,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
     (config.RAPPORTS / ".tmp").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}.{os.getpid()}.", dir=config.RAPPORTS / ".tmp"))
     try:
-        from ..erreurs import ErreurDonnees, ErreursDonnees
-        from ..pilote import charger_pilote
-
-        try:
-            # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
-            fichiers.verifier_dossier(dossier_p)
-            pilote = charger_pilote(dossier_p)
-        except (ErreurDonnees, ErreursDonnees) as e:
-            raise EchecPilote(str(e)) from None
+        pilote = charger_pilote_ou_echec(dossier_p)
         etat.update(titre=pilote.titre, domaine=pilote.domaine)
         from ..domaines import DomaineInconnu, domaine
 
@@ -522,8 +527,9 @@ def construire_tout(
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
     code_cadrage = 0
-    if not selection:
-        # Les notes de cadrage des projets (donnees/projets/) et la vue de chaque appel (docs/conception.md).
+    if not selection and pilotes is None:
+        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes) et la vue de chaque appel
+        # (docs/conception.md) : pour la construction de tous les pilotes du dossier par défaut seulement.
         from .cadrage import construire_cadrages
 
         code_cadrage = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
