@@ -111,6 +111,21 @@ def construire_note(dossier: str, empreinte: str, simulations: int | None = None
     return etat
 
 
+def liens_du_portefeuille() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Pour la page du portefeuille : (libellé de l'appel, page de sa vue, [(titre, note de cadrage)]), d'après
+    les résultats des notes déjà construites (``rapports/cadrage-<id>.json``)."""
+    appels: dict[str, tuple[str, list]] = {}
+    for f in sorted(config.RAPPORTS.glob("cadrage-*.json")):
+        try:
+            r = json.loads(f.read_text(encoding="utf-8"))
+            ident, libelle = r["appel"]["identifiant"], r["appel"]["libelle"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        appels.setdefault(ident, (libelle, []))[1].append((r.get("titre", f.stem), f.with_suffix(".html").name))
+    return [(lib, f"appel-{ident}.html", notes) for ident, (lib, notes) in sorted(appels.items())
+            if (config.RAPPORTS / f"appel-{ident}.html").exists()]
+
+
 def carnet_appel(libelle: str, resultats: list[dict], simule: bool):
     """Le carnet (déjà « exécuté ») de la vue d'un appel, fait des blocs de :mod:`presentation.cadrage`."""
     import nbformat
@@ -151,14 +166,15 @@ def ecrire_vues_appels(etats: list[dict]) -> list[Path]:
 
 
 def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sortie=sys.stdout,
-                        silencieux: bool = False, simulations: int | None = None) -> int:
-    """Les notes de cadrage de tous les projets qui en ont besoin, puis les vues des appels ; code de sortie."""
+                        silencieux: bool = False, simulations: int | None = None) -> tuple[int, bool]:
+    """Les notes de cadrage de tous les projets qui en ont besoin, puis les vues des appels.
+    Rend (code de sortie, vrai si une note ou une vue a été écrite)."""
     from ..conception import lister_projets
     from ..francais import compte
 
     dossiers = lister_projets(racine)
     if not dossiers:
-        return 0
+        return 0, False
     biblio = etat_mod.empreinte_bibliotheque()
     etats, a_faire = [], []
     for d in dossiers:
@@ -183,11 +199,13 @@ def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sor
                 if not silencieux or etat["statut"] != "reussi":
                     quoi = "note de cadrage construite" if etat["statut"] == "reussi" else f"échec : {etat.get('message')}"
                     print(f"- {etat['identifiant']} : {quoi} ({etat['duree_s']} s)", file=sortie, flush=True)
+    ecrit = bool(a_faire)
     if a_faire or not any(config.RAPPORTS.glob("appel-*.html")):
+        ecrit = True
         for page in ecrire_vues_appels(etats):
             if not silencieux:
                 print(f"Vue de l'appel : {page} — {page.resolve().as_uri()}", file=sortie, flush=True)
-    return 1 if any(e.get("statut") != "reussi" for e in etats) else 0
+    return (1 if any(e.get("statut") != "reussi" for e in etats) else 0), ecrit
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -203,7 +221,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     analyseur.add_argument("-q", "--quiet", action="store_true", help="n'affiche que les erreurs")
     args = analyseur.parse_args(argv)
     config.RAPPORTS.mkdir(parents=True, exist_ok=True)
-    return construire_cadrages(forcer=args.force, silencieux=args.quiet, simulations=args.simulations)
+    return construire_cadrages(forcer=args.force, silencieux=args.quiet, simulations=args.simulations)[0]
 
 
 if __name__ == "__main__":

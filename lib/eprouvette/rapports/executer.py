@@ -516,6 +516,14 @@ def construire_tout(
     elif dossiers:
         dire("Tous les rapports sont à jour : rien à reconstruire.")
 
+    code_cadrage = 0
+    if not selection and pilotes is None:
+        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes) et la vue de chaque appel
+        # (docs/conception.md), que le portefeuille relie : pour la construction par défaut seulement.
+        from .cadrage import construire_cadrages
+
+        code_cadrage, cadrages_faits = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
+        change = change or cadrages_faits
     _nettoyer_temporaires()
     index = config.RAPPORTS / "index.html"
     if change or not index.exists():
@@ -526,13 +534,6 @@ def construire_tout(
     apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
-    code_cadrage = 0
-    if not selection and pilotes is None:
-        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes) et la vue de chaque appel
-        # (docs/conception.md) : pour la construction de tous les pilotes du dossier par défaut seulement.
-        from .cadrage import construire_cadrages
-
-        code_cadrage = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
     if echecs:
         print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
         for e in echecs:
