@@ -609,7 +609,9 @@ def chercher_duree(projet: Projet, plante: float, kw: dict, durees_mois=DUREES_E
     durées essayées, puis les suivantes tant qu'elle ne suffit pas ; si elle suffit, les durées essayées
     plus courtes, de la plus longue à la plus courte, tant qu'elles suffisent."""
     prevue = projet.duree_prevue_jours
-    grille = sorted({int(round(m * JOURS_PAR_MOIS)) for m in durees_mois} | {prevue})
+    # Une durée essayée à moins de deux semaines de la durée prévue n'est pas une autre durée : la prévue la remplace.
+    grille = sorted({d for d in (int(round(m * JOURS_PAR_MOIS)) for m in durees_mois) if abs(d - prevue) >= 14}
+                    | {prevue})
     sims = {prevue: simuler_puissance(projet, prevue, plante, **kw)}
     if sims[prevue].puissance >= PUISSANCE_VISEE:
         necessaire = prevue

@@ -180,6 +180,12 @@ def puissance(c) -> list:
                                         "emd": "Effet minimal détectable annoncé par l'évaluation (médiane)"},
                               formats={"emd": lambda v: pourcentage(v, 1) if v == v and v is not None else "—",
                                        "puissance": lambda v: t.nombre(v, 0) if v == v and v is not None else "non calculable"})]
+    if r["fausses_alertes_sans_effet"] > 0.10:
+        sortie.append(blocs.avertissement(
+            f"Sans aucun effet planté, l'évaluation a annoncé un effet significatif dans "
+            f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations, bien plus que les 5 % attendus : sur des "
+            "séries comme celles-ci, ses intervalles sont trop étroits. Une partie des effets « vus » ci-dessus sont des "
+            "fausses alertes ; un plan avec des témoins retenus en donnerait moins.", "Fausses alertes"))
     if non_calc:
         sortie.append(blocs.avertissement(
             f"Au-delà de {_mois(min(s['duree_jours'] for s in non_calc) - 1)}, l'évaluation ne peut pas être simulée : "
