@@ -29,6 +29,14 @@ def _mois(jours: int | None) -> str:
     return compte(round(m), "mois", "mois") if abs(m - round(m)) < 0.15 else f"{t.nombre(m, 1)} mois"
 
 
+def duree_necessaire(r: dict) -> str:
+    """« 6 mois », ou « plus de 18 mois » (la plus longue durée essayée et calculable) si aucune ne suffit."""
+    if r["duree_necessaire_jours"] is not None:
+        return _mois(r["duree_necessaire_jours"])
+    calculables = [s["duree_jours"] for s in r["au_seuil"] if s["echecs"] < s["simulations"]]
+    return f"plus de {_mois(max(calculables))}" if calculables else "non calculable"
+
+
 def diagnostic(r: dict) -> str:
     """La clé du diagnostic d'après les résultats publiés : concluant, allonger ou insuffisant."""
     if r["peut_conclure"] and r["niveau_preuve"]["niveau"] >= 3:
@@ -51,7 +59,7 @@ def raison(r: dict) -> str:
                   f"{_mois(r['duree_necessaire_jours'])} pour le voir 8 fois sur 10.")
     else:
         phrase = (f"Sur {prevue}, un effet de {seuil} ne serait vu que dans {p} des simulations de l'évaluation, et aucune des durées "
-                  "essayées ne suffit avec ce plan.")
+                  f"essayées ne suffit avec ce plan ({duree_necessaire(r)} seraient nécessaires).")
     if r["niveau_preuve"]["niveau"] < 3:
         phrase += (" Sans témoin retenu, le niveau de preuve resterait à " f"{r['niveau_preuve']['niveau']} sur 5 : "
                    "la grille ne pourrait pas recommander de généraliser, quel que soit le résultat.")
@@ -73,7 +81,7 @@ def essentiel(c) -> blocs.Bloc:
     chiffres = [
         ("Effet minimal détectable", pourcentage(emd, 1) if emd is not None else "non calculable",
          f"sur {_mois(r['duree_prevue_jours'])}, vu 8 fois sur 10" if emd is not None else None),
-        ("Durée nécessaire", _mois(r["duree_necessaire_jours"]) if r["duree_necessaire_jours"] else "au-delà des durées essayées",
+        ("Durée nécessaire", duree_necessaire(r),
          f"pour voir un effet de {pourcentage(r['seuil_materialite'], 0)} 8 fois sur 10"),
         ("Témoins retenus", f"{len(r['temoins_retenus'])} sur {r['temoins_candidats']}",
          "candidats comparables aux sites à équiper"),
@@ -305,7 +313,7 @@ def vue_appel(libelle: str, resultats: list[dict], liens: dict[str, str]) -> lis
         lignes.append({
             "projet": r["titre"], "porteur": r["porteur"], "diagnostic": DIAGNOSTICS[diagnostic(r)][2],
             "prevue": _mois(r["duree_prevue_jours"]),
-            "necessaire": _mois(r["duree_necessaire_jours"]) if r["duree_necessaire_jours"] else "au-delà des durées essayées",
+            "necessaire": duree_necessaire(r),
             "emd": pourcentage(r["effet_minimal_detectable"], 1) if r["effet_minimal_detectable"] is not None else "—",
             "temoins": f"{len(r['temoins_retenus'])} sur {r['temoins_candidats']}",
             "niveau": f"{r['niveau_preuve']['niveau']} sur 5 (tirage au sort : {r['niveau_preuve_tirage']['niveau']})",
