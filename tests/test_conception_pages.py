@@ -30,7 +30,11 @@ def notes(tmp_path_factory):
         mp.setattr(config, "RAPPORTS", sortie)
         etats = [lanceur.construire_note(str(config.PROJETS / p), "test", simulations=10) for p in PROJETS]
         pages = lanceur.ecrire_vues_appels(etats)
+        liens = lanceur.liens_du_portefeuille()
     assert _contenu_donnees() == avant, "la construction a écrit sous donnees/"
+    # Le portefeuille relie la vue de l'appel et chaque note.
+    assert liens == [("Appel à manifestation d'intérêt « Tube à essai » 2027", "appel-ami-tube-a-essai-2027.html",
+                      [(e["resultats"]["titre"], f"cadrage-{e['identifiant']}.html") for e in etats])]
     return sortie, etats, pages
 
 
