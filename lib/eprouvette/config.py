@@ -11,6 +11,8 @@ RACINE = Path(os.environ.get("EPROUVETTE_RACINE", Path(__file__).resolve().paren
 #: Données d'entrée : jamais écrites par une construction.
 DONNEES = RACINE / "donnees"
 PILOTES = Path(os.environ.get("EPROUVETTE_PILOTES", DONNEES / "pilotes"))
+#: Projets de pilote avant leur début (notes de cadrage, docs/conception.md), à côté des pilotes.
+PROJETS = Path(os.environ.get("EPROUVETTE_PROJETS", PILOTES.parent / "projets"))
 SCHEMAS = DONNEES / "schemas"
 PARAMETRES = DONNEES / "parametres"
 REFERENTIEL = DONNEES / "referentiel"

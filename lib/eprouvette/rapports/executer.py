@@ -88,6 +88,19 @@ class EchecPilote(Exception):
     """Un pilote ne peut pas être construit ; le message est pour l'analyste, en français."""
 
 
+def charger_pilote_ou_echec(dossier: Path):
+    """La fiche du dossier (pilote ou projet), après l'inventaire sûr du dossier ; :class:`EchecPilote` sinon."""
+    from ..erreurs import ErreurDonnees, ErreursDonnees
+    from ..pilote import charger_pilote
+
+    try:
+        # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
+        fichiers.verifier_dossier(dossier)
+        return charger_pilote(dossier)
+    except (ErreurDonnees, ErreursDonnees) as e:
+        raise EchecPilote(str(e)) from None
+
+
 def _journal(identifiant: str) -> Path:
     return config.RAPPORTS / "journaux" / f"{identifiant}.log"
 
@@ -114,6 +127,32 @@ def _message_execution(erreur) -> str:
     )
 
 
+def executer_carnet(carnet: Path, sortie_carnet: Path, parametres: dict) -> None:
+    """Exécute un carnet par l'API de papermill, comme pour tout rapport (noyau neuf, délai par cellule)."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(carnet),
+        str(sortie_carnet),
+        parameters=parametres,
+        kernel_name=NOYAU,
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        cwd=str(config.NOTEBOOKS),
+        shutdown_kernel="immediate",
+        # Noyau tiré d'un modèle déjà chargé (eprouvette.rapports.noyau_chaud) : un processus neuf
+        # par carnet, sans refaire les imports.
+        **noyau_chaud.arguments_papermill(),
+        execution_timeout=config.DELAI_CELLULE_S,
+        # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
+        # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
+        # Avertissements (numpy, statsmodels…) et notes de la bibliothèque relevés cellule par
+        # cellule pour le journal et le rapport (eprouvette.rapports.journal).
+        extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False",
+                         f"--IPKernelApp.exec_lines={json.dumps([journal_mod.CODE_NOYAU])}"],
+    )
+
+
 def construire_rapport(dossier: str, empreinte: str) -> dict:
     """Construit le rapport d'un pilote. Ne lève pas : renvoie un état (réussite ou échec)."""
     dossier_p = Path(dossier)
@@ -129,15 +168,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
     (config.RAPPORTS / ".tmp").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}.{os.getpid()}.", dir=config.RAPPORTS / ".tmp"))
     try:
-        from ..erreurs import ErreurDonnees, ErreursDonnees
-        from ..pilote import charger_pilote
-
-        try:
-            # Rien n'est ouvert dans un dossier qui contient un lien sortant, un lien cassé, un tube nommé…
-            fichiers.verifier_dossier(dossier_p)
-            pilote = charger_pilote(dossier_p)
-        except (ErreurDonnees, ErreursDonnees) as e:
-            raise EchecPilote(str(e)) from None
+        pilote = charger_pilote_ou_echec(dossier_p)
         etat.update(titre=pilote.titre, domaine=pilote.domaine)
         from ..domaines import DomaineInconnu, domaine
 
@@ -170,26 +201,7 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         sortie_carnet = tmp / f"{identifiant}.ipynb"
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(
-                str(carnet),
-                str(sortie_carnet),
-                parameters=parametres,
-                kernel_name=NOYAU,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                cwd=str(config.NOTEBOOKS),
-                shutdown_kernel="immediate",
-                # Noyau tiré d'un modèle déjà chargé (eprouvette.rapports.noyau_chaud) : un processus neuf
-                # par carnet, sans refaire les imports.
-                **noyau_chaud.arguments_papermill(),
-                execution_timeout=config.DELAI_CELLULE_S,
-                # Le noyau local prévient qu'il parle en TCP non chiffré sur 127.0.0.1 : bruit pour l'analyste.
-                # Pas d'historique IPython (base SQLite dans ~/.ipython) : inutile pour un rapport.
-                # Avertissements (numpy, statsmodels…) et notes de la bibliothèque relevés cellule par
-                # cellule pour le journal et le rapport (eprouvette.rapports.journal).
-                extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False",
-                                 f"--IPKernelApp.exec_lines={json.dumps([journal_mod.CODE_NOYAU])}"],
-            )
+            executer_carnet(carnet, sortie_carnet, parametres)
         except PapermillExecutionError as e:
             _consigner_carnet_partiel(journal, sortie_carnet)
             journal.error("le carnet s'est arrêté sur une erreur :\n%s",
@@ -508,6 +520,14 @@ def construire_tout(
     elif dossiers:
         dire("Tous les rapports sont à jour : rien à reconstruire.")
 
+    code_cadrage = 0
+    if not selection and pilotes is None:
+        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes) et la vue de chaque appel
+        # (docs/conception.md), que le portefeuille relie : pour la construction par défaut seulement.
+        from .cadrage import construire_cadrages
+
+        code_cadrage, cadrages_faits = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
+        change = change or cadrages_faits
     _nettoyer_temporaires()
     index = config.RAPPORTS / "index.html"
     if change or not index.exists():
@@ -527,7 +547,7 @@ def construire_tout(
         # La ligne finale : où ouvrir le résultat (un lien file:// que les terminaux rendent cliquable).
         print(f"Page d'accueil des rapports : {_chemin_court(index)} — {index.resolve().as_uri()}",
               file=sortie, flush=True)
-    return 1 if echecs else 0
+    return 1 if echecs or code_cadrage else 0
 
 
 def _echec_hors_construction(identifiant: str, message: str, empreinte: str = "") -> dict:

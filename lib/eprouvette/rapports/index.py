@@ -848,6 +848,7 @@ nette sur la durée de vie, au taux d'actualisation public\u00a0; la VAN socio-�
 carbone à la VAN financière.</p>
 <h2>Les résultats combinés par type de pilote</h2>
 {_html_effets_combines(effets_combines(etats), types)}
+{_html_appels()}
 </main>
 <footer>
 <p>Page produite par Éprouvette le {francais.date_longue(maintenant.date())}. Les intervalles sont à 95\u00a0%.
@@ -857,6 +858,21 @@ Chaque rapport indique sa méthode, ses vérifications et ses limites.</p>
 </body>
 </html>
 """
+
+
+def _html_appels() -> str:
+    """Les appels à projets en cours (notes de cadrage, docs/conception.md) : rien s'il n'y en a pas."""
+    from .cadrage import liens_du_portefeuille
+
+    appels = liens_du_portefeuille()
+    if not appels:
+        return ""
+    items = "".join(
+        f'<li><a href="{_e(page)}">{_e(libelle)}</a> : les projets côte à côte ; notes de cadrage : '
+        + ", ".join(f'<a href="{_e(lien)}">{_e(titre)}</a>' for titre, lien in notes) + ".</li>"
+        for libelle, page, notes in appels)
+    return ("<h2>Avant le financement : les appels à projets</h2>\n<p>Pour chaque projet déposé, une note de "
+            "cadrage dit, avant le début, si l'expérimentation prévue pourra conclure.</p>\n<ul>" + items + "</ul>")
 
 
 def ecrire_index(etats: list[dict]) -> None:
