@@ -74,4 +74,4 @@ def test_premier_ecran_le_dit_en_francais_simple(analyse):
     html = str(sections.essentiel(analyse))
     assert "Ajuster puis réévaluer" in html
     assert echapper("il s'estompe après la fin de l'accompagnement : tel quel, il ne dure pas") in html
-    assert echapper("il est nettement plus faible après la fin de l'accompagnement") in html
+    assert echapper("L'effet est établi pendant l'expérimentation, nettement plus faible ensuite") in html

@@ -48,8 +48,8 @@ def test_effet_qui_faiblit_apres_l_accompagnement_donne_ajuster(constat, mot):
     r = _reco(constat)
     assert (r.verdict, r.regle) == ("ajuster", "non_durable")
     assert f"il {mot} après la fin de l'accompagnement" in r.raison and "tel quel" in r.raison
-    assert "Le bilan économique, calculé sur l'effet pendant l'expérimentation, est optimiste." in r.raison
-    assert "bilan économique" not in _reco(constat, van=None).raison  # efficience non évaluée : rien à dire
+    assert r.certitude.endswith("; le bilan en euros le suppose durable.")
+    assert "bilan" not in _reco(constat, van=None).certitude  # efficience non évaluée : rien à dire
     c = {c.nom: c for c in r.criteres}["persistance"]
     assert c.tenu is False and c.libelle == "L'effet dure après la fin de l'accompagnement"
     assert c.explication == f"Phrase du constat {constat}."

@@ -371,12 +371,11 @@ def recommander(
         quand = _quand(persistance)
         raison = (f"L'effet est net pendant l'expérimentation, mais il "
                   + ("s'estompe" if constat == "s_estompe" else "disparaît")
-                  + f" après {quand} : tel quel, il ne dure pas. Avant de généraliser, il faut prévoir de "
-                  f"prolonger ce qui s'arrête (ou le remplacer), puis vérifier que l'effet tient."
-                  + (" Le bilan économique, calculé sur l'effet pendant l'expérimentation, est optimiste."
-                     if efficient is not None else ""))
-        certitude = (f"L'effet est établi pendant l'expérimentation ; il est nettement plus faible après {quand}"
-                     + (", sans disparaître." if constat == "s_estompe" else " et ne se distingue plus de zéro."))
+                  + f" après {quand} : tel quel, il ne dure pas. Il faut prolonger ce qui s'arrête, ou le "
+                  "remplacer, puis vérifier que l'effet tient.")
+        certitude = ("L'effet est établi pendant l'expérimentation, "
+                     + ("nettement plus faible ensuite" if constat == "s_estompe" else "pas ensuite")
+                     + (" ; le bilan en euros le suppose durable." if efficient is not None else "."))
     elif efficient is False:
         regle = "inefficient"
         verdict = "ajuster"

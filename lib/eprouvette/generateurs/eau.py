@@ -308,8 +308,7 @@ DOUAI = ParametresEau(
 
 SOISSONS = ParametresEau(
     identifiant="eau-recherche-fuites-grandsoissons",
-    titre=("Recherche active de fuites guidée par la sectorisation sur trois secteurs du réseau de "
-           "GrandSoissons Agglomération, puis la régie seule"),
+    titre="Recherche de fuites accompagnée par un prestataire sur trois secteurs de GrandSoissons",
     porteur="GrandSoissons Agglomération",
     code_insee="02722",
     technologie=("Compteurs de sectorisation télérelevés et 60 prélocalisateurs acoustiques sur trois secteurs ; "
