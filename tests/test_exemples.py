@@ -76,6 +76,20 @@ def test_verdict_plante(portefeuille, dossier):
     )
 
 
+def test_constat_de_persistance_plante(portefeuille):
+    """Chaque exemple à période après (``persistance_attendue`` dans verite.yaml) donne ce constat."""
+    avec = 0
+    for d in portefeuille["exemples"]:
+        attendu = yaml.safe_load((d / "verite.yaml").read_text(encoding="utf-8")).get("persistance_attendue")
+        res = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
+        if attendu is None:
+            assert res.get("persistance") is None, d.name
+            continue
+        avec += 1
+        assert res["persistance"]["constat"] == attendu, (d.name, res["persistance"]["phrase"])
+    assert avec >= 1
+
+
 def test_les_quatre_verdicts_apparaissent(portefeuille):
     verdicts = {
         json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))["verdict"]

@@ -20,10 +20,13 @@ def test_fiche_sans_periode_apres_inchangee(tmp_path):
     assert charger_pilote(faire_pilote(tmp_path)).periode_apres is None
 
 
-def test_pilotes_du_depot_sans_periode_apres():
-    dossiers = lister_pilotes()
-    assert dossiers
-    assert all(charger_pilote(d).periode_apres is None for d in dossiers)
+def test_pilotes_du_depot_sans_periode_apres_sauf_l_exemple_qui_en_a_une():
+    """Les fiches écrites avant la période après restent lues sans elle ; seul l'exemple de la
+    persistance (eau-recherche-fuites-grandsoissons) en déclare une."""
+    apres = {d.name: charger_pilote(d).periode_apres for d in lister_pilotes()}
+    assert len(apres) > 1
+    assert {n: a for n, a in apres.items() if a is not None} == {
+        "eau-recherche-fuites-grandsoissons": PeriodeApres(dt.date(2025, 4, 1), dt.date(2026, 3, 31), "fin_accompagnement")}
 
 
 def test_periode_apres_lue_avec_son_motif(tmp_path):

@@ -349,6 +349,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         explication_transferabilite=explication,
         niveau_preuve=analyse.niveau_preuve,
         jours_mesures_experimentation=n_jours_exp,
+        persistance=persistance_effet,
     )
     analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", [])) + notes_persistance
     analyse.persistance = persistance_effet

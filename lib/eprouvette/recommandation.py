@@ -24,12 +24,16 @@ d'évaluation et sur l'économie ; leurs seuils vivent dans
 8. effet établi et matériel mais hypothèses en échec, trop de vérifications à surveiller, ou une
    vérification de ``VERIFICATIONS_BLOQUANTES`` à surveiller (sites équipés à des dates différentes
    évalués comme s'ils commençaient le même jour) -> étendre l'expérimentation (``fragile``) ;
-9. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
-   carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster
-   puis réévaluer (``inefficient``) ;
-10. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation
+9. effet établi et matériel pendant l'expérimentation, mais qui s'estompe ou disparaît pendant la
+   période après (fin de l'accompagnement, de la subvention, de l'animation : constat de
+   :mod:`~eprouvette.methodes.persistance`) -> ajuster puis réévaluer (``non_durable`` : tel quel,
+   l'effet ne dure pas ; le constat ne compte alors pas dans la robustesse, qu'il ne mesure pas) ;
+10. effet établi et matériel mais bilan socio-économique négatif (efficience : VAN avec valeur
+    carbone sous le seuil, comme le veut l'évaluation des investissements publics) -> ajuster
+    puis réévaluer (``inefficient``) ;
+11. effet établi mais peu de territoires comparables (transférabilité) -> étendre l'expérimentation
     (``peu_transferable``) ;
-11. sinon -> généraliser (``etabli``).
+12. sinon -> généraliser (``etabli``).
 
 Un pilote trop court ou trop bruité pour conclure, un plan incapable de distinguer l'effet d'un
 changement survenu au même moment, ou une incertitude dégénérée n'obtiennent donc jamais
@@ -134,8 +138,8 @@ class Recommandation:
     criteres: list[Critere] = field(default_factory=list)
     version_grille: int = 0
     #: La règle de la grille qui a décidé : trop_peu_de_mesures, contraire, incertitude, trop_court, sans_effet,
-    #: non_materiel, sous_puissance, preuve_insuffisante, fragile, inefficient, peu_transferable ou
-    #: etabli (voir docs/recommandation.md).
+    #: non_materiel, sous_puissance, preuve_insuffisante, fragile, non_durable, inefficient,
+    #: peu_transferable ou etabli (voir docs/recommandation.md).
     regle: str = ""
     #: Le niveau de preuve du plan (None : non évalué, ce qui interdit « généraliser »).
     niveau_preuve: NiveauPreuve | None = None
@@ -164,6 +168,7 @@ def recommander(
     grille: Grille | None = None,
     niveau_preuve: NiveauPreuve | None = None,
     jours_mesures_experimentation: int | None = None,
+    persistance=None,
 ) -> Recommandation:
     """Applique la grille au résultat d'une méthode.
 
@@ -177,6 +182,9 @@ def recommander(
     ``jours_mesures_experimentation`` : jours de l'expérimentation où l'indicateur principal a été
     mesuré sur les sites équipés ; sous ``jours_experimentation_min``, le verdict ne peut être
     qu'« étendre l'expérimentation ». None : non compté (ne bloque pas).
+    ``persistance`` : le constat de la période après (:class:`eprouvette.methodes.persistance.
+    ResultatPersistance`), None sans période après ; un effet qui s'estompe ou disparaît mène à
+    « ajuster » (règle ``non_durable``), un constat indéterminé reste une vérification à surveiller.
     """
     if sens_souhaite not in ("baisse", "hausse"):
         raise ValueError(f"sens souhaité inconnu : {sens_souhaite!r}")
@@ -202,9 +210,14 @@ def recommander(
     n_min = int(s["niveau_preuve_min_generaliser"])
     preuve_ok = niveau_preuve is not None and niveau_preuve.niveau >= n_min
 
-    n_echec = sum(v.statut == "echec" for v in resultat.verifications)
-    n_attention = sum(v.statut == "attention" for v in resultat.verifications)
-    bloquantes = [v for v in resultat.verifications if v.nom in VERIFICATIONS_BLOQUANTES and v.statut != "reussie"]
+    constat = getattr(persistance, "constat", None)
+    non_durable = constat in ("s_estompe", "disparait")
+    # Un effet qui faiblit après la fin de l'accompagnement a sa règle (non_durable) : ce n'est pas une
+    # hypothèse de la méthode en défaut, il ne compte pas dans la robustesse.
+    verifs = [v for v in resultat.verifications if not (non_durable and v.nom == "persistance")]
+    n_echec = sum(v.statut == "echec" for v in verifs)
+    n_attention = sum(v.statut == "attention" for v in verifs)
+    bloquantes = [v for v in verifs if v.nom in VERIFICATIONS_BLOQUANTES and v.statut != "reussie"]
     robuste = n_echec == 0 and n_attention <= s["verifications_attention_max"] and not bloquantes
 
     if van_socio_eur is None:
@@ -290,6 +303,7 @@ def recommander(
             + (" La méthode ne tient pas compte des dates d'équipement propres des sites : cela suffit à "
                "interdire de généraliser." if bloquantes else ""),
         ),
+        *([_critere_persistance(persistance)] if persistance is not None else []),
         Critere("efficience", "Bilan socio-économique positif", efficient, expl_eff),
         Critere(
             "transferabilite",
@@ -366,6 +380,17 @@ def recommander(
             raison = ("L'effet paraît réel, mais des vérifications de la méthode ont échoué : le chiffre pourrait "
                       "être faussé.")
             certitude = "L'effet est probable, mais des vérifications ont échoué."
+    elif non_durable:
+        regle = "non_durable"
+        verdict = "ajuster"
+        quand = _quand(persistance)
+        raison = (f"L'effet est net pendant l'expérimentation, mais il "
+                  + ("s'estompe" if constat == "s_estompe" else "disparaît")
+                  + f" après {quand} : tel quel, il ne dure pas. Il faut prolonger ce qui s'arrête, ou le "
+                  "remplacer, puis vérifier que l'effet tient.")
+        certitude = ("L'effet est établi pendant l'expérimentation, "
+                     + ("nettement plus faible ensuite" if constat == "s_estompe" else "pas ensuite")
+                     + (" ; le bilan en euros le suppose durable." if efficient is not None else "."))
     elif efficient is False:
         regle = "inefficient"
         verdict = "ajuster"
@@ -387,6 +412,19 @@ def recommander(
             certitude = (f"L'effet est établi (niveau de preuve {niveau_preuve.niveau} sur 5 : "
                          f"{niveau_preuve.libelle[:1].lower() + niveau_preuve.libelle[1:]}).")
     return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version, regle, niveau_preuve)
+
+
+def _quand(persistance) -> str:
+    """« la fin de l'accompagnement », « le retrait de la technologie »… (motif de la période après)."""
+    from .methodes.persistance import MOTIFS
+
+    return MOTIFS.get(getattr(persistance, "motif", None) or "autre", MOTIFS["autre"])
+
+
+def _critere_persistance(persistance) -> Critere:
+    """Le critère « l'effet dure après l'expérimentation » (seulement avec une période après)."""
+    tenu = {"se_maintient": True, "s_estompe": False, "disparait": False}.get(persistance.constat)
+    return Critere("persistance", f"L'effet dure après {_quand(persistance)}", tenu, persistance.phrase)
 
 
 def effet_minimal_detectable_relatif(resultat: ResultatImpact) -> float | None:

@@ -40,6 +40,7 @@ from ..methodes.base import ResultatImpact
 from .. import parametres
 from ..francais import accord, nombre
 from ..methodes.series_journalieres import doubles_differences_series, serie_interrompue_sans_temoin
+from ..methodes.verifications import laisser_un_de_cote
 from . import eau
 
 LIBELLE = "Doubles différences sur séries journalières (secteurs témoins mis à l'échelle, erreurs AR(1))"
@@ -150,17 +151,32 @@ def _somme_groupe(jour: pd.DataFrame, sites: list[str]) -> pd.Series:
     return large.dropna().sum(axis=1)
 
 
-def series_pilote(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
+def _part_gardee(jour: pd.DataFrame, sites: list[str], retires: frozenset, debut, fin) -> float:
+    """Part du débit de référence d'un groupe portée par ses secteurs gardés (1 sans secteur retiré).
+
+    Les abonnés ne sont déclarés que par groupe (``caracteristiques``) : sans un secteur, l'usage
+    nocturne légitime du groupe est réduit au prorata du débit moyen de ce secteur sur la référence.
+    """
+    if not retires & set(sites):
+        return 1.0
+    ref = jour[jour["site"].isin(sites) & jour["date"].between(debut, fin)].groupby("site", observed=True)["valeur"].mean()
+    total = float(ref.sum())
+    return float(ref.drop(list(retires & set(sites)), errors="ignore").sum()) / total if total > 0 else float("nan")
+
+
+def series_pilote(pilote, mesures: pd.DataFrame, retires: frozenset = frozenset()) -> pd.DataFrame:
     """Séries journalières du pilote : débit (ou volume) et pertes des groupes expérimenté et témoin.
 
     Colonnes : ``date``, ``periode`` (avant / apres), ``brut_experimentaux``, ``brut_temoins`` (débit
     nocturne en m³/h ou volume en m³/j, somme des secteurs), ``pertes_experimentaux``,
-    ``pertes_temoins`` (m³/j). Les jours hors périodes sont écartés.
+    ``pertes_temoins`` (m³/j). Les jours hors périodes sont écartés. ``retires`` : identifiants de
+    secteurs laissés de côté (contrôle « laisser un secteur de côté ») ; l'usage nocturne légitime
+    de leur groupe est alors réduit au prorata de leur débit de référence (:func:`_part_gardee`).
     """
     ind = pilote.indicateur_principal
     jour = _journalier(mesures, ind.identifiant)
-    exp = [s.identifiant for s in pilote.sites_experimentaux]
-    tem = [s.identifiant for s in pilote.sites_temoins]
+    exp = [s.identifiant for s in pilote.sites_experimentaux if s.identifiant not in retires]
+    tem = [s.identifiant for s in pilote.sites_temoins if s.identifiant not in retires]
     e = _somme_groupe(jour, exp).rename("brut_experimentaux")
     df = e.to_frame()
     if tem:
@@ -178,11 +194,13 @@ def series_pilote(pilote, mesures: pd.DataFrame) -> pd.DataFrame:
         ab_e = _nombre_caracteristique(pilote, "abonnes_secteurs_experimentaux", defaut=0.0)
         ab_t = _nombre_caracteristique(pilote, "abonnes_secteurs_temoins", defaut=0.0)
         leg_e = eau.usage_nocturne_legitime(ab_e, l_h, _nombre_caracteristique(
-            pilote, "gros_consommateurs_nuit_experimentaux_m3h", defaut=0.0))
+            pilote, "gros_consommateurs_nuit_experimentaux_m3h", defaut=0.0)) * _part_gardee(
+            jour, [s.identifiant for s in pilote.sites_experimentaux], retires, r0, r1)
         df["pertes_experimentaux"] = eau.pertes_journalieres(eau.debit_fuite_nocturne(df["brut_experimentaux"], leg_e), fjn)
         if tem:
             leg_t = eau.usage_nocturne_legitime(ab_t, l_h, _nombre_caracteristique(
-                pilote, "gros_consommateurs_nuit_temoins_m3h", defaut=0.0))
+                pilote, "gros_consommateurs_nuit_temoins_m3h", defaut=0.0)) * _part_gardee(
+                jour, [s.identifiant for s in pilote.sites_temoins], retires, r0, r1)
             df["pertes_temoins"] = eau.pertes_journalieres(eau.debit_fuite_nocturne(df["brut_temoins"], leg_t), fjn)
     else:
         df["pertes_experimentaux"] = df["brut_experimentaux"]
@@ -283,6 +301,14 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                 conseil="Vérifiez les dates de « periode », les fichiers de mesures des secteurs et l'usage "
                         "nocturne légitime déclaré (abonnés, gros consommateurs de nuit).",
             ) from None
+        # L'effet repose-t-il sur un seul secteur ? Même estimation (sommes par groupe, r = Σ E / Σ T refait
+        # sur la référence, erreurs AR(1)) sans chaque secteur témoin, puis sans chaque secteur équipé.
+        laisser_un_de_cote(lambda retires: estimer(series_pilote(pilote, mesures, retires), indicateur, True),
+                           pilote.sites, r, mot="secteur").ajouter_a(r)
+        if _est_debit(pilote) and len(pilote.sites_temoins) >= 2:
+            r.limites.append("Contrôle « laisser un secteur de côté » : les abonnés n'étant connus que par groupe, "
+                             "l'usage nocturne légitime d'un secteur retiré est estimé au prorata de son débit "
+                             "nocturne de référence ; les effets relatifs de ce contrôle sont approchés.")
     else:
         r = estimer(series, indicateur, False)
     r.complements["series"] = series  # pour les graphiques du rapport (pas l'annexe)

@@ -14,6 +14,7 @@ sites témoins. Voir ``docs/tourisme.md``.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact
 from .mobilite import comparaison_naive
 from ..methodes.series_calendrier import COLONNE_TEMOIN, estimer_effet
+from ..methodes.verifications import laisser_un_de_cote
 from .mobilite_pilote import lire_precipitations, preparer_donnees
 from .tourisme import CARACTERISTIQUES, covariables_tourisme
 
@@ -56,16 +58,28 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     if ind.type_mesure != "comptage":
         raise ErreurDonnees(fichier, f"l'indicateur principal « {ind.identifiant} » n'est pas un comptage.",
                             champ="indicateurs", attendu="type_mesure: comptage (visiteurs, entrées, passages par jour)")
-    df, covariables, pluie = donnees_journalieres(pilote, mesures)
     debut = pd.Timestamp(pilote.periode_experimentation.debut)
-    avant, pendant = int((df["date"] < debut).sum()), int((df["date"] >= debut).sum())
-    if avant < JOURS_MIN_AVANT or pendant < JOURS_MIN_PENDANT:
-        raise ErreurDonnees(fichier, f"trop peu de jours mesurés ({avant} avant, {pendant} pendant).", champ="periodes",
-                            attendu=f"au moins {JOURS_MIN_AVANT} jours avant et {JOURS_MIN_PENDANT} pendant l'expérimentation")
-    temoins = bool(pilote.sites_temoins)
     options = {"comptage": True, "indicateur": ind.libelle, "unite": ind.unite}
-    r = estimer_effet(df, debut, covariables, temoin=COLONNE_TEMOIN if temoins else None, **options)
+
+    def estimer(retires: frozenset = frozenset()):
+        """Le modèle journalier sur la somme des sites gardés (tous, ou tous sauf ``retires``)."""
+        p = pilote if not retires else replace(pilote, sites=tuple(s for s in pilote.sites
+                                                                    if s.identifiant not in retires))
+        df, covariables, pluie = donnees_journalieres(p, mesures)
+        avant, pendant = int((df["date"] < debut).sum()), int((df["date"] >= debut).sum())
+        if avant < JOURS_MIN_AVANT or pendant < JOURS_MIN_PENDANT:
+            raise ErreurDonnees(fichier, f"trop peu de jours mesurés ({avant} avant, {pendant} pendant).",
+                                champ="periodes", attendu=f"au moins {JOURS_MIN_AVANT} jours avant et "
+                                                          f"{JOURS_MIN_PENDANT} pendant l'expérimentation")
+        r = estimer_effet(df, debut, covariables, temoin=COLONNE_TEMOIN if p.sites_temoins else None, **options)
+        return r, df, covariables, pluie
+
+    r, df, covariables, pluie = estimer()
+    temoins = bool(pilote.sites_temoins)
     if temoins:
+        # L'effet repose-t-il sur un seul site ? Même modèle (rapport aux témoins, calendrier touristique, même
+        # inférence) sans chaque site témoin, puis sans chaque site équipé.
+        laisser_un_de_cote(lambda retires: estimer(retires)[0], pilote.sites, r).ajouter_a(r)
         # Le calendrier lui-même (« un dimanche compte 60 % de visiteurs en plus ») : sites équipés seuls.
         r.details["coefficients_calendrier"] = estimer_effet(df, debut, covariables, **options).details["coefficients"]
     r.details.update(covariables=covariables, pluie_disponible=pluie, comptage=True, donnees_journalieres=df,

@@ -10,6 +10,8 @@ l'effet vrai est connu (écrit dans ``verite.yaml``) :
 - quelques casses ponctuelles (débit de fuite majoré pendant quelques jours puis réparé) ;
 - effet vrai de la technologie : réduction du débit de fuite des secteurs équipés, atteinte
   progressivement (rampe linéaire) après le début de l'expérimentation ;
+- période « après » facultative (``periodes.apres``) : ce qui accompagnait les capteurs s'arrête et la
+  part des fuites supprimée revient progressivement (rampe linéaire) à une valeur plus faible ;
 - quelques nuits sans relevé.
 
 La valeur écrite est le débit minimum nocturne (2 h – 4 h) en m³/h, tel qu'exporté par la
@@ -69,6 +71,15 @@ class ParametresEau:
     #: Règle de la grille qui doit décider (recommandation.Recommandation.regle).
     regle_attendue: str = "etabli"
     raison_attendue: str = ""
+    #: Période « après » (``periodes.apres``, None : aucune) : les capteurs restent, ce qui les accompagnait
+    #: s'arrête (``motif_apres``, clé de ``methodes.persistance.MOTIFS``) ; la part des fuites supprimée passe
+    #: de ``effet_fuites`` à ``effet_fuites_apres`` en ``rampe_apres_jours`` jours (les fuites se reforment).
+    apres: tuple[str, str] | None = None
+    motif_apres: str = "fin_accompagnement"
+    effet_fuites_apres: float = 0.0
+    rampe_apres_jours: int = 120
+    #: Constat de persistance attendu (methodes.persistance : « s_estompe »…), écrit dans verite.yaml.
+    persistance_attendue: str | None = None
 
 
 @dataclass
@@ -81,14 +92,24 @@ class PiloteGenere:
 def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
     """Simule les débits minimums nocturnes journaliers des secteurs (m³/h)."""
     rng = np.random.default_rng(graine)
-    dates = pd.date_range(p.reference[0], p.experimentation[1], freq="D")
+    dates = pd.date_range(p.reference[0], p.experimentation[1] if p.apres is None else p.apres[1], freq="D")
     n = len(dates)
     debut = pd.Timestamp(p.experimentation[0])
     jours_depuis = (dates - debut).days.to_numpy()
     rampe = np.clip((jours_depuis + 1) / max(p.rampe_jours, 1), 0, 1) * (jours_depuis >= 0)
+    # Part des fuites supprimée, jour par jour : effet_fuites × rampe pendant l'expérimentation, puis retour
+    # progressif vers effet_fuites_apres pendant la période après.
+    part = p.effet_fuites * rampe
+    periode_apres = np.zeros(n, dtype=bool)
+    if p.apres is not None:
+        periode_apres = np.asarray(dates >= pd.Timestamp(p.apres[0]))
+        depuis_fin = (dates - pd.Timestamp(p.apres[0])).days.to_numpy()
+        retour = np.clip((depuis_fin + 1) / max(p.rampe_apres_jours, 1), 0, 1)
+        part = np.where(periode_apres, p.effet_fuites + (p.effet_fuites_apres - p.effet_fuites) * retour, part)
     saison = p.amplitude_saison * np.cos(2 * np.pi * (dates.day_of_year.to_numpy() - 20) / 365.25)
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
     lignes, sites, effet_total, cf_total = [], [], 0.0, 0.0
+    effet_debit = np.zeros(n)  # effet attendu sur le débit nocturne, somme des secteurs équipés (m³/h)
     periode_exp = (dates >= debut) & (dates <= pd.Timestamp(p.experimentation[1]))
     for role, secteurs in (("experimental", p.secteurs_experimentaux), ("temoin", p.secteurs_temoins)):
         for k, (nom, abonnes, fuite) in enumerate(secteurs, start=1):
@@ -99,13 +120,14 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
                 j0, duree = rng.integers(0, n), rng.integers(2, 10)
                 casses[j0:j0 + duree] += rng.uniform(0.5, 3.0)
             fuite_cf = fuite * (1 + saison + commun + propre)
-            effet = (p.effet_fuites * rampe * fuite_cf) if role == "experimental" else np.zeros(n)
+            effet = (part * fuite_cf) if role == "experimental" else np.zeros(n)
             legitime = abonnes * L_H_ABONNE / 1000.0
             dmn = legitime * (1 + rng.normal(0, 0.03, n)) + fuite_cf + effet + casses
             manque = rng.random(n) < p.part_nuits_manquantes
             if role == "experimental":
                 esp = fuite * (1 + saison)
                 effet_total += float((p.effet_fuites * rampe * esp)[periode_exp].sum()) * FACTEUR_JOUR_NUIT
+                effet_debit += part * esp
                 cf_total += float(esp[periode_exp].sum()) * FACTEUR_JOUR_NUIT
             lignes.append(pd.DataFrame({"date": dates[~manque], "site": ident, "indicateur": INDICATEUR,
                                         "valeur": dmn[~manque]}))
@@ -132,6 +154,7 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
             "perimetre": ("pertes des secteurs équipés (débit de fuite × facteur jour-nuit de "
                           f"{FACTEUR_JOUR_NUIT:g} h), moyenne par jour d'expérimentation, valeurs attendues hors bruit et casses"),
         },
+        **_verite_apres(p, effet_debit, periode_exp, periode_apres),
         "bruit": {
             "rho_secteur": p.rho_secteur, "ecart_type_secteur": p.ecart_type_secteur,
             "rho_commun": p.rho_commun, "ecart_type_commun": p.ecart_type_commun,
@@ -142,6 +165,27 @@ def generer_pilote_eau(graine: int, p: ParametresEau) -> PiloteGenere:
         "sites": sites,
     }
     return PiloteGenere(_fiche(p, sites, graine), mesures, verite)
+
+
+def _verite_apres(p: ParametresEau, effet_debit: np.ndarray, pendant: np.ndarray, apres: np.ndarray) -> dict:
+    """Les clés de verite.yaml propres à la période après (aucune sans période après)."""
+    if p.apres is None:
+        return {}
+    return {
+        "effet_vrai_apres": {
+            "description": (f"la part des fuites supprimée passe de {round(-100 * p.effet_fuites)} % à "
+                            f"{round(-100 * p.effet_fuites_apres)} % en {p.rampe_apres_jours} jours après "
+                            "la fin de l'accompagnement (les capteurs restent)"),
+            "part_des_fuites": p.effet_fuites_apres,
+            "rampe_jours": p.rampe_apres_jours,
+            "effet_m3_jour": round(float(effet_debit[apres].mean()) * FACTEUR_JOUR_NUIT, 2),
+        },
+        # Ce que compare la persistance (methodes.persistance) : l'effet moyen sur le débit nocturne, somme
+        # des secteurs équipés (m³/h), pendant l'expérimentation et après, valeurs attendues hors bruit.
+        "effet_vrai_debit_nocturne_m3h": {"pendant": round(float(effet_debit[pendant].mean()), 3),
+                                          "apres": round(float(effet_debit[apres].mean()), 3)},
+        "persistance_attendue": p.persistance_attendue,
+    }
 
 
 def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
@@ -160,7 +204,9 @@ def _fiche(p: ParametresEau, sites: list[dict], graine: int) -> dict[str, Any]:
             **p.caracteristiques_reseau,
         },
         "porteur": {"nom": p.porteur, "type": p.type_porteur, "codes_insee": [p.code_insee]},
-        "periodes": periodes(p.reference, p.experimentation),
+        "periodes": {**periodes(p.reference, p.experimentation),
+                     **({"apres": {"debut": p.apres[0], "fin": p.apres[1], "motif": p.motif_apres}}
+                        if p.apres is not None else {})},
         "sites": [
             {"identifiant": s["site"], "nom": s["nom"], "role": s["role"], "code_insee": p.code_insee,
              "description": f"Secteur fictif (données simulées), {s['abonnes']} abonnés."}
@@ -260,10 +306,62 @@ DOUAI = ParametresEau(
                      "un an d'expérimentation et quatre témoins auraient permis de voir une baisse de 5 % des fuites."),
 )
 
+SOISSONS = ParametresEau(
+    identifiant="eau-recherche-fuites-grandsoissons",
+    titre="Recherche de fuites accompagnée par un prestataire sur trois secteurs de GrandSoissons",
+    porteur="GrandSoissons Agglomération",
+    code_insee="02722",
+    technologie=("Compteurs de sectorisation télérelevés et 60 prélocalisateurs acoustiques sur trois secteurs ; "
+                 "pendant un an, un prestataire analyse chaque matin les débits de nuit et les alertes, envoie une "
+                 "équipe de recherche de fuites et fait réparer sous 72 h."),
+    contexte=("Pilote simulé (données fictives) pour tester la chaîne d'évaluation. L'agglomération équipe trois "
+              "secteurs et en suit trois autres, non équipés, comme témoins. Le contrat du prestataire couvre "
+              "l'année d'expérimentation ; ensuite les capteurs restent en place, mais les alertes ne sont plus "
+              "traitées que par l'équipe de la régie, quand elle est disponible : la période « après » dit si la "
+              "baisse des fuites tient sans l'accompagnement."),
+    reference=("2022-04-01", "2024-03-31"),
+    experimentation=("2024-04-01", "2025-03-31"),
+    apres=("2025-04-01", "2026-03-31"),
+    motif_apres="fin_accompagnement",
+    secteurs_experimentaux=(("Secteur fictif Saint-Crépin", 2300, 16.0), ("Secteur fictif Presles", 1900, 13.0),
+                            ("Secteur fictif Saint-Médard", 2100, 14.0)),
+    secteurs_temoins=(("Secteur fictif Chevreux", 2000, 14.0), ("Secteur fictif Saint-Waast", 2400, 15.0),
+                      ("Secteur fictif Villeneuve", 1700, 12.0)),
+    effet_fuites=-0.30,
+    rampe_jours=30,
+    effet_fuites_apres=-0.15,
+    rampe_apres_jours=45,
+    couts={"investissement_eur": 70000.0, "fonctionnement_annuel_eur": 6000.0, "duree_vie_ans": 10,
+           "sources": ("Montants fictifs, d'un ordre de grandeur plausible (capteurs, pose, plateforme) ; le contrat "
+                       "d'accompagnement de l'année d'expérimentation est compris dans l'investissement.")},
+    financement={"feder_eur": 42000.0,
+                 "cofinancements": [{"financeur": "GrandSoissons Agglomération (autofinancement)",
+                                     "montant_eur": 28000.0}]},
+    caracteristiques_reseau={
+        "annee_bilan": 2023, "volume_produit_m3": 4300000, "volume_importe_m3": 0, "volume_exporte_m3": 60000,
+        "volume_comptabilise_m3": 3350000, "volume_consomme_sans_comptage_m3": 20000,
+        "volume_service_m3": 30000, "lineaire_reseau_km": 420.0,
+    },
+    conditions_de_succes=("Une équipe qui traite chaque alerte de fuite sous quelques jours, pendant et après "
+                          "l'accompagnement du prestataire (astreinte, budget de réparation).",
+                          "Des compteurs de sectorisation fiables et télérelevés chaque nuit.",
+                          "Des vannes de sectorisation étanches (secteurs bien isolés)."),
+    verdict_attendu="ajuster",
+    regle_attendue="non_durable",
+    raison_attendue=("Effet net et matériel pendant l'accompagnement (−30 % des fuites des secteurs équipés, établi "
+                     "contre trois témoins), mais il s'estompe quand le prestataire s'arrête (−15 % des fuites "
+                     "six semaines après) : à ajuster (organiser le traitement des alertes par la régie) avant de "
+                     "généraliser."),
+    persistance_attendue="s_estompe",
+)
+
 #: Pilotes d'exemple du domaine eau (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
 #: - Amiens : −35 % des fuites des secteurs équipés, trois témoins, un an -> « généraliser ».
 #: - Douai : aucun effet, longue série bien mesurée, quatre témoins -> « ne pas généraliser ».
+#: - GrandSoissons : −30 % des fuites pendant l'accompagnement d'un prestataire, −15 % après (période
+#:   « après ») -> l'effet s'estompe, « ajuster puis réévaluer ».
 EXEMPLES = [
     ("eau-sectorisation-amiens", _exemple(80021, AMIENS)),
     ("eau-alertes-ia-douai", _exemple(59178, DOUAI)),
+    ("eau-recherche-fuites-grandsoissons", _exemple(2722, SOISSONS)),
 ]
