@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from eprouvette.methodes import dd_echelonnees as dd
 from eprouvette.methodes._simulation import simuler_panel_echelonne
 from eprouvette.methodes.dd_echelonnees import dd_echelonnees, poids_multiplicateurs
 from eprouvette.methodes.doubles_differences import effets_fixes_bidirectionnels
@@ -18,6 +20,8 @@ REFERENCES = Path(__file__).parent / "references"
 #: types d'une cellule s'écartent de ceux de csdid jusqu'à 11 %.
 TIRAGES = 4999
 PLANS = [(t, b) for t in ("jamais", "pas_encore") for b in ("variable", "universelle")]
+#: Pour comparer à csdid : son bootstrap, sans correction de petit échantillon ni loi de Student.
+COMME_CSDID = {"inference": "bootstrap", "petits_echantillons": False, "n_bootstrap": TIRAGES}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,7 @@ def test_att_gt_comme_csdid(panel, pair, temoins, base):
     """Mêmes cellules cohorte × période que csdid 0.4.3, mêmes ATT(g,t) à 1e-6 ; écarts types
     (bootstrap, aléatoires des deux côtés) à ±15 %, valeur critique simultanée à ±5 %."""
     ref = pair[0][(pair[0].temoins == temoins) & (pair[0].base == base)]
-    e = dd_echelonnees(panel, temoins=temoins, base=base, n_bootstrap=TIRAGES)
+    e = dd_echelonnees(panel, temoins=temoins, base=base, **COMME_CSDID)
     m = e.att_gt.merge(ref, on=["cohorte", "periode"], how="outer", suffixes=("", "_pair"), indicator=True)
     assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"]
     assert np.allclose(m["att"], m["att_pair"], atol=1e-6, rtol=0)
@@ -55,7 +59,7 @@ def test_agregats_comme_csdid(panel, pair, temoins, base):
     """Effet global (moyenne des ATT(g,t) équipés pondérée par taille de cohorte) et étude
     d'événement par durée d'exposition, périodes d'avant comprises, comme ``aggte`` de csdid."""
     a = pair[1][(pair[1].temoins == temoins) & (pair[1].base == base)]
-    e = dd_echelonnees(panel, temoins=temoins, base=base, n_bootstrap=TIRAGES)
+    e = dd_echelonnees(panel, temoins=temoins, base=base, **COMME_CSDID)
     glob = a[a.agregat == "global"].iloc[0]
     assert e.effet == pytest.approx(glob.att, abs=1e-6)
     assert e.erreur_type == pytest.approx(glob.erreur_type, rel=0.15)
@@ -132,14 +136,137 @@ def test_panel_refuse_en_francais(panel):
 
 def test_sites_equipes_des_le_debut_ecartes_et_inference_fragile():
     """Un site déjà équipé à la première période est écarté (et dit) ; des cohortes de 3 sites
-    donnent une incertitude déclarée fragile."""
+    donnent, si l'on impose le bootstrap, une incertitude déclarée fragile ; le choix automatique
+    passe alors à la permutation des dates d'équipement."""
     p = simuler_panel_echelonne({0: 2, 3: 3, 5: 3}, n_jamais=4, graine=1).donnees
-    e = dd_echelonnees(p)
+    e = dd_echelonnees(p, inference="bootstrap")
     assert e.n_sites == 10 and e.cohortes == {3: 3, 5: 3}
     assert any("première période" in r for r in e.remarques)
     assert not e.inference_credible and any("fragile" in r for r in e.remarques)
+    assert e.options["inference"] == "bootstrap"
+    auto = dd_echelonnees(p)
+    assert auto.options["inference"] == "permutation" and auto.inference_credible
+    assert auto.effet == e.effet and not any("fragile" in r for r in auto.remarques)
     grand = dd_echelonnees(simuler_panel_echelonne({3: 10, 5: 10, 7: 10}, n_jamais=10, graine=1).donnees)
-    assert grand.inference_credible and not grand.remarques
+    assert grand.inference_credible and not grand.remarques and grand.options["inference"] == "bootstrap"
+
+
+def test_correction_petits_echantillons(panel):
+    """La correction n_g/(n_g − 1) de la variance de chaque moyenne de groupe ne change pas les effets
+    (toujours ceux de csdid) et élargit l'écart type du facteur attendu (cohortes de 8 à 12 sites,
+    témoins de 15 à 37 sites : entre √(37/36) et √(8/7)) ; l'intervalle prend la loi de Student à ddl
+    de Welch."""
+    brut = dd_echelonnees(panel, inference="bootstrap", petits_echantillons=False)
+    corr = dd_echelonnees(panel, inference="bootstrap")
+    assert corr.effet == pytest.approx(brut.effet, abs=1e-12)
+    assert np.allclose(corr.att_gt.att, brut.att_gt.att, equal_nan=True)
+    rapport = corr.options["erreur_type_analytique"] / brut.options["erreur_type_analytique"]
+    assert np.sqrt(37 / 36) - 1e-9 <= rapport <= np.sqrt(8 / 7) + 1e-9, rapport
+    assert brut.options["ddl"] == np.inf and 20 < corr.options["ddl"] < panel.site.nunique()
+    demi = (corr.intervalle[1] - corr.intervalle[0]) / 2
+    assert demi == pytest.approx(stats.t.ppf(0.975, corr.options["ddl"]) * corr.erreur_type)
+
+
+def test_permutation_exacte_sur_un_petit_plan():
+    """3 sites équipés à 3 dates et 3 témoins : les 6!/3! = 120 répartitions des dates sont toutes
+    calculées ; la répartition réelle redonne exactement les ATT(g,t) ; p-valeur de rang (un multiple
+    de 1/120) ; intervalles de l'effet global, de l'étude d'événement et des cellules finis et
+    centrés sur l'effet ; tout est dit en français."""
+    p = simuler_panel_echelonne({20: 1, 40: 1, 60: 1}, n_jamais=3, n_periodes=100, rho=0.5, pente=0.02,
+                                graine=3).donnees
+    e = dd_echelonnees(p)
+    assert e.options["inference"] == "permutation" and e.inference_credible
+    assert e.options["n_affectations_possibles"] == 120 and e.options["n_permutations"] == 119
+    assert e.p_valeur * 120 == pytest.approx(round(e.p_valeur * 120))
+    assert e.intervalle[0] < e.effet < e.intervalle[1] and np.isfinite(e.erreur_type)
+    assert any("permutation des dates" in r and "1/120" in r for r in e.remarques)
+    for tab in (e.evenement, e.att_gt[e.att_gt.apres]):
+        assert tab[["bas", "haut", "erreur_type"]].notna().all().all()
+        assert ((tab.bas <= tab.att) & (tab.att <= tab.haut)).all()
+    assert (e.evenement.bas_simultane <= e.evenement.bas).all()
+    assert e.evenement.p_valeur.between(1 / 120 - 1e-12, 1).all()
+    Y, G, _, _ = dd._panel(p, "site", "periode", "valeur", "debut")
+    cel = dd._cellules(G, Y.shape[1], "variable")
+    att0 = dd._att_affectations(Y, G[None, :], cel, "pas_encore")[0]
+    assert np.allclose(att0, e.att_gt.att, atol=1e-12)
+    # Même graine, mêmes chiffres ; « bootstrap » imposé : dit fragile.
+    assert dd_echelonnees(p).intervalle == e.intervalle
+    b = dd_echelonnees(p, inference="bootstrap")
+    assert not b.inference_credible and any("fragile" in r for r in b.remarques)
+
+
+def test_repartitions_tirees_au_hasard_au_dela_de_999():
+    """2 vagues de 8 conteneurs et 12 témoins : 28!/(8! 8! 12!) répartitions, 999 tirées (graine fixée)."""
+    p = simuler_panel_echelonne({30: 8, 50: 8}, n_jamais=12, n_periodes=80, rho=0.5, graine=4).donnees
+    e = dd_echelonnees(p)
+    assert e.options["n_permutations"] == dd.PERMUTATIONS_MAXIMUM
+    assert e.options["n_affectations_possibles"] == dd.nombre_affectations_dates([8, 8, 12]) == 391_527_986_850
+    assert any("999 répartitions tirées au hasard parmi 391 527 986 850" in r for r in e.remarques)
+    assert e.inference_credible and e.p_valeur >= 1 / 1000
+
+
+@pytest.mark.parametrize("cohortes, n_jamais, raison", [
+    ({3: 1}, 3, "4 façons"),  # 1 site équipé et 3 témoins : 4 répartitions, p ≥ 1/4
+    ({3: 1, 5: 1}, 2, "12 façons"),  # 2 sites à 2 dates et 2 témoins
+    ({3: 2, 5: 2}, 0, "aucun site n'est jamais équipé"),
+])
+def test_incertitude_non_calculable(cohortes, n_jamais, raison):
+    """Trop peu de répartitions des dates pour un test à 5 %, ou aucun témoin après le début de la
+    dernière cohorte : intervalles NaN partout, inférence non crédible, raison en français ; l'effet
+    central reste donné."""
+    p = simuler_panel_echelonne(cohortes, n_jamais=n_jamais, n_periodes=30, graine=2).donnees
+    e = dd_echelonnees(p)
+    assert e.options["inference"] == "aucune" and not e.inference_credible
+    assert np.isfinite(e.effet) and np.isnan(e.erreur_type) and np.isnan(e.p_valeur)
+    assert all(np.isnan(x) for x in e.intervalle)
+    assert e.evenement[["bas", "haut", "bas_simultane", "p_valeur"]].isna().all().all()
+    assert e.att_gt[["bas", "haut"]].isna().all().all()
+    assert raison in e.options["raison_inference"]
+    assert any(r.startswith("Incertitude non calculable") and raison in r for r in e.remarques)
+    with pytest.raises(ValueError, match="inference inconnue"):
+        dd_echelonnees(p, inference="hac")
+
+
+def test_mpdta_comme_csdid_et_le_paquet_r_did():
+    """Panel publié mpdta (500 comtés, 2003-2007 ; Callaway et Sant'Anna, 2021) : mêmes ATT(g,t),
+    effet global et étude d'événement que csdid 0.4.3 à 1e-9 près, pour les deux groupes témoins,
+    et les chiffres imprimés par le paquet R did (README, témoins jamais relevés) à 4 décimales ;
+    écarts types à ±10 % de ceux de csdid (bootstrap des deux côtés, sans correction)."""
+    d = pd.read_csv(REFERENCES / "mpdta.csv")
+    ref = pd.read_csv(REFERENCES / "mpdta_csdid_attgt.csv")
+    agr = pd.read_csv(REFERENCES / "mpdta_csdid_agregats.csv")
+    for temoins in ("jamais", "pas_encore"):
+        e = dd_echelonnees(d, colonne_site="comte", colonne_temps="annee", colonne_valeur="lemp",
+                           temoins=temoins, **COMME_CSDID)
+        assert e.cohortes == {2004: 20, 2006: 40, 2007: 131} and e.n_jamais == 309
+        assert e.options["inference"] == "bootstrap" and e.inference_credible
+        r = ref[ref.temoins == temoins]
+        m = e.att_gt.merge(r, on=["cohorte", "periode"], suffixes=("", "_pair"))
+        assert len(m) == len(r) == len(e.att_gt) == 12
+        assert np.allclose(m.att, m.att_pair, atol=1e-9, rtol=0)
+        assert np.all(np.abs(m.erreur_type / m.erreur_type_pair - 1) <= 0.10)
+        a = agr[agr.temoins == temoins]
+        glob = a[a.agregat == "global"].iloc[0]
+        assert e.effet == pytest.approx(glob.att, abs=1e-9)
+        assert e.erreur_type == pytest.approx(glob.erreur_type, rel=0.10)
+        evt = a[(a.agregat == "evenement")]
+        assert e.effet_evenement == pytest.approx(evt[evt.cle.isna()].att.iloc[0], abs=1e-9)
+        par_duree = evt.dropna(subset=["cle"]).assign(duree=lambda x: x.cle.astype(int))
+        me = e.evenement.merge(par_duree, on="duree", suffixes=("", "_pair"))
+        assert len(me) == len(e.evenement) == 7
+        assert np.allclose(me.att, me.att_pair, atol=1e-9, rtol=0)
+    e = dd_echelonnees(d, colonne_site="comte", colonne_temps="annee", colonne_valeur="lemp", temoins="jamais")
+    publies = {(2004, 2004): -0.0105, (2004, 2005): -0.0704, (2004, 2006): -0.1373, (2004, 2007): -0.1008,
+               (2006, 2004): 0.0065, (2006, 2005): -0.0028, (2006, 2006): -0.0046, (2006, 2007): -0.0412,
+               (2007, 2004): 0.0305, (2007, 2005): -0.0027, (2007, 2006): -0.0311, (2007, 2007): -0.0261}
+    for (g, t), v in publies.items():
+        assert e.att_gt.query("cohorte == @g and periode == @t").att.iloc[0] == pytest.approx(v, abs=5e-5)
+    assert e.effet == pytest.approx(-0.0400, abs=5e-5)
+    assert e.effet_evenement == pytest.approx(-0.0772, abs=5e-5)
+    evt_publie = {-3: 0.0305, -2: -0.0006, -1: -0.0245, 0: -0.0199, 1: -0.0510, 2: -0.1373, 3: -0.1008}
+    assert np.allclose(e.evenement.set_index("duree").att.loc[list(evt_publie)], list(evt_publie.values()), atol=5e-5)
+    # Effet global significatif (bootstrap corrigé, Student) : intervalle sous zéro, comme dans did.
+    assert e.intervalle[1] < 0 and e.p_valeur < 0.01
 
 
 @pytest.mark.lent
