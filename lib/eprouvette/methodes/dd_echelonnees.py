@@ -32,16 +32,33 @@ ATT(g,t) des périodes équipées (t ≥ g), chacune pondérée par la taille de
 d'événement donne, pour chaque durée d'exposition e = t − g (en périodes, négative avant le début),
 la moyenne des ATT(g, g + e) pondérée par la taille des cohortes.
 
-**Incertitude** : fonctions d'influence par site (la part due à l'estimation des poids de cohorte
-comprise), bootstrap multiplicateur par site (poids de Rademacher ou de Mammen, graine fixée),
-écart type = écart interquartile des tirages / 1,349 ; bandes simultanées (valeur critique = quantile
-du maximum des |t| sur toutes les cellules). C'est une approximation **asymptotique** : chaque site
-n'intervient que par son propre écart à la moyenne de sa cohorte, si bien qu'une cohorte de 2 ou 3
-sites donne une incertitude bien trop petite. Voir ``SITES_PAR_COHORTE_MINIMUM`` et
-``TEMOINS_MINIMUM`` (mesurés par ``tests/test_dd_echelonnees.py`` et docs/methodes.md).
+**Incertitude** : trois chemins (``inference="auto"`` choisit, ``options["inference"]`` et
+``remarques`` disent lequel) :
 
-Vérifié contre ``csdid`` 0.4.3 (port Python du paquet R ``did``) sur un panel simulé :
-``tests/references/echelonne_*.csv``.
+- ``"bootstrap"`` (au moins ``SITES_PAR_COHORTE_MINIMUM`` sites dans la plus petite cohorte et
+  ``TEMOINS_MINIMUM`` jamais équipés) : fonctions d'influence par site (la part due à l'estimation
+  des poids de cohorte comprise), bootstrap multiplicateur par site (poids de Rademacher ou de
+  Mammen, graine fixée), écart type = écart interquartile des tirages / 1,349 ; bandes simultanées
+  (valeur critique = quantile du maximum des |t| sur toutes les cellules). Avec
+  ``petits_echantillons=True`` (par défaut), la variance de chaque moyenne de groupe est corrigée
+  de n_g/(n_g − 1) et les intervalles ponctuels prennent la loi de Student à ddl de
+  Welch-Satterthwaite (groupes : cohortes et jamais équipés) : sans cela, 6,2 % de faux effets pour
+  5 % annoncés à 10 sites par cohorte. ``csdid`` n'a ni l'une ni l'autre (``False`` pour le retrouver).
+  C'est une approximation pour beaucoup de sites : imposé sur de petites cohortes, il est dit fragile.
+- ``"permutation"`` (plus petites cohortes, au moins 20 répartitions possibles) : les dates
+  d'équipement sont réparties autrement entre les sites en gardant la taille des cohortes (toutes les
+  répartitions jusqu'à ``PERMUTATIONS_MAXIMUM`` + 1, sinon autant tirées au hasard), l'estimateur
+  recalculé à chaque fois (vectorisé, :func:`_att_affectations`) ; effet global : test de Fisher et
+  son inversion sous un effet constant (:func:`~.doubles_differences._inference_fisher`, celle des
+  doubles différences) ; cellules et durées : dispersion des faux effets une fois l'effet global
+  retiré aux sites vraiment équipés, intervalle au seuil de rang. Exact sous l'hypothèse que l'ordre
+  d'équipement ne dépend pas de l'état des sites.
+- ``"aucune"`` (aucun site jamais équipé, ou moins de 20 répartitions) : intervalles NaN,
+  ``inference_credible`` faux et la raison en français ; l'effet central reste donné.
+
+Vérifié contre ``csdid`` 0.4.3 (port Python du paquet R ``did``) sur un panel simulé
+(``tests/references/echelonne_*.csv``) et sur le panel publié ``mpdta`` (``tests/references/mpdta*``),
+dont les chiffres imprimés par le paquet R ``did`` sont retrouvés.
 """
 
 from __future__ import annotations
@@ -90,7 +107,8 @@ class EstimationEchelonnee:
     intervalle: tuple[float, float]
     p_valeur: float
     #: Une ligne par durée d'exposition : duree, att, erreur_type, bas, haut, bas_simultane,
-    #: haut_simultane, n_cohortes.
+    #: haut_simultane, p_valeur, n_cohortes (intervalles du même chemin d'inférence que l'effet global,
+    #: NaN quand l'incertitude n'est pas calculable).
     evenement: pd.DataFrame
     #: Moyenne des effets par durée, durées 0 et plus (l'« effet global » d'une étude d'événement).
     effet_evenement: float
@@ -101,9 +119,11 @@ class EstimationEchelonnee:
     n_sites: int
     temoins: str
     base: str
-    #: La plus petite cohorte et les témoins sont-ils assez nombreux pour le bootstrap ?
+    #: L'incertitude est-elle valide : bootstrap au-dessus des seuils, ou permutation qui délimite un
+    #: intervalle ? Faux pour un bootstrap imposé sous les seuils ou une incertitude non calculable.
     inference_credible: bool
-    #: Phrases en français : sites écartés, cellules sans témoins, inférence fragile.
+    #: Phrases en français : sites écartés, cellules sans témoins, chemin d'inférence, inférence
+    #: fragile ou non calculable (et pourquoi).
     remarques: list[str] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
@@ -132,8 +152,10 @@ def _panel(donnees: pd.DataFrame, site: str, temps: str, valeur: str, debut: str
     Y = d.pivot(index=site, columns=temps, values=valeur).sort_index(axis=1)
     if Y.isna().any().any():
         raise ValueError("Le panel n'est pas équilibré : chaque site doit être mesuré à chaque période.")
-    debuts = d.groupby(site, sort=False)[debut].agg(lambda s: set(s.dropna()))
-    incoherents = [str(s) for s, v in debuts.items() if len(v) > 1]
+    par_site = d.groupby(site, sort=False)[debut]
+    distincts, premiers_debuts = par_site.nunique(), par_site.first()
+    debuts = {s: ({premiers_debuts[s]} if distincts[s] else set()) for s in Y.index}
+    incoherents = [str(s) for s, v in distincts.items() if v > 1]
     if incoherents:
         raise ValueError(f"La première période équipée change d'une ligne à l'autre pour : {', '.join(incoherents[:5])}.")
     periodes = list(Y.columns)
@@ -351,8 +373,8 @@ def _phrase_permutation(cohortes: dict, n_jamais: int, n_sites: int, A: int, tot
               f"{A - 1} répartitions tirées au hasard parmi {total:,}".replace(",", " "))
     return (
         f"Incertitude par permutation des dates d'équipement : avec des cohortes de {taille} et "
-        f"{compte(n_jamais, 'site jamais équipé', 'sites jamais équipés')}, le bootstrap par site sous-estimerait "
-        f"l'incertitude. Les dates d'équipement ont été réparties autrement entre les {n_sites} sites, en gardant "
+        f"{compte(n_jamais, 'site jamais équipé', 'sites jamais équipés')}, le bootstrap par site, approximation "
+        f"pour beaucoup de sites, n'est pas garanti. Les dates d'équipement ont été réparties autrement entre les {n_sites} sites, en gardant "
         f"la taille de chaque cohorte ({tirage}), et l'effet ré-estimé à chaque fois : la p-valeur est le rang "
         f"de l'effet réel parmi ces faux effets (p = {nombre(p, 3)} ; la plus petite possible est 1/{A}), "
         "l'intervalle l'ensemble des effets constants que ce test ne rejette pas. Cela suppose que l'ordre "
@@ -484,9 +506,10 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         remarques.append(
             f"Incertitude fragile : la plus petite cohorte compte {compte(min(cohortes.values()), 'site')} et "
             f"{compte(n_jamais, 'site témoin', 'sites témoins')} "
-            f"{accord(n_jamais, 'reste', 'restent')} pour la dernière ; le bootstrap par site demande "
-            f"au moins {SITES_PAR_COHORTE_MINIMUM} sites par cohorte et {TEMOINS_MINIMUM} témoins, "
-            "sinon il sous-estime l'incertitude.")
+            f"{accord(n_jamais, 'reste', 'restent')} pour la dernière ; le bootstrap par site est une "
+            f"approximation qui demande au moins {SITES_PAR_COHORTE_MINIMUM} sites par cohorte et "
+            f"{TEMOINS_MINIMUM} témoins : en dessous, son incertitude n'est pas garantie (elle est bien trop "
+            "petite avec des cohortes d'un seul site, dont la variabilité n'est pas mesurée).")
 
     if regime == "permutation":
         GA, _ = _affectations_dates(G, n_permutations, graine)
