@@ -516,20 +516,31 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         A = len(GA)
         equipe = (G[:, None] > 0) & (np.arange(T)[None, :] >= G[:, None])
         w_evt_glob = W_evt[:, apres].mean(axis=1)
+        # Agrégation par durée sans produit matriciel (chaque cellule n'a qu'une durée) : sommes par
+        # tranches des cellules triées par durée.
+        ordre = np.argsort(tk - gk, kind="stable")
+        dans = np.isin((tk - gk)[ordre], durees)
+        ordre = ordre[dans]
+        debuts_tranches = np.searchsorted((tk - gk)[ordre], durees)
+        poids_cellules = W_evt[ordre].sum(axis=1)
+
+        def par_duree(X):
+            return np.add.reduceat(X[:, ordre] * poids_cellules[None, :], debuts_tranches, axis=1)
+
         att_y = np.nan_to_num(_att_affectations(Y, GA, cellules, temoins))
         att_d = np.nan_to_num(_att_affectations(equipe.astype(float), GA, cellules, temoins))
         # Effet global et moyenne des durées : test de Fisher et son inversion sous un effet constant.
         glob = _inference_fisher(att_y @ w_glob, att_d @ w_glob, niveau, 1, n_jamais, total)
         glob_evt = _inference_fisher(att_y @ w_evt_glob, att_d @ w_evt_glob, niveau, 1, n_jamais, total)
         # Cellules et durées : faux effets sur les données dont on a retiré l'effet global estimé aux
-        # sites vraiment équipés, pendant leurs périodes équipées (retirer l'effet estimé à chaque durée retirerait aussi le bruit des
-        # cohortes d'un seul site, et les intervalles seraient trop étroits : couverture de 87 % au lieu
-        # de 92 % sur 3 sites équipés à 3 dates et 3 témoins).
+        # sites vraiment équipés, pendant leurs périodes équipées (retirer l'effet estimé à chaque
+        # durée retirerait aussi le bruit des cohortes d'un seul site, et les intervalles seraient trop
+        # étroits : couverture de 87 % au lieu de 92 % sur 3 sites équipés à 3 dates et 3 témoins).
         # (Les ATT(g,t) sont linéaires en les données : ceux de Y − effet × D sont att_y − effet × att_d.)
         att_r = att_y - effet * att_d
         tab_gt = _tableau_permutation(att, att_r[1:], niveau)
-        tab_evt = _tableau_permutation(att_evt, (att_r @ W_evt)[1:], niveau)
-        evt_y = att_y @ W_evt
+        tab_evt = _tableau_permutation(att_evt, par_duree(att_r)[1:], niveau)
+        evt_y = par_duree(att_y)
         echelle = np.max(np.abs(evt_y), axis=0) + 1e-300
         p_evt = (np.abs(evt_y) >= np.abs(evt_y[0]) - 1e-10 * echelle).mean(axis=0)
         se, p, intervalle = glob.se, glob.p, (glob.bas, glob.haut)
