@@ -180,6 +180,7 @@ def test_permutation_exacte_sur_un_petit_plan():
     assert e.p_valeur * 120 == pytest.approx(round(e.p_valeur * 120))
     assert e.intervalle[0] < e.effet < e.intervalle[1] and np.isfinite(e.erreur_type)
     assert any("permutation des dates" in r and "1/120" in r for r in e.remarques)
+    assert any("cohortes d'un seul site" in r and "indicatifs" in r for r in e.remarques)
     for tab in (e.evenement, e.att_gt[e.att_gt.apres]):
         assert tab[["bas", "haut", "erreur_type"]].notna().all().all()
         assert ((tab.bas <= tab.att) & (tab.att <= tab.haut)).all()
