@@ -270,7 +270,12 @@ def _att_affectations(X: np.ndarray, GA: np.ndarray, cellules, temoins: str) -> 
     """ATT(g,t) de chaque cellule calculés sur ``X`` (sites × périodes) pour chaque répartition des
     dates ``GA`` (répartitions × sites) : les mêmes comparaisons 2 × 2 que :func:`dd_echelonnees`,
     vectorisées (les tailles de cohorte, donc les cellules et leurs témoins, ne changent pas).
-    NaN pour une cellule sans témoin."""
+    NaN pour une cellule sans témoin. Par paquets de répartitions, pour borner la mémoire sur de
+    longues séries (mesures quotidiennes : des milliers de cellules)."""
+    paquet = max(1, 2_000_000 // max(1, len(cellules) * (len(set(GA[0].tolist())) + 1)))
+    if len(GA) > paquet:
+        return np.vstack([_att_affectations(X, GA[i:i + paquet], cellules, temoins)
+                          for i in range(0, len(GA), paquet)])
     cohortes = sorted(set(GA[0][GA[0] > 0].tolist()))
     C = len(cohortes)
     M = np.stack([GA == g for g in cohortes] + [GA < 0], axis=1).astype(float)  # A × (C + 1) × n
