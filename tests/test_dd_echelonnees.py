@@ -206,6 +206,29 @@ def test_repartitions_tirees_au_hasard_au_dela_de_999():
     assert e.inference_credible and e.p_valeur >= 1 / 1000
 
 
+def test_inference_par_la_duree_quand_trop_peu_de_repartitions():
+    """1 site équipé à la semaine 40 et 3 témoins sur 100 semaines : 4 répartitions seulement, mais
+    un panel long : l'incertitude vient de la durée (bruit AR(1) de chaque site), dite en français ;
+    intervalles de l'effet global, de l'étude d'événement et des cellules finis, sans bandes
+    simultanées. Sur 20 semaines seulement, elle n'est pas calculable, et la raison dit pourquoi."""
+    p = simuler_panel_echelonne({40: 1}, n_jamais=3, n_periodes=100, rho=0.5, pente=0.02, graine=3).donnees
+    e = dd_echelonnees(p)
+    assert e.options["inference"] == "temporelle" and e.inference_credible
+    assert e.options["n_affectations_possibles"] == 4
+    assert 0.2 < e.options["rho_ar1"] < 0.8 and 5 < e.options["ddl"] < 100
+    assert e.intervalle[0] < e.effet < e.intervalle[1] and 0 < e.p_valeur < 1
+    demi = (e.intervalle[1] - e.intervalle[0]) / 2
+    assert demi == pytest.approx(stats.t.ppf(0.975, e.options["ddl"]) * e.erreur_type)
+    assert any(r.startswith("Incertitude par la durée") and "AR(1)" in r for r in e.remarques)
+    ev = e.evenement
+    assert ev[["bas", "haut", "erreur_type", "p_valeur"]].notna().all().all()
+    assert ev.bas_simultane.isna().all()
+    assert e.att_gt[e.att_gt.apres][["bas", "haut"]].notna().all().all()
+    court = dd_echelonnees(simuler_panel_echelonne({10: 1}, n_jamais=3, n_periodes=20, graine=3).donnees)
+    assert court.options["inference"] == "aucune" and not court.inference_credible
+    assert "trop peu de périodes" in court.options["raison_inference"]
+
+
 @pytest.mark.parametrize("cohortes, n_jamais, raison", [
     ({3: 1}, 3, "4 façons"),  # 1 site équipé et 3 témoins : 4 répartitions, p ≥ 1/4
     ({3: 1, 5: 1}, 2, "12 façons"),  # 2 sites à 2 dates et 2 témoins
@@ -298,10 +321,12 @@ def test_simulation_effets_fixes_biaises_callaway_santanna_non():
     assert 0.92 <= couvre / R <= 0.98, couvre / R
 
 
-#: Petits plans réalistes : (cohortes {début : sites}, jamais équipés, périodes, répartitions tirées).
+#: Petits plans réalistes : (cohortes {début : sites}, jamais équipés, périodes, répartitions tirées,
+#: chemin d'inférence attendu).
 PETITS_PLANS = {
-    "3 sites à 3 dates et 3 témoins, 100 semaines": ({20: 1, 40: 1, 60: 1}, 3, 100, 999),
-    "2 vagues de 8 conteneurs et 12 témoins, 80 semaines": ({30: 8, 50: 8}, 12, 80, 99),
+    "3 sites à 3 dates et 3 témoins, 100 semaines": ({20: 1, 40: 1, 60: 1}, 3, 100, 999, "permutation"),
+    "2 vagues de 8 conteneurs et 12 témoins, 80 semaines": ({30: 8, 50: 8}, 12, 80, 99, "permutation"),
+    "2 sites à 2 dates et 2 témoins, 100 semaines": ({30: 1, 60: 1}, 2, 100, 999, "temporelle"),
 }
 
 
@@ -310,13 +335,14 @@ PETITS_PLANS = {
 def test_simulation_petits_plans_permutation(plan):
     """400 panels sans effet et 200 avec un effet qui grandit avec la durée d'équipement
     (1 + 0,02 e par semaine ; bruit AR(1) ρ = 0,5 par site, chocs communs, effets de site) : le
-    choix automatique est la permutation des dates ; l'effet global est déclaré significatif
+    choix automatique est la permutation des dates (la durée pour 2 sites à 2 dates et 2 témoins, qui
+    n'ont que 12 répartitions) ; l'effet global est déclaré significatif
     (intervalle sans zéro) au plus 6 fois sur 100 sans effet, son intervalle à 95 % couvre la vérité
     92 à 98 fois sur 100, son biais reste dans l'incertitude Monte-Carlo alors que celui des effets
     fixes bidirectionnels la dépasse largement ; la courbe d'étude d'événement (durées équipées)
     couvre au moins 90 % du temps. (Le test par permutation est exact : sur 400 panels, l'erreur
     Monte-Carlo d'un taux de 5 % est de 1,1 point, d'où 400 panels sans effet plutôt que 200.)"""
-    cohortes, n_jamais, T, P = PETITS_PLANS[plan]
+    cohortes, n_jamais, T, P, chemin = PETITS_PLANS[plan]
     R, R_nul = 200, 400
     faux, couvre, cs, fe, couvre_evt = 0, 0, [], [], []
     with warnings.catch_warnings():
@@ -325,7 +351,7 @@ def test_simulation_petits_plans_permutation(plan):
             nul = simuler_panel_echelonne(cohortes, n_jamais=n_jamais, n_periodes=T, effet=0.0, pente=0.0,
                                           rho=0.5, graine=30000 + r)
             e0 = dd_echelonnees(nul.donnees, n_permutations=P, graine=r)
-            assert e0.options["inference"] == "permutation" and e0.inference_credible
+            assert e0.options["inference"] == chemin and e0.inference_credible
             faux += not (e0.intervalle[0] <= 0 <= e0.intervalle[1])
         for r in range(R):
             p = simuler_panel_echelonne(cohortes, n_jamais=n_jamais, n_periodes=T, effet=1.0, pente=0.02,

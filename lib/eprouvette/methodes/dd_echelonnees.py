@@ -32,7 +32,7 @@ ATT(g,t) des périodes équipées (t ≥ g), chacune pondérée par la taille de
 d'événement donne, pour chaque durée d'exposition e = t − g (en périodes, négative avant le début),
 la moyenne des ATT(g, g + e) pondérée par la taille des cohortes.
 
-**Incertitude** : trois chemins (``inference="auto"`` choisit, ``options["inference"]`` et
+**Incertitude** : quatre chemins (``inference="auto"`` choisit, ``options["inference"]`` et
 ``remarques`` disent lequel) :
 
 - ``"bootstrap"`` (au moins ``SITES_PAR_COHORTE_MINIMUM`` sites dans la plus petite cohorte et
@@ -53,7 +53,11 @@ la moyenne des ATT(g, g + e) pondérée par la taille des cohortes.
   doubles différences) ; cellules et durées : dispersion des faux effets une fois l'effet global
   retiré aux sites vraiment équipés, intervalle au seuil de rang. Exact sous l'hypothèse que l'ordre
   d'équipement ne dépend pas de l'état des sites.
-- ``"aucune"`` (aucun site jamais équipé, ou moins de 20 répartitions) : intervalles NaN,
+- ``"temporelle"`` (moins de 20 répartitions, mais au moins 30 périodes avant la première cohorte
+  et 10 depuis la dernière) : bruit AR(1) propre à chaque site, estimé sur les observations non
+  équipées ; variance exacte de l'estimateur (linéaire) sous ce modèle, Student à ddl de
+  Welch-Satterthwaite (:func:`_variance_temporelle`).
+- ``"aucune"`` (aucun site jamais équipé, ou moins de 20 répartitions sur un panel court) : intervalles NaN,
   ``inference_credible`` faux et la raison en français ; l'effet central reste donné.
 
 Vérifié contre ``csdid`` 0.4.3 (port Python du paquet R ``did``) sur un panel simulé
@@ -69,11 +73,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import signal, stats
 
 from .. import config
 from ..francais import accord, compte, nombre
-from .doubles_differences import PLACEBOS_MINIMUM, _inference_fisher
+from .doubles_differences import (
+    PERIODES_APRES_MINIMUM,
+    PERIODES_AVANT_MINIMUM,
+    PLACEBOS_MINIMUM,
+    _inference_fisher,
+    _quad_ar1,
+)
 
 __all__ = ["EstimationEchelonnee", "dd_echelonnees", "poids_multiplicateurs", "TEMOINS", "BASES",
            "INFERENCES", "SITES_PAR_COHORTE_MINIMUM", "TEMOINS_MINIMUM", "PERMUTATIONS_MAXIMUM",
@@ -88,8 +98,8 @@ SITES_PAR_COHORTE_MINIMUM = 10
 #: Sites témoins (jamais équipés, ou pas encore équipés au début de la dernière cohorte) nécessaires.
 TEMOINS_MINIMUM = 10
 #: Chemins d'inférence : « auto » (bootstrap au-dessus des seuils, sinon permutation des dates
-#: d'équipement, sinon aucune), « bootstrap » ou « permutation » imposés.
-INFERENCES = ("auto", "bootstrap", "permutation")
+#: d'équipement, sinon la durée pour un panel long, sinon aucune), ou l'un d'eux imposé.
+INFERENCES = ("auto", "bootstrap", "permutation", "temporelle")
 #: Au-delà, les permutations des dates d'équipement sont tirées au hasard (graine fixée).
 PERMUTATIONS_MAXIMUM = 999
 
@@ -354,20 +364,77 @@ def _tableau_permutation(att, residus, niveau):
             "bas_simultane": att - critique * se, "haut_simultane": att + critique * se}
 
 
-def _choisir_inference(inference: str, cohortes: dict, n_jamais: int, total: int) -> tuple[str, str | None]:
-    """Chemin d'inférence (« bootstrap », « permutation » ou « aucune ») et, pour « aucune », la raison."""
+def _choisir_inference(inference: str, cohortes: dict, n_jamais: int, total: int, n_avant: int,
+                       n_apres: int) -> tuple[str, str | None]:
+    """Chemin d'inférence (« bootstrap », « permutation », « temporelle » ou « aucune ») et, pour
+    « aucune », la raison. ``n_avant`` : périodes avant la première cohorte ; ``n_apres`` : périodes
+    depuis le début de la dernière."""
     assez = min(cohortes.values()) >= SITES_PAR_COHORTE_MINIMUM and n_jamais >= TEMOINS_MINIMUM
     if inference == "bootstrap" or (inference == "auto" and assez):
         return "bootstrap", None
-    if inference == "auto" and n_jamais == 0:
+    if inference != "permutation" and n_jamais == 0:
         return "aucune", ("aucun site n'est jamais équipé : après le début de la dernière cohorte, il ne reste "
                           "aucun témoin, si bien que l'effet de cette cohorte n'est pas mesuré et que l'on ne "
                           "peut pas mesurer le hasard de l'effet global")
+    long = n_avant >= PERIODES_AVANT_MINIMUM and n_apres >= PERIODES_APRES_MINIMUM
+    if inference == "temporelle" or (inference == "auto" and total < PLACEBOS_MINIMUM + 1 and long):
+        return "temporelle", None
     if total < PLACEBOS_MINIMUM + 1:
         return "aucune", (f"il n'y a que {total} façons de répartir les dates d'équipement entre les sites "
                           f"(il en faut au moins {PLACEBOS_MINIMUM + 1} pour qu'un test par permutation puisse "
-                          "descendre sous 5 %), et trop peu de sites pour le bootstrap")
+                          "descendre sous 5 %), trop peu de sites pour le bootstrap, et trop peu de périodes "
+                          f"({n_avant} avant la première cohorte, {n_apres} depuis la dernière) pour s'appuyer "
+                          f"sur la durée (il en faudrait au moins {PERIODES_AVANT_MINIMUM} avant et "
+                          f"{PERIODES_APRES_MINIMUM} après, par exemple des mesures hebdomadaires)")
     return "permutation", None
+
+
+def _variance_temporelle(Y: np.ndarray, G: np.ndarray, A: np.ndarray, tk, bk, V: np.ndarray):
+    """Écarts types et ddl des moyennes de cellules de poids ``V`` (cellules × agrégats) sous un bruit
+    AR(1) propre à chaque site (écart type σ_i, même ρ), indépendant d'un site à l'autre ; les chocs
+    communs et les niveaux des sites s'annulent (chaque ATT(g,t) est une différence de différences).
+
+    ``A`` (sites × cellules) : poids de chaque site dans chaque ATT(g,t) (1/n₁ équipés, −1/n₀ témoins),
+    appliqués à Y_t − Y_b. σ_i et ρ sont estimés sur les observations non équipées, effets site et
+    période retirés par projections alternées : variance corrigée de ces projections (facteur
+    N_t/(N_t − 1) pour N_t sites non équipés à t, et T_i − Σ ρ^|j−k|/T_i au lieu de T_i − 1) ; ρ par
+    l'autocorrélation d'ordre 1 des résidus, corrigée de son biais (1 + 3ρ)/T. L'estimateur étant
+    linéaire, sa variance est Σ_i σ_i² w_i' R(ρ) w_i. ddl : Welch-Satterthwaite sur les sites (σ_i²
+    connu à (T_i − 1)(1 − ρ²)/(1 + ρ²) ddl près), plus l'incertitude de ρ̂ (méthode delta)."""
+    n, T = Y.shape
+    U = ~((G[:, None] > 0) & (np.arange(T)[None, :] >= G[:, None]))
+    e = np.where(U, Y, 0.0)
+    n_t, T_i = U.sum(axis=0), U.sum(axis=1)
+    for _ in range(50):
+        e = np.where(U, e - e.sum(axis=1, keepdims=True) / T_i[:, None], 0.0)
+        e = np.where(U, e - e.sum(axis=0, keepdims=True) / np.maximum(n_t, 1)[None, :], 0.0)
+    paires = U[:, 1:] & U[:, :-1]
+    rho = float((e[:, 1:] * e[:, :-1] * paires).sum() / max(float((e ** 2).sum()), 1e-300))
+    rho = min(max(rho + (1 + 3 * rho) / T_i.mean(), -0.9), 0.97)
+    K_i = np.array([max(t - _quad_ar1(np.ones(t), np.ones(t), rho) / t, 1.0) for t in T_i])
+    facteur = np.where(U, n_t[None, :] / np.maximum(n_t - 1, 1)[None, :], 0.0)
+    s2 = (e ** 2 * facteur).sum(axis=1) / K_i
+    ddl_i = np.maximum(K_i - 1, 1) * (1 - rho ** 2) / (1 + rho ** 2)
+    D = np.zeros((len(tk), T))
+    D[np.arange(len(tk)), tk] += 1.0
+    D[np.arange(len(tk)), bk] -= 1.0
+    h = 0.01
+    paquet = max(1, 2_000_000 // (n * T))
+    v = {r: [] for r in (rho - h, rho, rho + h)}
+    for j0 in range(0, V.shape[1], paquet):
+        # Poids de chaque site × période dans chaque agrégat (agrégats × sites × périodes), puis
+        # w' R(ρ) w = Σ w² + 2 Σ w_t Σ_{s<t} ρ^(t−s) w_s (filtre récursif, comme _quad_ar1).
+        W = np.einsum("ik,kj,kt->jit", A, V[:, j0:j0 + paquet], D)
+        for r in v:
+            filtre = signal.lfilter([0.0, r], [1.0, -r], W, axis=2)
+            v[r].append(s2[None, :] * ((W * W).sum(axis=2) + 2 * (W * filtre).sum(axis=2)))
+    vb, v0, vh = (np.vstack(v[r]) for r in (rho - h, rho, rho + h))
+    total = v0.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dlog = (np.log(vh.sum(axis=1)) - np.log(vb.sum(axis=1))) / (2 * h)
+        var_log = 2 * (v0 ** 2 / ddl_i[None, :]).sum(axis=1) / total ** 2 + dlog ** 2 * (1 - rho ** 2) / T_i.sum()
+        ok = total > 0
+        return np.where(ok, np.sqrt(np.maximum(total, 0)), np.nan), np.where(ok, 2 / var_log, np.nan), rho
 
 
 def _phrase_permutation(cohortes: dict, n_jamais: int, n_sites: int, A: int, total: int, p: float) -> str:
@@ -467,7 +534,9 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
 
     cohortes = {periodes[g]: int((G == g).sum()) for g in sorted(set(G[G > 0].tolist()))}
     total = nombre_affectations_dates(list(cohortes.values()) + [n_jamais])
-    regime, raison = _choisir_inference(inference, cohortes, n_jamais, total)
+    debuts_cohortes = sorted(set(G[G > 0].tolist()))
+    regime, raison = _choisir_inference(inference, cohortes, n_jamais, total, debuts_cohortes[0],
+                                        T - debuts_cohortes[-1])
     options = {"inference": regime, "raison_inference": raison, "poids": poids,
                "n_bootstrap": int(n_bootstrap), "petits_echantillons": bool(petits_echantillons),
                "graine": int(graine), "niveau": float(niveau), "n_affectations_possibles": int(total)}
@@ -566,6 +635,37 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         if not credible:
             raison = glob.raison_indeterminee
             options["raison_inference"] = raison
+    if regime == "temporelle":
+        A_sites = np.where(actives[None, :], equipes / np.maximum(n_coh, 1) - temoins_k / np.maximum(n_tem, 1), 0.0)
+        w_evt_glob = W_evt[:, apres].mean(axis=1)
+        V = np.column_stack([w_glob, w_evt_glob, W_evt, np.eye(K)[:, valides]])
+        se_t, ddl_t, rho = _variance_temporelle(Y, G, A_sites, tk, bk, V)
+        E = len(durees)
+        se, se_evt_global, ddl_g = float(se_t[0]), float(se_t[1]), float(ddl_t[0])
+        q = float(stats.t.ppf(0.5 + niveau / 2, ddl_g))
+        intervalle = (effet - q * se, effet + q * se)
+        p = float(2 * stats.t.sf(abs(effet) / se, ddl_g)) if se > 0 else float("nan")
+        nan_k, nan_e = np.full(K, np.nan), np.full(E, np.nan)
+        se_cel, ddl_cel = nan_k.copy(), nan_k.copy()
+        se_cel[valides], ddl_cel[valides] = se_t[2 + E:], ddl_t[2 + E:]
+        tab_gt = _tableau(att, se_cel, float("nan"), niveau, np.nan_to_num(ddl_cel, nan=1.0))
+        tab_evt = _tableau(att_evt, se_t[2:2 + E], float("nan"), niveau, ddl_t[2:2 + E])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_evt = 2 * stats.t.sf(np.abs(att_evt) / se_t[2:2 + E], ddl_t[2:2 + E])
+        credible = bool(np.isfinite(se) and se > 0)
+        if not credible:
+            raison = "les écarts entre sites équipés et témoins ne varient pas d'une période à l'autre"
+            options["raison_inference"] = raison
+        options.update(rho_ar1=rho, ddl=ddl_g)
+        remarques.append(
+            f"Incertitude par la durée : avec {compte(n, 'site')} et seulement {total} façons de répartir les dates "
+            "d'équipement, ni le bootstrap par site ni la permutation des dates ne peuvent mesurer le hasard "
+            "d'un site à l'autre. C'est la durée qui le porte : le bruit de chaque site est modélisé comme une "
+            f"fluctuation passagère (AR(1), ρ = {nombre(rho, 2)}) estimée sur ses périodes non équipées, effets "
+            "des sites et des périodes retirés, et l'incertitude en découle (loi de Student, "
+            f"{nombre(ddl_g, 0)} degrés de liberté). Cela suppose que, hors équipement, chaque site ne s'écarte "
+            "des autres que par de telles fluctuations, de même ampleur avant et après son équipement ; les "
+            "bandes simultanées ne sont pas calculées.")
     nan = float("nan")
     if not credible and regime != "bootstrap":
         se, p, intervalle, se_evt_global = nan, nan, (nan, nan), nan
