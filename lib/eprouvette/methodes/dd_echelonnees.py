@@ -232,6 +232,8 @@ def _ddl_welch(psi: np.ndarray, G: np.ndarray) -> np.ndarray:
         v = (psi[m] ** 2).sum(axis=0)
         V.append(v)
         R.append(v ** 2 / (m.sum() - 1))
+    if not V:  # aucun groupe de deux sites : la variance n'est connue à aucun degré de liberté près
+        return np.full(psi.shape[1], np.nan)
     total, reste = np.sum(V, axis=0), np.sum(R, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(reste > 0, total ** 2 / reste, np.nan)
