@@ -266,20 +266,37 @@ def test_autre_domaine_a_dates_propres_ne_generalise_pas(tmp_path):
 
 
 @pytest.mark.lent
-def test_petit_pilote_echelonne_sans_incertitude_fiable(tmp_path):
-    # Deux vagues de 3 conteneurs et 4 témoins (le cas courant) : l'effet central est donné, mais
-    # l'incertitude ne l'est pas ; « étendre l'expérimentation », bilan économique sans Monte-Carlo, courbe
-    # sans bande. L'analyse va jusqu'au bout (plus d'erreur sur un intervalle NaN dans l'économie).
+def test_petit_pilote_echelonne_incertitude_par_permutation(tmp_path):
+    # Deux vagues de 3 conteneurs et 4 témoins (le cas courant) : 10!/(3! 3! 4!) = 4 200 répartitions des
+    # dates d'équipement, l'incertitude vient de leur permutation (dd_echelonnees, inference="auto").
     from eprouvette.analyse import analyser_pilote
     from eprouvette.generateurs.dechets import LENS_LIEVIN, ecrire_pilote, generer_pilote_dechets
-    from eprouvette.presentation import sections, sections_echelonne
 
     p = dataclasses.replace(LENS_LIEVIN, identifiant="petit", n_experimentaux=6, n_temoins=4,
                             vagues=(("2024-09-02", 3), ("2025-02-17", 3)))
     dossier = ecrire_pilote(generer_pilote_dechets(5, p), tmp_path / "petit")
+    r = analyser_pilote(dossier).resultat
+    assert r.methode == "dd_echelonnees" and r.effet < 0 and r.incertitude_valide
+    assert r.details["inference"] == "permutation" and r.details["inference_credible"]
+    assert r.ic_bas < r.effet < r.ic_haut
+
+
+@pytest.mark.lent
+def test_petit_pilote_echelonne_sans_incertitude_fiable(tmp_path):
+    # Deux vagues d'un conteneur et 2 témoins : 12 répartitions des dates seulement ; l'effet central est
+    # donné, mais l'incertitude ne l'est pas ; « étendre l'expérimentation », bilan économique sans
+    # Monte-Carlo, courbe sans bande. L'analyse va jusqu'au bout (plus d'erreur sur un intervalle NaN).
+    from eprouvette.analyse import analyser_pilote
+    from eprouvette.generateurs.dechets import LENS_LIEVIN, ecrire_pilote, generer_pilote_dechets
+    from eprouvette.presentation import sections, sections_echelonne
+
+    p = dataclasses.replace(LENS_LIEVIN, identifiant="petit", n_experimentaux=2, n_temoins=2,
+                            vagues=(("2024-09-02", 1), ("2025-02-17", 1)))
+    dossier = ecrire_pilote(generer_pilote_dechets(5, p), tmp_path / "petit")
     a = analyser_pilote(dossier)
     r = a.resultat
-    assert r.methode == "dd_echelonnees" and r.effet < 0 and not r.incertitude_valide
+    assert r.methode == "dd_echelonnees" and not r.incertitude_valide
+    assert r.details["inference"] == "aucune"
     assert a.recommandation.verdict == "etendre" and a.recommandation.regle == "incertitude"
     # La raison de l'estimateur (trop peu de sites par vague ou de témoins) est reprise par le verdict.
     raison = r.details["incertitude_indeterminee"]
