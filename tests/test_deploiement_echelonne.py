@@ -279,6 +279,9 @@ def test_petit_pilote_echelonne_incertitude_par_permutation(tmp_path):
     assert r.methode == "dd_echelonnees" and r.effet < 0 and r.incertitude_valide
     assert r.details["inference"] == "permutation" and r.details["inference_credible"]
     assert r.ic_bas < r.effet < r.ic_haut
+    # Le rapport dit d'où vient l'incertitude et ce qu'elle suppose (dans ses limites).
+    assert any(l.startswith("Incertitude par permutation des dates d'équipement") and "tiré au sort" in l
+               for l in r.limites), r.limites
 
 
 @pytest.mark.lent

@@ -219,7 +219,11 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     }
     mde = effet_minimal_detectable(se) if math.isfinite(se) and se > 0 else None
     courbe = _phrase_courbe(evt, unite, unite_duree, unite_durees)
-    remarques = [r for r in e.remarques if "ncertitude" not in r]
+    # Les phrases sur l'incertitude : sa raison quand elle n'est pas calculable (raison_indeterminee) ; quand
+    # elle l'est par permutation ou par la durée, la phrase qui dit comment et ce qu'elle suppose va aux limites.
+    methode_incertitude = ("Incertitude par permutation", "Incertitude par la durée")
+    remarques = [r for r in e.remarques
+                 if "ncertitude" not in r or (raison is None and r.startswith(methode_incertitude))]
     return ResultatImpact.construire(
         methode=METHODE, libelle_methode=libelle_methode or LIBELLE + " (Callaway et Sant'Anna)",
         indicateur=indicateur, unite=unite, effet=float(e.effet), ic_bas=bas, ic_haut=haut,
