@@ -14,7 +14,7 @@ PYTHON ?= .venv/bin/python
 ENV_STAMP ?= .venv/.installe
 PYTHON_SYSTEME ?= python3
 
-.PHONY: help nouveau-pilote rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf exports figures bench js js-si-possible
+.PHONY: help nouveau-pilote tirage rapports verifier test test-rapide lab nettoyer environnement navigateur navigateur-si-possible pdf exports figures bench js js-si-possible
 
 # Pilotes choisis : `make rapports PILOTE=gtb-ecoles-arras` (plusieurs : séparés par des espaces
 # ou des virgules, entre guillemets). Sans PILOTE : tous les pilotes de donnees/pilotes/.
@@ -58,6 +58,10 @@ nouveau-pilote: $(ENV_STAMP) ## Crée donnees/pilotes/<ID>/ : pilote.yaml à rem
 
 rapports: $(ENV_STAMP) js-si-possible ## Construit les rapports (tous, ou PILOTE=<id>) et rapports/index.html
 	@$(PYTHON) -m eprouvette rapports $(PILOTE)
+
+# Tirage au sort des sites équipés (#18) : écrit dans donnees/pilotes/<PILOTE>/plan.yaml, à la demande seulement.
+tirage: $(ENV_STAMP) ## Tire au sort les sites équipés d'un pilote et l'écrit dans son plan.yaml (make tirage PILOTE=… GRAINE=… [PLAN=paires|strates|simple])
+	@$(PYTHON) -m eprouvette tirer "$(PILOTE)" --graine "$(GRAINE)" $(if $(PLAN),--plan "$(PLAN)") $(if $(AUTEUR),--auteur "$(AUTEUR)")
 
 verifier: $(ENV_STAMP) ## Vérifie les dossiers des pilotes sans construire (tous, ou PILOTE=<id>) : erreurs et résumé
 	@$(PYTHON) -m eprouvette verifier $(PILOTE)

@@ -22,7 +22,7 @@ COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("socle", ("eprouvette", "eprouvette.config", "eprouvette._imports", "eprouvette.erreurs",
                "eprouvette.francais", "eprouvette.fichiers", "eprouvette.parametres", "eprouvette.provenance",
                "eprouvette.cli")),
-    ("lecture", ("eprouvette.pilote", "eprouvette.lecture", "eprouvette.lecture_massive", "eprouvette.lecture_morceaux", "eprouvette.meteo",
+    ("lecture", ("eprouvette.pilote", "eprouvette.lecture", "eprouvette.lecture_massive", "eprouvette.lecture_morceaux", "eprouvette.meteo", "eprouvette.plan",
                  "eprouvette.referentiel")),
     ("methodes", ("eprouvette.methodes", "eprouvette.qualite")),
     ("domaines", ("eprouvette.domaines", "eprouvette.economie", "eprouvette.feder", "eprouvette.essaimage",
@@ -30,7 +30,7 @@ COUCHES: list[tuple[str, tuple[str, ...]]] = [
     ("analyse", ("eprouvette.analyse", "eprouvette.verification")),
     ("presentation", ("eprouvette.presentation",)),
     ("rapports", ("eprouvette.rapports",)),
-    ("generateurs", ("eprouvette.generateurs", "eprouvette.modele_pilote")),
+    ("generateurs", ("eprouvette.generateurs", "eprouvette.modele_pilote", "eprouvette.tirage_au_sort")),
     ("commandes", ("eprouvette.__main__",)),
 ]
 

@@ -16,6 +16,7 @@ COMMANDES: dict[str, tuple[str, str]] = {
     "verifier": ("eprouvette.verification", "vérifie le dossier d'un pilote sans construire de rapport"),
     "exporter": ("eprouvette.rapports.exports", "classeur du portefeuille (rapports/portefeuille.xlsx) et graphiques en PNG"),
     "nouveau-pilote": ("eprouvette.modele_pilote", "crée le dossier d'un nouveau pilote : fiche à remplir et classeur modèle"),
+    "tirer": ("eprouvette.tirage_au_sort", "tire au sort les sites équipés d'un pilote et l'écrit dans son plan.yaml"),
 }
 
 PROG = "python -m eprouvette"

@@ -22,6 +22,7 @@ from .methodes.choix import ChoixMethode, choix_du_resultat
 from .methodes.deploiement_echelonne import signaler_dates_ignorees
 from .methodes.niveau_preuve import NiveauPreuve, evaluer_niveau_preuve
 from .pilote import Pilote, charger_pilote
+from .plan import charger_plan
 from .provenance import Provenance, relever as relever_provenance
 from .francais import date_longue
 from .qualite import BilanQualite, bilan_qualite
@@ -64,6 +65,9 @@ class Analyse:
     #: Persistance de l'effet sur la période après (``periodes.apres``), None sans période après ou si
     #: elle n'a pas pu être évaluée (la raison est alors dans ``notes_donnees``).
     persistance: Any | None = None
+    #: L'analyse confrontée au plan préenregistré (``plan.yaml``, :mod:`eprouvette.plan`) : écarts,
+    #: empreinte vérifiée, tirage suivi ; None si le dossier n'a pas de plan.
+    comparaison_plan: Any | None = None
 
     @property
     def indicateur(self):
@@ -114,6 +118,8 @@ class Analyse:
             d["periode_apres"] = [str(p.periode_apres.debut), str(p.periode_apres.fin)]
             d["persistance"] = self.persistance.en_dict() if self.persistance is not None else None
         d.update(self.recommandation.en_dict())
+        if self.comparaison_plan is not None:
+            d["plan"] = self.comparaison_plan.en_dict()
         d["indicateurs_feder"] = [i.en_dict() for i in self.indicateurs_feder]
         if self.economie is not None:
             e = self.economie
@@ -233,6 +239,31 @@ def evaluer_persistance(pilote: Pilote, mesures: pd.DataFrame):
     return persistance(df, debut_mois, debut_apres_mois, **options)
 
 
+def comparer_au_plan(plan, pilote: Pilote, resultat: ResultatImpact):
+    """L'analyse confrontée au plan préenregistré du dossier (``plan``, lu par
+    :func:`eprouvette.plan.charger_plan`, :func:`eprouvette.plan.comparer`), ou None sans plan :
+    méthode employée, seuils de la grille appliquée, tirage refait depuis sa graine
+    (:func:`eprouvette.methodes.tirage.tirage_reproduit`)."""
+    from . import plan as plan_mod
+    from .methodes.tirage import tirage_reproduit
+    from .recommandation import charger_grille
+
+    if plan is None:
+        return None
+    reproduit = tirage_reproduit(plan.affectation) if plan.tirage_au_sort else None
+    return plan_mod.comparer(plan, pilote, methode=resultat.methode, seuils=charger_grille().seuils,
+                             tirage_reproduit=reproduit)
+
+
+def affectation_aleatoire(pilote: Pilote, comparaison) -> bool:
+    """Les sites équipés ont-ils été tirés au sort ? Avec un plan : seulement si son tirage a été
+    suivi (sites équipés = liste tirée, tirage qui se refait, plan inchangé) ; sans plan : ce que
+    déclare ``pilote.yaml`` (``affectation: tirage_au_sort``)."""
+    if comparaison is not None:
+        return comparaison.tirage_suivi
+    return pilote.affectation == "tirage_au_sort"
+
+
 def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Analyse:
     """Charge, vérifie et évalue un pilote ; lève ErreurDonnees / ErreursDonnees si les données sont fautives.
 
@@ -240,6 +271,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     n'est pas terminée ; seuls les jours déjà mesurés sont évalués, et le rapport le dit.
     """
     pilote = charger_pilote(Path(dossier))
+    plan = charger_plan(pilote.dossier, pilote)  # plan.yaml fautif : refusé avant l'évaluation
     provenance = relever_provenance(pilote.dossier)
     mesures = charger_mesures(pilote)
     mesures_toutes = mesures
@@ -299,11 +331,12 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     resultat_eco, mc, annuelle = _economie(pilote, resultat, notes, domaine_mod)
     analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, None, notes, choix)
     transferable, explication = evaluer_transferabilite(analyse)
+    analyse.comparaison_plan = comparer_au_plan(plan, pilote, resultat)
     analyse.niveau_preuve = evaluer_niveau_preuve(
         a_periode_avant=pilote.periode_reference.jours > 0,
         n_temoins=len(pilote.sites_temoins),
         verifications=resultat.verifications,
-        affectation_aleatoire=pilote.affectation == "tirage_au_sort",
+        affectation_aleatoire=affectation_aleatoire(pilote, analyse.comparaison_plan),
         temoins_utilises=resultat.details.get("temoins_utilises"),
     )
     analyse.recommandation = recommander(

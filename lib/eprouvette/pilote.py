@@ -170,6 +170,9 @@ class Pilote:
     occupation: str = "continue"
     #: Choix des sites équipés : « choix » (défaut) ou « tirage_au_sort » (niveau de preuve 5 avec des témoins).
     affectation: str = "choix"
+    #: Empreinte SHA-256 (ou ses 12 premiers caractères au moins) du plan d'analyse enregistré
+    #: (``plan.yaml``, :mod:`eprouvette.plan`) ; None si elle n'a pas été recopiée dans la fiche.
+    empreinte_plan: str | None = None
     #: Vrai pour un pilote d'exemple dont les mesures sont simulées : un bandeau le dit sur chaque page.
     donnees_simulees: bool = False
     #: Relevés de compteurs individuels (données personnelles) : agrégés par site avant toute analyse.
@@ -442,6 +445,7 @@ _MOTIFS = {
     "^(?:[0-9]{2}|2A|2B)[0-9]{3}$": "un code INSEE de commune à 5 caractères entre guillemets, par exemple \"59350\" (2A ou 2B pour la Corse)",
     "^[0-9]{9}$": "un numéro SIREN de 9 chiffres entre guillemets, par exemple \"200093201\"",
     "^[a-z][a-z0-9]*(_[a-z0-9]+)*$": "des minuscules sans accent, des chiffres et des tirets bas, par exemple « consommation_chauffage »",
+    "^[0-9a-f]{12,64}$": "une empreinte SHA-256 en chiffres hexadécimaux minuscules (de 12 à 64 caractères), par exemple « 3f2a9c1b7d40 »",
 }
 
 _TYPES = {
@@ -584,6 +588,9 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
             fichier, "liste vide ou trop courte.", ligne=ligne, champ=champ,
             attendu=f"au moins {attendu_regle} élément" + ("s" if attendu_regle > 1 else ""),
         )]
+    if regle == "uniqueItems":
+        return [ErreurDonnees(fichier, "la liste contient deux fois la même valeur.", ligne=ligne, champ=champ,
+                              attendu="chaque valeur une seule fois")]
     if regle == "minLength":
         return [ErreurDonnees(fichier, "texte vide.", ligne=ligne, champ=champ, attendu="un texte non vide")]
     if regle == "format":
@@ -599,12 +606,18 @@ def _traduire(erreur, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
                           ligne=ligne, champ=champ)]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def validateur(nom_schema: str = "pilote.schema.json"):
+    """Le validateur JSON Schema 2020-12 d'un schéma publié de ``donnees/schemas/``
+    (``jsonschema.Draft202012Validator``)."""
+    classe = _jsonschema().Draft202012Validator
+    schema = json.loads((config.SCHEMAS / nom_schema).read_text(encoding="utf-8"))
+    return classe(schema, format_checker=classe.FORMAT_CHECKER)
+
+
 def _validateur():
-    """Le validateur JSON Schema 2020-12 du standard (``jsonschema.Draft202012Validator``)."""
-    validateur = _jsonschema().Draft202012Validator
-    schema = json.loads((config.SCHEMAS / "pilote.schema.json").read_text(encoding="utf-8"))
-    return validateur(schema, format_checker=validateur.FORMAT_CHECKER)
+    """Le validateur du standard de la fiche (``pilote.schema.json``)."""
+    return validateur("pilote.schema.json")
 
 
 # --------------------------------------------------------------------------------------------
@@ -816,6 +829,7 @@ def _construire(donnees: dict, dossier: Path, lignes: dict) -> Pilote:
         contexte=donnees["contexte"],
         occupation=donnees.get("occupation", "continue"),
         affectation=donnees.get("affectation", "choix"),
+        empreinte_plan=donnees.get("empreinte_plan"),
         donnees_simulees=donnees.get("donnees_simulees") is True,
         caracteristiques=dict(donnees.get("caracteristiques") or {}),
         porteur=Porteur(nom=p["nom"], type=p["type"], codes_insee=tuple(p["codes_insee"]), siren=p.get("siren")),
@@ -862,8 +876,9 @@ def _fiche_mal_nommee(dossier: Path) -> str | None:
     return None
 
 
-def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
-    """Lit `<dossier>/pilote.yaml`, sans le valider : (données, nœud racine du document YAML).
+def lire_fiche(dossier: str | Path, nom: str = NOM_FICHIER) -> tuple[Any, yaml.Node | None]:
+    """Lit `<dossier>/pilote.yaml` (ou un autre fichier YAML ``nom`` du dossier, comme
+    ``plan.yaml``), sans le valider : (données, nœud racine du document YAML).
 
     Lecture sûre et bornée : le fichier doit être un fichier ordinaire du dossier du pilote (un
     lien qui en sort, un lien cassé ou un tube nommé ne sont jamais ouverts), d'au plus
@@ -873,10 +888,12 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     from .fichiers import examiner, lire_octets
 
     dossier = Path(dossier)
-    fichier = dossier / NOM_FICHIER
+    fichier = dossier / nom
     entree = examiner(fichier, dossier)
     if entree.probleme is not None:
         raise entree.probleme
+    if (entree.absente or entree.dossier) and nom != NOM_FICHIER:
+        raise ErreurDonnees(fichier, f"fichier {nom} introuvable dans le dossier du pilote.")
     if entree.absente or entree.dossier:
         proche = _fiche_mal_nommee(dossier)
         if proche is not None:
@@ -894,7 +911,7 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
             taille = f" ({nombre(os.stat(entree.cible).st_size)} octets)"
         except OSError:
             taille = ""
-        raise ErreurDonnees(fichier, f"le fichier est trop gros{taille} : une fiche pilote.yaml fait au plus "
+        raise ErreurDonnees(fichier, f"le fichier est trop gros{taille} : une fiche {nom} fait au plus "
                                      f"{nombre(TAILLE_MAX_FICHE)} octets (1 Mo) ; il n'a pas été lu.",
                             conseil=_CONSEIL_TAILLE)
     try:
@@ -908,7 +925,7 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
         raise ErreurDonnees(fichier, f"le fichier n'est pas encodé en UTF-8 : caractère illisible ({indice}) "
                                      f"colonne {colonne} ; il a sans doute été enregistré en Windows-1252 (ANSI).",
                             ligne=ligne,
-                            conseil="Enregistrez pilote.yaml en UTF-8 (« Enregistrer sous », encodage UTF-8).") from None
+                            conseil=f"Enregistrez {nom} en UTF-8 (« Enregistrer sous », encodage UTF-8).") from None
     chargeur = _Chargeur(texte)
     try:
         racine = chargeur.get_single_node()
@@ -936,6 +953,23 @@ def lire_fiche(dossier: str | Path) -> tuple[Any, yaml.Node | None]:
     finally:
         chargeur.dispose()
     return donnees, racine
+
+
+def valider_schema(donnees: Any, racine: yaml.Node, fichier: Path, validateur) -> tuple[list[ErreurDonnees], dict]:
+    """Les infractions d'un document YAML lu par :func:`lire_fiche` à un JSON Schema (champs écrits
+    deux fois compris), traduites en français avec leur ligne, et les lignes de chaque champ
+    (:func:`_relever_lignes`). Sert à ``pilote.yaml`` et à ``plan.yaml`` (:mod:`eprouvette.plan`)."""
+    lignes, doublons = _relever_lignes(racine)
+    erreurs = [ErreurDonnees(fichier, f"champ « {_court(chemin[-1])} » écrit deux fois ; seule la dernière "
+                                      "valeur serait retenue.", ligne=ligne, champ=_nom_champ(chemin),
+                             attendu=f"chaque champ écrit une seule fois (« {_court(chemin[-1])} » est déjà écrit "
+                                     f"ligne {premiere})",
+                             conseil="Supprimez l'une des deux lignes (ou réunissez leurs valeurs en une seule).")
+               for chemin, ligne, premiere in doublons]
+    for e in sorted(validateur.iter_errors(_pour_validation(donnees)),
+                    key=lambda e: _ligne_de(lignes, tuple(e.absolute_path)) or 0):
+        erreurs += _traduire(e, fichier, lignes)
+    return erreurs, lignes
 
 
 def dossier_du_pilote(dossier: str | Path) -> Path:
@@ -977,17 +1011,7 @@ def charger_pilote(dossier: str | Path) -> Pilote:
         raise ErreurDonnees(fichier, "le fichier est vide ou ne contient pas une liste de champs « nom: valeur ».",
                             ligne=1, conseil="Partez de l'exemple complet de donnees/README.md.")
 
-    lignes, doublons = _relever_lignes(racine)
-    erreurs = [ErreurDonnees(fichier, f"champ « {_court(chemin[-1])} » écrit deux fois ; seule la dernière "
-                                      "valeur serait retenue.", ligne=ligne, champ=_nom_champ(chemin),
-                             attendu=f"chaque champ écrit une seule fois (« {_court(chemin[-1])} » est déjà écrit "
-                                     f"ligne {premiere})",
-                             conseil="Supprimez l'une des deux lignes (ou réunissez leurs valeurs en une seule).")
-               for chemin, ligne, premiere in doublons]
-    validateur = _validateur()
-    for e in sorted(validateur.iter_errors(_pour_validation(donnees)),
-                    key=lambda e: _ligne_de(lignes, tuple(e.absolute_path)) or 0):
-        erreurs += _traduire(e, fichier, lignes)
+    erreurs, lignes = valider_schema(donnees, racine, fichier, _validateur())
     erreurs += _verifications(donnees, dossier, fichier, lignes)
     # « domain » au lieu de « domaine » : l'erreur « champ inconnu » (avec sa suggestion) suffit,
     # inutile d'ajouter « champ obligatoire domaine absent » pour la même faute de frappe.
