@@ -271,7 +271,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     n'est pas terminée ; seuls les jours déjà mesurés sont évalués, et le rapport le dit.
     """
     pilote = charger_pilote(Path(dossier))
-    plan = charger_plan(pilote.dossier, pilote)  # plan.yaml fautif : refusé avant l'évaluation
+    plan = charger_plan(pilote.dossier)  # plan.yaml fautif : refusé avant l'évaluation
     provenance = relever_provenance(pilote.dossier)
     mesures = charger_mesures(pilote)
     mesures_toutes = mesures

@@ -175,12 +175,13 @@ def existe(dossier: str | Path) -> bool:
     return (dossier_du_pilote(dossier) / NOM_FICHIER).exists()
 
 
-def charger_plan(dossier: str | Path, pilote: Pilote | None = None) -> Plan | None:
+def charger_plan(dossier: str | Path) -> Plan | None:
     """Charge et valide ``<dossier>/plan.yaml`` ; None s'il n'y en a pas.
 
     Lève `ErreurDonnees` (fichier illisible, YAML mal formé, avec ligne et colonne) ou
     `ErreursDonnees` (toutes les infractions au standard, avec ligne, champ et ce qui était attendu).
-    Avec ``pilote``, les sites et l'indicateur nommés doivent exister dans ``pilote.yaml``.
+    Un site ou un indicateur du plan absent de ``pilote.yaml`` n'est pas une erreur de lecture :
+    c'est un écart, que :func:`comparer` dit.
     """
     dossier = dossier_du_pilote(dossier)
     fichier = dossier / NOM_FICHIER
@@ -192,14 +193,14 @@ def charger_plan(dossier: str | Path, pilote: Pilote | None = None) -> Plan | No
                             ligne=1, conseil="Partez de l'exemple de plan.yaml de donnees/README.md.")
     erreurs, lignes = valider_schema(donnees, racine, fichier, validateur(SCHEMA))
     if not erreurs:
-        erreurs = _verifications(donnees, fichier, lignes, pilote)
+        erreurs = _verifications(donnees, fichier, lignes)
     if erreurs:
         erreurs.sort(key=lambda e: e.ligne or 0)
         raise ErreursDonnees(erreurs)
     return _construire(donnees, dossier, lignes)
 
 
-def _verifications(d: dict, fichier: Path, lignes: dict, pilote: Pilote | None) -> list[ErreurDonnees]:
+def _verifications(d: dict, fichier: Path, lignes: dict) -> list[ErreurDonnees]:
     """Les règles que le schéma ne dit pas (le document est déjà conforme au schéma)."""
     erreurs: list[ErreurDonnees] = []
 
@@ -219,21 +220,6 @@ def _verifications(d: dict, fichier: Path, lignes: dict, pilote: Pilote | None) 
     for site in communs:
         err(f"le site « {_court(site)} » est à la fois expérimental et témoin.", ("temoins", d["temoins"].index(site)),
             attendu="des sites expérimentaux et des témoins distincts")
-    if pilote is not None:
-        if d["pilote"] != pilote.identifiant:
-            err(f"le plan est celui du pilote « {_court(d['pilote'])} », pas de « {_court(pilote.identifiant)} ».",
-                ("pilote",), attendu=f"l'identifiant du pilote de ce dossier, « {_court(pilote.identifiant)} »")
-        connus = {s.identifiant for s in pilote.sites}
-        for cle in ("sites_experimentaux", "temoins"):
-            for i, site in enumerate(d[cle]):
-                if site not in connus:
-                    err(f"le site « {_court(site)} » n'est pas déclaré dans pilote.yaml.", (cle, i),
-                        attendu="un identifiant de site de pilote.yaml : " + ", ".join(sorted(connus)))
-        indicateurs = {i.identifiant for i in pilote.indicateurs}
-        if d["indicateur_principal"] not in indicateurs:
-            err(f"l'indicateur « {_court(d['indicateur_principal'])} » n'est pas déclaré dans pilote.yaml.",
-                ("indicateur_principal",), attendu="un identifiant d'indicateur de pilote.yaml : "
-                + ", ".join(sorted(indicateurs)))
     a = d.get("affectation")
     if isinstance(a, dict) and a.get("methode") == "tirage_au_sort":
         candidats = [c["site"] for c in a["candidats"]]

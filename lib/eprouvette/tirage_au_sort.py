@@ -41,7 +41,7 @@ def tirer_pour_pilote(dossier: str | Path, graine: int, *, nombre_equipes: int |
     from .recommandation import charger_grille
 
     pilote = charger_pilote(dossier)
-    existant = plan_mod.charger_plan(pilote.dossier, pilote)
+    existant = plan_mod.charger_plan(pilote.dossier)
     if existant is not None and existant.tirage_au_sort and not remplacer:
         raise ValueError(f"{plan_mod.NOM_FICHIER} contient déjà un tirage au sort (graine "
                          f"{existant.affectation.graine}, enregistré le {existant.enregistre_le.isoformat()}) ; "

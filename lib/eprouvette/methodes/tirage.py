@@ -10,9 +10,10 @@ identifiant (l'ordre du fichier ne compte pas) :
 - ``strates`` : les candidats sont rangés selon la première variable et coupés en ``strates``
   groupes de tailles presque égales ; dans chaque strate, un nombre d'équipés proportionnel à sa
   taille (plus forts restes), tirés au hasard ;
-- ``paires`` : les candidats sont appariés deux à deux, les plus proches d'abord (distance sur les
-  variables centrées réduites) ; dans chaque paire, un site tiré à pile ou face reçoit la
-  technologie (autant de candidats que deux fois le nombre d'équipés).
+- ``paires`` : les candidats sont appariés deux à deux de sorte que la somme des distances au carré
+  entre les deux sites d'une paire (variables centrées réduites) soit la plus petite possible ;
+  dans chaque paire, un site tiré à pile ou face reçoit la technologie (autant de candidats que
+  deux fois le nombre d'équipés).
 
 Les variables (:func:`variables_historique`) sont le **niveau** (moyenne journalière de
 l'indicateur principal sur la période de référence) et la **tendance** (pente de ses moyennes
@@ -124,20 +125,41 @@ def _centrees_reduites(candidats: pd.DataFrame) -> np.ndarray:
     return (x - x.mean(axis=0)) / ecart
 
 
+#: Au-delà de ce nombre de candidats, l'appariement est glouton (la paire la plus proche d'abord)
+#: au lieu d'exact : 2^N états à parcourir.
+CANDIDATS_APPARIEMENT_EXACT = 14
+
+
 def _paires(candidats: pd.DataFrame) -> list[tuple[int, int]]:
-    """Appariement glouton : la paire la plus proche d'abord (distance euclidienne sur les variables
-    centrées réduites ; à distance égale, l'ordre des identifiants)."""
+    """Les paires qui rendent la plus petite possible la somme des distances au carré entre les deux
+    sites d'une paire (variables centrées réduites) : appariement exact jusqu'à
+    :data:`CANDIDATS_APPARIEMENT_EXACT` candidats, glouton au-delà ; à égalité, l'ordre des identifiants."""
     z = _centrees_reduites(candidats)
-    libres = list(range(len(candidats)))
+    n = len(candidats)
+    dist = ((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2)
+    if n <= CANDIDATS_APPARIEMENT_EXACT:
+        from functools import lru_cache
+
+        @lru_cache(maxsize=None)
+        def meilleur(libres: int) -> tuple[float, tuple]:
+            if not libres:
+                return 0.0, ()
+            i = (libres & -libres).bit_length() - 1
+            reste = libres & ~(1 << i)
+            choix = None
+            for j in range(i + 1, n):
+                if reste >> j & 1:
+                    cout, paires = meilleur(reste & ~(1 << j))
+                    cout += float(dist[i, j])
+                    if choix is None or cout < choix[0] - 1e-12:
+                        choix = (cout, ((i, j),) + paires)
+            return choix
+
+        return list(meilleur((1 << n) - 1)[1])
+    libres = list(range(n))
     paires = []
     while len(libres) > 1:
-        meilleure = None
-        for a_i, a in enumerate(libres):
-            for b in libres[a_i + 1:]:
-                d = float(np.sum((z[a] - z[b]) ** 2))
-                if meilleure is None or d < meilleure[0] - 1e-12:
-                    meilleure = (d, a, b)
-        _, a, b = meilleure
+        a, b = min(((a, b) for k, a in enumerate(libres) for b in libres[k + 1:]), key=lambda ab: dist[ab])
         paires.append((a, b))
         libres.remove(a)
         libres.remove(b)

@@ -232,12 +232,17 @@ def essentiel(
     chiffres_cles: Sequence[tuple[str, str, str | None]],
     certitude_phrase: str,
     niveau_preuve_phrase: str | None = None,
+    plan_phrase: str | None = None,
+    ecarts_plan: Sequence[str] = (),
 ) -> Bloc:
     """Le cadre « L'essentiel » en tête de rapport : ce qui a été testé, où, le verdict et pourquoi.
 
     ``chiffres_cles`` : liste de ``(libellé, valeur déjà mise en forme, précision)``, par ex.
     ``("Économie d'énergie", "−12,3 %", "entre −18 % et −6 %")`` ; la précision peut être vide.
     ``niveau_preuve_phrase`` : le niveau de preuve du plan en mots (« 2 sur 5 : avant / après… »).
+    ``plan_phrase`` et ``ecarts_plan`` : le plan d'analyse préenregistré (``plan.yaml``) et chaque
+    écart de l'analyse à ce plan, en phrases ; les écarts sont listés juste sous le degré de
+    certitude, un plan suivi est dit en une ligne après le niveau de preuve.
     """
     # Chaque mot technique est relié, à sa première apparition dans le cadre, à sa définition.
     vus: list = []
@@ -280,13 +285,26 @@ def essentiel(
         + (f'<dl class="ep-chiffres">{"".join(chiffres)}</dl>' if chiffres else "")
         + f'<p class="ep-essentiel__certitude"><span class="ep-intitule">Degré de certitude\u00a0:</span> '
         f"{certitude_html}</p>"
+        + _ecarts_au_plan(plan_phrase, ecarts_plan)
         + (f'<p class="ep-essentiel__preuve"><span class="ep-intitule">Niveau de preuve\u00a0:</span> '
            f"{preuve_html}</p>" if niveau_preuve_phrase else "")
+        + (f'<p class="ep-essentiel__plan"><span class="ep-intitule">Plan d\'analyse\u00a0:</span> '
+           f"{echapper(plan_phrase)}</p>" if plan_phrase and not ecarts_plan else "")
         + f'<p class="ep-essentiel__teste"><span class="ep-intitule">Ce qui a été testé\u00a0:</span> '
         f"{teste_html}</p>"
         + glossaire.liste(vus)
         + "</section>"
     )
+
+
+def _ecarts_au_plan(plan_phrase: str | None, ecarts: Sequence[str]) -> str:
+    """Les écarts au plan d'analyse préenregistré, dans le premier écran (vide s'il n'y en a pas)."""
+    if not ecarts:
+        return ""
+    items = "".join(f"<li>{echapper(e)}</li>" for e in ecarts)
+    return ('<div class="ep-essentiel__plan ep-essentiel__plan--ecarts" role="note">'
+            f'<p><span class="ep-intitule">Écarts au plan d\'analyse\u00a0:</span> {echapper(plan_phrase or "")}</p>'
+            f"<ul>{items}</ul></div>")
 
 
 # --------------------------------------------------------------------------------------------

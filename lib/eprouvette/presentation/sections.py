@@ -165,7 +165,16 @@ def essentiel(a) -> blocs.Bloc:
         chiffres_cles=chiffres_cles(a),
         certitude_phrase=reco.certitude,
         niveau_preuve_phrase=phrase_niveau_preuve(a),
+        **_plan_du_premier_ecran(a),
     )
+
+
+def _plan_du_premier_ecran(a) -> dict:
+    """Le plan d'analyse préenregistré et les écarts de l'analyse à ce plan (vide sans plan.yaml)."""
+    c = getattr(a, "comparaison_plan", None)
+    if c is None:
+        return {}
+    return {"plan_phrase": c.phrase, "ecarts_plan": [e.phrase for e in c.ecarts]}
 
 
 def phrase_niveau_preuve(a) -> str | None:
