@@ -93,19 +93,33 @@ def ecrire_yaml(objet: Any, chemin: str | Path, entete: str = "") -> None:
 
 def ecrire_pilote_simule(dossier: str | Path, fiche: dict, verite: dict, *,
                          tableaux: Mapping[str, tuple[pd.DataFrame, dict[str, int]]] | None = None,
-                         octets: Mapping[str, bytes] | None = None) -> Path:
-    """L'écrivain unique des pilotes simulés : ``pilote.yaml``, les fichiers de données, ``verite.yaml``.
+                         octets: Mapping[str, bytes] | None = None, plan: dict | None = None) -> Path:
+    """L'écrivain unique des pilotes simulés : ``pilote.yaml``, les fichiers de données, ``verite.yaml``
+    et, s'il y en a un, ``plan.yaml``.
 
     ``tableaux`` : nom de fichier -> (table, décimales par colonne), écrits par :func:`ecrire_csv_fr` ;
-    ``octets`` : nom de fichier -> contenu déjà mis en forme (fichiers compressés, formats d'export).
+    ``octets`` : nom de fichier -> contenu déjà mis en forme (fichiers compressés, formats d'export) ;
+    ``plan`` : le plan d'analyse préenregistré (données de plan.yaml, :mod:`eprouvette.plan`), ou celui
+    que :mod:`eprouvette.generateurs.plans` donne au pilote ; son empreinte est recopiée dans la fiche
+    (``empreinte_plan``), comme à l'enregistrement.
     """
+    from .. import plan as plan_mod
+    from .plans import plan_d_exemple
+
     dossier = Path(dossier)
     dossier.mkdir(parents=True, exist_ok=True)
     # Un pilote simulé le dit dans sa fiche : le rapport, la note et le portefeuille portent un bandeau.
-    fiche = {k: v for k, v in fiche.items() if k != "donnees_simulees"}
+    fiche = {k: v for k, v in fiche.items() if k not in ("donnees_simulees", "empreinte_plan")}
     rang = list(fiche).index("type_pilote") + 1 if "type_pilote" in fiche else len(fiche)
-    fiche = dict([*list(fiche.items())[:rang], ("donnees_simulees", True), *list(fiche.items())[rang:]])
+    plan = plan if plan is not None else plan_d_exemple(fiche)
+    ajouts = [("donnees_simulees", True)]
+    if plan is not None:
+        ajouts.append(("empreinte_plan", plan_mod.empreinte(plan)))
+    fiche = dict([*list(fiche.items())[:rang], *ajouts, *list(fiche.items())[rang:]])
     ecrire_yaml(fiche, dossier / "pilote.yaml", entete=ENTETE_FICHE)
+    if plan is not None:
+        (dossier / plan_mod.NOM_FICHIER).write_bytes(
+            (f"# {ENTETE_FICHE.splitlines()[0]}\n" + plan_mod.texte_plan(plan)).encode("utf-8"))
     for nom, (table, decimales) in (tableaux or {}).items():
         ecrire_csv_fr(table, dossier / nom, decimales)
     for nom, contenu in (octets or {}).items():

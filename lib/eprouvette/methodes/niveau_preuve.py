@@ -13,9 +13,10 @@ de ce qui a changé au même moment :
    les témoins auraient évolué comme les sites équipés.
 4. ``temoins_comparables`` — comme 3, et cette comparabilité est vérifiée sur les données
    d'avant (test des tendances préalables ou placebo dans le temps réussis, aucun en échec).
-5. ``tirage_au_sort`` — les sites équipés ont été tirés au sort parmi les candidats (déclaré dans
-   ``pilote.yaml``, ``affectation: tirage_au_sort``), avec des témoins et sans écart préalable
-   détecté : le plan le plus fort.
+5. ``tirage_au_sort`` — les sites équipés ont été tirés au sort parmi les candidats, avec des
+   témoins et sans écart préalable détecté : le plan le plus fort. Avec un plan préenregistré
+   (``plan.yaml``), le tirage doit y être écrit et suivi (``eprouvette.analyse.affectation_aleatoire``,
+   docs/plan.md) ; sans plan, ``pilote.yaml`` le déclare (``affectation: tirage_au_sort``).
 
 La grille de recommandation (``donnees/parametres/recommandation.yaml``,
 ``niveau_preuve_min_generaliser``) fixe le niveau en dessous duquel « généraliser » est
