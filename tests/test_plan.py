@@ -191,11 +191,11 @@ def test_table_d_equilibre_calculee_comme_definie():
 
 
 def test_l_appariement_equilibre_mieux_que_le_hasard_simple():
-    """Sur 300 tirages de 12 candidats, la différence standardisée du niveau est bien plus petite par paires
-    (et par strates) qu'en tirage simple : la stratification fait ce qu'elle promet."""
-    c = _candidats(12, graine=5)[["niveau"]]
-    ecarts = {p: np.mean([abs(table_equilibre(c.round(6), tirer(c, 6, g, p).equipes)["difference_standardisee"][0])
-                          for g in range(300)]) for p in ("simple", "strates", "paires")}
+    """Sur 200 tirages de 5 sites parmi 10 candidats, la différence standardisée du niveau est bien plus petite
+    par paires (et par strates) qu'en tirage simple : la stratification fait ce qu'elle promet."""
+    c = _candidats(10, graine=5)[["niveau"]]
+    ecarts = {p: np.mean([abs(table_equilibre(c.round(6), tirer(c, 5, g, p).equipes)["difference_standardisee"][0])
+                          for g in range(200)]) for p in ("simple", "strates", "paires")}
     assert ecarts["paires"] < 0.5 * ecarts["simple"]
     assert ecarts["strates"] < ecarts["simple"]
     assert ecarts["paires"] < SEUIL_EQUILIBRE
@@ -218,6 +218,7 @@ def test_tirage_refait_depuis_le_plan_ecrit(dossier):
     assert not tirage_reproduit(plan_mod.charger_plan(dossier).affectation)
 
 
+@pytest.mark.lent
 def test_commande_tirer_reproductible_et_prudente(tmp_path):
     """`python -m eprouvette tirer` écrit le même plan.yaml dans deux copies avec la même graine, refuse de
     remplacer un tirage sans --remplacer, et parle français."""
@@ -331,3 +332,27 @@ def test_evaluation_tirage_suivi_niveau_5_puis_plan_change(dossier):
     assert a.niveau_preuve.niveau < 5
     html = str(sections.essentiel(a))
     assert "Écarts au plan d'analyse" in html and "modifié après son enregistrement" in html
+
+
+def test_exemple_tire_au_sort_se_refait_sur_ses_propres_mesures():
+    """Le pilote d'exemple tiré au sort (Le Quesnoy) : son plan est valide, son empreinte est celle de
+    pilote.yaml, ses sites équipés sont la liste tirée, le tirage se refait depuis sa graine, et les valeurs
+    des candidats sont bien celles de sa période de référence versionnée (le tirage a été fait sur ces données)."""
+    from eprouvette.lecture import charger_mesures
+    from eprouvette.methodes.tirage import variables_historique
+
+    dossier = config.PILOTES / "tourisme-panneaux-randonnee-le-quesnoy"
+    pilote, plan = charger_pilote(dossier), plan_mod.charger_plan(dossier)
+    assert plan.tirage_au_sort and pilote.affectation == "tirage_au_sort"
+    assert pilote.empreinte_plan == plan.empreinte
+    assert sorted(s.identifiant for s in pilote.sites_experimentaux) == sorted(plan.affectation.liste_tiree)
+    assert tirage_reproduit(plan.affectation)
+    ref = pilote.periode_reference
+    v = variables_historique(charger_mesures(pilote), [c.site for c in plan.affectation.candidats],
+                             plan.indicateur_principal, ref.debut, ref.fin, plan.affectation.variables)
+    for c in plan.affectation.candidats:
+        for nom, valeur in c.valeurs.items():
+            assert v.loc[c.site, nom] == pytest.approx(valeur, abs=1e-6), (c.site, nom)
+    c = plan_mod.comparer(plan, pilote, methode="serie_interrompue", seuils={"effet_relatif_materiel": 0.05},
+                          tirage_reproduit=True)
+    assert c.suivi and c.tirage_suivi

@@ -96,6 +96,8 @@ class Affectation:
     graine: int | None = None
     plan_tirage: str | None = None
     variables: tuple[str, ...] = ()
+    #: Variables sur lesquelles les paires ou strates ont été formées, si ce ne sont pas toutes.
+    appariement: tuple[str, ...] = ()
     nombre_equipes: int | None = None
     strates: int | None = None
     candidats: tuple[Candidat, ...] = ()
@@ -242,7 +244,8 @@ def _construire(d: dict, dossier: Path, lignes: dict) -> Plan:
     if isinstance(a, dict):
         affectation = Affectation(
             methode=a["methode"], graine=a.get("graine"), plan_tirage=a.get("plan_tirage"),
-            variables=tuple(a.get("variables", ())), nombre_equipes=a.get("nombre_equipes"),
+            variables=tuple(a.get("variables", ())), appariement=tuple(a.get("appariement", ())),
+            nombre_equipes=a.get("nombre_equipes"),
             strates=a.get("strates"),
             candidats=tuple(Candidat(c["site"], dict(c.get("valeurs") or {}), c.get("groupe"))
                             for c in a.get("candidats", ())),

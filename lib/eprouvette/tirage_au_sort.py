@@ -29,6 +29,7 @@ VARIABLES_DEFAUT = ("niveau", "tendance")
 
 def tirer_pour_pilote(dossier: str | Path, graine: int, *, nombre_equipes: int | None = None,
                       plan_tirage: str = "paires", variables=VARIABLES_DEFAUT, strates: int = 2,
+                      appariement: list[str] | None = None,
                       candidats: list[str] | None = None, auteur: str | None = None,
                       enregistre_le: dt.date | None = None, remplacer: bool = False):
     """Le tirage d'un pilote et le plan qui le porte (données de plan.yaml), sans rien écrire.
@@ -62,7 +63,8 @@ def tirer_pour_pilote(dossier: str | Path, graine: int, *, nombre_equipes: int |
         table = variables_historique(
             mesures, candidats, pilote.indicateur_principal.identifiant, reference.debut, reference.fin, variables,
             caracteristiques={s.identifiant: {"surface_m2": s.surface_m2} for s in pilote.sites})
-    tirage = tirer(table if table is not None else candidats, nombre_equipes, graine, plan_tirage, strates=strates)
+    tirage = tirer(table if table is not None else candidats, nombre_equipes, graine, plan_tirage, strates=strates,
+                   appariement=appariement)
     enregistre_le = enregistre_le or dt.date.today()
     if existant is not None:
         donnees = dict(existant.brut)
@@ -129,6 +131,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     analyseur.add_argument("--variables", default=",".join(VARIABLES_DEFAUT),
                            help="variables d'équilibre, séparées par des virgules : niveau, tendance (de l'indicateur "
                                 "principal sur la période de référence), surface_m2 ; « aucune » pour un tirage simple")
+    analyseur.add_argument("--appariement", default=None,
+                           help="variables sur lesquelles former les paires ou les strates (par défaut : toutes les "
+                                "variables ; la table d'équilibre porte toujours sur toutes)")
     analyseur.add_argument("--strates", type=entier_positif, default=2, help="nombre de strates (plan « strates »)")
     analyseur.add_argument("--candidats", nargs="*", default=None,
                            help="sites candidats (par défaut : tous les sites de pilote.yaml)")
@@ -152,6 +157,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     try:
         plan, tirage = tirer_pour_pilote(dossier, args.graine, nombre_equipes=args.nombre, plan_tirage=plan_tirage,
                                          variables=variables, strates=args.strates,
+                                         appariement=separer_liste([args.appariement] if args.appariement else None) or None,
                                          candidats=separer_liste(args.candidats) or None, auteur=args.auteur,
                                          enregistre_le=date, remplacer=args.remplacer)
     except (ErreurDonnees, ErreursDonnees) as e:

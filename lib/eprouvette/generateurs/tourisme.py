@@ -13,6 +13,10 @@ verdict attendu et sa raison :
   panneaux qui affichent boucles et fréquentation ; six semaines de printemps, sans compteur
   témoin, une fréquentation très sensible à la météo : l'effet vrai (+4 %) est bien plus petit que
   l'effet minimal détectable -> « étendre l'expérimentation ».
+- **Le Quesnoy, panneaux connectés aux départs de sentiers** : huit départs candidats, quatre tirés
+  au sort par paires de fréquentation semblable (:mod:`eprouvette.methodes.tirage`, plan
+  d'analyse préenregistré joint) ; +15 %, deux ans de référence, un an d'expérimentation, niveau de
+  preuve 5 -> « généraliser ».
 
 Effets multiplicatifs du jour de la semaine, des fériés, des vacances de chaque zone (A, B, C : les
 vacances d'hiver et de printemps sont décalées d'une zone à l'autre), de la pluie, saison et
@@ -78,6 +82,11 @@ class ParametresTourisme:
     ecart_type_site: float = 0.05
     part_jours_manquants: float = 0.01
     caracteristiques: dict = field(default_factory=dict)
+    #: Tirage au sort des sites équipés (#18, docs/plan.md) : None, ou un dictionnaire ``graine``,
+    #: ``plan_tirage``, ``appariement`` (facultatif), ``nombre_equipes``, ``date`` (AAAA-MM-JJ), ``auteur``. Les rôles de ``sites`` sont
+    #: alors ceux que donne le tirage, fait sur la période de référence simulée (chaque site a son propre
+    #: générateur aléatoire, pour que sa référence ne dépende pas des rôles des autres).
+    tirage: dict | None = None
 
 
 #: Un pilote simulé en mémoire : la même forme que les pilotes mobilité (fiche, mesures, météo, vérité,
@@ -97,20 +106,77 @@ def _log_calendrier(p: ParametresTourisme, dates: pd.DatetimeIndex, pluie: np.nd
             + p.amplitude_saison * saison + np.log1p(p.tendance_par_an) * annees)
 
 
+@dataclass
+class PiloteTourismeTire(PiloteMobiliteGenere):
+    """Un pilote simulé dont les sites équipés ont été tirés au sort : il porte son plan d'analyse."""
+
+    plan: dict | None = None
+
+
 def generer_pilote_tourisme(graine: int, p: ParametresTourisme) -> PiloteTourismeGenere:
-    """Génère un pilote tourisme simulé (en mémoire) pour une graine donnée."""
+    """Génère un pilote tourisme simulé (en mémoire) pour une graine donnée ; avec ``p.tirage``, les sites
+    équipés sont tirés au sort sur la référence simulée et le plan d'analyse est joint (``plan``)."""
+    if p.tirage is not None:
+        return _generer_tire(graine, p)
+    return _generer(graine, p)
+
+
+def _generer_tire(graine: int, p: ParametresTourisme) -> PiloteTourismeTire:
+    """Le tirage d'abord (sur la référence, identique quels que soient les rôles), puis l'expérimentation."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from ..methodes.tirage import tirer, variables_historique
+
+    t = p.tirage
+    # Première passe sans effet : seule sa référence sert, et elle est la même que celle de la seconde.
+    candidats = replace(p, effet=0.0, sites=tuple((i, nom, "experimental", niveau) for i, nom, _, niveau in p.sites))
+    avant = _generer(graine, candidats)
+    ref = tuple(dt.date.fromisoformat(x) for x in p.reference)
+    variables = variables_historique(avant.mesures, [s[0] for s in p.sites], INDICATEUR, *ref)
+    tirage = tirer(variables, int(t["nombre_equipes"]), int(t["graine"]), t["plan_tirage"],
+                   appariement=t.get("appariement"))
+    tire = replace(p, sites=tuple((i, nom, "experimental" if i in tirage.equipes else "temoin", niveau)
+                                  for i, nom, _, niveau in p.sites))
+    g = _generer(graine, tire)
+    fiche = dict(g.fiche)
+    rang = list(fiche).index("contexte") + 1
+    fiche = dict([*list(fiche.items())[:rang], ("affectation", "tirage_au_sort"), *list(fiche.items())[rang:]])
+    date = dt.date.fromisoformat(t["date"])
+    plan = {
+        "pilote": p.identifiant, "enregistre_le": date, "auteur": t["auteur"], "indicateur_principal": INDICATEUR,
+        "periodes": {"reference": {"debut": ref[0], "fin": ref[1]},
+                     "experimentation": {"debut": dt.date.fromisoformat(p.experimentation[0]),
+                                         "fin": dt.date.fromisoformat(p.experimentation[1])}},
+        "sites_experimentaux": list(tirage.equipes), "temoins": list(tirage.temoins),
+        "methode": "automatique",
+        "seuils": {"effet_relatif_materiel": 0.05, "effet_minimal_detectable_relatif_max": 0.05},
+        "affectation": tirage.affectation(date),
+    }
+    verite = dict(g.verite, tirage={"graine": int(t["graine"]), "plan_tirage": t["plan_tirage"],
+                                    "sites_tires": list(tirage.equipes)})
+    return PiloteTourismeTire(fiche, g.mesures, g.meteo, verite, g.contrefactuel_vrai_journalier, g.decimales, plan)
+
+
+def _generer(graine: int, p: ParametresTourisme) -> PiloteTourismeGenere:
     rng, dates, en_exp, meteo = jours_et_meteo(graine, p.reference, p.experimentation)
     n = len(dates)
     log_cal = _log_calendrier(p, dates, meteo["precipitations_mm"].to_numpy())
     commun = ar1(rng, n, p.rho_commun, p.ecart_type_commun)
     lignes, sites, cf_vrai, effet_vrai = [], [], np.zeros(n), np.zeros(n)
-    for ident, nom, role, niveau in p.sites:
-        propre = ar1(rng, n, p.rho_site, p.ecart_type_site)
+    for k, (ident, nom, role, niveau) in enumerate(p.sites):
+        # Avec un tirage, chaque site a son générateur, et ses jours manquants sont tirés avant les comptages :
+        # sa référence ne dépend ni des rôles ni des comptages des autres sites.
+        r = rng if p.tirage is None else np.random.default_rng([graine, k])
+        propre = ar1(r, n, p.rho_site, p.ecart_type_site)
+        if p.tirage is not None:
+            manque = r.random(n) < p.part_jours_manquants
         attendu = niveau * np.exp(log_cal)
         effet = np.where(en_exp, p.effet, 0.0) if role == "experimental" else np.zeros(n)
         mu = attendu * np.exp(commun + propre - (p.ecart_type_commun**2 + p.ecart_type_site**2) / 2) * (1 + effet)
-        valeur = rng.poisson(mu).astype(float)
-        manque = rng.random(n) < p.part_jours_manquants
+        valeur = r.poisson(mu).astype(float)
+        if p.tirage is None:
+            manque = rng.random(n) < p.part_jours_manquants
         if role == "experimental":
             cf_vrai += attendu
             effet_vrai += attendu * effet
@@ -177,7 +243,8 @@ def ecrire_pilote(pilote: PiloteTourismeGenere, dossier: str | Path) -> Path:
     """Écrit pilote.yaml, mesures.csv, meteo.csv et verite.yaml dans ``dossier``."""
     return ecrire_pilote_simule(dossier, pilote.fiche, pilote.verite, tableaux={
         "mesures.csv": (pilote.mesures, {"valeur": 0}),
-        "meteo.csv": (pilote.meteo, {"temperature_min": 1, "temperature_max": 1, "precipitations_mm": 1})})
+        "meteo.csv": (pilote.meteo, {"temperature_min": 1, "temperature_max": 1, "precipitations_mm": 1})},
+        plan=getattr(pilote, "plan", None))
 
 
 _exemple = partial(exemple, generer_pilote_tourisme, ecrire_pilote)
@@ -234,8 +301,42 @@ SIGNALETIQUE_FOURMIES = ParametresTourisme(
     ecart_type_commun=0.25, ecart_type_site=0.08,
 )
 
+RANDONNEE_LE_QUESNOY = ParametresTourisme(
+    identifiant="tourisme-panneaux-randonnee-le-quesnoy", type_pilote="panneaux-randonnee",
+    commune="Le Quesnoy", code_insee="59481",
+    titre="Panneaux connectés aux départs de sentiers de randonnée tirés au sort, au Quesnoy",
+    technologie=("Panneaux connectés aux départs de sentiers : boucles et temps de parcours, fréquentation du jour, "
+                 "points d'intérêt et horaires des navettes, mis à jour à distance ; un compteur de passages à chaque "
+                 "départ."),
+    contexte=("Pilote simulé (données fictives). La ville et l'office de tourisme veulent faire découvrir les "
+              "sentiers autour des remparts et de la forêt de Mormal. Huit départs de sentiers comparables ont déjà "
+              "un compteur ; n'ayant de quoi en équiper que quatre la première année, le comité a tiré au sort, par "
+              "paires de départs semblables (fréquentation et tendance des deux années d'avant), ceux qui reçoivent "
+              "les panneaux. Le plan d'analyse a été enregistré avant le début, avec la graine du tirage."),
+    reference=("2023-03-06", "2025-03-02"), experimentation=("2025-03-03", "2026-03-01"),
+    sites=(("depart-remparts", "Départ fictif des Remparts", "candidat", 210.0),
+           ("depart-etang-du-pont-rouge", "Départ fictif de l'Étang du Pont-Rouge", "candidat", 150.0),
+           ("depart-foret-de-mormal", "Départ fictif de la Forêt de Mormal", "candidat", 260.0),
+           ("depart-vergers", "Départ fictif des Vergers", "candidat", 120.0),
+           ("depart-chapelle", "Départ fictif de la Chapelle", "candidat", 95.0),
+           ("depart-moulin", "Départ fictif du Moulin", "candidat", 180.0),
+           ("depart-bocage", "Départ fictif du Bocage", "candidat", 140.0),
+           ("depart-gare", "Départ fictif de la Gare", "candidat", 230.0)),
+    effet=0.15, verdict_attendu="generaliser", regle_attendue="etabli",
+    raison_attendue=("Effet vrai de +15 % sur les départs équipés, tirés au sort par paires, quatre témoins, deux ans "
+                     "de référence et un an d'expérimentation : effet établi et matériel, niveau de preuve 5."),
+    couts={"investissement_eur": 52_000.0, "fonctionnement_annuel_eur": 4_800.0, "duree_vie_ans": 8,
+           "sources": "Montants fictifs, d'un ordre de grandeur plausible (quatre panneaux connectés et leur pose)."},
+    conditions_de_succes=("Des panneaux tenus à jour (travaux, fermetures, événements).",
+                          "Des sentiers balisés et entretenus au-delà du départ."),
+    tirage={"graine": 20250115, "plan_tirage": "paires", "appariement": ["niveau"], "nombre_equipes": 4,
+            "date": "2025-01-15",
+            "auteur": "le comité de pilotage de l'office de tourisme du Pays de Mormal"},
+)
+
 #: Pilotes d'exemple du domaine tourisme (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
 EXEMPLES = [
     (GUIDAGE_BAIE_DE_SOMME.identifiant, _exemple(80721, GUIDAGE_BAIE_DE_SOMME)),
     (SIGNALETIQUE_FOURMIES.identifiant, _exemple(59249, SIGNALETIQUE_FOURMIES)),
+    (RANDONNEE_LE_QUESNOY.identifiant, _exemple(59481, RANDONNEE_LE_QUESNOY)),
 ]

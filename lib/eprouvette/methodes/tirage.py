@@ -16,9 +16,9 @@ identifiant (l'ordre du fichier ne compte pas) :
   deux fois le nombre d'équipés).
 
 Les variables (:func:`variables_historique`) sont le **niveau** (moyenne journalière de
-l'indicateur principal sur la période de référence) et la **tendance** (pente de ses moyennes
-mensuelles, en part du niveau par an), ou des caractéristiques déclarées des sites
-(``surface_m2``). La table d'équilibre (:func:`table_equilibre`) donne, par variable, la moyenne
+l'indicateur principal sur la période de référence) et la **tendance** (pente, en part par an, de
+ses moyennes mensuelles rapportées à celles de l'ensemble des candidats), ou des caractéristiques
+déclarées des sites (``surface_m2``). La table d'équilibre (:func:`table_equilibre`) donne, par variable, la moyenne
 des deux groupes et la différence standardisée (écart des moyennes divisé par l'écart type commun
 √((s²₁ + s²₀)/2)) ; au-delà de :data:`SEUIL_EQUILIBRE` en valeur absolue (0,25, seuil usuel,
 What Works Clearinghouse), la variable est dite déséquilibrée.
@@ -57,6 +57,8 @@ class Tirage:
     groupes: dict
     equilibre: pd.DataFrame
     strates: int | None = None
+    #: Variables sur lesquelles les paires ou les strates ont été formées, si ce ne sont pas toutes.
+    appariement: tuple[str, ...] | None = None
 
     @property
     def equilibre_atteint(self) -> bool:
@@ -72,6 +74,8 @@ class Tirage:
         bloc = {"methode": "tirage_au_sort", "graine": int(self.graine), "plan_tirage": self.plan_tirage}
         if self.variables:
             bloc["variables"] = list(self.variables)
+        if self.appariement:
+            bloc["appariement"] = list(self.appariement)
         bloc["nombre_equipes"] = len(self.equipes)
         if self.strates is not None:
             bloc["strates"] = int(self.strates)
@@ -181,11 +185,13 @@ def _repartir(tailles: list[int], n: int) -> list[int]:
 
 
 def tirer(candidats: pd.DataFrame | list, nombre_equipes: int, graine: int, plan_tirage: str = "simple",
-          strates: int = 2) -> Tirage:
+          strates: int = 2, appariement: list[str] | tuple[str, ...] | None = None) -> Tirage:
     """Tire au sort ``nombre_equipes`` sites parmi ``candidats``.
 
     ``candidats`` : un tableau dont l'index est l'identifiant du site et les colonnes les variables
     d'équilibre (:func:`variables_historique`), ou une simple liste d'identifiants (tirage simple).
+    ``appariement`` : les variables sur lesquelles les paires ou les strates sont formées (par défaut
+    toutes) ; la table d'équilibre porte toujours sur toutes.
     Le même appel (mêmes candidats, mêmes valeurs, même graine) redonne toujours la même liste ; les
     valeurs sont arrondies à 6 décimales, comme elles sont écrites dans plan.yaml.
     Lève :class:`TirageImpossible` (message en français) si le tirage ne peut pas être fait.
@@ -210,6 +216,11 @@ def tirer(candidats: pd.DataFrame | list, nombre_equipes: int, graine: int, plan
                                f"(demandé : {nombre_equipes}) : il reste sinon aucun témoin.")
     if plan_tirage != "simple" and not variables:
         raise TirageImpossible(f"un tirage « {plan_tirage} » demande au moins une variable (niveau, tendance…).")
+    appariement = tuple(appariement) if appariement else variables
+    inconnues = [v for v in appariement if v not in variables]
+    if inconnues:
+        raise TirageImpossible("variables d'appariement absentes des candidats : " + ", ".join(inconnues) + ".")
+    formes = candidats[list(appariement)] if appariement else candidats
     rng = np.random.default_rng(int(graine))
     noms = list(candidats.index)
     groupes: dict = {}
@@ -220,12 +231,12 @@ def tirer(candidats: pd.DataFrame | list, nombre_equipes: int, graine: int, plan
             raise TirageImpossible(f"un tirage par paires demande deux fois plus de candidats que de sites à équiper "
                                    f"({n} candidats pour {nombre_equipes} sites) ; prenez un tirage stratifié.")
         tires = []
-        for k, (a, b) in enumerate(_paires(candidats), start=1):
+        for k, (a, b) in enumerate(_paires(formes), start=1):
             groupes[noms[a]] = groupes[noms[b]] = k
             tires.append(noms[a] if rng.random() < 0.5 else noms[b])
     else:
         strates = max(1, min(int(strates), n))
-        ordre = sorted(range(n), key=lambda i: (float(candidats.iloc[i, 0]), noms[i]))
+        ordre = sorted(range(n), key=lambda i: (float(formes.iloc[i, 0]), noms[i]))
         morceaux = [list(m) for m in np.array_split(np.array(ordre), strates)]
         parts = _repartir([len(m) for m in morceaux], nombre_equipes)
         tires = []
@@ -236,8 +247,8 @@ def tirer(candidats: pd.DataFrame | list, nombre_equipes: int, graine: int, plan
     tires = tuple(sorted(tires))
     temoins = tuple(s for s in noms if s not in tires)
     return Tirage(int(graine), plan_tirage, variables, candidats, tires, temoins, groupes,
-                  table_equilibre(candidats, tires),
-                  strates if plan_tirage == "strates" else None)
+                  table_equilibre(candidats, tires), strates if plan_tirage == "strates" else None,
+                  appariement if plan_tirage != "simple" and appariement != variables else None)
 
 
 def refaire(affectation) -> tuple[str, ...]:
@@ -248,7 +259,7 @@ def refaire(affectation) -> tuple[str, ...]:
                               for c in affectation.candidats]).set_index("site")[variables]
     nombre = affectation.nombre_equipes or len(affectation.liste_tiree)
     return tirer(candidats, nombre, affectation.graine, affectation.plan_tirage or "simple",
-                 strates=affectation.strates or 2).equipes
+                 strates=affectation.strates or 2, appariement=affectation.appariement or None).equipes
 
 
 def tirage_reproduit(affectation) -> bool:
@@ -263,31 +274,35 @@ def variables_historique(mesures: pd.DataFrame, sites, indicateur: str, debut: d
                          variables=("niveau", "tendance"), caracteristiques: dict | None = None) -> pd.DataFrame:
     """Les variables d'équilibre de chaque site sur la période ``debut``–``fin`` (la référence).
 
-    ``niveau`` : moyenne de l'indicateur par jour mesuré (total du jour) ; ``tendance`` : pente des
-    moyennes mensuelles, en part du niveau par an (−0,05 : −5 % par an ; NaN avec moins de trois
-    mois) ; toute autre variable est lue dans ``caracteristiques`` (site -> {variable: valeur},
-    par exemple la surface déclarée)."""
-    m = mesures[(mesures["indicateur"] == indicateur) & mesures["site"].isin(list(sites)) & mesures["valeur"].notna()]
+    ``niveau`` : moyenne de l'indicateur par jour mesuré (total du jour) ; ``tendance`` : pente, en
+    part par an, du rapport entre la moyenne mensuelle du site et la moyenne des candidats le même
+    mois (la saison et ce qui change pour tous se retirent ainsi : il reste ce qui distingue
+    l'évolution du site de celle des autres ; 0 : il évolue comme eux ; NaN avec moins de trois
+    mois) ; toute autre variable est lue dans ``caracteristiques`` (site -> {variable: valeur}, par
+    exemple la surface déclarée)."""
+    sites = list(sites)
+    m = mesures[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites) & mesures["valeur"].notna()]
     jours = pd.to_datetime(m["date"])
     if getattr(jours.dt, "tz", None) is not None:
         jours = jours.dt.tz_convert("Europe/Paris").dt.tz_localize(None)
     m = m.assign(jour=jours.dt.normalize())
     m = m[(m["jour"] >= pd.Timestamp(debut)) & (m["jour"] <= pd.Timestamp(fin))]
-    quotidien = m.groupby(["site", "jour"])["valeur"].sum()
+    quotidien = m.groupby(["site", "jour"])["valeur"].sum().reset_index()
+    niveaux = quotidien.groupby("site")["valeur"].mean()
+    mensuel = (quotidien.assign(mois=quotidien["jour"].dt.to_period("M"))
+               .pivot_table(index="mois", columns="site", values="valeur", aggfunc="mean"))
+    relatif = mensuel.div(mensuel.mean(axis=1), axis=0)
     lignes = []
     for site in sites:
         ligne = {"site": site}
-        serie = quotidien.loc[site] if site in quotidien.index.get_level_values(0) else pd.Series(dtype=float)
-        niveau = float(serie.mean()) if len(serie) else float("nan")
         for v in variables:
             if v == "niveau":
-                ligne[v] = niveau
+                ligne[v] = float(niveaux.get(site, float("nan")))
             elif v == "tendance":
-                mois = serie.groupby(serie.index.to_period("M")).mean() if len(serie) else serie
-                if len(mois) >= 3 and niveau:
-                    t = np.array([(p.start_time - pd.Timestamp(debut)).days / 365.25 for p in mois.index])
-                    pente = float(np.polyfit(t, mois.to_numpy(dtype=float), 1)[0])
-                    ligne[v] = pente / niveau
+                serie = relatif[site].dropna() if site in relatif.columns else pd.Series(dtype=float)
+                if len(serie) >= 3:
+                    t = np.array([(p.start_time - pd.Timestamp(debut)).days / 365.25 for p in serie.index])
+                    ligne[v] = float(np.polyfit(t, serie.to_numpy(dtype=float), 1)[0] / serie.mean())
                 else:
                     ligne[v] = float("nan")
             else:
