@@ -356,3 +356,17 @@ def test_exemple_tire_au_sort_se_refait_sur_ses_propres_mesures():
     c = plan_mod.comparer(plan, pilote, methode="serie_interrompue", seuils={"effet_relatif_materiel": 0.05},
                           tirage_reproduit=True)
     assert c.suivi and c.tirage_suivi
+
+
+def test_verifier_lit_aussi_le_plan(dossier):
+    """`make verifier` signale un plan.yaml fautif avec sa ligne, et résume un plan valide."""
+    from eprouvette.verification import verifier
+
+    _enregistrer(dossier, _plan(dossier))
+    v = verifier(dossier)
+    assert v.valide and any("Plan d'analyse : enregistré le 2024-03-01" in l and "conforme" in l for l in v.resume)
+    texte = (dossier / "plan.yaml").read_text(encoding="utf-8")
+    (dossier / "plan.yaml").write_text(texte.replace("methode: doubles_differences", "methode: au_jugé"),
+                                       encoding="utf-8")
+    v = verifier(dossier)
+    assert not v.valide and any("plan.yaml" in str(e) and "champ « methode »" in str(e) for e in v.erreurs)

@@ -112,13 +112,31 @@ def verifier(dossier: str | Path) -> Verification:
     pilote = _lire(verif, "de pilote.yaml", charger_pilote, dossier)
     if pilote is None:
         return verif
+    from .plan import charger_plan
+
+    plan = _lire(verif, "du plan d'analyse (plan.yaml)", charger_plan, dossier)
     mesures = _lire(verif, "des mesures", charger_mesures, pilote)
     meteo = _lire(verif, "de la météo", charger_meteo, pilote)
     try:
         verif.resume, verif.resume_court = resumer(pilote, mesures, meteo)
     except Exception as e:  # pragma: no cover - le résumé ne doit pas masquer les erreurs
         verif.resume = [f"(résumé indisponible : {type(e).__name__} : {e})"]
+    if plan is not None:
+        verif.resume.append(_ligne_plan(pilote, plan))
     return verif
+
+
+def _ligne_plan(pilote, plan) -> str:
+    """« Plan d'analyse : enregistré le …, empreinte … (conforme à pilote.yaml) » ; les écarts sont dits
+    par le rapport, qui connaît la méthode employée."""
+    from .plan import comparer
+
+    c = comparer(plan, pilote)
+    etat = {True: "conforme à empreinte_plan de pilote.yaml", False: "DIFFÉRENTE d'empreinte_plan de pilote.yaml : "
+            "le plan a été modifié après son enregistrement", None: "empreinte non recopiée dans pilote.yaml"}
+    tirage = f", tirage au sort (graine {plan.affectation.graine})" if plan.tirage_au_sort else ""
+    return (f"Plan d'analyse : enregistré le {plan.enregistre_le.isoformat()} par {plan.auteur}{tirage}, empreinte "
+            f"{plan.empreinte_courte} ({etat[c.empreinte_conforme]}).")
 
 
 # --------------------------------------------------------------------------------------------
