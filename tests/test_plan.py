@@ -250,7 +250,7 @@ def test_plan_suivi_sans_ecart(dossier):
     c = plan_mod.comparer(plan_mod.charger_plan(dossier), pilote, methode="doubles_differences",
                           seuils={"effet_relatif_materiel": 0.05})
     assert c.ecarts == [] and c.suivi and c.empreinte_conforme is True
-    assert "l'analyse l'a suivi" in c.phrase and "n'a pas changé" in c.phrase
+    assert "a été suivi" in c.phrase and "n'a pas changé" in c.phrase
 
 
 def test_chaque_ecart_au_plan_est_dit(dossier):
@@ -274,7 +274,7 @@ def test_chaque_ecart_au_plan_est_dit(dossier):
     assert "Secteur fictif Renancourt" in codes["site_experimental_retire"]
     assert "prévue le 28 février 2025, le 14 avril 2025 dans l'analyse" in codes["periode_experimentation_fin"]
     assert "contrôle synthétique" in codes["methode"] and "10,0\u00a0%" in codes["seuil_effet_relatif_materiel"]
-    assert not c.suivi and "s'en écarte sur 8 points" in c.phrase
+    assert not c.suivi and "n'a pas été suivi sur 8 points" in c.phrase
 
 
 def test_plan_modifie_apres_son_enregistrement_est_detecte(dossier):
