@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_mod
 import re
 import shutil
 import subprocess
@@ -332,6 +333,7 @@ def test_evaluation_tirage_suivi_niveau_5_puis_plan_change(dossier):
     assert a.niveau_preuve.niveau < 5
     html = str(sections.essentiel(a))
     assert "Écarts au plan d'analyse" in html and "modifié après son enregistrement" in html
+    assert "s'écarte de son plan préenregistré sur 1 point (détail ci-dessous)" in html_mod.unescape(html)  # certitude
 
 
 def test_exemple_tire_au_sort_se_refait_sur_ses_propres_mesures():

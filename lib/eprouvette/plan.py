@@ -350,11 +350,11 @@ class ComparaisonPlan:
 
     @property
     def phrase(self) -> str:
-        """« Le plan enregistré le 15 juin 2024 par … (empreinte 3f2a9c1b7d40) a été suivi, … » ou
-        « … n'a pas été suivi sur 2 points : » (la liste des écarts suit)."""
+        """« Le plan enregistré le 15 juin 2024 (empreinte 3f2a9c1b7d40) a été suivi, … » ou « … n'a pas
+        été suivi sur 2 points : » (la liste des écarts suit). Courte, pour que les écarts tiennent
+        dans le premier écran ; l'auteur est dans :meth:`en_dict` et dans plan.yaml."""
         p = self.plan
-        debut = (f"Le plan enregistré le {date_longue(p.enregistre_le)} par {p.auteur} "
-                 f"(empreinte {p.empreinte_courte})")
+        debut = f"Le plan enregistré le {date_longue(p.enregistre_le)} (empreinte {p.empreinte_courte})"
         if self.suivi:
             fin = " a été suivi"
             if self.empreinte_conforme is None:
