@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_mod
 import re
 import shutil
 import subprocess
@@ -250,7 +251,7 @@ def test_plan_suivi_sans_ecart(dossier):
     c = plan_mod.comparer(plan_mod.charger_plan(dossier), pilote, methode="doubles_differences",
                           seuils={"effet_relatif_materiel": 0.05})
     assert c.ecarts == [] and c.suivi and c.empreinte_conforme is True
-    assert "l'analyse l'a suivi" in c.phrase and "n'a pas changé" in c.phrase
+    assert "a été suivi" in c.phrase and "n'a pas changé" in c.phrase
 
 
 def test_chaque_ecart_au_plan_est_dit(dossier):
@@ -274,7 +275,7 @@ def test_chaque_ecart_au_plan_est_dit(dossier):
     assert "Secteur fictif Renancourt" in codes["site_experimental_retire"]
     assert "prévue le 28 février 2025, le 14 avril 2025 dans l'analyse" in codes["periode_experimentation_fin"]
     assert "contrôle synthétique" in codes["methode"] and "10,0\u00a0%" in codes["seuil_effet_relatif_materiel"]
-    assert not c.suivi and "s'en écarte sur 8 points" in c.phrase
+    assert not c.suivi and "n'a pas été suivi sur 8 points" in c.phrase
 
 
 def test_plan_modifie_apres_son_enregistrement_est_detecte(dossier):
@@ -332,6 +333,7 @@ def test_evaluation_tirage_suivi_niveau_5_puis_plan_change(dossier):
     assert a.niveau_preuve.niveau < 5
     html = str(sections.essentiel(a))
     assert "Écarts au plan d'analyse" in html and "modifié après son enregistrement" in html
+    assert "s'écarte de son plan préenregistré sur 1 point (détail ci-dessous)" in html_mod.unescape(html)  # certitude
 
 
 def test_exemple_tire_au_sort_se_refait_sur_ses_propres_mesures():

@@ -350,18 +350,19 @@ class ComparaisonPlan:
 
     @property
     def phrase(self) -> str:
-        """« Plan d'analyse enregistré le 15 juin 2024 par … (empreinte 3f2a9c1b7d40) : suivi. »"""
+        """« Le plan enregistré le 15 juin 2024 (empreinte 3f2a9c1b7d40) a été suivi, … » ou « … n'a pas
+        été suivi sur 2 points : » (la liste des écarts suit). Courte, pour que les écarts tiennent
+        dans le premier écran ; l'auteur est dans :meth:`en_dict` et dans plan.yaml."""
         p = self.plan
-        debut = (f"Plan d'analyse enregistré le {date_longue(p.enregistre_le)} par {p.auteur} "
-                 f"(empreinte {p.empreinte_courte})")
+        debut = f"Le plan enregistré le {date_longue(p.enregistre_le)} (empreinte {p.empreinte_courte})"
         if self.suivi:
-            fin = " : l'analyse l'a suivi"
+            fin = " a été suivi"
             if self.empreinte_conforme is None:
                 fin += " (empreinte non recopiée dans pilote.yaml : son intégrité n'est pas vérifiée)"
             elif self.empreinte_conforme:
                 fin += ", et il n'a pas changé depuis son enregistrement"
             return debut + fin + "."
-        return f"{debut} : l'analyse s'en écarte sur {compte(len(self.ecarts), 'point')}."
+        return f"{debut} n'a pas été suivi sur {compte(len(self.ecarts), 'point')} :"
 
     def en_dict(self) -> dict:
         p = self.plan

@@ -219,7 +219,10 @@ def _generer(graine: int, p: ParametresTourisme) -> PiloteTourismeGenere:
 def _fiche(p: ParametresTourisme, sites: list[dict], graine: int) -> dict[str, Any]:
     inv = p.couts["investissement_eur"]
     feder = round(0.6 * inv, 0)
-    porteur = f"Ville de {p.commune}"
+    # « Ville du Quesnoy », « Ville des Moëres » : l'article de la commune se contracte avec « de ».
+    commune = p.commune
+    porteur = ("Ville du " + commune[3:] if commune.startswith("Le ") else
+               "Ville des " + commune[4:] if commune.startswith("Les ") else f"Ville de {commune}")
     return {
         "identifiant": p.identifiant, "titre": p.titre, "domaine": "tourisme", "type_pilote": p.type_pilote,
         "technologie": p.technologie, "contexte": p.contexte,

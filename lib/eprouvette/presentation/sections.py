@@ -163,10 +163,20 @@ def essentiel(a) -> blocs.Bloc:
         verdict=reco.verdict,
         raison_verdict=reco.raison,
         chiffres_cles=chiffres_cles(a),
-        certitude_phrase=reco.certitude,
+        certitude_phrase=reco.certitude + _annonce_ecarts(a),
         niveau_preuve_phrase=phrase_niveau_preuve(a),
         **_plan_du_premier_ecran(a),
     )
+
+
+def _annonce_ecarts(a) -> str:
+    """« L'analyse s'écarte de son plan préenregistré sur 2 points (détail ci-dessous). », ajoutée au degré
+    de certitude : elle reste dans le premier écran d'un portable même quand la liste des écarts le dépasse."""
+    c = getattr(a, "comparaison_plan", None)
+    if c is None or not c.ecarts:
+        return ""
+    return (f" L'analyse s'écarte de son plan préenregistré sur {t.compte(len(c.ecarts), 'point')} "
+            "(détail ci-dessous).")
 
 
 def _plan_du_premier_ecran(a) -> dict:
