@@ -66,7 +66,7 @@ def test_declaration_complete(d: Domaine):
     if d.parametres:
         assert d.chemin_parametres().exists(), d.parametres
     module = d.module_adaptateur()
-    for nom, params in (("evaluer_pilote", ["pilote", "mesures", "meteo"]),
+    for nom, params in (("evaluer_pilote", ["pilote", "mesures", "meteo", "controles"]),
                         ("economie_annuelle", ["pilote", "resultat", "valorisation"]),
                         ("indicateurs_feder", ["analyse"])):
         assert list(inspect.signature(getattr(module, nom)).parameters) == params, f"{d.adaptateur}.{nom}"

@@ -366,7 +366,7 @@ def simuler_puissance(projet: Projet, duree_jours: int, effet_plante: float, *, 
                 # Des centaines d'estimations sur des séries simulées : leurs avertissements numériques
                 # (convergence…) ne concernent pas le projet ; une estimation qui échoue compte comme ratée.
                 warnings.simplefilter("ignore")
-                r = estimer(pil, m, None)
+                r = estimer(pil, m, None, controles=False)  # l'effet et son intervalle, sans les contrôles
         except (ErreurDonnees, ValueError, np.linalg.LinAlgError) as e:
             echecs += 1
             message = message or str(e)

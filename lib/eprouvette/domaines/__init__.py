@@ -37,7 +37,7 @@ class Domaine:
     libelle: str
     #: Rang sur la page du portefeuille (tableaux par domaine).
     ordre: int
-    #: Module de ``eprouvette.domaines`` qui expose ``evaluer_pilote(pilote, mesures, meteo)``,
+    #: Module de ``eprouvette.domaines`` qui expose ``evaluer_pilote(pilote, mesures, meteo, *, controles=True)``,
     #: ``economie_annuelle(pilote, resultat, valorisation)`` et ``indicateurs_feder(analyse)``.
     adaptateur: str
     #: Codes des indicateurs communs du FEDER (``feder.CATALOGUE``) que le domaine peut renseigner.
@@ -75,9 +75,11 @@ class Domaine:
         """Le module d'analyse du domaine, chargé à la première demande."""
         return importlib.import_module(f"{__name__}.{self.adaptateur}")
 
-    def evaluer_pilote(self, pilote, mesures, meteo):
-        """-> ResultatImpact (avec l'effet minimal détectable, dont la grille a besoin)."""
-        return self.module_adaptateur().evaluer_pilote(pilote, mesures, meteo)
+    def evaluer_pilote(self, pilote, mesures, meteo, *, controles: bool = True):
+        """-> ResultatImpact (avec l'effet minimal détectable, dont la grille a besoin). ``controles=False`` :
+        l'effet principal seul, mêmes effet et intervalle, sans les contrôles de robustesse (laisser un site
+        de côté, étude événementielle…) ni les estimations que seul le rapport lit (simulations de puissance)."""
+        return self.module_adaptateur().evaluer_pilote(pilote, mesures, meteo, controles=controles)
 
     def economie_annuelle(self, pilote, resultat, valorisation):
         """-> EconomieAnnuelle, ou None quand l'effet n'a pas de valeur sourcée (efficience non évaluée)."""

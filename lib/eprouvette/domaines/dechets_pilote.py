@@ -76,7 +76,7 @@ def _verifier(pilote) -> None:
     lire_caracteristiques(pilote)  # erreurs en français dès le début, avant tout calcul
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
     from ..methodes.doubles_differences import effets_fixes_bidirectionnels
     from ..methodes.verifications import laisser_un_de_cote
 
@@ -93,7 +93,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     part_incompletes = 1 - len(complet) / len(panel) if len(panel) else 1.0
     n_exp = len(pilote.sites_experimentaux)
     controle = None
-    echelonne = _echelonne(pilote, complet) if pilote.deploiement_echelonne else None
+    echelonne = _echelonne(pilote, complet, controles) if pilote.deploiement_echelonne else None
     if echelonne is not None:
         r, controle = echelonne
     elif len(pilote.sites_temoins) == 0:
@@ -116,11 +116,14 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
                     "conteneurs expérimentaux ou témoins, il vient de placebos ou de la durée, ou n'est pas calculable."
                 ),
             )
-        r = estimer(complet)
+        # controles=False (simulations de puissance) : ni l'étude événementielle des tendances préalables, ni
+        # le contrôle ci-dessous ; l'effet et son intervalle sont les mêmes.
+        r = estimer(complet, controles)
         # L'effet repose-t-il sur un seul conteneur ? Estimation refaite sans chacun à tour de rôle (même
         # inférence ; sans l'étude événementielle, qui ne change ni l'effet ni son intervalle).
-        controle = laisser_un_de_cote(lambda retires: estimer(complet[~complet["site"].isin(retires)], False),
-                                      pilote.sites, r, mot="conteneur")
+        if controles:
+            controle = laisser_un_de_cote(lambda retires: estimer(complet[~complet["site"].isin(retires)], False),
+                                          pilote.sites, r, mot="conteneur")
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[complet["actif"] == 1]
@@ -147,7 +150,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     return r
 
 
-def _echelonne(pilote, complet: pd.DataFrame):
+def _echelonne(pilote, complet: pd.DataFrame, controles: bool = True):
     """Conteneurs équipés à des dates différentes : doubles différences échelonnées (Callaway et Sant'Anna)
     sur des périodes de quatre semaines, et le contrôle « laisser un conteneur de côté ». None si
     l'estimateur ne peut rien estimer (aucune période équipée n'a de témoin) : l'adaptateur revient alors
@@ -185,7 +188,7 @@ def _echelonne(pilote, complet: pd.DataFrame):
     r.details["jours_par_periode"] = 7 * SEMAINES_PAR_PERIODE
     controle = laisser_un_de_cote(
         lambda retires: estimer_echelonne(periodes[~periodes["site"].isin(retires)], **options),
-        pilote.sites, r, mot="conteneur")
+        pilote.sites, r, mot="conteneur") if controles else None
     r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
     return r, controle
 

@@ -145,8 +145,9 @@ def _journalier(mesures: pd.DataFrame, indicateur: str) -> pd.DataFrame:
 
 def _somme_groupe(jour: pd.DataFrame, sites: list[str]) -> pd.Series:
     """Somme journalière d'un groupe de secteurs, seulement les jours où tous ont une mesure."""
-    large = jour[jour["site"].isin(sites)].pivot_table(index="date", columns="site", values="valeur",
-                                                       aggfunc="mean", observed=True)
+    # groupby + unstack plutôt que pivot_table (mêmes moyennes, plusieurs fois plus rapide : les simulations
+    # de puissance de la note de cadrage appellent cette fonction des milliers de fois)
+    large = jour[jour["site"].isin(sites)].groupby(["date", "site"], observed=True)["valeur"].mean().unstack("site")
     large = large.reindex(columns=sites)
     return large.dropna().sum(axis=1)
 
@@ -276,8 +277,11 @@ def _libelle_volume(pilote) -> str:
     return libelle[:1].lower() + libelle[1:] if libelle[1:2].islower() or len(libelle) == 1 else libelle
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
-    """Effet du pilote sur les pertes en réseau (m³/j), avec son intervalle et son effet minimal détectable."""
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
+    """Effet du pilote sur les pertes en réseau (m³/j), avec son intervalle et son effet minimal détectable.
+
+    ``controles=False`` : l'effet principal seul (mêmes effet et intervalle), sans le contrôle « laisser un
+    secteur de côté » (une simulation de puissance n'en a pas besoin)."""
     if _est_debit(pilote) and "abonnes_secteurs_experimentaux" not in (pilote.caracteristiques or {}):
         raise ErreurDonnees(
             pilote.dossier / "pilote.yaml",
@@ -303,9 +307,10 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
             ) from None
         # L'effet repose-t-il sur un seul secteur ? Même estimation (sommes par groupe, r = Σ E / Σ T refait
         # sur la référence, erreurs AR(1)) sans chaque secteur témoin, puis sans chaque secteur équipé.
-        laisser_un_de_cote(lambda retires: estimer(series_pilote(pilote, mesures, retires), indicateur, True),
-                           pilote.sites, r, mot="secteur").ajouter_a(r)
-        if _est_debit(pilote) and len(pilote.sites_temoins) >= 2:
+        if controles:
+            laisser_un_de_cote(lambda retires: estimer(series_pilote(pilote, mesures, retires), indicateur, True),
+                               pilote.sites, r, mot="secteur").ajouter_a(r)
+        if controles and _est_debit(pilote) and len(pilote.sites_temoins) >= 2:
             r.limites.append("Contrôle « laisser un secteur de côté » : les abonnés n'étant connus que par groupe, "
                              "l'usage nocturne légitime d'un secteur retiré est estimé au prorata de son débit "
                              "nocturne de référence ; les effets relatifs de ce contrôle sont approchés.")

@@ -48,6 +48,12 @@ def _vacances_officielles():
 
 def jours_feries(annee: int) -> dict[date, str]:
     """Jours fériés légaux en métropole (hors Alsace-Moselle) pour une année (paquet ``holidays``)."""
+    return dict(_jours_feries(annee))
+
+
+@lru_cache(maxsize=64)
+def _jours_feries(annee: int) -> dict[date, str]:
+    # En mémoire : les simulations de la note de cadrage refont le calendrier de la même série des milliers de fois.
     import holidays
 
     return dict(holidays.France(years=annee, language="fr"))
@@ -73,9 +79,23 @@ def vacances_zone_b(dates) -> pd.Series:
 def vacances_scolaires(dates, zone: str) -> pd.Series:
     """Vrai pour les jours de vacances scolaires de la zone ``zone`` (« A », « B » ou « C », dates
     officielles), pont de l'Ascension compris ; ErreurDonnees hors des années couvertes."""
+    d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
+    if d.tz is None:
+        # Mêmes jours, même réponse : gardée en mémoire (les simulations de puissance de la note de cadrage
+        # redemandent le calendrier des mêmes jours des milliers de fois).
+        res = _vacances_en_memoire(str(d.dtype), d.values.tobytes(), zone)
+        return pd.Series(res.copy(), index=d, name="vacances")
+    return pd.Series(_vacances(d, zone), index=d, name="vacances")
+
+
+@lru_cache(maxsize=32)
+def _vacances_en_memoire(type_dates: str, jours: bytes, zone: str) -> np.ndarray:
+    return _vacances(pd.DatetimeIndex(np.frombuffer(jours, dtype=type_dates)), zone)
+
+
+def _vacances(d: pd.DatetimeIndex, zone: str) -> np.ndarray:
     from vacances_scolaires_france import UnsupportedYearException
 
-    d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
     officiel = _vacances_officielles()
     ponts = _ponts_ascension(range(d.min().year, d.max().year + 1)) if len(d) else set()
     try:
@@ -88,7 +108,7 @@ def vacances_scolaires(dates, zone: str) -> pd.Series:
             attendu="des dates couvertes par le paquet vacances-scolaires-france (1990 à mi-2028)",
             conseil="Fournissez un calendrier d'occupation (colonnes date, inoccupe) ou mettez le paquet à jour.",
         ) from None
-    return pd.Series(res, index=d, name="vacances")
+    return res
 
 
 def calendrier_ecoles(debut, fin) -> pd.DataFrame:

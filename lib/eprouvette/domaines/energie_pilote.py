@@ -169,7 +169,7 @@ def cherche_refroidissement(vecteur: str | None) -> bool:
 RETRAITS_MAX = 24
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
     from ..methodes.reference_energetique import evaluer_energie
     from ..methodes.verifications import laisser_un_de_cote
@@ -207,7 +207,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
         )
 
     resultat = estimer()
-    if temoins:
+    if temoins and controles:  # controles=False : l'effet seul (simulations de puissance), mêmes effet et intervalle
         # L'effet repose-t-il sur un seul bâtiment ? Estimation refaite sans chacun à tour de rôle.
         # Chaque estimation refait tout l'ajustement énergétique : au plus RETRAITS_MAX (un pilote
         # « tube à essai » a quelques sites ; un parc de centaines de bâtiments n'en dépend pas d'un seul).

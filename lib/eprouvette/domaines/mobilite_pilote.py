@@ -138,7 +138,7 @@ def _sujet(libelle: str) -> str:
     return article + libelle[0].lower() + libelle[1:]
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
     from ..erreurs import ErreurDonnees
 
     _caracteristiques(pilote)
@@ -156,7 +156,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
     temoin = COLONNE_TEMOIN if avec_temoins else None
     r = estimer_effet(df, debut, covariables, comptage=comptage, indicateur=ind.libelle, unite=ind.unite,
                       temoin=temoin)
-    if avec_temoins:
+    if avec_temoins and controles:  # controles=False : l'effet seul (simulations de puissance)
         # Les coefficients du modèle sont des écarts au calendrier des témoins : pour décrire le calendrier
         # lui-même (« un dimanche compte 40 % de cyclistes en moins »), modèle des seuls sites expérimentaux.
         r.details["coefficients_calendrier"] = estimer_effet(

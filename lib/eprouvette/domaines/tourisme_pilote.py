@@ -51,7 +51,7 @@ def donnees_journalieres(pilote, mesures: pd.DataFrame) -> tuple[pd.DataFrame, l
     return df, [c for c in cal.columns[1:] if df[c].nunique() > 1], precip is not None
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
     c = _caracteristiques(pilote)
     ind = pilote.indicateur_principal
     fichier = pilote.dossier / "pilote.yaml"
@@ -76,7 +76,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None) ->
 
     r, df, covariables, pluie = estimer()
     temoins = bool(pilote.sites_temoins)
-    if temoins:
+    if temoins and controles:  # controles=False : l'effet seul (simulations de puissance), mêmes effet et intervalle
         # L'effet repose-t-il sur un seul site ? Même modèle (rapport aux témoins, calendrier touristique, même
         # inférence) sans chaque site témoin, puis sans chaque site équipé.
         laisser_un_de_cote(lambda retires: estimer(retires)[0], pilote.sites, r).ajouter_a(r)
