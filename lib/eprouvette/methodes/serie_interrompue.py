@@ -257,6 +257,25 @@ def prais_winsten(a: np.ndarray, rho: float) -> np.ndarray:
     return out
 
 
+def prais_winsten_transpose(v: np.ndarray, rho: float) -> np.ndarray:
+    """``v @ P`` où ``P`` est la matrice de la transformation de Prais-Winsten (``prais_winsten(a) = P @ a``)."""
+    v = np.asarray(v, dtype=float)
+    out = v.copy()
+    out[0] = np.sqrt(1 - rho**2) * v[0]
+    out[:-1] -= rho * v[1:]
+    return out
+
+
+def forme_quadratique_ar1(a: np.ndarray, rho: float) -> float:
+    """``a' R a`` avec ``R[i, j] = rho^|i-j|`` (corrélations AR(1)), en O(n) : Σ a_i² + 2 Σ_i a_i s_i, où
+    s_i = Σ_{j<i} rho^(i-j) a_j = rho (s_{i-1} + a_{i-1})."""
+    from scipy.signal import lfilter
+
+    a = np.asarray(a, dtype=float)
+    s = lfilter([0.0, rho], [1.0, -rho], a)
+    return float(a @ a + 2 * (a @ s))
+
+
 def _log_vraisemblance_reml(rho: float, y: np.ndarray, X: np.ndarray) -> float:
     n, k = X.shape
     Xs, ys = prais_winsten(X, rho), prais_winsten(y, rho)
@@ -322,15 +341,14 @@ def correction_petits_echantillons_ar1(
     dg = (s2_marg(rho + pas) * h(rho + pas) - s2_marg(rho - pas) * h(rho - pas)) / (2 * pas)
     var_g = 2 * g**2 / (n - k) + dg**2 * var_rho
     # Terme de Kackar-Harville : Var(∂(c'β̂)/∂ρ) × Var(ρ̂), sous Cov(y) = σ² R(ρ).
+    # (c' (Xs'Xs)⁻¹ Xs') P(r), P la matrice de Prais-Winsten, sans former P ni R (n × n) : la note de cadrage
+    # refait cette correction des milliers de fois ; mêmes valeurs, aux arrondis près.
     def operateur(r: float) -> np.ndarray:
-        Xs = prais_winsten(X, r)
-        ident = prais_winsten(np.eye(n), r)
-        return c @ np.linalg.pinv(Xs) @ ident
+        v = c @ np.linalg.pinv(prais_winsten(X, r))
+        return prais_winsten_transpose(v, r)
 
     dl = (operateur(rho + pas) - operateur(rho - pas)) / (2 * pas)
-    idx = np.arange(n)
-    R = rho ** np.abs(idx[:, None] - idx[None, :])
-    supplement = float(s2 * dl @ R @ dl * var_rho)
+    supplement = float(s2 * forme_quadratique_ar1(dl, rho) * var_rho)
     if var_g <= 0 or g <= 0:
         return ddl_max, max(supplement, 0.0)
     return float(np.clip(2 * g**2 / var_g, 2.0, ddl_max)), max(supplement, 0.0)

@@ -165,16 +165,15 @@ def ecrire_vues_appels(etats: list[dict]) -> list[Path]:
     return pages
 
 
-def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sortie=sys.stdout,
-                        silencieux: bool = False, simulations: int | None = None) -> tuple[int, bool]:
-    """Les notes de cadrage de tous les projets qui en ont besoin, puis les vues des appels.
-    Rend (code de sortie, vrai si une note ou une vue a été écrite)."""
+def notes_a_construire(racine: Path | None = None, *, forcer: bool = False,
+                       simulations: int | None = None) -> tuple[list[dict], list[tuple[Path, str]]]:
+    """(états des notes à jour, [(dossier, empreinte)] des notes à construire) : ce que le lanceur de
+    ``make rapports`` soumet au même pool que les rapports (:func:`eprouvette.rapports.executer.construire_tout`)."""
     from ..conception import lister_projets
-    from ..francais import compte
 
     dossiers = lister_projets(racine)
     if not dossiers:
-        return 0, False
+        return [], []
     biblio = etat_mod.empreinte_bibliotheque()
     etats, a_faire = [], []
     for d in dossiers:
@@ -185,27 +184,59 @@ def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sor
             etats.append(ancien)
         else:
             a_faire.append((d, empreinte))
+    return etats, a_faire
+
+
+def duree_attendue(identifiant: str) -> float | None:
+    """Durée de la dernière construction réussie de la note (None si inconnue), pour l'ordre du pool."""
+    ancien = lire_etat(identifiant) or {}
+    d = ancien.get("duree_s")
+    return float(d) if ancien.get("statut") == "reussi" and isinstance(d, (int, float)) else None
+
+
+def afficher_note(etat: dict, sortie=sys.stdout, silencieux: bool = False) -> None:
+    if not silencieux or etat["statut"] != "reussi":
+        quoi = "note de cadrage construite" if etat["statut"] == "reussi" else f"échec : {etat.get('message')}"
+        print(f"- {etat['identifiant']} : {quoi} ({etat['duree_s']} s)", file=sortie, flush=True)
+
+
+def finir_cadrages(etats: list[dict], construites: bool, *, sortie=sys.stdout,
+                   silencieux: bool = False) -> tuple[int, bool]:
+    """Les vues des appels, une fois les notes faites. Rend (code de sortie, vrai si une note ou une vue a été écrite)."""
+    if not etats:
+        return 0, False
+    ecrit = construites
+    if construites or not any(config.RAPPORTS.glob("appel-*.html")):
+        ecrit = True
+        for page in ecrire_vues_appels(etats):
+            if not silencieux:
+                print(f"Vue de l'appel : {page} — {page.resolve().as_uri()}", file=sortie, flush=True)
+    return (1 if any(e.get("statut") != "reussi" for e in etats) else 0), ecrit
+
+
+def construire_cadrages(racine: Path | None = None, *, forcer: bool = False, sortie=sys.stdout,
+                        silencieux: bool = False, simulations: int | None = None) -> tuple[int, bool]:
+    """Les notes de cadrage de tous les projets qui en ont besoin (seules : ``make cadrage``), puis les vues
+    des appels. Rend (code de sortie, vrai si une note ou une vue a été écrite). ``make rapports`` ne passe
+    pas par ici : il soumet les notes au pool des rapports, en même temps qu'eux."""
+    from ..francais import compte
+
+    etats, a_faire = notes_a_construire(racine, forcer=forcer, simulations=simulations)
     if a_faire:
         if not silencieux:
             print(f"{compte(len(a_faire), 'note de cadrage', 'notes de cadrage')} à construire…", file=sortie, flush=True)
         from .executer import nombre_travailleurs
         from .executeurs import creer_executeur
 
+        # les plus longues d'abord (sur deux processus, la plus longue en dernier laisserait un cœur inoccupé)
+        a_faire.sort(key=lambda de: -(duree_attendue(de[0].name) or float("inf")))
         with creer_executeur(None, nombre_travailleurs(len(a_faire))) as pool:
             futurs = [pool.submit(construire_note, str(d), e, simulations) for d, e in a_faire]
             for f in futurs:
                 etat = f.result()
                 etats.append(etat)
-                if not silencieux or etat["statut"] != "reussi":
-                    quoi = "note de cadrage construite" if etat["statut"] == "reussi" else f"échec : {etat.get('message')}"
-                    print(f"- {etat['identifiant']} : {quoi} ({etat['duree_s']} s)", file=sortie, flush=True)
-    ecrit = bool(a_faire)
-    if a_faire or not any(config.RAPPORTS.glob("appel-*.html")):
-        ecrit = True
-        for page in ecrire_vues_appels(etats):
-            if not silencieux:
-                print(f"Vue de l'appel : {page} — {page.resolve().as_uri()}", file=sortie, flush=True)
-    return (1 if any(e.get("statut") != "reussi" for e in etats) else 0), ecrit
+                afficher_note(etat, sortie, silencieux)
+    return finir_cadrages(etats, bool(a_faire), sortie=sortie, silencieux=silencieux)
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

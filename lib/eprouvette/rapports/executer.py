@@ -52,6 +52,21 @@ class Tache:
     identifiant: str
     dossier: Path
     empreinte: str
+    #: Vrai pour la note de cadrage d'un projet (docs/conception.md) : même pool, même ordre que les rapports.
+    note: bool = False
+
+    def soumettre(self, pool):
+        from .cadrage import construire_note
+
+        if self.note:
+            return pool.submit(construire_note, str(self.dossier), self.empreinte)
+        return pool.submit(construire_rapport, str(self.dossier), self.empreinte)
+
+    def construire(self) -> dict:
+        from .cadrage import construire_note
+
+        return construire_note(str(self.dossier), self.empreinte) if self.note else \
+            construire_rapport(str(self.dossier), self.empreinte)
 
 
 def lister_dossiers_pilotes(racine: Path) -> list[Path]:
@@ -405,8 +420,14 @@ def duree_attendue(tache: Tache) -> tuple[int, float]:
     La durée de la dernière construction du pilote (``rapports/.etat``) si elle existe, sinon la
     taille de ses fichiers de données, qui la prédit (un pilote horaire est plus long qu'un pilote
     journalier). Sur deux processus, lancer en dernier le rapport le plus long laisserait un cœur
-    inoccupé pendant toute sa construction.
+    inoccupé pendant toute sa construction. Une note de cadrage sans construction connue passe avant
+    tout (des centaines de simulations de l'évaluation : plus longue que n'importe quel rapport).
     """
+    if tache.note:
+        from .cadrage import duree_attendue as duree_note
+
+        d = duree_note(tache.identifiant)
+        return (1, d) if d is not None else (3, 0.0)
     ancien = etat_mod.lire_etat(tache.identifiant) or {}
     if ancien.get("statut") == "reussi" and isinstance(ancien.get("duree_s"), (int, float)):
         return (1, float(ancien["duree_s"]))
@@ -452,6 +473,9 @@ def construire_tout(
 
     config.RAPPORTS.mkdir(parents=True, exist_ok=True)
     _nettoyer_temporaires()
+    from .executeurs import un_fil_de_calcul
+
+    un_fil_de_calcul()  # avant tout processus et tout noyau : ils héritent de l'environnement
 
     biblio = etat_mod.empreinte_bibliotheque()
     taches, etats = [], {}
@@ -475,15 +499,34 @@ def construire_tout(
     if not dossiers:
         print(f"Aucun pilote dans {_chemin_court(racine)}.", file=sortie)
 
+    # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes ; docs/conception.md), que le
+    # portefeuille relie : pour la construction par défaut seulement, dans le même pool que les rapports et
+    # en même temps qu'eux (les plus longues tâches d'abord, rapports et notes confondus).
+    avec_cadrages = not selection and pilotes is None
+    etats_notes, notes = [], []
+    if avec_cadrages:
+        from .cadrage import notes_a_construire
+
+        etats_notes, a_faire = notes_a_construire(forcer=forcer)
+        notes = [Tache(d.name, d, e, note=True) for d, e in a_faire]
+    n_rapports = len(taches)
+    taches = taches + notes
+    resultats_notes: dict[str, dict] = {}
+
+    def ranger(t: Tache, etat: dict) -> None:
+        (resultats_notes if t.note else etats)[t.identifiant] = etat
+
     if taches:
         taches = ordonner(taches)
         n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
-        dire(f"{compte(len(taches), 'rapport')} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…")
+        quoi = compte(n_rapports, 'rapport') + (f" et {compte(len(notes), 'note de cadrage', 'notes de cadrage')}"
+                                                 if notes else "")
+        dire(f"{quoi} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…")
         debut = time.perf_counter()
         if n == 1 and not adresse_dask:
             for i, t in enumerate(taches, 1):
-                etats[t.identifiant] = construire_rapport(str(t.dossier), t.empreinte)
-                _afficher(i, len(taches), etats[t.identifiant], dire)
+                ranger(t, t.construire())
+                _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
         else:
             from .executeurs import creer_executeur
 
@@ -492,11 +535,11 @@ def construire_tout(
             a_reprendre: list[Tache] = []
             i = 0
             with creer_executeur(adresse_dask, n) as pool:
-                futurs = {pool.submit(construire_rapport, str(t.dossier), t.empreinte): t for t in taches}
+                futurs = {t.soumettre(pool): t for t in taches}
                 for f in as_completed(futurs):
                     t = futurs[f]
                     try:
-                        etats[t.identifiant] = f.result()
+                        ranger(t, f.result())
                     except BrokenProcessPool:
                         # Un processus du pool est mort (mémoire, signal) : tout le pool est perdu, y
                         # compris les pilotes qui n'y sont pour rien. Ils sont repris un par un, chacun
@@ -504,29 +547,29 @@ def construire_tout(
                         a_reprendre.append(t)
                         continue
                     except Exception as e:  # le processus lui-même est mort
-                        etats[t.identifiant] = _echec_processus(t, e)
+                        ranger(t, _echec_processus(t, e))
                     i += 1
-                    _afficher(i, len(taches), etats[t.identifiant], dire)
+                    _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
             for t in sorted(a_reprendre, key=lambda t: t.identifiant):
                 try:
                     with creer_executeur(None, 1) as seul:
-                        etats[t.identifiant] = seul.submit(construire_rapport, str(t.dossier), t.empreinte).result()
+                        ranger(t, t.soumettre(seul).result())
                 except Exception as e:
-                    etats[t.identifiant] = _echec_processus(t, e)
+                    ranger(t, _echec_processus(t, e))
                 i += 1
-                _afficher(i, len(taches), etats[t.identifiant], dire)
+                _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
         dire(f"Terminé en {time.perf_counter() - debut:.1f} s.")
         change = True
     elif dossiers:
         dire("Tous les rapports sont à jour : rien à reconstruire.")
 
     code_cadrage = 0
-    if not selection and pilotes is None:
-        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes) et la vue de chaque appel
-        # (docs/conception.md), que le portefeuille relie : pour la construction par défaut seulement.
-        from .cadrage import construire_cadrages
+    if avec_cadrages:
+        # La vue de chaque appel, d'après les notes (à jour ou construites ci-dessus).
+        from .cadrage import finir_cadrages
 
-        code_cadrage, cadrages_faits = construire_cadrages(forcer=forcer, sortie=sortie, silencieux=silencieux)
+        code_cadrage, cadrages_faits = finir_cadrages(etats_notes + list(resultats_notes.values()),
+                                                      bool(notes), sortie=sortie, silencieux=silencieux)
         change = change or cadrages_faits
     _nettoyer_temporaires()
     index = config.RAPPORTS / "index.html"
@@ -538,6 +581,9 @@ def construire_tout(
     apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
     echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
+    for e in resultats_notes.values():
+        if e.get("statut") != "reussi":
+            print(f"- note de cadrage {e['identifiant']} : échec : {e.get('message', '')}", file=sortie)
     if echecs:
         print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
         for e in echecs:
@@ -577,8 +623,10 @@ def _chemin_court(chemin: Path) -> str:
         return str(chemin)
 
 
-def _afficher(i: int, n: int, etat: dict, dire) -> None:
-    if etat.get("statut") == "reussi":
+def _afficher(i: int, n: int, etat: dict, dire, note: bool = False) -> None:
+    if note and etat.get("statut") == "reussi":
+        texte = "note de cadrage construite"
+    elif etat.get("statut") == "reussi":
         verdict = (etat.get("resultats") or {}).get("verdict_libelle") or (etat.get("resultats") or {}).get("verdict", "")
         texte = f"rapport construit ({verdict})" if verdict else "rapport construit"
     else:
