@@ -80,17 +80,20 @@ def vacances_scolaires(dates, zone: str) -> pd.Series:
     """Vrai pour les jours de vacances scolaires de la zone ``zone`` (« A », « B » ou « C », dates
     officielles), pont de l'Ascension compris ; ErreurDonnees hors des années couvertes."""
     d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
-    if d.tz is None:
-        # Mêmes jours, même réponse : gardée en mémoire (les simulations de puissance de la note de cadrage
-        # redemandent le calendrier des mêmes jours des milliers de fois).
-        res = _vacances_en_memoire(str(d.dtype), d.values.tobytes(), zone)
-        return pd.Series(res.copy(), index=d, name="vacances")
+    if d.tz is None and len(d):
+        # Le calendrier de tous les jours de la plage, gardé en mémoire, puis ceux demandés : les simulations
+        # de puissance de la note de cadrage redemandent les mêmes plages des milliers de fois.
+        debut = d.min()
+        plage = _vacances_plage(debut, d.max(), zone)
+        return pd.Series(plage[(d - debut).days.to_numpy()], index=d, name="vacances")
     return pd.Series(_vacances(d, zone), index=d, name="vacances")
 
 
 @lru_cache(maxsize=32)
-def _vacances_en_memoire(type_dates: str, jours: bytes, zone: str) -> np.ndarray:
-    return _vacances(pd.DatetimeIndex(np.frombuffer(jours, dtype=type_dates)), zone)
+def _vacances_plage(debut: pd.Timestamp, fin: pd.Timestamp, zone: str) -> np.ndarray:
+    res = _vacances(pd.date_range(debut, fin, freq="D"), zone)
+    res.flags.writeable = False
+    return res
 
 
 def _vacances(d: pd.DatetimeIndex, zone: str) -> np.ndarray:
