@@ -77,7 +77,7 @@ def covariables_calendrier(dates, precipitations_mm=None) -> pd.DataFrame:
     if len(d):
         for an in range(d.min().year, d.max().year + 1):
             feries |= set(jours_feries(an))
-    sortie["ferie"] = np.array([j.date() in feries for j in d], dtype=float)
+    sortie["ferie"] = d.isin(pd.DatetimeIndex(sorted(feries))).astype(float) if feries else np.zeros(len(d))
     sortie["vacances_scolaires"] = vacances_zone_b(d).to_numpy().astype(float) if len(d) else []
     if precipitations_mm is not None:
         pluie = np.asarray(precipitations_mm, dtype=float)
