@@ -113,3 +113,19 @@ def test_dask_construit_un_vrai_rapport(grappe, tmp_path):
     assert resultats["identifiant"] == EXEMPLE
     assert (rapports / "carnets" / f"{EXEMPLE}.ipynb").exists()
     assert (rapports / "index.html").exists()
+
+
+def test_un_fil_de_calcul_par_processus_sans_ecraser_un_choix(monkeypatch):
+    """Le pool a un processus par cœur : ses processus (et leurs noyaux) n'ont qu'un fil BLAS, sauf choix explicite."""
+    import os
+
+    from eprouvette.rapports import executeurs
+
+    for cle in executeurs.FILS_CALCUL:
+        monkeypatch.delenv(cle, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")
+    with executeurs.executeur_local(1) as pool:
+        vu = pool.submit(os.environ.get, "OPENBLAS_NUM_THREADS").result()
+        mkl = pool.submit(os.environ.get, "MKL_NUM_THREADS").result()
+    assert vu == "1" and os.environ["OMP_NUM_THREADS"] == "1"
+    assert mkl == "4"

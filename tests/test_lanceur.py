@@ -257,3 +257,26 @@ def test_les_rapports_les_plus_longs_sont_lances_d_abord(tmp_path, monkeypatch):
     assert (compresse / "mesures.csv.gz").stat().st_size < 5000
     taches.append(Tache("compresse", compresse, "e"))
     assert ordonner(taches)[0].identifiant == "compresse"
+
+
+def test_notes_de_cadrage_ordonnees_avec_les_rapports(tmp_path, monkeypatch):
+    """Les notes de cadrage passent par le même ordre que les rapports : par la durée de leur dernière
+    construction réussie (état à part, rapports/.etat/cadrage/), en tête si elles n'ont jamais été construites."""
+    from eprouvette.rapports import cadrage, etat as etat_mod
+    from eprouvette.rapports.executer import Tache, ordonner
+
+    monkeypatch.setattr(config, "RAPPORTS", tmp_path / "rapports")
+    for nom in ("court", "long"):
+        (tmp_path / "pilotes" / nom).mkdir(parents=True)
+    etat_mod.ecrire_etat("court", {"statut": "reussi", "duree_s": 3.0})
+    etat_mod.ecrire_etat("long", {"statut": "reussi", "duree_s": 40.0})
+    rapports = [Tache(n, tmp_path / "pilotes" / n, "e") for n in ("court", "long")]
+    note = Tache("projet-a", tmp_path / "projets" / "projet-a", "e", note=True)
+    # jamais construite : avant tout
+    assert [t.identifiant for t in ordonner(rapports + [note])] == ["projet-a", "long", "court"]
+    # construite en 20 s : entre les deux rapports ; un échec n'est pas un indice de durée
+    cadrage.chemin_etat("projet-a").parent.mkdir(parents=True, exist_ok=True)
+    cadrage.chemin_etat("projet-a").write_text('{"statut": "reussi", "duree_s": 20.0}', encoding="utf-8")
+    assert [t.identifiant for t in ordonner(rapports + [note])] == ["long", "projet-a", "court"]
+    cadrage.chemin_etat("projet-a").write_text('{"statut": "echec", "duree_s": 0.5}', encoding="utf-8")
+    assert ordonner(rapports + [note])[0].identifiant == "projet-a"
