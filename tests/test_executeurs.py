@@ -125,7 +125,7 @@ def test_un_fil_de_calcul_par_processus_sans_ecraser_un_choix(monkeypatch):
         monkeypatch.delenv(cle, raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "4")
     with executeurs.executeur_local(1) as pool:
-        vu = pool.submit(os.environ.get, "OPENBLAS_NUM_THREADS").result()
-        mkl = pool.submit(os.environ.get, "MKL_NUM_THREADS").result()
+        vu = pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result()
+        mkl = pool.submit(os.getenv, "MKL_NUM_THREADS").result()
     assert vu == "1" and os.environ["OMP_NUM_THREADS"] == "1"
     assert mkl == "4"
