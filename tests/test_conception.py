@@ -27,10 +27,10 @@ def test_les_projets_d_exemple_sont_ceux_du_generateur(tmp_path):
     from eprouvette.generateurs import projets
 
     projets.main(tmp_path)
-    for ident in projets.EXEMPLES:
+    for ident in projets.PROJETS_EXEMPLES:
         for f in sorted((config.PROJETS / ident).iterdir()):
             assert (tmp_path / ident / f.name).read_bytes() == f.read_bytes(), f"{ident}/{f.name}"
-    assert {p.name for p in lister_projets()} == set(projets.EXEMPLES)
+    assert {p.name for p in lister_projets()} == set(projets.PROJETS_EXEMPLES)
 
 
 def test_historique_decompose_saison_et_autocorrelation():

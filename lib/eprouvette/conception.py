@@ -131,7 +131,7 @@ def lire_cadrage(dossier: Path) -> dict:
         seuil = float(charger_grille().seuils["effet_relatif_materiel"])
     if isinstance(seuil, bool) or not isinstance(seuil, (int, float)) or not 0 < seuil < 1:
         raise ErreurDonnees(fichier, f"seuil_materialite vaut {seuil!r}.", champ="seuil_materialite",
-                            attendu="une part du contrefactuel strictement entre 0 et 1 (0.05 pour 5 %)")
+                            attendu="une part du contrefactuel strictement entre 0 et 1 (0.05 pour 5\u00a0%)")
     return {"appel": {"identifiant": appel["identifiant"], "libelle": str(appel.get("libelle") or appel["identifiant"])},
             "seuil_materialite": float(seuil)}
 

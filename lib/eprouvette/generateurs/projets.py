@@ -121,14 +121,14 @@ def projet_mobilite(graine: int = 62119) -> tuple[dict, pd.DataFrame, pd.DataFra
 
 
 #: Projets d'exemple : identifiant -> (fonction qui les génère, décimales de la colonne valeur).
-EXEMPLES = {
+PROJETS_EXEMPLES = {
     EAU_LENS.identifiant: (projet_eau, 3),
     VELO_BETHUNE.identifiant: (projet_mobilite, 0),
 }
 
 
 def ecrire_projet(identifiant: str, dossier: Path) -> Path:
-    generer, decimales = EXEMPLES[identifiant]
+    generer, decimales = PROJETS_EXEMPLES[identifiant]
     fiche, mesures, meteo = generer()
     dossier.mkdir(parents=True, exist_ok=True)
     ecrire_yaml(fiche, dossier / "pilote.yaml", entete=ENTETE)
@@ -143,7 +143,7 @@ def main(destination: Path | None = None) -> None:
     from .. import config
 
     racine = destination or config.PROJETS
-    for identifiant in EXEMPLES:
+    for identifiant in PROJETS_EXEMPLES:
         print(f"{identifiant} : écrit dans {ecrire_projet(identifiant, racine / identifiant)}")
 
 

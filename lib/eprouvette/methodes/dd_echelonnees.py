@@ -384,7 +384,7 @@ def _choisir_inference(inference: str, cohortes: dict, n_jamais: int, total: int
     if total < PLACEBOS_MINIMUM + 1:
         return "aucune", (f"il n'y a que {total} façons de répartir les dates d'équipement entre les sites "
                           f"(il en faut au moins {PLACEBOS_MINIMUM + 1} pour qu'un test par permutation puisse "
-                          "descendre sous 5 %), trop peu de sites pour le bootstrap, et trop peu de périodes "
+                          "descendre sous 5\u00a0%), trop peu de sites pour le bootstrap, et trop peu de périodes "
                           f"({n_avant} avant la première cohorte, {n_apres} depuis la dernière) pour s'appuyer "
                           f"sur la durée (il en faudrait au moins {PERIODES_AVANT_MINIMUM} avant et "
                           f"{PERIODES_APRES_MINIMUM} après, par exemple des mesures hebdomadaires)")

@@ -172,7 +172,7 @@ def puissance(c) -> list:
                   f"{pourcentage(emd, 1)} dans {pourcentage(r['puissance_a_emd'], 0)} des simulations : c'est l'effet "
                   "minimal détectable (8 fois sur 10, à quelques points près). ")
     texte += (f"Sans aucun effet planté, elle a annoncé à tort un effet significatif dans "
-              f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations (5 % attendus).")
+              f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations (5\u00a0% attendus).")
     fig = figures.figure_barres(calculables.assign(p=calculables["puissance"].round()), "duree", "p",
                                 f"Part des simulations où un effet de {seuil} est vu", "%")
     fig.add_hline(y=80, line_dash="dash", line_color="#3b3b3b",
@@ -191,7 +191,7 @@ def puissance(c) -> list:
     if r["fausses_alertes_sans_effet"] > 0.10:
         sortie.append(blocs.avertissement(
             f"Sans aucun effet planté, l'évaluation a annoncé un effet significatif dans "
-            f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations, bien plus que les 5 % attendus : sur des "
+            f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations, bien plus que les 5\u00a0% attendus : sur des "
             "séries comme celles-ci, ses intervalles sont trop étroits. Une partie des effets « vus » ci-dessus sont des "
             "fausses alertes ; un plan avec des témoins retenus en donnerait moins.", "Fausses alertes"))
     if non_calc:
