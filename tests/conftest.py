@@ -6,7 +6,10 @@ pas une assertion) ; elle est affichée en fin de session pytest.
 La fixture ``portefeuille`` construit **une fois par session** tous les pilotes d'exemple
 (``donnees/pilotes/*/verite.yaml``), sur une copie, par le vrai lanceur
 (``python -m eprouvette.rapports``) : les tests qui ont besoin de rapports d'exemple la
-partagent au lieu de reconstruire (c'est l'étape la plus longue de la suite).
+partagent au lieu de reconstruire (c'est l'étape la plus longue de la suite). Sous pytest-xdist,
+le premier processus qui en a besoin la construit dans le dossier temporaire commun de la session,
+sous un verrou ; l'autre attend et lit la même construction (les tests ne font que la lire ou la
+copier) au lieu d'en refaire une.
 """
 
 from __future__ import annotations
@@ -69,15 +72,30 @@ def exemples() -> list[Path]:
 @pytest.fixture(scope="session")
 def portefeuille(tmp_path_factory):
     """Tous les pilotes d'exemple construits une fois par le lanceur, sur une copie."""
+    import fcntl
+    import json
+
     pilotes_exemple = exemples()
     if not pilotes_exemple:
         pytest.fail("aucun pilote d'exemple dans donnees/pilotes/")
-    base = tmp_path_factory.mktemp("portefeuille")
-    pilotes = base / "pilotes"
-    for d in pilotes_exemple:
-        shutil.copytree(d, pilotes / d.name)
-    rapports = base / "rapports"
-    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
-    r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True,
-                       env=env, cwd=config.RACINE, timeout=900)
-    return {"exemples": pilotes_exemple, "rapports": rapports, "sortie": r}
+    # Dossier commun aux processus pytest-xdist d'une même session (le parent de leurs dossiers propres).
+    commun = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") \
+        else tmp_path_factory.getbasetemp()
+    base = commun / "portefeuille-commun"
+    with open(commun / "portefeuille.verrou", "w") as verrou:
+        fcntl.flock(verrou, fcntl.LOCK_EX)  # libéré à la fermeture, construction finie
+        fait = base / "sortie.json"
+        if not fait.exists():
+            shutil.rmtree(base, ignore_errors=True)
+            pilotes = base / "pilotes"
+            for d in pilotes_exemple:
+                shutil.copytree(d, pilotes / d.name)
+            rapports = base / "rapports"
+            env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
+            r = subprocess.run([sys.executable, "-m", "eprouvette.rapports"], capture_output=True, text=True,
+                               env=env, cwd=config.RACINE, timeout=900)
+            fait.write_text(json.dumps({"args": r.args, "returncode": r.returncode, "stdout": r.stdout,
+                                        "stderr": r.stderr}), encoding="utf-8")
+        lu = json.loads(fait.read_text(encoding="utf-8"))
+    sortie = subprocess.CompletedProcess(lu["args"], lu["returncode"], lu["stdout"], lu["stderr"])
+    return {"exemples": pilotes_exemple, "rapports": base / "rapports", "sortie": sortie}
