@@ -86,6 +86,16 @@ def _figer_depot(tmp: Path) -> Path:
     for nom in ("Makefile", "pyproject.toml", "requirements-verrou.txt"):
         if (RACINE / nom).exists():
             shutil.copy2(RACINE / nom, copie / nom)
+    # `make rapports` passe par la cible js-si-possible (outils/paquets_js.py) ; les paquets JavaScript déjà
+    # construits (plotly.js réduit, axe-core, témoin .installe) sont repris tels quels, dates comprises, sans
+    # le dossier npm : les rapports du banc emportent le même plotly.js que ceux du dépôt.
+    shutil.copytree(RACINE / "outils", copie / "outils", ignore=ignorer)
+    js = RACINE / ".cache" / "js"
+    if js.is_dir():
+        (copie / ".cache" / "js").mkdir(parents=True)
+        for f in js.iterdir():
+            if f.is_file():
+                shutil.copy2(f, copie / ".cache" / "js" / f.name)
     DEPOT = copie
     return copie
 
