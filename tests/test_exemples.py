@@ -291,6 +291,31 @@ def test_amiens_sans_contradiction_entre_verdict_grille_et_bilan(portefeuille):
     assert "La VAN financière médiane des tirages" in texte and "ne sont pas symétriques (le prix unitaire va de" in texte
 
 
+def test_un_seul_temps_de_retour_par_rapport(portefeuille):
+    """GrandSoissons : « retour financier en 5,7 ans » sur la carte (temps de retour simple) et « 6,4 ans »
+    dans la grille (actualisé). Le temps de retour de la carte est celui de la grille et du JSON."""
+    import html as html_mod
+    import re
+
+    vus = 0
+    for json_rapport in sorted(portefeuille["rapports"].glob("*.json")):
+        resultats = json.loads(json_rapport.read_text(encoding="utf-8"))
+        if "economie" not in resultats or resultats.get("economie") is None:
+            continue
+        actualise = resultats["economie"].get("delai_retour_actualise_ans")
+        texte = html_mod.unescape(json_rapport.with_suffix(".html").read_text(encoding="utf-8"))
+        carte = re.findall(r"retour financier en ([\d,]+)\s*ans", texte)
+        grille = re.findall(r"Temps de retour financier \(actualisé\) : ([\d,]+)\s*ans", texte)
+        if actualise is None:
+            assert not carte and not grille, json_rapport.name
+            continue
+        attendu = f"{actualise:.1f}".replace(".", ",")
+        assert carte and set(carte) == {attendu}, (json_rapport.name, carte, attendu)
+        assert set(grille) <= {attendu}, (json_rapport.name, grille, attendu)
+        vus += 1
+    assert vus >= 5
+
+
 _JS_PREMIER_ECRAN = """
 () => {
   const boite = (sel) => { const e = document.querySelector(sel); if (!e) return null;

@@ -238,7 +238,7 @@ def recommander(
                 expl_eff += " Sans la valeur carbone, l'investissement n'est pas remboursé sur la durée de vie."
             else:
                 expl_eff += (
-                    f" Temps de retour financier : {nombre(temps_retour_ans, 1)} ans"
+                    f" Temps de retour financier (actualisé) : {nombre(temps_retour_ans, 1)} ans"
                     f" pour une durée de vie de {nombre(duree_vie_ans, 0)} ans."
                 )
 

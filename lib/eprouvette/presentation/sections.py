@@ -133,10 +133,12 @@ def chiffres_cles(a) -> list[tuple[str, str, str | None]]:
     chiffres.append(("Investissement", t.euros_arrondis(p.couts.investissement_eur), cout))
     if a.economie is not None:
         e = a.economie
+        # Le même temps de retour que la grille de recommandation (actualisé, comme la VAN à côté) :
+        # un élu qui lit « 5,7 ans » ici et « 6,4 ans » dans la grille ne sait plus lequel croire.
         retour = (
-            f"retour financier en {t.nombre_arrondi(e.delai_retour_simple, decimales=1)} ans"
-            if e.delai_retour_simple is not None
-            else "sans valeur carbone, jamais remboursé"
+            f"retour financier en {t.nombre_arrondi(e.delai_retour_actualise, decimales=1)} ans (actualisé)"
+            if e.delai_retour_actualise is not None
+            else "sans valeur carbone, jamais remboursé sur la durée de vie"
         )
         chiffres.append(
             (f"Bilan sur {t.nombre(e.annees)} ans (VAN)", t.euros_arrondis(e.van_socio),
