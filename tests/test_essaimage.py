@@ -126,3 +126,19 @@ def test_projection_entrees_invalides():
         es.projeter([ARRAS], "energie", effet=5, ic_bas=-1, ic_haut=1, unite="MWh")
     with pytest.raises(ValueError, match="part fixe"):
         es.projeter([ARRAS], "energie", effet=0, ic_bas=-1, ic_haut=1, unite="MWh", part_fixe=2)
+
+
+def test_intercommunalite_designee_par_sa_commune_siege():
+    """GrandSoissons Agglomération, désignée par Soissons (02722) : l'essaimage comparait aux EPCI de la
+    région la population de Soissons seule (environ 28 000 habitants), pas celle de l'agglomération."""
+    soissons = referentiel.commune("02722")
+    epci = referentiel.table_epci().set_index("siren_epci").loc[soissons["siren_epci"]]
+    assert epci["population"] > 1.5 * soissons["population"]
+    t = es.candidats(["02722"], "eau", type_porteur="epci")
+    assert t.attrs["population_porteur"] == epci["population"]
+    assert t.attrs["porteur"] == epci["nom_epci"]
+    assert set(t["niveau"]) == {"epci"} and soissons["siren_epci"] not in set(t["code"])
+    # Le SIREN de la fiche, s'il est donné, désigne l'EPCI ; une commune porteuse reste une commune.
+    assert es.candidats(["02722"], "eau", type_porteur="epci", siren=soissons["siren_epci"]).attrs[
+        "population_porteur"] == epci["population"]
+    assert es.candidats(["02722"], "eau").attrs["population_porteur"] == soissons["population"]

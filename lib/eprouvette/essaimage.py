@@ -69,17 +69,31 @@ class Porteur:
     libelle: str
 
 
-def _porteur(codes: Iterable[str | int]) -> Porteur:
+def _porteur(codes: Iterable[str | int], type_porteur: str = "commune", siren: str | None = None) -> Porteur:
+    """Le territoire du porteur. Une intercommunalité (``type_porteur="epci"``) est souvent désignée par
+    sa seule commune siège : sa population est alors celle de l'EPCI (toutes ses communes membres, ou
+    celui de ``siren`` s'il est donné), pas celle de la commune siège."""
     table = referentiel.communes(list(codes))
     if table.empty:
         raise ValueError("au moins un code INSEE de porteur est nécessaire")
     noms = [str(n) for n in table["nom"]]
     libelle = noms[0] if len(noms) == 1 else f"{noms[0]} et {compte(len(noms) - 1, 'autre commune', 'autres communes')}"
+    sirens = sorted({str(s) for s in table["siren_epci"] if str(s)})
+    population = int(table["population"].sum())
+    if type_porteur == "epci":
+        epci = referentiel.table_epci()
+        cibles = [str(siren)] if siren and str(siren) in set(epci["siren_epci"]) else sirens
+        epci = epci[epci["siren_epci"].isin(cibles)]
+        if not epci.empty:
+            population = int(epci["population"].sum())
+            sirens = sorted(set(sirens) | set(epci["siren_epci"]))
+            noms_epci = [str(n) for n in epci["nom_epci"]]
+            libelle = noms_epci[0] if len(noms_epci) == 1 else " et ".join(noms_epci)
     return Porteur(
         codes_insee=[str(c) for c in table["code_insee"]],
         noms=noms,
-        population=int(table["population"].sum()),
-        sirens_epci=sorted({str(s) for s in table["siren_epci"]}),
+        population=population,
+        sirens_epci=sirens,
         libelle=libelle,
     )
 
@@ -92,6 +106,7 @@ def candidats(
     niveau: Niveau | None = None,
     bande: float | None = 3.0,
     meme_departement: bool = False,
+    siren: str | None = None,
 ) -> pd.DataFrame:
     """Renvoie les territoires candidats à l'essaimage, classés du plus au moins semblable.
 
@@ -100,6 +115,8 @@ def candidats(
     (population du candidat / population du porteur), ``score`` (0 à 1).
     Le porteur lui-même (et, à l'échelle EPCI, tout EPCI contenant une commune du porteur)
     est exclu. ``bande`` : facteur maximal d'écart de population (None = pas de filtre).
+    ``type_porteur="epci"`` : le porteur est l'intercommunalité (population de l'EPCI, celui de ``siren``
+    s'il est donné, même si ``codes_porteur`` ne donne que la commune siège).
     """
     from .domaines import DomaineInconnu, domaine as trouver
 
@@ -109,7 +126,7 @@ def candidats(
         raise ValueError(str(e)) from None
     if bande is not None and bande < 1:
         raise ValueError("la bande de population doit être supérieure ou égale à 1")
-    porteur = _porteur(codes_porteur)
+    porteur = _porteur(codes_porteur, type_porteur, siren)
     niveau = niveau or _niveau_par_defaut(porteur.codes_insee, type_porteur)
     departements_porteur = set(referentiel.communes(porteur.codes_insee)["code_departement"])
 
@@ -388,7 +405,8 @@ def seuil_candidats_similaires(chemin=None) -> int:
 
 
 def _options_pilote(pilote) -> dict:
-    return {"type_porteur": getattr(pilote.porteur, "type", "commune") or "commune"}
+    return {"type_porteur": getattr(pilote.porteur, "type", "commune") or "commune",
+            "siren": getattr(pilote.porteur, "siren", None)}
 
 
 def evaluer_transferabilite(analyse, *, bande: float = 3.0, seuil: int | None = None) -> tuple[bool | None, str]:
