@@ -71,7 +71,9 @@ def prose_et_cartes(page: str) -> str:
 
 #: Un nombre écrit à la française (milliers séparés par une espace fine, virgule décimale), ou au point
 #: décimal anglais ; hors mots (RCR43, CO₂) et numéros de version (1.0.0).
-NOMBRE = re.compile(r"(?<![\w.,\u202f])\d[\d\u202f]*(?:[.,]\d+)*(?![\w])")
+#: L'espace fine n'en fait partie qu'entre deux chiffres : « 2025 ; » (espace fine avant le point-virgule)
+#: est l'année 2025, pas un nombre « 2025 » suivi d'un séparateur de milliers.
+NOMBRE = re.compile(r"(?<![\w.,\u202f])\d(?:\d|\u202f(?=\d))*(?:[.,]\d+)*(?![\w])")
 
 
 def chiffres_significatifs(nombre: str) -> int:
