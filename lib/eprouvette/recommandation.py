@@ -407,10 +407,9 @@ def recommander(
         raison = (f"L'effet est net (il dépasse nettement les variations ordinaires) et assez grand pour compter "
                   f"(au moins {pourcentage(s['effet_relatif_materiel'])}), les vérifications de la méthode sont bonnes")
         raison += " et les bénéfices couvrent les coûts." if efficient else "."
+        # Le niveau de preuve a sa propre ligne juste en dessous dans le rapport (et son champ dans le
+        # JSON) : « L'effet est établi (niveau de preuve 4 sur 5 : …) » le disait deux fois de suite.
         certitude = "L'effet est établi."
-        if niveau_preuve is not None:
-            certitude = (f"L'effet est établi (niveau de preuve {niveau_preuve.niveau} sur 5 : "
-                         f"{niveau_preuve.libelle[:1].lower() + niveau_preuve.libelle[1:]}).")
     return Recommandation(verdict, VERDICTS[verdict], raison, certitude, criteres, g.version, regle, niveau_preuve)
 
 
