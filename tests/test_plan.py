@@ -372,3 +372,72 @@ def test_verifier_lit_aussi_le_plan(dossier):
                                        encoding="utf-8")
     v = verifier(dossier)
     assert not v.valide and any("plan.yaml" in str(e) and "champ « methode »" in str(e) for e in v.erreurs)
+
+
+# --------------------------------------------------------------------------------------------
+# L'analyse refaite selon le plan
+# --------------------------------------------------------------------------------------------
+
+
+def _verif_plan(analyse):
+    return [v for v in analyse.resultat.verifications if v.nom == "analyse_du_plan"]
+
+
+@pytest.mark.lent
+def test_conclusion_qui_tient_aux_ecarts_au_plan_ne_generalise_pas(dossier):
+    """Le plan désignait trois secteurs ; la commune en a équipé trois autres (les témoins du plan) et
+    l'analyse les compare entre eux. Refaite comme le plan la prévoyait, l'analyse ne trouve pas l'effet :
+    la conclusion tient à l'écart, la vérification est en échec et le verdict n'est pas « généraliser »."""
+    from eprouvette.analyse import analyser_pilote
+
+    pilote = charger_pilote(dossier)
+    exp = [s.identifiant for s in pilote.sites_experimentaux]
+    tem = [s.identifiant for s in pilote.sites_temoins]
+    assert analyser_pilote(dossier).recommandation.verdict == "generaliser"
+    _enregistrer(dossier, _plan(dossier, sites_experimentaux=tem, temoins=exp))
+    a = analyser_pilote(dossier)
+    assert a.resultat.effet_relatif < -0.2  # l'analyse faite : mêmes sites équipés, même effet
+    (v,) = _verif_plan(a)
+    assert v.statut == "echec", v.phrase
+    assert "Refaite comme le plan la prévoyait" in v.phrase and "tient aux écarts au plan" in v.phrase
+    assert a.recommandation.verdict != "generaliser"
+    selon = a.resultats_json()["plan"]["selon_le_plan"]
+    assert selon["refaite"] and not selon["etabli"] and selon["effet_relatif"] > -0.05
+
+
+@pytest.mark.lent
+def test_ecart_sans_effet_sur_la_conclusion(dossier):
+    """La fin de l'expérimentation avancée d'un mois par rapport au plan : refaite selon le plan,
+    l'analyse conclut de même (vérification réussie) et le verdict ne change pas. Un écart qui ne change
+    pas l'estimation (un seuil) ne relance rien."""
+    from eprouvette.analyse import analyser_pilote
+
+    pilote = charger_pilote(dossier)
+    d = _plan(dossier)
+    fin = pilote.periode_experimentation.fin
+    d["periodes"]["experimentation"]["fin"] = (fin - dt.timedelta(days=30)).isoformat()
+    _enregistrer(dossier, d)
+    a = analyser_pilote(dossier)
+    (v,) = _verif_plan(a)
+    assert v.statut == "reussie" and "même conclusion" in v.phrase, v.phrase
+    assert a.recommandation.verdict == "generaliser"
+    _enregistrer(dossier, _plan(dossier, seuils={"effet_relatif_materiel": 0.04}))
+    assert _verif_plan(analyser_pilote(dossier)) == []
+
+
+def test_plan_qu_on_ne_peut_pas_refaire(dossier):
+    """Un site équipé prévu que pilote.yaml ne décrit plus : l'analyse prévue ne peut pas être refaite, et
+    on le dit (« à surveiller »)."""
+    pilote = charger_pilote(dossier)
+    plan_d = _plan(dossier)
+    plan_d["sites_experimentaux"] = plan_d["sites_experimentaux"] + ["secteur-disparu"]
+    _enregistrer(dossier, plan_d)
+    plan = plan_mod.charger_plan(dossier)
+    selon, manques = plan_mod.pilote_selon_le_plan(plan, pilote)
+    assert selon is None and "secteur-disparu" in manques[0] and "pilote.yaml" in manques[0]
+    plan_d["sites_experimentaux"] = plan_d["sites_experimentaux"][:-1]
+    plan_d["temoins"] = plan_d["temoins"] + ["temoin-disparu"]
+    _enregistrer(dossier, plan_d)
+    selon, manques = plan_mod.pilote_selon_le_plan(plan_mod.charger_plan(dossier), pilote)
+    assert selon is not None and "temoin-disparu" in manques[0]
+    assert {s.identifiant for s in selon.sites_temoins} == {s.identifiant for s in pilote.sites_temoins}

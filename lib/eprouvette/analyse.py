@@ -255,6 +255,75 @@ def comparer_au_plan(plan, pilote: Pilote, resultat: ResultatImpact):
                              tirage_reproduit=reproduit)
 
 
+#: Nom de la vérification « l'analyse refaite selon le plan préenregistré ».
+VERIFICATION_PLAN = "analyse_du_plan"
+
+
+def verifier_selon_le_plan(plan, comparaison, pilote: Pilote, mesures: pd.DataFrame, meteo, domaine_mod,
+                           resultat: ResultatImpact):
+    """Quand un écart au plan change l'estimation (autre indicateur principal, date déplacée, témoin
+    retiré ou ajouté, autre site équipé), l'analyse est refaite **comme le plan la prévoyait**, autant que
+    les données le permettent : si l'effet établi et matériel de l'analyse faite ne l'est plus selon le
+    plan, la conclusion dépend des écarts, et la vérification est en échec (pas de « généraliser »).
+    Renvoie ``(Verification, dict pour le JSON)`` ou ``(None, None)`` sans écart de ce genre.
+
+    ``mesures`` : toutes les mesures du dossier (période après comprise)."""
+    from . import plan as plan_mod
+    from .erreurs import ErreurDonnees, ErreursDonnees
+    from .francais import pourcentage, pourcentage_signe
+    from .methodes.base import Verification
+    from .recommandation import charger_grille
+
+    if comparaison is None or not plan_mod.a_refaire(comparaison):
+        return None, None
+    seuils = charger_grille().seuils
+    seuil = float(plan.seuils.get("effet_relatif_materiel", seuils["effet_relatif_materiel"]))
+    signe = -1.0 if pilote.indicateur_principal.sens_souhaite == "baisse" else 1.0
+
+    def etabli(r: ResultatImpact, sens: float) -> bool:
+        return bool(r.incertitude_valide and r.significatif and sens * r.effet > 0
+                    and r.effet_relatif is not None and abs(r.effet_relatif) >= seuil)
+
+    faite = etabli(resultat, signe)
+    selon, manques = plan_mod.pilote_selon_le_plan(plan, pilote)
+    if selon is None:
+        phrase = ("L'analyse prévue par le plan ne peut pas être refaite : " + " ; ".join(manques) + ". "
+                  "On ne peut donc pas vérifier que la conclusion ne tient pas aux écarts au plan.")
+        return Verification(VERIFICATION_PLAN, "attention", phrase), {"refaite": False, "raison": phrase}
+    ids = {s.identifiant for s in selon.sites}
+    fin = pd.Timestamp(selon.periode_experimentation.fin)
+    m = mesures[mesures["site"].isin(ids) & (_jours_locaux(mesures["date"]) <= fin)]
+    try:
+        r = domaine_mod.evaluer_pilote(selon, m, meteo, controles=False)
+    except (ErreurDonnees, ErreursDonnees, ValueError, KeyError) as e:
+        phrase = (f"L'analyse prévue par le plan ne peut pas être refaite sur ces données ({e}). On ne peut donc "
+                  "pas vérifier que la conclusion ne tient pas aux écarts au plan.")
+        return Verification(VERIFICATION_PLAN, "attention", phrase), {"refaite": False, "raison": phrase}
+    sens_plan = -1.0 if selon.indicateur_principal.sens_souhaite == "baisse" else 1.0
+    prevue = etabli(r, sens_plan)
+    if r.effet_relatif is not None and r.ic_relatif_bas is not None and r.ic_relatif_haut is not None:
+        chiffre = (f"{pourcentage_signe(r.effet_relatif)} (intervalle à 95\u00a0% : "
+                   f"{pourcentage_signe(r.ic_relatif_bas)} à {pourcentage_signe(r.ic_relatif_haut)})")
+    else:
+        chiffre = "un effet sans intervalle calculable"
+    debut = ("Refaite comme le plan la prévoyait"
+             + (f" ({' ; '.join(manques)})" if manques else "")
+             + f", l'analyse donne {chiffre}")
+    if faite and not prevue:
+        statut = "echec"
+        phrase = (debut + " : l'effet n'y est pas établi au-delà du seuil de "
+                  f"{pourcentage(seuil)}. La conclusion tient aux écarts au plan ; elle ne suffit pas pour généraliser.")
+    elif prevue and not faite:
+        statut = "attention"
+        phrase = debut + " : l'effet y serait établi, alors que l'analyse faite ne l'établit pas."
+    else:
+        statut = "reussie"
+        phrase = debut + " : même conclusion que l'analyse faite."
+    return Verification(VERIFICATION_PLAN, statut, phrase), {
+        "refaite": True, "effet": r.effet, "effet_relatif": r.effet_relatif, "ic_relatif_bas": r.ic_relatif_bas,
+        "ic_relatif_haut": r.ic_relatif_haut, "etabli": prevue, "phrase": phrase}
+
+
 def affectation_aleatoire(pilote: Pilote, comparaison) -> bool:
     """Les sites équipés ont-ils été tirés au sort ? Avec un plan : seulement si son tirage a été
     suivi (sites équipés = liste tirée, tirage qui se refait, plan inchangé) ; sans plan : ce que
@@ -332,6 +401,11 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
     analyse = Analyse(pilote, mesures, meteo, qualite, resultat, resultat_eco, mc, annuelle, None, notes, choix)
     transferable, explication = evaluer_transferabilite(analyse)
     analyse.comparaison_plan = comparer_au_plan(plan, pilote, resultat)
+    verif_plan, selon_plan = verifier_selon_le_plan(plan, analyse.comparaison_plan, pilote, mesures_toutes, meteo,
+                                                    domaine_mod, resultat)
+    if verif_plan is not None:
+        resultat.verifications.append(verif_plan)
+        analyse.comparaison_plan.selon_le_plan = selon_plan
     analyse.niveau_preuve = evaluer_niveau_preuve(
         a_periode_avant=pilote.periode_reference.jours > 0,
         n_temoins=len(pilote.sites_temoins),

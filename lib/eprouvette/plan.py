@@ -343,6 +343,9 @@ class ComparaisonPlan:
     empreinte_conforme: bool | None
     #: True si les sites équipés sont ceux que le tirage au sort du plan a désignés (et qu'il se refait).
     tirage_suivi: bool = False
+    #: L'analyse refaite comme le plan la prévoyait (:func:`eprouvette.analyse.verifier_selon_le_plan`),
+    #: quand un écart change l'estimation ; None sinon.
+    selon_le_plan: dict | None = None
 
     @property
     def suivi(self) -> bool:
@@ -369,7 +372,8 @@ class ComparaisonPlan:
         return {"enregistre_le": p.enregistre_le.isoformat(), "auteur": p.auteur, "empreinte": p.empreinte,
                 "empreinte_courte": p.empreinte_courte, "empreinte_conforme": self.empreinte_conforme,
                 "tirage_au_sort": p.tirage_au_sort, "tirage_suivi": self.tirage_suivi, "suivi": self.suivi,
-                "ecarts": [{"code": e.code, "phrase": e.phrase} for e in self.ecarts]}
+                "ecarts": [{"code": e.code, "phrase": e.phrase} for e in self.ecarts],
+                "selon_le_plan": self.selon_le_plan}
 
 
 def _liste(noms) -> str:
@@ -470,3 +474,51 @@ def comparer(plan: Plan, pilote: Pilote, *, methode: str | None = None, seuils: 
         ecart("tirage_absent", "pilote.yaml déclare un tirage au sort des sites équipés, mais le plan n'en "
                                "contient aucun (ni graine ni liste tirée).")
     return ComparaisonPlan(plan, ecarts, conforme, tirage_suivi)
+
+
+# --------------------------------------------------------------------------------------------
+# L'analyse refaite selon le plan
+# --------------------------------------------------------------------------------------------
+
+#: Écarts qui changent l'estimation elle-même : l'analyse est refaite comme le plan la prévoyait.
+ECARTS_A_REFAIRE = ("indicateur_principal", "periode_", "site_experimental_", "temoin_")
+
+
+def a_refaire(comparaison: ComparaisonPlan) -> bool:
+    """Vrai si un écart au plan change l'estimation (indicateur, période, sites) : il faut alors savoir si
+    l'analyse prévue aurait conclu de même."""
+    return any(e.code.startswith(ECARTS_A_REFAIRE) for e in comparaison.ecarts)
+
+
+def pilote_selon_le_plan(plan: Plan, pilote: Pilote) -> tuple[Pilote | None, list[str]]:
+    """Le pilote tel que le plan le prévoyait (indicateur principal, périodes de référence et
+    d'expérimentation, sites équipés et témoins), autant que ``pilote.yaml`` et ses mesures le permettent,
+    et, en français, ce qui ne peut pas être suivi (un site prévu que pilote.yaml ne décrit plus n'a pas de
+    mesures). ``None`` si l'analyse prévue ne peut pas être refaite du tout (indicateur ou sites équipés
+    prévus absents)."""
+    from dataclasses import replace
+
+    manques: list[str] = []
+    connus = {s.identifiant: s for s in pilote.sites}
+    ids_indicateurs = {i.identifiant for i in pilote.indicateurs}
+    if plan.indicateur_principal not in ids_indicateurs:
+        return None, [f"l'indicateur prévu « {plan.indicateur_principal} » n'est plus dans pilote.yaml"]
+    absents_exp = [s for s in plan.sites_experimentaux if s not in connus]
+    if absents_exp or not plan.sites_experimentaux:
+        return None, [f"{compte(len(absents_exp), 'site équipé prévu', 'sites équipés prévus')} "
+                      f"({_liste(absents_exp)}) {'n’est' if len(absents_exp) == 1 else 'ne sont'} plus décrit"
+                      f"{'' if len(absents_exp) == 1 else 's'} dans pilote.yaml"]
+    absents_tem = [s for s in plan.temoins if s not in connus]
+    if absents_tem:
+        manques.append(f"{compte(len(absents_tem), 'témoin prévu', 'témoins prévus')} sans mesures "
+                       f"({_liste(absents_tem)}) : {'il est laissé' if len(absents_tem) == 1 else 'ils sont laissés'} "
+                       "de côté")
+    roles = {**{s: "experimental" for s in plan.sites_experimentaux}, **{s: "temoin" for s in plan.temoins}}
+    sites = tuple(replace(s, role=roles[s.identifiant]) for s in pilote.sites if s.identifiant in roles)
+    indicateurs = tuple(replace(i, principal=i.identifiant == plan.indicateur_principal) for i in pilote.indicateurs)
+    periodes = dict(pilote.periodes)
+    for nom, prevue in plan.periodes.items():
+        periodes[nom] = Periode(prevue.debut, prevue.fin)
+    periodes.pop("apres", None)  # la persistance n'est pas refaite : seule l'estimation principale l'est
+    return replace(pilote, sites=sites, indicateurs=indicateurs, periodes=periodes, periode_apres=None), manques
+

@@ -500,6 +500,7 @@ STATUTS = {
 #: y a son titre.
 LIBELLES_VERIFICATIONS = {
     "absence_temoins": "Sites témoins",
+    "analyse_du_plan": "L'analyse refaite selon le plan préenregistré",
     "ajustement_avant": "Ajustement avant le début",
     "autocorrelation_residus": "Autocorrélation des résidus",
     "bruit_de_comptage": "Bruit des comptages",
