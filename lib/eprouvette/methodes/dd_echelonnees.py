@@ -83,7 +83,6 @@ from .doubles_differences import (
     PERIODES_AVANT_MINIMUM,
     PLACEBOS_MINIMUM,
     _inference_fisher,
-    _quad_ar1,
 )
 
 __all__ = ["EstimationEchelonnee", "dd_echelonnees", "poids_multiplicateurs", "TEMOINS", "BASES",
