@@ -94,12 +94,15 @@ def test_resultat_echelonne_intervalle_fini():
 def test_resultat_echelonne_sans_incertitude_fiable(cas):
     # Les deux formes d'une inférence impossible : intervalle NaN (inférence pour peu de sites refusée) ou
     # intervalle fini mais inference_credible faux (bootstrap asymptotique sur trop peu de sites).
-    # L'estimateur dit lui-même pourquoi (remarque) ; on la fixe ici pour ne dépendre que de l'API.
+    # L'estimateur dit lui-même pourquoi (options["raison_inference"], et sa remarque) ; on la fixe ici pour ne
+    # dépendre que de l'API.
     panel, _ = _panel_echelonne(n_par_vague=3, n_jamais=3)
     e = dd_echelonnees(panel, colonne_debut="debut", n_bootstrap=199)
-    raison = "Incertitude fragile : la plus petite cohorte compte 3 sites et 3 sites témoins restent pour la dernière."
+    pourquoi = "la plus petite cohorte compte 3 sites et 3 sites témoins restent pour la dernière"
+    raison = f"Incertitude fragile : {pourquoi}."
     e = dataclasses.replace(e, inference_credible=False,
-                            remarques=[x for x in e.remarques if "ncertitude" not in x] + [raison])
+                            remarques=[x for x in e.remarques if "ncertitude" not in x] + [raison],
+                            options={**e.options, "inference": "bootstrap", "raison_inference": pourquoi})
     if cas == "nan":
         nan = float("nan")
         evt = e.evenement.assign(bas_simultane=nan, haut_simultane=nan)
@@ -116,6 +119,23 @@ def test_resultat_echelonne_sans_incertitude_fiable(cas):
     assert tendances.statut == "attention" and "non testées" in tendances.phrase
     v = recommander(r, "baisse", van_socio_eur=1e6, niveau_preuve=niveau_depuis_code(4))
     assert v.verdict == "etendre" and v.regle == "incertitude"
+
+
+def test_raison_lue_dans_les_options_et_non_dans_les_phrases():
+    # 2 sites à 2 dates et 2 témoins sur 30 périodes : 12 répartitions des dates, incertitude non calculable.
+    # La raison vient de options["raison_inference"] : les phrases de l'estimateur retirées, elle est la même.
+    from eprouvette.methodes._simulation import simuler_panel_echelonne
+    panel = simuler_panel_echelonne({3: 1, 5: 1}, n_jamais=2, n_periodes=30, graine=2).donnees
+    e = dd_echelonnees(panel)
+    assert e.options["inference"] == "aucune" and "12 façons" in e.options["raison_inference"]
+    r = resultat_echelonne(e, panel, indicateur="la consommation", unite="kWh")
+    sans_phrases = resultat_echelonne(dataclasses.replace(e, remarques=[]), panel, indicateur="la consommation",
+                                      unite="kWh")
+    raison = r.details["incertitude_indeterminee"]
+    assert raison == sans_phrases.details["incertitude_indeterminee"]
+    assert raison == ("incertitude non calculable : " + e.options["raison_inference"]
+                      + ". L'effet estimé est donné pour information, il ne peut pas être tenu pour établi")
+    assert not any("ncertitude" in l for l in r.limites)
 
 
 def test_regrouper_et_equilibrer():

@@ -17,7 +17,9 @@ expérimentations sont courtes).
 - Sites témoins : vraies doubles différences. Le modèle porte sur log(expérimental) − log(témoins)
   (comptage) ou expérimental − témoins (continu), coefficient des témoins fixé à 1 : un choc commun
   à tous les sites s'annule exactement ; calendrier et saison restent libres de différer, pas de
-  tendance propre (tendances parallèles, vérifiées sur la référence).
+  tendance propre (tendances parallèles, vérifiées sur la référence). Contrôle « laisser un site de
+  côté » (:func:`~eprouvette.methodes.verifications.laisser_un_de_cote`) : le même modèle refait sans
+  chaque témoin, et sans chaque site équipé quand il y en a plusieurs.
 
 Voir ``docs/mobilite.md`` (méthode, sources, simulations).
 
@@ -29,6 +31,7 @@ monétaire directe. Les temps de parcours et l'occupation n'ont pas de prix : ``
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +40,7 @@ from ..feder import IndicateurFeder
 from ..francais import phrase_effet
 from ..methodes.base import ResultatImpact
 from ..methodes.series_calendrier import COLONNE_TEMOIN, SEUIL_COMPTAGE_LOG, estimer_effet
+from ..methodes.verifications import laisser_un_de_cote
 from .mobilite import (
     charger_parametres_mobilite,
     comparaison_naive,
@@ -157,6 +161,15 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
     r = estimer_effet(df, debut, covariables, comptage=comptage, indicateur=ind.libelle, unite=ind.unite,
                       temoin=temoin)
     if avec_temoins and controles:  # controles=False : l'effet seul (simulations de puissance)
+        # L'effet repose-t-il sur un seul site ? Même modèle (rapport ou écart aux témoins, même calendrier, même
+        # inférence) sans chaque site témoin, puis sans chaque site équipé s'il y en a plusieurs.
+        def sans(retires: frozenset) -> ResultatImpact:
+            p = replace(pilote, sites=tuple(s for s in pilote.sites if s.identifiant not in retires))
+            d, cov, _ = preparer_donnees(p, mesures, precip)
+            return estimer_effet(d, debut, cov, comptage=comptage, indicateur=ind.libelle, unite=ind.unite,
+                                 temoin=temoin)
+
+        laisser_un_de_cote(sans, pilote.sites, r).ajouter_a(r)
         # Les coefficients du modèle sont des écarts au calendrier des témoins : pour décrire le calendrier
         # lui-même (« un dimanche compte 40 % de cyclistes en moins »), modèle des seuls sites expérimentaux.
         r.details["coefficients_calendrier"] = estimer_effet(

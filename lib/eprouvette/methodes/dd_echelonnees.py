@@ -55,8 +55,9 @@ la moyenne des ATT(g, g + e) pondérée par la taille des cohortes.
   d'équipement ne dépend pas de l'état des sites.
 - ``"temporelle"`` (moins de 20 répartitions, mais au moins 30 périodes avant la première cohorte
   et 10 depuis la dernière) : bruit AR(1) propre à chaque site, estimé sur les observations non
-  équipées ; variance exacte de l'estimateur (linéaire) sous ce modèle, Student à ddl de
-  Welch-Satterthwaite (:func:`_variance_temporelle`).
+  équipées par des moments exacts (:func:`_bruit_ar1_par_site`, sans biais sur séries courtes ni
+  quand un seul témoin reste non équipé) ; variance exacte de l'estimateur (linéaire) sous ce
+  modèle, Student à ddl de Welch-Satterthwaite (:func:`_variance_temporelle`).
 - ``"aucune"`` (aucun site jamais équipé, ou moins de 20 répartitions sur un panel court) : intervalles NaN,
   ``inference_credible`` faux et la raison en français ; l'effet central reste donné.
 
@@ -73,7 +74,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+from scipy import optimize, signal, stats
 
 from .. import config
 from ..francais import accord, compte, nombre
@@ -82,12 +83,11 @@ from .doubles_differences import (
     PERIODES_AVANT_MINIMUM,
     PLACEBOS_MINIMUM,
     _inference_fisher,
-    _quad_ar1,
 )
 
 __all__ = ["EstimationEchelonnee", "dd_echelonnees", "poids_multiplicateurs", "TEMOINS", "BASES",
            "INFERENCES", "SITES_PAR_COHORTE_MINIMUM", "TEMOINS_MINIMUM", "PERMUTATIONS_MAXIMUM",
-           "nombre_affectations_dates"]
+           "nombre_affectations_dates", "phrase_non_calculable"]
 
 #: Groupes témoins possibles : sites pas encore équipés (jamais équipés compris) ou jamais équipés.
 TEMOINS = ("pas_encore", "jamais")
@@ -391,32 +391,94 @@ def _choisir_inference(inference: str, cohortes: dict, n_jamais: int, total: int
     return "permutation", None
 
 
+def _filtre_ar1(X: np.ndarray, r: float) -> np.ndarray:
+    """X R(ρ) ligne par ligne, R(ρ) = (ρ^|s−t|) sur des colonnes consécutives (filtres récursifs avant
+    et arrière, comme :func:`~.doubles_differences._quad_ar1`)."""
+    avant = signal.lfilter([0.0, r], [1.0, -r], X, axis=-1)
+    arriere = signal.lfilter([0.0, r], [1.0, -r], X[..., ::-1], axis=-1)[..., ::-1]
+    return X + avant + arriere
+
+
+def _bruit_ar1_par_site(Y: np.ndarray, G: np.ndarray):
+    """σ_i² de chaque site et ρ commun d'un bruit AR(1), estimés sur les observations non équipées
+    par la méthode des moments **exacte** : les résidus e = M y (M : projection qui retire effets site
+    et période sur ces seules observations) ont, sous le modèle, E[e_i'e_i] = Σ_j σ_j² tr(S_i M R_j M)
+    et E[Σ_t e_it e_i,t−1] = Σ_j σ_j² tr(L_i M R_j M) ; σ²(ρ) résout le premier système, ρ égale le
+    second à sa valeur observée (méthode de Brent). C'est la correction de biais de l'AR(1) sur séries
+    courtes, et celle de la variance quand peu de sites restent non équipés (un seul témoin après le
+    début de la dernière cohorte : ses résidus y sont nuls, et l'ancienne correction le sous-estimait).
+    Renvoie σ², ρ, les ddl de chaque σ_i² (Satterthwaite de sa forme quadratique, tr(A)²/‖A‖²) et le
+    nombre d'observations non équipées."""
+    n, T = Y.shape
+    U = ~((G[:, None] > 0) & (np.arange(T)[None, :] >= G[:, None]))
+    lignes, cols = np.nonzero(U)  # site par site, périodes croissantes (consécutives : 0 à g − 1)
+    # Effets site et période (la première période sert de référence) : M = I − QQ', Q base orthonormée.
+    X = np.column_stack([lignes[:, None] == np.arange(n)[None, :],
+                         cols[:, None] == np.unique(cols)[None, 1:]]).astype(float)
+    Q = np.linalg.qr(X)[0]
+    M = np.eye(len(lignes)) - Q @ Q.T
+    e = M @ Y[lignes, cols]
+    b = np.searchsorted(lignes, np.arange(n + 1))
+    par_site = b[:-1]
+    suivants = np.diff(lignes) == 0  # paires (t − 1, t) d'un même site
+    s0 = np.add.reduceat(e * e, par_site)
+    s1 = np.add.reduceat(np.append(e[:-1] * e[1:] * suivants, 0.0), par_site)
+
+    # E[e'A e] = Σ_j σ_j² Σ_h ρ^|h| c_j(h) : les sommes c_j(h) des produits M[a, s] M[a', s + h] (a, a'
+    # du même site, a' = a pour e_i'e_i, a' = a + 1 pour Σ e_t e_t−1) ne dépendent pas de ρ ; par FFT.
+    L = 2 * T
+    auto, croise = np.empty((n, n, L)), np.empty((n, n, L))
+    for k in range(n):
+        F = np.fft.rfft(M[:, b[k]:b[k + 1]], L, axis=1)
+        auto[:, k] = np.add.reduceat(np.fft.irfft(np.conj(F) * F, L, axis=1), par_site, axis=0)
+        c = np.fft.irfft(np.conj(F[:-1]) * F[1:], L, axis=1) * suivants[:, None]
+        croise[:, k] = np.add.reduceat(np.vstack([c, np.zeros((1, L))]), par_site, axis=0)
+    h = np.arange(L)
+    decalage = np.minimum(h, L - h)
+
+    def esperances(r):
+        poids = np.where(decalage < T, r ** decalage.astype(float), 0.0)
+        return auto @ poids, croise @ poids
+
+    def sigma2(r):
+        C0, C1 = esperances(r)
+        s2 = np.maximum(np.linalg.lstsq(C0, s0, rcond=None)[0], 1e-12 * max(float(s0.max()), 1e-300))
+        return s2, float((C1 @ s2).sum() - s1.sum())
+
+    bas, haut = -0.9, 0.97
+    f_bas, f_haut = sigma2(bas)[1], sigma2(haut)[1]
+    if f_bas >= 0:
+        rho = bas
+    elif f_haut <= 0:
+        rho = haut
+    else:
+        rho = float(optimize.brentq(lambda r: sigma2(r)[1], bas, haut, xtol=1e-3))
+    s2 = sigma2(rho)[0]
+    ddl = np.empty(n)
+    for i in range(n):
+        Mi = M[b[i]:b[i + 1], b[i]:b[i + 1]]
+        A = _filtre_ar1(Mi, rho) @ Mi
+        ddl[i] = np.trace(A) ** 2 / max(float((A * A).sum()), 1e-300)
+    return s2, rho, np.maximum(ddl, 1.0), U.sum()
+
+
+def phrase_non_calculable(raison: str) -> str:
+    """La remarque d'une incertitude non calculable, avec sa raison (``options["raison_inference"]``)."""
+    return (f"Incertitude non calculable : {raison}. L'effet estimé est donné pour information, il ne peut pas "
+            "être tenu pour établi.")
+
+
 def _variance_temporelle(Y: np.ndarray, G: np.ndarray, A: np.ndarray, tk, bk, V: np.ndarray):
     """Écarts types et ddl des moyennes de cellules de poids ``V`` (cellules × agrégats) sous un bruit
     AR(1) propre à chaque site (écart type σ_i, même ρ), indépendant d'un site à l'autre ; les chocs
     communs et les niveaux des sites s'annulent (chaque ATT(g,t) est une différence de différences).
 
     ``A`` (sites × cellules) : poids de chaque site dans chaque ATT(g,t) (1/n₁ équipés, −1/n₀ témoins),
-    appliqués à Y_t − Y_b. σ_i et ρ sont estimés sur les observations non équipées, effets site et
-    période retirés par projections alternées : variance corrigée de ces projections (facteur
-    N_t/(N_t − 1) pour N_t sites non équipés à t, et T_i − Σ ρ^|j−k|/T_i au lieu de T_i − 1) ; ρ par
-    l'autocorrélation d'ordre 1 des résidus, corrigée de son biais (1 + 3ρ)/T. L'estimateur étant
-    linéaire, sa variance est Σ_i σ_i² w_i' R(ρ) w_i. ddl : Welch-Satterthwaite sur les sites (σ_i²
-    connu à (T_i − 1)(1 − ρ²)/(1 + ρ²) ddl près), plus l'incertitude de ρ̂ (méthode delta)."""
+    appliqués à Y_t − Y_b. σ_i et ρ : :func:`_bruit_ar1_par_site` (moments exacts sur les observations
+    non équipées). L'estimateur étant linéaire, sa variance est Σ_i σ_i² w_i' R(ρ) w_i. ddl :
+    Welch-Satterthwaite sur les sites, plus l'incertitude de ρ̂ (méthode delta)."""
     n, T = Y.shape
-    U = ~((G[:, None] > 0) & (np.arange(T)[None, :] >= G[:, None]))
-    e = np.where(U, Y, 0.0)
-    n_t, T_i = U.sum(axis=0), U.sum(axis=1)
-    for _ in range(50):
-        e = np.where(U, e - e.sum(axis=1, keepdims=True) / T_i[:, None], 0.0)
-        e = np.where(U, e - e.sum(axis=0, keepdims=True) / np.maximum(n_t, 1)[None, :], 0.0)
-    paires = U[:, 1:] & U[:, :-1]
-    rho = float((e[:, 1:] * e[:, :-1] * paires).sum() / max(float((e ** 2).sum()), 1e-300))
-    rho = min(max(rho + (1 + 3 * rho) / T_i.mean(), -0.9), 0.97)
-    K_i = np.array([max(t - _quad_ar1(np.ones(t), np.ones(t), rho) / t, 1.0) for t in T_i])
-    facteur = np.where(U, n_t[None, :] / np.maximum(n_t - 1, 1)[None, :], 0.0)
-    s2 = (e ** 2 * facteur).sum(axis=1) / K_i
-    ddl_i = np.maximum(K_i - 1, 1) * (1 - rho ** 2) / (1 + rho ** 2)
+    s2, rho, ddl_i, n_obs = _bruit_ar1_par_site(Y, G)
     D = np.zeros((len(tk), T))
     D[np.arange(len(tk)), tk] += 1.0
     D[np.arange(len(tk)), bk] -= 1.0
@@ -426,7 +488,7 @@ def _variance_temporelle(Y: np.ndarray, G: np.ndarray, A: np.ndarray, tk, bk, V:
     for j0 in range(0, V.shape[1], paquet):
         # Poids de chaque site × période dans chaque agrégat (agrégats × sites × périodes), puis
         # w' R(ρ) w = Σ w² + 2 Σ w_t Σ_{s<t} ρ^(t−s) w_s (filtre récursif, comme _quad_ar1).
-        W = np.einsum("ik,kj,kt->jit", A, V[:, j0:j0 + paquet], D)
+        W = np.einsum("ik,kj,kt->jit", A, V[:, j0:j0 + paquet], D, optimize=True)
         for r in v:
             filtre = signal.lfilter([0.0, r], [1.0, -r], W, axis=2)
             v[r].append(s2[None, :] * ((W * W).sum(axis=2) + 2 * (W * filtre).sum(axis=2)))
@@ -434,7 +496,7 @@ def _variance_temporelle(Y: np.ndarray, G: np.ndarray, A: np.ndarray, tk, bk, V:
     total = v0.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         dlog = (np.log(vh.sum(axis=1)) - np.log(vb.sum(axis=1))) / (2 * h)
-        var_log = 2 * (v0 ** 2 / ddl_i[None, :]).sum(axis=1) / total ** 2 + dlog ** 2 * (1 - rho ** 2) / T_i.sum()
+        var_log = 2 * (v0 ** 2 / ddl_i[None, :]).sum(axis=1) / total ** 2 + dlog ** 2 * (1 - rho ** 2) / n_obs
         ok = total > 0
         return np.where(ok, np.sqrt(np.maximum(total, 0)), np.nan), np.where(ok, 2 / var_log, np.nan), rho
 
@@ -579,13 +641,14 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
     credible = regime == "bootstrap" and min(cohortes.values()) >= SITES_PAR_COHORTE_MINIMUM \
         and n_jamais >= TEMOINS_MINIMUM
     if regime == "bootstrap" and not credible:
-        remarques.append(
-            f"Incertitude fragile : la plus petite cohorte compte {compte(min(cohortes.values()), 'site')} et "
+        options["raison_inference"] = (
+            f"la plus petite cohorte compte {compte(min(cohortes.values()), 'site')} et "
             f"{compte(n_jamais, 'site témoin', 'sites témoins')} "
             f"{accord(n_jamais, 'reste', 'restent')} pour la dernière ; le bootstrap par site est une "
             f"approximation qui demande au moins {SITES_PAR_COHORTE_MINIMUM} sites par cohorte et "
             f"{TEMOINS_MINIMUM} témoins : en dessous, son incertitude n'est pas garantie (elle est bien trop "
-            "petite avec des cohortes d'un seul site, dont la variabilité n'est pas mesurée).")
+            "petite avec des cohortes d'un seul site, dont la variabilité n'est pas mesurée)")
+        remarques.append(f"Incertitude fragile : {options['raison_inference']}.")
 
     if regime == "permutation":
         GA, _ = _affectations_dates(G, n_permutations, graine)
@@ -675,8 +738,7 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
             for col in ("erreur_type", "bas", "haut", "bas_simultane", "haut_simultane"):
                 tab[col] = np.full(len(tab["att"]), nan)
         p_evt = np.full(len(durees), nan)
-        remarques.append(f"Incertitude non calculable : {raison}. L'effet estimé est donné pour information, "
-                         "il ne peut pas être tenu pour établi.")
+        remarques.append(phrase_non_calculable(raison))
 
     att_gt = pd.DataFrame({
         "cohorte": [periodes[g] for g in gk], "periode": [periodes[t] for t in tk], "duree": tk - gk,

@@ -17,7 +17,6 @@ lisent l'économie, la grille et le rapport, pour n'importe quel domaine :
 from __future__ import annotations
 
 import math
-import re
 from typing import Sequence
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 
 from ..francais import accord, compte, nombre, phrase_effet
 from .base import ResultatImpact, Verification
-from .dd_echelonnees import EstimationEchelonnee, dd_echelonnees
+from .dd_echelonnees import EstimationEchelonnee, dd_echelonnees, phrase_non_calculable
 from .verifications import effet_minimal_detectable
 
 __all__ = ["METHODE", "LIBELLE", "HYPOTHESES", "VERIFICATION_DATES", "regrouper_periodes", "equilibrer",
@@ -136,15 +135,18 @@ def _vagues(e: EstimationEchelonnee, mot: str, date: callable) -> Verification:
 
 
 def _raison_inference(e: EstimationEchelonnee) -> str | None:
+    """La raison, en minuscule et sans point final, pour laquelle l'incertitude de ``e`` ne peut pas
+    être tenue pour fiable (None si elle l'est) : celle de l'estimateur (``options["raison_inference"]``),
+    « fragile » pour un bootstrap sous ses seuils, « non calculable » sinon."""
     valide = all(math.isfinite(float(x)) for x in (*e.intervalle, e.erreur_type)) and e.erreur_type > 0
     if e.inference_credible and valide:
         return None
-    propres = [re.sub(r"^Incertitude fragile\s*:\s*", "", r) for r in e.remarques if "ncertitude" in r or "nférence" in r]
-    if propres:
-        texte = " ".join(r.rstrip(".") + "." for r in propres).rstrip(".")
-        return texte[:1].lower() + texte[1:]
-    return ("l'estimateur du déploiement échelonné ne peut pas donner une incertitude fiable avec si peu de sites "
-            "par vague et de témoins")
+    raison = e.options.get("raison_inference")
+    if not raison:
+        return ("l'estimateur du déploiement échelonné ne peut pas donner une incertitude fiable avec si peu de sites "
+                "par vague et de témoins")
+    texte = raison if e.options.get("inference") == "bootstrap" else phrase_non_calculable(raison)
+    return (texte[:1].lower() + texte[1:]).rstrip(".")
 
 
 def _contrefactuel(e: EstimationEchelonnee, panel: pd.DataFrame) -> pd.DataFrame:
@@ -219,11 +221,11 @@ def resultat_echelonne(estimation: EstimationEchelonnee, panel: pd.DataFrame, *,
     }
     mde = effet_minimal_detectable(se) if math.isfinite(se) and se > 0 else None
     courbe = _phrase_courbe(evt, unite, unite_duree, unite_durees)
-    # Les phrases sur l'incertitude : sa raison quand elle n'est pas calculable (raison_indeterminee) ; quand
-    # elle l'est par permutation ou par la durée, la phrase qui dit comment et ce qu'elle suppose va aux limites.
+    # Les phrases sur l'incertitude : sa raison quand elle n'est pas fiable va à raison_indeterminee (pas aux
+    # limites) ; la phrase qui dit comment elle est calculée, par permutation ou par la durée, et ce qu'elle
+    # suppose va aux limites.
     methode_incertitude = ("Incertitude par permutation", "Incertitude par la durée")
-    remarques = [r for r in e.remarques
-                 if "ncertitude" not in r or (raison is None and r.startswith(methode_incertitude))]
+    remarques = [r for r in e.remarques if "ncertitude" not in r or r.startswith(methode_incertitude)]
     return ResultatImpact.construire(
         methode=METHODE, libelle_methode=libelle_methode or LIBELLE + " (Callaway et Sant'Anna)",
         indicateur=indicateur, unite=unite, effet=float(e.effet), ic_bas=bas, ic_haut=haut,
