@@ -106,3 +106,17 @@ def test_entrees_refusees_en_francais():
         dd_synthetiques(np.ones((2, 6)), 1, 3)
     with pytest.raises(ValueError, match="variante inconnue"):
         dd_synthetiques(np.ones((5, 6)), 4, 3, variante="autre")
+
+
+def test_prop99_solveur_exact_comme_frank_wolfe(prop99):
+    """Le solveur exact (par défaut pour les doubles différences synthétiques) et l'algorithme de Frank et
+    Wolfe de l'article donnent le même effet publié (−15,6) et les mêmes poids effectifs."""
+    Y, T0, _ = prop99
+    exact = dd_synthetiques(Y, 38, T0)
+    fw = dd_synthetiques(Y, 38, T0, solveur="frank_wolfe")
+    assert exact.options["solveur"] == "exact"
+    assert round(exact.effet, 1) == round(fw.effet, 1) == -15.6
+    assert abs(exact.effet - fw.effet) < 0.01
+    assert round(1 / np.sum(exact.lambda_ ** 2), 1) == round(1 / np.sum(fw.lambda_ ** 2), 1) == 2.8
+    with pytest.raises(ValueError, match="solveur"):
+        dd_synthetiques(Y, 38, T0, solveur="autre")

@@ -2,6 +2,8 @@
 
 Le plan suit les données : sites témoins et période d'avant → doubles différences (ou contrôle
 synthétique quand un seul site expérimenté fait face à de nombreux candidats ; doubles différences
+synthétiques quand un à trois sites équipés font face à assez de témoins sur une série assez longue,
+:func:`regle_dd_synthetiques` ; doubles différences
 pour un déploiement échelonné quand les sites ne sont pas tous équipés le même jour) ; consommation
 d'énergie dépendant de la météo → référence énergétique par degrés-jours (IPMVP option C) ;
 seulement la série du site expérimenté → série temporelle interrompue, avec un modèle de
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 class ChoixMethode:
     """Le plan retenu, pourquoi, et ce qu'il ne peut pas montrer."""
 
-    identifiant: str  # serie_interrompue | doubles_differences | dd_echelonnees | controle_synthetique | reference_energetique | aucune
+    identifiant: str  # serie_interrompue | doubles_differences | dd_synthetiques | dd_echelonnees | controle_synthetique | reference_energetique | aucune
     libelle: str
     explication: str
     ne_peut_pas_montrer: list[str] = field(default_factory=list)
@@ -45,7 +47,8 @@ def choisir_methode(
     n_experimentes : nombre de sites expérimentés.
     energie_meteo : indicateur de consommation d'énergie qui dépend de la météo (chauffage, froid).
     comptage : l'indicateur est un comptage (événements, passages, incidents).
-    n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte).
+    n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte ; pour les doubles
+      différences synthétiques, celles du panel par mois ou par semaine, :func:`regle_dd_synthetiques`).
     debuts_differents : les sites expérimentés ne sont pas tous équipés le même jour (déploiement
       échelonné, ``Pilote.deploiement_echelonne``) : doubles différences échelonnées, dès qu'il y a des
       témoins ou au moins deux sites équipés à des dates différentes (les derniers servent de témoins
@@ -58,6 +61,9 @@ def choisir_methode(
         return _reference_energetique(avert)
     if debuts_differents and n_experimentes >= 2:
         return _dd_echelonnees(n_experimentes, n_temoins, avert)
+    if regle_dd_synthetiques(n_experimentes=n_experimentes, n_temoins=n_temoins, n_periodes_avant=n_periodes_avant,
+                             debuts_differents=debuts_differents).role == "principale":
+        return _dd_synthetiques(n_experimentes, n_temoins, avert)
     if n_temoins >= 1:
         if n_experimentes == 1 and n_temoins >= 5:
             return _controle_synthetique(n_temoins, avert)
@@ -86,6 +92,8 @@ def choix_du_resultat(
         return _reference_energetique(avert)
     if methode == "controle_synthetique":
         return _controle_synthetique(n_temoins, avert)
+    if methode == "dd_synthetiques":
+        return _dd_synthetiques(n_experimentes, n_temoins, avert)
     if methode == "dd_echelonnees":
         return _dd_echelonnees(n_experimentes, n_temoins, avert)
     if methode == "doubles_differences" or (methode == "serie_interrompue"
@@ -95,6 +103,88 @@ def choix_du_resultat(
         return _serie_interrompue(comptage, avert)
     return choisir_methode(a_periode_avant=a_periode_avant, n_temoins=n_temoins, n_experimentes=n_experimentes,
                            comptage=comptage, n_periodes_avant=n_periodes_avant, debuts_differents=debuts_differents)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doubles différences synthétiques : principale, contrôle de robustesse ou sans objet
+# ---------------------------------------------------------------------------------------------
+
+#: Au plus ce nombre de sites équipés : les doubles différences synthétiques sont faites pour « un ou
+#: quelques » sites équipés face à plusieurs candidats (Arkhangelsky et al., 2021).
+EQUIPES_MAX_DD_SYNTHETIQUES = 3
+#: Nombre minimal de témoins pour qu'elles soient l'estimation principale, selon le nombre de sites
+#: équipés : en dessous, la variance placebo (calculée sur les seules J estimations où un témoin fait
+#: semblant d'être équipé) donne plus de 6 % de faux « significatif » ou une couverture hors de
+#: [92 % ; 98 %] sur au moins un des plans simulés (docs/methodes.md, outils/simulation_dd_synthetiques.py).
+TEMOINS_MIN_DD_SYNTHETIQUES = {1: 20, 2: 20, 3: 20}
+#: Nombre minimal de périodes d'avant du panel (mois ou semaines) pour l'estimation principale : les
+#: plans simulés en ont 24 (mensuel, deux ans) ou 52 (hebdomadaire, un an).
+PERIODES_AVANT_MIN_DD_SYNTHETIQUES = 24
+#: En contrôle de robustesse (l'effet seul est comparé, sans sa variance) : au moins 3 témoins, plus
+#: nombreux que les sites équipés, au plus 4 sites équipés, et 4 périodes d'avant.
+TEMOINS_MIN_ROBUSTESSE, EQUIPES_MAX_ROBUSTESSE, PERIODES_AVANT_MIN_ROBUSTESSE = 3, 4, 4
+
+
+@dataclass(frozen=True)
+class RegleDDSynthetiques:
+    """Le rôle des doubles différences synthétiques dans un pilote, décidé d'après la forme des données."""
+
+    role: str  # "principale" | "robustesse" | "sans_objet"
+    raison: str  # en français : pourquoi ce rôle (vide pour « principale »)
+
+
+def regle_dd_synthetiques(*, n_experimentes: int, n_temoins: int, n_periodes_avant: int | None,
+                          debuts_differents: bool = False) -> RegleDDSynthetiques:
+    """Quand les doubles différences synthétiques sont l'estimation principale, un contrôle de
+    robustesse ou sans objet, d'après la forme des données seulement (avant toute estimation, pour ne
+    pas choisir la méthode qui donne l'effet le plus net) : nombre de sites équipés et de témoins,
+    périodes d'avant du panel (mois ou semaines), déploiement échelonné. Seuils mesurés par
+    simulation (docs/methodes.md)."""
+    t0 = n_periodes_avant or 0
+    if debuts_differents:
+        return RegleDDSynthetiques("sans_objet", "Les sites ne sont pas équipés le même jour : les doubles différences "
+                                   "synthétiques supposent un début commun.")
+    if n_temoins < TEMOINS_MIN_ROBUSTESSE or n_temoins <= n_experimentes:
+        return RegleDDSynthetiques("sans_objet", f"Les doubles différences synthétiques demandent au moins "
+                                   f"{TEMOINS_MIN_ROBUSTESSE} témoins, plus nombreux que les sites équipés.")
+    if n_experimentes > EQUIPES_MAX_ROBUSTESSE:
+        return RegleDDSynthetiques("sans_objet", f"{n_experimentes} sites équipés : les doubles différences "
+                                   "synthétiques sont faites pour un ou quelques sites équipés.")
+    if t0 < PERIODES_AVANT_MIN_ROBUSTESSE:
+        return RegleDDSynthetiques("sans_objet", f"Seulement {t0} périodes d'avant : trop peu pour pondérer les "
+                                   "témoins par les doubles différences synthétiques.")
+    minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(n_experimentes)
+    if minimum is None or n_experimentes > EQUIPES_MAX_DD_SYNTHETIQUES:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_experimentes} "
+                                   "sites équipés, l'incertitude par placebos n'a pas été vérifiée.")
+    if n_temoins < minimum:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_temoins} témoins, "
+                                   f"leur incertitude ne repose que sur {n_temoins} placebos (des témoins qui font "
+                                   f"semblant d'être équipés), trop peu pour être fiable ; il en faut au moins {minimum}.")
+    if t0 < PERIODES_AVANT_MIN_DD_SYNTHETIQUES:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : {t0} périodes d'avant, "
+                                   f"il en faut au moins {PERIODES_AVANT_MIN_DD_SYNTHETIQUES} pour pondérer sûrement "
+                                   "les témoins et les périodes.")
+    return RegleDDSynthetiques("principale", "")
+
+
+def _dd_synthetiques(n_experimentes: int, n_temoins: int, avert: str) -> ChoixMethode:
+    sites = f"{n_experimentes} site{'s' if n_experimentes > 1 else ''} équipé{'s' if n_experimentes > 1 else ''}"
+    return ChoixMethode(
+        "dd_synthetiques",
+        "Doubles différences synthétiques",
+        f"{sites} et {n_temoins} témoins : au lieu de comparer à la moyenne de tous les témoins, on donne plus "
+        "de poids aux témoins qui évoluaient comme les sites équipés avant le début (un écart de niveau constant "
+        "est permis), et plus de poids aux périodes d'avant qui ressemblent à la période de l'expérimentation "
+        "(Arkhangelsky et al., 2021). Cela corrige les doubles différences simples quand les sites ne suivent "
+        "pas tous la même tendance. L'incertitude vient de placebos : chaque témoin tour à tour fait semblant "
+        "d'avoir été équipé, et la dispersion de ces faux effets donne la marge d'erreur." + avert,
+        ["Que le mélange de témoins qui suivait les sites équipés avant le début les aurait encore suivis ensuite "
+         "(vérifiable en partie seulement, sur l'avant).",
+         "Un événement qui ne toucherait que les sites équipés au même moment.",
+         "Un effet précis si les sites équipés ne ressemblent à aucun mélange de témoins (ils sortent de ce que les "
+         "témoins couvrent)."],
+    )
 
 
 def _avertissement(n_periodes_avant: int | None) -> str:
