@@ -9,7 +9,6 @@ réplication, et les effets des doubles différences simples.
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 
@@ -37,4 +36,8 @@ def main(plans=PLANS, replications=REPLICATIONS) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Sans argument : tous les plans ; « 3 » : les plans à trois sites équipés et vingt témoins seulement.
+    if sys.argv[1:] == ["3"]:
+        main([(3, 20, 24, 12, "facteurs"), (3, 20, 24, 12, "tendances")])
+    else:
+        main()

@@ -309,6 +309,9 @@ def _estimer_dd_synthetiques(dds, series: pd.DataFrame, indicateur: str, facteur
     r = estimer_dd_synthetiques(dds.panel, exp, tem, dds.n_avant, indicateur=indicateur, unite="m³/j",
                                 facteur=facteur, total_observe=float(series.loc[apres, "pertes_experimentaux"].mean()),
                                 justification=JUSTIFICATION_DDS, limites=LIMITES_DDS, mot="secteur")
+    n_jours = int(apres.sum())
+    r.details["n_apres"] = n_jours
+    r.details["total_contrefactuel_apres"] = (float(series.loc[apres, "pertes_experimentaux"].mean()) - r.effet) * n_jours
     r.details["effet_m3_an"] = r.effet * JOURS_PAR_AN
     r.details["ic_m3_an"] = (r.ic_bas * JOURS_PAR_AN, r.ic_haut * JOURS_PAR_AN)
     return r

@@ -2,7 +2,7 @@
 
 Le plan suit les données : sites témoins et période d'avant → doubles différences (ou contrôle
 synthétique quand un seul site expérimenté fait face à de nombreux candidats ; doubles différences
-synthétiques quand un à trois sites équipés font face à assez de témoins sur une série assez longue,
+synthétiques quand un seul site équipé fait face à au moins vingt témoins sur une série assez longue,
 :func:`regle_dd_synthetiques` ; doubles différences
 pour un déploiement échelonné quand les sites ne sont pas tous équipés le même jour) ; consommation
 d'énergie dépendant de la météo → référence énergétique par degrés-jours (IPMVP option C) ;
@@ -109,19 +109,20 @@ def choix_du_resultat(
 # Doubles différences synthétiques : principale, contrôle de robustesse ou sans objet
 # ---------------------------------------------------------------------------------------------
 
-#: Au plus ce nombre de sites équipés : les doubles différences synthétiques sont faites pour « un ou
-#: quelques » sites équipés face à plusieurs candidats (Arkhangelsky et al., 2021).
-EQUIPES_MAX_DD_SYNTHETIQUES = 3
-#: Nombre minimal de témoins pour qu'elles soient l'estimation principale, selon le nombre de sites
-#: équipés : en dessous, la variance placebo (calculée sur les seules J estimations où un témoin fait
-#: semblant d'être équipé) donne plus de 6 % de faux « significatif » ou une couverture hors de
-#: [92 % ; 98 %] sur au moins un des plans simulés (docs/methodes.md, outils/simulation_dd_synthetiques.py).
-TEMOINS_MIN_DD_SYNTHETIQUES = {1: 20, 2: 20, 3: 20}
+#: Nombre minimal de témoins pour que les doubles différences synthétiques soient l'estimation
+#: principale, selon le nombre de sites équipés (absent : jamais principales). Mesuré par simulation
+#: (docs/methodes.md, outils/simulation_dd_synthetiques.py, 200 panels par plan) : avec un seul site
+#: équipé, la variance placebo ne repose que sur J faux effets ; à 20 témoins, les faux « significatif »
+#: restent sous 6 % (couverture dans [92 % ; 98 %]) sur les quatre plans simulés, pas en dessous (7 à
+#: 8,5 % sur au moins un plan à 6, 10 et 16 témoins). Avec deux sites équipés, aucun nombre de témoins
+#: jusqu'à 20 ne tient (9,5 % à 20 témoins, séries hebdomadaires à facteurs) : la variance placebo y
+#: sous-estime l'incertitude ; de même avec trois.
+TEMOINS_MIN_DD_SYNTHETIQUES = {1: 20}
 #: Nombre minimal de périodes d'avant du panel (mois ou semaines) pour l'estimation principale : les
 #: plans simulés en ont 24 (mensuel, deux ans) ou 52 (hebdomadaire, un an).
 PERIODES_AVANT_MIN_DD_SYNTHETIQUES = 24
-#: En contrôle de robustesse (l'effet seul est comparé, sans sa variance) : au moins 3 témoins, plus
-#: nombreux que les sites équipés, au plus 4 sites équipés, et 4 périodes d'avant.
+#: En contrôle de robustesse (l'effet seul est comparé, sans sa variance, qui demanderait plus de
+#: témoins que de sites équipés) : au moins 3 témoins, au plus 4 sites équipés, 4 périodes d'avant.
 TEMOINS_MIN_ROBUSTESSE, EQUIPES_MAX_ROBUSTESSE, PERIODES_AVANT_MIN_ROBUSTESSE = 3, 4, 4
 
 
@@ -144,9 +145,9 @@ def regle_dd_synthetiques(*, n_experimentes: int, n_temoins: int, n_periodes_ava
     if debuts_differents:
         return RegleDDSynthetiques("sans_objet", "Les sites ne sont pas équipés le même jour : les doubles différences "
                                    "synthétiques supposent un début commun.")
-    if n_temoins < TEMOINS_MIN_ROBUSTESSE or n_temoins <= n_experimentes:
+    if n_temoins < TEMOINS_MIN_ROBUSTESSE:
         return RegleDDSynthetiques("sans_objet", f"Les doubles différences synthétiques demandent au moins "
-                                   f"{TEMOINS_MIN_ROBUSTESSE} témoins, plus nombreux que les sites équipés.")
+                                   f"{TEMOINS_MIN_ROBUSTESSE} témoins pour en faire un mélange.")
     if n_experimentes > EQUIPES_MAX_ROBUSTESSE:
         return RegleDDSynthetiques("sans_objet", f"{n_experimentes} sites équipés : les doubles différences "
                                    "synthétiques sont faites pour un ou quelques sites équipés.")
@@ -154,13 +155,17 @@ def regle_dd_synthetiques(*, n_experimentes: int, n_temoins: int, n_periodes_ava
         return RegleDDSynthetiques("sans_objet", f"Seulement {t0} périodes d'avant : trop peu pour pondérer les "
                                    "témoins par les doubles différences synthétiques.")
     minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(n_experimentes)
-    if minimum is None or n_experimentes > EQUIPES_MAX_DD_SYNTHETIQUES:
+    if minimum is None:
         return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_experimentes} "
-                                   "sites équipés, l'incertitude par placebos n'a pas été vérifiée.")
+                                   "sites équipés, leur incertitude (la dispersion des faux effets de témoins qui font "
+                                   "semblant d'être équipés) sous-estime la marge d'erreur réelle sur des plans simulés "
+                                   "de cette taille.")
     if n_temoins < minimum:
         return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_temoins} témoins, "
-                                   f"leur incertitude ne repose que sur {n_temoins} placebos (des témoins qui font "
-                                   f"semblant d'être équipés), trop peu pour être fiable ; il en faut au moins {minimum}.")
+                                   "leur incertitude (la dispersion des faux effets de témoins qui font semblant d'être "
+                                   "équipés) n'est pas fiable ; il faut au moins "
+                                   f"{minimum} témoins pour {n_experimentes} site{'s' if n_experimentes > 1 else ''} "
+                                   f"équipé{'s' if n_experimentes > 1 else ''}.")
     if t0 < PERIODES_AVANT_MIN_DD_SYNTHETIQUES:
         return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : {t0} périodes d'avant, "
                                    f"il en faut au moins {PERIODES_AVANT_MIN_DD_SYNTHETIQUES} pour pondérer sûrement "

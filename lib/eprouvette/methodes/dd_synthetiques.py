@@ -230,12 +230,13 @@ def effets_placebo(Y, estimation: EstimationDDS, *, repetitions: int = 200,
     Avec un seul site équipé, chaque témoin joue le placebo une fois (les N₀ placebos possibles,
     sans tirage : le résultat ne dépend d'aucune graine) ; de même, chaque groupe de N₁ témoins une
     fois quand il y en a au plus ``repetitions`` ; sinon ``repetitions`` tirages au hasard.
-    ``None`` s'il n'y a pas plus de témoins que de sites équipés (placebos impossibles).
+    ``None`` s'il ne reste pas au moins deux témoins une fois N₁ d'entre eux mis à la place des
+    sites équipés (placebos impossibles).
     """
     Y = np.asarray(Y, float)
     N0 = estimation.n_temoins
     N1 = Y.shape[0] - N0
-    if N0 <= N1:
+    if N0 - N1 < 2:  # il faut au moins deux témoins restants pour refaire l'estimation
         return None
     n0 = N0 - N1
     if N1 == 1:
@@ -273,7 +274,7 @@ def ecart_type_placebo(Y, estimation: EstimationDDS, *, repetitions: int = 200,
 def quantile_placebo(n_temoins: int, niveau: float = 0.95) -> float:
     """Le multiplicateur de l'écart type placebo : quantile de la loi de Student à J − 1 degrés de
     liberté (J témoins). L'article prend la loi normale (1,96), valable avec beaucoup de témoins ;
-    avec 4 à 20 témoins, elle donne 7 à 14 % de faux « significatif » sur les plans simulés
+    avec 4 à 20 témoins, elle donne 3 à 14,5 % de faux « significatif » sur les plans simulés
     (docs/methodes.md) ; la loi de Student ramène ce taux vers 5 %."""
     from scipy.stats import t
 
@@ -378,7 +379,8 @@ def estimer_dd_synthetiques(panel: pd.DataFrame, experimentes: list[str], temoin
     from .choix import TEMOINS_MIN_DD_SYNTHETIQUES
 
     minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(N1, max(TEMOINS_MIN_DD_SYNTHETIQUES.values()))
-    distincts = len(effets_placebo(Y, est) if N0 > N1 else [])
+    placebos = effets_placebo(Y, est)
+    distincts = 0 if placebos is None else len(placebos)
     verifs.append(Verification(
         "nombre_placebos", "reussie" if N0 >= minimum else "attention",
         f"{compte(N0, f'{mot} témoin', f'{mot}s témoins')} : l'incertitude vient de {distincts} estimations où des "
@@ -404,11 +406,13 @@ def estimer_dd_synthetiques(panel: pd.DataFrame, experimentes: list[str], temoin
         justification=justification, limites=list(limites or []),
         details={"poids_temoins": pd.DataFrame({"site": temoins, "poids": est.omega}).sort_values(
                      "poids", ascending=False).reset_index(drop=True),
-                 "poids_periodes_avant": est.lambda_, "n_avant": n_avant, "n_apres": n_apres,
+                 "poids_periodes_avant": est.lambda_, "n_periodes_avant": n_avant, "n_periodes_apres": n_apres,
+                 "frequence_panel": pd.infer_freq(panel.index) if len(panel) >= 3 else None,
                  "placebos_distincts": distincts, "effet_par_site_et_periode": est.effet,
                  "inference": "variance placebo (Arkhangelsky et al., 2021, algorithme 4), loi de Student à J − 1 degrés de liberté"},
         raison_indeterminee=None if np.isfinite(se) and se > 0 else
-        f"il n'y a pas plus de {mot}s témoins que de {mot}s équipés : les placebos sont impossibles",
+        f"il faut au moins deux {mot}s témoins de plus que de {mot}s équipés pour les placebos (des témoins qui "
+        "font semblant d'être équipés)",
     )
     return r
 
@@ -482,14 +486,15 @@ def plan_dd_synthetiques(pilote, jour: pd.DataFrame) -> PlanDDSPilote:
     périodes de ``pilote.yaml``) et ses mesures ``jour`` (colonnes ``date``, ``site``, ``valeur``, dates
     locales naïves) : panel par mois ou par semaine (:func:`frequence_panel`, :func:`panel_par_periode`),
     puis la règle, qui ne regarde que la forme du panel."""
-    from .choix import regle_dd_synthetiques
+    from .choix import EQUIPES_MAX_ROBUSTESSE, TEMOINS_MIN_ROBUSTESSE, regle_dd_synthetiques
 
     exp = [s.identifiant for s in pilote.sites_experimentaux]
     tem = [s.identifiant for s in pilote.sites_temoins]
     ref, ex = pilote.periode_reference, pilote.periode_experimentation
     frequence = frequence_panel(ref.jours, (pd.Timestamp(ex.fin) - pd.Timestamp(ex.debut)).days + 1)
     panel, n_avant = None, 0
-    if len(tem) >= 2 and not pilote.deploiement_echelonne:
+    # Le panel n'est construit que si la règle peut donner autre chose que « sans objet ».
+    if len(tem) >= TEMOINS_MIN_ROBUSTESSE and len(exp) <= EQUIPES_MAX_ROBUSTESSE and not pilote.deploiement_echelonne:
         panel, n_avant = panel_par_periode(jour, exp + tem, ref.fin, ex.debut, ex.fin, frequence)
         if len(panel) - n_avant < 1:
             panel, n_avant = None, 0
