@@ -407,7 +407,6 @@ def estimer_dd_synthetiques(panel: pd.DataFrame, experimentes: list[str], temoin
         details={"poids_temoins": pd.DataFrame({"site": temoins, "poids": est.omega}).sort_values(
                      "poids", ascending=False).reset_index(drop=True),
                  "poids_periodes_avant": est.lambda_, "n_periodes_avant": n_avant, "n_periodes_apres": n_apres,
-                 "frequence_panel": pd.infer_freq(panel.index) if len(panel) >= 3 else None,
                  "placebos_distincts": distincts, "effet_par_site_et_periode": est.effet,
                  "inference": "variance placebo (Arkhangelsky et al., 2021, algorithme 4), loi de Student à J − 1 degrés de liberté"},
         raison_indeterminee=None if np.isfinite(se) and se > 0 else
