@@ -97,3 +97,51 @@ def test_choix_du_resultat_reconnait_le_plan_echelonne():
     inconnu = choix_du_resultat(_resultat("autre"), a_periode_avant=True, n_temoins=3, n_experimentes=4,
                                 debuts_differents=True)
     assert inconnu.identifiant == "dd_echelonnees"
+
+
+# --- Doubles différences synthétiques : principale, contrôle de robustesse ou sans objet ---------------
+
+
+def test_regle_dd_synthetiques_selon_la_forme_des_donnees():
+    from eprouvette.methodes.choix import regle_dd_synthetiques
+
+    def role(**k):
+        return regle_dd_synthetiques(**{"n_experimentes": 1, "n_temoins": 20, "n_periodes_avant": 24, **k})
+
+    assert role().role == "principale" and role().raison == ""
+    # Trop peu de témoins pour la variance placebo : contrôle de robustesse, et le rapport dit pourquoi.
+    peu = role(n_temoins=8)
+    assert peu.role == "robustesse"
+    assert "pas l'estimation principale" in peu.raison and "au moins 20 témoins" in peu.raison
+    # Deux sites équipés : la variance placebo sous-estime l'incertitude sur les plans simulés.
+    deux = role(n_experimentes=2, n_temoins=30)
+    assert deux.role == "robustesse" and "sous-estime" in deux.raison
+    # Série trop courte pour l'estimation principale, mais assez pour le contrôle.
+    assert role(n_periodes_avant=15).role == "robustesse"
+    assert "15 périodes d'avant" in role(n_periodes_avant=15).raison
+    # Sans objet : échelonné, moins de trois témoins, trop de sites équipés, avant trop court.
+    assert role(debuts_differents=True).role == "sans_objet"
+    assert role(n_temoins=2).role == "sans_objet" and "au moins 3 témoins" in role(n_temoins=2).raison
+    assert role(n_experimentes=20, n_temoins=16).role == "sans_objet"
+    assert role(n_periodes_avant=3).role == "sans_objet"
+    # Le contrôle de robustesse ne demande pas plus de témoins que de sites équipés (l'effet seul est comparé).
+    assert role(n_experimentes=3, n_temoins=3).role == "robustesse"
+
+
+def test_choix_dd_synthetiques_principal_et_reconnu():
+    from eprouvette.methodes.choix import choix_du_resultat
+
+    c = choisir_methode(a_periode_avant=True, n_temoins=20, n_experimentes=1, n_periodes_avant=24)
+    assert c.identifiant == "dd_synthetiques" and c.libelle == "Doubles différences synthétiques"
+    assert "1 site équipé et 20 témoins" in c.explication and "placebos" in c.explication
+    assert len(c.ne_peut_pas_montrer) >= 2 and all(p.endswith(".") for p in c.ne_peut_pas_montrer)
+    # Sans nombre de périodes (inconnu), ou avec 8 témoins : pas les doubles différences synthétiques.
+    assert choisir_methode(a_periode_avant=True, n_temoins=20, n_experimentes=1).identifiant != "dd_synthetiques"
+    assert choisir_methode(a_periode_avant=True, n_temoins=8, n_experimentes=1,
+                           n_periodes_avant=24).identifiant == "controle_synthetique"
+    # Échelonné : doubles différences échelonnées, jamais synthétiques.
+    assert choisir_methode(a_periode_avant=True, n_temoins=20, n_experimentes=2, n_periodes_avant=24,
+                           debuts_differents=True).identifiant == "dd_echelonnees"
+    # Le plan montré est celui que l'adaptateur a employé.
+    montre = choix_du_resultat(_resultat("dd_synthetiques"), a_periode_avant=True, n_temoins=20, n_experimentes=1)
+    assert montre == c

@@ -106,3 +106,67 @@ def test_entrees_refusees_en_francais():
         dd_synthetiques(np.ones((2, 6)), 1, 3)
     with pytest.raises(ValueError, match="variante inconnue"):
         dd_synthetiques(np.ones((5, 6)), 4, 3, variante="autre")
+
+
+def test_prop99_solveur_exact_comme_frank_wolfe(prop99):
+    """Le solveur exact (par défaut pour les doubles différences synthétiques) et l'algorithme de Frank et
+    Wolfe de l'article donnent le même effet publié (−15,6) et les mêmes poids effectifs."""
+    Y, T0, _ = prop99
+    exact = dd_synthetiques(Y, 38, T0)
+    fw = dd_synthetiques(Y, 38, T0, solveur="frank_wolfe")
+    assert exact.options["solveur"] == "exact"
+    assert round(exact.effet, 1) == round(fw.effet, 1) == -15.6
+    assert abs(exact.effet - fw.effet) < 0.01
+    assert round(1 / np.sum(exact.lambda_ ** 2), 1) == round(1 / np.sum(fw.lambda_ ** 2), 1) == 2.8
+    with pytest.raises(ValueError, match="solveur"):
+        dd_synthetiques(Y, 38, T0, solveur="autre")
+
+
+# --- La règle de choix, mesurée par simulation (docs/methodes.md) ----------------------------------------
+
+
+@pytest.mark.lent
+@pytest.mark.parametrize("structure", ["facteurs", "tendances"])
+def test_simulation_un_site_equipe_vingt_temoins_inference_tient(structure):
+    """Au seuil de la règle (un site équipé, 20 témoins, 24 mois d'avant, 12 de pendant), sur 200 panels
+    (graines 0 à 199) où les doubles différences simples échouent : au plus 6 % de faux « significatif »
+    sous effet nul, couverture à 95 % dans [92 % ; 98 %] avec un effet planté ; et, avec des tendances
+    propres aux sites, un biais nettement plus petit que celui des doubles différences simples."""
+    from eprouvette.methodes._simulation import mesurer_dd_synthetiques
+
+    m = mesurer_dd_synthetiques(1, 20, 24, 12, structure=structure, replications=200, graine=0)
+    assert m["replications"] == 200
+    assert m["faux_significatif"] <= 0.06, m
+    assert 0.92 <= m["couverture"] <= 0.98, m
+    # L'écart type placebo suit la vraie dispersion des estimations (à 15 % près).
+    assert abs(m["ecart_type_placebo_moyen"] / m["ecart_type_reel"] - 1) < 0.15, m
+    if structure == "tendances":
+        assert abs(m["biais_dd_synthetiques"]) < 0.5 * abs(m["biais_doubles_differences"]), m
+
+
+@pytest.mark.lent
+def test_simulation_six_temoins_variance_placebo_ne_tient_pas():
+    """Sous le seuil (un site équipé, 6 témoins seulement) : la variance placebo ne repose que sur six faux
+    effets et donne plus de 6 % de faux « significatif » sur les mêmes panels à facteurs ; la loi normale de
+    l'article en donnerait davantage encore. C'est pourquoi la règle n'en fait alors qu'un contrôle."""
+    from eprouvette.methodes._simulation import mesurer_dd_synthetiques
+    from eprouvette.methodes.choix import regle_dd_synthetiques
+
+    m = mesurer_dd_synthetiques(1, 6, 24, 12, structure="facteurs", replications=200, graine=0)
+    assert m["faux_significatif"] > 0.06, m
+    assert regle_dd_synthetiques(n_experimentes=1, n_temoins=6, n_periodes_avant=24).role == "robustesse"
+
+
+def test_verification_de_robustesse_concorde_ou_le_dit():
+    from eprouvette.methodes.base import ResultatImpact
+    from eprouvette.methodes.dd_synthetiques import verification_dd_synthetiques
+
+    principal = ResultatImpact(methode="doubles_differences", libelle_methode="", indicateur="", unite="m³/j",
+                               effet=-100.0, ic_bas=-140.0, ic_haut=-60.0, p_valeur=0.001, erreur_type=20.0)
+    ok = verification_dd_synthetiques(principal, -110.0, unite="m³/j")
+    assert ok.nom == "dd_synthetiques" and ok.statut == "reussie" and "concordent" in ok.phrase
+    loin = verification_dd_synthetiques(principal, -20.0, unite="m³/j")
+    assert loin.statut == "attention"
+    assert loin.phrase.startswith("Les doubles différences synthétiques donnent un effet nettement différent")
+    assert "−20\u00a0m³/j" in loin.phrase and "prudence" in loin.phrase
+    assert verification_dd_synthetiques(principal, 30.0).statut == "attention"  # sens contraire

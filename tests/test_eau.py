@@ -181,6 +181,20 @@ def test_pilote_exemple_verdict(identifiant):
     r = a.resultat
     vrai = verite["effet_vrai"]["effet_m3_jour"]
     assert r.ic_bas <= vrai <= r.ic_haut
+    # Doubles différences synthétiques : estimation principale à Douai (un secteur équipé, vingt témoins,
+    # 24 mois d'avant), contrôle de robustesse à Amiens (trois secteurs équipés, trois témoins).
+    verifs = {v.nom: v for v in r.verifications}
+    if identifiant == "eau-alertes-ia-douai":
+        assert r.methode == "dd_synthetiques" and a.choix.identifiant == "dd_synthetiques"
+        assert a.choix.libelle == "Doubles différences synthétiques" and a.choix.ne_peut_pas_montrer
+        assert r.incertitude_valide and r.effet_minimal_detectable > 0
+        assert "20 placebos" in r.resume and verifs["nombre_placebos"].statut == "reussie"
+        assert "dd_synthetiques" not in verifs  # pas de contrôle d'elles-mêmes
+    else:
+        assert r.methode == "doubles_differences" and a.choix.identifiant == "doubles_differences"
+        v = verifs["dd_synthetiques"]
+        assert v.statut == "reussie" and "concordent" in v.phrase
+        assert "pas l'estimation principale" in v.phrase and "m³/j" in v.phrase
     codes = {i.code: i.valeur for i in a.indicateurs_feder}
     if verite["verdict_attendu"] == "generaliser":
         assert codes["RCR43"] > 0

@@ -54,7 +54,19 @@ def test_eau_effet_porte_par_un_seul_secteur_temoin():
     """Douai n'a aucun effet ; on fait monter de 40 % le débit nocturne d'un seul secteur témoin pendant
     l'expérimentation (une grosse fuite non réparée) : les équipés paraissent baisser face aux témoins,
     mais sans ce témoin l'effet n'est plus établi, et le contrôle le dit en nommant le secteur."""
+    from dataclasses import replace
+
     pilote, mesures = _charger("eau-alertes-ia-douai")
+    # Quatre des vingt témoins seulement : avec vingt, l'estimation principale est celle des doubles
+    # différences synthétiques ; ce test porte sur les doubles différences sur les sommes des secteurs.
+    gardes = {s.identifiant for s in pilote.sites_temoins[:4]}
+    import yaml
+
+    abonnes = {s["site"]: s["abonnes"] for s in yaml.safe_load(
+        (pilote.dossier / "verite.yaml").read_text(encoding="utf-8"))["sites"]}
+    pilote = replace(pilote, sites=tuple(s for s in pilote.sites if s.experimental or s.identifiant in gardes),
+                     caracteristiques={**pilote.caracteristiques,
+                                       "abonnes_secteurs_temoins": sum(abonnes[g] for g in gardes)})
     fautif = pilote.sites_temoins[2]
     m = mesures.copy()
     ligne = _pendant(pilote, m, fautif.identifiant)

@@ -125,6 +125,12 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
             controle = laisser_un_de_cote(lambda retires: estimer(complet[~complet["site"].isin(retires)], False),
                                           pilote.sites, r, mot="conteneur")
         r.details["effet_par_conteneur_semaine"] = (r.effet, r.ic_bas, r.ic_haut)
+        if controles:  # doubles différences synthétiques : contrôle de robustesse ou sans objet (methodes/choix.py)
+            from ..methodes.dd_synthetiques import plan_dd_synthetiques
+
+            jour = complet.rename(columns={"semaine": "date", "levees": "valeur"})[["date", "site", "valeur"]]
+            dds = plan_dd_synthetiques(pilote, jour)
+            dds.controler(r, facteur=1 / n_exp, unite=UNITE_EFFET, nom_principal="les doubles différences")
     # Totaux : effet cumulé sur les conteneurs expérimentaux pendant l'expérimentation.
     exp_pendant = complet[complet["actif"] == 1]
     n_cs = len(exp_pendant)

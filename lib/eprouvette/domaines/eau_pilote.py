@@ -39,7 +39,8 @@ from ..feder import IndicateurFeder
 from ..methodes.base import ResultatImpact
 from .. import parametres
 from ..francais import accord, nombre
-from ..methodes.series_journalieres import doubles_differences_series, serie_interrompue_sans_temoin
+from ..methodes.dd_synthetiques import estimer_dd_synthetiques, plan_dd_synthetiques
+from ..methodes.series_journalieres import JOURS_PAR_AN, doubles_differences_series, serie_interrompue_sans_temoin
 from ..methodes.verifications import laisser_un_de_cote
 from . import eau
 
@@ -280,6 +281,42 @@ def estimer(series: pd.DataFrame, indicateur: str, avec_temoins: bool, unite: st
         avertissement=SANS_TEMOIN, suffixe_annuel="m3_an")
 
 
+JUSTIFICATION_DDS = (
+    "Un à trois secteurs équipés et de nombreux secteurs témoins, suivis sur une longue référence : "
+    "plutôt que la somme de tous les témoins, on compare chaque mois les secteurs équipés à un mélange "
+    "pondéré des témoins qui évoluaient comme eux avant le début (doubles différences synthétiques, "
+    "Arkhangelsky et al., 2021). L'incertitude vient des témoins qui font tour à tour semblant d'être équipés."
+)
+LIMITES_DDS = [
+    "Suppose que le mélange de secteurs témoins qui suivait les secteurs équipés avant le début les aurait "
+    "encore suivis ensuite.",
+    "Les pertes sont estimées par le débit nocturne : usage nocturne légitime et facteur jour-nuit sont des "
+    "hypothèses (docs/eau.md) qui changent l'effet relatif, pas le sens de l'effet.",
+    "Un événement ne touchant que les secteurs équipés (renouvellement de conduites, changement de pression, "
+    "casse majeure) serait confondu avec l'effet.",
+]
+
+
+def _estimer_dd_synthetiques(dds, series: pd.DataFrame, indicateur: str, facteur: float,
+                             retires: frozenset = frozenset()) -> ResultatImpact:
+    """Les doubles différences synthétiques sur le panel mensuel des débits (ou volumes) des secteurs,
+    effet en m³/j de pertes (× facteur jour-nuit pour un débit) et en m³/an (``details``)."""
+    exp = [s for s in dds.experimentes if s not in retires]
+    tem = [s for s in dds.temoins if s not in retires]
+    if not exp or len(tem) <= len(exp):
+        raise ValueError("trop peu de secteurs pour les doubles différences synthétiques")
+    apres = series["periode"] == "apres"
+    r = estimer_dd_synthetiques(dds.panel, exp, tem, dds.n_avant, indicateur=indicateur, unite="m³/j",
+                                facteur=facteur, total_observe=float(series.loc[apres, "pertes_experimentaux"].mean()),
+                                justification=JUSTIFICATION_DDS, limites=LIMITES_DDS, mot="secteur")
+    n_jours = int(apres.sum())
+    r.details["n_apres"] = n_jours
+    r.details["total_contrefactuel_apres"] = (float(series.loc[apres, "pertes_experimentaux"].mean()) - r.effet) * n_jours
+    r.details["effet_m3_an"] = r.effet * JOURS_PAR_AN
+    r.details["ic_m3_an"] = (r.ic_bas * JOURS_PAR_AN, r.ic_haut * JOURS_PAR_AN)
+    return r
+
+
 # ---------------------------------------------------------------------------------------------
 # Les trois fonctions appelées par analyse.py
 # ---------------------------------------------------------------------------------------------
@@ -311,7 +348,16 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
     series = series_pilote(pilote, mesures)
     indicateur = ("pertes en réseau des secteurs expérimentés (estimées par le débit nocturne)"
                   if _est_debit(pilote) else f"{_libelle_volume(pilote)} des secteurs expérimentés")
-    if pilote.sites_temoins:
+    # Doubles différences synthétiques (secteur par secteur, moyennes mensuelles) : estimation principale,
+    # contrôle de robustesse ou sans objet, selon la forme des données seulement (methodes/choix.py).
+    dds = plan_dd_synthetiques(pilote, _journalier(mesures, pilote.indicateur_principal.identifiant))
+    facteur = parametre(pilote, "facteur_jour_nuit_h") if _est_debit(pilote) else 1.0
+    if dds.role == "principale":
+        r = _estimer_dd_synthetiques(dds, series, indicateur, facteur)
+        if controles:
+            laisser_un_de_cote(lambda retires: _estimer_dd_synthetiques(dds, series, indicateur, facteur, retires),
+                               pilote.sites, r, mot="secteur").ajouter_a(r)
+    elif pilote.sites_temoins:
         try:
             r = estimer(series, indicateur, True)
         except ValueError as e:  # trop peu de jours, témoins sans pertes : un défaut des données
@@ -329,6 +375,8 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
             r.limites.append("Contrôle « laisser un secteur de côté » : les abonnés n'étant connus que par groupe, "
                              "l'usage nocturne légitime d'un secteur retiré est estimé au prorata de son débit "
                              "nocturne de référence ; les effets relatifs de ce contrôle sont approchés.")
+        if controles:
+            dds.controler(r, facteur=facteur, unite=r.unite, nom_principal="les doubles différences sur les sommes des secteurs")
     else:
         r = estimer(series, indicateur, False)
     r.complements["series"] = series  # pour les graphiques du rapport (pas l'annexe)

@@ -278,14 +278,34 @@ DOUAI = ParametresEau(
     technologie=("Logiciel d'apprentissage automatique qui analyse chaque nuit les débits des compteurs de "
                  "sectorisation et signale les débits anormaux ; alertes affichées dans la supervision."),
     contexte=("Pilote simulé (données fictives). Les alertes ne déclenchent pas de campagne de recherche de "
-              "fuites dédiée : l'équipe les consulte quand elle le peut. Quatre secteurs reçoivent les alertes, "
-              "quatre autres servent de témoins ; deux ans de référence et un an d'expérimentation."),
+              "fuites dédiée : l'équipe les consulte quand elle le peut. Le logiciel est essayé sur un secteur ; "
+              "les vingt autres secteurs du réseau, dont les compteurs de sectorisation sont relevés chaque nuit "
+              "de toute façon, servent de témoins ; deux ans de référence et un an d'expérimentation."),
     reference=("2022-01-01", "2023-12-31"),
     experimentation=("2024-01-01", "2024-12-31"),
-    secteurs_experimentaux=(("Secteur fictif Faubourg de Béthune", 2800, 16.0), ("Secteur fictif Frais-Marais", 2100, 12.0),
-                            ("Secteur fictif Dorignies", 3000, 18.0), ("Secteur fictif Faubourg d'Esquerchin", 2500, 14.0)),
-    secteurs_temoins=(("Secteur fictif Sin-le-Noble nord", 2600, 15.0), ("Secteur fictif Waziers", 2300, 13.0),
-                      ("Secteur fictif Cuincy", 2900, 17.0), ("Secteur fictif Lambres", 2200, 12.0)),
+    secteurs_experimentaux=(("Secteur fictif Faubourg de Béthune", 2800, 16.0),),
+    secteurs_temoins=(
+        ("Secteur fictif Sin-le-Noble nord", 2500, 16.0),
+        ("Secteur fictif Waziers", 1700, 9.0),
+        ("Secteur fictif Cuincy", 2900, 17.0),
+        ("Secteur fictif Lambres", 2800, 18.0),
+        ("Secteur fictif Frais-Marais", 1600, 10.0),
+        ("Secteur fictif Dorignies", 1800, 12.0),
+        ("Secteur fictif Faubourg d'Esquerchin", 2600, 16.0),
+        ("Secteur fictif Sin-le-Noble sud", 2600, 15.0),
+        ("Secteur fictif Flers-en-Escrebieux", 1900, 12.0),
+        ("Secteur fictif Auby", 3200, 20.0),
+        ("Secteur fictif Roost-Warendin", 2400, 16.0),
+        ("Secteur fictif Raimbeaucourt", 3000, 17.0),
+        ("Secteur fictif Lallaing", 2200, 14.0),
+        ("Secteur fictif Montigny-en-Ostrevent", 1900, 9.0),
+        ("Secteur fictif Pecquencourt", 1800, 11.0),
+        ("Secteur fictif Guesnain", 3300, 21.0),
+        ("Secteur fictif Lewarde", 3200, 20.0),
+        ("Secteur fictif Dechy", 3000, 16.0),
+        ("Secteur fictif Férin", 2400, 16.0),
+        ("Secteur fictif Courchelettes", 1900, 11.0),
+    ),
     effet_fuites=0.0,
     ecart_type_secteur=0.06,
     casses_par_secteur_an=1.0,
@@ -303,7 +323,8 @@ DOUAI = ParametresEau(
     verdict_attendu="ne_pas_generaliser",
     regle_attendue="sans_effet",
     raison_attendue=("Aucun effet (les alertes ne sont pas suivies d'interventions) alors que deux ans de référence, "
-                     "un an d'expérimentation et quatre témoins auraient permis de voir une baisse de 5 % des fuites."),
+                     "un an d'expérimentation et vingt secteurs témoins (doubles différences synthétiques) "
+                     "auraient permis de voir une baisse nette des fuites."),
 )
 
 SOISSONS = ParametresEau(
@@ -357,7 +378,8 @@ SOISSONS = ParametresEau(
 
 #: Pilotes d'exemple du domaine eau (identifiant, fonction d'écriture) : voir outils/generer_exemples.py.
 #: - Amiens : −35 % des fuites des secteurs équipés, trois témoins, un an -> « généraliser ».
-#: - Douai : aucun effet, longue série bien mesurée, quatre témoins -> « ne pas généraliser ».
+#: - Douai : aucun effet, longue série bien mesurée, un secteur équipé face à vingt témoins (doubles
+#:   différences synthétiques en estimation principale) -> « ne pas généraliser ».
 #: - GrandSoissons : −30 % des fuites pendant l'accompagnement d'un prestataire, −15 % après (période
 #:   « après ») -> l'effet s'estompe, « ajuster puis réévaluer ».
 EXEMPLES = [

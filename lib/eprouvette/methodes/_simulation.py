@@ -216,3 +216,89 @@ def simuler_panel_echelonne(
     })
     par_duree = {int(e): float(effet + pente * e) if e >= 0 else 0.0 for e in range(-n_periodes + 1, n_periodes)}
     return PanelEchelonne(donnees=df, effet_global=float(tau[equipe].mean()), effet_par_duree=par_duree)
+
+
+def simuler_panel_facteurs(
+    n_traites: int,
+    n_temoins: int,
+    n_avant: int,
+    n_apres: int,
+    *,
+    structure: str = "facteurs",
+    periodicite: int = 12,
+    rho: float = 0.5,
+    sigma: float = 1.0,
+    effet: float = 0.0,
+    graine: int = 0,
+) -> np.ndarray:
+    """Panel sites × périodes (témoins d'abord, sites équipés en dernier) où les doubles différences
+    simples échouent : chaque site a son niveau, plus
+
+    - ``structure="facteurs"`` : deux facteurs communs (une marche aléatoire et une saison de
+      ``periodicite`` périodes) auxquels chaque site répond avec sa propre intensité ;
+    - ``structure="tendances"`` : une tendance linéaire propre à chaque site (et une saison commune).
+
+    Les sites équipés ont été choisis parmi ceux qui répondent le plus (intensités tirées dans la
+    moitié haute de celles des témoins) : leur évolution diffère de la moyenne des témoins, mais un
+    mélange de témoins la reproduit. Bruit AR(1) (``rho``, écart type marginal ``sigma``) par site ;
+    ``effet`` ajouté aux sites équipés après le début.
+    """
+    rng = np.random.default_rng(graine)
+    n, T = n_traites + n_temoins, n_avant + n_apres
+    t = np.arange(T)
+    niveaux = rng.normal(0.0, 5.0, n)
+    intensites = np.r_[rng.uniform(0.0, 2.0, (n_temoins, 2)), rng.uniform(1.0, 2.0, (n_traites, 2))]
+    saison = 2.0 * sigma * np.sin(2 * np.pi * t / periodicite)
+    if structure == "facteurs":
+        marche = np.cumsum(rng.normal(0.0, sigma, T))
+        commun = intensites[:, :1] * marche[None, :] + intensites[:, 1:] * saison[None, :]
+    elif structure == "tendances":
+        commun = (intensites[:, :1] * (2.0 * sigma / T)) * t[None, :] * 4 + saison[None, :]
+    else:
+        raise ValueError(f"structure inconnue : {structure!r}")
+    Y = niveaux[:, None] + commun + bruit_ar1(T, rho, sigma, rng, taille=n)
+    Y[n_temoins:, n_avant:] += effet
+    return Y
+
+
+def mesurer_dd_synthetiques(
+    n_traites: int,
+    n_temoins: int,
+    n_avant: int,
+    n_apres: int,
+    *,
+    replications: int = 200,
+    structure: str = "facteurs",
+    effet: float = 2.0,
+    graine: int = 0,
+    **options,
+) -> dict:
+    """Taux de faux « significatif » (effet nul) et couverture à 95 % (effet ``effet`` planté) de
+    l'intervalle des doubles différences synthétiques par placebos (:func:`~eprouvette.methodes.
+    dd_synthetiques.intervalle_placebo`), et biais comparés aux doubles différences simples, sur
+    ``replications`` panels de :func:`simuler_panel_facteurs` (graines ``graine``, ``graine + 1``…)."""
+    from .dd_synthetiques import dd_synthetiques, intervalle_placebo
+
+    faux, couvre, sdid, dd, ecarts = 0, 0, [], [], []
+    for r in range(replications):
+        for planté in (0.0, effet):
+            Y = simuler_panel_facteurs(n_traites, n_temoins, n_avant, n_apres, structure=structure,
+                                       effet=planté, graine=graine + r, **options)
+            est = dd_synthetiques(Y, n_temoins, n_avant)
+            bas, haut, se = intervalle_placebo(Y, est)
+            if planté == 0.0:
+                faux += bool(bas > 0 or haut < 0)
+                sdid.append(est.effet)
+                dd.append(dd_synthetiques(Y, n_temoins, n_avant, variante="doubles_differences").effet)
+                ecarts.append(se)
+            else:
+                couvre += bool(bas <= planté <= haut)
+    return {
+        "replications": replications,
+        "faux_significatif": faux / replications,
+        "couverture": couvre / replications,
+        "biais_dd_synthetiques": float(np.mean(sdid)),
+        "biais_doubles_differences": float(np.mean(dd)),
+        "ecart_type_reel": float(np.std(sdid, ddof=1)),
+        "ecart_type_placebo_moyen": float(np.mean(ecarts)),
+    }

@@ -2,6 +2,8 @@
 
 Le plan suit les données : sites témoins et période d'avant → doubles différences (ou contrôle
 synthétique quand un seul site expérimenté fait face à de nombreux candidats ; doubles différences
+synthétiques quand un seul site équipé fait face à au moins vingt témoins sur une série assez longue,
+:func:`regle_dd_synthetiques` ; doubles différences
 pour un déploiement échelonné quand les sites ne sont pas tous équipés le même jour) ; consommation
 d'énergie dépendant de la météo → référence énergétique par degrés-jours (IPMVP option C) ;
 seulement la série du site expérimenté → série temporelle interrompue, avec un modèle de
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 class ChoixMethode:
     """Le plan retenu, pourquoi, et ce qu'il ne peut pas montrer."""
 
-    identifiant: str  # serie_interrompue | doubles_differences | dd_echelonnees | controle_synthetique | reference_energetique | aucune
+    identifiant: str  # serie_interrompue | doubles_differences | dd_synthetiques | dd_echelonnees | controle_synthetique | reference_energetique | aucune
     libelle: str
     explication: str
     ne_peut_pas_montrer: list[str] = field(default_factory=list)
@@ -45,7 +47,8 @@ def choisir_methode(
     n_experimentes : nombre de sites expérimentés.
     energie_meteo : indicateur de consommation d'énergie qui dépend de la météo (chauffage, froid).
     comptage : l'indicateur est un comptage (événements, passages, incidents).
-    n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte).
+    n_periodes_avant : nombre de périodes d'avant (pour avertir d'une série trop courte ; pour les doubles
+      différences synthétiques, celles du panel par mois ou par semaine, :func:`regle_dd_synthetiques`).
     debuts_differents : les sites expérimentés ne sont pas tous équipés le même jour (déploiement
       échelonné, ``Pilote.deploiement_echelonne``) : doubles différences échelonnées, dès qu'il y a des
       témoins ou au moins deux sites équipés à des dates différentes (les derniers servent de témoins
@@ -58,6 +61,9 @@ def choisir_methode(
         return _reference_energetique(avert)
     if debuts_differents and n_experimentes >= 2:
         return _dd_echelonnees(n_experimentes, n_temoins, avert)
+    if regle_dd_synthetiques(n_experimentes=n_experimentes, n_temoins=n_temoins, n_periodes_avant=n_periodes_avant,
+                             debuts_differents=debuts_differents).role == "principale":
+        return _dd_synthetiques(n_experimentes, n_temoins, avert)
     if n_temoins >= 1:
         if n_experimentes == 1 and n_temoins >= 5:
             return _controle_synthetique(n_temoins, avert)
@@ -86,6 +92,8 @@ def choix_du_resultat(
         return _reference_energetique(avert)
     if methode == "controle_synthetique":
         return _controle_synthetique(n_temoins, avert)
+    if methode == "dd_synthetiques":
+        return _dd_synthetiques(n_experimentes, n_temoins, avert)
     if methode == "dd_echelonnees":
         return _dd_echelonnees(n_experimentes, n_temoins, avert)
     if methode == "doubles_differences" or (methode == "serie_interrompue"
@@ -95,6 +103,93 @@ def choix_du_resultat(
         return _serie_interrompue(comptage, avert)
     return choisir_methode(a_periode_avant=a_periode_avant, n_temoins=n_temoins, n_experimentes=n_experimentes,
                            comptage=comptage, n_periodes_avant=n_periodes_avant, debuts_differents=debuts_differents)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doubles différences synthétiques : principale, contrôle de robustesse ou sans objet
+# ---------------------------------------------------------------------------------------------
+
+#: Nombre minimal de témoins pour que les doubles différences synthétiques soient l'estimation
+#: principale, selon le nombre de sites équipés (absent : jamais principales). Mesuré par simulation
+#: (docs/methodes.md, outils/simulation_dd_synthetiques.py, 200 panels par plan) : avec un seul site
+#: équipé, la variance placebo ne repose que sur J faux effets ; à 20 témoins, les faux « significatif »
+#: restent sous 6 % (couverture dans [92 % ; 98 %]) sur les quatre plans simulés, pas en dessous (7 à
+#: 8,5 % sur au moins un plan à 6, 10 et 16 témoins). Avec deux sites équipés, aucun nombre de témoins
+#: jusqu'à 20 ne tient (9,5 % à 20 témoins, séries hebdomadaires à facteurs) : la variance placebo y
+#: sous-estime l'incertitude ; de même avec trois.
+TEMOINS_MIN_DD_SYNTHETIQUES = {1: 20}
+#: Nombre minimal de périodes d'avant du panel (mois ou semaines) pour l'estimation principale : les
+#: plans simulés en ont 24 (mensuel, deux ans) ou 52 (hebdomadaire, un an).
+PERIODES_AVANT_MIN_DD_SYNTHETIQUES = 24
+#: En contrôle de robustesse (l'effet seul est comparé, sans sa variance, qui demanderait plus de
+#: témoins que de sites équipés) : au moins 3 témoins, au plus 4 sites équipés, 4 périodes d'avant.
+TEMOINS_MIN_ROBUSTESSE, EQUIPES_MAX_ROBUSTESSE, PERIODES_AVANT_MIN_ROBUSTESSE = 3, 4, 4
+
+
+@dataclass(frozen=True)
+class RegleDDSynthetiques:
+    """Le rôle des doubles différences synthétiques dans un pilote, décidé d'après la forme des données."""
+
+    role: str  # "principale" | "robustesse" | "sans_objet"
+    raison: str  # en français : pourquoi ce rôle (vide pour « principale »)
+
+
+def regle_dd_synthetiques(*, n_experimentes: int, n_temoins: int, n_periodes_avant: int | None,
+                          debuts_differents: bool = False) -> RegleDDSynthetiques:
+    """Quand les doubles différences synthétiques sont l'estimation principale, un contrôle de
+    robustesse ou sans objet, d'après la forme des données seulement (avant toute estimation, pour ne
+    pas choisir la méthode qui donne l'effet le plus net) : nombre de sites équipés et de témoins,
+    périodes d'avant du panel (mois ou semaines), déploiement échelonné. Seuils mesurés par
+    simulation (docs/methodes.md)."""
+    t0 = n_periodes_avant or 0
+    if debuts_differents:
+        return RegleDDSynthetiques("sans_objet", "Les sites ne sont pas équipés le même jour : les doubles différences "
+                                   "synthétiques supposent un début commun.")
+    if n_temoins < TEMOINS_MIN_ROBUSTESSE:
+        return RegleDDSynthetiques("sans_objet", f"Les doubles différences synthétiques demandent au moins "
+                                   f"{TEMOINS_MIN_ROBUSTESSE} témoins pour en faire un mélange.")
+    if n_experimentes > EQUIPES_MAX_ROBUSTESSE:
+        return RegleDDSynthetiques("sans_objet", f"{n_experimentes} sites équipés : les doubles différences "
+                                   "synthétiques sont faites pour un ou quelques sites équipés.")
+    if t0 < PERIODES_AVANT_MIN_ROBUSTESSE:
+        return RegleDDSynthetiques("sans_objet", f"Seulement {t0} périodes d'avant : trop peu pour pondérer les "
+                                   "témoins par les doubles différences synthétiques.")
+    minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(n_experimentes)
+    if minimum is None:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_experimentes} "
+                                   "sites équipés, leur incertitude (la dispersion des faux effets de témoins qui font "
+                                   "semblant d'être équipés) sous-estime la marge d'erreur réelle sur des plans simulés "
+                                   "de cette taille.")
+    if n_temoins < minimum:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : avec {n_temoins} témoins, "
+                                   "leur incertitude (la dispersion des faux effets de témoins qui font semblant d'être "
+                                   "équipés) n'est pas fiable ; il faut au moins "
+                                   f"{minimum} témoins pour {n_experimentes} site{'s' if n_experimentes > 1 else ''} "
+                                   f"équipé{'s' if n_experimentes > 1 else ''}.")
+    if t0 < PERIODES_AVANT_MIN_DD_SYNTHETIQUES:
+        return RegleDDSynthetiques("robustesse", f"Elles ne sont pas l'estimation principale : {t0} périodes d'avant, "
+                                   f"il en faut au moins {PERIODES_AVANT_MIN_DD_SYNTHETIQUES} pour pondérer sûrement "
+                                   "les témoins et les périodes.")
+    return RegleDDSynthetiques("principale", "")
+
+
+def _dd_synthetiques(n_experimentes: int, n_temoins: int, avert: str) -> ChoixMethode:
+    sites = f"{n_experimentes} site{'s' if n_experimentes > 1 else ''} équipé{'s' if n_experimentes > 1 else ''}"
+    return ChoixMethode(
+        "dd_synthetiques",
+        "Doubles différences synthétiques",
+        f"{sites} et {n_temoins} témoins : au lieu de comparer à la moyenne de tous les témoins, on donne plus "
+        "de poids aux témoins qui évoluaient comme les sites équipés avant le début (un écart de niveau constant "
+        "est permis), et plus de poids aux périodes d'avant qui ressemblent à la période de l'expérimentation "
+        "(Arkhangelsky et al., 2021). Cela corrige les doubles différences simples quand les sites ne suivent "
+        "pas tous la même tendance. L'incertitude vient de placebos : chaque témoin tour à tour fait semblant "
+        "d'avoir été équipé, et la dispersion de ces faux effets donne la marge d'erreur." + avert,
+        ["Que le mélange de témoins qui suivait les sites équipés avant le début les aurait encore suivis ensuite "
+         "(vérifiable en partie seulement, sur l'avant).",
+         "Un événement qui ne toucherait que les sites équipés au même moment.",
+         "Un effet précis si les sites équipés ne ressemblent à aucun mélange de témoins (ils sortent de ce que les "
+         "témoins couvrent)."],
+    )
 
 
 def _avertissement(n_periodes_avant: int | None) -> str:

@@ -137,9 +137,6 @@ def controle_synthetique(
         verifs.append(Verification("concentration_poids", "attention",
             f"Le site synthétique repose presque entièrement sur un seul témoin ({temoins[int(np.argmax(w))]}, "
             f"poids {nombre(float(np.max(w)), 2)}).", float(np.max(w))))
-    if controle_dd_synthetiques:  # False : seulement pour des simulations qui n'étudient que la p-valeur
-        verifs.append(_verification_dd_synthetiques(df[[*temoins, traite]].to_numpy(float).T, n_avant, n_apres,
-                                                    effet, bas, haut, unite))
     indicateur = indicateur or traite
     contre = pd.DataFrame({"date": df.index.to_numpy(), "observe": y, "contrefactuel": synth,
                            "periode": np.where(avant, "avant", "apres")})
@@ -179,36 +176,18 @@ def controle_synthetique(
             "inference": "placebos dans l'espace (Abadie, Diamond et Hainmueller, 2010)",
         },
     )
+    if controle_dd_synthetiques:  # False : seulement pour des simulations qui n'étudient que la p-valeur
+        # Contrôle de robustesse : les doubles différences synthétiques sur le même panel, ramenées au même
+        # cumul (elles permettent un écart de niveau constant et pondèrent aussi les périodes d'avant).
+        from .dd_synthetiques import dd_synthetiques, verification_dd_synthetiques
+
+        cumul = dd_synthetiques(df[[*temoins, traite]].to_numpy(float).T, J, n_avant).effet * n_apres
+        r.verifications.append(verification_dd_synthetiques(r, cumul, unite=unite, nom_principal="le contrôle synthétique"))
     if not incertitude_est_valide(effet, bas, haut, dispersion, echelle=float(np.abs(y).max())):
         incertitude_indeterminee(
             r, "les placebos (chaque témoin traité comme un faux site expérimenté) donnent tous le même "
                "écart, l'intervalle qu'on en tire est réduit à un point")
     return r
-
-
-def _verification_dd_synthetiques(Y: np.ndarray, n_avant: int, n_apres: int, effet: float, bas: float,
-                                  haut: float, unite: str) -> Verification:
-    """Contrôle de robustesse : les doubles différences synthétiques (Arkhangelsky et al., 2021) sur
-    le même panel, ramenées au même cumul, concordent-elles avec le contrôle synthétique ?
-    Elles permettent un écart de niveau constant entre le site et son mélange de témoins et
-    pondèrent aussi les périodes d'avant : si elles divergent, l'effet dépend de la méthode."""
-    from .dd_synthetiques import dd_synthetiques
-
-    cumul = dd_synthetiques(Y, Y.shape[0] - 1, n_avant).effet * n_apres
-    u = f"\u00a0{unite}" if unite else ""
-    debut = (f"Doubles différences synthétiques (mélange de témoins qui tolère un écart de niveau constant, "
-             f"avant pondéré) : effet cumulé {nombre(cumul, 1)}{u}, pour {nombre(effet, 1)}{u} par le "
-             "contrôle synthétique")
-    # Concordance : même sens, et un écart entre les deux estimations inférieur à la demi-largeur
-    # de l'intervalle du contrôle synthétique (son incertitude propre).
-    if np.sign(cumul) == np.sign(effet) and abs(cumul - effet) <= (haut - bas) / 2:
-        return Verification("dd_synthetiques", "reussie",
-                            debut + " : même sens, écart dans l'incertitude du contrôle synthétique ; les deux "
-                            "méthodes concordent.", cumul)
-    return Verification("dd_synthetiques", "attention",
-                        debut + " : les deux estimations s'écartent plus que l'incertitude du contrôle "
-                        "synthétique, ou sont de sens contraire. L'effet dépend de la méthode retenue ; il est "
-                        "à lire avec prudence.", cumul)
 
 
 def masque_avant(index: pd.Index, debut) -> np.ndarray:
