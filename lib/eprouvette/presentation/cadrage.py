@@ -170,7 +170,9 @@ def puissance(c) -> list:
     if emd is not None:
         texte += (f"Sur la durée prévue ({_mois(r['duree_prevue_jours'])}), l'évaluation voit un effet de "
                   f"{pourcentage(emd, 1)} dans {pourcentage(r['puissance_a_emd'], 0)} des simulations : c'est l'effet "
-                  "minimal détectable (8 fois sur 10, à quelques points près). ")
+                  "minimal détectable (8 fois sur 10 ; puissance estimée sur "
+                  f"{compte(r['simulations'], 'tirage')}, à ± {t.nombre(100 * r['precision_puissance'], 0)} points près, "
+                  "l'erreur type de la simulation). ")
     texte += (f"Sans aucun effet planté, elle a annoncé à tort un effet significatif dans "
               f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations (5\u00a0% attendus).")
     fig = figures.figure_barres(calculables.assign(p=calculables["puissance"].round()), "duree", "p",
