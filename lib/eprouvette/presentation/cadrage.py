@@ -182,6 +182,10 @@ def puissance(c) -> list:
     fig.update_layout(xaxis=dict(title=dict(text="Durée de l'expérimentation")), yaxis=dict(range=[0, 105]))
     lecture = (f"Chaque barre dit, pour une durée d'expérimentation, dans quelle part des simulations l'évaluation "
                f"a vu un effet de {seuil} ; il faut atteindre la ligne des 8 fois sur 10.")
+    moins = sorted({s["simulations"] for s in r["au_seuil"] if s["echecs"] < s["simulations"] < r["simulations"]})
+    if moins:
+        lecture += (f" Les durées loin de cette ligne (plus de trois erreurs types) n'ont été simulées que sur "
+                    f"{compte(moins[0], 'tirage')} : la conclusion ne changerait pas avec plus.")
     non_calc = [s for s in r["au_seuil"] if s["echecs"] >= s["simulations"]]
     sortie = [blocs.paragraphe(texte),
               blocs.graphique(fig, f"Un effet de {seuil} serait-il vu ?", lecture,
