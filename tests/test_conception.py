@@ -1,6 +1,6 @@
 """La conception d'une expérimentation avant son début (eprouvette.conception, docs/conception.md).
 
-Le test lent compare ce que dit la note de cadrage (effet minimal détectable, durée nécessaire) à une
+Le test lent compare ce que dit la note de cadrage livrée (effet minimal détectable, durée nécessaire) à une
 simulation indépendante (autre graine) de l'estimateur réel du domaine, sur les historiques des deux
 projets d'exemple (eau : doubles différences ; mobilité : série interrompue).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from eprouvette import config
-from eprouvette.conception import (PUISSANCE_VISEE, _mesures_simulees, charger_projet, concevoir, decomposer,
+from eprouvette.conception import (PUISSANCE_VISEE, _mesures_simulees, charger_projet, decomposer,
                                    diagnostiquer_temoins, lister_projets, pilote_fictif, simuler_puissance)
 from eprouvette.erreurs import ErreurDonnees
 
@@ -111,7 +111,7 @@ def test_replication_rapide_identique_au_chemin_complet():
 # les refait sur d'autres tirages (autre graine).
 # - Effet minimal détectable : N₂ = N_CONTROLE (800) tirages. Deux estimations indépendantes d'une même puissance
 #   p = 0,80 diffèrent d'un écart type de √(p(1 − p)(1/N₁ + 1/N₂)) = √(0,16 × (1/400 + 1/800)) = 2,45 points ;
-#   tolérance de 5 points = 2,04 écarts types : une note juste échoue dans 4 % des graines au plus (bilatéral).
+#   tolérance de 5 points = 2,04 écarts types : une note juste échoue dans environ 4 % des graines (bilatéral).
 #   Une note dont l'effet minimal détectable serait décalé de 20 % aurait une puissance réelle de 61 % (−20 %) ou
 #   92 % (+20 %) au lieu de 80 % (loi normale : Φ(0,8 × 2,80 − 1,96) et Φ(1,2 × 2,80 − 1,96)), à 12 points ou
 #   plus : le contrôle s'en écarte de plus de 5 points sauf malchance de près de trois écarts types.
