@@ -1,6 +1,6 @@
 """La conception d'une expérimentation avant son début (eprouvette.conception, docs/conception.md).
 
-Le test lent compare ce que dit la note de cadrage livrée (effet minimal détectable, durée nécessaire) à une
+Le test lent compare ce que dit la note de cadrage (effet minimal détectable, durée nécessaire) à une
 simulation indépendante (autre graine) de l'estimateur réel du domaine, sur les historiques des deux
 projets d'exemple (eau : doubles différences ; mobilité : série interrompue).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from eprouvette import config
-from eprouvette.conception import (PUISSANCE_VISEE, _mesures_simulees, charger_projet, decomposer,
+from eprouvette.conception import (PUISSANCE_VISEE, _mesures_simulees, charger_projet, concevoir, decomposer,
                                    diagnostiquer_temoins, lister_projets, pilote_fictif, simuler_puissance)
 from eprouvette.erreurs import ErreurDonnees
 
@@ -173,16 +173,14 @@ def verifier_note(projet, note: dict, n_controle: int = N_CONTROLE, decalage_emd
 
 @pytest.mark.lent
 @pytest.mark.parametrize("ident", [EAU, VELO])
-def test_la_note_correspond_a_une_simulation_de_l_estimateur_reel(portefeuille, ident):
-    """La note de cadrage livrée (son JSON, construit par make rapports dans la fixture commune) face à une
-    simulation indépendante de l'estimateur réel du domaine."""
-    import json
-
-    chemin = portefeuille["rapports"] / f"cadrage-{ident}.json"
-    assert chemin.exists(), portefeuille["sortie"].stderr[-3000:]
-    note = json.loads(chemin.read_text(encoding="utf-8"))
+def test_la_note_correspond_a_une_simulation_de_l_estimateur_reel(ident):
+    """La note de cadrage (400 tirages par essai, comme celle que construit make rapports ; durées essayées 3 et
+    6 mois) face à une simulation indépendante de l'estimateur réel du domaine."""
+    c = concevoir(charger_projet(ident), durees_mois=(3, 6))
+    note = c.en_dict()
     assert note["simulations"] >= 400 and note["effet_minimal_detectable"] is not None
-    ecarts = verifier_note(charger_projet(ident), note)
+    assert note["effet_minimal_detectable"] == pytest.approx(abs(c.simulation_emd.effet_plante * c.pente))
+    ecarts = verifier_note(c.projet, note)
     assert not ecarts, ecarts
 
 
