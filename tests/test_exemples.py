@@ -526,5 +526,13 @@ def test_ecarts_au_plan_sur_le_premier_ecran(portefeuille):
             assert " ".join(ecart["phrase"].split()) in texte, (d.name, ecart["phrase"])
         if plan["ecarts"]:
             assert "Écarts au plan d'analyse" in essentiel, d.name
+            # Chaque écart est nommé dans le degré de certitude, que test_premier_ecran_tient_sur_portable_et_telephone
+            # exige visible sans défiler à 1366 × 768 (la liste détaillée peut passer sous la ligne de flottaison).
+            from eprouvette.presentation.sections import tete_ecart
+
+            certitude = re.search(r'<p class="ep-essentiel__certitude">.*?</p>', essentiel, flags=re.S).group(0)
+            certitude = " ".join(html_mod.unescape(re.sub(r"<[^>]+>", " ", certitude)).split())
+            for ecart in plan["ecarts"]:
+                assert " ".join(tete_ecart(ecart["phrase"]).split()) in certitude, (d.name, certitude)
         n_ecarts += len(plan["ecarts"])
     assert n_ecarts >= 1

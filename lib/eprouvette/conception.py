@@ -320,8 +320,14 @@ def pilote_fictif(projet: Projet, duree_jours: int, temoins: list[str] | None = 
                    periode_apres=None, sites=sites, fichier_meteo=None)
 
 
-def _mesures_simulees(pilote: Pilote, dec: Decomposition, rng, effet: float) -> pd.DataFrame:
-    jours = pd.date_range(pilote.periode_reference.debut, pilote.periode_experimentation.fin, freq="D")
+def _jours_simules(pilote: Pilote) -> pd.DatetimeIndex:
+    return pd.date_range(pilote.periode_reference.debut, pilote.periode_experimentation.fin, freq="D")
+
+
+def _valeurs_simulees(pilote: Pilote, dec: Decomposition, rng, effet: float) -> np.ndarray:
+    """Un tirage : valeurs journalières (jours de :func:`_jours_simules` × sites du pilote, NaN les jours
+    sans mesure), l'effet planté sur les sites à équiper pendant l'expérimentation fictive."""
+    jours = _jours_simules(pilote)
     y = historique_simule(dec, jours, rng)
     colonnes = [dec.sites.index(s.identifiant) for s in pilote.sites]
     y = y[:, colonnes]
@@ -331,6 +337,12 @@ def _mesures_simulees(pilote: Pilote, dec: Decomposition, rng, effet: float) -> 
         y = y * np.where(pendant[:, None] & equipe[None, :], 1 + effet, 1.0)
     if dec.comptage:
         y = np.round(np.clip(y, 0, None))
+    return y
+
+
+def _en_mesures(pilote: Pilote, y: np.ndarray) -> pd.DataFrame:
+    """Le tableau d'un tirage au format des mesures (date, site, indicateur, valeur ; sans les jours sans mesure)."""
+    jours = _jours_simules(pilote)
     ok = np.isfinite(y)
     jj, ss = np.nonzero(ok)
     return pd.DataFrame({
@@ -341,32 +353,72 @@ def _mesures_simulees(pilote: Pilote, dec: Decomposition, rng, effet: float) -> 
     })
 
 
+def _mesures_simulees(pilote: Pilote, dec: Decomposition, rng, effet: float) -> pd.DataFrame:
+    return _en_mesures(pilote, _valeurs_simulees(pilote, dec, rng, effet))
+
+
+def estimateur_simule(pilote: Pilote, *, rapide: bool = True):
+    """La fonction d'estimation de l'adaptateur du domaine (``evaluer_pilote``, sans ses contrôles) appliquée
+    à un tirage (tableau de :func:`_valeurs_simulees`).
+
+    Chemin rapide quand l'adaptateur le propose (fonction ``simulation(pilote, jours)`` : eau, mobilité) :
+    les séries que l'estimateur lit sont faites directement depuis le tableau, et ce qui ne dépend pas du
+    tirage (calendrier…) une seule fois ; l'estimateur est le même, l'estimation identique à celle du chemin
+    complet par le format des mesures (``rapide=False``, tests/test_conception.py)."""
+    from .analyse import module_domaine
+
+    adaptateur = module_domaine(pilote.domaine).module_adaptateur()
+    preparer = getattr(adaptateur, "simulation", None) if rapide else None
+    try:
+        arguments = preparer(pilote, _jours_simules(pilote)) if preparer is not None else None
+    except (ErreurDonnees, ValueError) as e:  # calendrier inconnu… : chaque tirage échoue comme par le chemin complet
+        erreur = e
+
+        def echec(y):
+            raise erreur
+
+        return echec
+    if arguments is None:
+        return lambda y: adaptateur.evaluer_pilote(pilote, _en_mesures(pilote, y), None, controles=False)
+    return lambda y: adaptateur.evaluer_pilote(pilote, None, None, controles=False, **arguments(y))
+
+
 def simuler_puissance(projet: Projet, duree_jours: int, effet_plante: float, *, n: int = 100, graine: int = 0,
-                      temoins: list[str] | None = None, decomposition: Decomposition | None = None) -> SimulationPuissance:
+                      temoins: list[str] | None = None, decomposition: Decomposition | None = None,
+                      rapide: bool = True, deja: SimulationPuissance | None = None) -> SimulationPuissance:
     """Puissance de l'évaluation du domaine pour une expérimentation de ``duree_jours`` et un changement
     relatif ``effet_plante`` des sites à équiper (−0,05 : 5 % de baisse), sur ``n`` historiques simulés.
 
     La graine ne dépend ni de l'effet ni de la durée : deux appels de même graine tirent les mêmes
-    blocs (nombres aléatoires communs), si bien que la puissance croît régulièrement avec l'effet."""
-    from .analyse import module_domaine
+    blocs (nombres aléatoires communs), si bien que la puissance croît régulièrement avec l'effet.
+    ``rapide=False`` : chaque tirage passe par le format des mesures (:func:`estimateur_simule`).
+    ``deja`` : une simulation de mêmes projet, durée, effet, témoins et graine sur moins de tirages ; ses
+    tirages (les premiers) ne sont pas réévalués, seuls les suivants le sont (:func:`affiner`)."""
     from .recommandation import effet_minimal_detectable_relatif
 
     dec = decomposition or decomposer(projet)
     pil = pilote_fictif(projet, duree_jours, temoins)
-    estimer = module_domaine(pil.domaine).evaluer_pilote
+    estimer = estimateur_simule(pil, rapide=rapide)
     signe = -1.0 if pil.indicateur_principal.sens_souhaite == "baisse" else 1.0
     rng = np.random.default_rng(graine)
     det = faux = echecs = 0
     effets, emd = np.full(n, np.nan), np.full(n, np.nan)
     methode = message = ""
+    k = 0
+    if deja is not None:
+        k = deja.n
+        det, faux, echecs, methode, message = deja.detections, deja.fausses_alertes, deja.echecs, deja.methode, deja.message_echec
+        effets[:k], emd[:k] = deja.effets_relatifs, deja.emd_relatifs
     for i in range(n):
-        m = _mesures_simulees(pil, dec, rng, effet_plante)
+        y = _valeurs_simulees(pil, dec, rng, effet_plante)  # tiré même s'il est déjà évalué : les suivants sont les mêmes
+        if i < k:
+            continue
         try:
             with warnings.catch_warnings():
                 # Des centaines d'estimations sur des séries simulées : leurs avertissements numériques
                 # (convergence…) ne concernent pas le projet ; une estimation qui échoue compte comme ratée.
                 warnings.simplefilter("ignore")
-                r = estimer(pil, m, None, controles=False)  # l'effet et son intervalle, sans les contrôles
+                r = estimer(y)  # l'effet et son intervalle, sans les contrôles
         except (ErreurDonnees, ValueError, np.linalg.LinAlgError) as e:
             echecs += 1
             message = message or str(e)
@@ -386,6 +438,14 @@ def simuler_puissance(projet: Projet, duree_jours: int, effet_plante: float, *, 
     if echecs == 5 and det + faux == 0 and not np.isfinite(effets).any():
         echecs = n
     return SimulationPuissance(duree_jours, effet_plante, n, det, faux, echecs, effets, emd, methode, message)
+
+
+def affiner(projet: Projet, sim: SimulationPuissance, n: int, **kw) -> SimulationPuissance:
+    """La simulation ``sim`` prolongée jusqu'à ``n`` tirages (mêmes premiers tirages, seuls les suivants sont
+    évalués) ; ``kw`` : la graine, les témoins et la décomposition de ``sim``."""
+    if sim.n >= n:
+        return sim
+    return simuler_puissance(projet, sim.duree_jours, sim.effet_plante, n=n, deja=sim, **kw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,6 +586,7 @@ class Conception:
             "duree_prevue_jours": self.duree_prevue_jours,
             "duree_prevue_mois": round(self.duree_prevue_jours / JOURS_PAR_MOIS, 1),
             "simulations": self.n_simulations, "graine": self.graine, "pente": self.pente,
+            "precision_puissance": precision_puissance(self.n_simulations),
             "methode": self.sans_effet.methode,
             "effet_minimal_detectable": self.emd,
             "puissance_a_emd": self.simulation_emd.puissance if self.simulation_emd else None,
@@ -551,37 +612,50 @@ def _inverse_normale(p: float) -> float:
     return NormalDist().inv_cdf(min(max(p, 0.02), 0.98))
 
 
+#: Simulations d'une note de cadrage par défaut : erreur type de ±2 points de puissance autour de 80 %.
+SIMULATIONS_NOTE = 400
+
+
+def precision_puissance(n: int, puissance: float = PUISSANCE_VISEE) -> float:
+    """Erreur type (part, 0,02 = 2 points) d'une puissance estimée sur ``n`` simulations indépendantes."""
+    return math.sqrt(puissance * (1 - puissance) / n) if n else float("nan")
+
+
 def chercher_emd(projet: Projet, dec: Decomposition, temoins, sans_effet: SimulationPuissance, *, n: int,
-                 graine: int) -> tuple[float, float | None, SimulationPuissance | None]:
-    """Effet minimal détectable à la durée prévue : premier essai à (1,96 + 0,84) fois la dispersion des
-    effets estimés sans effet planté, puis corrections d'après la puissance mesurée (au plus trois essais ;
-    on garde l'essai dont la puissance mesurée est la plus proche de 80 %).
-    Renvoie (pente, EMD relatif tel que l'évaluation le mesure, simulation à cet effet)."""
+                 graine: int, n_recherche: int | None = None) -> tuple[float, float | None, SimulationPuissance | None]:
+    """Effet minimal détectable à la durée prévue.
+
+    Recherche sur les ``n_recherche`` premiers tirages (par défaut le quart de ``n``, au moins 50 ; mêmes
+    tirages que les autres essais) : premier essai à (1,96 + 0,84) fois la dispersion des effets estimés
+    sans effet planté, puis corrections d'après la puissance mesurée (au plus quatre essais, arrêt à 4 points
+    de 80 %). L'essai le plus proche de 80 % est refait sur les ``n`` tirages ; s'il s'écarte de 80 % de plus
+    de 3 points, une correction de plus sur ``n`` tirages, et l'on garde la plus proche des deux.
+    Renvoie (pente, EMD relatif tel que l'évaluation le mesure, simulation à cet effet sur ``n`` tirages)."""
     signe = -1.0 if projet.pilote.indicateur_principal.sens_souhaite == "baisse" else 1.0
     e0 = sans_effet.effets_relatifs
     if np.isfinite(e0).sum() < max(10, n // 2):
         return 1.0, None, None
+    k = min(n, max(50, n // 4)) if n_recherche is None else min(n, n_recherche)
+
+    def simuler(effet, m):
+        return simuler_puissance(projet, projet.duree_prevue_jours, effet, n=m, graine=graine, temoins=temoins,
+                                 decomposition=dec)
+
     essai = signe * (Z_ALPHA + Z_PUISSANCE) * float(np.nanstd(e0, ddof=1))
-    pente, essais = 1.0, []
-
-    def simuler(effet):
-        nonlocal pente
-        sim = simuler_puissance(projet, projet.duree_prevue_jours, effet, n=n, graine=graine, temoins=temoins,
-                                decomposition=dec)
-        ok = np.isfinite(sim.effets_relatifs) & np.isfinite(e0)
-        if ok.sum() >= 10 and not essais:
-            pente = float(np.mean(sim.effets_relatifs[ok] - e0[ok]) / effet)
-        essais.append(sim)
-        return sim
-
+    essais = []
     for _ in range(4):
-        sim = simuler(essai)
-        if abs(sim.puissance - PUISSANCE_VISEE) <= 0.04:
+        essais.append(simuler(essai, k))
+        if abs(essais[-1].puissance - PUISSANCE_VISEE) <= 0.04:
             break
         essai = _prochain_essai(essais, essai)
-    else:
-        sim = simuler(essai)
     meilleur = min(essais, key=lambda t: abs(t.puissance - PUISSANCE_VISEE))
+    finals = [affiner(projet, meilleur, n, graine=graine, temoins=temoins, decomposition=dec)]
+    if abs(finals[0].puissance - PUISSANCE_VISEE) > 0.03:
+        finals.append(simuler(_prochain_essai(finals, finals[0].effet_plante), n))
+    meilleur = min(finals, key=lambda t: abs(t.puissance - PUISSANCE_VISEE))
+    # La pente (effet mesuré / effet planté) sur les n tirages de l'essai gardé, appariés à ceux sans effet.
+    ok = np.isfinite(meilleur.effets_relatifs) & np.isfinite(e0)
+    pente = float(np.mean(meilleur.effets_relatifs[ok] - e0[ok]) / meilleur.effet_plante) if ok.sum() >= 10 else 1.0
     return pente, abs(meilleur.effet_plante * pente), meilleur
 
 
@@ -607,16 +681,30 @@ def chercher_duree(projet: Projet, plante: float, kw: dict, durees_mois=DUREES_E
     """Durée qui suffit pour détecter ``plante`` 8 fois sur 10 : d'abord la durée prévue ; si elle ne
     suffit pas, la durée que suggère la puissance mesurée (erreur type en 1/√durée), arrondie à une des
     durées essayées, puis les suivantes tant qu'elle ne suffit pas ; si elle suffit, les durées essayées
-    plus courtes, de la plus longue à la plus courte, tant qu'elles suffisent."""
+    plus courtes, de la plus longue à la plus courte, tant qu'elles suffisent.
+
+    Chaque durée est d'abord simulée sur le quart des tirages (au moins 50) ; elle n'est refaite sur tous
+    (``kw["n"]``, les premiers tirages gardés) que si sa puissance est à moins de trois erreurs types de 80 %
+    (12 points sur 100 tirages) : loin de 80 %, la conclusion (suffit ou non) ne changerait pas."""
+    n = kw["n"]
+    k = min(n, max(50, n // 4))
+    autres = {c: v for c, v in kw.items() if c != "n"}
+
+    def simuler(d: int) -> SimulationPuissance:
+        sim = simuler_puissance(projet, d, plante, n=k, **autres)
+        if sim.calculable and abs(sim.puissance - PUISSANCE_VISEE) <= 3 * precision_puissance(k):
+            sim = affiner(projet, sim, n, **autres)
+        return sim
+
     prevue = projet.duree_prevue_jours
     # Une durée essayée à moins de deux semaines de la durée prévue n'est pas une autre durée : la prévue la remplace.
     grille = sorted({d for d in (int(round(m * JOURS_PAR_MOIS)) for m in durees_mois) if abs(d - prevue) >= 14}
                     | {prevue})
-    sims = {prevue: simuler_puissance(projet, prevue, plante, **kw)}
+    sims = {prevue: simuler(prevue)}
     if sims[prevue].puissance >= PUISSANCE_VISEE:
         necessaire = prevue
         for d in reversed([d for d in grille if d < prevue]):
-            sims[d] = simuler_puissance(projet, d, plante, **kw)
+            sims[d] = simuler(d)
             if sims[d].puissance < PUISSANCE_VISEE:
                 break
             necessaire = d
@@ -631,13 +719,13 @@ def chercher_duree(projet: Projet, plante: float, kw: dict, durees_mois=DUREES_E
     # Une durée juste en dessous de la suggestion d'abord, pour ne pas s'arrêter trop tard.
     if i > 0:
         d = plus_longues[i - 1]
-        sims[d] = simuler_puissance(projet, d, plante, **kw)
+        sims[d] = simuler(d)
         if sims[d].puissance >= PUISSANCE_VISEE:
             return sims, d
         if not sims[d].calculable:
             return sims, None
     for d in plus_longues[i:]:
-        sims[d] = simuler_puissance(projet, d, plante, **kw)
+        sims[d] = simuler(d)
         if sims[d].puissance >= PUISSANCE_VISEE:
             return sims, d
         if not sims[d].calculable:
@@ -645,7 +733,7 @@ def chercher_duree(projet: Projet, plante: float, kw: dict, durees_mois=DUREES_E
     return sims, None
 
 
-def concevoir(projet: Projet, *, n_simulations: int = 100, graine: int = 20270301,
+def concevoir(projet: Projet, *, n_simulations: int = SIMULATIONS_NOTE, graine: int = 20270301,
               durees_mois: tuple[int, ...] = DUREES_ESSAYEES_MOIS) -> Conception:
     """La note de cadrage d'un projet, chiffrée par simulation de l'évaluation qu'il recevra.
 

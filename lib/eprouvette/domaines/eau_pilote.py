@@ -194,34 +194,68 @@ def series_pilote(pilote, mesures: pd.DataFrame, retires: frozenset = frozenset(
     jour = _journalier(mesures, ind.identifiant)
     exp = [s.identifiant for s in pilote.sites_experimentaux if s.identifiant not in retires]
     tem = [s.identifiant for s in pilote.sites_temoins if s.identifiant not in retires]
-    e = _somme_groupe(jour, exp).rename("brut_experimentaux")
-    df = e.to_frame()
-    if tem:
-        df = df.join(_somme_groupe(jour, tem).rename("brut_temoins"), how="inner")
-    df = df.reset_index().rename(columns={"index": "date"})
     r0, r1 = pd.Timestamp(pilote.periode_reference.debut), pd.Timestamp(pilote.periode_reference.fin)
-    e0, e1 = pd.Timestamp(pilote.periode_experimentation.debut), pd.Timestamp(pilote.periode_experimentation.fin)
-    avant = df["date"].between(r0, r1)
-    apres = df["date"].between(e0, e1)
-    df = df[avant | apres].copy()
-    df["periode"] = np.where(df["date"] >= e0, "apres", "avant")
+    parts = tuple(_part_gardee(jour, [s.identifiant for s in groupe], retires, r0, r1)
+                  for groupe in (pilote.sites_experimentaux, pilote.sites_temoins))
+    return _series_groupes(pilote, _somme_groupe(jour, exp), _somme_groupe(jour, tem) if tem else None, parts)
+
+
+def simulation(pilote, jours: pd.DatetimeIndex):
+    """Pour les simulations de puissance de la note de cadrage (:mod:`eprouvette.conception`) : une
+    fonction qui, d'un tableau de valeurs journalières (``jours`` × sites du pilote dans l'ordre de
+    ``pilote.sites``, NaN les jours sans mesure), donne les arguments d':func:`evaluer_pilote` qui
+    remplacent les mesures (``series=``). Mêmes séries que :func:`series_pilote` sur les mesures de ce
+    tableau (somme de gauche à droite des secteurs d'un groupe, les jours où tous ont une mesure), sans
+    le format long ni pandas à chaque tirage (tests/test_conception.py le vérifie)."""
+    jours = pd.DatetimeIndex(jours, name="date")
+    ordre = [s.identifiant for s in pilote.sites]
+    colonnes = [[ordre.index(s.identifiant) for s in groupe] for groupe in (pilote.sites_experimentaux, pilote.sites_temoins)]
+
+    def somme(valeurs: np.ndarray, cols: list[int]) -> pd.Series:
+        v = valeurs[:, cols]
+        complets = np.isfinite(v).all(axis=1)
+        total = v[complets, 0].copy()
+        for k in range(1, len(cols)):
+            total += v[complets, k]
+        return pd.Series(total, index=jours[complets])
+
+    def arguments(valeurs: np.ndarray) -> dict:
+        valeurs = np.asarray(valeurs, dtype=float)
+        exp, tem = colonnes
+        return {"series": _series_groupes(pilote, somme(valeurs, exp), somme(valeurs, tem) if tem else None, (1.0, 1.0))}
+
+    return arguments
+
+
+def _series_groupes(pilote, e: pd.Series, t: pd.Series | None, parts: tuple[float, float]) -> pd.DataFrame:
+    """Les séries de :func:`series_pilote` à partir des sommes journalières des groupes (``t`` : None sans
+    témoin) ; ``parts`` : part de l'usage nocturne légitime gardée dans chaque groupe (:func:`_part_gardee`)."""
+    # Avec numpy (mêmes valeurs qu'une jointure interne des deux séries, dont les dates sont triées et uniques) :
+    # les simulations de puissance font ces séries des milliers de fois.
+    dates, brut = e.index.to_numpy(), {"brut_experimentaux": e.to_numpy(dtype=float)}
+    if t is not None:
+        dates, ie, it = np.intersect1d(dates, t.index.to_numpy(), assume_unique=True, return_indices=True)
+        brut = {"brut_experimentaux": brut["brut_experimentaux"][ie], "brut_temoins": t.to_numpy(dtype=float)[it]}
+    r0, r1 = np.datetime64(pilote.periode_reference.debut), np.datetime64(pilote.periode_reference.fin)
+    e0, e1 = np.datetime64(pilote.periode_experimentation.debut), np.datetime64(pilote.periode_experimentation.fin)
+    garde = ((dates >= r0) & (dates <= r1)) | ((dates >= e0) & (dates <= e1))
+    df = pd.DataFrame({"date": dates[garde], **{c: v[garde] for c, v in brut.items()},
+                       "periode": np.where(dates[garde] >= e0, "apres", "avant")})
     if _est_debit(pilote):
         fjn = parametre(pilote, "facteur_jour_nuit_h")
         l_h = parametre(pilote, "usage_nocturne_l_h_abonne")
         ab_e = _nombre_caracteristique(pilote, "abonnes_secteurs_experimentaux", defaut=0.0)
         ab_t = _nombre_caracteristique(pilote, "abonnes_secteurs_temoins", defaut=0.0)
         leg_e = eau.usage_nocturne_legitime(ab_e, l_h, _nombre_caracteristique(
-            pilote, "gros_consommateurs_nuit_experimentaux_m3h", defaut=0.0)) * _part_gardee(
-            jour, [s.identifiant for s in pilote.sites_experimentaux], retires, r0, r1)
+            pilote, "gros_consommateurs_nuit_experimentaux_m3h", defaut=0.0)) * parts[0]
         df["pertes_experimentaux"] = eau.pertes_journalieres(eau.debit_fuite_nocturne(df["brut_experimentaux"], leg_e), fjn)
-        if tem:
+        if t is not None:
             leg_t = eau.usage_nocturne_legitime(ab_t, l_h, _nombre_caracteristique(
-                pilote, "gros_consommateurs_nuit_temoins_m3h", defaut=0.0)) * _part_gardee(
-                jour, [s.identifiant for s in pilote.sites_temoins], retires, r0, r1)
+                pilote, "gros_consommateurs_nuit_temoins_m3h", defaut=0.0)) * parts[1]
             df["pertes_temoins"] = eau.pertes_journalieres(eau.debit_fuite_nocturne(df["brut_temoins"], leg_t), fjn)
     else:
         df["pertes_experimentaux"] = df["brut_experimentaux"]
-        if tem:
+        if t is not None:
             df["pertes_temoins"] = df["brut_temoins"]
     return df.reset_index(drop=True)
 
@@ -329,11 +363,13 @@ def _libelle_volume(pilote) -> str:
     return libelle[:1].lower() + libelle[1:] if libelle[1:2].islower() or len(libelle) == 1 else libelle
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True,
+                   series: pd.DataFrame | None = None) -> ResultatImpact:
     """Effet du pilote sur les pertes en réseau (m³/j), avec son intervalle et son effet minimal détectable.
 
     ``controles=False`` : l'effet principal seul (mêmes effet et intervalle), sans le contrôle « laisser un
-    secteur de côté » (une simulation de puissance n'en a pas besoin)."""
+    secteur de côté » (une simulation de puissance n'en a pas besoin). ``series`` : les séries de
+    :func:`series_pilote` déjà faites (simulations de puissance, :func:`simulation`), à la place des mesures."""
     if _est_debit(pilote) and "abonnes_secteurs_experimentaux" not in (pilote.caracteristiques or {}):
         raise ErreurDonnees(
             pilote.dossier / "pilote.yaml",
@@ -345,7 +381,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
     if pilote.sites_temoins and _est_debit(pilote) and "abonnes_secteurs_temoins" not in (pilote.caracteristiques or {}):
         raise ErreurDonnees(pilote.dossier / "pilote.yaml", "le nombre d'abonnés des secteurs témoins manque.",
                             champ="caracteristiques.abonnes_secteurs_temoins", attendu="un nombre d'abonnés")
-    series = series_pilote(pilote, mesures)
+    series = series_pilote(pilote, mesures) if series is None else series
     indicateur = ("pertes en réseau des secteurs expérimentés (estimées par le débit nocturne)"
                   if _est_debit(pilote) else f"{_libelle_volume(pilote)} des secteurs expérimentés")
     # Doubles différences synthétiques (secteur par secteur, moyennes mensuelles) : estimation principale,

@@ -135,6 +135,64 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
     return df, covariables, comptage
 
 
+def simulation(pilote, jours: pd.DatetimeIndex):
+    """Pour les simulations de puissance de la note de cadrage (:mod:`eprouvette.conception`) : une
+    fonction qui, d'un tableau de valeurs journalières (``jours`` × sites du pilote dans l'ordre de
+    ``pilote.sites``, NaN les jours sans mesure), donne les arguments d':func:`evaluer_pilote` qui
+    remplacent les mesures (``table=``) : la table de :func:`preparer_donnees` sur les mesures de ce
+    tableau, calendrier calculé une fois pour tous les tirages (tests/test_conception.py vérifie que
+    l'estimation est identique). None si le pilote a un fichier météo (pas de chemin rapide)."""
+    import numpy as np
+
+    if pilote.fichier_meteo is not None:
+        return None
+    comptage = pilote.indicateur_principal.type_mesure == "comptage"
+    jours = pd.DatetimeIndex(jours)
+    debut, fin = pd.Timestamp(pilote.periode_reference.debut), pd.Timestamp(pilote.periode_experimentation.fin)
+    dedans = np.asarray((jours >= debut) & (jours <= fin))
+    ordre = [s.identifiant for s in pilote.sites]
+    exp = [ordre.index(s.identifiant) for s in pilote.sites_experimentaux]
+    tem = [ordre.index(s.identifiant) for s in pilote.sites_temoins]
+    cal = covariables_calendrier(jours)
+    noms = list(cal.columns[1:])
+    colonnes_cal = {c: cal[c].to_numpy() for c in noms}
+    jours_ns = jours.to_numpy()
+
+    def groupe(valeurs: np.ndarray, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        v = valeurs[:, cols]
+        mesure = np.isfinite(v)
+        if comptage:  # comme _serie_groupe : somme les jours où tous les sites ont mesuré
+            garde = mesure.all(axis=1)
+            return garde, v[garde].sum(axis=1)
+        garde = mesure.any(axis=1)
+        return garde, np.where(mesure, v, 0.0)[garde].sum(axis=1) / mesure[garde].sum(axis=1)
+
+    def arguments(valeurs: np.ndarray) -> dict:
+        valeurs = np.asarray(valeurs, dtype=float)
+        garde, y = groupe(valeurs, exp)
+        serie = np.full(len(jours), np.nan)
+        serie[garde] = y
+        garde = garde & dedans
+        if tem:
+            garde_t, t = groupe(valeurs, tem)
+            serie_t = np.full(len(jours), np.nan)
+            serie_t[garde_t] = t
+            garde = garde & garde_t
+            if comptage:
+                garde = garde & (serie_t > 0)
+        colonnes = {"date": jours_ns[garde], "valeur": serie[garde]}
+        if tem:
+            colonnes[COLONNE_TEMOIN] = serie_t[garde]
+        colonnes.update((c, colonnes_cal[c][garde]) for c in noms)
+        covariables = [c for c in noms if len(colonnes[c]) and colonnes[c].min() != colonnes[c].max()]
+        dates = colonnes["date"]
+        colonnes["jour_an"] = ((dates - dates[0]) // np.timedelta64(1, "D")).astype(float) if len(dates) else []
+        df = pd.DataFrame(colonnes)
+        return {"table": (df, covariables, comptage)}
+
+    return arguments
+
+
 def _sujet(libelle: str) -> str:
     """« Temps de parcours moyen de la ligne » -> « le temps de parcours moyen de la ligne »."""
     mot = libelle.split()[0].lower() if libelle.split() else ""
@@ -142,13 +200,16 @@ def _sujet(libelle: str) -> str:
     return article + libelle[0].lower() + libelle[1:]
 
 
-def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True) -> ResultatImpact:
+def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *, controles: bool = True,
+                   table: tuple | None = None) -> ResultatImpact:
+    """``table`` : ce que rend :func:`preparer_donnees`, déjà fait (simulations de puissance, :func:`simulation`),
+    à la place des mesures."""
     from ..erreurs import ErreurDonnees
 
     _caracteristiques(pilote)
     ind = pilote.indicateur_principal
     precip = lire_precipitations(pilote)
-    df, covariables, comptage = preparer_donnees(pilote, mesures, precip)
+    df, covariables, comptage = preparer_donnees(pilote, mesures, precip) if table is None else table
     debut = pd.Timestamp(pilote.periode_experimentation.debut)
     if (df["date"] < debut).sum() < 28 or (df["date"] >= debut).sum() < 7:
         raise ErreurDonnees(pilote.dossier / "pilote.yaml",

@@ -170,7 +170,9 @@ def puissance(c) -> list:
     if emd is not None:
         texte += (f"Sur la durée prévue ({_mois(r['duree_prevue_jours'])}), l'évaluation voit un effet de "
                   f"{pourcentage(emd, 1)} dans {pourcentage(r['puissance_a_emd'], 0)} des simulations : c'est l'effet "
-                  "minimal détectable (8 fois sur 10, à quelques points près). ")
+                  "minimal détectable (8 fois sur 10 ; puissance estimée sur "
+                  f"{compte(r['simulations'], 'tirage')}, à ± {t.nombre(100 * r['precision_puissance'], 0)} points près, "
+                  "l'erreur type de la simulation). ")
     texte += (f"Sans aucun effet planté, elle a annoncé à tort un effet significatif dans "
               f"{pourcentage(r['fausses_alertes_sans_effet'], 0)} des simulations (5\u00a0% attendus).")
     fig = figures.figure_barres(calculables.assign(p=calculables["puissance"].round()), "duree", "p",
@@ -180,6 +182,10 @@ def puissance(c) -> list:
     fig.update_layout(xaxis=dict(title=dict(text="Durée de l'expérimentation")), yaxis=dict(range=[0, 105]))
     lecture = (f"Chaque barre dit, pour une durée d'expérimentation, dans quelle part des simulations l'évaluation "
                f"a vu un effet de {seuil} ; il faut atteindre la ligne des 8 fois sur 10.")
+    moins = sorted({s["simulations"] for s in r["au_seuil"] if s["echecs"] < s["simulations"] < r["simulations"]})
+    if moins:
+        lecture += (f" Les durées loin de cette ligne (plus de trois erreurs types) n'ont été simulées que sur "
+                    f"{compte(moins[0], 'tirage')} : la conclusion ne changerait pas avec plus.")
     non_calc = [s for s in r["au_seuil"] if s["echecs"] >= s["simulations"]]
     sortie = [blocs.paragraphe(texte),
               blocs.graphique(fig, f"Un effet de {seuil} serait-il vu ?", lecture,

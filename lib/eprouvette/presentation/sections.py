@@ -172,13 +172,22 @@ def essentiel(a) -> blocs.Bloc:
 
 
 def _annonce_ecarts(a) -> str:
-    """« L'analyse s'écarte de son plan préenregistré sur 2 points (détail ci-dessous). », ajoutée au degré
-    de certitude : elle reste dans le premier écran d'un portable même quand la liste des écarts le dépasse."""
+    """« L'analyse s'écarte de son plan préenregistré sur 2 points : la fin de l'expérimentation a été déplacée ;
+    1 témoin prévu manque dans l'analyse (détail ci-dessous). », ajoutée au degré de certitude : chaque écart y est
+    nommé (le début de sa phrase), dans le premier écran d'un portable même quand la liste détaillée le dépasse."""
     c = getattr(a, "comparaison_plan", None)
     if c is None or not c.ecarts:
         return ""
-    return (f" L'analyse s'écarte de son plan préenregistré sur {t.compte(len(c.ecarts), 'point')} "
+    noms = " ; ".join(tete_ecart(e.phrase) for e in c.ecarts)
+    return (f" L'analyse s'écarte de son plan préenregistré sur {t.compte(len(c.ecarts), 'point')} : {noms} "
             "(détail ci-dessous).")
+
+
+def tete_ecart(phrase: str) -> str:
+    """Le début d'une phrase d'écart au plan, jusqu'au détail (« : » ou « ( »), sans majuscule ni point :
+    « la fin de l'expérimentation a été déplacée »."""
+    tete = min((phrase.split(sep)[0] for sep in (" : ", "\u00a0: ", " (")), key=len).strip().rstrip(".")
+    return tete[:1].lower() + tete[1:] if tete[1:2].islower() else tete
 
 
 def _plan_du_premier_ecran(a) -> dict:
