@@ -45,8 +45,8 @@ def test_cas_nominal_generaliser():
     assert r.libelle == "Généraliser"
     assert r.en_dict()["regle_verdict"] == "etabli"
     assert {c.nom for c in r.criteres} == {
-        "mesures_experimentation", "effet_etabli", "effet_materiel", "puissance", "niveau_preuve", "robustesse", "efficience",
-        "transferabilite"}
+        "mesures_experimentation", "effet_etabli", "effet_materiel", "puissance", "niveau_preuve", "sites_equipes",
+        "robustesse", "efficience", "transferabilite"}
 
 
 def test_effet_nuisible_ne_pas_generaliser():
@@ -314,3 +314,28 @@ def test_puissance_sans_objet_quand_tout_l_intervalle_depasse_le_seuil():
     p2 = next(c for c in r2.criteres if c.nom == "puissance")
     assert not p2.sans_objet and p2.etat == "non"
     assert r2.verdict != "generaliser"
+
+
+def test_un_seul_site_equipe_au_mieux_etendre(tmp_path):
+    """Une école équipée face à une école témoin, effet net et matériel, niveau de preuve 4 : un changement
+    propre à l'école équipée au même moment ne peut pas être écarté ; « étendre », jamais « généraliser »
+    (règle un_seul_site). Deux sites suffisent ; la grille peut demander plus."""
+    r = recommander(resultat(), "baisse", van_socio_eur=1e5, transferable=True, n_sites_equipes=1)
+    assert r.verdict == "etendre" and r.regle == "un_seul_site"
+    assert "un seul site équipé" in r.raison
+    critere = next(c for c in r.criteres if c.nom == "sites_equipes")
+    assert critere.tenu is False and "1 site équipé" in critere.explication
+    assert recommander(resultat(), "baisse", van_socio_eur=1e5, transferable=True, n_sites_equipes=2).verdict == "generaliser"
+    # Non compté : ne bloque pas (appels qui ne le connaissent pas).
+    assert recommander(resultat(), "baisse", van_socio_eur=1e5, transferable=True).verdict == "generaliser"
+    # Un effet nul sur un seul site reste « ne pas généraliser » : la règle ne vise que « généraliser ».
+    assert recommander(resultat(rel=-0.01), "baisse", n_sites_equipes=1).verdict == "ne_pas_generaliser"
+    g = tmp_path / "recommandation.yaml"
+    texte = GRILLE_CHEMIN.read_text(encoding="utf-8")
+    g.write_text(texte.replace("sites_equipes_min_generaliser: 2", "sites_equipes_min_generaliser: 3"), encoding="utf-8")
+    grille = charger_grille(g)
+    assert recommander(resultat(), "baisse", van_socio_eur=1e5, transferable=True, n_sites_equipes=2,
+                       grille=grille).regle == "un_seul_site"
+    g.write_text(texte.replace("sites_equipes_min_generaliser: 2", "sites_equipes_min_generaliser: 0,5"), encoding="utf-8")
+    with pytest.raises(ErreurDonnees, match="sites_equipes_min_generaliser"):
+        charger_grille(g)

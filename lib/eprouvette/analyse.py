@@ -424,6 +424,7 @@ def analyser_pilote(dossier: str | Path, aujourd_hui: date | None = None) -> Ana
         niveau_preuve=analyse.niveau_preuve,
         jours_mesures_experimentation=n_jours_exp,
         persistance=persistance_effet,
+        n_sites_equipes=len(pilote.sites_experimentaux),
     )
     analyse.notes_donnees = notes_periode + list(mesures.attrs.get("notes", [])) + notes_persistance
     analyse.persistance = persistance_effet

@@ -60,6 +60,7 @@ _LIBELLES_SEUILS = {
     "niveau_preuve_min_generaliser": "niveau de preuve minimal pour généraliser",
     "jours_experimentation_min": "jours d'expérimentation mesurés au minimum",
     "candidats_similaires_min": "territoires comparables au minimum",
+    "sites_equipes_min_generaliser": "nombre de sites équipés minimal pour généraliser",
 }
 _SEUILS_EN_PART = {"effet_relatif_materiel", "effet_minimal_detectable_relatif_max"}
 

@@ -21,6 +21,9 @@ d'évaluation et sur l'économie ; leurs seuils vivent dans
    erreur de type M de Gelman et Carlin 2014) ;
 7. niveau de preuve sous le minimum de la grille (par défaut : pas de site témoin) -> étendre
    l'expérimentation (``preuve_insuffisante``) ;
+7 bis. un seul site équipé (moins que ``sites_equipes_min_generaliser``, 2 par défaut) -> étendre
+   l'expérimentation (``un_seul_site``) : un changement propre à ce site au même moment (travaux,
+   nouvelle équipe, autre usage) ne peut pas être distingué de l'effet, quels que soient les témoins ;
 8. effet établi et matériel mais hypothèses en échec, trop de vérifications à surveiller, ou une
    vérification de ``VERIFICATIONS_BLOQUANTES`` à surveiller (sites équipés à des dates différentes
    évalués comme s'ils commençaient le même jour) -> étendre l'expérimentation (``fragile``) ;
@@ -67,6 +70,10 @@ VERDICTS = {
 #: évalués comme s'ils commençaient tous le même jour).
 VERIFICATIONS_BLOQUANTES = frozenset({VERIFICATION_DATES})
 
+#: Nombre de sites équipés en dessous duquel « généraliser » est impossible, si la grille ne le dit pas
+#: (``seuils.sites_equipes_min_generaliser``).
+SITES_EQUIPES_MIN_DEFAUT = 2
+
 _SEUILS_ATTENDUS = {
     "effet_relatif_materiel",
     "effet_minimal_detectable_relatif_max",
@@ -107,8 +114,13 @@ def charger_grille(chemin: Path | None = None) -> Grille:
         raise ErreurDonnees(chemin, f"le seuil « niveau_preuve_min_generaliser » vaut {n!r}.",
                             champ="seuils.niveau_preuve_min_generaliser",
                             attendu="un niveau de preuve entier de 1 à 5 (voir docs/recommandation.md)")
-    return Grille(version=int(brut.get("version", 0)), seuils={k: float(seuils[k]) for k in _SEUILS_ATTENDUS},
-                  source=str(chemin))
+    retenus = {k: float(seuils[k]) for k in _SEUILS_ATTENDUS}
+    m = seuils.get("sites_equipes_min_generaliser", SITES_EQUIPES_MIN_DEFAUT)  # clé facultative (v6)
+    if isinstance(m, bool) or not isinstance(m, (int, float)) or m != int(m) or m < 1:
+        raise ErreurDonnees(chemin, f"le seuil « sites_equipes_min_generaliser » vaut {m!r}.",
+                            champ="seuils.sites_equipes_min_generaliser", attendu="un nombre entier de sites, au moins 1")
+    retenus["sites_equipes_min_generaliser"] = float(m)
+    return Grille(version=int(brut.get("version", 0)), seuils=retenus, source=str(chemin))
 
 
 @dataclass
@@ -169,6 +181,7 @@ def recommander(
     niveau_preuve: NiveauPreuve | None = None,
     jours_mesures_experimentation: int | None = None,
     persistance=None,
+    n_sites_equipes: int | None = None,
 ) -> Recommandation:
     """Applique la grille au résultat d'une méthode.
 
@@ -182,6 +195,8 @@ def recommander(
     ``jours_mesures_experimentation`` : jours de l'expérimentation où l'indicateur principal a été
     mesuré sur les sites équipés ; sous ``jours_experimentation_min``, le verdict ne peut être
     qu'« étendre l'expérimentation ». None : non compté (ne bloque pas).
+    ``n_sites_equipes`` : nombre de sites équipés ; sous ``sites_equipes_min_generaliser`` (2 par défaut),
+    « généraliser » est impossible (règle ``un_seul_site``). None : non compté (ne bloque pas).
     ``persistance`` : le constat de la période après (:class:`eprouvette.methodes.persistance.
     ResultatPersistance`), None sans période après ; un effet qui s'estompe ou disparaît mène à
     « ajuster » (règle ``non_durable``), un constat indéterminé reste une vérification à surveiller.
@@ -209,6 +224,8 @@ def recommander(
 
     n_min = int(s["niveau_preuve_min_generaliser"])
     preuve_ok = niveau_preuve is not None and niveau_preuve.niveau >= n_min
+    sites_min = int(s.get("sites_equipes_min_generaliser", SITES_EQUIPES_MIN_DEFAUT))
+    assez_de_sites = None if n_sites_equipes is None else n_sites_equipes >= sites_min
 
     constat = getattr(persistance, "constat", None)
     non_durable = constat in ("s_estompe", "disparait")
@@ -295,6 +312,15 @@ def recommander(
             + f" La grille demande au moins le niveau {n_min} ({NIVEAUX[n_min][1].lower()}) pour généraliser.",
         ),
         Critere(
+            "sites_equipes",
+            "Effet vu sur plusieurs sites équipés",
+            assez_de_sites,
+            ("Le nombre de sites équipés n'a pas été compté." if n_sites_equipes is None else
+             f"{compte(n_sites_equipes, 'site équipé', 'sites équipés')} (la grille en demande au moins {sites_min} "
+             "pour généraliser : sur un seul site, un changement propre à ce site au même moment ne peut pas être "
+             "écarté)."),
+        ),
+        Critere(
             "robustesse",
             "Hypothèses de la méthode vérifiées",
             robuste,
@@ -370,6 +396,13 @@ def recommander(
         certitude = ("L'effet est mesuré, mais un changement survenu au même moment pourrait l'expliquer."
                      if niveau_preuve is None or niveau_preuve.niveau <= 2 else
                      "L'effet est mesuré, mais le plan d'évaluation est trop faible pour l'attribuer à la technologie.")
+    elif assez_de_sites is False:
+        regle = "un_seul_site"
+        verdict = "etendre"
+        raison = ("L'effet paraît réel, mais il n'a été mesuré que sur un seul site équipé : un changement propre à ce "
+                  "site au même moment (travaux, nouvelle équipe, autre usage) pourrait l'expliquer, même avec des "
+                  "témoins. Il faut équiper d'autres sites et vérifier que l'effet s'y retrouve.")
+        certitude = "L'effet est mesuré sur un seul site : on ne sait pas encore s'il se retrouve ailleurs."
     elif not robuste:
         regle = "fragile"
         verdict = "etendre"
