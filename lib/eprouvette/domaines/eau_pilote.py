@@ -207,6 +207,11 @@ def simulation(pilote, jours: pd.DatetimeIndex):
     remplacent les mesures (``series=``). Mêmes séries que :func:`series_pilote` sur les mesures de ce
     tableau (somme de gauche à droite des secteurs d'un groupe, les jours où tous ont une mesure), sans
     le format long ni pandas à chaque tirage (tests/test_conception.py le vérifie)."""
+    from ..methodes.choix import TEMOINS_MIN_DD_SYNTHETIQUES
+
+    minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(len(pilote.sites_experimentaux))
+    if minimum is not None and len(pilote.sites_temoins) >= minimum:
+        return None  # les doubles différences synthétiques pourraient être l'estimation principale : chemin complet
     jours = pd.DatetimeIndex(jours, name="date")
     ordre = [s.identifiant for s in pilote.sites]
     colonnes = [[ordre.index(s.identifiant) for s in groupe] for groupe in (pilote.sites_experimentaux, pilote.sites_temoins)]
@@ -386,9 +391,12 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
                   if _est_debit(pilote) else f"{_libelle_volume(pilote)} des secteurs expérimentés")
     # Doubles différences synthétiques (secteur par secteur, moyennes mensuelles) : estimation principale,
     # contrôle de robustesse ou sans objet, selon la forme des données seulement (methodes/choix.py).
-    dds = plan_dd_synthetiques(pilote, _journalier(mesures, pilote.indicateur_principal.identifiant))
+    # Sans mesures (séries déjà faites, chemin rapide des simulations : :func:`simulation` ne le propose
+    # que si elles ne peuvent pas être l'estimation principale), pas de panel par secteur.
+    dds = (plan_dd_synthetiques(pilote, _journalier(mesures, pilote.indicateur_principal.identifiant))
+           if mesures is not None else None)
     facteur = parametre(pilote, "facteur_jour_nuit_h") if _est_debit(pilote) else 1.0
-    if dds.role == "principale":
+    if dds is not None and dds.role == "principale":
         r = _estimer_dd_synthetiques(dds, series, indicateur, facteur)
         if controles:
             laisser_un_de_cote(lambda retires: _estimer_dd_synthetiques(dds, series, indicateur, facteur, retires),
@@ -411,7 +419,7 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
             r.limites.append("Contrôle « laisser un secteur de côté » : les abonnés n'étant connus que par groupe, "
                              "l'usage nocturne légitime d'un secteur retiré est estimé au prorata de son débit "
                              "nocturne de référence ; les effets relatifs de ce contrôle sont approchés.")
-        if controles:
+        if controles and dds is not None:
             dds.controler(r, facteur=facteur, unite=r.unite, nom_principal="les doubles différences sur les sommes des secteurs")
     else:
         r = estimer(series, indicateur, False)
