@@ -246,6 +246,22 @@ def mesurer(depot: Path, dossier: Path, tailles=(20, 200), dask: str = "local:2"
     return res
 
 
+def mesurer_page_synthetique(n: int, dossier: Path) -> dict:
+    """La page d'un portefeuille de ``n`` pilotes aux états synthétiques (ceux de tests/test_portefeuille_grand.py)."""
+    sys.path[:0] = [str(RACINE / "tests"), str(RACINE / "lib")]
+    from datetime import date
+
+    from test_portefeuille_grand import PORTEFEUILLE, etats_synthetiques
+
+    from eprouvette.rapports import index, typographie
+
+    chemin = dossier / f"page-synthetique-{n}" / "index.html"
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    chemin.write_text(typographie.appliquer(index.page_index(etats_synthetiques(n), PORTEFEUILLE, date(2026, 3, 1))),
+                      encoding="utf-8")
+    return mesurer_page(chemin)
+
+
 def markdown(res: dict) -> str:
     lignes = ["| pilotes | exécuteur | construits | temps écoulé | CPU | écoulé par pilote | CPU par pilote | charge (moy. / max) |",
               "|---|---|---|---|---|---|---|---|"]
@@ -264,12 +280,13 @@ def markdown(res: dict) -> str:
                       f"{m['cpu_s']} s (échantillonné ≈ {m['cpu_echantillonne_s']} s) | {m['mur_par_pilote_s']} s "
                       f"(régime {m.get('regime_par_pilote_s', '—')} s) | {m['cpu_par_pilote_s']} s | "
                       f"{m['charge']['moyenne']} / {m['charge']['max']} |")
-    if "page" in res:
-        p = res["page"]
-        lignes.append("")
-        lignes.append(f"Page du portefeuille ({p['lignes_du_tableau']} lignes) : {p['octets'] / 1024:.0f} ko, "
-                      f"DOMContentLoaded {p['dom_content_loaded_ms']} ms, load {p['load_ms']} ms "
-                      f"(médiane de 5, max {p['load_max_ms']} ms ; charge {p['charge']}).")
+    for cle, quoi in (("page", "Page du portefeuille construit"), ("page_synthetique", "Page d'états synthétiques")):
+        if cle in res:
+            p = res[cle]
+            lignes.append("")
+            lignes.append(f"{quoi} ({p['lignes_du_tableau']} lignes) : {p['octets'] / 1024:.0f} ko, "
+                          f"DOMContentLoaded {p['dom_content_loaded_ms']} ms, load {p['load_ms']} ms "
+                          f"(médiane de 5, max {p['load_max_ms']} ms ; charge {p['charge']}).")
     return "\n".join(lignes)
 
 
@@ -280,6 +297,9 @@ def main() -> int:
     ap.add_argument("--dossier", type=Path, default=Path("/tmp/eprouvette-bench-portefeuille"))
     ap.add_argument("--tailles", type=int, nargs="+", default=[20, 200])
     ap.add_argument("--jusqua", metavar="HH:MM", help="heure (locale) où arrêter les constructions")
+    ap.add_argument("--page-synthetique", type=int, metavar="N",
+                    help="mesure aussi la page d'un portefeuille de N pilotes synthétiques (états des tests, aucun "
+                         "carnet exécuté)")
     ap.add_argument("--page-seulement", type=Path, metavar="RAPPORTS",
                     help="refait index.html d'un dossier de sortie gardé et mesure la page, sans construire")
     a = ap.parse_args()
@@ -306,6 +326,8 @@ def main() -> int:
             h, mn = (int(x) for x in a.jusqua.split(":"))
             limite = datetime.now().replace(hour=h, minute=mn, second=0, microsecond=0).timestamp()
         res = mesurer(depot, a.dossier, tuple(a.tailles), sortie=sortie, limite=limite)
+    if a.page_synthetique:
+        res["page_synthetique"] = mesurer_page_synthetique(a.page_synthetique, a.dossier)
     sortie.parent.mkdir(parents=True, exist_ok=True)
     sortie.write_text(json.dumps(res, ensure_ascii=False, indent=2))
     print(markdown(res))

@@ -87,6 +87,7 @@ def _octets(dossier: Path) -> dict[str, bytes]:
     return {str(f.relative_to(dossier)): f.read_bytes() for f in sorted(dossier.rglob("*")) if f.is_file()}
 
 
+@pytest.mark.lent
 def test_generateur_deterministe_et_valide(tmp_path):
     from eprouvette.pilote import charger_pilote
     from eprouvette.verification import verifier
@@ -297,9 +298,10 @@ def test_grappe_dask_locale_construit_deux_pilotes_generes(tmp_path):
         "arreter = executeurs.ExecuteurDask.shutdown\n"
         "def shutdown(self, *a, **k):  # juste avant l'arrêt : ce que voient les travailleurs\n"
         "    vus.extend(self.client.run(voir).values()); grappes.append(self.grappe); arreter(self, *a, **k)\n"
-        "executeurs.ExecuteurDask.shutdown = shutdown\n"
-        "code = executer.construire_tout(adresse_dask='local:2')\n"
-        "print(json.dumps({'code': code, 'vus': vus, 'ferme': [g.status.name for g in grappes]}))\n",
+        "if __name__ == '__main__':  # les travailleurs Dask sont démarrés par spawn : ils réimportent ce script\n"
+        "    executeurs.ExecuteurDask.shutdown = shutdown\n"
+        "    code = executer.construire_tout(adresse_dask='local:2')\n"
+        "    print(json.dumps({'code': code, 'vus': vus, 'ferme': [g.status.name for g in grappes]}))\n",
         encoding="utf-8")
     env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports))
     for cle in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "EPROUVETTE_NOYAU_FROID"):
