@@ -307,8 +307,13 @@ def main() -> int:
     if a.page_seulement:
         res = json.loads(sortie.read_text()) if sortie.exists() else {}
         taille = a.page_seulement.name.rsplit("-", 1)[-1]
+        avant, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         refaire_index(RACINE, a.page_seulement.parent / f"pilotes-{taille}", a.page_seulement)
+        apres, mur = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - t0
         res["page"] = mesurer_page(a.page_seulement / "index.html")
+        res["page"]["index_refait"] = {
+            "dossier": str(a.page_seulement), "mur_s": round(mur, 1),
+            "cpu_s": round(apres.ru_utime - avant.ru_utime + apres.ru_stime - avant.ru_stime, 1)}
     else:
         # Une copie figée du dépôt (comme le reste du banc) : le dépôt peut changer pendant les constructions.
         sys.path.insert(0, str(BENCH))
