@@ -556,21 +556,27 @@ def _markdown(res: dict) -> str:
                      f"{tntx.get(nom, float('nan')):.2f} % | "
                      f"{e['openeemeter']['par_echantillon_pct'].get(nom, float('nan')):.2f} % |")
         l += ["", f"- Mêmes jours ajustés et prédits des deux côtés : {e.get('memes_jours')}", ""]
+    if res.get("portefeuille_genere"):
+        import portefeuille_genere
+
+        l += ["### Portefeuille généré (partie 7)", "", portefeuille_genere.markdown(res["portefeuille_genere"]), ""]
     return "\n".join(l)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="Mesures de performance d'Éprouvette")
-    ap.add_argument("--sans", type=int, action="append", default=[], help="sauter la partie 1/2/5 (1), 3, 4 ou 6")
+    ap.add_argument("--sans", type=int, action="append", default=[], help="sauter la partie 1/2/5 (1), 3, 4, 6 ou 7")
     ap.add_argument("--seulement", type=int, action="append", default=[],
-                    help="ne lancer que cette partie (1 pour 1/2/5, 3, 4 ou 6) ; répétable")
+                    help="ne lancer que cette partie (1 pour 1/2/5, 3, 4, 6 ou 7) ; répétable")
     ap.add_argument("--millions", type=float, nargs="+", default=[1, 2, 3],
                     help="partie 6 : tailles des pilotes horaires, en millions de lignes")
     ap.add_argument("--compteurs", type=int, default=1000)
     ap.add_argument("--jours", type=int, default=425)
+    ap.add_argument("--dossier-portefeuille", type=Path, default=None,
+                    help="partie 7 : dossier (gardé) du portefeuille généré et de ses sorties")
     a = ap.parse_args()
     if a.seulement:
-        a.sans += [k for k in (1, 3, 4, 6) if k not in a.seulement]
+        a.sans += [k for k in (1, 3, 4, 6, 7) if k not in a.seulement]
     res: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": {
         "coeurs": len(os.sched_getaffinity(0)), "processeur": platform.processor() or platform.machine(),
         "python": platform.python_version(), "charge_debut": _charge()}}
@@ -583,6 +589,12 @@ def main() -> int:
             res["gros_fichier"] = mesurer_gros_fichier(tmp, a.compteurs, a.jours)
         if 4 not in a.sans:
             res["reference_energetique"] = mesurer_reference_energetique(tmp)
+        if 7 not in a.sans:
+            import portefeuille_genere
+
+            res["portefeuille_genere"] = portefeuille_genere.mesurer(
+                DEPOT, a.dossier_portefeuille or tmp / "portefeuille-genere",
+                sortie=BENCH / "resultats" / "portefeuille-genere.json")
         if 6 not in a.sans:
             sys.path[:0] = [str(BENCH), str(DEPOT / "lib")]
             res["petit_fichier"] = mesurer_petit_fichier(tmp)

@@ -17,6 +17,8 @@ COMMANDES: dict[str, tuple[str, str]] = {
     "exporter": ("eprouvette.rapports.exports", "classeur du portefeuille (rapports/portefeuille.xlsx) et graphiques en PNG"),
     "nouveau-pilote": ("eprouvette.modele_pilote", "crée le dossier d'un nouveau pilote : fiche à remplir et classeur modèle"),
     "tirer": ("eprouvette.tirage_au_sort", "tire au sort les sites équipés d'un pilote et l'écrit dans son plan.yaml"),
+    "portefeuille-genere": ("eprouvette.generateurs.portefeuille",
+                            "écrit un portefeuille de pilotes simulés (200 par défaut) dans un dossier temporaire"),
 }
 
 PROG = "python -m eprouvette"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -135,7 +135,18 @@ def exemple(generer: Callable[[int, Any], Any], ecrire: Callable[[Any, Path], Pa
     def ecrire_exemple(dossier):
         return ecrire(generer(graine, parametres), dossier)
 
+    # La recette reste lisible : le portefeuille généré (generateurs/portefeuille.py) en fait des variantes.
+    ecrire_exemple.recette = Recette(generer, ecrire, graine, parametres)
     return ecrire_exemple
+
+
+class Recette(NamedTuple):
+    """Ce qui fait un pilote d'exemple : générateur, écrivain, graine, paramètres."""
+
+    generer: Callable[[int, Any], Any]
+    ecrire: Callable[[Any, Path], Path]
+    graine: int
+    parametres: Any
 
 
 def entete_verite(module: str, version: str, graine: int, avertissement: str) -> dict:

@@ -30,12 +30,14 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     analyseur.add_argument("--dossier-pilotes", type=Path, default=None, metavar="DOSSIER",
                            help="dossier des pilotes (par défaut : donnees/pilotes)")
     analyseur.add_argument("--dask", metavar="ADRESSE", default=os.environ.get("EPROUVETTE_DASK"),
-                           help="adresse de l'ordonnanceur d'une grappe Dask existante (tcp://machine:8786) ; "
-                                "par défaut, un processus par cœur de cette machine")
+                           help="adresse de l'ordonnanceur d'une grappe Dask existante (tcp://machine:8786), ou "
+                                "« local » (« local:N ») pour une grappe Dask lancée sur ce poste le temps de la "
+                                "construction ; par défaut, un pool d'un processus par cœur de cette machine")
     ajouter_version(analyseur)
     args = analyseur.parse_args(argv)
 
     from .executer import construire_tout
+    from .executeurs import ErreurExecuteur
 
     try:
         return construire_tout(
@@ -48,6 +50,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         )
     except PiloteInconnu as e:
         analyseur.exit(2, f"{analyseur.prog} : erreur : {e}\n")
+    except ErreurExecuteur as e:  # grappe Dask injoignable, paquet absent…
+        analyseur.exit(1, f"{analyseur.prog} : erreur : {e}\n")
 
 
 if __name__ == "__main__":

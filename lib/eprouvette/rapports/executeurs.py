@@ -12,6 +12,11 @@ gestionnaire de contexte). Ce module fabrique cet objet :
   ``EPROUVETTE_RAPPORTS``…) sont transmises explicitement à chaque tâche, car les travailleurs
   Dask ne partagent pas l'environnement du poste qui soumet ; les chemins doivent désigner un
   disque commun (NFS, etc.).
+- :func:`executeur_dask_local` : une grappe ``dask.distributed.LocalCluster`` lancée ici pour la
+  durée de la construction (adresse ``local`` ou ``local:N``, N travailleurs) : des processus d'un
+  fil chacun, avec un fil de calcul BLAS (:func:`un_fil_de_calcul`, hérité) et les noyaux chauds
+  (chaque travailleur lance son modèle à son premier carnet, comme un processus du pool) ; à l'arrêt,
+  les modèles sont fermés dans chaque travailleur (leur CPU est compté), puis la grappe ;
 - :func:`creer_executeur` : l'un ou l'autre selon qu'une adresse Dask est donnée.
 
 Dask est facultatif : sans le paquet ``distributed``, seule la construction locale est possible
@@ -151,8 +156,18 @@ class ExecuteurDask(cf.Executor):
             return
         self._ferme = True
         self._interne.shutdown(wait=wait and not cancel_futures)
+        if self.grappe is not None:
+            try:  # les modèles de noyau des travailleurs, fermés et attendus avant la grappe
+                self.client.run(_arreter_modele_noyau)
+            except Exception:  # un travailleur déjà perdu : la grappe est fermée quand même
+                pass
         if self._fermer_client:
             self.client.close()
+        if self.grappe is not None:
+            self.grappe.close()
+
+    #: La grappe locale lancée pour cet exécuteur (:func:`executeur_dask_local`), fermée avec lui.
+    grappe = None
 
 
 def executeur_dask(adresse: str, env: Mapping[str, str] | None = None, *, timeout: float = 30) -> ExecuteurDask:
@@ -181,9 +196,62 @@ def executeur_dask(adresse: str, env: Mapping[str, str] | None = None, *, timeou
     return ExecuteurDask(client, environnement_eprouvette() if env is None else env)
 
 
+def _arreter_modele_noyau() -> None:
+    """Dans un travailleur : ferme son modèle de noyau chaud s'il en a un (son CPU et celui de ses copies
+    reviennent alors au travailleur, puis à la grappe, puis au lanceur)."""
+    from . import noyau_chaud
+
+    noyau_chaud._MODELE.arreter()
+
+
+def travailleurs_locaux(adresse: str | None) -> int | None:
+    """``local`` -> 0 (un travailleur par cœur), ``local:N`` -> N ; None si l'adresse n'est pas une grappe locale."""
+    if not adresse:
+        return None
+    texte = adresse.strip().lower()
+    if texte == "local":
+        return 0
+    if texte.startswith("local:"):
+        reste = texte.split(":", 1)[1]
+        if not reste.isdigit() or int(reste) < 1:
+            raise ErreurExecuteur(f"« {adresse} » : le nombre de travailleurs de la grappe locale doit être un entier "
+                                  "positif (par exemple --dask local:2).")
+        return int(reste)
+    return None
+
+
+def executeur_dask_local(n: int | None = None, env: Mapping[str, str] | None = None) -> ExecuteurDask:
+    """Lance une grappe ``LocalCluster`` de ``n`` processus (par défaut un par cœur), un fil chacun, sans
+    tableau de bord, et renvoie son exécuteur ; la grappe est arrêtée avec lui (``shutdown``)."""
+    taille = nombre_coeurs() if not n else max(1, int(n))
+    un_fil_de_calcul()  # hérité par les processus des travailleurs, leurs modèles de noyau et leurs noyaux
+    try:
+        import logging
+
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ErreurExecuteur(
+            "La grappe Dask locale demande le paquet « distributed » (pip install 'distributed'), absent de cet "
+            "environnement. Sans --dask, les rapports sont construits par le pool de ce poste."
+        ) from None
+    try:
+        grappe = LocalCluster(n_workers=taille, threads_per_worker=1, processes=True, dashboard_address=None,
+                              silence_logs=logging.ERROR)
+    except Exception as e:
+        raise ErreurExecuteur(f"La grappe Dask locale n'a pas pu démarrer ({type(e).__name__} : {e}).") from None
+    client = Client(grappe)
+    ex = ExecuteurDask(client, environnement_eprouvette() if env is None else env)
+    ex.grappe = grappe
+    return ex
+
+
 def creer_executeur(adresse_dask: str | None, n: int | None = None,
                     env: Mapping[str, str] | None = None) -> cf.Executor:
-    """L'exécuteur du lanceur : la grappe Dask si une adresse est donnée, sinon un pool local de ``n`` processus."""
+    """L'exécuteur du lanceur : la grappe Dask si une adresse est donnée (``local`` ou ``local:N`` : une grappe
+    lancée ici pour la construction), sinon un pool local de ``n`` processus."""
+    locaux = travailleurs_locaux(adresse_dask)
+    if locaux is not None:
+        return executeur_dask_local(locaux or n, env)
     if adresse_dask:
         return executeur_dask(adresse_dask, env)
     return executeur_local(n)

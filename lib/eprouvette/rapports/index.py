@@ -10,7 +10,10 @@ Page autonome (aucune requête réseau), en français, dans l'ordre où un comit
 2. **la carte des pilotes** (plotly ``scattergeo`` sur le semis des communes du référentiel, sans
    fond ni tuile), un point par pilote coloré par verdict, avec son tableau ;
 3. **les pilotes** : un tableau triable (clic sur un en-tête) dans un cadre défilant, chaque ligne
-   vers son rapport et sa note aux élus ;
+   vers son rapport et sa note aux élus ; pour un grand portefeuille (des centaines de pilotes), des
+   filtres (domaine, verdict, département, année d'engagement), une recherche et une pagination, faits
+   par un script de la page (:data:`_JS_TRI`) : sans JavaScript, et à l'impression, le tableau est
+   entier et les filtres n'apparaissent pas ;
 4. **les résultats combinés** : une phrase par type de pilote partagé par au moins deux pilotes
    (méta-analyse), les statistiques dans une annexe repliée.
 
@@ -175,8 +178,21 @@ summary:focus-visible { outline: 3px solid var(--accent); }
 footer { color: var(--doux); font-size: .85rem; border-top: 1px solid var(--trait); margin-top: 2rem; }
 @media (max-width: 40rem) { h1 { font-size: 1.45rem; } header, main, footer { padding: .75rem .9rem; }
   table.pilotes td:first-child, table.pilotes th:first-child { min-width: 10rem; max-width: 11.5rem; } }
+.filtres { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0; padding: .6rem .8rem;
+           border: 1px solid var(--trait); background: #f7f8fa; }
+.filtres[hidden], .pagination[hidden] { display: none; }
+.filtres label { display: block; font-size: .85rem; font-weight: 600; }
+.filtres input, .filtres select, .filtres button, .pagination button { font: inherit; font-size: .92rem;
+  padding: .25rem .4rem; border: 1px solid var(--doux); border-radius: 3px; background: #fff; color: var(--encre); }
+.filtres input { min-width: 14rem; }
+.filtres button, .pagination button { cursor: pointer; }
+.filtres :focus-visible, .pagination button:focus-visible { outline: 3px solid var(--accent); outline-offset: 1px; }
+.pagination button[disabled] { cursor: default; color: var(--doux); border-color: var(--trait); }
+.etat-filtres { flex-basis: 100%; margin: 0; font-weight: 600; }
+.pagination { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; margin: .3rem 0 1rem; }
 @media print { th button::after { content: "" !important; } a { color: inherit; text-decoration: none; }
-  .defilant { overflow: visible; border: 0; } table.pilotes td:first-child { position: static; } }
+  .defilant { overflow: visible; border: 0; } table.pilotes td:first-child { position: static; }
+  .filtres, .pagination { display: none !important; } table.pilotes tbody tr { display: table-row !important; } }
 """
 
 _JS_TRI = """
@@ -191,18 +207,145 @@ document.querySelectorAll("table.triable").forEach(function (table) {
       th.setAttribute("aria-sort", asc ? "ascending" : "descending");
       var corps = table.tBodies[0];
       var lignes = Array.prototype.slice.call(corps.rows);
+      var cle = function (l) {  // une ligne d'échec a moins de cellules (colspan) : rangée en fin
+        var c = l.cells[col];
+        return c ? (c.getAttribute("data-tri") || c.textContent.trim()) : "";
+      };
       lignes.sort(function (x, y) {
-        var a = x.cells[col].getAttribute("data-tri") || x.cells[col].textContent.trim();
-        var b = y.cells[col].getAttribute("data-tri") || y.cells[col].textContent.trim();
+        var a = cle(x), b = cle(y);
+        if (a === "" || b === "") return (a === "") - (b === "");
         var na = parseFloat(a), nb = parseFloat(b);
         var r = (!isNaN(na) && !isNaN(nb)) ? na - nb : a.localeCompare(b, "fr");
         return asc ? r : -r;
       });
       lignes.forEach(function (l) { corps.appendChild(l); });
+      table.dispatchEvent(new Event("trie"));
     });
   });
 });
+(function () {
+  var form = document.getElementById("filtres-pilotes");
+  var table = document.querySelector("table.pilotes");
+  if (!form || !table) return;
+  var nav = document.getElementById("pages-pilotes");
+  var etat = document.getElementById("etat-filtres");
+  var page = 0;
+  var sansAccents = function (t) { return t.normalize("NFD").replace(/[\\u0300-\\u036f]/g, "").toLowerCase(); };
+  var lignes = Array.prototype.slice.call(table.tBodies[0].rows);
+  lignes.forEach(function (l) {
+    var lien = l.querySelector("a");
+    l._texte = sansAccents(l.cells[0].textContent + " " + (lien ? lien.getAttribute("href") : ""));
+  });
+  var champs = ["domaine", "verdict", "departement", "annee"];
+  function afficher() {
+    var q = sansAccents(form.elements["texte"].value.trim());
+    var taille = parseInt(form.elements["taille"].value, 10) || 0;
+    var retenues = Array.prototype.slice.call(table.tBodies[0].rows).filter(function (l) {
+      var c = l.cells[0];
+      for (var i = 0; i < champs.length; i++) {
+        var v = form.elements[champs[i]].value;
+        if (v && c.getAttribute("data-" + champs[i]) !== v) return false;
+      }
+      return !q || l._texte.indexOf(q) !== -1;
+    });
+    var pages = taille ? Math.max(1, Math.ceil(retenues.length / taille)) : 1;
+    page = Math.min(page, pages - 1);
+    var debut = taille ? page * taille : 0, fin = taille ? debut + taille : retenues.length;
+    lignes.forEach(function (l) { l.hidden = true; });
+    retenues.forEach(function (l, i) { l.hidden = i < debut || i >= fin; });
+    var n = retenues.length, total = lignes.length;
+    var texte = (n === total ? total + (total > 1 ? " pilotes" : " pilote")
+                 : n + " " + (n > 1 ? "pilotes retenus" : "pilote retenu") + " sur " + total);
+    if (pages > 1) texte += " — page " + (page + 1) + " sur " + pages + " (pilotes " + (debut + 1) + " à " + Math.min(fin, n) + ")";
+    etat.textContent = texte + ".";
+    nav.hidden = pages <= 1;
+    nav.querySelector("[data-page=precedente]").disabled = page === 0;
+    nav.querySelector("[data-page=suivante]").disabled = page >= pages - 1;
+    nav.querySelector(".numero-page").textContent = "Page " + (page + 1) + " sur " + pages;
+  }
+  form.addEventListener("input", function () { page = 0; afficher(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  form.addEventListener("reset", function () { page = 0; setTimeout(afficher, 0); });
+  nav.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-page]");
+    if (!b || b.disabled) return;
+    page += b.getAttribute("data-page") === "suivante" ? 1 : -1;
+    afficher();
+  });
+  table.addEventListener("trie", function () { page = 0; afficher(); });
+  form.hidden = false;
+  afficher();
+})();
 """
+
+#: Taille des pages du tableau des pilotes (le premier choix est celui de l'ouverture ; 0 : tous).
+TAILLES_PAGES = (25, 50, 100, 0)
+#: Au-delà de ce nombre de pilotes, le calendrier des fins d'expérimentation est replié (``<details>``).
+SEUIL_CALENDRIER_REPLIE = 30
+
+
+def departement(resultats: dict) -> str | None:
+    """Code du département du porteur (deux premiers caractères de son premier code INSEE), ou None."""
+    codes = [str(c) for c in resultats.get("codes_insee") or []]
+    return codes[0][:2] if codes and len(codes[0]) == 5 else None
+
+
+def _nom_departement(code: str) -> str:
+    from ..referentiel import NOMS_DEPARTEMENTS
+
+    return f"{NOMS_DEPARTEMENTS[code]} ({code})" if code in NOMS_DEPARTEMENTS else code
+
+
+def _filtres(etats: list[dict]) -> tuple[dict[str, str], str]:
+    """Les attributs de filtre d'une ligne, par pilote, et le formulaire des filtres (caché sans JavaScript)."""
+    attributs, valeurs = {}, {"domaine": {}, "verdict": {}, "departement": {}, "annee": {}}
+    for e in etats:
+        r = e.get("resultats") or {}
+        ok = e.get("statut") == "reussi"
+        dom = (r.get("domaine") if ok else e.get("domaine")) or ""
+        verdict = r.get("verdict", "") if ok else "echec"
+        dep = departement(r) or "" if ok else ""
+        annee = annee_engagement(r) if ok else None
+        annee = "" if annee is None else str(annee)
+        attributs[e.get("identifiant", "")] = (f' data-domaine="{_e(dom)}" data-verdict="{_e(verdict)}"'
+                                               f' data-departement="{_e(dep)}" data-annee="{_e(annee)}"')
+        for cle, v in (("domaine", dom), ("verdict", verdict), ("departement", dep), ("annee", annee)):
+            if v:
+                valeurs[cle][v] = valeurs[cle].get(v, 0) + 1
+    libelles = {
+        "domaine": (lambda v: libelle_domaine(v, v), lambda v: (_rang_domaine(v), v)),
+        "verdict": (lambda v: LIBELLES_VERDICTS.get(v, "Échec de construction"),
+                    lambda v: (list(LIBELLES_VERDICTS).index(v) if v in LIBELLES_VERDICTS else 99, v)),
+        "departement": (_nom_departement, lambda v: v),
+        "annee": (str, lambda v: v),
+    }
+    noms = {"domaine": ("Domaine", "Tous"), "verdict": ("Verdict", "Tous"), "departement": ("Département", "Tous"),
+            "annee": ("Année d'engagement", "Toutes")}
+    listes = []
+    for cle, (nom, tous) in noms.items():
+        libelle, rang = libelles[cle]
+        options = "".join(f'<option value="{_e(v)}">{_e(libelle(v))} ({n})</option>'
+                          for v, n in sorted(valeurs[cle].items(), key=lambda kv: rang(kv[0])))
+        listes.append(f'<div><label for="f-{cle}">{nom}</label><select id="f-{cle}" name="{cle}">'
+                      f'<option value="">{tous}</option>{options}</select></div>')
+    tailles = "".join(f'<option value="{t}">{t or "Tous"}</option>' for t in TAILLES_PAGES)
+    formulaire = (
+        '<form class="filtres" id="filtres-pilotes" role="search" aria-label="Filtrer et rechercher les pilotes" hidden>'
+        '<div><label for="f-texte">Rechercher</label><input type="search" id="f-texte" name="texte" '
+        'placeholder="titre, commune, porteur…" autocomplete="off"></div>'
+        + "".join(listes)
+        + f'<div><label for="f-taille">Pilotes par page</label><select id="f-taille" name="taille">{tailles}</select></div>'
+        '<div><button type="reset">Effacer les filtres</button></div>'
+        '<p class="etat-filtres" id="etat-filtres" role="status" aria-live="polite"></p>'
+        "</form>"
+    )
+    return attributs, formulaire
+
+
+_PAGINATION = ('<nav class="pagination" id="pages-pilotes" aria-label="Pages du tableau des pilotes" hidden>'
+               '<button type="button" data-page="precedente">Page précédente</button>'
+               '<span class="numero-page"></span>'
+               '<button type="button" data-page="suivante">Page suivante</button></nav>')
 
 
 def _nombre(x: float | None, decimales: int = 0) -> str:
@@ -242,13 +385,14 @@ def annee_engagement(resultats: dict) -> int | None:
     return None
 
 
-def _ligne(etat: dict) -> str:
+def _ligne(etat: dict, attributs: str = "") -> str:
+    """Une ligne du tableau des pilotes ; ``attributs`` : ceux des filtres, posés sur la première cellule."""
     ident = etat.get("identifiant", "")
     if etat.get("statut") != "reussi":
         titre = etat.get("titre") or ident
         return (
             "<tr>"
-            f'<td data-tri="{_e(titre)}"><strong>{_e(titre)}</strong><br><small>{_e(ident)} · '
+            f'<td data-tri="{_e(titre)}"{attributs}><strong>{_e(titre)}</strong><br><small>{_e(ident)} · '
             f"{_e(libelle_domaine(etat.get('domaine'), etat.get('domaine') or '—'))}</small></td>"
             '<td data-tri="zz"><span class="echec">Échec de construction</span></td>'
             f'<td colspan="{len(ENTETES) - 2}"><p class="message">{_e(etat.get("message", ""))}</p>'
@@ -282,10 +426,12 @@ def _ligne(etat: dict) -> str:
     libelle = LIBELLES_VERDICTS.get(verdict, verdict) or "—"
     titre = r.get("titre", ident)
     feder = _num(r.get("feder_eur"))
+    dep = departement(r)
     return (
         "<tr>"
-        f'<td data-tri="{_e(titre)}"><a href="{_e(lien)}">{_e(titre)}</a>'
+        f'<td data-tri="{_e(titre)}"{attributs}><a href="{_e(lien)}">{_e(titre)}</a>'
         f"<br><small>{_e(r.get('porteur', ''))} · {_e(libelle_domaine(r.get('domaine'), r.get('domaine', '')))}"
+        + (f" · {_e(_nom_departement(dep))}" if dep else "")
         + (f' · <a href="{_e(r["note"])}">note aux élus</a>' if r.get("note") else "")
         + "</small></td>"
         f'<td data-tri="{_e(libelle)}">{badge(verdict)}</td>'
@@ -532,7 +678,10 @@ def _html_a_decider(etats: list[dict], env: dict, portefeuille: dict, aujourdhui
         f'<p class="note">Au {_e(francais.date_longue(aujourdhui))}.</p></section>'
         f'<section class="carte-decision" aria-labelledby="t-argent"><h3 id="t-argent">Enveloppe FEDER</h3>{argent}</section>'
         "</div>"
-        + ("<h3>Calendrier des fins d'expérimentation</h3>" + calendrier if fins else "")
+        + (("<h3>Calendrier des fins d'expérimentation</h3>" + calendrier) if 0 < len(fins) <= SEUIL_CALENDRIER_REPLIE
+           else (f"<h3>Calendrier des fins d'expérimentation</h3><details><summary>Voir les {len(fins)} fins "
+                 f"d'expérimentation, de la plus proche d'aujourd'hui à la plus lointaine</summary>{calendrier}</details>")
+           if fins else "")
     )
 
 
@@ -797,7 +946,8 @@ def page_index(etats: list[dict], portefeuille: dict | None = None, aujourdhui: 
               f"{francais.compte(n_ok, 'rapport construit', 'rapports construits')}")
     if n_ko:
         compte += f", {n_ko} en échec"
-    lignes = "\n".join(_ligne(e) for e in etats)
+    attributs, formulaire = _filtres(etats)
+    lignes = "\n".join(_ligne(e, attributs.get(e.get("identifiant", ""), "")) for e in etats)
     thead = "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in ENTETES)
     env = tableau_enveloppe(etats, portefeuille)
     figure = ""
@@ -814,6 +964,7 @@ def page_index(etats: list[dict], portefeuille: dict | None = None, aujourdhui: 
         "<caption>Chaque pilote, son verdict, son effet mesuré et son bilan (cliquer sur un en-tête pour trier\u00a0; "
         "le nom du pilote mène à son rapport)</caption>\n"
         f"<thead><tr>{thead}</tr></thead>\n<tbody>\n{lignes}\n</tbody>\n</table>", "Les pilotes")
+    tableau = formulaire + tableau + _PAGINATION
     types = portefeuille.get("types_pilotes") or {}
     maintenant = datetime.now()
     return f"""<!DOCTYPE html>
