@@ -46,6 +46,13 @@ def consigner_taille(identifiant: str, octets_html: int, octets_carnet: int | No
             f.write(f"{identifiant}\t{octets_html}\t{'' if octets_carnet is None else octets_carnet}\n")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    # Le Chromium partagé des tests dans le navigateur (tests/navigateur.py), s'il a été lancé.
+    navigateur = sys.modules.get("navigateur")
+    if navigateur is not None and hasattr(navigateur, "fermer_chromium"):
+        navigateur.fermer_chromium()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     chemin = os.environ.get("EPROUVETTE_TAILLES")
     if chemin and not hasattr(config, "workerinput") and os.path.exists(chemin):
