@@ -77,8 +77,10 @@ cadrage: $(ENV_STAMP) js-si-possible ## Notes de cadrage des projets de donnees/
 verifier: $(ENV_STAMP) ## Vérifie les dossiers des pilotes sans construire (tous, ou PILOTE=<id>) : erreurs et résumé
 	@$(PYTHON) -m eprouvette verifier $(PILOTE)
 
+# Répartition entre les deux processus (tests/conftest.py, pytest_collection_modifyitems) : les fichiers qui
+# ont une fixture de module restent groupés, les autres tests sont distribués un par un, les plus lents d'abord.
 test: $(ENV_STAMP) navigateur-si-possible js-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
-	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
+	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
 	@$(PYTHON) -m pytest -m "not lent"

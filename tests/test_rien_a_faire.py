@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from eprouvette import config
 from eprouvette.rapports import cadrage, etat
 
@@ -39,6 +41,7 @@ def _sans_changement(env: dict) -> tuple[str, dict]:
     return sortie, json.loads(derniere)
 
 
+@pytest.mark.lent
 def test_sans_changement_rien_de_lourd_n_est_importe(portefeuille, tmp_path):
     """Sur une copie du portefeuille construit : le premier passage relit les fichiers (chemins nouveaux),
     le second ne relit rien et n'importe rien de lourd ; les sorties ne bougent pas."""
