@@ -50,8 +50,16 @@ JS_SOURCES := outils/js/package.json outils/js/package-lock.json outils/js/empre
 js: $(ENV_STAMP) ## Installe plotly.js réduit aux traces des rapports et axe-core dans .cache/js (npm, une fois)
 	@$(PYTHON) outils/paquets_js.py
 
+# Le témoin .cache/js/.installe garde l'empreinte (sha256sum) des sources de la dernière installation réussie :
+# les paquets ne sont refaits (npm ci + esbuild, une dizaine de secondes) que si le *contenu* d'une source a
+# changé, pas sa date (un checkout, une fusion ou une copie datent les fichiers de nouveau ; c'était les 9 s
+# de `make rapports` sans changement dans la copie du banc). Un témoin vide (ancienne forme) plus récent que
+# les sources vaut installation réussie : son empreinte y est écrite sans rien refaire.
 js-si-possible: $(ENV_STAMP)
-	@if [ ! -f $(JS_STAMP) ] || [ -n "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then $(PYTHON) outils/paquets_js.py --si-possible; fi
+	@sha256sum $(JS_SOURCES) 2>/dev/null | cmp -s - $(JS_STAMP) 2>/dev/null || { \
+	  if [ -f $(JS_STAMP) ] && [ ! -s $(JS_STAMP) ] && [ -z "$$(find $(JS_SOURCES) -newer $(JS_STAMP) 2>/dev/null)" ]; then :; \
+	  else rm -f $(JS_STAMP); $(PYTHON) outils/paquets_js.py --si-possible; fi; \
+	  [ ! -f $(JS_STAMP) ] || sha256sum $(JS_SOURCES) > $(JS_STAMP); }
 
 nouveau-pilote: $(ENV_STAMP) ## Crée donnees/pilotes/<ID>/ : pilote.yaml à remplir et classeur modèle (make nouveau-pilote ID=… DOMAINE=…)
 	@$(PYTHON) -m eprouvette nouveau-pilote --id "$(ID)" --domaine "$(DOMAINE)" $(if $(DOSSIER),--dossier "$(DOSSIER)")
@@ -69,8 +77,10 @@ cadrage: $(ENV_STAMP) js-si-possible ## Notes de cadrage des projets de donnees/
 verifier: $(ENV_STAMP) ## Vérifie les dossiers des pilotes sans construire (tous, ou PILOTE=<id>) : erreurs et résumé
 	@$(PYTHON) -m eprouvette verifier $(PILOTE)
 
+# Répartition entre les deux processus (tests/conftest.py, pytest_collection_modifyitems) : les fichiers qui
+# ont une fixture de module restent groupés, les autres tests sont distribués un par un, les plus lents d'abord.
 test: $(ENV_STAMP) navigateur-si-possible js-si-possible ## Lance toute la suite de tests (y compris les tests longs et le navigateur), sur deux processus
-	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
+	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 test-rapide: $(ENV_STAMP) ## Lance les tests rapides seulement
 	@$(PYTHON) -m pytest -m "not lent"

@@ -46,6 +46,56 @@ def consigner_taille(identifiant: str, octets_html: int, octets_carnet: int | No
             f.write(f"{identifiant}\t{octets_html}\t{'' if octets_carnet is None else octets_carnet}\n")
 
 
+#: Coût estimé d'un test pour l'ordre de distribution (secondes, ordre de grandeur) : lent ou non.
+COUT_LENT, COUT_RAPIDE = 10.0, 0.2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Sous `make test` (``pytest -n 2 --dist loadgroup --no-loadscope-reorder``), la répartition entre les
+    deux processus :
+
+    - les tests d'un fichier qui a une fixture de module (ou de classe) restent ensemble, sur un même
+      processus (groupe ``xdist_group`` = le fichier) : la fixture n'est construite qu'une fois ;
+    - les autres tests sont distribués un par un (un fichier de simulations lentes n'occupe plus un seul
+      processus pendant que l'autre attend) ;
+    - les unités de travail les plus coûteuses partent en premier (le plus long d'abord : un fichier lent
+      lancé en dernier laisserait un cœur inoccupé jusqu'à sa fin). Le coût est estimé par la marque
+      ``lent`` (:data:`COUT_LENT`), l'ordre d'un même fichier groupé est gardé.
+
+    Sans xdist (``-p no:xdist``, ``make test-rapide``), rien ne change."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    unites: dict[str, list] = {}
+    for rang, item in enumerate(items):
+        fichier = item.nodeid.split("::", 1)[0]
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}) or {}
+        partage = any(d.scope in ("module", "class", "package") for fdefs in defs.values() for d in fdefs)
+        if partage:
+            item.add_marker(pytest.mark.xdist_group(fichier))
+        unites.setdefault(fichier if partage else item.nodeid, []).append((rang, item))
+    # Un fichier groupé l'est en entier (une fixture de module partagée par quelques tests seulement
+    # suffit) : ses autres tests rejoignent le groupe.
+    groupes = {i.nodeid.split("::", 1)[0] for i in items if i.get_closest_marker("xdist_group")}
+    for cle in [c for c in unites if "::" in c and c.split("::", 1)[0] in groupes]:
+        for rang, item in unites.pop(cle):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+            unites[item.nodeid.split("::", 1)[0]].append((rang, item))
+
+    def cout(membres) -> float:
+        return sum(COUT_LENT if item.get_closest_marker("lent") else COUT_RAPIDE for _, item in membres)
+
+    ordre = sorted(unites.values(), key=lambda m: (-cout(m), min(r for r, _ in m)))
+    items[:] = [item for membres in ordre for _, item in sorted(membres, key=lambda ri: ri[0])]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Le Chromium partagé des tests dans le navigateur (tests/navigateur.py), s'il a été lancé.
+    navigateur = sys.modules.get("navigateur")
+    if navigateur is not None and hasattr(navigateur, "fermer_chromium"):
+        navigateur.fermer_chromium()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     chemin = os.environ.get("EPROUVETTE_TAILLES")
     if chemin and not hasattr(config, "workerinput") and os.path.exists(chemin):

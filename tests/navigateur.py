@@ -3,13 +3,20 @@
 Module d'aide pour les tests (il ne contient pas de test). Chromium est celui du paquet
 Debian (/usr/bin/chromium) : pas de ``playwright install``. Le rapport est ouvert comme un
 fichier local (``file://``), comme quand il arrive par courriel.
+
+Chromium est lancé **une fois par processus de test** (:func:`dans_chromium`) : chaque page est
+ouverte dans un contexte neuf (``browser.new_context``, l'équivalent d'une fenêtre privée : ni
+cookies, ni stockage, ni cache partagés avec la page d'avant). Le lancer pour chaque page coûtait
+environ 1 s de temps écoulé et 0,6 s de CPU de plus par page. Le navigateur vit dans un fil
+d'exécution à lui : l'API synchrone de Playwright y tourne sans gêner un test qui ouvre son propre
+``sync_playwright()`` dans le fil principal. Il est fermé en fin de session (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -123,6 +130,66 @@ def niveaux_sautes(titres: list[dict]) -> list[str]:
     return problemes
 
 
+_FIL: ThreadPoolExecutor | None = None
+_VERROU = threading.Lock()
+#: Dans le fil du navigateur : l'instance Playwright et le navigateur lancé (relancé s'il est tombé).
+_NAVIGATEUR: dict = {}
+
+
+def _navigateur():
+    nav = _NAVIGATEUR.get("navigateur")
+    if nav is None or not nav.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        if _NAVIGATEUR.get("playwright") is None:
+            _NAVIGATEUR["playwright"] = sync_playwright().start()
+        nav = _NAVIGATEUR["playwright"].chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                         args=ARGUMENTS_CHROMIUM)
+        _NAVIGATEUR["navigateur"] = nav
+    return nav
+
+
+def dans_chromium(fonction, **options_contexte):
+    """``fonction(page)`` dans une page neuve d'un contexte neuf (``options_contexte`` : ``viewport``,
+    ``locale``, ``java_script_enabled``…) du Chromium de ce processus ; rend son résultat."""
+    global _FIL
+    with _VERROU:
+        if _FIL is None:
+            _FIL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+
+    def tache():
+        contexte = _navigateur().new_context(**options_contexte)
+        try:
+            return fonction(contexte.new_page())
+        finally:
+            contexte.close()
+
+    return _FIL.submit(tache).result()
+
+
+def fermer_chromium() -> None:
+    """Ferme le Chromium de ce processus (fin de session)."""
+    global _FIL
+    with _VERROU:
+        fil, _FIL = _FIL, None
+    if fil is None:
+        return
+
+    def arreter():
+        nav, pw = _NAVIGATEUR.pop("navigateur", None), _NAVIGATEUR.pop("playwright", None)
+        try:
+            if nav is not None and nav.is_connected():
+                nav.close()
+        finally:
+            if pw is not None:
+                pw.stop()
+
+    try:
+        fil.submit(arreter).result(timeout=60)
+    finally:
+        fil.shutdown(wait=False)
+
+
 def verifier_page(
     chemin_html: str | Path,
     types_traces_attendus: list[list[str]] | None = None,
@@ -150,53 +217,39 @@ def verifier_page(
     ``graphiques_dessines_ms`` (tous les graphiques dessinés), ``plotly_paquet`` (« reduit » ou
     « complet ») et ``messages_sans_graphique_visibles`` (0 attendu : JavaScript est actif).
     """
-    from playwright.sync_api import sync_playwright
-
     chemin = Path(chemin_html).resolve()
     if not chemin.is_file():
         raise FileNotFoundError(f"page introuvable : {chemin}")
     erreurs_console: list[str] = []
     erreurs_page: list[str] = []
     requetes: list[str] = []
-    profil = tempfile.mkdtemp(prefix="eprouvette-chromium-")
-    try:
-        with sync_playwright() as p:
-            contexte = p.chromium.launch_persistent_context(
-                profil,
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=ARGUMENTS_CHROMIUM,
-                viewport={"width": largeur, "height": hauteur},
-                locale="fr-FR",
-            )
-            try:
-                page = contexte.pages[0] if contexte.pages else contexte.new_page()
-                page.on("console", lambda m: erreurs_console.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: erreurs_page.append(str(e)))
-                page.on("request", lambda r: requetes.append(r.url))
-                page.goto(chemin.as_uri(), wait_until="load", timeout=delai_ms)
-                # Attendre que chaque graphique soit dessiné (plotly.js est synchrone ici,
-                # mais le rendu responsive se termine après l'événement load).
-                page.wait_for_function(
-                    "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
-                    ".every((gd) => gd.querySelector('.main-svg') !== null)",
-                    timeout=delai_ms,
-                )
-                dessines_ms = page.evaluate("() => performance.now()")
-                page.wait_for_timeout(200)
-                etat = page.evaluate(_JS_ETAT)
-                etat["graphiques_dessines_ms"] = dessines_ms
-                etat["violations_axe"] = []
-                if axe:
-                    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
-                    etat["violations_axe"] = page.evaluate(_JS_AXE)
-                if capture is not None:
-                    Path(capture).parent.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(capture), full_page=False)
-            finally:
-                contexte.close()
-    finally:
-        shutil.rmtree(profil, ignore_errors=True)
+
+    def examiner(page) -> dict:
+        page.on("console", lambda m: erreurs_console.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: erreurs_page.append(str(e)))
+        page.on("request", lambda r: requetes.append(r.url))
+        page.goto(chemin.as_uri(), wait_until="load", timeout=delai_ms)
+        # Attendre que chaque graphique soit dessiné (plotly.js est synchrone ici,
+        # mais le rendu responsive se termine après l'événement load).
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every((gd) => gd.querySelector('.main-svg') !== null)",
+            timeout=delai_ms,
+        )
+        dessines_ms = page.evaluate("() => performance.now()")
+        page.wait_for_timeout(200)
+        etat = page.evaluate(_JS_ETAT)
+        etat["graphiques_dessines_ms"] = dessines_ms
+        etat["violations_axe"] = []
+        if axe:
+            page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+            etat["violations_axe"] = page.evaluate(_JS_AXE)
+        if capture is not None:
+            Path(capture).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(capture), full_page=False)
+        return etat
+
+    etat = dans_chromium(examiner, viewport={"width": largeur, "height": hauteur}, locale="fr-FR")
 
     reseau = [u for u in requetes if not u.startswith(SCHEMAS_LOCAUX)]
     problemes: list[str] = []
@@ -268,34 +321,24 @@ def verifier_sans_javascript(chemin_html: str | Path, capture: str | Path | None
     Renvoie ``nb_figures``, ``figures_visibles`` (0 attendu), ``messages`` (textes des messages
     visibles, un par figure attendu), ``figures_sans_message`` et ``problemes`` (en français).
     """
-    from playwright.sync_api import sync_playwright
-
     chemin = Path(chemin_html).resolve()
-    profil = tempfile.mkdtemp(prefix="eprouvette-chromium-")
-    try:
-        with sync_playwright() as p:
-            contexte = p.chromium.launch_persistent_context(
-                profil, executable_path=str(CHROMIUM), headless=True, args=ARGUMENTS_CHROMIUM,
-                viewport={"width": largeur, "height": hauteur}, locale="fr-FR",
-                java_script_enabled=sans_decompression,
-            )
-            erreurs: list[str] = []
-            try:
-                page = contexte.pages[0] if contexte.pages else contexte.new_page()
-                if sans_decompression:
-                    page.add_init_script("delete window.DecompressionStream;")
-                    page.on("pageerror", lambda e: erreurs.append(str(e)))
-                page.goto(chemin.as_uri(), wait_until="load")
-                if sans_decompression:
-                    page.wait_for_function("() => document.documentElement.classList.contains('ep-sans-graphiques')",
-                                           timeout=10_000)
-                etat = page.evaluate(_JS_SANS_JS)
-                if capture is not None:
-                    page.screenshot(path=str(capture), full_page=False)
-            finally:
-                contexte.close()
-    finally:
-        shutil.rmtree(profil, ignore_errors=True)
+    erreurs: list[str] = []
+
+    def examiner(page) -> dict:
+        if sans_decompression:
+            page.add_init_script("delete window.DecompressionStream;")
+            page.on("pageerror", lambda e: erreurs.append(str(e)))
+        page.goto(chemin.as_uri(), wait_until="load")
+        if sans_decompression:
+            page.wait_for_function("() => document.documentElement.classList.contains('ep-sans-graphiques')",
+                                   timeout=10_000)
+        etat = page.evaluate(_JS_SANS_JS)
+        if capture is not None:
+            page.screenshot(path=str(capture), full_page=False)
+        return etat
+
+    etat = dans_chromium(examiner, viewport={"width": largeur, "height": hauteur}, locale="fr-FR",
+                         java_script_enabled=sans_decompression)
     problemes = [f"erreur JavaScript : {e}" for e in erreurs]
     if etat["figures_visibles"]:
         problemes.append(f"{etat['figures_visibles']} cadre(s) de graphique vide(s) visibles sans JavaScript")

@@ -269,7 +269,7 @@ def condenser(cible: Path) -> bytes:
     return h.digest()
 
 
-def _condense_entree(entree: Entree) -> bytes:
+def _condense_entree(entree: Entree, condenser=condenser) -> bytes:
     """Le contenu pour un fichier lisible ; sinon la description de l'entrée (rien n'est ouvert)."""
     if entree.cible is not None and not entree.dossier and entree.probleme is None:
         try:
@@ -279,9 +279,11 @@ def _condense_entree(entree: Entree) -> bytes:
     return entree.description().encode("utf-8")
 
 
-def empreinte_dossier(dossier: Path) -> str:
+def empreinte_dossier(dossier: Path, condenser=condenser) -> str:
     """Empreinte du dossier d'un pilote : chaque entrée par son chemin, ce qu'elle est (fichier,
-    lien et sa cible) et son contenu quand il peut être lu sans risque (voir :func:`inventaire`)."""
+    lien et sa cible) et son contenu quand il peut être lu sans risque (voir :func:`inventaire`).
+    ``condenser`` : le SHA-256 d'un fichier à lire (le lanceur passe celui de sa mémoire,
+    :class:`eprouvette.rapports.etat.Memoire`, qui ne relit pas un fichier inchangé)."""
     h = hashlib.sha256()
     probleme = probleme_du_dossier(dossier)
     if probleme is not None:
@@ -293,7 +295,7 @@ def empreinte_dossier(dossier: Path) -> str:
         if entree.lien is not None:
             h.update(f"lien:{entree.lien}".encode("utf-8"))
             h.update(b"\0")
-        h.update(_condense_entree(entree))
+        h.update(_condense_entree(entree, condenser))
     return h.hexdigest()
 
 

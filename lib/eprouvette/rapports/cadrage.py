@@ -165,13 +165,21 @@ def ecrire_vues_appels(etats: list[dict]) -> list[Path]:
     return pages
 
 
+def _lister_projets(racine: Path | None = None) -> list[Path]:
+    """:func:`eprouvette.conception.lister_projets`, sans importer ``conception`` (numpy, pandas : 0,3 s) quand
+    aucune note n'est à refaire (``make rapports`` sans changement) ; même liste (tests/test_rien_a_faire.py)."""
+    racine = Path(racine) if racine is not None else config.PROJETS
+    if not racine.is_dir():
+        return []
+    return sorted(p for p in racine.iterdir() if p.is_dir() and (p / "pilote.yaml").is_file()
+                  and (p / "cadrage.yaml").is_file())
+
+
 def notes_a_construire(racine: Path | None = None, *, forcer: bool = False,
                        simulations: int | None = None) -> tuple[list[dict], list[tuple[Path, str]]]:
     """(états des notes à jour, [(dossier, empreinte)] des notes à construire) : ce que le lanceur de
     ``make rapports`` soumet au même pool que les rapports (:func:`eprouvette.rapports.executer.construire_tout`)."""
-    from ..conception import lister_projets
-
-    dossiers = lister_projets(racine)
+    dossiers = _lister_projets(racine)
     if not dossiers:
         return [], []
     biblio = etat_mod.empreinte_bibliotheque()

@@ -40,7 +40,6 @@ from . import noyau_chaud
 from .exports import apres_index
 from ..cli import choisir_pilotes, dossiers_pilotes
 from ..erreurs import chemin_lisible
-from ..francais import accord, compte
 
 #: Paramètres qu'un carnet de domaine accepte.
 PARAMETRES_CARNET = ("dossier_pilote",)
@@ -201,6 +200,8 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         import papermill as pm
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
         from papermill.exceptions import PapermillExecutionError
+
+        from ..francais import accord
 
         parametres = {"dossier_pilote": str(dossier_p.resolve())}
         attendus = set(pm.inspect_notebook(str(carnet)).keys())
@@ -477,44 +478,49 @@ def construire_tout(
 
     un_fil_de_calcul()  # avant tout processus et tout noyau : ils héritent de l'environnement
 
-    biblio = etat_mod.empreinte_bibliotheque()
     taches, etats = [], {}
     illisibles = False
-    for d in dossiers:
-        try:
-            t = Tache(d.name, d, etat_mod.empreinte_pilote(d, carnet_du_pilote(d), biblio))
-        except Exception as e:  # un pilote qu'on ne peut même pas inventorier n'arrête pas les autres
-            etats[d.name] = _echec_hors_construction(
-                d.name, f"Le dossier du pilote n'a pas pu être lu ({type(e).__name__} : {e}).")
-            illisibles = True
-            continue
-        ancien = None if forcer else _a_jour(t)
-        if ancien is not None:
-            etats[t.identifiant] = ancien
-        else:
-            taches.append(t)
+    # Les empreintes passent par la mémoire des fichiers déjà lus (rapports/.etat/condenses) : sans
+    # changement, aucun fichier n'est relu et aucune fiche YAML n'est analysée.
+    with etat_mod.memoire() as memoire:
+        biblio = etat_mod.empreinte_bibliotheque()
+        for d in dossiers:
+            try:
+                t = Tache(d.name, d, etat_mod.empreinte_pilote(d, memoire.carnet(d, biblio, carnet_du_pilote), biblio))
+            except Exception as e:  # un pilote qu'on ne peut même pas inventorier n'arrête pas les autres
+                etats[d.name] = _echec_hors_construction(
+                    d.name, f"Le dossier du pilote n'a pas pu être lu ({type(e).__name__} : {e}).")
+                illisibles = True
+                continue
+            ancien = None if forcer else _a_jour(t)
+            if ancien is not None:
+                etats[t.identifiant] = ancien
+            else:
+                taches.append(t)
 
-    change = _nettoyer_orphelins({d.name for d in lister_dossiers_pilotes(racine)}) if not selection else False
-    change = change or illisibles
-    if not dossiers:
-        print(f"Aucun pilote dans {_chemin_court(racine)}.", file=sortie)
+        change = _nettoyer_orphelins({d.name for d in lister_dossiers_pilotes(racine)}) if not selection else False
+        change = change or illisibles
+        if not dossiers:
+            print(f"Aucun pilote dans {_chemin_court(racine)}.", file=sortie)
 
-    # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes ; docs/conception.md), que le
-    # portefeuille relie : pour la construction par défaut seulement, dans le même pool que les rapports et
-    # en même temps qu'eux (les plus longues tâches d'abord, rapports et notes confondus).
-    avec_cadrages = not selection and pilotes is None
-    etats_notes, notes = [], []
-    if avec_cadrages:
-        from .cadrage import notes_a_construire
+        # Les notes de cadrage des projets (config.PROJETS, à côté des pilotes ; docs/conception.md), que le
+        # portefeuille relie : pour la construction par défaut seulement, dans le même pool que les rapports et
+        # en même temps qu'eux (les plus longues tâches d'abord, rapports et notes confondus).
+        avec_cadrages = not selection and pilotes is None
+        etats_notes, notes = [], []
+        if avec_cadrages:
+            from .cadrage import notes_a_construire
 
-        etats_notes, a_faire = notes_a_construire(forcer=forcer)
-        notes = [Tache(d.name, d, e, note=True) for d, e in a_faire]
+            etats_notes, a_faire = notes_a_construire(forcer=forcer)
+            notes = [Tache(d.name, d, e, note=True) for d, e in a_faire]
     n_rapports = len(taches)
     taches = taches + notes
     resultats_notes: dict[str, dict] = {}
 
     def ranger(t: Tache, etat: dict) -> None:
         (resultats_notes if t.note else etats)[t.identifiant] = etat
+
+    from ..francais import compte  # pandas : importé après la vérification, qui n'en a pas besoin
 
     if taches:
         taches = ordonner(taches)

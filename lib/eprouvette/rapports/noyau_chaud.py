@@ -46,6 +46,14 @@ MODULES_PRECHARGES = (
 PAQUETS_PRECHARGES = ("eprouvette",)
 #: Modules d'Éprouvette qui ne sont pas des bibliothèques (points d'entrée) : jamais préchargés.
 NON_PRECHARGES = ("__main__",)
+#: Modules (et leurs sous-modules) du lanceur et des commandes, qu'aucun carnet n'emploie : pas préchargés
+#: (nbconvert seul coûte ≈ 1 s de CPU au démarrage de chaque modèle). Un carnet qui en aurait besoin
+#: les importerait lui-même.
+LANCEUR = ("eprouvette.rapports.html", "eprouvette.rapports.pdf", "eprouvette.rapports.exports",
+           "eprouvette.rapports.executer", "eprouvette.rapports.executeurs", "eprouvette.rapports.cadrage",
+           "eprouvette.rapports.index", "eprouvette.rapports.note", "eprouvette.rapports.noyau_chaud",
+           "eprouvette.rapports.etat", "eprouvette.cli", "eprouvette.modele_pilote", "eprouvette.tirage_au_sort",
+           "eprouvette.generateurs")
 
 VARIABLE_FROID = "EPROUVETTE_NOYAU_FROID"
 
@@ -74,7 +82,8 @@ def _precharger() -> None:
             except Exception:
                 continue
             noms += [m.name for m in pkgutil.walk_packages(racine.__path__, paquet + ".")
-                     if m.name.rsplit(".", 1)[-1] not in NON_PRECHARGES]
+                     if m.name.rsplit(".", 1)[-1] not in NON_PRECHARGES
+                     and not any(m.name == l or m.name.startswith(l + ".") for l in LANCEUR)]
         for nom in noms:
             try:
                 importlib.import_module(nom)
