@@ -1022,8 +1022,10 @@ def _html_appels() -> str:
         f'<li><a href="{_e(page)}">{_e(libelle)}</a> : les projets côte à côte ; notes de cadrage : '
         + ", ".join(f'<a href="{_e(lien)}">{_e(titre)}</a>' for titre, lien in notes) + ".</li>"
         for libelle, page, notes in appels)
-    return ("<h2>Avant le financement : les appels à projets</h2>\n<p>Pour chaque projet déposé, une note de "
-            "cadrage dit, avant le début, si l'expérimentation prévue pourra conclure.</p>\n<ul>" + items + "</ul>")
+    # Les libellés viennent des fichiers des projets : même passe typographique que le reste de la page.
+    return typographie.appliquer(
+        "<h2>Avant le financement : les appels à projets</h2>\n<p>Pour chaque projet déposé, une note de "
+        "cadrage dit, avant le début, si l'expérimentation prévue pourra conclure.</p>\n<ul>" + items + "</ul>")
 
 
 def ecrire_index(etats: list[dict]) -> None:
