@@ -69,7 +69,13 @@ def test_declaration_complete(d: Domaine):
     for nom, params in (("evaluer_pilote", ["pilote", "mesures", "meteo", "controles"]),
                         ("economie_annuelle", ["pilote", "resultat", "valorisation"]),
                         ("indicateurs_feder", ["analyse"])):
-        assert list(inspect.signature(getattr(module, nom)).parameters) == params, f"{d.adaptateur}.{nom}"
+        signature = inspect.signature(getattr(module, nom)).parameters
+        assert list(signature)[:len(params)] == params, f"{d.adaptateur}.{nom}"
+        # Au-delà de l'interface commune, seulement des options nommées qui ont une valeur par défaut
+        # (``series=`` / ``table=`` : le chemin rapide des simulations de puissance, docs/conception.md).
+        for extra in list(signature.values())[len(params):]:
+            assert extra.kind is inspect.Parameter.KEYWORD_ONLY and extra.default is not inspect.Parameter.empty, \
+                f"{d.adaptateur}.{nom} : {extra.name}"
     assert set(d.codes_feder) <= set(feder.CATALOGUE)
     assert d.generateurs, "un domaine vient avec au moins un pilote d'exemple simulé"
     for g in d.generateurs:

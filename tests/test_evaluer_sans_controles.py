@@ -18,7 +18,9 @@ from eprouvette.pilote import charger_pilote
 
 PILOTES = sorted(d.name for d in config.PILOTES.iterdir() if (d / "pilote.yaml").exists())
 #: Les contrôles que controles=False omet (ni l'effet ni son intervalle n'en dépendent).
-CONTROLES = {"laisser_un_de_cote", "tendances_prealables_evenementielle", "etude_evenementielle"}
+#: (Le contrôle par les doubles différences synthétiques refait l'estimation autrement, comme le
+#: laisser-un-de-côté.)
+CONTROLES = {"laisser_un_de_cote", "dd_synthetiques", "tendances_prealables_evenementielle", "etude_evenementielle"}
 
 
 def _evaluer(identifiant: str, controles: bool):
