@@ -87,6 +87,16 @@ def pytest_collection_modifyitems(config, items):
 
     ordre = sorted(unites.values(), key=lambda m: (-cout(m), min(r for r, _ in m)))
     items[:] = [item for membres in ordre for _, item in sorted(membres, key=lambda ri: ri[0])]
+    # pytest-xdist groupe par le suffixe « @groupe » de l'identifiant, qu'il pose en écrivant
+    # ``item._nodeid`` ; pytest 9 lit l'identifiant dans ``item._id`` (NodeId) : le suffixe n'était jamais
+    # vu et les fixtures de module étaient construites une fois par processus (mesuré : test_rgpd,
+    # test_dossiers_hostiles, test_taille_carnets… deux fois chacune). Le suffixe est posé ici dans ``_id``.
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        marque = item.get_closest_marker("xdist_group")
+        if marque is not None and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{marque.args[0]}")
 
 
 def pytest_sessionfinish(session, exitstatus):
