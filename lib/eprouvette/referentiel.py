@@ -160,9 +160,18 @@ def table_epci(chemin: str | Path | None = None) -> pd.DataFrame:
 
     Colonnes : ``siren_epci``, ``nom_epci``, ``type_epci``, ``code_departement`` (département
     qui compte le plus d'habitants de l'EPCI), ``nombre_communes``, ``population``,
-    ``codes_insee`` (liste des communes membres).
+    ``codes_insee`` (liste des communes membres). Calculée une fois par référentiel (cache) ; une
+    copie est renvoyée, listes des communes comprises, que l'appelant peut modifier sans risque.
     """
-    df = charger_communes(chemin)
+    chemin = Path(chemin) if chemin is not None else _chemin_par_defaut()
+    t = _table_epci(str(chemin.resolve())).copy()
+    t["codes_insee"] = [list(c) for c in t["codes_insee"]]
+    return t
+
+
+@functools.lru_cache(maxsize=4)
+def _table_epci(chemin: str) -> pd.DataFrame:
+    df = _charger(chemin)
     df = df[df["siren_epci"] != ""]
     dep = (
         df.groupby(["siren_epci", "code_departement"], as_index=False)["population"]

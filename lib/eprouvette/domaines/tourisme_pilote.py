@@ -40,9 +40,16 @@ def _caracteristiques(pilote) -> dict:
     return c
 
 
-def donnees_journalieres(pilote, mesures: pd.DataFrame) -> tuple[pd.DataFrame, list[str], bool]:
-    """Table journalière (date, valeur, [témoins], calendrier touristique) et covariables retenues."""
-    precip = lire_precipitations(pilote)
+_A_LIRE = object()
+
+
+def donnees_journalieres(pilote, mesures: pd.DataFrame, precip=_A_LIRE) -> tuple[pd.DataFrame, list[str], bool]:
+    """Table journalière (date, valeur, [témoins], calendrier touristique) et covariables retenues.
+
+    ``precip`` : les précipitations déjà lues (:func:`lire_precipitations`, ou None) ; par défaut, le
+    fichier météo du pilote est lu ici."""
+    if precip is _A_LIRE:
+        precip = lire_precipitations(pilote)
     df, _, _ = preparer_donnees(pilote, mesures, precip)
     cal = covariables_tourisme(df["date"], df["precipitations_mm"] if precip is not None else None)
     df = df.drop(columns=["vacances_scolaires"])
@@ -60,12 +67,14 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
                             champ="indicateurs", attendu="type_mesure: comptage (visiteurs, entrées, passages par jour)")
     debut = pd.Timestamp(pilote.periode_experimentation.debut)
     options = {"comptage": True, "indicateur": ind.libelle, "unite": ind.unite}
+    # Le fichier météo est lu une fois : le laisser-un-de-côté ne change que les sites.
+    precip = lire_precipitations(pilote)
 
     def estimer(retires: frozenset = frozenset()):
         """Le modèle journalier sur la somme des sites gardés (tous, ou tous sauf ``retires``)."""
         p = pilote if not retires else replace(pilote, sites=tuple(s for s in pilote.sites
                                                                     if s.identifiant not in retires))
-        df, covariables, pluie = donnees_journalieres(p, mesures)
+        df, covariables, pluie = donnees_journalieres(p, mesures, precip)
         avant, pendant = int((df["date"] < debut).sum()), int((df["date"] >= debut).sum())
         if avant < JOURS_MIN_AVANT or pendant < JOURS_MIN_PENDANT:
             raise ErreurDonnees(fichier, f"trop peu de jours mesurés ({avant} avant, {pendant} pendant).",

@@ -33,6 +33,7 @@ lecture au terminal), pas une copie de son HTML.
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import itertools
@@ -465,8 +466,15 @@ def graphique(fig, titre: str, lecture: str, tableau_donnees: pd.DataFrame,
     """
     n = next(_compteur)
     ident = f"graphique-{n}"
-    fig_affichee = fig.__class__(fig)
-    fig_affichee.update_layout(title=dict(text=""), margin=dict(t=40))
+    # La figure affichée, sans son titre et avec une marge haute de 40 px : comme
+    # ``update_layout(title=dict(text=""), margin=dict(t=40))`` sur une copie, mais sur le dictionnaire de la
+    # figure (une copie de figure plotly revalide toute la figure, gabarit compris).
+    fig_affichee = copy.deepcopy(fig) if isinstance(fig, dict) else fig.to_dict()
+    mise_en_page = fig_affichee.setdefault("layout", {})
+    titre_figure = mise_en_page.get("title")
+    mise_en_page["title"] = {**titre_figure, "text": ""} if isinstance(titre_figure, dict) else {"text": ""}
+    marge = mise_en_page.get("margin")
+    mise_en_page["margin"] = {**marge, "t": 40} if isinstance(marge, dict) else {"t": 40}
     entete = (
         f'<div class="ep-graphique__entete"><h3 id="{ident}">{echapper(titre)}</h3></div>'
     )

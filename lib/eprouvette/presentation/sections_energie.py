@@ -63,7 +63,7 @@ def _figure(parts: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame]:
     r = parts.iloc[0]
     etiquettes = [f"Objectif {an}" for an in parts["echeance"]] + ["Économie mesurée (pilote)"]
     valeurs = [100 * v for v in parts["objectif"]] + [100 * r["economie"]]
-    fig = go.Figure(go.Bar(
+    fig = figures.figure_maison(go.Bar(
         x=valeurs, y=etiquettes, orientation="h",
         marker=dict(color=[figures.COULEUR_TEMOIN] * len(parts) + [figures.PALETTE[0]]),
         error_x=dict(type="data", symmetric=False,
@@ -73,7 +73,7 @@ def _figure(parts: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame]:
         text=[t.pourcentage(v / 100, 0) for v in valeurs], textposition="inside",
         hovertemplate="%{y} : %{text}<extra></extra>",
     ))
-    fig.update_layout(template=figures.NOM_GABARIT, title=dict(text="Décret tertiaire"),
+    fig.update_layout(title=dict(text="Décret tertiaire"),
                       xaxis=dict(title=dict(text="Réduction de la consommation (%)"), rangemode="tozero"),
                       yaxis=dict(autorange="reversed"), showlegend=False, height=320)
     donnees = pd.DataFrame({
