@@ -402,3 +402,20 @@ def test_rapport_de_test_sans_espace_ordinaire_avant_la_ponctuation_haute(rappor
 
     texte = texte_visible(rapport)
     assert ":" in texte and not ESPACE_FAUTIVE.findall(texte)
+
+
+def test_image_sans_alternative_en_recoit_une_en_francais():
+    """Une image sortie par le carnet d'un analyste (matplotlib) sans alternative en reçoit une en français ;
+    la page n'est pas relue par BeautifulSoup (pas de texte anglais de nbconvert, pas de tabindex sur les
+    sorties), et une image qui a déjà la sienne la garde."""
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    cellule = new_code_cell("graphique()")
+    cellule.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+                       new_output("display_data", data={"text/html": '<img src="x.png" alt="Carte du réseau">'})]
+    page = rapports_html.convertir_en_html(new_notebook(cells=[new_markdown_cell("# T"), cellule]), "T")
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert len(images) == 2, images
+    assert f'alt="{rapports_html.ALTERNATIVE_IMAGE}"' in images[0]
+    assert 'alt="Carte du réseau"' in images[1] and rapports_html.ALTERNATIVE_IMAGE not in images[1]
+    assert "No description" not in page
+    assert not re.search(r'jp-OutputArea-output[^"]*"[^>]*tabindex', page)
