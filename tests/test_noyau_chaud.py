@@ -94,3 +94,21 @@ def test_a_froid_le_parent_est_le_processus_de_construction(tmp_path):
     assert fin.returncode == 0, fin.stdout + fin.stderr
     assert len(vus) == 2 and all(vu["env"] is None and vu["attribut"] is None for vu in vus), vus
     assert not any("noyau_chaud" in vu["commande_parent"] for vu in vus), vus
+
+
+def test_le_modele_ne_fait_qu_importer_avant_de_se_dupliquer():
+    """Après le préchargement (débogueur de ipykernel compris, que chaque noyau importerait sinon), le modèle
+    n'a qu'un fil d'exécution, aucun traçage actif ni boucle d'événements : se dupliquer reste sûr."""
+    code = (
+        "import sys, threading, asyncio\n"
+        "from eprouvette.rapports import noyau_chaud\n"
+        "noyau_chaud._precharger()\n"
+        "assert 'ipykernel.debugger' in sys.modules and 'pydevd' in sys.modules, 'débogueur non préchargé'\n"
+        "assert threading.active_count() == 1, threading.enumerate()\n"
+        "assert sys.gettrace() is None and sys.getprofile() is None\n"
+        "assert asyncio.events._get_running_loop() is None\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    fin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert fin.returncode == 0 and fin.stdout.strip() == "ok", fin.stderr[-2000:]

@@ -41,6 +41,9 @@ MODULES_PRECHARGES = (
     "plotly.graph_objects", "plotly.io", "plotly.subplots", "yaml", "pyarrow",
     "holidays", "vacances_scolaires_france", "nbformat", "narwhals",
     "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "comm",
+    # Chaque noyau importe le débogueur (debugpy, pydevd) en s'initialisant : ≈ 0,5 s de CPU par noyau sinon.
+    # Son import n'ouvre ni fil d'exécution ni traçage (vérifié par tests/test_noyau_chaud.py).
+    "ipykernel.debugger",
 )
 #: Sous-paquets d'Éprouvette chargés en entier (tous leurs modules) : ce qu'un carnet peut appeler.
 PAQUETS_PRECHARGES = ("eprouvette",)
@@ -207,6 +210,9 @@ class _Modele:
         # Le modèle importe cette bibliothèque-ci (celle du lanceur), même si elle n'est pas installée.
         lib = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join([lib, *filter(None, [env.get("PYTHONPATH")])])
+        # pydevd (le débogueur, préchargé) prévient à l'import que les modules figés de Python peuvent cacher des
+        # points d'arrêt : sans objet pour un noyau de rapport, qu'on ne débogue pas ; la note irait au terminal.
+        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         self.processus = subprocess.Popen(
             [sys.executable, "-m", "eprouvette.rapports.noyau_chaud"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
