@@ -99,52 +99,63 @@ def test_les_quatre_verdicts_apparaissent(portefeuille):
 
 
 @pytest.mark.navigateur
-def test_chaque_rapport_dans_chromium(portefeuille):
+@pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)
+def test_chaque_rapport_dans_chromium(portefeuille, dossier):
+    """Le rapport et la note aux élus d'un pilote dans Chromium (un test par pilote : pytest-xdist les répartit
+    entre ses deux processus)."""
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import consigner_taille
     from navigateur import AXE_JS, exiger_chromium, verifier_page
 
     exiger_chromium()
     problemes = {}
-    for d in portefeuille["exemples"]:
-        html = portefeuille["rapports"] / f"{d.name}.html"
-        # axe-core (make js) : chaque violation est un problème ; sans lui, test_axe_core_installe le dit.
-        r = verifier_page(html, capture=html.with_suffix(".png"), largeur=1366, hauteur=768, axe=AXE_JS.is_file())
-        erreurs = list(r["problemes"]) + r["erreurs_console"] + r["erreurs_page"] + r["requetes_reseau"]
-        # Le texte s'affiche avant que plotly.js soit décompressé et évalué.
-        if not r["peinture"].get("first-contentful-paint", float("inf")) < r["graphiques_dessines_ms"]:
-            erreurs.append(f"premier affichage {r['peinture']} après les graphiques ({r['graphiques_dessines_ms']:.0f} ms)")
-        if not r["graphiques"] or not all(g["a_svg"] for g in r["graphiques"]):
-            erreurs.append("graphique non dessiné")
-        # Chaque figure est dessinée avec les types de traces que le carnet a produits (un paquet
-        # plotly.js incomplet dessinerait un histogramme en nuage de points sans erreur).
-        attendus = _types_attendus(portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb")
-        rendus = [g["types"] for g in r["graphiques"]]
-        if rendus != attendus:
-            erreurs.append(f"types de traces {rendus} au lieu de {attendus}")
-        if r["nb_details"] < len(r["graphiques"]):
-            erreurs.append(f"{len(r['graphiques'])} graphiques pour {r['nb_details']} tableaux de données")
-        if r["langue"] != "fr" or not r["titre"]:
-            erreurs.append("langue ou titre")
-        if [t["niveau"] for t in r["titres"]][:2] != [1, 2] or r["titres"][1]["texte"] != "L'essentiel":
-            erreurs.append("L'essentiel n'ouvre pas le rapport")
-        if erreurs:
-            problemes[d.name] = erreurs
-        assert html.with_suffix(".png").stat().st_size > 10_000
-        carnet = portefeuille["rapports"] / "carnets" / f"{d.name}.ipynb"
-        consigner_taille(d.name, html.stat().st_size, carnet.stat().st_size)
-        # La note aux élus passe les mêmes contrôles : axe-core, console, réseau, graphique dessiné, taille.
-        note = portefeuille["rapports"] / f"{d.name}-note.html"
-        rn = verifier_page(note, largeur=1366, hauteur=768, axe=AXE_JS.is_file())
-        erreurs_note = list(rn["problemes"]) + rn["erreurs_console"] + rn["erreurs_page"] + rn["requetes_reseau"]
-        if not rn["graphiques"] or not all(g["a_svg"] for g in rn["graphiques"]):
-            erreurs_note.append("graphique non dessiné")
-        if erreurs_note:
-            problemes[f"{d.name}-note"] = erreurs_note
-    index = verifier_page(portefeuille["rapports"] / "index.html", largeur=1366, hauteur=768, axe=AXE_JS.is_file())
-    if index["problemes"] or not index["graphiques"]:
-        problemes["index"] = index["problemes"] or ["aucun graphique"]
+    html = portefeuille["rapports"] / f"{dossier.name}.html"
+    # axe-core (make js) : chaque violation est un problème ; sans lui, test_axe_core_installe le dit.
+    r = verifier_page(html, capture=html.with_suffix(".png"), largeur=1366, hauteur=768, axe=AXE_JS.is_file())
+    erreurs = list(r["problemes"]) + r["erreurs_console"] + r["erreurs_page"] + r["requetes_reseau"]
+    # Le texte s'affiche avant que plotly.js soit décompressé et évalué.
+    if not r["peinture"].get("first-contentful-paint", float("inf")) < r["graphiques_dessines_ms"]:
+        erreurs.append(f"premier affichage {r['peinture']} après les graphiques ({r['graphiques_dessines_ms']:.0f} ms)")
+    if not r["graphiques"] or not all(g["a_svg"] for g in r["graphiques"]):
+        erreurs.append("graphique non dessiné")
+    # Chaque figure est dessinée avec les types de traces que le carnet a produits (un paquet
+    # plotly.js incomplet dessinerait un histogramme en nuage de points sans erreur).
+    attendus = _types_attendus(portefeuille["rapports"] / "carnets" / f"{dossier.name}.ipynb")
+    rendus = [g["types"] for g in r["graphiques"]]
+    if rendus != attendus:
+        erreurs.append(f"types de traces {rendus} au lieu de {attendus}")
+    if r["nb_details"] < len(r["graphiques"]):
+        erreurs.append(f"{len(r['graphiques'])} graphiques pour {r['nb_details']} tableaux de données")
+    if r["langue"] != "fr" or not r["titre"]:
+        erreurs.append("langue ou titre")
+    if [t["niveau"] for t in r["titres"]][:2] != [1, 2] or r["titres"][1]["texte"] != "L'essentiel":
+        erreurs.append("L'essentiel n'ouvre pas le rapport")
+    if erreurs:
+        problemes[dossier.name] = erreurs
+    assert html.with_suffix(".png").stat().st_size > 10_000
+    carnet = portefeuille["rapports"] / "carnets" / f"{dossier.name}.ipynb"
+    consigner_taille(dossier.name, html.stat().st_size, carnet.stat().st_size)
+    # La note aux élus passe les mêmes contrôles : axe-core, console, réseau, graphique dessiné, taille.
+    note = portefeuille["rapports"] / f"{dossier.name}-note.html"
+    rn = verifier_page(note, largeur=1366, hauteur=768, axe=AXE_JS.is_file())
+    erreurs_note = list(rn["problemes"]) + rn["erreurs_console"] + rn["erreurs_page"] + rn["requetes_reseau"]
+    if not rn["graphiques"] or not all(g["a_svg"] for g in rn["graphiques"]):
+        erreurs_note.append("graphique non dessiné")
+    if erreurs_note:
+        problemes[f"{dossier.name}-note"] = erreurs_note
     assert not problemes, problemes
+
+
+@pytest.mark.navigateur
+def test_page_du_portefeuille_dans_chromium(portefeuille):
+    """La page du portefeuille (index.html) dans Chromium : mêmes contrôles (axe-core, console, réseau,
+    graphiques dessinés, titres), et au moins un graphique."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from navigateur import AXE_JS, exiger_chromium, verifier_page
+
+    exiger_chromium()
+    index = verifier_page(portefeuille["rapports"] / "index.html", largeur=1366, hauteur=768, axe=AXE_JS.is_file())
+    assert index["problemes"] == [] and index["graphiques"], index["problemes"] or ["aucun graphique"]
 
 
 @pytest.mark.navigateur
@@ -334,48 +345,42 @@ _JS_PREMIER_ECRAN = """
 
 
 @pytest.mark.navigateur
-def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille):
+@pytest.mark.parametrize("dossier", _exemples(), ids=lambda p: p.name)
+def test_premier_ecran_tient_sur_portable_et_telephone(portefeuille, dossier):
     """À 1366 × 768 (portable d'élu) : verdict, raison, quatre chiffres et degré de certitude visibles sans
     défiler ; à 390 × 844 (téléphone) : verdict et raison ; aucun débordement horizontal. Les captures
-    des deux tailles sont écrites à côté des rapports (<id>-1366x768.png, <id>-390x844.png)."""
+    des deux tailles sont écrites à côté des rapports (<id>-1366x768.png, <id>-390x844.png). Un test par
+    pilote, dans le Chromium partagé du processus (une fenêtre neuve par taille)."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from navigateur import ARGUMENTS_CHROMIUM, CHROMIUM, exiger_chromium
-    from playwright.sync_api import sync_playwright
+    from navigateur import dans_chromium, exiger_chromium
 
     exiger_chromium()
-    problemes: dict[str, list[str]] = {}
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=list(ARGUMENTS_CHROMIUM))
-        try:
-            for largeur, hauteur in ((1366, 768), (390, 844)):
-                page = navigateur.new_page(viewport={"width": largeur, "height": hauteur})
-                for d in portefeuille["exemples"]:
-                    html = portefeuille["rapports"] / f"{d.name}.html"
-                    page.goto(html.as_uri())
-                    page.wait_for_load_state("load")
-                    m = page.evaluate(_JS_PREMIER_ECRAN)
-                    page.screenshot(path=str(html.with_name(f"{d.name}-{largeur}x{hauteur}.png")))
-                    requis = {"verdict": m["verdict"], "raison": m["raison"]}
-                    if largeur > 1000:
-                        requis["degré de certitude"] = m["certitude"]
-                        # Quatre cartes quand l'effet est chiffré en euros ; sinon effet et investissement.
-                        res = json.loads((portefeuille["rapports"] / f"{d.name}.json").read_text(encoding="utf-8"))
-                        attendus = 4 if res.get("economie") else 2
-                        if len(m["chiffres"]) < attendus:
-                            problemes.setdefault(d.name, []).append(
-                                f"{len(m['chiffres'])} chiffres clés au lieu de {attendus}")
-                        for i, c in enumerate(m["chiffres"]):
-                            requis[f"chiffre {i + 1}"] = c
-                    for quoi, b in requis.items():
-                        if b is None or b["bas"] > hauteur:
-                            problemes.setdefault(d.name, []).append(
-                                f"{largeur} × {hauteur} : {quoi} hors du premier écran ({b and round(b['bas'])} px)")
-                    if m["largeur_page"] > m["largeur_fenetre"]:
-                        problemes.setdefault(d.name, []).append(
-                            f"{largeur} px : la page déborde ({m['largeur_page']} px de large)")
-                page.close()
-        finally:
-            navigateur.close()
+    problemes: list[str] = []
+    html = portefeuille["rapports"] / f"{dossier.name}.html"
+    for largeur, hauteur in ((1366, 768), (390, 844)):
+        def mesurer(page, capture=html.with_name(f"{dossier.name}-{largeur}x{hauteur}.png")):
+            page.goto(html.as_uri())
+            page.wait_for_load_state("load")
+            m = page.evaluate(_JS_PREMIER_ECRAN)
+            page.screenshot(path=str(capture))
+            return m
+
+        m = dans_chromium(mesurer, viewport={"width": largeur, "height": hauteur})
+        requis = {"verdict": m["verdict"], "raison": m["raison"]}
+        if largeur > 1000:
+            requis["degré de certitude"] = m["certitude"]
+            # Quatre cartes quand l'effet est chiffré en euros ; sinon effet et investissement.
+            res = json.loads((portefeuille["rapports"] / f"{dossier.name}.json").read_text(encoding="utf-8"))
+            attendus = 4 if res.get("economie") else 2
+            if len(m["chiffres"]) < attendus:
+                problemes.append(f"{len(m['chiffres'])} chiffres clés au lieu de {attendus}")
+            for i, c in enumerate(m["chiffres"]):
+                requis[f"chiffre {i + 1}"] = c
+        for quoi, b in requis.items():
+            if b is None or b["bas"] > hauteur:
+                problemes.append(f"{largeur} × {hauteur} : {quoi} hors du premier écran ({b and round(b['bas'])} px)")
+        if m["largeur_page"] > m["largeur_fenetre"]:
+            problemes.append(f"{largeur} px : la page déborde ({m['largeur_page']} px de large)")
     assert not problemes, problemes
 
 
