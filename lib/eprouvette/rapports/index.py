@@ -784,13 +784,9 @@ def effets_combines(etats: list[dict]) -> list[dict]:
     ou porteur de chaque pilote), ``domaine``, ``k``, ``effet``, ``ic_bas``, ``ic_haut``, ``I2``
     (None si non estimable), ``Q``, ``p_Q``, ``tau2``, ``libelle_methode``, ``verifications``.
     """
-    from scipy import stats
-
     from .. import referentiel
-    from ..methodes.meta import meta_analyse
 
     noms_communes = referentiel.charger_communes().set_index("code_insee")["nom"]
-    z = float(stats.norm.ppf(0.5 + config.NIVEAU_CONFIANCE / 2))
     groupes: dict[str, list[dict]] = {}
     for e in etats:
         if e.get("statut") != "reussi":
@@ -804,11 +800,19 @@ def effets_combines(etats: list[dict]) -> list[dict]:
         titre = r.get("titre") or e.get("identifiant") or "pilote sans nom"
         groupes.setdefault(r["type_pilote"], []).append({
             "titre": titre, "lieu": lieu or r.get("porteur") or titre,
-            "domaine": r.get("domaine"), "effet": effet, "se": (haut - bas) / (2 * z)})
+            "domaine": r.get("domaine"), "effet": effet, "ecart": haut - bas})
+    groupes = {k: v for k, v in groupes.items() if len(v) >= 2}
+    if not groupes:  # rien à combiner : ni scipy ni statsmodels à importer (≈ 1,5 s de CPU pour le lanceur)
+        return []
+    from scipy import stats
+
+    from ..methodes.meta import meta_analyse
+
+    z = float(stats.norm.ppf(0.5 + config.NIVEAU_CONFIANCE / 2))
     sortie = []
     for type_pilote, membres in sorted(groupes.items()):
-        if len(membres) < 2:
-            continue
+        for m in membres:
+            m["se"] = m.pop("ecart") / (2 * z)
         noms = [m["titre"] for m in membres]
         res = meta_analyse([m["effet"] for m in membres], [m["se"] ** 2 for m in membres], noms=noms,
                            indicateur="effet relatif", unite="")
