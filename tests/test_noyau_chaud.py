@@ -45,7 +45,7 @@ if pathlib.Path(dossier_pilote).name.endswith("-tue"):
 """
 
 
-def _lot(tmp_path, code: str, identifiants: list[str], env_en_plus: dict | None = None):
+def _lot(tmp_path, code: str, identifiants: list[str], env_en_plus: dict | None = None, processus: int = 1):
     if not (config.PILOTES / MOBILITE / "pilote.yaml").is_file():
         pytest.skip(f"pilote d'exemple absent : {MOBILITE}")
     carnets = tmp_path / "notebooks"
@@ -65,7 +65,7 @@ def _lot(tmp_path, code: str, identifiants: list[str], env_en_plus: dict | None 
     env = {k: v for k, v in os.environ.items() if k not in ("EPROUVETTE_NOYAU_FROID", "EPROUVETTE_TEST_FUITE")}
     env.update(EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports),
                EPROUVETTE_NOTEBOOKS=str(carnets), EPROUVETTE_TEST_SORTIE=str(sortie), **(env_en_plus or {}))
-    fin = subprocess.run([sys.executable, "-m", "eprouvette", "rapports", "-j", "1", "-q"], capture_output=True,
+    fin = subprocess.run([sys.executable, "-m", "eprouvette", "rapports", "-j", str(processus), "-q"], capture_output=True,
                          text=True, env=env, cwd=config.RACINE, timeout=600)
     index = json.loads((rapports / "index.json").read_text(encoding="utf-8"))
     return fin, {e["identifiant"]: e for e in index}, [json.loads(f.read_text()) for f in sortie.glob("*.json")]
@@ -85,6 +85,24 @@ def test_deux_pilotes_du_meme_processus_ne_partagent_rien_et_un_noyau_tue_n_arre
     # … copies du même modèle déjà chargé (le noyau tué n'a pas emporté le modèle) : le chemin chaud a servi.
     assert len({vu["parent"] for vu in vus}) == 1
     assert all("eprouvette.rapports.noyau_chaud" in vu["commande_parent"] for vu in vus), vus
+
+
+def test_pool_de_deux_processus_un_seul_modele_partage_et_rien_de_partage(tmp_path):
+    """Pool local de deux processus (``-j 2``) : tous les noyaux sont des copies du même modèle, le modèle
+    partagé du lanceur (prise Unix ``--prise``), et non un modèle par processus du pool ; ce qu'un carnet
+    change, aucun autre ne le voit ; un noyau tué ne fait échouer que son pilote."""
+    idents = ["mobilite-a", "mobilite-b", "mobilite-c", "mobilite-d-tue"]
+    fin, etats, vus = _lot(tmp_path, ESPION + SUICIDE, idents, processus=2)
+    assert fin.returncode == 1, fin.stdout + fin.stderr
+    assert all(etats[i]["statut"] == "reussi" for i in idents[:3]), etats
+    assert etats["mobilite-d-tue"]["statut"] == "echec", etats
+    assert "Traceback" not in fin.stdout + fin.stderr
+    assert len(vus) == 4, vus
+    for vu in vus:
+        assert vu["env"] is None and vu["attribut"] is None and vu["module"] is None, vu
+    assert len({vu["pid"] for vu in vus}) == 4
+    assert len({vu["parent"] for vu in vus}) == 1, vus
+    assert all("noyau_chaud" in vu["commande_parent"] and "--prise" in vu["commande_parent"] for vu in vus), vus
 
 
 def test_a_froid_le_parent_est_le_processus_de_construction(tmp_path):

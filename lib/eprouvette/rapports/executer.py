@@ -26,7 +26,7 @@ import tempfile
 import time
 import traceback
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -538,9 +538,13 @@ def construire_tout(
 
             from concurrent.futures.process import BrokenProcessPool
 
+            from . import noyau_chaud
+
             a_reprendre: list[Tache] = []
             i = 0
-            with creer_executeur(adresse_dask, n) as pool:
+            # Pool local : un seul modèle de noyau pour tous ses processus (une grappe Dask a les siens).
+            partage = noyau_chaud.modele_partage() if not adresse_dask else nullcontext()
+            with partage, creer_executeur(adresse_dask, n) as pool:
                 futurs = {t.soumettre(pool): t for t in taches}
                 for f in as_completed(futurs):
                     t = futurs[f]

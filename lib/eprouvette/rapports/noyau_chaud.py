@@ -1,9 +1,9 @@
 """Noyaux « chauds » : chaque carnet s'exécute dans un processus neuf, tiré d'un modèle déjà chargé.
 
 Démarrer un noyau Jupyter puis importer pandas, scipy, statsmodels, plotly, jsonschema et la
-bibliothèque coûte environ 3,5 s de CPU par rapport, plus que l'analyse elle-même. Ici, chaque
-processus de construction lance une fois un **modèle** (``python -m eprouvette.rapports.noyau_chaud``)
-qui importe ces paquets puis attend. Pour chaque carnet, le modèle se **duplique** (``os.fork``) et
+bibliothèque coûte environ 3,5 s de CPU par rapport, plus que l'analyse elle-même. Ici, un **modèle**
+(``python -m eprouvette.rapports.noyau_chaud``) importe ces paquets puis attend : un seul pour tout le pool
+local (:func:`modele_partage`, lancé par le lanceur), sinon un par processus de construction. Pour chaque carnet, le modèle se **duplique** (``os.fork``) et
 c'est la copie qui devient le noyau : un processus neuf, à lui seul, avec son propre espace de noms,
 son environnement et son dossier de travail ; rien de ce qu'un carnet change (variable globale,
 attribut de module, variable d'environnement) ne revient au modèle ni ne passe au carnet suivant.
@@ -24,6 +24,7 @@ Protocole (lignes JSON sur l'entrée et la sortie standard du modèle) : requêt
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import pkgutil
@@ -109,16 +110,21 @@ def _rechauffer() -> None:
             pass
 
 
-def _devenir_noyau(requete: dict, canal_lecture: int, canal_ecriture: int) -> None:
-    """Dans la copie : quitter le protocole, prendre l'environnement demandé, démarrer le noyau."""
+def _devenir_noyau(requete: dict, canal_lecture: int, canal_ecriture: int, autres: tuple[int, ...] = ()) -> None:
+    """Dans la copie : quitter le protocole, prendre l'environnement demandé, démarrer le noyau.
+
+    ``autres`` : descripteurs du modèle partagé (prise d'écoute, connexion) que le noyau ne garde pas."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # le noyau doit pouvoir attendre ses propres enfants
     os.setsid()  # son propre groupe : le lanceur l'arrête par killpg sans toucher au modèle
     nul = os.open(os.devnull, os.O_RDONLY)
     os.dup2(nul, 0)
     os.dup2(2, 1)  # la sortie standard du modèle est le canal du protocole : le noyau écrit ailleurs
-    for fd in (nul, canal_lecture, canal_ecriture):
+    for fd in (nul, canal_lecture, canal_ecriture, *autres):
         if fd > 2:
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
     os.environ.clear()
     os.environ.update(requete.get("env") or {})
     if requete.get("cwd"):
@@ -164,16 +170,32 @@ def _reprendre(*_args) -> None:
             return
 
 
-def servir() -> None:
-    """Boucle du modèle : précharger, puis une copie par requête."""
+def servir(prise: str | None = None) -> None:
+    """Boucle du modèle : précharger, puis une copie par requête.
+
+    Sans ``prise`` : les requêtes arrivent sur l'entrée standard (le modèle d'un seul processus de
+    construction). Avec ``prise`` (chemin d'une prise Unix) : le modèle **partagé** par tous les processus du
+    pool local (:func:`modele_partage`) ; la prise est ouverte avant le préchargement, si bien qu'une
+    demande arrivée pendant celui-ci attend simplement sa réponse ; l'entrée standard ne sert qu'à
+    savoir quand s'arrêter (sa fin, quand le lanceur la ferme ou disparaît)."""
     signal.signal(signal.SIGCHLD, _reprendre)
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # comme ipykernel_launcher : le dossier courant n'est pas un dossier de modules
+    ecoute = None
+    if prise is not None:
+        import socket
+
+        ecoute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ecoute.bind(prise)
+        ecoute.listen(64)
     _precharger()
     entree, sortie = sys.stdin.buffer, sys.stdout.buffer
     fd_entree, fd_sortie = entree.fileno(), sortie.fileno()
     sortie.write(b'{"pret": true}\n')
     sortie.flush()
+    if ecoute is not None:
+        _servir_prise(ecoute, fd_entree, fd_sortie)
+        return
     for ligne in entree:
         try:
             requete = json.loads(ligne)
@@ -191,6 +213,37 @@ def servir() -> None:
         sortie.flush()
 
 
+def _servir_prise(ecoute, fd_entree: int, fd_sortie: int) -> None:
+    """Une connexion par demande : une ligne JSON reçue, une copie, une ligne JSON rendue."""
+    import select
+
+    while True:
+        lisibles, _, _ = select.select([fd_entree, ecoute], [], [])
+        if fd_entree in lisibles and not os.read(fd_entree, 4096):
+            return  # fin de l'entrée : le lanceur a fini (ou a disparu)
+        if ecoute not in lisibles:
+            continue
+        connexion, _ = ecoute.accept()
+        with connexion:
+            try:
+                connexion.settimeout(30)
+                requete = json.loads(connexion.makefile("rb").readline())
+            except (OSError, ValueError):
+                continue
+            try:
+                pid = os.fork()
+            except OSError as e:
+                reponse = {"erreur": str(e)}
+            else:
+                if pid == 0:
+                    _devenir_noyau(requete, fd_entree, fd_sortie, (ecoute.fileno(), connexion.fileno()))
+                reponse = {"pid": pid}
+            try:
+                connexion.sendall((json.dumps(reponse) + "\n").encode())
+            except OSError:
+                pass
+
+
 # --- Côté lanceur -------------------------------------------------------------------------------
 
 class ModeleIndisponible(RuntimeError):
@@ -204,19 +257,10 @@ class _Modele:
         self.verrou = threading.Lock()
         self.processus: subprocess.Popen | None = None
         self.env_depart: dict[str, str] | None = None
+        self.partage_en_echec = False
 
     def _demarrer(self) -> None:
-        env = dict(os.environ)
-        # Le modèle importe cette bibliothèque-ci (celle du lanceur), même si elle n'est pas installée.
-        lib = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join([lib, *filter(None, [env.get("PYTHONPATH")])])
-        # pydevd (le débogueur, préchargé) prévient à l'import que les modules figés de Python peuvent cacher des
-        # points d'arrêt : sans objet pour un noyau de rapport, qu'on ne débogue pas ; la note irait au terminal.
-        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-        self.processus = subprocess.Popen(
-            [sys.executable, "-m", "eprouvette.rapports.noyau_chaud"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
-        )
+        self.processus = _lancer_modele()
         self.env_depart = dict(os.environ)
         ligne = self.processus.stdout.readline()
         if not ligne.startswith(b'{"pret"'):
@@ -224,6 +268,12 @@ class _Modele:
             raise ModeleIndisponible("le modèle de noyau n'a pas démarré")
 
     def lancer(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+        prise = os.environ.get(VARIABLE_PARTAGE)
+        if prise and not self.partage_en_echec:
+            try:
+                return _demander_au_modele_partage(prise, {"argv": argv, "env": env, "cwd": cwd})
+            except (OSError, ValueError, ModeleIndisponible):
+                self.partage_en_echec = True  # ce processus prend alors son propre modèle, comme avant
         with self.verrou:
             if self.processus is None or self.processus.poll() is not None:
                 self._demarrer()
@@ -250,6 +300,76 @@ class _Modele:
             p.kill()
             p.wait()
         p.stdout.close()
+
+
+def _lancer_modele(*arguments: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != VARIABLE_PARTAGE}
+    # Le modèle importe cette bibliothèque-ci (celle du lanceur), même si elle n'est pas installée.
+    lib = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([lib, *filter(None, [env.get("PYTHONPATH")])])
+    # pydevd (le débogueur, préchargé) prévient à l'import que les modules figés de Python peuvent cacher des
+    # points d'arrêt : sans objet pour un noyau de rapport, qu'on ne débogue pas ; la note irait au terminal.
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    return subprocess.Popen([sys.executable, "-m", "eprouvette.rapports.noyau_chaud", *arguments],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
+
+
+def _demander_au_modele_partage(prise: str, requete: dict) -> int:
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(DELAI_MODELE_PARTAGE_S)  # le préchargement peut être en cours : la réponse l'attend
+        s.connect(prise)
+        s.sendall((json.dumps(requete) + "\n").encode())
+        reponse = json.loads(s.makefile("rb").readline() or b"{}")
+    if "pid" not in reponse:
+        raise ModeleIndisponible(reponse.get("erreur", "réponse vide du modèle partagé"))
+    return int(reponse["pid"])
+
+
+#: Variable d'environnement qui donne aux processus du pool la prise du modèle partagé (:func:`modele_partage`).
+VARIABLE_PARTAGE = "EPROUVETTE_MODELE_PARTAGE"
+#: Attente maximale d'une réponse du modèle partagé (préchargement compris, sur une machine chargée).
+DELAI_MODELE_PARTAGE_S = 180
+
+
+@contextlib.contextmanager
+def modele_partage():
+    """Un seul modèle de noyau pour tous les processus du pool local, le temps de la construction.
+
+    Sans lui, chaque processus du pool lance son propre modèle, qui refait les mêmes imports (≈ 3,4 s de CPU
+    chacun). Le modèle partagé est lancé par le lanceur, sans l'attendre ; les processus du pool le trouvent
+    par :data:`VARIABLE_PARTAGE` (une prise Unix dans un dossier temporaire privé). Chaque noyau reste une
+    copie neuve du modèle, qui n'a rien exécuté d'un pilote. Si le modèle partagé manque ou ne répond pas, un
+    processus du pool reprend son propre modèle (ou, à défaut, un noyau à froid). ``EPROUVETTE_NOYAU_FROID=1``
+    : aucun modèle."""
+    if not actif() or os.environ.get(VARIABLE_PARTAGE):
+        yield
+        return
+    import shutil
+    import tempfile
+
+    dossier = tempfile.mkdtemp(prefix="eprouvette-modele-")
+    prise = os.path.join(dossier, "modele.sock")
+    try:
+        processus = _lancer_modele("--prise", prise)
+    except OSError:
+        shutil.rmtree(dossier, ignore_errors=True)
+        yield
+        return
+    os.environ[VARIABLE_PARTAGE] = prise
+    try:
+        yield
+    finally:
+        os.environ.pop(VARIABLE_PARTAGE, None)
+        try:
+            processus.stdin.close()  # fin de l'entrée : le modèle s'arrête ; l'attendre compte son temps de CPU
+            processus.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            processus.kill()
+            processus.wait()
+        processus.stdout.close()
+        shutil.rmtree(dossier, ignore_errors=True)
 
 
 _MODELE = _Modele()
@@ -346,4 +466,4 @@ def arguments_papermill() -> dict:
 
 
 if __name__ == "__main__":
-    servir()
+    servir(sys.argv[sys.argv.index("--prise") + 1] if "--prise" in sys.argv else None)
