@@ -98,12 +98,17 @@ def _precharger() -> None:
 
 #: Données de référence lues une fois par le modèle (lecture seule, les mêmes pour tous les pilotes) : chaque
 #: noyau en hérite au lieu de les relire (≈ 0,4 s de CPU pour le calendrier scolaire officiel, 0,1 s pour le
-#: référentiel des communes et des EPCI, par rapport).
+#: référentiel des communes et des EPCI, 0,1 s pour les fichiers de paramètres, par rapport).
 def _rechauffer() -> None:
     from ..domaines import energie
     from .. import referentiel
 
-    for etape in (energie._vacances_officielles, referentiel.charger_communes, referentiel.table_epci):
+    from .. import config, parametres
+
+    etapes = [energie._vacances_officielles, referentiel.charger_communes, referentiel.table_epci]
+    # Les fichiers de paramètres (prix, facteurs d'émission…), gardés tant qu'ils ne changent pas (date, taille).
+    etapes += [lambda f=f: parametres.lire_fichier(f, "") for f in sorted(config.PARAMETRES.glob("*.yaml"))]
+    for etape in etapes:
         try:
             etape()
         except Exception:  # référentiel absent ou illisible : le carnet le dira lui-même, avec son message
