@@ -33,6 +33,7 @@ d'inférence est donc choisi ainsi (:func:`choisir_inference`) :
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -50,7 +51,6 @@ from .base import (
     incertitude_indeterminee,
 )
 from ..francais import accord, nombre, phrase_effet
-from .serie_interrompue import prais_winsten
 from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
@@ -243,6 +243,25 @@ def _quad_ar1(a: np.ndarray, b: np.ndarray, rho: float) -> float:
     return float(a @ b + a @ hb + b @ ha)
 
 
+@functools.lru_cache(maxsize=32)
+def _puissances_grille(n: int) -> np.ndarray:
+    """ρ^k pour chaque ρ de :data:`_GRILLE_RHO` (lignes) et k = 0 … n − 1 (colonnes)."""
+    return _GRILLE_RHO[:, None] ** np.arange(n)[None, :]
+
+
+def _quad_ar1_grille(paires: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """:func:`_quad_ar1` de chaque paire (a, b) pour tous les ρ de :data:`_GRILLE_RHO` d'un coup
+    (grille × paires) : Σ_ij a_i b_j ρ^|i−j| = Σ_k ρ^k m_k, m_0 = a·b, m_k = Σ_i (a_{i+k} b_i + a_i b_{i+k})
+    (corrélations croisées, calculées une fois ; puis un seul produit par les puissances de la grille)."""
+    n = len(paires[0][0])
+    m = np.empty((n, len(paires)))
+    for j, (a, b) in enumerate(paires):
+        c = np.correlate(a, b, "full")  # c[n − 1 + k] = Σ_i a_{i+k} b_i
+        m[0, j] = c[n - 1]
+        m[1:, j] = c[n:] + c[n - 2::-1]
+    return _puissances_grille(n) @ m
+
+
 @dataclass
 class EcartAR1:
     """Saut de niveau de la série des écarts, erreurs AR(1)."""
@@ -263,18 +282,35 @@ PERIODES_BOOTSTRAP_AR1 = 400
 _GRILLE_RHO = np.linspace(-0.9, 0.97, 64)
 
 
+def _moments_pw(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(S0, S1, S2) tels que ``prais_winsten(a, ρ)ᵀ prais_winsten(b, ρ) = S0 − ρ S1 + ρ² S2`` (a : n × p,
+    b : n × q) : S0 = Σ_t a_t b_t, S1 = Σ_{t≥1} (a_t b_{t−1} + a_{t−1} b_t), S2 = Σ_{t=1}^{n−2} a_t b_t."""
+    s1 = a[1:].T @ b[:-1]
+    return a.T @ b, s1 + (b[1:].T @ a[:-1]).T, a[1:-1].T @ b[1:-1]
+
+
 def _rho_reml_grille(U: np.ndarray, X: np.ndarray) -> np.ndarray:
     """ρ AR(1) par vraisemblance restreinte (REML), pour chaque colonne de U (n × B) : grille puis
-    interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`)."""
+    interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`).
+
+    Calcul par les moments : les produits scalaires des séries blanchies (Prais-Winsten) sont des
+    polynômes de degré 2 en ρ, calculés une fois ; U est d'abord remplacé par ses résidus des
+    moindres carrés ordinaires sur X (même somme des carrés blanchie pour tout ρ : X β reste dans
+    l'espace des colonnes de X blanchi), ce qui garde la précision quand le niveau domine le bruit."""
     n, k = X.shape
-    ll = np.empty((len(_GRILLE_RHO), U.shape[1]))
-    for i, r in enumerate(_GRILLE_RHO):
-        Q, Rm = np.linalg.qr(prais_winsten(X, r))
-        Us = prais_winsten(U, r)
-        E = Us - Q @ (Q.T @ Us)
-        s2 = np.maximum((E * E).sum(axis=0) / (n - k), 1e-300)
-        logdet = (n - 1) * np.log(1 - r**2) + 2 * np.sum(np.log(np.abs(np.diag(Rm)))) - k * np.log(1 - r**2)
-        ll[i] = -0.5 * ((n - k) * np.log(s2 / (1 - r**2)) + logdet)
+    E = U - X @ np.linalg.lstsq(X, U, rcond=None)[0]
+    r = _GRILLE_RHO
+    xx = [np.asarray(m) for m in _moments_pw(X, X)]
+    xe = _moments_pw(X, E)
+    ee = [np.einsum("ij,ij->j", E, E), 2 * np.einsum("ij,ij->j", E[1:], E[:-1]),
+          np.einsum("ij,ij->j", E[1:-1], E[1:-1])]
+    A = xx[0][None] - r[:, None, None] * xx[1][None] + (r**2)[:, None, None] * xx[2][None]  # grille × k × k
+    C = xe[0][None] - r[:, None, None] * xe[1][None] + (r**2)[:, None, None] * xe[2][None]  # grille × k × B
+    sse = ee[0][None] - r[:, None] * ee[1][None] + (r**2)[:, None] * ee[2][None]
+    sse = sse - np.einsum("gkb,gkb->gb", C, np.linalg.solve(A, C))
+    s2 = np.maximum(sse / (n - k), 1e-300)
+    logdet = (n - 1) * np.log(1 - r**2) + np.linalg.slogdet(A)[1] - k * np.log(1 - r**2)
+    ll = -0.5 * ((n - k) * np.log(s2 / (1 - r**2)[:, None]) + logdet[:, None])
     j = np.clip(np.argmax(ll, axis=0), 1, len(_GRILLE_RHO) - 2)
     cols = np.arange(U.shape[1])
     y0, y1, y2 = ll[j - 1, cols], ll[j, cols], ll[j + 1, cols]
@@ -322,10 +358,11 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     n_seg = [int(m.sum()) for m in segs]
     ind = [m.astype(float) for m in segs]
     cs = [c * i for i in ind]
-    Q = {(a_, b_): np.array([_quad_ar1(cs[a_], cs[b_], r) for r in _GRILLE_RHO]) for a_ in (0, 1) for b_ in (0, 1)}
-    # E[e_g'e_g] = s_g² (n_g − Σ_{i,j∈g} ρ^|i−j| / n_g) pour des résidus centrés sur le segment.
-    K = [np.array([max(n_seg[g] - _quad_ar1(ind[g], ind[g], r) / max(n_seg[g], 1), 0.5) for r in _GRILLE_RHO])
-         for g in (0, 1)]
+    # Formes Σ_ij a_i b_j ρ^|i−j| sur la grille : poids des segments (Q ; Q[1, 0] = Q[0, 1]) et indicatrices
+    # des segments (K). E[e_g'e_g] = s_g² (n_g − Σ_{i,j∈g} ρ^|i−j| / n_g) pour des résidus centrés sur le segment.
+    formes = _quad_ar1_grille([(cs[0], cs[0]), (cs[1], cs[1]), (cs[0], cs[1]), (ind[0], ind[0]), (ind[1], ind[1])])
+    Q = {(0, 0): formes[:, 0], (1, 1): formes[:, 1], (0, 1): formes[:, 2]}
+    K = [np.maximum(n_seg[g] - formes[:, 3 + g] / max(n_seg[g], 1), 0.5) for g in (0, 1)]
 
     def echelles(U: np.ndarray, rhos: np.ndarray) -> list[np.ndarray]:
         E = U - X @ (XtX_inv @ (X.T @ U))
