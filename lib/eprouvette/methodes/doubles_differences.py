@@ -51,6 +51,7 @@ from .base import (
     incertitude_indeterminee,
 )
 from ..francais import accord, nombre, phrase_effet
+from .serie_interrompue import moments_prais_winsten
 from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
@@ -282,13 +283,6 @@ PERIODES_BOOTSTRAP_AR1 = 400
 _GRILLE_RHO = np.linspace(-0.9, 0.97, 64)
 
 
-def _moments_pw(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(S0, S1, S2) tels que ``prais_winsten(a, ρ)ᵀ prais_winsten(b, ρ) = S0 − ρ S1 + ρ² S2`` (a : n × p,
-    b : n × q) : S0 = Σ_t a_t b_t, S1 = Σ_{t≥1} (a_t b_{t−1} + a_{t−1} b_t), S2 = Σ_{t=1}^{n−2} a_t b_t."""
-    s1 = a[1:].T @ b[:-1]
-    return a.T @ b, s1 + (b[1:].T @ a[:-1]).T, a[1:-1].T @ b[1:-1]
-
-
 def _rho_reml_grille(U: np.ndarray, X: np.ndarray) -> np.ndarray:
     """ρ AR(1) par vraisemblance restreinte (REML), pour chaque colonne de U (n × B) : grille puis
     interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`).
@@ -300,8 +294,8 @@ def _rho_reml_grille(U: np.ndarray, X: np.ndarray) -> np.ndarray:
     n, k = X.shape
     E = U - X @ np.linalg.lstsq(X, U, rcond=None)[0]
     r = _GRILLE_RHO
-    xx = [np.asarray(m) for m in _moments_pw(X, X)]
-    xe = _moments_pw(X, E)
+    xx = [np.asarray(m) for m in moments_prais_winsten(X, X)]
+    xe = moments_prais_winsten(X, E)
     ee = [np.einsum("ij,ij->j", E, E), 2 * np.einsum("ij,ij->j", E[1:], E[:-1]),
           np.einsum("ij,ij->j", E[1:-1], E[1:-1])]
     A = xx[0][None] - r[:, None, None] * xx[1][None] + (r**2)[:, None, None] * xx[2][None]  # grille × k × k

@@ -289,6 +289,41 @@ def _log_vraisemblance_reml(rho: float, y: np.ndarray, X: np.ndarray) -> float:
     return -0.5 * ((n - k) * np.log(s2_marg) + logdet_r + logdet_xrx)
 
 
+def moments_prais_winsten(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(S0, S1, S2) tels que ``prais_winsten(a, ρ)ᵀ prais_winsten(b, ρ) = S0 − ρ S1 + ρ² S2`` pour tout ρ
+    (a : n × p, b : n × q) : S0 = Σ_t a_t b_t, S1 = Σ_{t≥1} (a_t b_{t−1} + a_{t−1} b_t), S2 = Σ_{t=1}^{n−2} a_t b_t."""
+    s1 = a[1:].T @ b[:-1]
+    return a.T @ b, s1 + (b[1:].T @ a[:-1]).T, a[1:-1].T @ b[1:-1]
+
+
+def _vraisemblance_reml_par_moments(y: np.ndarray, X: np.ndarray):
+    """La fonction ρ ↦ :func:`_log_vraisemblance_reml` (ρ, y, X), calculée en O(k³) par évaluation : les
+    produits scalaires des séries blanchies sont des polynômes de degré 2 en ρ (:func:`moments_prais_winsten`),
+    calculés une fois. y est d'abord remplacé par ses résidus des moindres carrés ordinaires sur X : la somme
+    des carrés blanchie est la même pour tout ρ (X β reste dans l'espace des colonnes de X blanchi), et la
+    précision est gardée quand le niveau domine le bruit. ``None`` si X n'est pas de plein rang ou si y
+    n'est pas fini (le calcul direct décide alors)."""
+    n, k = X.shape
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(X))) or np.linalg.matrix_rank(X) < k:
+        return None
+    e = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    xx = moments_prais_winsten(X, X)
+    xe = moments_prais_winsten(X, e[:, None])
+    ee = (float(e @ e), 2 * float(e[1:] @ e[:-1]), float(e[1:-1] @ e[1:-1]))
+
+    def log_vraisemblance(rho: float) -> float:
+        r2 = rho * rho
+        A = xx[0] - rho * xx[1] + r2 * xx[2]
+        c = (xe[0] - rho * xe[1] + r2 * xe[2])[:, 0]
+        sse = ee[0] - rho * ee[1] + r2 * ee[2] - float(c @ np.linalg.solve(A, c))
+        s2 = sse / (n - k)
+        logdet_r = (n - 1) * np.log(1 - r2)
+        logdet_xrx = np.linalg.slogdet(A)[1] - k * np.log(1 - r2)
+        return -0.5 * ((n - k) * np.log(s2 / (1 - r2)) + logdet_r + logdet_xrx)
+
+    return log_vraisemblance
+
+
 def rho_ar1_reml(y: np.ndarray, X: np.ndarray) -> float:
     """Coefficient AR(1) des erreurs estimé par maximum de vraisemblance restreinte (REML).
 
@@ -297,9 +332,11 @@ def rho_ar1_reml(y: np.ndarray, X: np.ndarray) -> float:
     """
     from scipy.optimize import minimize_scalar
 
+    y, X = np.asarray(y, dtype=float), np.asarray(X, dtype=float)
+    rapide = _vraisemblance_reml_par_moments(y, X)
     sol = minimize_scalar(
-        lambda r: -_log_vraisemblance_reml(r, y, X), bounds=(-0.95, 0.98), method="bounded",
-        options={"xatol": 1e-4},
+        (lambda r: -rapide(r)) if rapide is not None else (lambda r: -_log_vraisemblance_reml(r, y, X)),
+        bounds=(-0.95, 0.98), method="bounded", options={"xatol": 1e-4},
     )
     return float(sol.x)
 
