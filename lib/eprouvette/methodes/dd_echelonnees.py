@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, signal, stats
+from scipy import optimize, signal, special, stats
 
 from .. import config
 from ..francais import accord, compte, nombre
@@ -341,7 +341,7 @@ def _bootstrap(Psi: np.ndarray, poids: str, B: int, graine: int, niveau: float):
 
 
 def _tableau(att, se, critique, niveau, ddl=np.inf):
-    q = stats.t.ppf(0.5 + niveau / 2, ddl)
+    q = special.stdtrit(ddl, 0.5 + niveau / 2)
     return {"att": att, "erreur_type": se, "bas": att - q * se, "haut": att + q * se,
             "bas_simultane": att - critique * se, "haut_simultane": att + critique * se}
 
@@ -630,14 +630,14 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
     tab_gt = _tableau(att, se_toutes, c_gt, niveau, ddl_toutes)
     tab_evt = _tableau(att_evt, se_evt, c_evt, niveau, ddl_evt)
     se = float(se_glob[0])
-    q = float(stats.t.ppf(0.5 + niveau / 2, ddl_glob[0]))
+    q = float(special.stdtrit(ddl_glob[0], 0.5 + niveau / 2))
     intervalle = (effet - q * se, effet + q * se)
-    p = float(2 * stats.t.sf(abs(effet) / se, ddl_glob[0])) if np.isfinite(se) and se > 0 else float("nan")
+    p = float(2 * special.stdtr(ddl_glob[0], -(abs(effet) / se))) if np.isfinite(se) and se > 0 else float("nan")
     se_evt_global = float(se_glob[1])
     p_evt = np.full(len(durees), np.nan)
     if regime == "bootstrap":
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_evt = 2 * stats.t.sf(np.abs(att_evt) / se_evt, ddl_evt)
+            p_evt = 2 * special.stdtr(ddl_evt, -(np.abs(att_evt) / se_evt))
     credible = regime == "bootstrap" and min(cohortes.values()) >= SITES_PAR_COHORTE_MINIMUM \
         and n_jamais >= TEMOINS_MINIMUM
     if regime == "bootstrap" and not credible:
@@ -707,16 +707,16 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         se_t, ddl_t, rho = _variance_temporelle(Y, G, A_sites, tk, bk, V)
         E = len(durees)
         se, se_evt_global, ddl_g = float(se_t[0]), float(se_t[1]), float(ddl_t[0])
-        q = float(stats.t.ppf(0.5 + niveau / 2, ddl_g))
+        q = float(special.stdtrit(ddl_g, 0.5 + niveau / 2))
         intervalle = (effet - q * se, effet + q * se)
-        p = float(2 * stats.t.sf(abs(effet) / se, ddl_g)) if se > 0 else float("nan")
+        p = float(2 * special.stdtr(ddl_g, -(abs(effet) / se))) if se > 0 else float("nan")
         nan_k, nan_e = np.full(K, np.nan), np.full(E, np.nan)
         se_cel, ddl_cel = nan_k.copy(), nan_k.copy()
         se_cel[valides], ddl_cel[valides] = se_t[2 + E:], ddl_t[2 + E:]
         tab_gt = _tableau(att, se_cel, float("nan"), niveau, np.nan_to_num(ddl_cel, nan=1.0))
         tab_evt = _tableau(att_evt, se_t[2:2 + E], float("nan"), niveau, ddl_t[2:2 + E])
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_evt = 2 * stats.t.sf(np.abs(att_evt) / se_t[2:2 + E], ddl_t[2:2 + E])
+            p_evt = 2 * special.stdtr(ddl_t[2:2 + E], -(np.abs(att_evt) / se_t[2:2 + E]))
         credible = bool(np.isfinite(se) and se > 0)
         if not credible:
             raison = "les écarts entre sites équipés et témoins ne varient pas d'une période à l'autre"

@@ -41,7 +41,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import signal, sparse, stats
+from scipy import signal, sparse, special, stats
 
 from .. import config
 from .base import (
@@ -412,8 +412,8 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
         var_log = sum(w[g] ** 2 * 2 * (1 + rho**2) / ((1 - rho**2) * max(n_seg[g], 1)) for g in (0, 1))
         var_log += dlog**2 * (1 - rho**2) / n
         ddl = float(np.clip(2 / var_log, 2.0, n - 2)) if var_log > 0 else float(n - 2)
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(t_obs), ddl))
+    crit = float(special.stdtrit(ddl, 0.5 + niveau / 2))
+    p = float(2 * special.stdtr(ddl, -abs(t_obs)))
     return EcartAR1(tau, se, ddl, p, tau - crit * se, tau + crit * se, rho, math.sqrt(sigma2), n)
 
 
@@ -661,9 +661,9 @@ def _finaliser(r: ResultatImpact, raison: str | None) -> ResultatImpact:
 def _tableau(beta: np.ndarray, V: np.ndarray, ddl: float, niveau: float):
     se_all = np.sqrt(np.clip(np.diag(V), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        crit = stats.t.ppf(0.5 + niveau / 2, ddl) if ddl > 0 else float("nan")
+        crit = special.stdtrit(ddl, 0.5 + niveau / 2) if ddl > 0 else float("nan")
         tstat = beta / np.where(se_all > 0, se_all, np.nan)
-        pv = 2 * stats.t.sf(np.abs(tstat), ddl) if ddl > 0 else np.full(len(beta), np.nan)
+        pv = 2 * special.stdtr(ddl, -np.abs(tstat)) if ddl > 0 else np.full(len(beta), np.nan)
     tableau = pd.DataFrame({
         "coefficient": beta, "erreur_type": se_all, "statistique": tstat, "p_valeur": pv,
         "ic_bas": beta - crit * se_all, "ic_haut": beta + crit * se_all,
@@ -1191,7 +1191,7 @@ def etude_evenementielle(
     m = len(presents)
     b, Vb = beta[:m], V[:m, :m]
     se = np.sqrt(np.clip(np.diag(Vb), 0, None))
-    crit = stats.t.ppf(0.5 + niveau / 2, n_g - 1) if n_g > 1 else float("nan")
+    crit = special.stdtrit(n_g - 1, 0.5 + niveau / 2) if n_g > 1 else float("nan")
     idx = [presents.index(k) for k in leads]
     q = len(idx)
     ecart, expo, n_avant, n_apres = _serie_ecarts(y, Dv, traite_g[site] > 0, tcode)

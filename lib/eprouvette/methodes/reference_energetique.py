@@ -662,13 +662,13 @@ class _Estimation:
 
     @property
     def quantile(self) -> float:
-        return float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, self.ddl))
+        return float(special.stdtrit(self.ddl, 0.5 + config.NIVEAU_CONFIANCE / 2))
 
     @property
     def p_valeur(self) -> float:
         if self.erreur_type <= 0:
             return 0.0 if self.effet != 0 else 1.0
-        return float(2.0 * stats.t.sf(abs(self.effet / self.erreur_type), self.ddl))
+        return float(2.0 * special.stdtr(self.ddl, -abs(self.effet / self.erreur_type)))
 
 
 def _echelle_bruit(residus: np.ndarray, niveau: np.ndarray, masque: np.ndarray) -> np.ndarray:
@@ -1087,7 +1087,7 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
     se = math.sqrt(_variance_forme(c * s, bruit.gamma))
     pente = float(beta[-1])  # dérive relative par an
     ddl = max(bruit.n_effectif - Xt.shape[1], 3.0)
-    q = float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, ddl))
+    q = float(special.stdtrit(ddl, 0.5 + config.NIVEAU_CONFIANCE / 2))
     t_stat = pente / se if se > 0 else (math.copysign(math.inf, pente) if pente else 0.0)
     p_bilateral = float(2.0 * special.stdtr(ddl, -abs(t_stat)))
     # Test unilatéral dans le sens de la baisse : P(pente au moins aussi négative | aucune tendance).

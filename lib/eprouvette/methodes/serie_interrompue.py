@@ -32,7 +32,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
@@ -227,9 +227,9 @@ def ajuster(
         raise ValueError(
             f"Famille inconnue : {famille!r} (attendu « gaussienne », « poisson » ou « quasi_poisson »)."
         )
-    crit = stats.t.ppf(0.5 + niveau / 2, ddl) if ddl else stats.norm.ppf(0.5 + niveau / 2)
+    crit = special.stdtrit(ddl, 0.5 + niveau / 2) if ddl else stats.norm.ppf(0.5 + niveau / 2)
     stat = effet / se if se > 0 else np.inf
-    p = float(2 * (stats.t.sf(abs(stat), ddl) if ddl else stats.norm.sf(abs(stat))))
+    p = float(2 * (special.stdtr(ddl, -abs(stat)) if ddl else stats.norm.sf(abs(stat))))
     return AjustementSerie(
         params=params,
         cov=cov,
@@ -497,8 +497,8 @@ def _tableau_coefficients(noms, params, cov, ddl, niveau) -> pd.DataFrame:
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     stat = np.divide(params, se, out=np.full_like(params, np.nan), where=se > 0)
     if ddl:
-        p = 2 * stats.t.sf(np.abs(stat), ddl)
-        crit = stats.t.ppf(0.5 + niveau / 2, ddl)
+        p = 2 * special.stdtr(ddl, -np.abs(stat))
+        crit = special.stdtrit(ddl, 0.5 + niveau / 2)
     else:
         p = 2 * stats.norm.sf(np.abs(stat))
         crit = stats.norm.ppf(0.5 + niveau / 2)
@@ -591,7 +591,7 @@ def _contrefactuel_serie(dates, y, plan: PlanSerie, aj: AjustementSerie, famille
     Xc = plan.X_contrefactuel
     var = np.einsum("ij,jk,ik->i", Xc, aj.cov, Xc)
     if famille == "gaussienne":
-        crit = stats.t.ppf(0.5 + niveau / 2, aj.ddl)
+        crit = special.stdtrit(aj.ddl, 0.5 + niveau / 2)
         cf_bas = aj.contrefactuel - crit * np.sqrt(var)
         cf_haut = aj.contrefactuel + crit * np.sqrt(var)
     else:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 
 from .. import config
 from .base import (
@@ -93,14 +93,14 @@ def _ddl_fini(ddl: float | None) -> float | None:
 def _critique(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> float:
     """Valeur critique du test bilatéral (Student si ddl, sinon loi normale)."""
     if _ddl_fini(ddl) is not None:
-        return float(stats.t.ppf(0.5 + niveau / 2, ddl))
+        return float(special.stdtrit(ddl, 0.5 + niveau / 2))
     return float(stats.norm.ppf(0.5 + niveau / 2))
 
 
 def _p_valeur(stat: float, ddl: float | None) -> float:
     if not math.isfinite(stat):
         return 0.0 if math.isinf(stat) else float("nan")
-    return float(2 * (stats.t.sf(abs(stat), ddl) if ddl is not None else stats.norm.sf(abs(stat))))
+    return float(2 * (special.stdtr(ddl, -abs(stat)) if ddl is not None else stats.norm.sf(abs(stat))))
 
 
 def _effet_echelle_log(r: ResultatImpact, beta: float, se_beta: float, ddl: float | None, total_observe: float) -> None:
