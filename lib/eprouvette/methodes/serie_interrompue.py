@@ -304,22 +304,42 @@ def _vraisemblance_reml_par_moments(y: np.ndarray, X: np.ndarray):
     précision est gardée quand le niveau domine le bruit. ``None`` si X n'est pas de plein rang ou si y
     n'est pas fini (le calcul direct décide alors)."""
     n, k = X.shape
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(X))) or np.linalg.matrix_rank(X) < k:
+    if not (np.isfinite(y).all() and np.isfinite(X).all()):
         return None
-    e = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    beta, _, rang, _ = np.linalg.lstsq(X, y, rcond=None)
+    if rang < k:
+        return None
+    e = y - X @ beta
     xx = moments_prais_winsten(X, X)
     xe = moments_prais_winsten(X, e[:, None])
     ee = (float(e @ e), 2 * float(e[1:] @ e[:-1]), float(e[1:-1] @ e[1:-1]))
 
+    if k == 2:  # le cas courant (niveau et saut, niveau et pente) : formules fermées, en flottants Python
+        (a0, b0, d0), (a1, b1, d1), (a2, b2, d2) = ([float(m[0, 0]), float(m[0, 1]), float(m[1, 1])] for m in xx)
+        (c0, e0), (c1, e1), (c2, e2) = ([float(m[0, 0]), float(m[1, 0])] for m in xe)
+
+        def projection(rho: float, r2: float) -> tuple[float, float]:
+            a, b, d = a0 - rho * a1 + r2 * a2, b0 - rho * b1 + r2 * b2, d0 - rho * d1 + r2 * d2
+            u, v = c0 - rho * c1 + r2 * c2, e0 - rho * e1 + r2 * e2
+            det = a * d - b * b
+            if not det > 0:
+                return math.nan, -math.inf
+            return (d * u * u - 2 * b * u * v + a * v * v) / det, math.log(det)
+    else:
+        def projection(rho: float, r2: float) -> tuple[float, float]:
+            A = xx[0] - rho * xx[1] + r2 * xx[2]
+            c = (xe[0] - rho * xe[1] + r2 * xe[2])[:, 0]
+            return float(c @ np.linalg.solve(A, c)), float(np.linalg.slogdet(A)[1])
+
     def log_vraisemblance(rho: float) -> float:
         r2 = rho * rho
-        A = xx[0] - rho * xx[1] + r2 * xx[2]
-        c = (xe[0] - rho * xe[1] + r2 * xe[2])[:, 0]
-        sse = ee[0] - rho * ee[1] + r2 * ee[2] - float(c @ np.linalg.solve(A, c))
-        s2 = sse / (n - k)
-        logdet_r = (n - 1) * np.log(1 - r2)
-        logdet_xrx = np.linalg.slogdet(A)[1] - k * np.log(1 - r2)
-        return -0.5 * ((n - k) * np.log(s2 / (1 - r2)) + logdet_r + logdet_xrx)
+        proj, logdet_xx = projection(rho, r2)
+        s2 = (ee[0] - rho * ee[1] + r2 * ee[2] - proj) / (n - k)
+        if not (s2 > 0 and math.isfinite(logdet_xx)):  # série ajustée exactement : le calcul direct
+            return _log_vraisemblance_reml(rho, y, X)
+        log_1mr2 = math.log(1 - r2)
+        # |R| = (1 − ρ²)^(n−1) ; X'R⁻¹X = Xs'Xs / (1 − ρ²)
+        return -0.5 * ((n - k) * math.log(s2 / (1 - r2)) + (n - 1) * log_1mr2 + logdet_xx - k * log_1mr2)
 
     return log_vraisemblance
 
