@@ -1287,7 +1287,7 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
     pas de temps habituels est manquant (CalTRACK), sinon sa somme est ramenée au jour complet.
     ``fichiers_mesures`` : le(s) fichier(s) d'où viennent les mesures, nommés dans l'erreur.
     """
-    m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)].copy()
+    m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)]
     presents = set(m["site"].unique())
     absents = [s for s in sites if s not in presents]
     if absents and not (mesures["indicateur"] == indicateur).any():
@@ -1305,20 +1305,32 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
         raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour {accord(len(absents), 'le site', 'les sites')} "
                             + liste + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
-    m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
-    m = m.dropna(subset=["valeur"])
-    agg = m.groupby(["site", "jour"], observed=True)["valeur"].agg(["sum", "count"])
-    par_site = {}
-    for site in sites:
-        a = agg.loc[site]
-        attendu = a["count"].mode().iloc[0]
-        valeur = a["sum"] * attendu / a["count"]
-        valeur[a["count"] < 0.5 * attendu] = np.nan
-        par_site[site] = valeur
-    tableau = pd.DataFrame(par_site)
-    total = tableau.sum(axis=1, min_count=len(sites))
-    total[tableau.isna().any(axis=1)] = np.nan
-    return total, {s: int(tableau[s].notna().sum()) for s in sites}
+    # Sommes et nombres de mesures par site et par jour, en numpy (la recherche par site dans un
+    # groupby pandas coûtait plus que tout le reste) : mêmes jours, mêmes valeurs.
+    m = m.loc[m["valeur"].notna()]
+    jours, uniques = pd.factorize(pd.to_datetime(m["date"]).dt.normalize(), sort=True)
+    colonnes = list(dict.fromkeys(sites))
+    code_site = pd.Index(colonnes).get_indexer(m["site"])
+    valeurs = m["valeur"].to_numpy(dtype=float)
+    J = len(uniques)
+    tableau = np.full((len(colonnes), J), np.nan)
+    for i, site in enumerate(colonnes):
+        lignes = code_site == i
+        if not lignes.any():
+            raise KeyError(site)
+        compte = np.bincount(jours[lignes], minlength=J)
+        somme = np.bincount(jours[lignes], weights=valeurs[lignes], minlength=J)
+        present = compte > 0
+        effectifs, frequences = np.unique(compte[present], return_counts=True)
+        attendu = effectifs[np.argmax(frequences)]  # le mode (le plus petit en cas d'égalité)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            valeur = somme * attendu / compte
+        valeur[~present | (compte < 0.5 * attendu)] = np.nan
+        tableau[i] = valeur
+    total = tableau.sum(axis=0) if len(colonnes) == len(sites) else np.full(tableau.shape[1], np.nan)
+    total[np.isnan(tableau).any(axis=0)] = np.nan
+    index = pd.DatetimeIndex(uniques, name="jour")  # les jours où au moins un site a une mesure
+    return pd.Series(total, index=index), {s: int((~np.isnan(tableau[colonnes.index(s)])).sum()) for s in sites}
 
 
 def evaluer_energie(
