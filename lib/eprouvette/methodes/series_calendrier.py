@@ -19,6 +19,7 @@ du domaine (:mod:`eprouvette.domaines.mobilite_pilote`), qui prépare la table.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -152,8 +153,6 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
     (diagonale 1 + λ puis 1 − φ² + λ (1 + φ²), hors diagonale −φλ) : factorisation de Cholesky en
     bande, calcul en O(n). Renvoie aussi log |T| (la différence est de déterminant 1).
     """
-    from scipy import linalg
-
     a = np.asarray(a, dtype=float)
     z = a.copy()
     z[1:] = a[1:] - phi * a[:-1]
@@ -162,8 +161,33 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
     bande[0] = (1 - phi**2) + lam * (1 + phi**2)
     bande[0, 0] = 1 + lam
     bande[1, :-1] = -phi * lam
-    c = linalg.cholesky_banded(bande, lower=True)
-    return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
+    if n < 2:
+        from scipy import linalg
+
+        c = linalg.cholesky_banded(bande, lower=True)
+        return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
+    # Les deux routines LAPACK qu'appellent scipy.linalg.cholesky_banded et solve_banded((1, 0), …), avec
+    # les mêmes arguments (mêmes valeurs au bit près), sans leurs validations : l'optimiseur de
+    # reml_ar1_plus_bruit blanchit la série à chaque évaluation de la vraisemblance.
+    pbtrf, gbsv = _lapack_bandes()
+    c, info = pbtrf(np.asarray_chkfinite(bande), lower=1, overwrite_ab=0)
+    if info != 0:
+        raise (np.linalg.LinAlgError(f"{info}-th leading minor not positive definite") if info > 0 else
+               ValueError(f"illegal value in {info}-th argument of internal pbtrf"))
+    a2 = np.zeros((3, n))
+    a2[1:, :] = c
+    _, _, w, info = gbsv(1, 0, a2, np.asarray_chkfinite(z), overwrite_ab=True, overwrite_b=False)
+    if info != 0:
+        raise (np.linalg.LinAlgError("singular matrix") if info > 0 else
+               ValueError(f"illegal value in {-info}-th argument of internal gbsv/gtsv"))
+    return w, 2 * float(np.sum(np.log(c[0])))
+
+
+@functools.lru_cache(maxsize=1)
+def _lapack_bandes():
+    from scipy.linalg import lapack
+
+    return lapack.get_lapack_funcs(("pbtrf", "gbsv"), (np.zeros((2, 2)),))
 
 
 def reml_ar1_plus_bruit(y: np.ndarray, X: np.ndarray) -> dict:
