@@ -33,6 +33,7 @@ from .base import (
     Verification,
     incertitude_est_valide,
     incertitude_indeterminee,
+    tri_par_date,
 )
 from ..francais import accord, compte, nombre, phrase_effet
 from .puissance import facteur_autocorrelation
@@ -312,7 +313,7 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         raise ValueError("La série des témoins n'est plus une covariable libre : passez temoin=\"temoin\" "
                          "(série brute des témoins), qui entre avec un coefficient fixé à 1 (doubles différences).")
     debut = pd.Timestamp(debut)
-    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    df = tri_par_date(df, kind="stable")
     requises = ["valeur", *covariables] + ([temoin] if temoin else [])
     manquantes = df[requises].isna().any(axis=1)
     if manquantes.any():

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import special
 
 from .. import config
-from .base import ResultatImpact, Verification
+from .base import ResultatImpact, Verification, tri_par_date
 from .doubles_differences import EcartAR1
 from ..francais import nombre, nombre_arrondi, phrase_effet
 from .serie_interrompue import rho_ar1_reml
@@ -230,7 +230,7 @@ def doubles_differences_series(
     ``limites`` : les mots de l'adaptateur du domaine. L'effet par an (× 365,25) et son intervalle vont
     dans ``details["effet_<suffixe_annuel>"]``, ``details["ic_<suffixe_annuel>"]``.
     """
-    s = series.sort_values("date").reset_index(drop=True)
+    s = tri_par_date(series)
     apres = (s["periode"] == "apres").to_numpy()
     if apres.sum() < JOURS_APRES_MINIMUM or (~apres).sum() < JOURS_AVANT_MINIMUM:
         raise ValueError(f"Trop peu de jours pour conclure ({int((~apres).sum())} avant, {int(apres.sum())} après) : "
@@ -308,7 +308,7 @@ def serie_interrompue_sans_temoin(
     from .puissance import effet_minimal_detectable_serie
     from .serie_interrompue import serie_interrompue
 
-    s = series.sort_values("date").reset_index(drop=True)
+    s = tri_par_date(series)
     debut = s.loc[s["periode"] == "apres", "date"].min()
     s = s.assign(jour_an=s["date"].dt.day_of_year.astype(float))
     r = serie_interrompue(s, debut, colonne_valeur=colonne_experimentaux, indicateur=indicateur, unite=unite,
