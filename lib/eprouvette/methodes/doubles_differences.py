@@ -257,10 +257,24 @@ def _quad_ar1_grille(paires: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndar
     n = len(paires[0][0])
     m = np.empty((n, len(paires)))
     for j, (a, b) in enumerate(paires):
-        c = np.correlate(a, b, "full")  # c[n − 1 + k] = Σ_i a_{i+k} b_i
+        c = _correlation_croisee(a, b)  # c[n − 1 + k] = Σ_i a_{i+k} b_i
         m[0, j] = c[n - 1]
         m[1:, j] = c[n:] + c[n - 2::-1]
     return _puissances_grille(n) @ m
+
+
+def _correlation_croisee(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.correlate(a, b, "full")`` calculé sur les seules plages non nulles de a et b (les poids d'un
+    segment avant ou pendant sont nuls ailleurs : quatre fois moins de produits)."""
+    n = len(a)
+    sa, sb = np.flatnonzero(a), np.flatnonzero(b)
+    c = np.zeros(2 * n - 1)
+    if len(sa) and len(sb):
+        la, lb, nb = sa[0], sb[0], sb[-1] + 1 - sb[0]
+        partiel = np.correlate(a[la:sa[-1] + 1], b[lb:sb[-1] + 1], "full")
+        debut = n - 1 - (nb - 1) + la - lb  # position du décalage k = la − lb − (nb − 1)
+        c[debut:debut + len(partiel)] = partiel
+    return c
 
 
 @dataclass
