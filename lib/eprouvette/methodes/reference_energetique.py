@@ -366,6 +366,7 @@ class _Selection:
         jours = np.flatnonzero(masque_ref)
         # Paires de jours consécutifs du calendrier, en positions dans la série compressée.
         self.paires = np.flatnonzero(np.diff(jours) == 1)
+        self.consecutifs = len(self.paires) == n_ref - 1  # tous les jours de référence se suivent
         for spec in _candidats(t_ch, t_fr, occupation):
             X, noms = _matrice(spec, d)
             Xb = X[masque_ref]
@@ -400,8 +401,11 @@ class _Selection:
             score = -sse / c["ddl"]  # R² ajusté croissant en -SSE / (n - p) à série donnée
             valide = np.ones(B, dtype=bool)
             if c["pentes"]:
-                a = R[self.paires]
-                b = R[self.paires + 1]
+                if self.consecutifs:  # mêmes lignes, sans copie
+                    a, b = R[:-1], R[1:]
+                else:
+                    a = R[self.paires]
+                    b = R[self.paires + 1]
                 a = a - a.mean(axis=0)
                 b = b - b.mean(axis=0)
                 den = np.sqrt(np.einsum("ij,ij->j", a, a) * np.einsum("ij,ij->j", b, b))
