@@ -931,7 +931,8 @@ def effets_fixes_bidirectionnels(
     if d.empty:
         raise ValueError("Aucune observation complète (valeur, site, période, traitement) dans le panel.")
     site, _ = _coder(d[colonne_site])
-    temps, _ = _coder(d[colonne_temps])
+    temps, periodes = pd.factorize(d[colonne_temps], sort=True)  # comme _coder, périodes gardées dans leur type
+    temps = temps.astype(int)
     absorbeur = _Absorbeur(site, temps)
     D = d[colonne_traitement].to_numpy(float)
     Z = np.column_stack([d[c].to_numpy(float) for c in covariables]) if covariables else np.empty((len(d), 0))
@@ -987,11 +988,14 @@ def effets_fixes_bidirectionnels(
     effet, se, bas, haut, p = inf.effet, inf.se, inf.bas, inf.haut, inf.p
     indicateur = indicateur or colonne_valeur
     # Contrefactuel des sites expérimentés (moyenne par période)
-    sites_traites = d.loc[D > 0, colonne_site].unique()
-    dt = d[d[colonne_site].isin(sites_traites)]
-    obs = dt.groupby(colonne_temps)[colonne_valeur].mean()
-    part = dt.groupby(colonne_temps)[colonne_traitement].mean()
-    contre = pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - effet * part).to_numpy()})
+    # (moyennes par période des lignes des sites expérimentés, par comptages numpy : mêmes valeurs qu'un groupby)
+    lignes_traitees = traite_g[site] > 0
+    n_lignes = np.bincount(temps[lignes_traitees], minlength=len(periodes))
+    presentes = n_lignes > 0
+    obs = np.bincount(temps[lignes_traitees], weights=y[lignes_traitees], minlength=len(periodes))[presentes]
+    part = np.bincount(temps[lignes_traitees], weights=D[lignes_traitees], minlength=len(periodes))[presentes]
+    obs, part = obs / n_lignes[presentes], part / n_lignes[presentes]
+    contre = pd.DataFrame({"date": periodes[presentes], "observe": obs, "contrefactuel": obs - effet * part})
     actifs = D > 0
     n_actifs = int(actifs.sum())
     details = {
