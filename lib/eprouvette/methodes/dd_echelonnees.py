@@ -154,20 +154,34 @@ def _panel(donnees: pd.DataFrame, site: str, temps: str, valeur: str, debut: str
     manquantes = [c for c in (site, temps, valeur, debut) if c not in donnees.columns]
     if manquantes:
         raise ValueError(f"Colonnes absentes du panel : {', '.join(manquantes)}.")
-    d = donnees[[site, temps, valeur, debut]]
-    if d[[site, temps, valeur]].isna().any().any():
+    # Codes des sites et des périodes (triés, comme les lignes et colonnes d'un pivot) et tableau sites × périodes
+    # par indices numpy : les permutations et le bootstrap refont ce panel pour chaque tirage simulé.
+    code_site, sites = pd.factorize(donnees[site], sort=True)
+    code_temps, temps_tries = pd.factorize(donnees[temps], sort=True)
+    y = donnees[valeur].to_numpy(dtype=float, na_value=np.nan)
+    if (code_site < 0).any() or (code_temps < 0).any() or np.isnan(y).any():
         raise ValueError("Le panel a des valeurs manquantes (site, période ou valeur) : un panel complet est nécessaire.")
-    if d.duplicated([site, temps]).any():
+    n_sites, n_temps = len(sites), len(temps_tries)
+    cle = code_site.astype(np.int64) * n_temps + code_temps
+    if len(np.unique(cle)) < len(cle):
         raise ValueError("Le panel a plusieurs valeurs pour un même site et une même période.")
-    Y = d.pivot(index=site, columns=temps, values=valeur).sort_index(axis=1)
-    if Y.isna().any().any():
+    if len(cle) < n_sites * n_temps:
         raise ValueError("Le panel n'est pas équilibré : chaque site doit être mesuré à chaque période.")
-    par_site = d.groupby(site, sort=False)[debut]
-    distincts, premiers_debuts = par_site.nunique(), par_site.first()
-    debuts = {s: ({premiers_debuts[s]} if distincts[s] else set()) for s in Y.index}
-    incoherents = [str(s) for s, v in distincts.items() if v > 1]
+    tableau = np.empty((n_sites, n_temps))
+    tableau[code_site, code_temps] = y
+    # Première période équipée de chaque site : la première valeur renseignée, et le nombre de valeurs distinctes.
+    code_debut, valeurs_debut = pd.factorize(donnees[debut])
+    renseigne = code_debut >= 0
+    paires = np.unique(code_site[renseigne].astype(np.int64) * (len(valeurs_debut) + 1) + code_debut[renseigne])
+    distincts = np.bincount(paires // (len(valeurs_debut) + 1), minlength=n_sites)
+    avec, premiere_ligne = np.unique(code_site[renseigne], return_index=True)
+    premier = dict(zip(avec.tolist(), code_debut[renseigne][premiere_ligne].tolist()))
+    debuts = {s: ({valeurs_debut[premier[i]]} if distincts[i] else set()) for i, s in enumerate(sites)}
+    ordre = np.unique(code_site, return_index=True)[1].argsort()  # ordre d'apparition des sites
+    incoherents = [str(sites[i]) for i in ordre if distincts[i] > 1]
     if incoherents:
         raise ValueError(f"La première période équipée change d'une ligne à l'autre pour : {', '.join(incoherents[:5])}.")
+    Y = pd.DataFrame(tableau, index=sites, columns=temps_tries)
     periodes = list(Y.columns)
     position = {p: i for i, p in enumerate(periodes)}
     G = np.full(len(Y), -1)
