@@ -10,17 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import signal
 
 
 def bruit_ar1(n: int, rho: float, sigma: float, rng: np.random.Generator, taille: int | None = None) -> np.ndarray:
     """Bruit AR(1) stationnaire d'écart-type marginal ``sigma`` ; forme (n,) ou (taille, n)."""
     forme = (n,) if taille is None else (taille, n)
     e = rng.standard_normal(forme) * sigma * np.sqrt(1 - rho**2)
-    x = np.empty(forme)
-    x[..., 0] = rng.standard_normal(forme[:-1] or None) * sigma if taille else rng.standard_normal() * sigma
-    for t in range(1, n):
-        x[..., t] = rho * x[..., t - 1] + e[..., t]
-    return x
+    # x_0 tiré de la loi stationnaire, puis x_t = ρ x_{t−1} + e_t : un filtre récursif (mêmes opérations,
+    # mêmes valeurs au bit près que la boucle sur t, bien plus rapide).
+    e[..., 0] = rng.standard_normal(forme[:-1] or None) * sigma if taille else rng.standard_normal() * sigma
+    return signal.lfilter([1.0], [1.0, -rho], e, axis=-1)
 
 
 @dataclass

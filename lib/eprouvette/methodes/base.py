@@ -275,3 +275,12 @@ def _nettoyer_json(objet: Any) -> Any:
     if isinstance(objet, float) and not math.isfinite(objet):
         return None
     return objet
+
+
+def tri_par_date(table: pd.DataFrame, colonne: str = "date", kind: str = "quicksort") -> pd.DataFrame:
+    """``table`` triée par ``colonne``, index remis à zéro ; une table déjà rangée par dates strictement
+    croissantes (le cas des simulations, appelées des milliers de fois) n'est pas retriée : même résultat."""
+    dates = table[colonne].to_numpy()
+    if len(dates) < 2 or bool((dates[1:] > dates[:-1]).all()):
+        return table.reset_index(drop=True)
+    return table.sort_values(colonne, kind=kind).reset_index(drop=True)

@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, signal, stats
+from scipy import optimize, signal, special, stats
 
 from .. import config
 from ..francais import accord, compte, nombre
@@ -154,20 +154,34 @@ def _panel(donnees: pd.DataFrame, site: str, temps: str, valeur: str, debut: str
     manquantes = [c for c in (site, temps, valeur, debut) if c not in donnees.columns]
     if manquantes:
         raise ValueError(f"Colonnes absentes du panel : {', '.join(manquantes)}.")
-    d = donnees[[site, temps, valeur, debut]]
-    if d[[site, temps, valeur]].isna().any().any():
+    # Codes des sites et des périodes (triés, comme les lignes et colonnes d'un pivot) et tableau sites × périodes
+    # par indices numpy : les permutations et le bootstrap refont ce panel pour chaque tirage simulé.
+    code_site, sites = pd.factorize(donnees[site], sort=True)
+    code_temps, temps_tries = pd.factorize(donnees[temps], sort=True)
+    y = donnees[valeur].to_numpy(dtype=float, na_value=np.nan)
+    if (code_site < 0).any() or (code_temps < 0).any() or np.isnan(y).any():
         raise ValueError("Le panel a des valeurs manquantes (site, période ou valeur) : un panel complet est nécessaire.")
-    if d.duplicated([site, temps]).any():
+    n_sites, n_temps = len(sites), len(temps_tries)
+    cle = code_site.astype(np.int64) * n_temps + code_temps
+    if len(np.unique(cle)) < len(cle):
         raise ValueError("Le panel a plusieurs valeurs pour un même site et une même période.")
-    Y = d.pivot(index=site, columns=temps, values=valeur).sort_index(axis=1)
-    if Y.isna().any().any():
+    if len(cle) < n_sites * n_temps:
         raise ValueError("Le panel n'est pas équilibré : chaque site doit être mesuré à chaque période.")
-    par_site = d.groupby(site, sort=False)[debut]
-    distincts, premiers_debuts = par_site.nunique(), par_site.first()
-    debuts = {s: ({premiers_debuts[s]} if distincts[s] else set()) for s in Y.index}
-    incoherents = [str(s) for s, v in distincts.items() if v > 1]
+    tableau = np.empty((n_sites, n_temps))
+    tableau[code_site, code_temps] = y
+    # Première période équipée de chaque site : la première valeur renseignée, et le nombre de valeurs distinctes.
+    code_debut, valeurs_debut = pd.factorize(donnees[debut])
+    renseigne = code_debut >= 0
+    paires = np.unique(code_site[renseigne].astype(np.int64) * (len(valeurs_debut) + 1) + code_debut[renseigne])
+    distincts = np.bincount(paires // (len(valeurs_debut) + 1), minlength=n_sites)
+    avec, premiere_ligne = np.unique(code_site[renseigne], return_index=True)
+    premier = dict(zip(avec.tolist(), code_debut[renseigne][premiere_ligne].tolist()))
+    debuts = {s: ({valeurs_debut[premier[i]]} if distincts[i] else set()) for i, s in enumerate(sites)}
+    ordre = np.unique(code_site, return_index=True)[1].argsort()  # ordre d'apparition des sites
+    incoherents = [str(sites[i]) for i in ordre if distincts[i] > 1]
     if incoherents:
         raise ValueError(f"La première période équipée change d'une ligne à l'autre pour : {', '.join(incoherents[:5])}.")
+    Y = pd.DataFrame(tableau, index=sites, columns=temps_tries)
     periodes = list(Y.columns)
     position = {p: i for i, p in enumerate(periodes)}
     G = np.full(len(Y), -1)
@@ -341,7 +355,7 @@ def _bootstrap(Psi: np.ndarray, poids: str, B: int, graine: int, niveau: float):
 
 
 def _tableau(att, se, critique, niveau, ddl=np.inf):
-    q = stats.t.ppf(0.5 + niveau / 2, ddl)
+    q = special.stdtrit(ddl, 0.5 + niveau / 2)
     return {"att": att, "erreur_type": se, "bas": att - q * se, "haut": att + q * se,
             "bas_simultane": att - critique * se, "haut_simultane": att + critique * se}
 
@@ -630,14 +644,14 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
     tab_gt = _tableau(att, se_toutes, c_gt, niveau, ddl_toutes)
     tab_evt = _tableau(att_evt, se_evt, c_evt, niveau, ddl_evt)
     se = float(se_glob[0])
-    q = float(stats.t.ppf(0.5 + niveau / 2, ddl_glob[0]))
+    q = float(special.stdtrit(ddl_glob[0], 0.5 + niveau / 2))
     intervalle = (effet - q * se, effet + q * se)
-    p = float(2 * stats.t.sf(abs(effet) / se, ddl_glob[0])) if np.isfinite(se) and se > 0 else float("nan")
+    p = float(2 * special.stdtr(ddl_glob[0], -(abs(effet) / se))) if np.isfinite(se) and se > 0 else float("nan")
     se_evt_global = float(se_glob[1])
     p_evt = np.full(len(durees), np.nan)
     if regime == "bootstrap":
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_evt = 2 * stats.t.sf(np.abs(att_evt) / se_evt, ddl_evt)
+            p_evt = 2 * special.stdtr(ddl_evt, -(np.abs(att_evt) / se_evt))
     credible = regime == "bootstrap" and min(cohortes.values()) >= SITES_PAR_COHORTE_MINIMUM \
         and n_jamais >= TEMOINS_MINIMUM
     if regime == "bootstrap" and not credible:
@@ -707,16 +721,16 @@ def dd_echelonnees(donnees: pd.DataFrame, *, colonne_site: str = "site", colonne
         se_t, ddl_t, rho = _variance_temporelle(Y, G, A_sites, tk, bk, V)
         E = len(durees)
         se, se_evt_global, ddl_g = float(se_t[0]), float(se_t[1]), float(ddl_t[0])
-        q = float(stats.t.ppf(0.5 + niveau / 2, ddl_g))
+        q = float(special.stdtrit(ddl_g, 0.5 + niveau / 2))
         intervalle = (effet - q * se, effet + q * se)
-        p = float(2 * stats.t.sf(abs(effet) / se, ddl_g)) if se > 0 else float("nan")
+        p = float(2 * special.stdtr(ddl_g, -(abs(effet) / se))) if se > 0 else float("nan")
         nan_k, nan_e = np.full(K, np.nan), np.full(E, np.nan)
         se_cel, ddl_cel = nan_k.copy(), nan_k.copy()
         se_cel[valides], ddl_cel[valides] = se_t[2 + E:], ddl_t[2 + E:]
         tab_gt = _tableau(att, se_cel, float("nan"), niveau, np.nan_to_num(ddl_cel, nan=1.0))
         tab_evt = _tableau(att_evt, se_t[2:2 + E], float("nan"), niveau, ddl_t[2:2 + E])
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_evt = 2 * stats.t.sf(np.abs(att_evt) / se_t[2:2 + E], ddl_t[2:2 + E])
+            p_evt = 2 * special.stdtr(ddl_t[2:2 + E], -(np.abs(att_evt) / se_t[2:2 + E]))
         credible = bool(np.isfinite(se) and se > 0)
         if not credible:
             raison = "les écarts entre sites équipés et témoins ne varient pas d'une période à l'autre"

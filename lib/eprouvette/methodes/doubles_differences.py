@@ -33,6 +33,7 @@ d'inférence est donc choisi ainsi (:func:`choisir_inference`) :
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import signal, sparse, stats
+from scipy import signal, sparse, special, stats
 
 from .. import config
 from .base import (
@@ -50,7 +51,7 @@ from .base import (
     incertitude_indeterminee,
 )
 from ..francais import accord, nombre, phrase_effet
-from .serie_interrompue import prais_winsten
+from .serie_interrompue import moments_prais_winsten
 from .verifications import effet_minimal_detectable, pente_prealable_ar1
 
 METHODE = "doubles_differences"
@@ -243,6 +244,39 @@ def _quad_ar1(a: np.ndarray, b: np.ndarray, rho: float) -> float:
     return float(a @ b + a @ hb + b @ ha)
 
 
+@functools.lru_cache(maxsize=32)
+def _puissances_grille(n: int) -> np.ndarray:
+    """ρ^k pour chaque ρ de :data:`_GRILLE_RHO` (lignes) et k = 0 … n − 1 (colonnes)."""
+    return _GRILLE_RHO[:, None] ** np.arange(n)[None, :]
+
+
+def _quad_ar1_grille(paires: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """:func:`_quad_ar1` de chaque paire (a, b) pour tous les ρ de :data:`_GRILLE_RHO` d'un coup
+    (grille × paires) : Σ_ij a_i b_j ρ^|i−j| = Σ_k ρ^k m_k, m_0 = a·b, m_k = Σ_i (a_{i+k} b_i + a_i b_{i+k})
+    (corrélations croisées, calculées une fois ; puis un seul produit par les puissances de la grille)."""
+    n = len(paires[0][0])
+    m = np.empty((n, len(paires)))
+    for j, (a, b) in enumerate(paires):
+        c = _correlation_croisee(a, b)  # c[n − 1 + k] = Σ_i a_{i+k} b_i
+        m[0, j] = c[n - 1]
+        m[1:, j] = c[n:] + c[n - 2::-1]
+    return _puissances_grille(n) @ m
+
+
+def _correlation_croisee(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.correlate(a, b, "full")`` calculé sur les seules plages non nulles de a et b (les poids d'un
+    segment avant ou pendant sont nuls ailleurs : quatre fois moins de produits)."""
+    n = len(a)
+    sa, sb = np.flatnonzero(a), np.flatnonzero(b)
+    c = np.zeros(2 * n - 1)
+    if len(sa) and len(sb):
+        la, lb, nb = sa[0], sb[0], sb[-1] + 1 - sb[0]
+        partiel = np.correlate(a[la:sa[-1] + 1], b[lb:sb[-1] + 1], "full")
+        debut = n - 1 - (nb - 1) + la - lb  # position du décalage k = la − lb − (nb − 1)
+        c[debut:debut + len(partiel)] = partiel
+    return c
+
+
 @dataclass
 class EcartAR1:
     """Saut de niveau de la série des écarts, erreurs AR(1)."""
@@ -265,16 +299,26 @@ _GRILLE_RHO = np.linspace(-0.9, 0.97, 64)
 
 def _rho_reml_grille(U: np.ndarray, X: np.ndarray) -> np.ndarray:
     """ρ AR(1) par vraisemblance restreinte (REML), pour chaque colonne de U (n × B) : grille puis
-    interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`)."""
+    interpolation parabolique (vectorisé ; même vraisemblance que :func:`rho_ar1_reml`).
+
+    Calcul par les moments : les produits scalaires des séries blanchies (Prais-Winsten) sont des
+    polynômes de degré 2 en ρ, calculés une fois ; U est d'abord remplacé par ses résidus des
+    moindres carrés ordinaires sur X (même somme des carrés blanchie pour tout ρ : X β reste dans
+    l'espace des colonnes de X blanchi), ce qui garde la précision quand le niveau domine le bruit."""
     n, k = X.shape
-    ll = np.empty((len(_GRILLE_RHO), U.shape[1]))
-    for i, r in enumerate(_GRILLE_RHO):
-        Q, Rm = np.linalg.qr(prais_winsten(X, r))
-        Us = prais_winsten(U, r)
-        E = Us - Q @ (Q.T @ Us)
-        s2 = np.maximum((E * E).sum(axis=0) / (n - k), 1e-300)
-        logdet = (n - 1) * np.log(1 - r**2) + 2 * np.sum(np.log(np.abs(np.diag(Rm)))) - k * np.log(1 - r**2)
-        ll[i] = -0.5 * ((n - k) * np.log(s2 / (1 - r**2)) + logdet)
+    E = U - X @ np.linalg.lstsq(X, U, rcond=None)[0]
+    r = _GRILLE_RHO
+    xx = [np.asarray(m) for m in moments_prais_winsten(X, X)]
+    xe = moments_prais_winsten(X, E)
+    ee = [np.einsum("ij,ij->j", E, E), 2 * np.einsum("ij,ij->j", E[1:], E[:-1]),
+          np.einsum("ij,ij->j", E[1:-1], E[1:-1])]
+    A = xx[0][None] - r[:, None, None] * xx[1][None] + (r**2)[:, None, None] * xx[2][None]  # grille × k × k
+    C = xe[0][None] - r[:, None, None] * xe[1][None] + (r**2)[:, None, None] * xe[2][None]  # grille × k × B
+    sse = ee[0][None] - r[:, None] * ee[1][None] + (r**2)[:, None] * ee[2][None]
+    sse = sse - np.einsum("gkb,gkb->gb", C, np.linalg.solve(A, C))
+    s2 = np.maximum(sse / (n - k), 1e-300)
+    logdet = (n - 1) * np.log(1 - r**2) + np.linalg.slogdet(A)[1] - k * np.log(1 - r**2)
+    ll = -0.5 * ((n - k) * np.log(s2 / (1 - r**2)[:, None]) + logdet[:, None])
     j = np.clip(np.argmax(ll, axis=0), 1, len(_GRILLE_RHO) - 2)
     cols = np.arange(U.shape[1])
     y0, y1, y2 = ll[j - 1, cols], ll[j, cols], ll[j + 1, cols]
@@ -322,10 +366,11 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
     n_seg = [int(m.sum()) for m in segs]
     ind = [m.astype(float) for m in segs]
     cs = [c * i for i in ind]
-    Q = {(a_, b_): np.array([_quad_ar1(cs[a_], cs[b_], r) for r in _GRILLE_RHO]) for a_ in (0, 1) for b_ in (0, 1)}
-    # E[e_g'e_g] = s_g² (n_g − Σ_{i,j∈g} ρ^|i−j| / n_g) pour des résidus centrés sur le segment.
-    K = [np.array([max(n_seg[g] - _quad_ar1(ind[g], ind[g], r) / max(n_seg[g], 1), 0.5) for r in _GRILLE_RHO])
-         for g in (0, 1)]
+    # Formes Σ_ij a_i b_j ρ^|i−j| sur la grille : poids des segments (Q ; Q[1, 0] = Q[0, 1]) et indicatrices
+    # des segments (K). E[e_g'e_g] = s_g² (n_g − Σ_{i,j∈g} ρ^|i−j| / n_g) pour des résidus centrés sur le segment.
+    formes = _quad_ar1_grille([(cs[0], cs[0]), (cs[1], cs[1]), (cs[0], cs[1]), (ind[0], ind[0]), (ind[1], ind[1])])
+    Q = {(0, 0): formes[:, 0], (1, 1): formes[:, 1], (0, 1): formes[:, 2]}
+    K = [np.maximum(n_seg[g] - formes[:, 3 + g] / max(n_seg[g], 1), 0.5) for g in (0, 1)]
 
     def echelles(U: np.ndarray, rhos: np.ndarray) -> list[np.ndarray]:
         E = U - X @ (XtX_inv @ (X.T @ U))
@@ -381,8 +426,8 @@ def saut_ecart_ar1(ecart: np.ndarray, exposition: np.ndarray, niveau: float = co
         var_log = sum(w[g] ** 2 * 2 * (1 + rho**2) / ((1 - rho**2) * max(n_seg[g], 1)) for g in (0, 1))
         var_log += dlog**2 * (1 - rho**2) / n
         ddl = float(np.clip(2 / var_log, 2.0, n - 2)) if var_log > 0 else float(n - 2)
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(t_obs), ddl))
+    crit = float(special.stdtrit(ddl, 0.5 + niveau / 2))
+    p = float(2 * special.stdtr(ddl, -abs(t_obs)))
     return EcartAR1(tau, se, ddl, p, tau - crit * se, tau + crit * se, rho, math.sqrt(sigma2), n)
 
 
@@ -630,9 +675,9 @@ def _finaliser(r: ResultatImpact, raison: str | None) -> ResultatImpact:
 def _tableau(beta: np.ndarray, V: np.ndarray, ddl: float, niveau: float):
     se_all = np.sqrt(np.clip(np.diag(V), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        crit = stats.t.ppf(0.5 + niveau / 2, ddl) if ddl > 0 else float("nan")
+        crit = special.stdtrit(ddl, 0.5 + niveau / 2) if ddl > 0 else float("nan")
         tstat = beta / np.where(se_all > 0, se_all, np.nan)
-        pv = 2 * stats.t.sf(np.abs(tstat), ddl) if ddl > 0 else np.full(len(beta), np.nan)
+        pv = 2 * special.stdtr(ddl, -np.abs(tstat)) if ddl > 0 else np.full(len(beta), np.nan)
     tableau = pd.DataFrame({
         "coefficient": beta, "erreur_type": se_all, "statistique": tstat, "p_valeur": pv,
         "ic_bas": beta - crit * se_all, "ic_haut": beta + crit * se_all,
@@ -886,7 +931,8 @@ def effets_fixes_bidirectionnels(
     if d.empty:
         raise ValueError("Aucune observation complète (valeur, site, période, traitement) dans le panel.")
     site, _ = _coder(d[colonne_site])
-    temps, _ = _coder(d[colonne_temps])
+    temps, periodes = pd.factorize(d[colonne_temps], sort=True)  # comme _coder, périodes gardées dans leur type
+    temps = temps.astype(int)
     absorbeur = _Absorbeur(site, temps)
     D = d[colonne_traitement].to_numpy(float)
     Z = np.column_stack([d[c].to_numpy(float) for c in covariables]) if covariables else np.empty((len(d), 0))
@@ -942,11 +988,14 @@ def effets_fixes_bidirectionnels(
     effet, se, bas, haut, p = inf.effet, inf.se, inf.bas, inf.haut, inf.p
     indicateur = indicateur or colonne_valeur
     # Contrefactuel des sites expérimentés (moyenne par période)
-    sites_traites = d.loc[D > 0, colonne_site].unique()
-    dt = d[d[colonne_site].isin(sites_traites)]
-    obs = dt.groupby(colonne_temps)[colonne_valeur].mean()
-    part = dt.groupby(colonne_temps)[colonne_traitement].mean()
-    contre = pd.DataFrame({"date": obs.index, "observe": obs.to_numpy(), "contrefactuel": (obs - effet * part).to_numpy()})
+    # (moyennes par période des lignes des sites expérimentés, par comptages numpy : mêmes valeurs qu'un groupby)
+    lignes_traitees = traite_g[site] > 0
+    n_lignes = np.bincount(temps[lignes_traitees], minlength=len(periodes))
+    presentes = n_lignes > 0
+    obs = np.bincount(temps[lignes_traitees], weights=y[lignes_traitees], minlength=len(periodes))[presentes]
+    part = np.bincount(temps[lignes_traitees], weights=D[lignes_traitees], minlength=len(periodes))[presentes]
+    obs, part = obs / n_lignes[presentes], part / n_lignes[presentes]
+    contre = pd.DataFrame({"date": periodes[presentes], "observe": obs, "contrefactuel": obs - effet * part})
     actifs = D > 0
     n_actifs = int(actifs.sum())
     details = {
@@ -1160,7 +1209,7 @@ def etude_evenementielle(
     m = len(presents)
     b, Vb = beta[:m], V[:m, :m]
     se = np.sqrt(np.clip(np.diag(Vb), 0, None))
-    crit = stats.t.ppf(0.5 + niveau / 2, n_g - 1) if n_g > 1 else float("nan")
+    crit = special.stdtrit(n_g - 1, 0.5 + niveau / 2) if n_g > 1 else float("nan")
     idx = [presents.index(k) for k in leads]
     q = len(idx)
     ecart, expo, n_avant, n_apres = _serie_ecarts(y, Dv, traite_g[site] > 0, tcode)

@@ -41,7 +41,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special
 
 from .. import config, parametres
 from ..francais import intervalle, nombre, nombre_arrondi
@@ -155,8 +155,8 @@ def lire_perte_maximale(fichier: str | Path | None = None) -> float:
 
 def _estimation(effet: float, variance: float, ddl: float, niveau: float) -> Estimation:
     se = math.sqrt(max(variance, 0.0))
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(effet) / se, ddl)) if se > 0 else float("nan")
+    crit = float(special.stdtrit(ddl, 0.5 + niveau / 2))
+    p = float(2 * special.stdtr(ddl, -(abs(effet) / se))) if se > 0 else float("nan")
     return Estimation(effet, se, ddl, effet - crit * se, effet + crit * se, p)
 
 

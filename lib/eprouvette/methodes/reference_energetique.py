@@ -366,6 +366,7 @@ class _Selection:
         jours = np.flatnonzero(masque_ref)
         # Paires de jours consécutifs du calendrier, en positions dans la série compressée.
         self.paires = np.flatnonzero(np.diff(jours) == 1)
+        self.consecutifs = len(self.paires) == n_ref - 1  # tous les jours de référence se suivent
         for spec in _candidats(t_ch, t_fr, occupation):
             X, noms = _matrice(spec, d)
             Xb = X[masque_ref]
@@ -400,8 +401,11 @@ class _Selection:
             score = -sse / c["ddl"]  # R² ajusté croissant en -SSE / (n - p) à série donnée
             valide = np.ones(B, dtype=bool)
             if c["pentes"]:
-                a = R[self.paires]
-                b = R[self.paires + 1]
+                if self.consecutifs:  # mêmes lignes, sans copie
+                    a, b = R[:-1], R[1:]
+                else:
+                    a = R[self.paires]
+                    b = R[self.paires + 1]
                 a = a - a.mean(axis=0)
                 b = b - b.mean(axis=0)
                 den = np.sqrt(np.einsum("ij,ij->j", a, a) * np.einsum("ij,ij->j", b, b))
@@ -662,13 +666,13 @@ class _Estimation:
 
     @property
     def quantile(self) -> float:
-        return float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, self.ddl))
+        return float(special.stdtrit(self.ddl, 0.5 + config.NIVEAU_CONFIANCE / 2))
 
     @property
     def p_valeur(self) -> float:
         if self.erreur_type <= 0:
             return 0.0 if self.effet != 0 else 1.0
-        return float(2.0 * stats.t.sf(abs(self.effet / self.erreur_type), self.ddl))
+        return float(2.0 * special.stdtr(self.ddl, -abs(self.effet / self.erreur_type)))
 
 
 def _echelle_bruit(residus: np.ndarray, niveau: np.ndarray, masque: np.ndarray) -> np.ndarray:
@@ -1087,7 +1091,7 @@ def _verif_tendance(y: np.ndarray, X: np.ndarray, d: _Donnees, sigma: np.ndarray
     se = math.sqrt(_variance_forme(c * s, bruit.gamma))
     pente = float(beta[-1])  # dérive relative par an
     ddl = max(bruit.n_effectif - Xt.shape[1], 3.0)
-    q = float(stats.t.ppf(0.5 + config.NIVEAU_CONFIANCE / 2, ddl))
+    q = float(special.stdtrit(ddl, 0.5 + config.NIVEAU_CONFIANCE / 2))
     t_stat = pente / se if se > 0 else (math.copysign(math.inf, pente) if pente else 0.0)
     p_bilateral = float(2.0 * special.stdtr(ddl, -abs(t_stat)))
     # Test unilatéral dans le sens de la baisse : P(pente au moins aussi négative | aucune tendance).
@@ -1287,7 +1291,7 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
     pas de temps habituels est manquant (CalTRACK), sinon sa somme est ramenée au jour complet.
     ``fichiers_mesures`` : le(s) fichier(s) d'où viennent les mesures, nommés dans l'erreur.
     """
-    m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)].copy()
+    m = mesures.loc[(mesures["indicateur"] == indicateur) & mesures["site"].isin(sites)]
     presents = set(m["site"].unique())
     absents = [s for s in sites if s not in presents]
     if absents and not (mesures["indicateur"] == indicateur).any():
@@ -1305,20 +1309,32 @@ def _somme_groupe(mesures: pd.DataFrame, sites: Sequence[str], indicateur: str,
         raise ErreurDonnees(fichier, f"aucune mesure de « {_court(indicateur)} » pour {accord(len(absents), 'le site', 'les sites')} "
                             + liste + autres + ".", colonne="site",
                             attendu="des mesures pour chaque site déclaré dans pilote.yaml")
-    m["jour"] = pd.to_datetime(m["date"]).dt.normalize()
-    m = m.dropna(subset=["valeur"])
-    agg = m.groupby(["site", "jour"], observed=True)["valeur"].agg(["sum", "count"])
-    par_site = {}
-    for site in sites:
-        a = agg.loc[site]
-        attendu = a["count"].mode().iloc[0]
-        valeur = a["sum"] * attendu / a["count"]
-        valeur[a["count"] < 0.5 * attendu] = np.nan
-        par_site[site] = valeur
-    tableau = pd.DataFrame(par_site)
-    total = tableau.sum(axis=1, min_count=len(sites))
-    total[tableau.isna().any(axis=1)] = np.nan
-    return total, {s: int(tableau[s].notna().sum()) for s in sites}
+    # Sommes et nombres de mesures par site et par jour, en numpy (la recherche par site dans un
+    # groupby pandas coûtait plus que tout le reste) : mêmes jours, mêmes valeurs.
+    m = m.loc[m["valeur"].notna()]
+    jours, uniques = pd.factorize(pd.to_datetime(m["date"]).dt.normalize(), sort=True)
+    colonnes = list(dict.fromkeys(sites))
+    code_site = pd.Index(colonnes).get_indexer(m["site"])
+    valeurs = m["valeur"].to_numpy(dtype=float)
+    J = len(uniques)
+    tableau = np.full((len(colonnes), J), np.nan)
+    for i, site in enumerate(colonnes):
+        lignes = code_site == i
+        if not lignes.any():
+            raise KeyError(site)
+        compte = np.bincount(jours[lignes], minlength=J)
+        somme = np.bincount(jours[lignes], weights=valeurs[lignes], minlength=J)
+        present = compte > 0
+        effectifs, frequences = np.unique(compte[present], return_counts=True)
+        attendu = effectifs[np.argmax(frequences)]  # le mode (le plus petit en cas d'égalité)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            valeur = somme * attendu / compte
+        valeur[~present | (compte < 0.5 * attendu)] = np.nan
+        tableau[i] = valeur
+    total = tableau.sum(axis=0) if len(colonnes) == len(sites) else np.full(tableau.shape[1], np.nan)
+    total[np.isnan(tableau).any(axis=0)] = np.nan
+    index = pd.DatetimeIndex(uniques, name="jour")  # les jours où au moins un site a une mesure
+    return pd.Series(total, index=index), {s: int((~np.isnan(tableau[colonnes.index(s)])).sum()) for s in sites}
 
 
 def evaluer_energie(

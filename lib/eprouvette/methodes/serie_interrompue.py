@@ -32,7 +32,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.stattools import durbin_watson
 
 from .. import config
@@ -227,9 +227,9 @@ def ajuster(
         raise ValueError(
             f"Famille inconnue : {famille!r} (attendu « gaussienne », « poisson » ou « quasi_poisson »)."
         )
-    crit = stats.t.ppf(0.5 + niveau / 2, ddl) if ddl else stats.norm.ppf(0.5 + niveau / 2)
+    crit = special.stdtrit(ddl, 0.5 + niveau / 2) if ddl else stats.norm.ppf(0.5 + niveau / 2)
     stat = effet / se if se > 0 else np.inf
-    p = float(2 * (stats.t.sf(abs(stat), ddl) if ddl else stats.norm.sf(abs(stat))))
+    p = float(2 * (special.stdtr(ddl, -abs(stat)) if ddl else stats.norm.sf(abs(stat))))
     return AjustementSerie(
         params=params,
         cov=cov,
@@ -289,6 +289,61 @@ def _log_vraisemblance_reml(rho: float, y: np.ndarray, X: np.ndarray) -> float:
     return -0.5 * ((n - k) * np.log(s2_marg) + logdet_r + logdet_xrx)
 
 
+def moments_prais_winsten(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(S0, S1, S2) tels que ``prais_winsten(a, ρ)ᵀ prais_winsten(b, ρ) = S0 − ρ S1 + ρ² S2`` pour tout ρ
+    (a : n × p, b : n × q) : S0 = Σ_t a_t b_t, S1 = Σ_{t≥1} (a_t b_{t−1} + a_{t−1} b_t), S2 = Σ_{t=1}^{n−2} a_t b_t."""
+    s1 = a[1:].T @ b[:-1]
+    return a.T @ b, s1 + (b[1:].T @ a[:-1]).T, a[1:-1].T @ b[1:-1]
+
+
+def _vraisemblance_reml_par_moments(y: np.ndarray, X: np.ndarray):
+    """La fonction ρ ↦ :func:`_log_vraisemblance_reml` (ρ, y, X), calculée en O(k³) par évaluation : les
+    produits scalaires des séries blanchies sont des polynômes de degré 2 en ρ (:func:`moments_prais_winsten`),
+    calculés une fois. y est d'abord remplacé par ses résidus des moindres carrés ordinaires sur X : la somme
+    des carrés blanchie est la même pour tout ρ (X β reste dans l'espace des colonnes de X blanchi), et la
+    précision est gardée quand le niveau domine le bruit. ``None`` si X n'est pas de plein rang ou si y
+    n'est pas fini (le calcul direct décide alors)."""
+    n, k = X.shape
+    if not (np.isfinite(y).all() and np.isfinite(X).all()):
+        return None
+    beta, _, rang, _ = np.linalg.lstsq(X, y, rcond=None)
+    if rang < k:
+        return None
+    e = y - X @ beta
+    xx = moments_prais_winsten(X, X)
+    xe = moments_prais_winsten(X, e[:, None])
+    ee = (float(e @ e), 2 * float(e[1:] @ e[:-1]), float(e[1:-1] @ e[1:-1]))
+
+    if k == 2:  # le cas courant (niveau et saut, niveau et pente) : formules fermées, en flottants Python
+        (a0, b0, d0), (a1, b1, d1), (a2, b2, d2) = ([float(m[0, 0]), float(m[0, 1]), float(m[1, 1])] for m in xx)
+        (c0, e0), (c1, e1), (c2, e2) = ([float(m[0, 0]), float(m[1, 0])] for m in xe)
+
+        def projection(rho: float, r2: float) -> tuple[float, float]:
+            a, b, d = a0 - rho * a1 + r2 * a2, b0 - rho * b1 + r2 * b2, d0 - rho * d1 + r2 * d2
+            u, v = c0 - rho * c1 + r2 * c2, e0 - rho * e1 + r2 * e2
+            det = a * d - b * b
+            if not det > 0:
+                return math.nan, -math.inf
+            return (d * u * u - 2 * b * u * v + a * v * v) / det, math.log(det)
+    else:
+        def projection(rho: float, r2: float) -> tuple[float, float]:
+            A = xx[0] - rho * xx[1] + r2 * xx[2]
+            c = (xe[0] - rho * xe[1] + r2 * xe[2])[:, 0]
+            return float(c @ np.linalg.solve(A, c)), float(np.linalg.slogdet(A)[1])
+
+    def log_vraisemblance(rho: float) -> float:
+        r2 = rho * rho
+        proj, logdet_xx = projection(rho, r2)
+        s2 = (ee[0] - rho * ee[1] + r2 * ee[2] - proj) / (n - k)
+        if not (s2 > 0 and math.isfinite(logdet_xx)):  # série ajustée exactement : le calcul direct
+            return _log_vraisemblance_reml(rho, y, X)
+        log_1mr2 = math.log(1 - r2)
+        # |R| = (1 − ρ²)^(n−1) ; X'R⁻¹X = Xs'Xs / (1 − ρ²)
+        return -0.5 * ((n - k) * math.log(s2 / (1 - r2)) + (n - 1) * log_1mr2 + logdet_xx - k * log_1mr2)
+
+    return log_vraisemblance
+
+
 def rho_ar1_reml(y: np.ndarray, X: np.ndarray) -> float:
     """Coefficient AR(1) des erreurs estimé par maximum de vraisemblance restreinte (REML).
 
@@ -297,9 +352,11 @@ def rho_ar1_reml(y: np.ndarray, X: np.ndarray) -> float:
     """
     from scipy.optimize import minimize_scalar
 
+    y, X = np.asarray(y, dtype=float), np.asarray(X, dtype=float)
+    rapide = _vraisemblance_reml_par_moments(y, X)
     sol = minimize_scalar(
-        lambda r: -_log_vraisemblance_reml(r, y, X), bounds=(-0.95, 0.98), method="bounded",
-        options={"xatol": 1e-4},
+        (lambda r: -rapide(r)) if rapide is not None else (lambda r: -_log_vraisemblance_reml(r, y, X)),
+        bounds=(-0.95, 0.98), method="bounded", options={"xatol": 1e-4},
     )
     return float(sol.x)
 
@@ -460,8 +517,8 @@ def _tableau_coefficients(noms, params, cov, ddl, niveau) -> pd.DataFrame:
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     stat = np.divide(params, se, out=np.full_like(params, np.nan), where=se > 0)
     if ddl:
-        p = 2 * stats.t.sf(np.abs(stat), ddl)
-        crit = stats.t.ppf(0.5 + niveau / 2, ddl)
+        p = 2 * special.stdtr(ddl, -np.abs(stat))
+        crit = special.stdtrit(ddl, 0.5 + niveau / 2)
     else:
         p = 2 * stats.norm.sf(np.abs(stat))
         crit = stats.norm.ppf(0.5 + niveau / 2)
@@ -554,7 +611,7 @@ def _contrefactuel_serie(dates, y, plan: PlanSerie, aj: AjustementSerie, famille
     Xc = plan.X_contrefactuel
     var = np.einsum("ij,jk,ik->i", Xc, aj.cov, Xc)
     if famille == "gaussienne":
-        crit = stats.t.ppf(0.5 + niveau / 2, aj.ddl)
+        crit = special.stdtrit(aj.ddl, 0.5 + niveau / 2)
         cf_bas = aj.contrefactuel - crit * np.sqrt(var)
         cf_haut = aj.contrefactuel + crit * np.sqrt(var)
     else:

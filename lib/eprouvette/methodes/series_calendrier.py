@@ -19,12 +19,13 @@ du domaine (:mod:`eprouvette.domaines.mobilite_pilote`), qui prépare la table.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 
 from .. import config
 from .base import (
@@ -32,6 +33,7 @@ from .base import (
     Verification,
     incertitude_est_valide,
     incertitude_indeterminee,
+    tri_par_date,
 )
 from ..francais import accord, compte, nombre, phrase_effet
 from .puissance import facteur_autocorrelation
@@ -93,14 +95,14 @@ def _ddl_fini(ddl: float | None) -> float | None:
 def _critique(ddl: float | None, niveau: float = config.NIVEAU_CONFIANCE) -> float:
     """Valeur critique du test bilatéral (Student si ddl, sinon loi normale)."""
     if _ddl_fini(ddl) is not None:
-        return float(stats.t.ppf(0.5 + niveau / 2, ddl))
+        return float(special.stdtrit(ddl, 0.5 + niveau / 2))
     return float(stats.norm.ppf(0.5 + niveau / 2))
 
 
 def _p_valeur(stat: float, ddl: float | None) -> float:
     if not math.isfinite(stat):
         return 0.0 if math.isinf(stat) else float("nan")
-    return float(2 * (stats.t.sf(abs(stat), ddl) if ddl is not None else stats.norm.sf(abs(stat))))
+    return float(2 * (special.stdtr(ddl, -abs(stat)) if ddl is not None else stats.norm.sf(abs(stat))))
 
 
 def _effet_echelle_log(r: ResultatImpact, beta: float, se_beta: float, ddl: float | None, total_observe: float) -> None:
@@ -152,8 +154,6 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
     (diagonale 1 + λ puis 1 − φ² + λ (1 + φ²), hors diagonale −φλ) : factorisation de Cholesky en
     bande, calcul en O(n). Renvoie aussi log |T| (la différence est de déterminant 1).
     """
-    from scipy import linalg
-
     a = np.asarray(a, dtype=float)
     z = a.copy()
     z[1:] = a[1:] - phi * a[:-1]
@@ -162,8 +162,33 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
     bande[0] = (1 - phi**2) + lam * (1 + phi**2)
     bande[0, 0] = 1 + lam
     bande[1, :-1] = -phi * lam
-    c = linalg.cholesky_banded(bande, lower=True)
-    return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
+    if n < 2:
+        from scipy import linalg
+
+        c = linalg.cholesky_banded(bande, lower=True)
+        return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
+    # Les deux routines LAPACK qu'appellent scipy.linalg.cholesky_banded et solve_banded((1, 0), …), avec
+    # les mêmes arguments (mêmes valeurs au bit près), sans leurs validations : l'optimiseur de
+    # reml_ar1_plus_bruit blanchit la série à chaque évaluation de la vraisemblance.
+    pbtrf, gbsv = _lapack_bandes()
+    c, info = pbtrf(np.asarray_chkfinite(bande), lower=1, overwrite_ab=0)
+    if info != 0:
+        raise (np.linalg.LinAlgError(f"{info}-th leading minor not positive definite") if info > 0 else
+               ValueError(f"illegal value in {info}-th argument of internal pbtrf"))
+    a2 = np.zeros((3, n))
+    a2[1:, :] = c
+    _, _, w, info = gbsv(1, 0, a2, np.asarray_chkfinite(z), overwrite_ab=True, overwrite_b=False)
+    if info != 0:
+        raise (np.linalg.LinAlgError("singular matrix") if info > 0 else
+               ValueError(f"illegal value in {-info}-th argument of internal gbsv/gtsv"))
+    return w, 2 * float(np.sum(np.log(c[0])))
+
+
+@functools.lru_cache(maxsize=1)
+def _lapack_bandes():
+    from scipy.linalg import lapack
+
+    return lapack.get_lapack_funcs(("pbtrf", "gbsv"), (np.zeros((2, 2)),))
 
 
 def reml_ar1_plus_bruit(y: np.ndarray, X: np.ndarray) -> dict:
@@ -288,7 +313,7 @@ def estimer_effet(df: pd.DataFrame, debut, covariables, *, comptage: bool, indic
         raise ValueError("La série des témoins n'est plus une covariable libre : passez temoin=\"temoin\" "
                          "(série brute des témoins), qui entre avec un coefficient fixé à 1 (doubles différences).")
     debut = pd.Timestamp(debut)
-    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    df = tri_par_date(df, kind="stable")
     requises = ["valeur", *covariables] + ([temoin] if temoin else [])
     manquantes = df[requises].isna().any(axis=1)
     if manquantes.any():

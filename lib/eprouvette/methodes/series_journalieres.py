@@ -28,10 +28,10 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .. import config
-from .base import ResultatImpact, Verification
+from .base import ResultatImpact, Verification, tri_par_date
 from .doubles_differences import EcartAR1
 from ..francais import nombre, nombre_arrondi, phrase_effet
 from .serie_interrompue import rho_ar1_reml
@@ -107,8 +107,8 @@ def ecart_moyennes_ar1(d: np.ndarray, apres: np.ndarray, niveau: float = config.
     var_log_v = 2 * (1 + r2) / (n_tot * (1 - r2)) + (2 / (1 - r2)) ** 2 * (1 - r2) / n_tot
     ddl = max(2.0, min(2.0 / var_log_v, n_tot * (1 - rho) / (1 + rho) - 2))
     effet = m_ap - m_av
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    p = float(2 * stats.t.sf(abs(effet / se), ddl)) if se > 0 else float("nan")
+    crit = float(special.stdtrit(ddl, 0.5 + niveau / 2))
+    p = float(2 * special.stdtr(ddl, -abs(effet / se))) if se > 0 else float("nan")
     return EcartMoyennesAR1(effet, se, ddl, p, effet - crit * se, effet + crit * se, rho, sigma, len(d), m_av,
                             residus)
 
@@ -162,8 +162,8 @@ def verification_tendance_prolongee(effet: float, se: float, ddl: float, n_avant
     biais = info_tendance["derive_sur_reference"] * facteur
     se_biais = info_tendance["erreur_type_derive"] * facteur
     corrige = effet - biais
-    crit = float(stats.t.ppf(0.5 + niveau / 2, ddl))
-    crit_pente = float(stats.t.ppf(0.5 + niveau / 2, max(info_tendance["n"] - 2, 1)))
+    crit = float(special.stdtrit(ddl, 0.5 + niveau / 2))
+    crit_pente = float(special.stdtrit(max(info_tendance["n"] - 2, 1), 0.5 + niveau / 2))
     bas = corrige - crit_pente * se_biais - crit * se
     haut = corrige + crit_pente * se_biais + crit * se
     info = {"effet_corrige": corrige, "ic_bas": bas, "ic_haut": haut, "biais_prolonge": biais,
@@ -230,7 +230,7 @@ def doubles_differences_series(
     ``limites`` : les mots de l'adaptateur du domaine. L'effet par an (× 365,25) et son intervalle vont
     dans ``details["effet_<suffixe_annuel>"]``, ``details["ic_<suffixe_annuel>"]``.
     """
-    s = series.sort_values("date").reset_index(drop=True)
+    s = tri_par_date(series)
     apres = (s["periode"] == "apres").to_numpy()
     if apres.sum() < JOURS_APRES_MINIMUM or (~apres).sum() < JOURS_AVANT_MINIMUM:
         raise ValueError(f"Trop peu de jours pour conclure ({int((~apres).sum())} avant, {int(apres.sum())} après) : "
@@ -249,7 +249,7 @@ def doubles_differences_series(
     rho, sigma = em.rho, em.sigma
     mde = effet_minimal_detectable(em.erreur_type, em.ddl)
     cf = ratio * T + em.moyenne_avant
-    crit = stats.t.ppf(0.5 + niveau / 2, em.ddl)
+    crit = special.stdtrit(em.ddl, 0.5 + niveau / 2)
     se_a = sigma * math.sqrt(somme_correlations_ar1(n - m, rho)) / (n - m)
     contre = pd.DataFrame({
         "date": s["date"].to_numpy(), "observe": E, "contrefactuel": cf,
@@ -308,7 +308,7 @@ def serie_interrompue_sans_temoin(
     from .puissance import effet_minimal_detectable_serie
     from .serie_interrompue import serie_interrompue
 
-    s = series.sort_values("date").reset_index(drop=True)
+    s = tri_par_date(series)
     debut = s.loc[s["periode"] == "apres", "date"].min()
     s = s.assign(jour_an=s["date"].dt.day_of_year.astype(float))
     r = serie_interrompue(s, debut, colonne_valeur=colonne_experimentaux, indicateur=indicateur, unite=unite,

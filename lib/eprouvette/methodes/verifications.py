@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from .base import ResultatImpact, Verification
 from ..erreurs import ErreurDonnees
@@ -47,7 +47,7 @@ def multiplicateur_detectable(ddl: float | None = None, *, alpha: float = ALPHA,
     """``q(1 − α/2) + q(puissance)`` : loi de Student à ``ddl`` degrés de liberté, loi normale sans ddl."""
     if ddl is None:
         return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(puissance))
-    return float(stats.t.ppf(1 - alpha / 2, ddl) + stats.t.ppf(puissance, ddl))
+    return float(special.stdtrit(ddl, 1 - alpha / 2) + special.stdtrit(ddl, puissance))
 
 
 def effet_minimal_detectable(erreur_type: float, ddl: float | None = None, *, alpha: float = ALPHA,
@@ -123,7 +123,7 @@ def pente_prealable_ar1(serie_avant: np.ndarray, *, rho_max: float = 0.98) -> Pe
     e = ys - Xs @ beta
     s2 = float(e @ e) / (n - 2)
     se = math.sqrt(s2 * np.linalg.inv(Xs.T @ Xs)[1, 1])
-    p = float(2 * stats.t.sf(abs(beta[1] / se), n - 2)) if se > 0 else nan
+    p = float(2 * special.stdtr(n - 2, -abs(beta[1] / se))) if se > 0 else nan
     return PenteAR1(float(beta[1]), se, p, rho, n)
 
 
