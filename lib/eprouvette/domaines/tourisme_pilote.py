@@ -40,16 +40,10 @@ def _caracteristiques(pilote) -> dict:
     return c
 
 
-_A_LIRE = object()
-
-
-def donnees_journalieres(pilote, mesures: pd.DataFrame, precip=_A_LIRE) -> tuple[pd.DataFrame, list[str], bool]:
+def donnees_journalieres(pilote, mesures: pd.DataFrame, precip: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], bool]:
     """Table journalière (date, valeur, [témoins], calendrier touristique) et covariables retenues.
 
-    ``precip`` : les précipitations déjà lues (:func:`lire_precipitations`, ou None) ; par défaut, le
-    fichier météo du pilote est lu ici."""
-    if precip is _A_LIRE:
-        precip = lire_precipitations(pilote)
+    ``precip`` : les précipitations du fichier météo, lues une fois par :func:`lire_precipitations` (ou None)."""
     df, _, _ = preparer_donnees(pilote, mesures, precip)
     cal = covariables_tourisme(df["date"], df["precipitations_mm"] if precip is not None else None)
     df = df.drop(columns=["vacances_scolaires"])
