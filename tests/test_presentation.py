@@ -235,6 +235,22 @@ def test_moteur_de_rendu_enregistre_et_idempotent():
         assert autre[MIME_PLOTLY]["config"]["locales"]["fr"] == figures.LOCALE_FR, nom
 
 
+@pytest.mark.parametrize("defaut", ["plotly_white", figures.NOM_GABARIT])
+def test_figure_maison_au_gabarit_de_la_maison_quel_que_soit_le_defaut(defaut):
+    """Même figure que ``template="eprouvette"`` explicite, que le carnet ait choisi le gabarit de la
+    maison (rapport) ou un autre (analyste) ; le gabarit par défaut du carnet n'est pas changé."""
+    precedent = pio.templates.default
+    try:
+        pio.templates.default = defaut
+        fig = figures.figure_maison(go.Bar(x=["a", "b"], y=[1, 2]))
+        attendu = go.Figure(go.Bar(x=["a", "b"], y=[1, 2])).update_layout(template=figures.NOM_GABARIT)
+        assert fig.to_dict() == attendu.to_dict()
+        assert fig.layout.template.layout.separators == ",\u202f"
+        assert pio.templates.default == defaut
+    finally:
+        pio.templates.default = precedent
+
+
 def test_html_de_la_figure_stockee():
     paquet = figures.paquet_mime(go.Figure(go.Bar(x=["a"], y=[1])))
     html = figures.html_figure_json(paquet[MIME_PLOTLY])
