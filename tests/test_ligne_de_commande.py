@@ -321,6 +321,35 @@ def test_make_rapports_un_pilote_journal_et_avertissements(tmp_path):
     assert r.stdout == f"Page d'accueil des rapports : {index} — {index.as_uri()}\n"
 
 
+def test_carnet_arrete_sur_une_erreur_son_journal_garde_les_avertissements_deja_emis(tmp_path):
+    """Une cellule qui échoue : le pilote est en échec, sans rapport ; son journal garde la trace de
+    l'erreur et les avertissements émis par les cellules d'avant (le carnet exécuté en mémoire, que
+    papermill ne rend pas quand il lève, est repris du moteur de papermill des rapports)."""
+    carnets = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS, carnets, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    nb = nbformat.read(carnets / "mobilite.ipynb", as_version=4)
+    i = next(k for k, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells[i + 1:i + 1] = [nbformat.v4.new_code_cell(CELLULE_AVERTISSEMENTS),
+                             nbformat.v4.new_code_cell('raise ValueError("panne volontaire du carnet")')]
+    nbformat.write(nb, carnets / "mobilite.ipynb")
+    pilotes = tmp_path / "pilotes"
+    shutil.copytree(config.PILOTES / MOBILITE, pilotes / MOBILITE)
+    rapports = tmp_path / "rapports"
+    env = dict(os.environ, EPROUVETTE_PILOTES=str(pilotes), EPROUVETTE_RAPPORTS=str(rapports),
+               EPROUVETTE_NOTEBOOKS=str(carnets))
+
+    r = _lancer("eprouvette", "rapports", "-q", MOBILITE, env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Le carnet s'est arrêté sur une erreur inattendue (cellule " in r.stdout, r.stdout
+    assert "ValueError : panne volontaire du carnet" in r.stdout, r.stdout
+    assert "Traceback" not in r.stdout + r.stderr
+    assert not (rapports / f"{MOBILITE}.html").exists() and not (rapports / "carnets" / f"{MOBILITE}.ipynb").exists()
+    journal = (rapports / "journaux" / f"{MOBILITE}.log").read_text(encoding="utf-8")
+    assert "le carnet s'est arrêté sur une erreur" in journal and "panne volontaire du carnet" in journal
+    assert "RuntimeWarning : divide by zero encountered in log" in journal, journal
+    assert "ConvergenceWarning : Maximum Likelihood optimization failed to converge." in journal, journal
+
+
 def test_erreur_de_donnees_dans_un_carnet_sans_trace(tmp_path):
     """Dans JupyterLab (IPython), une erreur de données de la première cellule est dite en français,
     sans trace Python : le message de la lecture, le fichier, la ligne."""

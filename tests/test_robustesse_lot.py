@@ -97,6 +97,18 @@ def pilote_hostile(tmp_path: Path) -> Path:
     return pilotes
 
 
+def _un_noyau_tourne(pid: int) -> bool:
+    """Vrai si un noyau Jupyter descend du lanceur ``pid`` : tiré du modèle chaud (même ligne de commande
+    que le modèle, qui est seul tant qu'aucun carnet ne tourne) ou démarré à froid (ipykernel)."""
+    import psutil
+
+    try:
+        lignes = [" ".join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return False
+    return sum("noyau_chaud" in l for l in lignes) >= 2 or any("ipykernel" in l for l in lignes)
+
+
 @pytest.fixture(scope="module")
 def lot_interrompu(construction_reelle, tmp_path_factory):
     """Après la construction réelle (rapports précédents complets), un lot sur une copie du pilote
@@ -112,11 +124,10 @@ def lot_interrompu(construction_reelle, tmp_path_factory):
 
     processus = lancer(pilotes, rapports, "--tout", attendre=False)
     try:
-        # Attendre que le premier rapport soit en cours (dossier de travail non vide), puis tuer tout le groupe.
+        # Attendre que le premier rapport soit en cours (un noyau exécute son carnet), puis tuer tout le groupe.
         limite = time.monotonic() + 60
         while time.monotonic() < limite and processus.poll() is None:
-            travail = rapports / ".tmp"
-            if travail.is_dir() and any(travail.rglob("*")):
+            if _un_noyau_tourne(processus.pid):
                 break
             time.sleep(0.05)
         time.sleep(1.0)

@@ -12,15 +12,12 @@ carnet exécuté ``rapports/carnets/cadrage-<id>.ipynb``. Puis, pour chaque appe
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
 from .. import config
-from . import MIME_RESULTATS, retirer_sorties
 from . import etat as etat_mod
 from . import journal as journal_mod
 
@@ -61,29 +58,26 @@ def construire_note(dossier: str, empreinte: str, simulations: int | None = None
     debut = time.perf_counter()
     journal = journal_mod.ouvrir(_cle_etat(identifiant))
     etat = {"identifiant": identifiant, "empreinte": empreinte}
-    tmp = Path(tempfile.mkdtemp(prefix=f"cadrage-{identifiant}."))
     try:
+        from .executer import _extraire_resultats, charger_pilote_ou_echec, executer_carnet
+
+        pilote = charger_pilote_ou_echec(dossier_p)  # avant nbformat (jsonschema sans la grammaire rfc3987)
         import nbformat
         from papermill.exceptions import PapermillExecutionError
 
-        from .executer import charger_pilote_ou_echec, executer_carnet
         from .html import convertir_en_html
 
-        pilote = charger_pilote_ou_echec(dossier_p)
         parametres = {"dossier_projet": str(dossier_p.resolve())}
         if simulations is not None:
             parametres["simulations"] = int(simulations)
-        sortie = tmp / f"{identifiant}.ipynb"
         try:
-            executer_carnet(chemin_carnet(), sortie, parametres)
+            nb = executer_carnet(chemin_carnet(), parametres)
         except PapermillExecutionError as e:
             journal.error("le carnet s'est arrêté sur une erreur :\n%s", "".join(l + "\n" for l in (e.traceback or [])))
             raise EchecPilote(_message_execution(e)) from None
-        nb = nbformat.read(str(sortie), as_version=4)
-        publies = retirer_sorties(nb, MIME_RESULTATS)
-        if not publies:
+        resultats = _extraire_resultats(nb)
+        if resultats is None:
             raise EchecPilote(f"{CARNET} n'a pas publié de résultats.")
-        resultats = json.loads(publies[-1][1]) if isinstance(publies[-1][1], str) else dict(publies[-1][1])
         journal_mod.consigner(journal, journal_mod.extraire(nb))
         titre = f"Note de cadrage — {pilote.titre}"
         nb.metadata["title"] = titre
@@ -103,8 +97,6 @@ def construire_note(dossier: str, empreinte: str, simulations: int | None = None
     except Exception as e:
         etat.update(statut="echec", message=f"Erreur interne pendant la note de cadrage ({type(e).__name__} : {e}).")
         journal.error("erreur interne :\n%s", traceback.format_exc())
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     etat["duree_s"] = round(time.perf_counter() - debut, 2)
     journal_mod.fermer(journal, config.RAPPORTS / "journaux" / f"{_cle_etat(identifiant)}.log")
     etat_mod.ecrire_atomique(chemin_etat(identifiant), json.dumps(etat, ensure_ascii=False, indent=2, default=str))

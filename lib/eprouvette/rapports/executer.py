@@ -18,11 +18,12 @@ que si son pilote, son carnet ou la bibliothèque ont changé (voir :mod:`eprouv
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import sys
-import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -125,7 +126,9 @@ def _extraire_resultats(nb) -> dict | None:
     if not publies:
         return None
     valeur = publies[-1][1]
-    return json.loads(valeur) if isinstance(valeur, str) else dict(valeur)
+    # Types simples (dict, list) et non NotebookNode : l'état renvoyé au lanceur par pickle n'oblige pas
+    # celui-ci à importer nbformat et jsonschema (≈ 2,5 s de CPU avec la grammaire rfc3987).
+    return json.loads(valeur if isinstance(valeur, str) else json.dumps(valeur))
 
 
 def _message_execution(erreur) -> str:
@@ -141,14 +144,48 @@ def _message_execution(erreur) -> str:
     )
 
 
-def executer_carnet(carnet: Path, sortie_carnet: Path, parametres: dict) -> None:
-    """Exécute un carnet par l'API de papermill, comme pour tout rapport (noyau neuf, délai par cellule)."""
+#: Le dernier carnet exécuté par ce fil (:class:`_MoteurRapport`) : celui d'un carnet arrêté sur une erreur,
+#: dont le lanceur relève quand même les avertissements déjà émis.
+_DERNIER = threading.local()
+
+
+@functools.lru_cache(maxsize=1)
+def _moteur() -> str:
+    """Le moteur papermill des rapports : celui de nbclient (moteur par défaut), qui garde en plus le
+    carnet exécuté, même quand une cellule a échoué (papermill ne le rend alors pas : il lève
+    ``PapermillExecutionError``). Le carnet n'a ainsi jamais besoin d'être écrit puis relu."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class _MoteurRapport(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, *args, **kwargs):
+            nb = super().execute_notebook(*args, **kwargs)
+            _DERNIER.carnet = nb
+            return nb
+
+    papermill_engines.register("eprouvette", _MoteurRapport)
+    return "eprouvette"
+
+
+def carnet_en_erreur():
+    """Le carnet exécuté en dernier par ce fil, arrêté sur une erreur (à lire après ``PapermillExecutionError``)."""
+    return getattr(_DERNIER, "carnet", None)
+
+
+def executer_carnet(carnet: Path, parametres: dict):
+    """Exécute un carnet par l'API de papermill, comme pour tout rapport (noyau neuf, délai par cellule),
+    et renvoie le carnet exécuté (rien n'est écrit sur le disque)."""
+    from .._imports import jsonschema
+
+    jsonschema()  # papermill importe nbformat, puis jsonschema : sans la grammaire rfc3987 (eprouvette._imports)
     import papermill as pm
 
-    pm.execute_notebook(
+    _DERNIER.carnet = None
+    return pm.execute_notebook(
         str(carnet),
-        str(sortie_carnet),
+        None,
         parameters=parametres,
+        engine_name=_moteur(),
         kernel_name=NOYAU,
         progress_bar=False,
         request_save_on_cell_execute=False,
@@ -179,8 +216,6 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         "empreinte": empreinte,
         "date": datetime.now().isoformat(timespec="seconds"),
     }
-    (config.RAPPORTS / ".tmp").mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{identifiant}.{os.getpid()}.", dir=config.RAPPORTS / ".tmp"))
     try:
         pilote = charger_pilote_ou_echec(dossier_p)
         etat.update(titre=pilote.titre, domaine=pilote.domaine)
@@ -213,13 +248,11 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
                 f"le carnet accepte : {', '.join(sorted(attendus)) or 'aucun paramètre'}."
             )
 
-        tmp.mkdir(parents=True, exist_ok=True)
-        sortie_carnet = tmp / f"{identifiant}.ipynb"
         t0 = time.perf_counter()
         try:
-            executer_carnet(carnet, sortie_carnet, parametres)
+            nb = executer_carnet(carnet, parametres)
         except PapermillExecutionError as e:
-            _consigner_carnet_partiel(journal, sortie_carnet)
+            _consigner_carnet_partiel(journal)
             journal.error("le carnet s'est arrêté sur une erreur :\n%s",
                           "".join(_nettoyer_ansi(l) + "\n" for l in (e.traceback or [])))
             raise EchecPilote(_message_execution(e)) from None
@@ -240,7 +273,6 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
             ) from None
         journal.info("exécution du carnet : %.2f s", time.perf_counter() - t0)
 
-        nb = nbformat.read(str(sortie_carnet), as_version=4)
         resultats = _extraire_resultats(nb)
         releves = journal_mod.extraire(nb)
         journal_mod.consigner(journal, releves)
@@ -303,8 +335,6 @@ def construire_rapport(dossier: str, empreinte: str) -> dict:
         )
         journal.error("erreur interne :\n%s", traceback.format_exc())
         _retirer_sorties(identifiant)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     etat["duree_s"] = round(time.perf_counter() - debut, 2)
     journal.info("durée totale : %s s", etat["duree_s"])
     journal_mod.fermer(journal, _journal(identifiant))
@@ -329,14 +359,11 @@ def _avertissements_au_journal(journal):
 _DEJA_MONTRES: set = set()
 
 
-def _consigner_carnet_partiel(journal, sortie_carnet: Path) -> None:
+def _consigner_carnet_partiel(journal) -> None:
     """Carnet arrêté sur une erreur : ses avertissements et notes déjà émis vont quand même au journal."""
-    try:
-        import nbformat
-
-        journal_mod.consigner(journal, journal_mod.extraire(nbformat.read(str(sortie_carnet), as_version=4)))
-    except Exception:  # carnet partiel absent ou illisible : la trace de l'erreur suffit
-        pass
+    nb = carnet_en_erreur()
+    if nb is not None:
+        journal_mod.consigner(journal, journal_mod.extraire(nb))
 
 
 def _nettoyer_ansi(texte: str) -> str:

@@ -21,7 +21,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-import nbformat
+from .._imports import jsonschema as _jsonschema
+
+_jsonschema()  # nbformat et nbconvert importent jsonschema : sans la grammaire rfc3987 (voir eprouvette._imports)
+
+import nbformat  # noqa: E402
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import copy
 
-import nbformat
+from .._imports import jsonschema as _jsonschema
+
+_jsonschema()  # nbformat importe jsonschema : sans la grammaire rfc3987 (voir eprouvette._imports)
+
+import nbformat  # noqa: E402
 
 from ..francais import echapper as _e
 
