@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import pkgutil
@@ -45,6 +46,17 @@ MODULES_PRECHARGES = (
     # Chaque noyau importe le débogueur (debugpy, pydevd) en s'initialisant : ≈ 0,5 s de CPU par noyau sinon.
     # Son import n'ouvre ni fil d'exécution ni traçage (vérifié par tests/test_noyau_chaud.py).
     "ipykernel.debugger",
+    # Ce que chaque noyau importait encore au démarrage ou au premier graphique (relevé dans sys.modules
+    # d'un noyau de chacun des 14 pilotes d'exemple, comparé à celui du modèle) : ≈ 0,1 s de CPU par noyau.
+    "IPython.core.completerlib", "IPython.core.oinspect", "IPython.core.debugger", "IPython.core.logger",
+    "IPython.extensions.storemagic", "IPython.utils.wildcard", "faulthandler", "psutil", "tornado.ioloop",
+    "tornado.platform.asyncio", "encodings.utf_8_sig", "eprouvette.rapports.executeurs", "pandas.core.reshape.reshape",
+    "plotly.animation", "plotly.io.json", "plotly.graph_objs._deprecations", "plotly.graph_objs.layout.annotation._font",
+    "plotly.graph_objs.layout.geo._projection", "plotly.graph_objs.scatter._line", "plotly.graph_objs.scatter._marker",
+    "plotly.graph_objs.scattergeo._textfont", "plotly.graph_objs.scattergeo.marker._line",
+    "narwhals._pandas_like.dataframe", "narwhals._pandas_like.selectors", "narwhals._pandas_like.series_list",
+    "narwhals._pandas_like.namespace", "narwhals._pandas_like.typing", "narwhals._namespace",
+    "narwhals.stable.v1._namespace", "narwhals._interchange.dataframe",
 )
 #: Sous-paquets d'Éprouvette chargés en entier (tous leurs modules) : ce qu'un carnet peut appeler.
 PAQUETS_PRECHARGES = ("eprouvette",)
@@ -94,6 +106,11 @@ def _precharger() -> None:
             except Exception:  # un module absent n'empêche pas le reste : le carnet l'importera lui-même
                 pass
         _rechauffer()
+    # Tout ce que le modèle a chargé sort du ramasse-miettes cyclique (gc.freeze, fait pour les serveurs qui se
+    # dupliquent) : sinon chaque collecte complète d'un noyau parcourt ces objets et écrit dans leurs en-têtes,
+    # ce qui recopie (copie sur écriture) toutes les pages mémoire héritées du modèle.
+    gc.collect()
+    gc.freeze()
 
 
 #: Données de référence lues une fois par le modèle (lecture seule, les mêmes pour tous les pilotes) : chaque
@@ -105,7 +122,8 @@ def _rechauffer() -> None:
 
     from .. import config, parametres
 
-    etapes = [energie._vacances_officielles, referentiel.charger_communes, referentiel.table_epci]
+    etapes = [energie._vacances_officielles, referentiel.charger_communes, referentiel.table_epci,
+              _extensions_frictionless, _calendriers_holidays, _rendu_des_figures]
     # Les fichiers de paramètres (prix, facteurs d'émission…), gardés tant qu'ils ne changent pas (date, taille).
     etapes += [lambda f=f: parametres.lire_fichier(f, "") for f in sorted(config.PARAMETRES.glob("*.yaml"))]
     for etape in etapes:
@@ -113,6 +131,30 @@ def _rechauffer() -> None:
             etape()
         except Exception:  # référentiel absent ou illisible : le carnet le dira lui-même, avec son message
             pass
+
+
+def _extensions_frictionless() -> None:
+    """La liste des extensions de frictionless (gardée par frictionless pour tout le processus) : la
+    dresser importe chacun de ses formats et parcourt tous les modules installés (≈ 0,1 s par noyau)."""
+    from .. import _imports
+
+    _imports.frictionless().system.methods
+
+
+def _calendriers_holidays() -> None:
+    """Les modules du paquet ``holidays`` que le calendrier français importe à son premier emploi
+    (≈ 280 modules, ≈ 0,1 s par noyau de l'énergie, de la mobilité et du tourisme) ; aucun résultat gardé."""
+    import holidays
+
+    holidays.France(years=2024, language="fr")
+
+
+def _rendu_des_figures() -> None:
+    """Le moteur et le gabarit plotly des rapports, choisis comme le fait la première cellule de chaque
+    carnet : choisir le gabarit par défaut le revalide en entier (≈ 60 ms par noyau)."""
+    from ..presentation import figures
+
+    figures.activer_rendu_rapport()
 
 
 def _devenir_noyau(requete: dict, canal_lecture: int, canal_ecriture: int, autres: tuple[int, ...] = ()) -> None:
