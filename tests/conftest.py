@@ -28,6 +28,8 @@ TAILLES_RAPPORTS: dict[str, tuple[int, int | None]] = {}
 
 
 def pytest_configure(config):
+    # Sans pytest-xdist (``-p no:xdist``), sa marque reste connue (--strict-markers) : des tests la posent eux-mêmes.
+    config.addinivalue_line("markers", "xdist_group(nom): tests gardés sur un même processus pytest-xdist")
     # `make test` répartit les tests sur deux processus (pytest-xdist) : les tailles consignées par
     # chacun passent par un fichier commun, que le processus principal lit en fin de session.
     if not hasattr(config, "workerinput") and "EPROUVETTE_TAILLES" not in os.environ:
@@ -57,6 +59,8 @@ def pytest_collection_modifyitems(config, items):
 
     - les tests d'un fichier qui a une fixture de module (ou de classe) restent ensemble, sur un même
       processus (groupe ``xdist_group`` = le fichier) : la fixture n'est construite qu'une fois ;
+    - les tests qu'un fichier marque lui-même ``xdist_group`` (un calcul partagé, gardé en cache par le
+      processus) restent ensemble, sans entraîner le reste de leur fichier ;
     - les autres tests sont distribués un par un (un fichier de simulations lentes n'occupe plus un seul
       processus pendant que l'autre attend) ;
     - les unités de travail les plus coûteuses partent en premier (le plus long d'abord : un fichier lent
@@ -67,16 +71,21 @@ def pytest_collection_modifyitems(config, items):
     if not getattr(config.option, "loadgroup", False):
         return
     unites: dict[str, list] = {}
+    groupes = set()  # les fichiers groupés pour leur fixture de module
     for rang, item in enumerate(items):
         fichier = item.nodeid.split("::", 1)[0]
+        marque = item.get_closest_marker("xdist_group")
+        if marque is not None and marque.args[0] != fichier:  # groupe posé par le fichier de tests
+            unites.setdefault(f"groupe {marque.args[0]}", []).append((rang, item))
+            continue
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}) or {}
         partage = any(d.scope in ("module", "class", "package") for fdefs in defs.values() for d in fdefs)
         if partage:
             item.add_marker(pytest.mark.xdist_group(fichier))
+            groupes.add(fichier)
         unites.setdefault(fichier if partage else item.nodeid, []).append((rang, item))
     # Un fichier groupé l'est en entier (une fixture de module partagée par quelques tests seulement
     # suffit) : ses autres tests rejoignent le groupe.
-    groupes = {i.nodeid.split("::", 1)[0] for i in items if i.get_closest_marker("xdist_group")}
     for cle in [c for c in unites if "::" in c and c.split("::", 1)[0] in groupes]:
         for rang, item in unites.pop(cle):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

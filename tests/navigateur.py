@@ -198,6 +198,7 @@ def verifier_page(
     hauteur: int = 900,
     delai_ms: int = 30_000,
     axe: bool = False,
+    evaluer: str | None = None,
 ) -> dict:
     """Ouvre ``chemin_html`` dans Chromium et rapporte ce qui s'y passe.
 
@@ -216,6 +217,9 @@ def verifier_page(
     ``first-contentful-paint`` en ms, de ``performance.getEntriesByType('paint')``),
     ``graphiques_dessines_ms`` (tous les graphiques dessinés), ``plotly_paquet`` (« reduit » ou
     « complet ») et ``messages_sans_graphique_visibles`` (0 attendu : JavaScript est actif).
+    ``evaluer`` : une fonction JavaScript de plus, évaluée dans la même page une fois les graphiques dessinés
+    (avant axe-core et la capture) ; son résultat est rendu dans ``evaluation`` (un test qui mesure autre chose
+    sur la même page ne l'ouvre pas une seconde fois).
     """
     chemin = Path(chemin_html).resolve()
     if not chemin.is_file():
@@ -240,6 +244,7 @@ def verifier_page(
         page.wait_for_timeout(200)
         etat = page.evaluate(_JS_ETAT)
         etat["graphiques_dessines_ms"] = dessines_ms
+        etat["evaluation"] = page.evaluate(evaluer) if evaluer is not None else None
         etat["violations_axe"] = []
         if axe:
             page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))

@@ -349,8 +349,7 @@ def test_portefeuille_des_exemples_dans_chromium(portefeuille):
     pilotes entier sans défiler sur le portable, la carte dessinée (un point par pilote localisé, de la
     couleur de son verdict dans son rapport). Captures index-1366x768.png, index-390x844.png."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from navigateur import ARGUMENTS_CHROMIUM, AXE_JS, CHROMIUM, exiger_axe, exiger_chromium, verifier_page
-    from playwright.sync_api import sync_playwright
+    from navigateur import dans_chromium, exiger_axe, exiger_chromium, verifier_page
 
     from eprouvette import essaimage
 
@@ -361,45 +360,39 @@ def test_portefeuille_des_exemples_dans_chromium(portefeuille):
     avec_point = set(essaimage.points_communes()["code_insee"])
     localises = {i: r for i, r in resultats.items() if set(r.get("codes_insee") or []) & avec_point}
     assert localises
+
+    def couleurs_des_verdicts(page) -> dict:
+        # La couleur de chaque verdict telle que son rapport la montre.
+        couleurs = {}
+        for ident, res in resultats.items():
+            if res["verdict"] not in couleurs:
+                page.goto((rapports / f"{ident}.html").as_uri())
+                couleurs[res["verdict"]] = page.evaluate(_JS_COULEUR_VERDICT)
+        return couleurs
+
+    couleurs_rapports = dans_chromium(couleurs_des_verdicts, viewport={"width": 1366, "height": 768})
     problemes: list[str] = []
     for largeur, hauteur in ((1366, 768), (390, 844)):
+        # Une seule ouverture de la page par taille : contrôles communs (axe-core…) et mesures du portefeuille,
+        # prises une fois tous les graphiques dessinés (la carte comprise).
         r = verifier_page(rapports / "index.html", largeur=largeur, hauteur=hauteur, axe=True,
-                          capture=rapports / f"index-{largeur}x{hauteur}.png")
+                          capture=rapports / f"index-{largeur}x{hauteur}.png", evaluer=_JS_PORTEFEUILLE)
         problemes += [f"{largeur} px : {p}" for p in r["problemes"]]
-    with sync_playwright() as p:
-        nav = p.chromium.launch(executable_path=str(CHROMIUM), args=list(ARGUMENTS_CHROMIUM))
-        try:
-            # La couleur de chaque verdict telle que son rapport la montre.
-            couleurs_rapports = {}
-            page = nav.new_page(viewport={"width": 1366, "height": 768})
-            for ident, res in resultats.items():
-                if res["verdict"] not in couleurs_rapports:
-                    page.goto((rapports / f"{ident}.html").as_uri())
-                    couleurs_rapports[res["verdict"]] = page.evaluate(_JS_COULEUR_VERDICT)
-            page.close()
-            for largeur, hauteur in ((1366, 768), (390, 844)):
-                page = nav.new_page(viewport={"width": largeur, "height": hauteur})
-                page.goto((rapports / "index.html").as_uri())
-                page.wait_for_function("() => { const g = document.querySelector('.figure.carte .js-plotly-plot');"
-                                       " return g && g._fullData; }", timeout=30_000)
-                m = page.evaluate(_JS_PORTEFEUILLE)
-                if m["largeur_page"] > m["largeur_fenetre"]:
-                    problemes.append(f"{largeur} px : la page déborde ({m['largeur_page']} px)")
-                if largeur > 1000 and m["tableau"]["defile"] > m["tableau"]["visible"]:
-                    problemes.append(f"{largeur} px : tableau des pilotes plus large que l'écran ({m['tableau']})")
-                traces = [t for t in m["traces"] if t["type"] == "scattergeo"]
-                points = {t["nom"]: t for t in traces if any(t["nom"].startswith(l + " (") for l in index.LIBELLES_VERDICTS.values())}
-                if sum(t["n"] for t in points.values()) != len(localises):
-                    problemes.append(f"{largeur} px : {sum(t['n'] for t in points.values())} points pour "
-                                     f"{len(localises)} pilotes localisés")
-                for cle, libelle in index.LIBELLES_VERDICTS.items():
-                    n = sum(1 for r in localises.values() if r["verdict"] == cle)
-                    trace = points.get(f"{libelle} ({n})")
-                    if n and (trace is None or trace["n"] != n):
-                        problemes.append(f"{largeur} px : trace « {libelle} » absente ou fausse")
-                    elif n and _rgb(trace["couleur"]) != couleurs_rapports.get(cle, _rgb(trace["couleur"])):
-                        problemes.append(f"{libelle} : {trace['couleur']} sur la carte, {couleurs_rapports[cle]} au rapport")
-                page.close()
-        finally:
-            nav.close()
+        m = r["evaluation"]
+        if m["largeur_page"] > m["largeur_fenetre"]:
+            problemes.append(f"{largeur} px : la page déborde ({m['largeur_page']} px)")
+        if largeur > 1000 and m["tableau"]["defile"] > m["tableau"]["visible"]:
+            problemes.append(f"{largeur} px : tableau des pilotes plus large que l'écran ({m['tableau']})")
+        traces = [t for t in m["traces"] if t["type"] == "scattergeo"]
+        points = {t["nom"]: t for t in traces if any(t["nom"].startswith(l + " (") for l in index.LIBELLES_VERDICTS.values())}
+        if sum(t["n"] for t in points.values()) != len(localises):
+            problemes.append(f"{largeur} px : {sum(t['n'] for t in points.values())} points pour "
+                             f"{len(localises)} pilotes localisés")
+        for cle, libelle in index.LIBELLES_VERDICTS.items():
+            n = sum(1 for r in localises.values() if r["verdict"] == cle)
+            trace = points.get(f"{libelle} ({n})")
+            if n and (trace is None or trace["n"] != n):
+                problemes.append(f"{largeur} px : trace « {libelle} » absente ou fausse")
+            elif n and _rgb(trace["couleur"]) != couleurs_rapports.get(cle, _rgb(trace["couleur"])):
+                problemes.append(f"{libelle} : {trace['couleur']} sur la carte, {couleurs_rapports[cle]} au rapport")
     assert not problemes, problemes

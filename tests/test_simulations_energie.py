@@ -16,6 +16,7 @@ La température d'équilibre est cherchée sur la grille (10 à 22 °C), sur les
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 
@@ -84,7 +85,10 @@ def _echecs(res) -> list[str]:
     return [v.nom for v in res.verifications if v.statut == "echec"]
 
 
+@functools.lru_cache(maxsize=None)
 def _campagne(graine0: int, temoins: bool = True, **parametres) -> dict:
+    """Les taux mesurés sur :data:`N_REPLICATIONS` tirages ; une campagne demandée deux fois (mêmes graines, mêmes
+    paramètres : deux tests qui en lisent chacun un taux) n'est simulée qu'une fois par processus."""
     couverts = significatifs = sans_echec = significatif_sans_echec = tendance_echec = 0
     t0 = time.perf_counter()
     for g in range(graine0, graine0 + N_REPLICATIONS):
@@ -106,9 +110,16 @@ def _campagne(graine0: int, temoins: bool = True, **parametres) -> dict:
 # (a) Couverture de l'économie connue, point d'équilibre cherché ; faux positifs sur un effet nul
 # --------------------------------------------------------------------------------------------
 
+#: Le scénario de référence (deux équipés, trois témoins, un an + un an, −10 %) : sa couverture (a) et sa puissance (b)
+#: sont lues sur les mêmes 200 tirages, simulés une fois (les deux tests restent sur le même processus pytest-xdist).
+CAMPAGNE_REFERENCE = dict(graine0=1_000, n_exp=2, n_tem=3, effet=-0.10)
+MEME_CAMPAGNE = pytest.mark.xdist_group("simulations-energie-reference")
+
+
 @pytest.mark.lent
+@MEME_CAMPAGNE
 def test_couverture_avec_temoins_point_d_equilibre_cherche():
-    r = _campagne(1_000, effet=-0.10)
+    r = _campagne(**CAMPAGNE_REFERENCE)
     assert 0.92 <= r["couverture"] <= 0.98, r
 
 
@@ -131,8 +142,9 @@ def test_faux_positifs_effet_nul():
 # --------------------------------------------------------------------------------------------
 
 @pytest.mark.lent
+@MEME_CAMPAGNE
 def test_puissance_deux_batiments_un_an():
-    r = _campagne(4_000, n_exp=2, n_tem=3, effet=-0.10)
+    r = _campagne(**CAMPAGNE_REFERENCE)
     assert r["significatifs"] >= 0.80, r
     assert r["sans_echec"] >= 0.80, r
     assert r["significatif_sans_echec"] >= 0.80, r

@@ -31,6 +31,19 @@ ARGUMENTS_CHROMIUM = [
 ]
 
 
+#: Envoie ``beforeprint`` (le gabarit y ramène chaque figure à la largeur d'une page A4 par ``Plotly.relayout``)
+#: et rend la main quand c'est fait : les dessins en cours de chaque figure terminés (``gd._promises``), puis deux
+#: images affichées (au lieu d'une attente fixe de 300 ms par page).
+_JS_AVANT_IMPRESSION = """
+async () => {
+  window.dispatchEvent(new Event('beforeprint'));
+  const figures = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  await Promise.all(figures.map((gd) => Promise.all(gd._promises || [])));
+  await new Promise((fini) => requestAnimationFrame(() => requestAnimationFrame(fini)));
+}
+"""
+
+
 def rapports_a_imprimer(dossier: Path, forcer: bool = False) -> list[Path]:
     rapports = sorted(p for p in dossier.glob("*.html") if p.name != "index.html")
     if forcer:
@@ -67,8 +80,7 @@ def imprimer(rapports: list[Path]) -> list[Path]:
                     ".every(gd => gd.querySelector('.main-svg'))",
                     timeout=30_000,
                 )
-                page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
-                page.wait_for_timeout(300)
+                page.evaluate(_JS_AVANT_IMPRESSION)
                 cible = html.with_suffix(".pdf")
                 tmp = cible.with_name(f".{cible.name}.{os.getpid()}.tmp")
                 page.pdf(
