@@ -130,3 +130,45 @@ def test_le_modele_ne_fait_qu_importer_avant_de_se_dupliquer():
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     fin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert fin.returncode == 0 and fin.stdout.strip() == "ok", fin.stderr[-2000:]
+
+
+def test_meta_analyses_du_portefeuille_faites_par_une_copie_du_modele_partage():
+    """La page du portefeuille combine les effets des pilotes d'un même type dans une copie du modèle partagé
+    (scipy et statsmodels y sont importés) : même résultat qu'en les calculant sur place, et le lanceur
+    n'importe ni scipy ni statsmodels. Sans modèle partagé, le calcul est fait sur place."""
+    code = (
+        "import json, sys\n"
+        "from eprouvette.rapports import index, noyau_chaud\n"
+        "def etat(i, t, e, b, h):\n"
+        "    return {'statut': 'reussi', 'identifiant': i, 'resultats': {'titre': i, 'type_pilote': t,\n"
+        "            'domaine': 'energie', 'codes_insee': ['60057'], 'effet_relatif': e,\n"
+        "            'ic_relatif_bas': b, 'ic_relatif_haut': h}}\n"
+        "etats = [etat('a', 'gtb', -0.10, -0.15, -0.05), etat('b', 'gtb', -0.06, -0.09, -0.03),\n"
+        "         etat('c', 'gtb', -0.12, -0.20, -0.04), etat('d', 'lampes', 0.02, -0.01, 0.05),\n"
+        "         etat('e', 'lampes', 0.03, 0.0, 0.06), etat('f', 'seul', 0.1, 0.0, 0.2)]\n"
+        "assert noyau_chaud.calculer_dans_le_modele('meta_par_groupe', {}) is None\n"
+        "with noyau_chaud.modele_partage():\n"
+        "    copie = index.effets_combines(etats)\n"
+        "    inconnu = noyau_chaud.calculer_dans_le_modele('inconnu', 1)\n"
+        "print(json.dumps({'copie': copie, 'inconnu': inconnu, 'scipy': 'scipy' in sys.modules,\n"
+        "                  'statsmodels': 'statsmodels' in sys.modules}))\n"
+    )
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    fin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert fin.returncode == 0, fin.stderr[-3000:]
+    vu = json.loads(fin.stdout.strip().splitlines()[-1])
+    assert vu["scipy"] is False and vu["statsmodels"] is False, vu
+    assert vu["inconnu"] is None
+    assert [c["type_pilote"] for c in vu["copie"]] == ["gtb", "lampes"] and [c["k"] for c in vu["copie"]] == [3, 2]
+    # Le même calcul sur place (ce processus de test importe scipy et statsmodels) : les mêmes nombres.
+    from eprouvette.rapports import index
+
+    etats = [{"statut": "reussi", "identifiant": c, "resultats": {
+        "titre": c, "type_pilote": t, "domaine": "energie", "codes_insee": ["60057"], "effet_relatif": e,
+        "ic_relatif_bas": b, "ic_relatif_haut": h}} for c, t, e, b, h in [
+        ("a", "gtb", -0.10, -0.15, -0.05), ("b", "gtb", -0.06, -0.09, -0.03), ("c", "gtb", -0.12, -0.20, -0.04),
+        ("d", "lampes", 0.02, -0.01, 0.05), ("e", "lampes", 0.03, 0.0, 0.06), ("f", "seul", 0.1, 0.0, 0.2)]]
+    from eprouvette.rapports import noyau_chaud
+
+    assert os.environ.get(noyau_chaud.VARIABLE_PARTAGE) is None
+    assert index.effets_combines(etats) == vu["copie"]

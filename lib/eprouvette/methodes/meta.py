@@ -152,3 +152,30 @@ def _valider(effets, variances) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(y).all() and np.isfinite(v).all()) or (v <= 0).any():
         raise ValueError("Effets et variances doivent être des nombres finis, les variances strictement positives.")
     return y, v
+
+
+def combiner_par_groupe(groupes: dict[str, list[dict]], niveau: float = config.NIVEAU_CONFIANCE) -> list[dict]:
+    """La méta-analyse (Paule-Mandel) de chaque groupe de pilotes comparables, pour la page du portefeuille.
+
+    ``groupes`` : pour chaque ``type_pilote``, ses pilotes (au moins deux), chacun avec ``titre``, ``lieu``,
+    ``domaine``, ``effet`` (effet relatif) et ``ecart`` (largeur de son intervalle à ``niveau``, dont on tire
+    l'erreur-type : ``ecart / (2 z)``). Renvoie des types simples (JSON), groupes triés par nom : voir
+    :func:`eprouvette.rapports.index.effets_combines`."""
+    z = float(stats.norm.ppf(0.5 + niveau / 2))
+    sortie = []
+    for type_pilote, membres in sorted(groupes.items()):
+        ses = [m["ecart"] / (2 * z) for m in membres]
+        noms = [m["titre"] for m in membres]
+        res = meta_analyse([m["effet"] for m in membres], [se ** 2 for se in ses], noms=noms,
+                           indicateur="effet relatif", unite="")
+        i2 = float(res.details["I2"])
+        domaines = {m["domaine"] for m in membres}
+        sortie.append({
+            "type_pilote": type_pilote, "pilotes": noms, "lieux": [m["lieu"] for m in membres],
+            "domaine": domaines.pop() if len(domaines) == 1 else None, "k": len(membres),
+            "effet": res.effet, "ic_bas": res.ic_bas, "ic_haut": res.ic_haut,
+            "I2": i2 if math.isfinite(i2) else None, "Q": float(res.details["Q"]), "p_Q": float(res.details["p_Q"]),
+            "tau2": float(res.details["tau2"]), "libelle_methode": res.libelle_methode,
+            "verifications": [v.phrase for v in res.verifications if v.statut != "reussie"],
+        })
+    return sortie

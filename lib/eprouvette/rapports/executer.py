@@ -27,7 +27,7 @@ import threading
 import time
 import traceback
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -542,95 +542,100 @@ def construire_tout(
             notes = [Tache(d.name, d, e, note=True) for d, e in a_faire]
     n_rapports = len(taches)
     taches = taches + notes
+
+    from ..francais import compte  # pandas : importé après la vérification, qui n'en a pas besoin
+
     resultats_notes: dict[str, dict] = {}
 
     def ranger(t: Tache, etat: dict) -> None:
         (resultats_notes if t.note else etats)[t.identifiant] = etat
 
-    from ..francais import compte  # pandas : importé après la vérification, qui n'en a pas besoin
+    # Le modèle de noyau partagé du pool local reste ouvert jusqu'à la page du portefeuille (index.effets_combines).
+    with ExitStack() as modele:
+        if taches:
+            taches = ordonner(taches)
+            n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
+            quoi = compte(n_rapports, 'rapport') + (f" et {compte(len(notes), 'note de cadrage', 'notes de cadrage')}"
+                                                     if notes else "")
+            dire(f"{quoi} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…")
+            debut = time.perf_counter()
+            if n == 1 and not adresse_dask:
+                for i, t in enumerate(taches, 1):
+                    ranger(t, t.construire())
+                    _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
+            else:
+                from .executeurs import creer_executeur
 
-    if taches:
-        taches = ordonner(taches)
-        n = min(travailleurs, len(taches)) if travailleurs else nombre_travailleurs(len(taches))
-        quoi = compte(n_rapports, 'rapport') + (f" et {compte(len(notes), 'note de cadrage', 'notes de cadrage')}"
-                                                 if notes else "")
-        dire(f"{quoi} à construire sur {compte(len(dossiers), 'pilote')}, {n} processus…")
-        debut = time.perf_counter()
-        if n == 1 and not adresse_dask:
-            for i, t in enumerate(taches, 1):
-                ranger(t, t.construire())
-                _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
-        else:
-            from .executeurs import creer_executeur
+                from concurrent.futures.process import BrokenProcessPool
 
-            from concurrent.futures.process import BrokenProcessPool
+                from . import noyau_chaud
 
-            from . import noyau_chaud
-
-            a_reprendre: list[Tache] = []
-            i = 0
-            # Pool local : un seul modèle de noyau pour tous ses processus (une grappe Dask a les siens).
-            partage = noyau_chaud.modele_partage() if not adresse_dask else nullcontext()
-            with partage, creer_executeur(adresse_dask, n) as pool:
-                futurs = {t.soumettre(pool): t for t in taches}
-                for f in as_completed(futurs):
-                    t = futurs[f]
+                a_reprendre: list[Tache] = []
+                i = 0
+                # Pool local : un seul modèle de noyau pour tous ses processus (une grappe Dask a les siens), gardé
+                # jusqu'à la page du portefeuille, dont une copie fait les méta-analyses (index.effets_combines).
+                if not adresse_dask:
+                    modele.enter_context(noyau_chaud.modele_partage())
+                with creer_executeur(adresse_dask, n) as pool:
+                    futurs = {t.soumettre(pool): t for t in taches}
+                    for f in as_completed(futurs):
+                        t = futurs[f]
+                        try:
+                            ranger(t, f.result())
+                        except BrokenProcessPool:
+                            # Un processus du pool est mort (mémoire, signal) : tout le pool est perdu, y
+                            # compris les pilotes qui n'y sont pour rien. Ils sont repris un par un, chacun
+                            # dans son propre processus, pour que seul le fautif échoue.
+                            a_reprendre.append(t)
+                            continue
+                        except Exception as e:  # le processus lui-même est mort
+                            ranger(t, _echec_processus(t, e))
+                        i += 1
+                        _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
+                for t in sorted(a_reprendre, key=lambda t: t.identifiant):
                     try:
-                        ranger(t, f.result())
-                    except BrokenProcessPool:
-                        # Un processus du pool est mort (mémoire, signal) : tout le pool est perdu, y
-                        # compris les pilotes qui n'y sont pour rien. Ils sont repris un par un, chacun
-                        # dans son propre processus, pour que seul le fautif échoue.
-                        a_reprendre.append(t)
-                        continue
-                    except Exception as e:  # le processus lui-même est mort
+                        with creer_executeur(None, 1) as seul:
+                            ranger(t, t.soumettre(seul).result())
+                    except Exception as e:
                         ranger(t, _echec_processus(t, e))
                     i += 1
                     _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
-            for t in sorted(a_reprendre, key=lambda t: t.identifiant):
-                try:
-                    with creer_executeur(None, 1) as seul:
-                        ranger(t, t.soumettre(seul).result())
-                except Exception as e:
-                    ranger(t, _echec_processus(t, e))
-                i += 1
-                _afficher(i, len(taches), (resultats_notes if t.note else etats)[t.identifiant], dire, t.note)
-        dire(f"Terminé en {time.perf_counter() - debut:.1f} s.")
-        change = True
-    elif dossiers:
-        dire("Tous les rapports sont à jour : rien à reconstruire.")
+            dire(f"Terminé en {time.perf_counter() - debut:.1f} s.")
+            change = True
+        elif dossiers:
+            dire("Tous les rapports sont à jour : rien à reconstruire.")
 
-    code_cadrage = 0
-    if avec_cadrages:
-        # La vue de chaque appel, d'après les notes (à jour ou construites ci-dessus).
-        from .cadrage import finir_cadrages
+        code_cadrage = 0
+        if avec_cadrages:
+            # La vue de chaque appel, d'après les notes (à jour ou construites ci-dessus).
+            from .cadrage import finir_cadrages
 
-        code_cadrage, cadrages_faits = finir_cadrages(etats_notes + list(resultats_notes.values()),
-                                                      bool(notes), sortie=sortie, silencieux=silencieux)
-        change = change or cadrages_faits
-    _nettoyer_temporaires()
-    index = config.RAPPORTS / "index.html"
-    if change or not index.exists():
-        from .index import ecrire_index
+            code_cadrage, cadrages_faits = finir_cadrages(etats_notes + list(resultats_notes.values()),
+                                                          bool(notes), sortie=sortie, silencieux=silencieux)
+            change = change or cadrages_faits
+        _nettoyer_temporaires()
+        index = config.RAPPORTS / "index.html"
+        if change or not index.exists():
+            from .index import ecrire_index
 
-        tous = {d.name: etats.get(d.name) or etat_mod.lire_etat(d.name) for d in lister_dossiers_pilotes(racine)}
-        ecrire_index([e for e in tous.values() if e])
-    apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
+            tous = {d.name: etats.get(d.name) or etat_mod.lire_etat(d.name) for d in lister_dossiers_pilotes(racine)}
+            ecrire_index([e for e in tous.values() if e])
+        apres_index(sortie)  # rapports/portefeuille.xlsx, d'après index.json ; un échec avertit sans arrêter
 
-    echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
-    for e in resultats_notes.values():
-        if e.get("statut") != "reussi":
-            print(f"- note de cadrage {e['identifiant']} : échec : {e.get('message', '')}", file=sortie)
-    if echecs:
-        print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
-        for e in echecs:
-            print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
-            print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)
-    if index.exists():
-        # La ligne finale : où ouvrir le résultat (un lien file:// que les terminaux rendent cliquable).
-        print(f"Page d'accueil des rapports : {_chemin_court(index)} — {index.resolve().as_uri()}",
-              file=sortie, flush=True)
-    return 1 if echecs or code_cadrage else 0
+        echecs = [e for e in etats.values() if e.get("statut") != "reussi"]
+        for e in resultats_notes.values():
+            if e.get("statut") != "reussi":
+                print(f"- note de cadrage {e['identifiant']} : échec : {e.get('message', '')}", file=sortie)
+        if echecs:
+            print(f"\n{compte(len(echecs), 'pilote')} en échec :", file=sortie)
+            for e in echecs:
+                print(f"- {e['identifiant']} : {e.get('message', '')}", file=sortie)
+                print(f"  journal : {_chemin_court(_journal(e['identifiant']))}", file=sortie)
+        if index.exists():
+            # La ligne finale : où ouvrir le résultat (un lien file:// que les terminaux rendent cliquable).
+            print(f"Page d'accueil des rapports : {_chemin_court(index)} — {index.resolve().as_uri()}",
+                  file=sortie, flush=True)
+        return 1 if echecs or code_cadrage else 0
 
 
 def _echec_hors_construction(identifiant: str, message: str, empreinte: str = "") -> dict:

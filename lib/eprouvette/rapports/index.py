@@ -804,29 +804,16 @@ def effets_combines(etats: list[dict]) -> list[dict]:
     groupes = {k: v for k, v in groupes.items() if len(v) >= 2}
     if not groupes:  # rien à combiner : ni scipy ni statsmodels à importer (≈ 1,5 s de CPU pour le lanceur)
         return []
-    from scipy import stats
+    # Dans une copie du modèle de noyau partagé s'il tourne encore (scipy et statsmodels y sont déjà importés :
+    # ≈ 1,5 s de CPU de moins pour le lanceur), sinon ici ; le même calcul, le même résultat.
+    from . import noyau_chaud
 
-    from ..methodes.meta import meta_analyse
+    combines = noyau_chaud.calculer_dans_le_modele("meta_par_groupe", groupes)
+    if combines is None:
+        from ..methodes.meta import combiner_par_groupe
 
-    z = float(stats.norm.ppf(0.5 + config.NIVEAU_CONFIANCE / 2))
-    sortie = []
-    for type_pilote, membres in sorted(groupes.items()):
-        for m in membres:
-            m["se"] = m.pop("ecart") / (2 * z)
-        noms = [m["titre"] for m in membres]
-        res = meta_analyse([m["effet"] for m in membres], [m["se"] ** 2 for m in membres], noms=noms,
-                           indicateur="effet relatif", unite="")
-        i2 = float(res.details["I2"])
-        domaines = {m["domaine"] for m in membres}
-        sortie.append({
-            "type_pilote": type_pilote, "pilotes": noms, "lieux": [m["lieu"] for m in membres],
-            "domaine": domaines.pop() if len(domaines) == 1 else None, "k": len(membres),
-            "effet": res.effet, "ic_bas": res.ic_bas, "ic_haut": res.ic_haut,
-            "I2": i2 if math.isfinite(i2) else None, "Q": float(res.details["Q"]), "p_Q": float(res.details["p_Q"]),
-            "tau2": float(res.details["tau2"]), "libelle_methode": res.libelle_methode,
-            "verifications": [v.phrase for v in res.verifications if v.statut != "reussie"],
-        })
-    return sortie
+        combines = combiner_par_groupe(groupes)
+    return combines
 
 
 def _pct(fraction: float) -> str:

@@ -283,12 +283,46 @@ def _servir_prise(ecoute, fd_entree: int, fd_sortie: int) -> None:
                 reponse = {"erreur": str(e)}
             else:
                 if pid == 0:
+                    if "calcul" in requete:  # la copie répond elle-même, sur la connexion, puis s'arrête
+                        _calculer(requete, connexion, (fd_entree, fd_sortie, ecoute.fileno()))
                     _devenir_noyau(requete, fd_entree, fd_sortie, (ecoute.fileno(), connexion.fileno()))
+                if "calcul" in requete:
+                    continue
                 reponse = {"pid": pid}
             try:
                 connexion.sendall((json.dumps(reponse) + "\n").encode())
             except OSError:
                 pass
+
+
+#: Les calculs qu'une copie du modèle partagé fait pour le lanceur (:func:`calculer_dans_le_modele`) : des
+#: fonctions pures, d'arguments et de résultat JSON, dont les bibliothèques sont déjà importées par le modèle.
+CALCULS = {"meta_par_groupe": ("eprouvette.methodes.meta", "combiner_par_groupe")}
+
+
+def _calculer(requete: dict, connexion, fermes: tuple[int, ...]) -> None:
+    """Dans la copie : fait le calcul demandé, renvoie son résultat (JSON) sur la connexion, s'arrête."""
+    import importlib
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd in fermes:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    code = 0
+    try:
+        module, nom = CALCULS[requete["calcul"]]
+        resultat = getattr(importlib.import_module(module), nom)(*requete.get("arguments", []))
+        reponse = {"resultat": resultat}
+    except BaseException as e:  # le lanceur fera le calcul lui-même
+        reponse, code = {"erreur": f"{type(e).__name__} : {e}"}, 1
+    try:
+        connexion.settimeout(None)
+        connexion.sendall((json.dumps(reponse) + "\n").encode())
+    except (OSError, TypeError, ValueError):
+        code = 1
+    os._exit(code)
 
 
 # --- Côté lanceur -------------------------------------------------------------------------------
@@ -361,12 +395,32 @@ def _lancer_modele(*arguments: str) -> subprocess.Popen:
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
 
 
-def _demander_au_modele_partage(prise: str, requete: dict) -> int:
+def _connecter(prise: str):
+    """Une connexion à la prise du modèle partagé. Le modèle est lancé sans être attendu : sa prise peut
+    manquer quelques instants encore (démarrage de Python) ; au-delà de :data:`DELAI_PRISE_S`, l'erreur."""
     import socket
+    import time
 
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(DELAI_MODELE_PARTAGE_S)  # le préchargement peut être en cours : la réponse l'attend
-        s.connect(prise)
+    limite = time.monotonic() + DELAI_PRISE_S
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(prise)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > limite:
+                raise
+            time.sleep(0.05)
+        except BaseException:
+            s.close()
+            raise
+    s.settimeout(DELAI_MODELE_PARTAGE_S)  # le préchargement peut être en cours : la réponse l'attend
+    return s
+
+
+def _demander_au_modele_partage(prise: str, requete: dict) -> int:
+    with _connecter(prise) as s:
         s.sendall((json.dumps(requete) + "\n").encode())
         reponse = json.loads(s.makefile("rb").readline() or b"{}")
     if "pid" not in reponse:
@@ -374,10 +428,28 @@ def _demander_au_modele_partage(prise: str, requete: dict) -> int:
     return int(reponse["pid"])
 
 
+def calculer_dans_le_modele(nom: str, *arguments):
+    """Le résultat du calcul ``nom`` (:data:`CALCULS`), fait par une copie du modèle partagé s'il tourne
+    (:func:`modele_partage`) ; ``None`` s'il n'y en a pas ou s'il ne répond pas : l'appelant fait alors le
+    calcul lui-même. Le lanceur s'épargne ainsi d'importer scipy et statsmodels pour quelques lignes."""
+    prise = os.environ.get(VARIABLE_PARTAGE)
+    if not prise or nom not in CALCULS:
+        return None
+    try:
+        with _connecter(prise) as s:
+            s.sendall((json.dumps({"calcul": nom, "arguments": list(arguments)}) + "\n").encode())
+            reponse = json.loads(s.makefile("rb").readline() or b"{}")
+    except (OSError, ValueError):
+        return None
+    return reponse.get("resultat") if "resultat" in reponse else None
+
+
 #: Variable d'environnement qui donne aux processus du pool la prise du modèle partagé (:func:`modele_partage`).
 VARIABLE_PARTAGE = "EPROUVETTE_MODELE_PARTAGE"
 #: Attente maximale d'une réponse du modèle partagé (préchargement compris, sur une machine chargée).
 DELAI_MODELE_PARTAGE_S = 180
+#: Attente maximale de la prise du modèle partagé, lancé sans être attendu.
+DELAI_PRISE_S = 10
 
 
 @contextlib.contextmanager
