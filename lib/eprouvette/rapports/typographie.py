@@ -54,6 +54,8 @@ _APRES_GUILLEMET = re.compile(r"(?<=«) ")
 
 def texte(t: str) -> str:
     """La typographie d'un nœud texte (HTML, entités non décodées : ``&nbsp;`` reste tel quel)."""
+    if " " not in t:  # chaque règle remplace une espace : sans espace, rien à faire (la plupart des nœuds)
+        return t
     t = _AVANT_FINE.sub(FINE, t)
     t = _AVANT_INSECABLE.sub(INSECABLE, t)
     t = _APRES_GUILLEMET.sub(INSECABLE, t)
@@ -75,7 +77,10 @@ def segments(page: str):
 def _separe(morceau: str) -> bool:
     """Un morceau qui sépare deux textes pour de bon (élément brut, commentaire) ; une balise de mise en
     forme (``<strong>``, ``</a>``…) laisse au contraire les deux textes se suivre à l'écran."""
-    return morceau.startswith("<!") or bool(re.match(r"<(script|style|pre|code|textarea)\b", morceau, re.I))
+    return morceau.startswith("<!") or _OUVRANT_BRUT.match(morceau) is not None
+
+
+_OUVRANT_BRUT = re.compile(r"<(script|style|pre|code|textarea)\b", re.I)
 
 
 def appliquer(page: str) -> str:
