@@ -189,19 +189,23 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
         verif_jours = _verification_jours(bilan)
     experimentaux = [s.identifiant for s in pilote.sites_experimentaux]
     temoins = [s.identifiant for s in pilote.sites_temoins]
+    # Ne dépendent que du pilote et de la météo : faits une fois pour toutes les estimations (evaluer_energie
+    # travaille sur une copie du calendrier).
+    methode_dju, refroidissement = methode_degres_jours(meteo), cherche_refroidissement(ind.vecteur_energetique)
+    calendrier = calendrier_occupation(pilote)
 
     def estimer(retires: frozenset = frozenset()) -> ResultatImpact:
         return evaluer_energie(
             mesures,
             meteo,
-            methode_dju=methode_degres_jours(meteo),
-            rechercher_refroidissement=cherche_refroidissement(ind.vecteur_energetique),
+            methode_dju=methode_dju,
+            rechercher_refroidissement=refroidissement,
             sites_experimentaux=[s for s in experimentaux if s not in retires],
             sites_temoins=[s for s in temoins if s not in retires],
             indicateur=ind.identifiant,
             periode_reference=(pilote.periode_reference.debut, pilote.periode_reference.fin),
             periode_experimentation=(pilote.periode_experimentation.debut, pilote.periode_experimentation.fin),
-            calendrier=calendrier_occupation(pilote),
+            calendrier=calendrier,
             unite=ind.unite,
             fichiers_mesures=list(pilote.fichiers_mesures) or [pilote.fichier],
         )

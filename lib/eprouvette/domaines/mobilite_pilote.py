@@ -34,6 +34,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..feder import IndicateurFeder
@@ -85,23 +86,74 @@ def lire_precipitations(pilote) -> pd.DataFrame | None:
     return m[["date", "precipitations_mm"]].reset_index(drop=True)
 
 
-def _serie_groupe(mesures: pd.DataFrame, sites: list[str], comptage: bool) -> pd.Series:
-    """Série journalière d'un groupe : somme (comptage, jours où tous les sites ont mesuré) ou moyenne."""
+def _par_site(mesures: pd.DataFrame, sites: list[str], comptage: bool) -> pd.DataFrame:
+    """Un total (comptage) ou une moyenne par site et par jour : une ligne par jour, une colonne par site."""
     m = mesures[mesures["site"].isin(sites)].copy()
     d = pd.to_datetime(m["date"])
     if getattr(d.dt, "tz", None) is not None:
         d = d.dt.tz_convert("Europe/Paris").dt.tz_localize(None)
     m["jour"] = d.dt.normalize()
     # Mesures infra-journalières : d'abord un total (comptage) ou une moyenne par site et par jour.
-    par_site = m.groupby(["jour", "site"], observed=True)["valeur"].agg("sum" if comptage else "mean").unstack("site")
-    par_site = par_site.reindex(columns=sites)
+    return m.groupby(["jour", "site"], observed=True)["valeur"].agg("sum" if comptage else "mean").unstack("site")
+
+
+def _serie_groupe(mesures: pd.DataFrame, sites: list[str], comptage: bool, par_site: pd.DataFrame | None = None) -> pd.Series:
+    """Série journalière d'un groupe : somme (comptage, jours où tous les sites ont mesuré) ou moyenne.
+
+    ``par_site`` : la table de :func:`_par_site` pour des sites qui comprennent ``sites`` (déjà calculée)."""
+    par_site = (par_site if par_site is not None else _par_site(mesures, sites, comptage)).reindex(columns=sites)
     if comptage:
         return par_site.dropna(how="any").sum(axis=1)
     return par_site.mean(axis=1, skipna=True).dropna()
 
 
-def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], bool]:
+class Preparation:
+    """Ce que :func:`preparer_donnees` refait à l'identique pour chaque site retiré (laisser-un-de-côté).
+
+    Le total (ou la moyenne) de chaque site par jour, et le calendrier de chaque jour, calculés une fois
+    pour tous les sites du pilote : les séries et le calendrier d'un sous-ensemble des sites en sont
+    extraits, mêmes nombres au bit près que le calcul direct (le calendrier d'un jour ne dépend que de
+    sa date et de sa pluie ; la série d'un site, que de ses mesures).
+    """
+
+    def __init__(self, pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame | None):
+        ind = pilote.indicateur_principal
+        self.indicateur, self.comptage = ind.identifiant, ind.type_mesure == "comptage"
+        m = mesures[mesures["indicateur"] == ind.identifiant]
+        self.par_site = _par_site(m, [s.identifiant for s in pilote.sites], self.comptage)
+        jours = pd.DataFrame({"date": self.par_site.index})
+        if precipitations is not None:
+            jours = jours.merge(precipitations, on="date", how="inner").dropna(subset=["precipitations_mm"])
+        self._jours = jours.sort_values("date").reset_index(drop=True)
+        self._pluie = precipitations is not None
+        self._calendriers: dict = {}
+
+    def calendrier(self, fonction, dates: pd.Series, pluie) -> pd.DataFrame:
+        """``fonction(dates, pluie)`` (:func:`covariables_calendrier` ou celle du tourisme), une ligne par date,
+        extraite du calendrier de tous les jours du pilote ; calculée directement si une date ou une pluie
+        n'y est pas."""
+        if (pluie is not None) != self._pluie:
+            return fonction(dates, pluie)
+        if fonction not in self._calendriers:
+            j = self._jours
+            self._calendriers[fonction] = fonction(j["date"], j["precipitations_mm"].to_numpy() if self._pluie else None)
+        complet = self._calendriers[fonction]
+        tous = complet["date"].to_numpy()
+        demandees = pd.DatetimeIndex(dates).to_numpy()
+        pos = np.minimum(np.searchsorted(tous, demandees), max(len(tous) - 1, 0))
+        if (not len(tous) or not np.array_equal(tous[pos], demandees)
+                or (pluie is not None and not np.array_equal(self._jours["precipitations_mm"].to_numpy()[pos],
+                                                             np.asarray(pluie)))):
+            return fonction(dates, pluie)
+        return complet.iloc[pos].reset_index(drop=True)
+
+
+def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame | None, *,
+                     preparation: Preparation | None = None) -> tuple[pd.DataFrame, list[str], bool]:
     """Table journalière (date, valeur, covariables) pour la série interrompue, et la liste des covariables.
+
+    ``preparation`` : une :class:`Preparation` faite pour ce pilote (ou un pilote qui a plus de sites), pour
+    ne pas refaire séries par site et calendrier (laisser-un-de-côté) ; même table.
 
     Avec des sites témoins, la colonne :data:`COLONNE_TEMOIN` porte leur série brute du même jour
     (somme des comptages, ou moyenne) ; elle n'est pas une covariable : :func:`estimer_effet` la
@@ -111,12 +163,13 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
     comptage = ind.type_mesure == "comptage"
     m = mesures[mesures["indicateur"] == ind.identifiant]
     debut, fin = pd.Timestamp(pilote.periode_reference.debut), pd.Timestamp(pilote.periode_experimentation.fin)
-    y = _serie_groupe(m, [s.identifiant for s in pilote.sites_experimentaux], comptage)
+    par_site = preparation.par_site if preparation is not None else None
+    y = _serie_groupe(m, [s.identifiant for s in pilote.sites_experimentaux], comptage, par_site)
     df = pd.DataFrame({"date": y.index, "valeur": y.to_numpy(dtype=float)})
     df = df[(df["date"] >= debut) & (df["date"] <= fin)]
     temoins = [s.identifiant for s in pilote.sites_temoins]
     if temoins:
-        t = _serie_groupe(m, temoins, comptage)
+        t = _serie_groupe(m, temoins, comptage, par_site)
         df = df.merge(pd.DataFrame({"date": t.index, COLONNE_TEMOIN: t.to_numpy(dtype=float)}), on="date",
                       how="inner")
         if comptage:
@@ -127,7 +180,8 @@ def preparer_donnees(pilote, mesures: pd.DataFrame, precipitations: pd.DataFrame
         df = df.dropna(subset=["precipitations_mm"])
         pluie = df["precipitations_mm"].to_numpy()
     df = df.sort_values("date").reset_index(drop=True)
-    cal = covariables_calendrier(df["date"], pluie)
+    cal = (covariables_calendrier(df["date"], pluie) if preparation is None else
+           preparation.calendrier(covariables_calendrier, df["date"], pluie))
     for col in cal.columns[1:]:
         df[col] = cal[col].to_numpy()
     covariables = [c for c in cal.columns[1:] if df[c].nunique() > 1]
@@ -224,9 +278,11 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
     if avec_temoins and controles:  # controles=False : l'effet seul (simulations de puissance)
         # L'effet repose-t-il sur un seul site ? Même modèle (rapport ou écart aux témoins, même calendrier, même
         # inférence) sans chaque site témoin, puis sans chaque site équipé s'il y en a plusieurs.
+        preparation = Preparation(pilote, mesures, precip)
+
         def sans(retires: frozenset) -> ResultatImpact:
             p = replace(pilote, sites=tuple(s for s in pilote.sites if s.identifiant not in retires))
-            d, cov, _ = preparer_donnees(p, mesures, precip)
+            d, cov, _ = preparer_donnees(p, mesures, precip, preparation=preparation)
             return estimer_effet(d, debut, cov, comptage=comptage, indicateur=ind.libelle, unite=ind.unite,
                                  temoin=temoin)
 

@@ -24,7 +24,7 @@ from ..methodes.base import ResultatImpact
 from .mobilite import comparaison_naive
 from ..methodes.series_calendrier import COLONNE_TEMOIN, estimer_effet
 from ..methodes.verifications import laisser_un_de_cote
-from .mobilite_pilote import lire_precipitations, preparer_donnees
+from .mobilite_pilote import Preparation, lire_precipitations, preparer_donnees
 from .tourisme import CARACTERISTIQUES, covariables_tourisme
 
 #: Jours mesurés au minimum avant et pendant l'expérimentation pour ajuster un modèle journalier.
@@ -40,12 +40,16 @@ def _caracteristiques(pilote) -> dict:
     return c
 
 
-def donnees_journalieres(pilote, mesures: pd.DataFrame, precip: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], bool]:
+def donnees_journalieres(pilote, mesures: pd.DataFrame, precip: pd.DataFrame | None, *,
+                         preparation: Preparation | None = None) -> tuple[pd.DataFrame, list[str], bool]:
     """Table journalière (date, valeur, [témoins], calendrier touristique) et covariables retenues.
 
-    ``precip`` : les précipitations du fichier météo, lues une fois par :func:`lire_precipitations` (ou None)."""
-    df, _, _ = preparer_donnees(pilote, mesures, precip)
-    cal = covariables_tourisme(df["date"], df["precipitations_mm"] if precip is not None else None)
+    ``precip`` : les précipitations du fichier météo, lues une fois par :func:`lire_precipitations` (ou None) ;
+    ``preparation`` : séries par site et calendrier déjà calculés (:class:`~.mobilite_pilote.Preparation`)."""
+    df, _, _ = preparer_donnees(pilote, mesures, precip, preparation=preparation)
+    pluie = df["precipitations_mm"] if precip is not None else None
+    cal = (covariables_tourisme(df["date"], pluie) if preparation is None else
+           preparation.calendrier(covariables_tourisme, df["date"], pluie))
     df = df.drop(columns=["vacances_scolaires"])
     for col in cal.columns[1:]:
         df[col] = cal[col].to_numpy()
@@ -63,12 +67,14 @@ def evaluer_pilote(pilote, mesures: pd.DataFrame, meteo: pd.DataFrame | None, *,
     options = {"comptage": True, "indicateur": ind.libelle, "unite": ind.unite}
     # Le fichier météo est lu une fois : le laisser-un-de-côté ne change que les sites.
     precip = lire_precipitations(pilote)
+    # Séries par site et calendrier de chaque jour : calculés une fois pour tous les sites retirés à tour de rôle.
+    preparation = Preparation(pilote, mesures, precip) if pilote.sites_temoins and controles else None
 
     def estimer(retires: frozenset = frozenset()):
         """Le modèle journalier sur la somme des sites gardés (tous, ou tous sauf ``retires``)."""
         p = pilote if not retires else replace(pilote, sites=tuple(s for s in pilote.sites
                                                                     if s.identifiant not in retires))
-        df, covariables, pluie = donnees_journalieres(p, mesures, precip)
+        df, covariables, pluie = donnees_journalieres(p, mesures, precip, preparation=preparation)
         avant, pendant = int((df["date"] < debut).sum()), int((df["date"] >= debut).sum())
         if avant < JOURS_MIN_AVANT or pendant < JOURS_MIN_PENDANT:
             raise ErreurDonnees(fichier, f"trop peu de jours mesurés ({avant} avant, {pendant} pendant).",

@@ -265,7 +265,11 @@ def ecart_type_placebo(Y, estimation: EstimationDDS, *, repetitions: int = 200,
                        graine: int = 20210101) -> float | None:
     """Écart type par placebos : √((R − 1)/R) × écart type des R estimations placebo de
     :func:`effets_placebo` (l'écart type « de population » des placebos)."""
-    effets = effets_placebo(Y, estimation, repetitions=repetitions, graine=graine)
+    return _ecart_type_des_placebos(effets_placebo(Y, estimation, repetitions=repetitions, graine=graine))
+
+
+def _ecart_type_des_placebos(effets: np.ndarray | None) -> float | None:
+    """L'écart type « de population » d'estimations placebo déjà faites (None s'il y en a moins de deux)."""
     if effets is None or len(effets) < 2:
         return None
     return float(np.std(effets, ddof=0))
@@ -285,7 +289,11 @@ def intervalle_placebo(Y, estimation: EstimationDDS, *, niveau: float = 0.95, re
                        graine: int = 20210101) -> tuple[float, float, float]:
     """Intervalle : effet ± :func:`quantile_placebo` × écart type placebo, et cet écart type.
     ``(nan, nan, nan)`` si les placebos sont impossibles (pas plus de témoins que de sites équipés)."""
-    se = ecart_type_placebo(Y, estimation, repetitions=repetitions, graine=graine)
+    return _intervalle(estimation, ecart_type_placebo(Y, estimation, repetitions=repetitions, graine=graine), niveau)
+
+
+def _intervalle(estimation: EstimationDDS, se: float | None, niveau: float) -> tuple[float, float, float]:
+    """Effet ± :func:`quantile_placebo` × ``se`` (écart type placebo, None si les placebos sont impossibles)."""
     if se is None:
         return float("nan"), float("nan"), float("nan")
     q = quantile_placebo(estimation.n_temoins, niveau)
@@ -349,7 +357,9 @@ def estimer_dd_synthetiques(panel: pd.DataFrame, experimentes: list[str], temoin
     Y = panel[[*temoins, *experimentes]].to_numpy(float).T
     N0, N1 = len(temoins), len(experimentes)
     est = dd_synthetiques(Y, N0, n_avant)
-    bas, haut, se = intervalle_placebo(Y, est, niveau=niveau)
+    # Les placebos, faits une fois : ils donnent l'intervalle (:func:`intervalle_placebo`) et leur nombre.
+    placebos = effets_placebo(Y, est)
+    bas, haut, se = _intervalle(est, _ecart_type_des_placebos(placebos), niveau)
     echelle = N1 * facteur
     effet = est.effet * echelle
     se_e = se * abs(echelle) if np.isfinite(se) else float("nan")
@@ -379,7 +389,6 @@ def estimer_dd_synthetiques(panel: pd.DataFrame, experimentes: list[str], temoin
     from .choix import TEMOINS_MIN_DD_SYNTHETIQUES
 
     minimum = TEMOINS_MIN_DD_SYNTHETIQUES.get(N1, max(TEMOINS_MIN_DD_SYNTHETIQUES.values()))
-    placebos = effets_placebo(Y, est)
     distincts = 0 if placebos is None else len(placebos)
     verifs.append(Verification(
         "nombre_placebos", "reussie" if N0 >= minimum else "attention",

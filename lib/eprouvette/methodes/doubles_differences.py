@@ -707,17 +707,34 @@ def _placebos_regression(y, d, codes, traite_g, ap, matrice, niveau, g1, g0, n_p
 
 
 class _Absorbeur:
-    """Retire les effets fixes (site, période) par projections alternées (exact en un passage si équilibré)."""
+    """Retire les effets fixes (site, période) par projections alternées (exact en un passage si équilibré).
+
+    Chaque projection retire la moyenne de chaque groupe : sommes par groupe dans l'ordre des lignes
+    (``np.bincount`` pour une ou quelques colonnes, produit par la matrice creuse d'appartenance au-delà,
+    mêmes additions dans le même ordre, donc mêmes nombres au bit près), puis la moyenne de son groupe
+    retirée de chaque ligne.
+    """
+
+    #: Au-delà de ce nombre de colonnes, les sommes par groupe passent par la matrice creuse (un seul appel).
+    COLONNES_BINCOUNT = 8
 
     def __init__(self, *codes: np.ndarray):
-        self.mats = []
-        n = len(codes[0])
+        self.groupes = []
         for c in codes:
             _, inv = np.unique(c, return_inverse=True)
-            m = sparse.csr_matrix((np.ones(n), (np.arange(n), inv)))
-            comptes = np.asarray(m.sum(axis=0)).ravel()
-            self.mats.append((m, 1.0 / comptes))
-        self.n_effets = sum(m.shape[1] for m, _ in self.mats) - (len(self.mats) - 1)
+            inv = inv.ravel()
+            comptes = np.bincount(inv).astype(float)
+            self.groupes.append((inv, 1.0 / comptes, len(comptes)))
+        self._transposees: list | None = None
+        self.n_effets = sum(g for _, _, g in self.groupes) - (len(self.groupes) - 1)
+
+    def _appartenance(self) -> list:
+        """Les matrices creuses groupe × ligne (transposées de l'appartenance), faites au premier besoin."""
+        if self._transposees is None:
+            self._transposees = [
+                sparse.csr_matrix((np.ones(len(inv)), (np.arange(len(inv)), inv)), shape=(len(inv), g)).T
+                for inv, _, g in self.groupes]
+        return self._transposees
 
     def __call__(self, A: np.ndarray, tol: float = 1e-10, maxiter: int = 500) -> np.ndarray:
         A = np.array(A, dtype=float, copy=True)
@@ -725,11 +742,18 @@ class _Absorbeur:
         if vecteur:
             A = A[:, None]
         echelle = max(float(np.abs(A).max()) if A.size else 1.0, 1.0)
+        k = A.shape[1]
+        creuses = self._appartenance() if k > self.COLONNES_BINCOUNT else None
         for _ in range(maxiter):
             delta = 0.0
-            for m, inv in self.mats:
-                moy = (m.T @ A) * inv[:, None]
-                corr = m @ moy
+            for j, (inv, inverse_comptes, g) in enumerate(self.groupes):
+                if creuses is not None:
+                    sommes = creuses[j] @ A
+                else:
+                    sommes = np.empty((g, k))
+                    for c in range(k):
+                        sommes[:, c] = np.bincount(inv, weights=A[:, c], minlength=g)
+                corr = (sommes * inverse_comptes[:, None])[inv]
                 A -= corr
                 delta = max(delta, float(np.abs(corr).max()) if corr.size else 0.0)
             if delta < tol * echelle:

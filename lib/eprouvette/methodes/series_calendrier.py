@@ -167,28 +167,34 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
 
         c = linalg.cholesky_banded(bande, lower=True)
         return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
-    # Les deux routines LAPACK qu'appellent scipy.linalg.cholesky_banded et solve_banded((1, 0), …), avec
-    # les mêmes arguments (mêmes valeurs au bit près), sans leurs validations : l'optimiseur de
-    # reml_ar1_plus_bruit blanchit la série à chaque évaluation de la vraisemblance.
-    pbtrf, gbsv = _lapack_bandes()
+    # Même arithmétique, au bit près, que scipy.linalg.solve_banded((1, 0), c, z) (LAPACK gbsv), mais
+    # moins chère : l'optimiseur de reml_ar1_plus_bruit blanchit la série à chaque évaluation de la
+    # vraisemblance. Sur ce facteur de Cholesky, gbsv ne permute aucune ligne (|sous-diagonale| < diagonale,
+    # voir test_series_calendrier) : il divise la sous-diagonale par la diagonale (multiplication par
+    # l'inverse, comme dgbtf2), résout le système bidiagonal unitaire (tbtrs) puis divise par la diagonale ;
+    # gbsv refait, lui, la descente ligne par ligne sur toutes les colonnes à la fois, deux fois plus lent.
+    pbtrf, tbtrs = _lapack_bandes()
     c, info = pbtrf(np.asarray_chkfinite(bande), lower=1, overwrite_ab=0)
     if info != 0:
         raise (np.linalg.LinAlgError(f"{info}-th leading minor not positive definite") if info > 0 else
                ValueError(f"illegal value in {info}-th argument of internal pbtrf"))
-    a2 = np.zeros((3, n))
-    a2[1:, :] = c
-    _, _, w, info = gbsv(1, 0, a2, np.asarray_chkfinite(z), overwrite_ab=True, overwrite_b=False)
+    d = c[0]
+    unitaire = np.empty((2, n))
+    unitaire[0] = 1.0
+    unitaire[1] = c[1] * (1.0 / d)
+    unitaire[1, -1] = 0.0
+    w, info = tbtrs(unitaire, np.asarray_chkfinite(z), uplo="L", trans="N", diag="U", overwrite_b=1)
     if info != 0:
-        raise (np.linalg.LinAlgError("singular matrix") if info > 0 else
-               ValueError(f"illegal value in {-info}-th argument of internal gbsv/gtsv"))
-    return w, 2 * float(np.sum(np.log(c[0])))
+        raise ValueError(f"illegal value in {-info}-th argument of internal tbtrs")
+    w /= d[:, None] if w.ndim == 2 else d
+    return w, 2 * float(np.sum(np.log(d)))
 
 
 @functools.lru_cache(maxsize=1)
 def _lapack_bandes():
     from scipy.linalg import lapack
 
-    return lapack.get_lapack_funcs(("pbtrf", "gbsv"), (np.zeros((2, 2)),))
+    return lapack.get_lapack_funcs(("pbtrf", "tbtrs"), (np.zeros((2, 2)),))
 
 
 def reml_ar1_plus_bruit(y: np.ndarray, X: np.ndarray) -> dict:
