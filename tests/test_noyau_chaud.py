@@ -114,6 +114,12 @@ def test_a_froid_le_parent_est_le_processus_de_construction(tmp_path):
     assert not any("noyau_chaud" in vu["commande_parent"] for vu in vus), vus
 
 
+def _python(code: str) -> subprocess.CompletedProcess:
+    """``code`` exécuté par un Python neuf (un lanceur, un modèle), sans la validation de pydevd."""
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
 def test_le_modele_ne_fait_qu_importer_avant_de_se_dupliquer():
     """Après le préchargement (débogueur de ipykernel compris, que chaque noyau importerait sinon), le modèle
     n'a qu'un fil d'exécution, aucun traçage actif ni boucle d'événements : se dupliquer reste sûr."""
@@ -127,9 +133,18 @@ def test_le_modele_ne_fait_qu_importer_avant_de_se_dupliquer():
         "assert asyncio.events._get_running_loop() is None\n"
         "print('ok')\n"
     )
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    fin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    fin = _python(code)
     assert fin.returncode == 0 and fin.stdout.strip() == "ok", fin.stderr[-2000:]
+
+
+#: Des pilotes réussis (effet relatif et son intervalle) : deux types partagés par plusieurs pilotes, un seul.
+ETATS_A_COMBINER = [
+    {"statut": "reussi", "identifiant": i, "resultats": {
+        "titre": i, "type_pilote": t, "domaine": "energie", "codes_insee": ["60057"], "effet_relatif": e,
+        "ic_relatif_bas": b, "ic_relatif_haut": h}}
+    for i, t, e, b, h in [("a", "gtb", -0.10, -0.15, -0.05), ("b", "gtb", -0.06, -0.09, -0.03),
+                          ("c", "gtb", -0.12, -0.20, -0.04), ("d", "lampes", 0.02, -0.01, 0.05),
+                          ("e", "lampes", 0.03, 0.0, 0.06), ("f", "seul", 0.1, 0.0, 0.2)]]
 
 
 def test_meta_analyses_du_portefeuille_faites_par_une_copie_du_modele_partage():
@@ -139,13 +154,7 @@ def test_meta_analyses_du_portefeuille_faites_par_une_copie_du_modele_partage():
     code = (
         "import json, sys\n"
         "from eprouvette.rapports import index, noyau_chaud\n"
-        "def etat(i, t, e, b, h):\n"
-        "    return {'statut': 'reussi', 'identifiant': i, 'resultats': {'titre': i, 'type_pilote': t,\n"
-        "            'domaine': 'energie', 'codes_insee': ['60057'], 'effet_relatif': e,\n"
-        "            'ic_relatif_bas': b, 'ic_relatif_haut': h}}\n"
-        "etats = [etat('a', 'gtb', -0.10, -0.15, -0.05), etat('b', 'gtb', -0.06, -0.09, -0.03),\n"
-        "         etat('c', 'gtb', -0.12, -0.20, -0.04), etat('d', 'lampes', 0.02, -0.01, 0.05),\n"
-        "         etat('e', 'lampes', 0.03, 0.0, 0.06), etat('f', 'seul', 0.1, 0.0, 0.2)]\n"
+        f"etats = json.loads({json.dumps(ETATS_A_COMBINER)!r})\n"
         "assert noyau_chaud.calculer_dans_le_modele('meta_par_groupe', {}) is None\n"
         "with noyau_chaud.modele_partage():\n"
         "    copie = index.effets_combines(etats)\n"
@@ -153,22 +162,14 @@ def test_meta_analyses_du_portefeuille_faites_par_une_copie_du_modele_partage():
         "print(json.dumps({'copie': copie, 'inconnu': inconnu, 'scipy': 'scipy' in sys.modules,\n"
         "                  'statsmodels': 'statsmodels' in sys.modules}))\n"
     )
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    fin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    fin = _python(code)
     assert fin.returncode == 0, fin.stderr[-3000:]
     vu = json.loads(fin.stdout.strip().splitlines()[-1])
     assert vu["scipy"] is False and vu["statsmodels"] is False, vu
     assert vu["inconnu"] is None
     assert [c["type_pilote"] for c in vu["copie"]] == ["gtb", "lampes"] and [c["k"] for c in vu["copie"]] == [3, 2]
     # Le même calcul sur place (ce processus de test importe scipy et statsmodels) : les mêmes nombres.
-    from eprouvette.rapports import index
-
-    etats = [{"statut": "reussi", "identifiant": c, "resultats": {
-        "titre": c, "type_pilote": t, "domaine": "energie", "codes_insee": ["60057"], "effet_relatif": e,
-        "ic_relatif_bas": b, "ic_relatif_haut": h}} for c, t, e, b, h in [
-        ("a", "gtb", -0.10, -0.15, -0.05), ("b", "gtb", -0.06, -0.09, -0.03), ("c", "gtb", -0.12, -0.20, -0.04),
-        ("d", "lampes", 0.02, -0.01, 0.05), ("e", "lampes", 0.03, 0.0, 0.06), ("f", "seul", 0.1, 0.0, 0.2)]]
-    from eprouvette.rapports import noyau_chaud
+    from eprouvette.rapports import index, noyau_chaud
 
     assert os.environ.get(noyau_chaud.VARIABLE_PARTAGE) is None
-    assert index.effets_combines(etats) == vu["copie"]
+    assert index.effets_combines(ETATS_A_COMBINER) == vu["copie"]

@@ -8,19 +8,12 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from eprouvette.methodes.series_calendrier import _blanchir_ar1_bruit
+from eprouvette.methodes.series_calendrier import _blanchir_ar1_bruit, _differences_et_bande
 
 
 def _blanchir_scipy(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarray, float]:
-    """Le calcul de référence : Cholesky en bande puis solve_banded((1, 0), …) (LAPACK gbsv)."""
-    a = np.asarray(a, dtype=float)
-    z = a.copy()
-    z[1:] = a[1:] - phi * a[:-1]
-    n = len(a)
-    bande = np.zeros((2, n))
-    bande[0] = (1 - phi**2) + lam * (1 + phi**2)
-    bande[0, 0] = 1 + lam
-    bande[1, :-1] = -phi * lam
+    """Le calcul de référence : Cholesky en bande puis solve_banded((1, 0), …) (LAPACK gbsv), sur la même bande."""
+    z, bande = _differences_et_bande(phi, lam, a)
     c = linalg.cholesky_banded(bande, lower=True)
     return linalg.solve_banded((1, 0), c, z), 2 * float(np.sum(np.log(c[0])))
 

@@ -147,6 +147,19 @@ def _phrase_autocorrelation_elargie(r: ResultatImpact, rho: float, k: float) -> 
     ]
 
 
+def _differences_et_bande(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """La différence ``z`` (e_t − φ e_{t−1}, e_1 gardé) de ``a`` et la bande inférieure de sa covariance T
+    (forme de ``scipy.linalg.cholesky_banded(…, lower=True)``), voir :func:`_blanchir_ar1_bruit`."""
+    a = np.asarray(a, dtype=float)
+    z = a.copy()
+    z[1:] = a[1:] - phi * a[:-1]
+    bande = np.zeros((2, len(a)))
+    bande[0] = (1 - phi**2) + lam * (1 + phi**2)
+    bande[0, 0] = 1 + lam
+    bande[1, :-1] = -phi * lam
+    return z, bande
+
+
 def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarray, float]:
     """Blanchit ``a`` (n ou n × k) pour des erreurs AR(1) + bruit blanc, de covariance ∝ R(φ) + λ I.
 
@@ -154,14 +167,8 @@ def _blanchir_ar1_bruit(phi: float, lam: float, a: np.ndarray) -> tuple[np.ndarr
     (diagonale 1 + λ puis 1 − φ² + λ (1 + φ²), hors diagonale −φλ) : factorisation de Cholesky en
     bande, calcul en O(n). Renvoie aussi log |T| (la différence est de déterminant 1).
     """
-    a = np.asarray(a, dtype=float)
-    z = a.copy()
-    z[1:] = a[1:] - phi * a[:-1]
-    n = len(a)
-    bande = np.zeros((2, n))
-    bande[0] = (1 - phi**2) + lam * (1 + phi**2)
-    bande[0, 0] = 1 + lam
-    bande[1, :-1] = -phi * lam
+    z, bande = _differences_et_bande(phi, lam, a)
+    n = len(z)
     if n < 2:
         from scipy import linalg
 
